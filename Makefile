@@ -1,0 +1,32 @@
+# Quick start: `make demo` (set up and run the bundled demo), `make test` (set up and run the tests).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint setup clean demo-data
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/assetmap run data/demo/kent/assetmap.yaml
+	$(BIN)/assetmap run data/demo/worcestershire/assetmap.yaml
+
+demo-data: $(STAMP)
+	$(BIN)/python scripts/make_demo_data.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check assetmap tests scripts
+
+lint: $(STAMP)
+	$(BIN)/ruff check assetmap tests scripts
+
+clean:
+	rm -rf $(VENV) data/demo/*/out

@@ -1,0 +1,24 @@
+"""Domain exceptions.
+
+Every error a user can cause by what they give the tool (a config, a register) is one
+of these. The CLI turns them into a clean message and a non-zero exit; anything else
+is a bug.
+"""
+
+from __future__ import annotations
+
+
+class AssetmapError(Exception):
+    """Base class for errors caused by the user's input, with a readable message."""
+
+
+class ConfigError(AssetmapError, ValueError):
+    """The config file is missing, unreadable or does not match the schema."""
+
+
+class RegisterError(AssetmapError, ValueError):
+    """A partner's register cannot be read or its columns do not match the config."""
+
+
+class LookupFileError(AssetmapError, ValueError):
+    """A postcode or UPRN lookup file cannot be read."""

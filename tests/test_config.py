@@ -1,0 +1,84 @@
+"""Config loading: the documented shape works, mistakes name the key and the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assetmap._errors import ConfigError
+from assetmap.config import load_config
+
+DOC_EXAMPLE = """\
+title: Kent public estate, Q3 2026
+partners:
+  - name: Kent County Council
+    kind: council            # council | nhs | police | fire | education | central_government
+    register: registers/kcc.csv
+    encoding: auto
+    header_row: auto
+    sheet: Assets
+    layer: estate
+    crs: auto
+    columns:
+      asset_id: Property Ref
+      name: Property Name
+      postcode: Post Code
+      easting: Easting
+      northing: Northing
+      gia_m2: GIA (sq m)
+      running_cost_gbp: Annual Running Cost
+      utilisation: Utilisation %
+clustering:
+  radius_m: 400
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "assetmap.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_documented_shape_loads_and_resolves_paths(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, DOC_EXAMPLE))
+    assert cfg.title == "Kent public estate, Q3 2026"
+    (partner,) = cfg.partners
+    assert partner.kind == "council"
+    assert partner.register_file == tmp_path.resolve() / "registers" / "kcc.csv"
+    assert partner.columns.named()["running_cost_gbp"] == "Annual Running Cost"
+    assert cfg.clustering.radius_m == 400
+    assert cfg.clustering.min_assets == 2
+
+
+def test_unknown_key_is_named_with_file(tmp_path: Path) -> None:
+    path = write(tmp_path, DOC_EXAMPLE.replace("    crs: auto", "    crs: auto\n    colour: red"))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value)
+    assert "partners[0] (Kent County Council).colour: unknown key" in str(err.value)
+
+
+def test_wrong_type_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, DOC_EXAMPLE.replace("radius_m: 400", "radius_m: near"))
+    with pytest.raises(ConfigError, match=r"clustering\.radius_m: .*'near'"):
+        load_config(path)
+
+
+def test_bad_partner_kind_lists_allowed(tmp_path: Path) -> None:
+    path = write(tmp_path, DOC_EXAMPLE.replace("kind: council ", "kind: county "))
+    with pytest.raises(ConfigError, match="'council', 'nhs', 'police'"):
+        load_config(path)
+
+
+def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML at line 3"):
+        load_config(write(tmp_path, "title: x\npartners: [\n"))
+
+
+def test_duplicate_partner_names(tmp_path: Path) -> None:
+    text = "title: t\npartners:\n" + DOC_EXAMPLE.split("partners:\n")[1].split("clustering:")[0] * 2
+    with pytest.raises(ConfigError, match="both named 'Kent County Council'"):
+        load_config(write(tmp_path, text))
