@@ -1,0 +1,61 @@
+"""Coordinates given in a register: which system they are in, whether they are in Great
+Britain, and whether they were typed the wrong way round."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from ..schema import BNG, WGS84
+
+#: British National Grid's extent (metres).
+BNG_EXTENT: Final = (0.0, 0.0, 700_000.0, 1_300_000.0)
+#: Great Britain in WGS84 degrees: longitude -8.7 to 1.8, latitude 49.8 to 61.
+GB_LON: Final = (-8.7, 1.8)
+GB_LAT: Final = (49.8, 61.0)
+
+_TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
+
+
+def in_bng(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """True where (x, y) is inside the British National Grid's extent (and not 0, 0)."""
+    x0, y0, x1, y1 = BNG_EXTENT
+    return (x > x0) & (x <= x1) & (y > y0) & (y <= y1)
+
+
+def in_gb_degrees(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """True where (lon, lat) is inside Great Britain's latitude/longitude box."""
+    return (lon >= GB_LON[0]) & (lon <= GB_LON[1]) & (lat >= GB_LAT[0]) & (lat <= GB_LAT[1])
+
+
+def looks_like_degrees(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """True where both values are small enough to be degrees rather than metres."""
+    return (np.abs(x) <= 180) & (np.abs(y) <= 180)
+
+
+def wgs84_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Transform WGS84 degrees to British National Grid metres.
+
+    Uses pyproj's default pipeline (a Helmert transform without the OSTN15 grid, good to a
+    few metres: fine for maps).
+    """
+    if len(lon) == 0:
+        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    x, y = _TO_BNG.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.asarray(x), np.asarray(y)
+
+
+def degree_precision_m(lon: pd.Series, lat: pd.Series) -> np.ndarray:
+    """Metres implied by the number of decimal places given (5 d.p. ~ 1 m), at least 1 m."""
+    out = np.full(len(lon), 1.0)
+    for values in (lon.to_numpy(dtype=float), lat.to_numpy(dtype=float)):
+        decimals = np.full(len(values), 8)
+        for d in range(7, -1, -1):
+            scaled = values * 10**d
+            exact = np.isclose(scaled, np.round(scaled), rtol=0, atol=1e-6)
+            decimals = np.where(exact, d, decimals)
+        out = np.maximum(out, 111_000.0 * 10.0 ** (-decimals.astype(float)))
+    return np.where(np.isnan(lon.to_numpy(dtype=float)), np.nan, np.round(out, 1))
