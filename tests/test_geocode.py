@@ -121,7 +121,7 @@ def test_bng_swapped_outside_extent_and_inside_extent(onspd: PostcodeLookup) -> 
 def test_far_from_postcode_is_kept_and_warned(onspd: PostcodeLookup) -> None:
     res = geocode(frame(easting=[WR1_2EY[0]], northing=[WR1_2EY[1]], postcode=["ME14 1AA"]), postcodes=onspd)
     assert tuple(res.placed.loc[0, ["x", "y"]]) == WR1_2EY
-    assert res.warnings.loc[0, "warning"].== (
+    assert res.warnings.loc[0, "warning"] == (
         'coordinates are 214.7 km from postcode "ME14 1AA": kept, please check'
     )
 
