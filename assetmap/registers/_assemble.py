@@ -1,0 +1,220 @@
+"""Clean a raw register into canonical typed columns, with a warning per bad value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..schema import CANONICAL_FIELDS, FIELDS, WARNING_COLUMNS
+from . import clean as c
+from ._columns import match_columns
+from ._raw import RawRegister
+from ._read import read_register
+
+if TYPE_CHECKING:
+    from ..config import PartnerConfig
+
+#: Labels used in messages, per field.
+_LABELS = {
+    "gia_m2": "floor area",
+    "running_cost_gbp": "running cost",
+    "book_value_gbp": "book value",
+    "occupancy": "occupancy",
+    "capacity": "capacity",
+    "lease_expiry": "lease expiry date",
+    "easting": "easting",
+    "northing": "northing",
+    "latitude": "latitude",
+    "longitude": "longitude",
+}
+
+
+def _cleaner(field: str) -> Callable[[pd.Series], c.Cleaned]:
+    kind = FIELDS[field]
+    label = _LABELS.get(field, field)
+    table: dict[str, Callable[[pd.Series], c.Cleaned]] = {
+        "id": c.clean_text,
+        "text": c.clean_text,
+        "postcode": c.clean_postcode,
+        "uprn": c.clean_uprn,
+        "tenure": c.clean_tenure,
+        "condition": c.clean_condition,
+        "coord": lambda s: c.clean_coord(s, label=label),
+        "number": lambda s: c.clean_number(s, label=label, allow_zero=field != "gia_m2"),
+        "money": lambda s: c.clean_money(s, allow_negative=field != "book_value_gbp", label=label),
+        "fraction": c.clean_fraction,
+        "date": lambda s: c.clean_date(s, label=label),
+        "bool": c.clean_bool,
+    }
+    return table[kind]
+
+
+def _empty(field: str, n: int) -> pd.Series:
+    kind = FIELDS[field]
+    if kind == "bool":
+        return pd.Series(np.zeros(n, dtype=bool))
+    if kind == "date":
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+    if kind in {"number", "money", "fraction", "coord"}:
+        return pd.Series(np.full(n, np.nan))
+    return pd.Series([None] * n, dtype=object)
+
+
+def _column_text(frame: pd.DataFrame, cols: str | list[str]) -> pd.Series:
+    """The register text for a field; a list of address columns is joined with ", " skipping blanks."""
+    if isinstance(cols, str):
+        return frame[cols].reset_index(drop=True)
+    parts = [c.clean_text(frame[col].reset_index(drop=True)).values for col in cols]
+    joined = [", ".join(p for p in row if p) or None for row in zip(*parts, strict=True)]
+    return pd.Series(joined, dtype=object)
+
+
+@dataclass(frozen=True)
+class CleanRegister:
+    """A register cleaned into canonical typed columns.
+
+    Attributes
+    ----------
+    assets : pandas.DataFrame
+        One row per raw row, same order, index 0..n-1: every field of
+        ``schema.CANONICAL_FIELDS`` plus ``source_row``, ``geom_easting``, ``geom_northing``
+        and ``utilisation_derived``.
+    warnings : pandas.DataFrame
+        Columns ``schema.WARNING_COLUMNS``; ``value`` is the text as written in the register.
+    columns_used : dict
+        Canonical field -> register column(s).
+    """
+
+    assets: pd.DataFrame
+    warnings: pd.DataFrame
+    columns_used: dict[str, str | list[str]]
+
+
+def clean_register(
+    raw: RawRegister, columns: dict[str, str | list[str]], *, partner: str, source_file: str
+) -> CleanRegister:
+    """Clean every mapped column of a raw register; never drops a row.
+
+    Parameters
+    ----------
+    raw : RawRegister
+        The register as read.
+    columns : dict
+        Canonical field -> column name(s), as returned by :func:`match_columns`.
+    partner : str
+        Partner name, for warnings.
+    source_file : str
+        Register path as shown to people, for warnings.
+
+    Returns
+    -------
+    CleanRegister
+        Utilisation is derived as occupancy / capacity where it is missing (flagged in
+        ``utilisation_derived``, no warning).
+    """
+    n = len(raw.frame)
+    out: dict[str, pd.Series] = {}
+    found: list[tuple[str, pd.Series, pd.Series]] = []
+    for field in CANONICAL_FIELDS:
+        if field not in columns:
+            out[field] = _empty(field, n)
+            continue
+        text = _column_text(raw.frame, columns[field])
+        result = _cleaner(field)(text)
+        out[field] = result.values.reset_index(drop=True)
+        found.append((field, text, result.problems.reset_index(drop=True)))
+    assets = pd.DataFrame(out, index=pd.RangeIndex(n))
+    derive = assets["utilisation"].isna()
+    derived = c.derive_utilisation(assets["occupancy"], assets["capacity"])
+    assets["utilisation_derived"] = (derive & derived.notna()).astype(bool)
+    assets["utilisation"] = assets["utilisation"].where(~derive, derived).astype("float64")
+    assets["source_row"] = np.asarray(raw.source_row, dtype=np.int64)
+    east = np.full(n, np.nan)
+    north = np.full(n, np.nan)
+    if raw.geometry is not None:
+        for i, g in enumerate(raw.geometry):
+            if g is not None and not g.is_empty:
+                east[i], north[i] = g.x, g.y
+    assets["geom_easting"] = east
+    assets["geom_northing"] = north
+    warnings = _warnings(found, assets, partner, source_file)
+    return CleanRegister(assets, warnings, dict(columns))
+
+
+def _warnings(
+    found: list[tuple[str, pd.Series, pd.Series]], assets: pd.DataFrame, partner: str, source_file: str
+) -> pd.DataFrame:
+    frames = []
+    for order, (field, text, problems) in enumerate(found):
+        hit = problems.notna().to_numpy()
+        if not hit.any():
+            continue
+        part = pd.DataFrame(
+            {
+                "partner": partner,
+                "source_file": source_file,
+                "source_row": assets["source_row"].to_numpy()[hit],
+                "asset_id": assets["asset_id"].to_numpy(dtype=object)[hit],
+                "field": field,
+                "value": text.to_numpy(dtype=object)[hit],
+                "warning": problems.to_numpy(dtype=object)[hit],
+                "_order": order,
+            }
+        )
+        frames.append(part)
+    if not frames:
+        empty = {col: pd.Series(dtype=object) for col in WARNING_COLUMNS}
+        empty["source_row"] = pd.Series(dtype=np.int64)
+        return pd.DataFrame(empty)
+    out = pd.concat(frames, ignore_index=True).sort_values(["source_row", "_order"], kind="stable")
+    out = out.drop(columns="_order").reset_index(drop=True).astype(object)
+    out["source_row"] = out["source_row"].astype(np.int64)
+    return out[list(WARNING_COLUMNS)]
+
+
+def load_partner(
+    partner: PartnerConfig, *, base_dir: Path | None = None
+) -> tuple[RawRegister, CleanRegister]:
+    """Read, match and clean one partner's register.
+
+    Parameters
+    ----------
+    partner : PartnerConfig
+        The partner; its ``register`` path, ``encoding``, ``header_row``, ``sheet``, ``layer`` and
+        ``columns`` are used.
+    base_dir : Path, optional
+        The config directory: a relative register path is resolved against it, and
+        ``source_file`` is the register path relative to it when possible (else the file name).
+
+    Returns
+    -------
+    tuple of (RawRegister, CleanRegister)
+
+    Raises
+    ------
+    RegisterError
+        If the register cannot be read or a named column is missing.
+    """
+    path = Path(partner.register_file)
+    if base_dir is not None and not path.is_absolute():
+        path = Path(base_dir) / path
+    raw = read_register(
+        path,
+        encoding=partner.encoding,
+        header_row=partner.header_row,
+        sheet=partner.sheet,
+        layer=partner.layer,
+    )
+    columns = match_columns(raw, partner.columns.named())
+    source_file = path.name
+    if base_dir is not None:
+        try:
+            source_file = path.resolve().relative_to(Path(base_dir).resolve()).as_posix()
+        except ValueError:
+            source_file = path.name
+    return raw, clean_register(raw, columns, partner=partner.name, source_file=source_file)

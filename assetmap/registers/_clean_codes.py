@@ -1,0 +1,212 @@
+"""Cleaners for codes and dates: postcode, UPRN, tenure, condition, yes/no and lease dates."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._clean_base import NONE_WORDS, Cleaned, as_text, problems_where, quoted, to_object
+
+#: Text people put in a postcode cell when there is no postcode.
+POSTCODE_PLACEHOLDERS = frozenset(
+    {"TBC", "TBA", "N/A", "NA", "WITHHELD", "UNKNOWN", "-", "NONE", "NIL", "NOTKNOWN", "?", "XXX", "N.A."}
+)
+_POSTCODE = r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2}|GIR0AA)$"
+_PARTIAL = r"^[A-Z]{1,2}[0-9][A-Z0-9]?(?:[0-9])?$"
+
+#: Government estate condition grades (A good, B satisfactory, C poor, D bad) as words.
+CONDITION_WORDS = {"good": "A", "satisfactory": "B", "fair": "B", "poor": "C", "bad": "D"}
+
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%d-%m-%Y",
+    "%d-%m-%y",
+    "%d.%m.%Y",
+    "%d.%m.%y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%Y/%m/%d",
+)
+#: Excel day numbers accepted as dates (1954-10-03 to 2119-01-10).
+EXCEL_SERIAL_RANGE = (20000, 80000)
+
+
+def clean_postcode(s: pd.Series) -> Cleaned:
+    """Normalise UK postcodes to ``"ME14 1AA"`` (outward code, space, inward code).
+
+    Case and every kind of whitespace (spaces, newlines, non-breaking spaces) are ignored.
+    Placeholders (``TBC``, ``N/A``, ``Withheld``, ``Unknown``, ``-``, ``none``), partial
+    postcodes (``M31``) and anything not shaped like a UK postcode become ``None`` with a problem.
+    Geocoding compares postcodes with the space removed.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Register text.
+
+    Returns
+    -------
+    Cleaned
+        ``values`` object dtype (``str`` or ``None``).
+    """
+    t = as_text(s)
+    key = t.str.upper().str.replace(r"[\s\u00a0\u200b]+", "", regex=True)
+    blank = t.isna()
+    placeholder = key.isin(POSTCODE_PLACEHOLDERS) | key.str.fullmatch(r"[-.?*]+").fillna(False)
+    valid = key.str.fullmatch(_POSTCODE).fillna(False)
+    partial = ~valid & key.str.fullmatch(_PARTIAL).fillna(False)
+    value = (key.str[:-3] + " " + key.str[-3:]).where(valid)
+    problems = problems_where(
+        s, ~blank & ~valid & ~placeholder & ~partial, lambda x: f"postcode {quoted(x)} is not a UK postcode"
+    )
+    problems = problems.where(
+        ~placeholder, problems_where(s, placeholder, lambda x: f"postcode {quoted(x)} is a placeholder")
+    )
+    partial_msg = problems_where(s, partial, lambda x: f"postcode {quoted(x)} is only a partial postcode")
+    return Cleaned(to_object(value), problems.where(~partial, partial_msg))
+
+
+def clean_uprn(s: pd.Series) -> Cleaned:
+    """Normalise UPRNs to digit text without leading zeros (1 to 12 digits).
+
+    ``"000100012345678"`` -> ``"100012345678"``; ``"12345.0"`` (an Excel float) -> ``"12345"``.
+    Scientific notation (``1.00023E+11``) means Excel rounded the number: ``None`` with a problem.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Register text.
+
+    Returns
+    -------
+    Cleaned
+        ``values`` object dtype (``str`` or ``None``).
+    """
+    t = as_text(s).str.replace(" ", "", regex=False)
+    blank = t.isna() | t.str.lower().isin(NONE_WORDS)
+    digits = t.str.extract(r"^(\d+)(?:\.0*)?$")[0].str.lstrip("0")
+    ok = digits.str.len().between(1, 12).fillna(False) & ~blank
+    sci = t.str.fullmatch(r"(?i)\d+(?:\.\d+)?e\+?\d+").fillna(False) & ~blank
+    bad = ~blank & ~ok & ~sci
+    problems = problems_where(s, bad, lambda x: f"UPRN {quoted(x)} is not a UPRN (1 to 12 digits)")
+    sci_msg = problems_where(
+        s, sci, lambda x: f"UPRN {quoted(x)} was rounded by Excel (scientific notation); enter it as text"
+    )
+    return Cleaned(to_object(digits.where(ok)), problems.where(~sci, sci_msg))
+
+
+def clean_tenure(s: pd.Series) -> Cleaned:
+    """Normalise tenure to ``freehold``, ``leasehold`` or ``other``; blank -> ``None``.
+
+    The first tenure word wins: ``Freehold``, ``FH`` -> freehold; ``Long Leasehold``,
+    ``Leasehold - 25 yrs``, ``LH``, ``Leased`` -> leasehold; anything else (``licence``) -> other.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Register text.
+
+    Returns
+    -------
+    Cleaned
+        ``values`` object dtype; never any problems.
+    """
+    t = as_text(s).str.lower()
+    word = t.str.extract(r"\b(freehold|f/h|fh|leasehold|leased|lease|l/h|lh)\b")[0]
+    value = word.map(lambda w: "freehold" if w in {"freehold", "f/h", "fh"} else "leasehold")
+    value = value.where(word.notna(), "other").where(t.notna())
+    return Cleaned(to_object(value), problems_where(s, pd.Series(False, index=s.index), ""))
+
+
+def clean_condition(s: pd.Series) -> Cleaned:
+    """Condition grade A-D: ``"B"``, ``"b"``, ``"Condition B"``, ``"C - poor"``; the words good,
+    satisfactory, poor, bad map to A, B, C, D. Anything else -> ``None`` with a problem.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Register text.
+
+    Returns
+    -------
+    Cleaned
+        ``values`` object dtype (``"A"`` to ``"D"`` or ``None``).
+    """
+    t = as_text(s).str.lower()
+    blank = t.isna() | t.isin(NONE_WORDS)
+    letter = t.str.extract(r"^(?:condition\s*(?:grade|rating)?\s*[:\-]?\s*)?([abcd])(?![a-z])")[0].str.upper()
+    word = t.str.extract(rf"^({'|'.join(CONDITION_WORDS)})\b")[0].map(CONDITION_WORDS)
+    value = letter.where(letter.notna(), word).where(~blank)
+    bad = ~blank & value.isna()
+    problems = problems_where(s, bad, lambda x: f"condition {quoted(x)} is not a grade A, B, C or D")
+    return Cleaned(to_object(value), problems)
+
+
+def clean_bool(s: pd.Series, *, label: str = "sensitive") -> Cleaned:
+    """Parse yes/no: yes, y, true, 1, x (ticked) / no, n, false, 0; blank -> False.
+
+    Anything else is treated as **True** with a problem: a location that might be sensitive
+    (a refuge, a secure site) must never be published by mistake.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Register text.
+    label : str, default "sensitive"
+        For messages.
+
+    Returns
+    -------
+    Cleaned
+        ``values`` bool.
+    """
+    t = as_text(s).str.lower().str.rstrip(".")
+    yes = t.isin({"yes", "y", "true", "t", "1", "x", "✓", "✔", "restricted", "sensitive"})
+    no = t.isna() | t.isin({"no", "n", "false", "f", "0", *NONE_WORDS})
+    unknown = ~yes & ~no
+    msg = f"is not yes or no; treated as {label} (yes) to be safe"
+    problems = problems_where(s, unknown, lambda x: f"{quoted(x)} {msg}")
+    return Cleaned((yes | unknown).astype(bool), problems)
+
+
+def clean_date(s: pd.Series, *, label: str = "date") -> Cleaned:
+    """Parse UK dates, day first: ``31/03/2027``, ``31-03-27``, ``2027-03-31``, ``31 Mar 2027``,
+    or an Excel day number (20000 to 80000, e.g. ``46477``). Times are dropped.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Register text.
+    label : str, default "date"
+        For messages (``"lease expiry"``).
+
+    Returns
+    -------
+    Cleaned
+        ``values`` datetime64[ns] (dates at midnight, NaT when missing).
+    """
+    t = as_text(s)
+    blank = t.isna() | t.str.lower().isin(NONE_WORDS)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    serial = pd.to_numeric(t.str.extract(r"^(\d+(?:\.\d+)?)$")[0], errors="coerce")
+    lo, hi = EXCEL_SERIAL_RANGE
+    is_serial = serial.between(lo, hi)
+    excel = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial.where(is_serial).floordiv(1), unit="D")
+    out = out.where(~is_serial, excel.astype("datetime64[ns]"))
+    for fmt in _DATE_FORMATS:
+        todo = out.isna() & ~blank
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(t.where(todo), format=fmt, errors="coerce")
+        out = out.where(parsed.isna(), parsed.astype("datetime64[ns]"))
+    out = out.dt.normalize().astype("datetime64[ns]")
+    bad = ~blank & out.isna()
+    problems = problems_where(s, bad, lambda x: f"{quoted(x)} is not a {label} (use day/month/year)")
+    return Cleaned(out, problems)

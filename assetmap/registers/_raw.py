@@ -1,0 +1,220 @@
+"""The raw register (text cells with spreadsheet row numbers) and the table logic shared by readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .._errors import RegisterError
+from ._aliases import ALIAS_KEYS, alias_key
+
+#: How many rows at the top of a sheet are searched for the header.
+HEADER_SEARCH_ROWS = 30
+
+Cell = str | None
+_NUMBERISH = re.compile(r"^[\s£$€(+-]*[\d.,]+\s*(%|m2|k|m)?[\s)]*$|^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}", re.I)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class RawRegister:
+    """A partner's register as read: text cells, spreadsheet row numbers, vector geometry.
+
+    Attributes
+    ----------
+    path : Path
+        The register file.
+    frame : pandas.DataFrame
+        One row per non-blank data row; columns are the header names; every cell is a
+        ``str`` or ``None`` (object dtype), never converted to a number.
+    source_row : numpy.ndarray
+        int64, the row number a person sees when opening the file in a spreadsheet
+        (1-based feature number for vector files).
+    geometry : geopandas.GeoSeries or None
+        Vector files only: representative points in EPSG:27700, ``None`` where a feature has none.
+    header_row : int or None
+        1-based spreadsheet row of the header (tabular files).
+    encoding : str or None
+        Encoding used (CSV).
+    sheet : str or None
+        Sheet used (XLSX).
+    """
+
+    path: Path
+    frame: pd.DataFrame
+    source_row: np.ndarray
+    geometry: gpd.GeoSeries | None = None
+    header_row: int | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+def cell_text(value: Any) -> Cell:
+    """Turn one cell value into the text a person sees, or ``None`` when blank.
+
+    Whole floats lose their ``.0`` (``12.0`` -> ``"12"``), datetimes at midnight become ISO
+    dates, text is kept exactly as written unless it is only whitespace.
+    """
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if math.isnan(v):
+            return None
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.15g}"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return cell_text(float(value)) if value == value.to_integral_value() else str(value)
+    text = str(value)
+    return text if text.strip() else None
+
+
+def clean_heading(value: Cell) -> str:
+    """Strip BOM, surrounding whitespace and newlines from a heading; collapse inner whitespace."""
+    if value is None:
+        return ""
+    return _SPACES.sub(" ", value.replace("\ufeff", "")).strip()
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Make duplicate names unique: ``Organisation``, ``Organisation (2)``, ..."""
+    taken = set(names)
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for name in names:
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        new = name
+        if count > 1:
+            n = count
+            new = f"{name} ({n})"
+            while new in taken:
+                n += 1
+                new = f"{name} ({n})"
+            taken.add(new)
+        out.append(new)
+    return out
+
+
+def header_score(row: Sequence[Cell]) -> float:
+    """How much a row looks like a header: text cells count, known aliases count more.
+
+    Rows with fewer than two non-empty cells, or whose cells are mostly numbers or dates,
+    score 0 (a single title cell is never the header).
+    """
+    cells = [c.strip() for c in row if c is not None and c.strip()]
+    if len(cells) < 2:
+        return 0.0
+    texty = [c for c in cells if not _NUMBERISH.match(c) and len(c) <= 100]
+    if len(texty) * 2 <= len(cells):
+        return 0.0
+    hits = sum(alias_key(c) in ALIAS_KEYS for c in texty)
+    return len(texty) + 2.0 * hits
+
+
+def find_header(rows: Sequence[Sequence[Cell]]) -> int | None:
+    """0-based index of the best header row within the first rows, ``None`` when there is no candidate."""
+    best, best_score = None, 0.0
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = header_score(row)
+        if score > best_score:
+            best, best_score = i, score
+    if best is None:
+        for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            if any(c is not None for c in row):
+                return i
+    return best
+
+
+def _drop_notes(body: list[tuple[int, list[Cell]]], width: int) -> list[tuple[int, list[Cell]]]:
+    """Drop a block of one-cell rows below the table, after a blank gap (notes, sources, totals)."""
+    if width < 3 or not body:
+        return body
+    end = len(body)
+    while end > 0 and sum(c is not None for c in body[end - 1][1]) == 1:
+        end -= 1
+    if end == len(body) or end == 0:
+        return body
+    gap = body[end][0] - body[end - 1][0] > 1  # a blank row separates the notes from the table
+    return body[:end] if gap else body
+
+
+def build_frame(
+    path: Path, rows: Sequence[Sequence[Cell]], header_row: int | Literal["auto"]
+) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """Split rows (1 row per spreadsheet row) into header and data; return frame, source rows, header row.
+
+    Parameters
+    ----------
+    path : Path
+        The register, for error messages.
+    rows : sequence of sequence of str or None
+        Every spreadsheet row from row 1, blank rows included.
+    header_row : int or "auto"
+        1-based header row, or ``"auto"`` to detect it.
+
+    Returns
+    -------
+    tuple of (DataFrame, ndarray, int)
+    """
+    if not any(any(c is not None for c in r) for r in rows):
+        msg = f"{path.name}: the register is empty (no values found)"
+        raise RegisterError(msg)
+    if header_row == "auto":
+        h = find_header(rows)
+        if h is None:
+            msg = f"{path.name}: no header row found in the first {HEADER_SEARCH_ROWS} rows"
+            raise RegisterError(msg)
+    else:
+        h = int(header_row) - 1
+        if h < 0 or h >= len(rows) or not any(c is not None for c in rows[h]):
+            msg = f"{path.name}: header_row {header_row!r} is blank or past the end of the register"
+            raise RegisterError(msg)
+    headings = [clean_heading(c) for c in rows[h]]
+    body = [(i, list(r)) for i, r in enumerate(rows) if i > h and any(c is not None for c in r)]
+    width = max([len(headings), *(len(r) for _, r in body)])
+    named = sum(bool(x) for x in headings)
+    body = _drop_notes(body, named)
+    if not body:
+        msg = f"{path.name}: the register has a header (row {h + 1}) but no data rows"
+        raise RegisterError(msg)
+    headings += [""] * (width - len(headings))
+    data = [r + [None] * (width - len(r)) for _, r in body]
+    keep = [j for j in range(width) if headings[j] or any(row[j] is not None for row in data)]
+    names = unique_names([headings[j] or f"Column {column_letter(j)}" for j in keep])
+    frame = pd.DataFrame([[row[j] for j in keep] for row in data], columns=names, dtype=object)
+    source_row = np.array([i + 1 for i, _ in body], dtype=np.int64)
+    return frame, source_row, h + 1

@@ -1,0 +1,86 @@
+"""Dispatch a register file to the reader for its format."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Literal
+
+from .._errors import RegisterError
+from ._raw import RawRegister
+from ._tabular import read_csv, read_xlsx
+from ._vector import read_vector
+
+_CSV = (".csv", ".txt", ".tsv")
+_XLSX = (".xlsx", ".xlsm")
+_VECTOR = (".gpkg", ".shp", ".geojson", ".json", ".zip")
+SUPPORTED = (*_CSV, *_XLSX, *_VECTOR)
+
+
+def read_register(
+    path: Path | str,
+    *,
+    encoding: str = "auto",
+    header_row: int | Literal["auto"] = "auto",
+    sheet: str | int | None = None,
+    layer: str | None = None,
+) -> RawRegister:
+    """Read a partner's register file into text cells with spreadsheet row numbers.
+
+    Parameters
+    ----------
+    path : Path or str
+        The register: ``.csv``/``.txt`` (delimiter sniffed), ``.xlsx``/``.xlsm``, ``.gpkg``,
+        ``.shp`` (or a ``.zip`` holding one), ``.geojson``/``.json``.
+    encoding : str, default "auto"
+        Text encoding of a CSV; ``"auto"`` tries UTF-8, then cp1252, then detection.
+    header_row : int or "auto", default "auto"
+        1-based spreadsheet row of the header; ``"auto"`` finds it below any title rows.
+    sheet : str or int, optional
+        XLSX sheet name or 0-based index; by default the sheet that looks most like a register.
+    layer : str, optional
+        Vector layer name; by default the first layer.
+
+    Returns
+    -------
+    RawRegister
+
+    Raises
+    ------
+    RegisterError
+        If the file is missing, empty, of an unknown format, corrupt, or has no data rows.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        msg = (
+            f"{path.name}: {suffix or 'no suffix'!r} is not a supported register format; "
+            f"use one of {', '.join(SUPPORTED)}"
+        )
+        raise RegisterError(msg)
+    if not path.is_file():
+        msg = f"register file {str(path)!r} not found"
+        raise RegisterError(msg)
+    if path.stat().st_size == 0:
+        msg = f"{path.name}: the file is empty"
+        raise RegisterError(msg)
+    try:
+        if suffix in _CSV:
+            return read_csv(path, encoding=encoding, header_row=header_row)
+        if suffix in _XLSX:
+            return read_xlsx(path, sheet=sheet, header_row=header_row)
+        if suffix == ".zip" and not _zip_has_shapefile(path):
+            msg = f"{path.name}: the zip file holds no shapefile (.shp)"
+            raise RegisterError(msg)
+        return read_vector(path, layer=layer)
+    except PermissionError as exc:
+        msg = f"{path.name}: cannot be opened ({exc.strerror})"
+        raise RegisterError(msg) from None
+
+
+def _zip_has_shapefile(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(n.lower().endswith(".shp") for n in zf.namelist())
+    except zipfile.BadZipFile:
+        return False
