@@ -21,12 +21,8 @@ def _loose(name: str) -> str:
 def _find(name: str, columns: list[str]) -> str | None:
     if name in columns:
         return name
-    for key in (_loose, alias_key):
-        wanted = key(name)
-        hits = [c for c in columns if key(c) == wanted]
-        if hits:
-            return hits[0]
-    return None
+    wanted = _loose(name)
+    return next((c for c in columns if _loose(c) == wanted), None)
 
 
 def _not_found(raw: RawRegister, name: str, field: str, columns: list[str]) -> RegisterError:

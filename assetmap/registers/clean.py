@@ -92,14 +92,14 @@ def clean_money(s: pd.Series, *, allow_negative: bool = True, label: str = "amou
     return Cleaned(value.astype("float64"), problems)
 
 
-def clean_number(s: pd.Series, *, label: str = "number", allow_zero: bool = True) -> Cleaned:
+def clean_number(s: pd.Series, *, label: str = "value", allow_zero: bool = True) -> Cleaned:
     """Parse a non-negative quantity: ``1,234``, ``1234.5``, ``1234 m2``, ``1,234 sq m``, ``12 FTE``.
 
     Parameters
     ----------
     s : pandas.Series
         Register text.
-    label : str, default "number"
+    label : str, default "value"
         What the number is, for messages (``"floor area"``).
     allow_zero : bool, default True
         If False, 0 is missing with a problem (``"floor area 0 is not a real area"``).
@@ -116,7 +116,7 @@ def clean_number(s: pd.Series, *, label: str = "number", allow_zero: bool = True
     ok = m["num"].notna() & ~blank
     value = _float(m["num"])
     value = value.where(m["sign"].isna() | (m["sign"] == "+"), -value).where(ok)
-    problems = problems_where(s, ~blank & ~ok, lambda x: f"{quoted(x)} is not a number ({label})")
+    problems = problems_where(s, ~blank & ~ok, lambda x: f"{label} {quoted(x)} is not a number")
     neg = value < 0
     problems = set_problems(problems, neg, lambda v: f"negative {label} {_fmt(v)} ignored", value)
     value = value.where(~neg)
@@ -206,5 +206,5 @@ def clean_coord(s: pd.Series, *, label: str = "coordinate") -> Cleaned:
     ok = m["num"].notna() & ~blank
     value = _float(m["num"])
     value = value.where(m["sign"] != "-", -value).where(ok)
-    problems = problems_where(s, ~blank & ~ok, lambda x: f"{quoted(x)} is not a {label}")
+    problems = problems_where(s, ~blank & ~ok, lambda x: f"{label} {quoted(x)} is not a number")
     return Cleaned(value.astype("float64"), problems)
