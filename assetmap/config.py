@@ -89,6 +89,112 @@ class ClusteringConfig(_Strict):
     radius_m: Annotated[float, Field(gt=0, le=50_000)] = 400
     min_assets: Annotated[int, Field(ge=2)] = 2
     method: Literal["dbscan", "hdbscan"] = "dbscan"
+    #: Metres the convex hull of a cluster's assets is buffered by to draw its polygon.
+    hull_buffer_m: Annotated[float, Field(ge=0, le=5_000)] = 50
+    #: Floor area (m² GIA) per workplace used to estimate capacity where a register gives
+    #: none: offices run at about 8-12 m² GIA per workstation, so 10 is the middle.
+    m2_per_person: Annotated[float, Field(gt=0, le=10_000)] = 10
+    #: Densities by use, m² GIA per person, matched case-insensitively as a word or phrase
+    #: inside the asset's ``use`` (longest key first); ``m2_per_person`` applies otherwise.
+    #: Example: ``{"library": 25, "depot": 40}``. Empty by default.
+    use_densities: dict[str, Annotated[float, Field(gt=0, le=10_000)]] = Field(default_factory=dict)
+    #: Utilisation bands for clusters and assets: below ``band_low`` is "low", at or above
+    #: ``band_high`` is "high", between is "medium"; unknown utilisation is "unknown".
+    band_low: Annotated[float, Field(ge=0, le=1.5)] = 0.5
+    band_high: Annotated[float, Field(ge=0, le=1.5)] = 0.85
+
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> ClusteringConfig:
+        if self.band_low > self.band_high:
+            msg = f"band_low ({self.band_low}) must not be above band_high ({self.band_high})"
+            raise ValueError(msg)
+        return self
+
+
+class RatingConfig(_Strict):
+    """Disposal and shared-use rating: score weights (points out of their sum) and thresholds.
+
+    Each asset's score is ``100 * sum(weight * factor) / sum(weights)`` where every factor is
+    between 0 and 1: ``utilisation`` (1 when empty, 0 at ``plan.well_used`` or above),
+    ``cost`` (running cost per m² against the estate median: 0 at or below the median, 1 at
+    ``cost_ratio_full`` times it), ``condition`` (A 0, B 1/3, C 2/3, D 1), ``lease`` (1 for a
+    leasehold expiring within ``lease_months``), ``freehold`` (1 for a freehold with a capital
+    value) and ``receiver`` (1 when a building of any partner within the cluster radius has
+    spare places for all its people).
+    """
+
+    weight_utilisation: Annotated[float, Field(ge=0)] = 35
+    weight_cost: Annotated[float, Field(ge=0)] = 15
+    weight_condition: Annotated[float, Field(ge=0)] = 15
+    weight_lease: Annotated[float, Field(ge=0)] = 10
+    weight_freehold: Annotated[float, Field(ge=0)] = 10
+    weight_receiver: Annotated[float, Field(ge=0)] = 15
+    #: Score at or above which an asset is rated red (candidate for disposal).
+    red_from: Annotated[float, Field(ge=0, le=100)] = 60
+    #: Score at or above which an asset is rated amber (candidate for shared use).
+    amber_from: Annotated[float, Field(ge=0, le=100)] = 35
+    #: Utilisation below which "low utilisation" is given as a reason.
+    low_utilisation: Annotated[float, Field(ge=0, le=1.5)] = 0.5
+    #: Cost per m² as a multiple of the estate median that earns the full cost factor.
+    cost_ratio_full: Annotated[float, Field(gt=1)] = 2.0
+    #: A leasehold whose lease ends within this many months counts as expiring.
+    lease_months: Annotated[int, Field(ge=0, le=600)] = 24
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> RatingConfig:
+        if self.amber_from > self.red_from:
+            msg = f"amber_from ({self.amber_from}) must not be above red_from ({self.red_from})"
+            raise ValueError(msg)
+        total = (
+            self.weight_utilisation
+            + self.weight_cost
+            + self.weight_condition
+            + self.weight_lease
+            + self.weight_freehold
+            + self.weight_receiver
+        )
+        if total <= 0:
+            raise ValueError("at least one rating weight must be above 0")
+        return self
+
+
+class PlanConfig(_Strict):
+    """The co-location plan, the rating and the savings."""
+
+    #: A building at or above this utilisation is well used: never a donor, never rated red.
+    well_used: Annotated[float, Field(gt=0, le=1.5)] = 0.85
+    #: Only buildings below this utilisation are considered for moving their people out.
+    donor_max_utilisation: Annotated[float, Field(gt=0, le=1.5)] = 0.6
+    #: A receiver is never filled beyond this utilisation (people / capacity).
+    target_ceiling: Annotated[float, Field(gt=0, le=1.5)] = 0.9
+    #: Share of a vacated building's running cost that follows its people to the receiver.
+    people_follow_share: Annotated[float, Field(ge=0, le=1)] = 0.15
+    #: Capital value per m² GIA assumed for a freehold with no book value (None: no estimate).
+    capital_value_per_m2_gbp: Annotated[float, Field(ge=0)] | None = 1000
+    #: ``milp``: exact mixed-integer programme (scipy.optimize.milp, HiGHS); ``greedy``: the
+    #: simple pass (largest saving first into the receiver with most room), for comparison.
+    optimiser: Literal["milp", "greedy"] = "milp"
+    #: Allow one donor's people to be split across several receivers.
+    split_donors: bool = False
+    #: Receivers considered per donor: the nearest this many within the cluster radius.
+    max_receivers_per_donor: Annotated[int, Field(ge=1, le=1000)] = 10
+    #: Branch-and-bound node limit per sub-problem (deterministic, unlike a time limit); the
+    #: better of the best solution found and the greedy answer is kept if it is reached.
+    node_limit: Annotated[int, Field(ge=1)] = 10_000
+    #: A building left with at least this many spare places (below the ceiling) in a
+    #: cluster of two or more partners is listed as a ``share`` opportunity.
+    min_share_places: Annotated[float, Field(ge=0)] = 10
+    rating: RatingConfig = RatingConfig()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PlanConfig:
+        if self.donor_max_utilisation > self.well_used:
+            msg = (
+                f"donor_max_utilisation ({self.donor_max_utilisation}) must not be above "
+                f"well_used ({self.well_used})"
+            )
+            raise ValueError(msg)
+        return self
 
 
 class MapConfig(_Strict):
@@ -104,6 +210,7 @@ class Config(_Strict):
     title: Annotated[str, Field(min_length=1)]
     partners: Annotated[list[PartnerConfig], Field(min_length=1)]
     clustering: ClusteringConfig = ClusteringConfig()
+    plan: PlanConfig = PlanConfig()
     map: MapConfig = MapConfig()
     postcodes: Path | None = None
     uprn_lookup: Path | None = None
@@ -241,6 +348,8 @@ __all__ = [
     "Config",
     "MapConfig",
     "PartnerConfig",
+    "PlanConfig",
+    "RatingConfig",
     "load_config",
     "parse_config",
 ]

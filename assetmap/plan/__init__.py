@@ -1,0 +1,190 @@
+"""Co-location and disposal plan for a combined estate.
+
+:func:`plan_estate` runs: proximity clusters (:func:`assetmap.cluster.cluster_assets`) ->
+people figures, estimating what registers lack (:func:`assetmap.cluster.estimate_people`)
+-> cluster profile (:func:`assetmap.cluster.profile_clusters`) -> co-location moves, an
+exact mixed-integer programme solved with ``scipy.optimize.milp`` (see
+:mod:`assetmap.plan._colocate`) -> score, red/amber/green rating, reasons and action
+(:mod:`assetmap.plan._rating`) -> opportunities and savings summary
+(:mod:`assetmap.plan._savings`). The function is pure and deterministic: the same estate,
+config and ``as_of`` date give the same result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..cluster import asset_xy, cluster_assets, estimate_people, profile_clusters
+from ..config import Config
+from ._colocate import MOVE_COLUMNS, find_candidates, solve
+from ._rating import rate
+from ._savings import OPPORTUNITY_COLUMNS, PILOT_REFERENCE, PILOT_REFERENCE_SHARE, opportunities, summarise
+
+#: Columns the plan needs in the estate layer.
+REQUIRED_COLUMNS = (
+    "asset_id",
+    "name",
+    "partner",
+    "use",
+    "tenure",
+    "condition",
+    "gia_m2",
+    "running_cost_gbp",
+    "utilisation",
+    "occupancy",
+    "capacity",
+    "book_value_gbp",
+    "lease_expiry",
+    "sensitive",
+)
+
+#: Columns :func:`plan_estate` adds to the assets, in order.
+PLAN_ASSET_COLUMNS = (
+    "cluster_id",
+    "cluster_partners",
+    "plan_capacity",
+    "plan_occupancy",
+    "plan_utilisation",
+    "capacity_estimated",
+    "occupancy_estimated",
+    "utilisation_estimated",
+    "density_m2_per_person",
+    "utilisation_band",
+    "cost_per_m2_gbp",
+    "score",
+    "rating",
+    "reasons",
+    "action",
+    "people_out",
+    "people_in",
+    "spare_after",
+)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What :func:`plan_estate` returns.
+
+    Attributes
+    ----------
+    assets : GeoDataFrame
+        The input rows and columns plus :data:`PLAN_ASSET_COLUMNS`.
+    clusters : GeoDataFrame
+        The ``clusters`` layer (:data:`assetmap.cluster.CLUSTER_COLUMNS`) plus ``red``,
+        ``amber``, ``green`` (asset counts), ``moves`` and ``annual_saving_gbp``.
+    opportunities : DataFrame
+        :data:`OPPORTUNITY_COLUMNS`, ranked.
+    summary : dict
+        Estate and plan totals (see :func:`assetmap.plan._savings.summarise`).
+    moves : DataFrame
+        The chosen moves as positions into ``assets`` (``donor``, ``receiver``,
+        ``people``, ``share_of_donor``).
+    subproblems : DataFrame
+        One row per optimisation sub-problem with its size and how it was solved.
+    """
+
+    assets: gpd.GeoDataFrame
+    clusters: gpd.GeoDataFrame
+    opportunities: pd.DataFrame
+    summary: dict[str, object]
+    moves: pd.DataFrame
+    subproblems: pd.DataFrame
+
+
+def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | None = None) -> PlanResult:
+    """Cluster the estate, plan moves, rate every asset and cost the savings.
+
+    Parameters
+    ----------
+    assets : GeoDataFrame
+        The combined estate layer (EPSG:27700 points, ``schema.ASSET_COLUMNS``).
+    config : Config
+        Uses ``config.clustering`` and ``config.plan``.
+    as_of : date, optional
+        The date lease expiries are measured from; today when not given (pass it for a
+        reproducible run).
+
+    Returns
+    -------
+    PlanResult
+    """
+    if not isinstance(assets, gpd.GeoDataFrame):
+        msg = f"expected a GeoDataFrame of assets, got {type(assets).__name__}"
+        raise TypeError(msg)
+    missing = [c for c in REQUIRED_COLUMNS if c not in assets.columns]
+    if missing:
+        msg = f"the estate layer lacks the column(s) {', '.join(missing)}"
+        raise ValueError(msg)
+    as_of = as_of or dt.date.today()
+    cc, pc = config.clustering, config.plan
+    df = estimate_people(cluster_assets(assets, cc), cc)
+    clusters = profile_clusters(df, cc)
+
+    cluster_ids = df["cluster_id"].astype(object).where(df["cluster_id"].notna(), None).to_numpy()
+    cand = find_candidates(
+        asset_xy(df),
+        cluster_ids,
+        df["plan_occupancy"].to_numpy(dtype=float),
+        df["plan_capacity"].to_numpy(dtype=float),
+        df["plan_utilisation"].to_numpy(dtype=float),
+        pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy(dtype=float),
+        df["sensitive"].fillna(False).to_numpy(dtype=bool),
+        cc.radius_m,
+        pc,
+    )
+    moves, subproblems = solve(cand, pc)
+    rated = rate(df, cand, moves, as_of, pc, cc.radius_m)
+    for col in rated.columns:
+        df[col] = rated[col]
+    opps = opportunities(df, rated, moves, pc)
+
+    if len(clusters):
+        counts = pd.crosstab(df["cluster_id"], df["rating"]).reindex(
+            index=clusters["cluster_id"], columns=["red", "amber", "green"], fill_value=0
+        )
+        reloc = opps[opps["action"].isin(["relocate", "dispose"])]
+        by = reloc.groupby("cluster_id")
+        clusters = clusters.assign(
+            red=counts["red"].to_numpy(),
+            amber=counts["amber"].to_numpy(),
+            green=counts["green"].to_numpy(),
+            moves=(
+                opps[opps["action"] == "relocate"]
+                .groupby("cluster_id")
+                .size()
+                .reindex(clusters["cluster_id"], fill_value=0)
+                .to_numpy()
+            ),
+            annual_saving_gbp=by["annual_saving_gbp"]
+            .sum()
+            .reindex(clusters["cluster_id"], fill_value=0.0)
+            .to_numpy(),
+        )
+    summary = summarise(df, clusters, rated, opps, subproblems, as_of, pc)
+    df["score"] = df["score"].astype(float)
+    df["cluster_partners"] = df["cluster_partners"].astype(np.int64)
+    return PlanResult(
+        assets=df,
+        clusters=clusters,
+        opportunities=opps,
+        summary=summary,
+        moves=moves,
+        subproblems=subproblems,
+    )
+
+
+__all__ = [
+    "MOVE_COLUMNS",
+    "OPPORTUNITY_COLUMNS",
+    "PILOT_REFERENCE",
+    "PILOT_REFERENCE_SHARE",
+    "PLAN_ASSET_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "PlanResult",
+    "plan_estate",
+]

@@ -1,0 +1,283 @@
+"""The co-location plan: which under-used buildings move their people, and where to.
+
+Method
+------
+Within each cluster, a **donor** is a building that is not sensitive, has people
+(``plan_occupancy > 0``), a running cost above 0 and a utilisation below
+``plan.donor_max_utilisation`` (default 0.6, never at or above ``plan.well_used``). A
+**receiver** is any non-sensitive, occupied building of any partner in the same cluster with room
+below the ceiling: ``spare = plan.target_ceiling * plan_capacity - plan_occupancy > 0``.
+A donor may move to its ``plan.max_receivers_per_donor`` nearest receivers within
+``clustering.radius_m`` (ties by position); without ``split_donors`` a receiver must have
+room for the whole donor.
+
+Vacating donor ``d`` releases ``saving_d = running_cost_d * (1 - people_follow_share)``.
+The plan maximises the total released, subject to: each donor moves at most once (to one
+receiver, or split over several with ``split_donors``); a receiver never exceeds its spare
+places; a building that is vacated receives nobody. This is a mixed-integer programme
+solved exactly with ``scipy.optimize.milp`` (HiGHS branch and cut) on each connected
+component of the donor-receiver graph. A component with one donor is solved exactly by
+direct search. If the deterministic node limit (``plan.node_limit``) stops HiGHS early,
+the better of its best answer and the greedy answer is kept and the component is marked
+``milp-node-limit``. ``plan.optimiser: greedy`` gives the simple pass instead: donors by
+saving (largest first), each into the receiver with most room left that takes it whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from ..config import PlanConfig
+
+#: Columns of the moves frame (positions are 0-based rows of the assets frame).
+MOVE_COLUMNS = ("donor", "receiver", "people", "share_of_donor")
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Donors, receivers and the edges between them (all positions into the assets frame)."""
+
+    occupancy: np.ndarray  # people per asset (NaN unknown)
+    spare: np.ndarray  # spare places below the ceiling per asset (0 when not a receiver)
+    saving: np.ndarray  # saving if vacated (0 when not a donor)
+    donor: np.ndarray  # bool per asset
+    edges: np.ndarray  # (m, 2) donor, receiver; sorted by donor then nearness
+    distance: np.ndarray  # (m,) metres
+
+
+def find_candidates(
+    xy: np.ndarray,
+    cluster: np.ndarray,
+    occupancy: np.ndarray,
+    capacity: np.ndarray,
+    utilisation: np.ndarray,
+    running_cost: np.ndarray,
+    sensitive: np.ndarray,
+    radius_m: float,
+    config: PlanConfig,
+) -> Candidates:
+    """Donors, receivers and the donor->receiver pairs the plan may use.
+
+    ``cluster`` is an object array of cluster ids (None where alone); the other arrays are
+    floats (NaN unknown) or bools, one entry per asset.
+    """
+    clustered = pd.notna(cluster) & np.isfinite(xy).all(axis=1) & ~sensitive
+    with np.errstate(invalid="ignore"):
+        donor = (
+            clustered
+            & (occupancy > 0)
+            & (running_cost > 0)
+            & (utilisation < config.donor_max_utilisation)
+            & (utilisation < config.well_used)
+            & (capacity > 0)
+        )
+        # A vacant building is for disposal, not a receiver.
+        spare = np.where(
+            clustered & (capacity > 0) & (occupancy > 0), config.target_ceiling * capacity - occupancy, 0.0
+        )
+    spare = np.where(np.isnan(spare) | (spare <= 1e-9), 0.0, spare)
+    saving = np.where(donor, running_cost * (1.0 - config.people_follow_share), 0.0)
+    saving = np.nan_to_num(saving)
+    receivers = np.flatnonzero(spare > 0)
+    donors = np.flatnonzero(donor)
+    empty = np.empty((0, 2), dtype=np.int64)
+    if not len(receivers) or not len(donors):
+        return Candidates(occupancy, spare, saving, donor, empty, np.empty(0))
+    tree = cKDTree(xy[receivers])
+    k = min(len(receivers), 4 * config.max_receivers_per_donor + 1)
+    dist, idx = tree.query(xy[donors], k=k, distance_upper_bound=radius_m)
+    dist = dist.reshape(len(donors), k)
+    idx = idx.reshape(len(donors), k)
+    rows: list[np.ndarray] = []
+    dists: list[np.ndarray] = []
+    for i, d in enumerate(donors):
+        ok = np.isfinite(dist[i])
+        r = receivers[idx[i][ok]]
+        dd = dist[i][ok]
+        keep = (r != d) & (cluster[r] == cluster[d])
+        if not config.split_donors:
+            keep &= spare[r] >= occupancy[d] - 1e-9
+        r, dd = r[keep], dd[keep]
+        order = np.lexsort((r, dd))[: config.max_receivers_per_donor]
+        if len(order):
+            rows.append(np.column_stack([np.full(len(order), d), r[order]]))
+            dists.append(dd[order])
+    if not rows:
+        return Candidates(occupancy, spare, saving, donor, empty, np.empty(0))
+    edges = np.vstack(rows).astype(np.int64)
+    return Candidates(occupancy, spare, saving, donor, edges, np.concatenate(dists))
+
+
+def _greedy(e: np.ndarray, c: Candidates, split: bool) -> list[tuple[int, int, float]]:
+    """Largest saving first, each donor into the receiver with most room left."""
+    donors = np.unique(e[:, 0])
+    order = sorted(donors.tolist(), key=lambda d: (-c.saving[d], d))
+    left = {int(r): float(c.spare[r]) for r in np.unique(e[:, 1])}
+    vacated: set[int] = set()
+    receiving: set[int] = set()
+    moves: list[tuple[int, int, float]] = []
+    for d in order:
+        if d in receiving:
+            continue
+        people = float(c.occupancy[d])
+        options = [int(r) for r in e[e[:, 0] == d, 1] if int(r) not in vacated]
+        options.sort(key=lambda r: (-left[r], r))
+        if not split:
+            fit = [r for r in options if left[r] >= people - 1e-9]
+            if not fit:
+                continue
+            plan = [(fit[0], people)]
+        else:
+            if sum(left[r] for r in options) < people - 1e-9:
+                continue
+            plan, need = [], people
+            for r in options:
+                take = min(need, left[r])
+                if take > 1e-9:
+                    plan.append((r, take))
+                    need -= take
+                if need <= 1e-9:
+                    break
+        for r, take in plan:
+            left[r] -= take
+            receiving.add(r)
+            moves.append((d, r, take))
+        vacated.add(d)
+    return moves
+
+
+def _value(moves: list[tuple[int, int, float]], c: Candidates) -> float:
+    return float(sum(c.saving[d] for d in {m[0] for m in moves}))
+
+
+def _milp(e: np.ndarray, c: Candidates, config: PlanConfig) -> tuple[list[tuple[int, int, float]], bool]:
+    """Solve one component exactly; returns the moves and whether optimality was proven."""
+    m = len(e)
+    donors = np.unique(e[:, 0])
+    receivers = np.unique(e[:, 1])
+    dpos = {int(d): i for i, d in enumerate(donors)}
+    rpos = {int(r): i for i, r in enumerate(receivers)}
+    ed = np.array([dpos[int(d)] for d in e[:, 0]])
+    er = np.array([rpos[int(r)] for r in e[:, 1]])
+    occ = c.occupancy[e[:, 0]]
+    # Receivers that are also donors: their "vacated" indicator must cap what they receive.
+    rd = [(rpos[int(r)], dpos[int(r)]) for r in receivers if int(r) in dpos]
+    cols = np.arange(m)
+    if not config.split_donors:
+        # z_e in {0,1}: donor e[0] moves wholly to receiver e[1].
+        obj = -c.saving[e[:, 0]] + 1e-6 * np.arange(m) / max(m, 1)
+        one = sparse.csr_array((np.ones(m), (ed, cols)), shape=(len(donors), m))
+        rows, cc, vals = list(er), list(cols), list(occ)
+        for ri, di in rd:
+            mine = np.flatnonzero(ed == di)
+            rows += [ri] * len(mine)
+            cc += mine.tolist()
+            vals += [c.spare[receivers[ri]]] * len(mine)
+        room = sparse.csr_array((vals, (rows, cc)), shape=(len(receivers), m))
+        cons = [
+            LinearConstraint(one, -np.inf, 1),
+            LinearConstraint(room, -np.inf, c.spare[receivers]),
+        ]
+        res = milp(
+            obj,
+            integrality=np.ones(m),
+            bounds=Bounds(0, 1),
+            constraints=cons,
+            options={"node_limit": config.node_limit, "presolve": True},
+        )
+        if res.x is None:
+            return [], False
+        z = np.round(res.x).astype(bool)
+        moves = [(int(e[i, 0]), int(e[i, 1]), float(occ[i])) for i in np.flatnonzero(z)]
+        return moves, res.status == 0
+    # Split: y_e people (continuous), x_d vacated (binary), variables [y..., x...].
+    nd = len(donors)
+    obj = np.concatenate([np.zeros(m), -c.saving[donors]])
+    eq = sparse.csr_array(
+        (
+            np.concatenate([np.ones(m), -c.occupancy[donors]]),
+            (np.concatenate([ed, np.arange(nd)]), np.arange(m + nd)),
+        ),
+        shape=(nd, m + nd),
+    )
+    rows, cc, vals = list(er), list(cols), [1.0] * m
+    for ri, di in rd:
+        rows.append(ri)
+        cc.append(m + di)
+        vals.append(c.spare[receivers[ri]])
+    room = sparse.csr_array((vals, (rows, cc)), shape=(len(receivers), m + nd))
+    res = milp(
+        obj,
+        integrality=np.concatenate([np.zeros(m), np.ones(nd)]),
+        bounds=Bounds(0, np.concatenate([occ, np.ones(nd)])),
+        constraints=[LinearConstraint(eq, 0, 0), LinearConstraint(room, -np.inf, c.spare[receivers])],
+        options={"node_limit": config.node_limit, "presolve": True},
+    )
+    if res.x is None:
+        return [], False
+    x = np.round(res.x[m:]).astype(bool)
+    y = res.x[:m]
+    moves = [(int(e[i, 0]), int(e[i, 1]), float(y[i])) for i in range(m) if x[ed[i]] and y[i] > 1e-6]
+    return moves, res.status == 0
+
+
+def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Choose the moves.
+
+    Returns
+    -------
+    moves : DataFrame
+        :data:`MOVE_COLUMNS`, sorted by donor then receiver.
+    components : DataFrame
+        One row per sub-problem: ``donors``, ``receivers``, ``edges``, ``method``
+        (``exact-single``, ``milp-optimal``, ``milp-node-limit``, ``greedy``), ``saving``.
+    """
+    e = c.edges
+    cols = list(MOVE_COLUMNS)
+    if not len(e):
+        return pd.DataFrame(columns=cols), pd.DataFrame(columns=["donors", "receivers", "edges", "method"])
+    nodes, inv = np.unique(e.ravel(), return_inverse=True)
+    inv = inv.reshape(e.shape)
+    graph = sparse.coo_array((np.ones(len(e)), (inv[:, 0], inv[:, 1])), shape=(len(nodes), len(nodes)))
+    _, comp = connected_components(graph, directed=False)
+    edge_comp = comp[inv[:, 0]]
+    order = np.argsort(edge_comp, kind="stable")
+    bounds = np.flatnonzero(np.diff(edge_comp[order])) + 1
+    moves: list[tuple[int, int, float]] = []
+    info: list[dict[str, object]] = []
+    for part in np.split(order, bounds):
+        sub = e[part]
+        donors = np.unique(sub[:, 0])
+        greedy = _greedy(sub, c, config.split_donors)
+        if config.optimiser == "greedy":
+            chosen, method = greedy, "greedy"
+        elif len(donors) == 1:
+            chosen, method = greedy, "exact-single"
+        else:
+            found, optimal = _milp(sub, c, config)
+            if optimal or _value(found, c) >= _value(greedy, c) - 1e-6:
+                chosen, method = found, "milp-optimal" if optimal else "milp-node-limit"
+            else:
+                chosen, method = greedy, "milp-node-limit"
+        moves += chosen
+        info.append(
+            {
+                "donors": len(donors),
+                "receivers": len(np.unique(sub[:, 1])),
+                "edges": len(sub),
+                "method": method,
+                "saving": _value(chosen, c),
+            }
+        )
+    frame = pd.DataFrame(moves, columns=["donor", "receiver", "people"])
+    total = frame.groupby("donor")["people"].transform("sum")
+    frame["share_of_donor"] = frame["people"] / total.where(total > 0)
+    frame = frame.sort_values(["donor", "receiver"], kind="mergesort").reset_index(drop=True)
+    return frame[cols], pd.DataFrame(info)

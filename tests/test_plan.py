@@ -1,0 +1,349 @@
+"""Co-location plan, rating and savings on small hand-made estates with known answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from assetmap.config import ClusteringConfig, Config, PlanConfig
+from assetmap.plan import OPPORTUNITY_COLUMNS, PLAN_ASSET_COLUMNS, plan_estate
+from assetmap.schema import ASSET_COLUMNS, BNG
+
+AS_OF = dt.date(2026, 1, 1)
+X0, Y0 = 575_000.0, 155_000.0  # Maidstone
+
+
+def estate(*rows: dict[str, object]) -> gpd.GeoDataFrame:
+    """An estate layer from short dicts: ``x``/``y`` are metres from a fixed origin."""
+    records = []
+    for i, row in enumerate(rows):
+        row = dict(row)
+        x, y = X0 + float(row.pop("x", 0.0)), Y0 + float(row.pop("y", 0.0))
+        rec: dict[str, object] = {c: None for c in ASSET_COLUMNS}
+        rec.update(
+            {
+                "asset_id": f"A{i + 1}",
+                "name": f"Building {i + 1}",
+                "partner": "Council",
+                "partner_kind": "council",
+                "use": "Office",
+                "tenure": "leasehold",
+                "condition": "B",
+                "easting": x,
+                "northing": y,
+                "gia_m2": np.nan,
+                "running_cost_gbp": np.nan,
+                "utilisation": np.nan,
+                "occupancy": np.nan,
+                "capacity": np.nan,
+                "book_value_gbp": np.nan,
+                "lease_expiry": pd.NaT,
+                "sensitive": False,
+                "source_file": "test.csv",
+                "source_row": i + 2,
+                "geocode_method": "coordinates",
+                "geocode_precision_m": 1.0,
+            }
+        )
+        rec.update(row)
+        records.append(rec)
+    df = pd.DataFrame.from_records(records, columns=list(ASSET_COLUMNS))
+    for col in ("gia_m2", "running_cost_gbp", "utilisation", "occupancy", "capacity", "book_value_gbp"):
+        df[col] = df[col].astype("float64")
+    df["lease_expiry"] = pd.to_datetime(df["lease_expiry"])
+    df["sensitive"] = df["sensitive"].astype(bool)
+    geom = [Point(e, n) for e, n in zip(df["easting"], df["northing"], strict=True)]
+    return gpd.GeoDataFrame(df, geometry=geom, crs=BNG)
+
+
+def config(**plan: object) -> Config:
+    return Config(
+        title="Test",
+        partners=[{"name": "Council", "register": "x.csv"}],
+        clustering=ClusteringConfig(radius_m=400, min_assets=2),
+        plan=PlanConfig(**plan),
+    )
+
+
+def office(**kw: object) -> dict[str, object]:
+    base = {"gia_m2": 1000.0, "capacity": 100.0, "running_cost_gbp": 200_000.0, "condition": "B"}
+    base.update(kw)
+    return base
+
+
+def test_two_partners_150m_apart_one_move_and_its_saving() -> None:
+    assets = estate(
+        office(
+            partner="Council",
+            asset_id="HALL",
+            occupancy=30.0,
+            utilisation=0.3,
+            tenure="freehold",
+            book_value_gbp=1_500_000.0,
+        ),
+        office(x=150, partner="Police", asset_id="HQ", occupancy=50.0, utilisation=0.5, capacity=100.0),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    opps = res.opportunities
+    moves = opps[opps["action"] == "relocate"]
+    assert len(moves) == 1
+    move = moves.iloc[0]
+    assert (move["asset_id"], move["partner"]) == ("HALL", "Council")
+    assert (move["into_asset_id"], move["into_partner"]) == ("HQ", "Police")
+    assert move["people_moved"] == pytest.approx(30)
+    assert move["annual_saving_gbp"] == pytest.approx(200_000 * 0.85)
+    assert move["cost_following_people_gbp"] == pytest.approx(200_000 * 0.15)
+    assert move["capital_receipt_gbp"] == pytest.approx(1_500_000)
+    assert move["into_utilisation_after"] == pytest.approx(0.8)
+    assert move["rank"] == 1
+    assert list(opps.columns) == list(OPPORTUNITY_COLUMNS)
+    # Both share one cross-partner cluster.
+    assert res.assets["cluster_id"].tolist() == ["C001", "C001"]
+    assert res.assets["cluster_partners"].tolist() == [2, 2]
+    assert res.assets["action"].tolist() == ["relocate", "receive"]
+    assert res.assets["rating"].tolist() == ["red", "amber"]
+    assert "low utilisation (30%" in res.assets["reasons"].iloc[0]
+    s = res.summary
+    assert s["released_running_cost_gbp"] == pytest.approx(170_000)
+    assert s["capital_receipts_gbp"] == pytest.approx(1_500_000)
+    assert s["estate_running_cost_gbp"] == pytest.approx(400_000)
+    assert s["share_of_running_cost"] == pytest.approx(170_000 / 400_000)
+    assert s["pilot_reference_share"] == pytest.approx(0.10)
+    assert s["moves"] == 1 and s["people_moved"] == pytest.approx(30)
+    for col in PLAN_ASSET_COLUMNS:
+        assert col in res.assets.columns
+
+
+def test_receiver_never_overfilled_beyond_ceiling() -> None:
+    # 30 people into a building at 65/100: 95% > 90% ceiling, so no move.
+    assets = estate(
+        office(occupancy=30.0, utilisation=0.3),
+        office(x=150, partner="Police", occupancy=65.0, utilisation=0.65),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    assert (res.opportunities["action"] == "relocate").sum() == 0
+    # With a higher ceiling it fits.
+    res = plan_estate(assets, config(target_ceiling=1.0), as_of=AS_OF)
+    assert (res.opportunities["action"] == "relocate").sum() == 1
+
+
+def test_full_building_never_disposed() -> None:
+    assets = estate(
+        # Full, expensive, poor, lease ending, with a half-empty neighbour: everything but use says go.
+        office(
+            occupancy=10.0,
+            capacity=10.0,
+            utilisation=0.9,
+            condition="D",
+            running_cost_gbp=900_000.0,
+            lease_expiry=pd.Timestamp("2026-06-30"),
+        ),
+        office(x=100, partner="NHS", occupancy=10.0, utilisation=0.1, capacity=100.0),
+        office(
+            x=200,
+            partner="Fire",
+            occupancy=95.0,
+            utilisation=0.95,
+            capacity=100.0,
+            condition="D",
+            running_cost_gbp=900_000.0,
+            tenure="freehold",
+            book_value_gbp=5e6,
+        ),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    a = res.assets
+    for i in (0, 2):
+        assert a["rating"].iloc[i] != "red"
+        assert a["action"].iloc[i] not in ("relocate", "dispose")
+        assert "well used" in a["reasons"].iloc[i]
+    opps = res.opportunities
+    assert not opps["asset_id"].isin(["A1", "A3"]).any() or set(
+        opps.loc[opps["asset_id"].isin(["A1", "A3"]), "action"]
+    ) <= {"share"}
+
+
+def test_lone_building_never_in_a_cluster() -> None:
+    assets = estate(
+        office(occupancy=20.0, utilisation=0.2),
+        office(x=300, partner="Police", occupancy=20.0, utilisation=0.2),
+        office(x=5_000, partner="NHS", occupancy=5.0, utilisation=0.05),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    a = res.assets
+    assert pd.isna(a["cluster_id"].iloc[2])
+    assert a["cluster_partners"].iloc[2] == 0
+    assert "stands alone" in a["reasons"].iloc[2]
+    assert len(res.clusters) == 1 and res.clusters["assets"].iloc[0] == 2
+    assert not (res.opportunities["into_asset_id"] == "A3").any()
+
+
+def _greedy_trap() -> gpd.GeoDataFrame:
+    # Receivers at 65%: BIG has 100 spare places below the 0.9 ceiling, SMALL has 40.
+    # Donors: D1 (40 people, £100k) and D2 (90 people, £90k).
+    # Greedy puts D1 (largest saving) into BIG (most room) and then D2 fits nowhere: £85k.
+    # Best: D1 -> SMALL and D2 -> BIG: £161.5k.
+    return estate(
+        office(asset_id="BIG", partner="Police", capacity=400.0, occupancy=260.0, utilisation=0.65),
+        office(x=50, asset_id="SMALL", partner="NHS", capacity=160.0, occupancy=104.0, utilisation=0.65),
+        office(
+            x=100, asset_id="D1", capacity=100.0, occupancy=40.0, utilisation=0.4, running_cost_gbp=100_000.0
+        ),
+        office(
+            x=150, asset_id="D2", capacity=200.0, occupancy=90.0, utilisation=0.45, running_cost_gbp=90_000.0
+        ),
+    )
+
+
+def test_optimiser_beats_greedy_where_greedy_is_wrong() -> None:
+    assets = _greedy_trap()
+    best = plan_estate(assets, config(), as_of=AS_OF)
+    greedy = plan_estate(assets, config(optimiser="greedy"), as_of=AS_OF)
+    g, b = greedy.summary["released_running_cost_gbp"], best.summary["released_running_cost_gbp"]
+    assert g == pytest.approx(100_000 * 0.85)
+    assert b == pytest.approx(190_000 * 0.85)
+    moves = best.opportunities.query("action == 'relocate'").set_index("asset_id")["into_asset_id"].to_dict()
+    assert moves == {"D1": "SMALL", "D2": "BIG"}
+    assert set(best.subproblems["method"]) == {"milp-optimal"}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_optimiser_never_worse_than_greedy_on_random_clusters(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(25):
+        cap = float(rng.integers(20, 200))
+        u = float(rng.uniform(0.05, 0.95))
+        rows.append(
+            office(
+                x=float(rng.uniform(0, 300)),
+                y=float(rng.uniform(0, 300)),
+                partner=str(rng.choice(["A", "B", "C"])),
+                capacity=cap,
+                occupancy=round(u * cap),
+                utilisation=u,
+                running_cost_gbp=float(rng.integers(10, 500)) * 1000,
+            )
+        )
+    assets = estate(*rows)
+    for split in (False, True):
+        best = plan_estate(assets, config(split_donors=split), as_of=AS_OF)
+        greedy = plan_estate(assets, config(split_donors=split, optimiser="greedy"), as_of=AS_OF)
+        assert best.summary["released_running_cost_gbp"] >= greedy.summary["released_running_cost_gbp"] - 1e-6
+        # No receiver over the ceiling, no vacated building receives.
+        a = best.assets
+        after = (a["plan_occupancy"] + a["people_in"]) / a["plan_capacity"]
+        assert (after[a["people_in"] > 0] <= 0.9 + 1e-9).all()
+        assert not ((a["people_in"] > 0) & (a["people_out"] > 0)).any()
+        # Every donor's people all move.
+        out = a.loc[a["people_out"] > 0]
+        assert np.allclose(out["people_out"], out["plan_occupancy"])
+
+
+def test_split_donor_over_two_receivers() -> None:
+    assets = estate(
+        office(asset_id="D", occupancy=50.0, utilisation=0.25, capacity=200.0),
+        office(x=100, asset_id="R1", partner="NHS", occupancy=60.0, utilisation=0.6),
+        office(x=200, asset_id="R2", partner="Police", occupancy=60.0, utilisation=0.6),
+    )
+    assert (plan_estate(assets, config(), as_of=AS_OF).opportunities["action"] == "relocate").sum() == 0
+    res = plan_estate(assets, config(split_donors=True), as_of=AS_OF)
+    moves = res.opportunities.query("action == 'relocate'")
+    assert len(moves) == 2
+    assert moves["people_moved"].sum() == pytest.approx(50)
+    assert moves["annual_saving_gbp"].sum() == pytest.approx(200_000 * 0.85)
+
+
+def test_estimates_from_floor_area_are_flagged() -> None:
+    assets = estate(
+        office(capacity=np.nan, gia_m2=1000.0, utilisation=0.3),  # 100 places at 10 m², 30 people
+        office(x=150, capacity=np.nan, gia_m2=2000.0, utilisation=0.5, partner="NHS"),  # 200, 100
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    a = res.assets
+    assert a["plan_capacity"].tolist() == pytest.approx([100, 200])
+    assert a["plan_occupancy"].tolist() == pytest.approx([30, 100])
+    assert a["capacity_estimated"].all() and a["occupancy_estimated"].all()
+    assert a["density_m2_per_person"].tolist() == pytest.approx([10, 10])
+    assert a["capacity"].isna().all()  # the register's column is untouched
+    assert bool(res.opportunities["people_estimated"].iloc[0])
+    assert res.clusters["capacity_estimated"].iloc[0] == 2
+    custom = Config(
+        title="T",
+        partners=[{"name": "Council", "register": "x.csv"}],
+        clustering=ClusteringConfig(use_densities={"office": 20}),
+    )
+    a2 = plan_estate(assets, custom, as_of=AS_OF).assets
+    assert a2["plan_capacity"].tolist() == pytest.approx([50, 100])
+
+
+def test_vacant_building_disposed_and_capital_from_floor_area() -> None:
+    assets = estate(
+        office(occupancy=0.0, utilisation=0.0, tenure="freehold", gia_m2=500.0, running_cost_gbp=50_000.0),
+        office(x=5_000, occupancy=80.0, utilisation=0.8),
+    )
+    res = plan_estate(assets, config(capital_value_per_m2_gbp=1200), as_of=AS_OF)
+    opp = res.opportunities.iloc[0]
+    assert opp["action"] == "dispose"
+    assert opp["annual_saving_gbp"] == pytest.approx(50_000)
+    assert opp["capital_receipt_gbp"] == pytest.approx(500 * 1200)
+    assert "no book value" in opp["capital_receipt_basis"]
+    assert res.assets["rating"].iloc[0] == "red"
+
+
+def test_lease_exit_counted_with_saving_from_expiry() -> None:
+    expiry = pd.Timestamp("2027-03-31")
+    assets = estate(
+        office(occupancy=20.0, utilisation=0.2, tenure="leasehold", lease_expiry=expiry),
+        office(x=150, partner="NHS", occupancy=40.0, utilisation=0.4),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    opp = res.opportunities.iloc[0]
+    assert opp["saving_from"] == expiry and opp["capital_receipt_gbp"] == 0
+    assert res.summary["lease_exits"] == 1
+    assert res.summary["lease_exit_saving_gbp"] == pytest.approx(170_000)
+    assert "lease ends 31 Mar 2027 (within 24 months)" in res.assets["reasons"].iloc[0]
+
+
+def test_sensitive_site_kept_out_of_moves() -> None:
+    assets = estate(
+        office(occupancy=10.0, utilisation=0.1, sensitive=True, name="Refuge"),
+        office(x=100, partner="NHS", occupancy=20.0, utilisation=0.2),
+        office(x=200, partner="Police", occupancy=20.0, utilisation=0.2),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    assert not (res.opportunities["name"] == "Refuge").any()
+    assert not (res.opportunities["into_name"] == "Refuge").any()
+    assert res.assets["rating"].iloc[0] != "red"
+    assert "sensitive site" in res.assets["reasons"].iloc[0]
+
+
+def test_same_asset_id_in_two_partners_kept_apart() -> None:
+    assets = estate(
+        office(asset_id="1", partner="Council", occupancy=20.0, utilisation=0.2),
+        office(x=100, asset_id="1", partner="Police", occupancy=40.0, utilisation=0.4),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    move = res.opportunities.iloc[0]
+    assert (move["partner"], move["into_partner"]) == ("Council", "Police")
+
+
+def test_plan_is_deterministic_and_pure() -> None:
+    assets = _greedy_trap()
+    before = assets.copy()
+    one = plan_estate(assets, config(), as_of=AS_OF)
+    two = plan_estate(assets.copy(), config(), as_of=AS_OF)
+    pd.testing.assert_frame_equal(one.opportunities, two.opportunities)
+    pd.testing.assert_frame_equal(pd.DataFrame(one.assets), pd.DataFrame(two.assets))
+    assert one.summary == two.summary
+    pd.testing.assert_frame_equal(assets, before)
+
+
+def test_missing_columns_rejected() -> None:
+    with pytest.raises(ValueError, match="running_cost_gbp"):
+        plan_estate(estate(office()).drop(columns=["running_cost_gbp"]), config(), as_of=AS_OF)
