@@ -299,3 +299,28 @@ def test_real_derbyshire_xlsx_title_row() -> None:
     assert raw.header_row == 2 and raw.sheet == "Sheet1"
     assert raw.source_row[0] == 3
     assert "Site Co-ordinates (Geocode)" in raw.frame.columns
+
+
+@pytest.mark.parametrize(
+    ("last", "kept"),
+    [
+        ("Note: figures are unaudited,,", False),
+        ("* excludes schools,,", False),
+        ("Source: Estates team property system export,,", False),
+        ("K9,,", True),  # an asset with only its id is still an asset
+        ("Old Depot Land,,", True),
+        (",Note in column B,", True),
+    ],
+)
+def test_notes_below_the_table(tmp_path: Path, last: str, kept: bool) -> None:
+    text = f"Ref,Name,Post Code\nK1,Hall,ME1 1AA\n\n{last}\n"
+    raw = read_register(_write(tmp_path / "r.csv", text))
+    assert len(raw.frame) == (2 if kept else 1)
+    assert raw.source_row.tolist() == ([2, 4] if kept else [2])
+
+
+def test_notes_without_blank_gap_are_rows(tmp_path: Path) -> None:
+    raw = read_register(
+        _write(tmp_path / "r.csv", "Ref,Name,Post Code\nK1,Hall,ME1 1AA\nNote: this one is an asset row,,\n")
+    )
+    assert len(raw.frame) == 2

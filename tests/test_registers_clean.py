@@ -276,3 +276,9 @@ def test_named_column_spaces_inside_words_matter() -> None:
     ):
         match_columns(raw, {"postcode": "Post Code"})
     assert match_columns(raw, {"postcode": " POSTCODE\n"}) == {"postcode": "Postcode"}
+
+
+def test_clean_register_rejects_unknown_column() -> None:
+    raw = raw_of({"Ref": ["1"]})
+    with pytest.raises(RegisterError, match=r"kcc.csv: cannot clean 'asset_id' from column\(s\) \['Nope'\]"):
+        clean_register(raw, {"asset_id": "Nope"}, partner="p", source_file="f")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .._errors import RegisterError
 from ..schema import CANONICAL_FIELDS, FIELDS, WARNING_COLUMNS
 from . import clean as c
 from ._columns import match_columns
@@ -118,6 +119,12 @@ def clean_register(
         ``utilisation_derived``, no warning).
     """
     n = len(raw.frame)
+    for field, cols in columns.items():
+        missing = [col for col in ([cols] if isinstance(cols, str) else cols) if col not in raw.frame.columns]
+        if field not in FIELDS or missing:
+            what = missing or cols
+            msg = f"{raw.path.name}: cannot clean {field!r} from column(s) {what!r}: not in the register"
+            raise RegisterError(msg)
     out: dict[str, pd.Series] = {}
     found: list[tuple[str, pd.Series, pd.Series]] = []
     for field in CANONICAL_FIELDS:

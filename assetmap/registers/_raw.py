@@ -24,6 +24,7 @@ HEADER_SEARCH_ROWS = 30
 Cell = str | None
 _NUMBERISH = re.compile(r"^[\s£$€(+-]*[\d.,]+\s*(%|m2|k|m)?[\s)]*$|^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}", re.I)
 _SPACES = re.compile(r"\s+")
+_NOTE = re.compile(r"^(?:(?:notes?|sources?|nb)\b|[*†])", re.I)
 
 
 @dataclass(frozen=True)
@@ -159,12 +160,21 @@ def find_header(rows: Sequence[Sequence[Cell]]) -> int | None:
     return best
 
 
+def _is_note(row: list[Cell]) -> bool:
+    """A row holding only prose in its first cell: "Note: figures are unaudited", "Source: ..."."""
+    cells = [c for c in row if c is not None]
+    if len(cells) != 1 or row[0] is None:
+        return False
+    text = row[0].strip()
+    return bool(_NOTE.match(text)) or (len(text) >= 25 and " " in text)
+
+
 def _drop_notes(body: list[tuple[int, list[Cell]]], width: int) -> list[tuple[int, list[Cell]]]:
-    """Drop a block of one-cell rows below the table, after a blank gap (notes, sources, totals)."""
+    """Drop a block of note rows below the table, after a blank gap (notes, sources, caveats)."""
     if width < 3 or not body:
         return body
     end = len(body)
-    while end > 0 and sum(c is not None for c in body[end - 1][1]) == 1:
+    while end > 0 and _is_note(body[end - 1][1]):
         end -= 1
     if end == len(body) or end == 0:
         return body

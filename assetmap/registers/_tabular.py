@@ -65,7 +65,7 @@ def decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
 
 def sniff_delimiter(text: str) -> str:
     """Pick the delimiter that splits the first lines into the most consistent, widest rows."""
-    sample = "\n".join(text.splitlines()[:60])
+    sample = "\n".join(text[:65536].splitlines()[:60])
     best, best_score = ",", -1
     for delim in DELIMITERS:
         if delim not in sample:
@@ -101,6 +101,7 @@ def read_csv(path: Path, *, encoding: str, header_row: int | Literal["auto"]) ->
 
 def _sheet_rows(ws: object, limit: int | None = None) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
+    ws.reset_dimensions()  # type: ignore[attr-defined]  # some exporters write a wrong sheet size
     for values in ws.iter_rows(values_only=True, max_row=limit):  # type: ignore[attr-defined]
         rows.append([cell_text(v) for v in values])
     while rows and not any(c is not None for c in rows[-1]):
