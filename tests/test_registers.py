@@ -76,15 +76,19 @@ def test_csv_embedded_newline_is_one_spreadsheet_row(tmp_path: Path) -> None:
 
 
 def test_csv_cp1252_pound_sign(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path / "r.csv",
-        "Name,Running Cost\nHall,£1,200\nDepot,£300\n".replace(",£1,200", ',"£1,200"'),
-        "cp1252",
-    )
+    path = _write(tmp_path / "r.csv", 'Name,Running Cost\nHall,"£1,200"\nDepot,£300\n', "cp1252")
     assert b"\xa3" in path.read_bytes()
     raw = read_register(path)
     assert raw.encoding == "cp1252"
     assert raw.frame["Running Cost"].tolist() == ["£1,200", "£300"]
+
+
+def test_csv_neither_utf8_nor_cp1252_still_reads(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"Name,Cost\nHall\x81,5\n")  # 0x81 is undefined in cp1252
+    raw = read_register(path)
+    assert raw.encoding not in {"utf-8", "cp1252"}
+    assert raw.frame["Cost"].tolist() == ["5"]
 
 
 def test_csv_utf8_bom_stripped_from_first_column(tmp_path: Path) -> None:
