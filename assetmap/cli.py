@@ -1,0 +1,86 @@
+"""The ``assetmap`` command: a thin wrapper over :mod:`assetmap.pipeline`."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from ._errors import AssetmapError
+from .pipeline import RunResult, run
+
+
+def _summary(result: RunResult, console: Console) -> None:
+    estate = result.estate
+    table = Table(title=result.config.title, title_justify="left")
+    table.add_column("Partner", overflow="fold", min_width=12)
+    table.add_column("Register", overflow="fold", min_width=12)
+    for col in ("Rows", "Placed", "Rejected", "Warnings"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("Placed by\ncoords/UPRN/postcode", justify="right", no_wrap=True)
+    for p in estate.partners:
+        by = p.by_method
+        table.add_row(
+            p.name, p.source_file, str(p.rows_read), str(p.placed),
+            f"[red]{p.rejected}[/red]" if p.rejected else "0", str(p.warnings),
+            f"{by['coordinates']}/{by['uprn']}/{by['postcode']}",
+        )  # fmt: skip
+    table.add_section()
+    table.add_row(
+        "Total", "", str(sum(p.rows_read for p in estate.partners)), str(len(estate.assets)),
+        str(len(estate.rejects)), str(len(estate.warnings)), "",
+    )  # fmt: skip
+    console.print(table)
+    console.print(f"Outputs in {result.out_dir}:")
+    for path in result.outputs.values():
+        console.print(f"  {path.name}")
+    if len(estate.rejects):
+        console.print(f"[yellow]{len(estate.rejects)} rows could not be placed: see rejects.csv[/yellow]")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="assetmap")
+def cli() -> None:
+    """Put a whole place's public estate on one map."""
+
+
+@cli.command("run")
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Output directory (default: out/ beside CONFIG).",
+)
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show a traceback on unexpected errors.")
+def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) -> None:
+    """Combine the partners' registers named in CONFIG into one estate layer and map."""
+    console = Console(quiet=quiet)
+    if not console.is_terminal:  # logs of scheduled runs: wide enough for the table
+        console.width = 110
+    try:
+        result = run(config, out_dir)
+    except AssetmapError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug: say so plainly, hide the traceback unless asked
+        if debug:
+            traceback.print_exc()
+        click.echo(
+            f"Internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in assetmap; run again with --debug and report the output.",
+            err=True,
+        )
+        sys.exit(2)
+    _summary(result, console)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

