@@ -208,7 +208,7 @@ def _density(use: pd.Series, config: ClusteringConfig) -> np.ndarray:
         text = use.astype("string").str.lower().fillna("")
         done = np.zeros(len(use), dtype=bool)
         for key in sorted(config.use_densities, key=lambda k: (-len(k), k)):
-            pattern = r"\b" + re.escape(key.lower().strip()) + r"\b"
+            pattern = r"\b" + re.escape(key.lower().strip()) + r"(?:s|es)?\b"
             hit = text.str.contains(pattern, regex=True).to_numpy(dtype=bool) & ~done
             density[hit] = float(config.use_densities[key])
             done |= hit

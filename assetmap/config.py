@@ -95,7 +95,7 @@ class ClusteringConfig(_Strict):
     #: none: offices run at about 8-12 m² GIA per workstation, so 10 is the middle.
     m2_per_person: Annotated[float, Field(gt=0, le=10_000)] = 10
     #: Densities by use, m² GIA per person, matched case-insensitively as a word or phrase
-    #: inside the asset's ``use`` (longest key first); ``m2_per_person`` applies otherwise.
+    #: (plural allowed) inside the asset's ``use``, longest key first; else ``m2_per_person``.
     #: Example: ``{"library": 25, "depot": 40}``. Empty by default.
     use_densities: dict[str, Annotated[float, Field(gt=0, le=10_000)]] = Field(default_factory=dict)
     #: Utilisation bands for clusters and assets: below ``band_low`` is "low", at or above

@@ -1,0 +1,154 @@
+"""The board pack XLSX: sheets, formats, formula-injection safety, atomic and deterministic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from test_plan import AS_OF, config, estate, office
+
+from assetmap.boardpack import write_board_pack
+from assetmap.plan import PlanResult, plan_estate
+from assetmap.schema import REJECT_COLUMNS
+
+NASTY = ['=HYPERLINK("http://evil","click")', "+44 1622 000000", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
+
+
+@pytest.fixture
+def result() -> PlanResult:
+    assets = estate(
+        office(
+            asset_id="=1+1",
+            name=NASTY[0],
+            partner="Council",
+            occupancy=30.0,
+            utilisation=0.3,
+            tenure="freehold",
+            book_value_gbp=1_250_000.0,
+            address="-1 High St",
+        ),
+        office(
+            x=150,
+            asset_id="@A1",
+            name=NASTY[1],
+            partner="Police",
+            occupancy=50.0,
+            utilisation=0.5,
+            lease_expiry=pd.Timestamp("2027-03-31"),
+        ),
+        office(
+            x=300,
+            name="Refuge",
+            partner="Council",
+            sensitive=True,
+            occupancy=5.0,
+            utilisation=0.5,
+            address="1 Secret Road",
+            postcode="ME14 1AA",
+        ),
+    )
+    return plan_estate(assets, config(), as_of=AS_OF)
+
+
+def rejects() -> pd.DataFrame:
+    return pd.DataFrame(
+        [["NHS", "nhs.csv", 7, "+1", "=cmd|' /C calc'!A0"], ["NHS", "nhs.csv", 8, "X", "no location"]],
+        columns=list(REJECT_COLUMNS),
+    )
+
+
+def header(ws: object) -> list[object]:
+    return [c.value for c in next(ws.iter_rows(min_row=1, max_row=1))]
+
+
+def test_sheets_and_layout(tmp_path: Path, result: PlanResult) -> None:
+    path = tmp_path / "board_pack.xlsx"
+    write_board_pack(path, result, rejects(), title="Kent estate, Q3")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["summary", "clusters", "opportunities", "assets", "rejects"]
+    assert wb["summary"]["A1"].value == "Kent estate, Q3"
+    for name in ("clusters", "opportunities", "assets", "rejects"):
+        ws = wb[name]
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    assert wb["summary"].freeze_panes == "A4"
+    opp = wb["opportunities"]
+    cols = header(opp)
+    assert cols[:4] == ["rank", "action", "asset_id", "partner"]
+    row = {c: cell for c, cell in zip(cols, next(opp.iter_rows(min_row=2, max_row=2)), strict=True)}
+    assert row["action"].value == "relocate"
+    assert row["annual_saving_gbp"].value == pytest.approx(170_000)
+    assert "£" in row["annual_saving_gbp"].number_format
+    assert "£" in row["capital_receipt_gbp"].number_format
+    assert row["into_utilisation_after"].number_format.endswith("%")
+    assert "geometry" not in header(wb["clusters"])
+    # Summary figures in pounds.
+    labels = {r[0].value: r[1] for r in wb["summary"].iter_rows(min_row=4) if r[0].value}
+    released = labels["Running cost released a year"]
+    assert released.value == pytest.approx(170_000) and "£" in released.number_format
+    assert labels["Pilots' reference figure"].value == pytest.approx(0.1)
+
+
+def test_formula_text_stays_text(tmp_path: Path, result: PlanResult) -> None:
+    path = tmp_path / "bp.xlsx"
+    write_board_pack(path, result, rejects(), title="=cmd|' /C calc'!A0")
+    wb = openpyxl.load_workbook(path)
+    seen = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                    assert cell.data_type == "s", (ws.title, cell.coordinate, cell.value)
+                    assert cell.quotePrefix, (ws.title, cell.coordinate)
+                    seen.append(cell.value)
+    for text in ["=1+1", "@A1", "-1 High St", "+1", "=cmd|' /C calc'!A0", NASTY[0], NASTY[1]]:
+        assert text in seen
+    # Nothing at all is stored as a formula.
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            assert all(c.data_type != "f" for c in row)
+
+
+def test_sensitive_location_withheld(tmp_path: Path, result: PlanResult) -> None:
+    path = tmp_path / "bp.xlsx"
+    write_board_pack(path, result, rejects(), title="T")
+    ws = openpyxl.load_workbook(path)["assets"]
+    cols = header(ws)
+    rows = [dict(zip(cols, [c.value for c in r], strict=True)) for r in ws.iter_rows(min_row=2)]
+    refuge = next(r for r in rows if r["name"] == "Refuge")
+    for col in ("address", "postcode", "easting", "northing"):
+        assert refuge[col] == "withheld"
+    assert "1 Secret Road" not in str(rows)
+    assert refuge["rating"] != "red"
+
+
+def test_deterministic_and_atomic(tmp_path: Path, result: PlanResult) -> None:
+    one, two = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_board_pack(one, result, rejects(), title="T")
+    write_board_pack(two, result, rejects(), title="T")
+    assert one.read_bytes() == two.read_bytes()
+    # Replacing an existing file leaves no temporary files behind.
+    write_board_pack(one, result, rejects(), title="T")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx"]
+    props = openpyxl.load_workbook(one).properties
+    assert props.created == props.modified
+
+
+def test_failed_write_keeps_old_file(
+    tmp_path: Path, result: PlanResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assetmap.boardpack as bp
+
+    def broken(data: bytes, out: str) -> None:
+        Path(out).write_bytes(data[:100])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(bp, "_fixed_zip", broken)
+    path = tmp_path / "bp.xlsx"
+    path.write_bytes(b"old")
+    with pytest.raises(OSError, match="disk full"):
+        write_board_pack(path, result, rejects(), title="T")
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["bp.xlsx"]
