@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,15 +13,16 @@ from ._io import atomic_path, write_text
 
 #: Characters that make a spreadsheet treat a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Text that is only a signed number ("-422", "+3.5%") is data, not a formula.
+_SIGNED_NUMBER = re.compile(r"^[+-]?[\d.,]+%?$")
 
 
 def defuse_formula(value: object) -> object:
     """Prefix text that a spreadsheet would run as a formula with an apostrophe.
 
-    Numbers are left alone: ``-1200`` is a number, ``"-1200"`` text starting with ``-`` is
-    not (registers are all text on the way in, so only text is defused).
+    Plain signed numbers such as ``-422`` are data and are left as they are.
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _SIGNED_NUMBER.match(value):
         return "'" + value
     return value
 
