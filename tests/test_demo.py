@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from assetmap.geocode._coords import wgs84_to_bng
 from assetmap.pipeline import RunResult, run
 from assetmap.registers import load_partner
 
-from .conftest import DEMO
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
 PLACES = ["kent", "worcestershire"]
 
