@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo"
-REALDATA = REPO.parent / "shared" / "realdata"
+#: Real published registers beside the project (../shared/realdata), or where ASSETMAP_REALDATA says.
+REALDATA = Path(os.environ.get("ASSETMAP_REALDATA", REPO.parent / "shared" / "realdata"))
 
 
 @pytest.fixture(autouse=True, scope="session")

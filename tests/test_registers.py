@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,7 +15,9 @@ from shapely.geometry import Point, Polygon
 from assetmap._errors import RegisterError
 from assetmap.registers import RawRegister, read_register
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REALDATA = Path(
+    os.environ.get("ASSETMAP_REALDATA", Path(__file__).resolve().parents[2] / "shared" / "realdata")
+)
 
 
 def _real(*parts: str) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,7 +17,9 @@ from assetmap.registers import CleanRegister, RawRegister, clean_register, load_
 from assetmap.registers._aliases import ALIASES, alias_key
 from assetmap.schema import CANONICAL_FIELDS, WARNING_COLUMNS
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REALDATA = Path(
+    os.environ.get("ASSETMAP_REALDATA", Path(__file__).resolve().parents[2] / "shared" / "realdata")
+)
 
 
 def raw_of(columns: dict[str, list[str | None]], *, rows: list[int] | None = None) -> RawRegister:
