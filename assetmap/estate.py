@@ -107,7 +107,16 @@ def place_partner(
     rows = clean.assets.reset_index(drop=True)
     postcode_col = clean.columns_used.get("postcode")
     raw_pcd = raw.frame[postcode_col] if isinstance(postcode_col, str) else None
-    result = geocode(rows, postcodes=postcodes, uprns=uprns, crs=partner.crs, raw_postcodes=raw_pcd)
+    pcd_warn = clean.warnings.loc[clean.warnings["field"] == "postcode"].drop_duplicates("source_row")
+    pcd_problems = rows["source_row"].map(pcd_warn.set_index("source_row")["warning"])
+    result = geocode(
+        rows,
+        postcodes=postcodes,
+        uprns=uprns,
+        crs=partner.crs,
+        raw_postcodes=raw_pcd,
+        postcode_problems=pcd_problems,
+    )
     t2 = time.perf_counter()
     timings["read_clean"] = timings.get("read_clean", 0.0) + (t1 - t0)
     timings["geocode"] = timings.get("geocode", 0.0) + (t2 - t1)

@@ -288,6 +288,8 @@ def test_clean_text(text, value):
         ("51.2785", 51.2785, None),
         ("0.5219 ", 0.5219, None),
         ("-2.3666", -2.3666, None),
+        ("-9.9528534337878227E-3", -0.009952853433787823, None),  # NHS Choices export
+        ("1e400", math.nan, 'easting "1e400" is not a number'),
         (None, math.nan, None),
         ("440715,354526", math.nan, 'easting "440715,354526" is not a number'),
         ("N/K", math.nan, 'easting "N/K" is not a number'),

@@ -183,6 +183,7 @@ def geocode(
     uprns: UprnLookup | None = None,
     crs: str = "auto",
     raw_postcodes: pd.Series | None = None,
+    postcode_problems: pd.Series | None = None,
 ) -> GeocodeResult:
     """Place every asset: geometry or coordinates, then UPRN, then postcode.
 
@@ -202,6 +203,9 @@ def geocode(
     raw_postcodes : pandas.Series, optional
         The postcodes as written in the register, to quote in reject reasons when the
         cleaned postcode is empty (a placeholder such as ``TBC``).
+    postcode_problems : pandas.Series, optional
+        What cleaning said about each unusable postcode (``'postcode "M41" is only a partial
+        postcode'``), used as the reject reason when nothing else places the asset.
 
     Returns
     -------
@@ -235,6 +239,8 @@ def geocode(
         found = hit["found"].to_numpy() & hit["easting"].notna().to_numpy()
         state.place(has_uprn & found, hit["easting"].to_numpy(), hit["northing"].to_numpy(), "uprn", 1.0)
         state.note(has_uprn & ~found, "UPRN " + uprn_key(uprn).astype(str) + " is not in the UPRN lookup")
+    elif uprns is None:
+        state.note(has_uprn, "UPRN " + uprn.astype(str) + " given but no uprn_lookup file is configured")
 
     pcd = col("postcode", "str")
     has_pcd = pcd.notna().to_numpy()

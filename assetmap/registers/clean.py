@@ -8,6 +8,7 @@ Blank cells and "nothing here" words (``-``, ``n/a``, ``nil``, ``none``) are mis
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ._clean_base import NONE_WORDS, Cleaned, as_text, problems_where, quoted, set_problems, to_object
@@ -206,5 +207,10 @@ def clean_coord(s: pd.Series, *, label: str = "coordinate") -> Cleaned:
     ok = m["num"].notna() & ~blank
     value = _float(m["num"])
     value = value.where(m["sign"] != "-", -value).where(ok)
+    # exported floats sometimes arrive in scientific notation ("-9.95E-3")
+    sci = pd.to_numeric(t.where(~ok & ~blank), errors="coerce")
+    sci = sci.where(np.isfinite(sci))
+    value = value.fillna(sci)
+    ok = ok | sci.notna()
     problems = problems_where(s, ~blank & ~ok, lambda x: f"{label} {quoted(x)} is not a number")
     return Cleaned(value.astype("float64"), problems)
