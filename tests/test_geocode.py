@@ -176,3 +176,16 @@ def test_onspd_file_without_postcode_column(tmp_path: Path) -> None:
     path.write_text("code,e,n\n", encoding="utf-8")
     with pytest.raises(LookupFileError, match="has no postcode"):
         PostcodeLookup(path).lookup(pd.Series(["ME14 1AA"]))
+
+
+def test_reason_uses_cleaning_problem_and_mentions_unused_uprn(onspd: PostcodeLookup) -> None:
+    res = geocode(
+        frame(postcode=[None], uprn=["100012797623"]),
+        postcodes=onspd,
+        raw_postcodes=pd.Series(["M41"]),
+        postcode_problems=pd.Series(['postcode "M41" is only a partial postcode']),
+    )
+    assert res.placed.loc[0, "reject_reason"] == (
+        "UPRN 100012797623 given but no uprn_lookup file is configured, "
+        'postcode "M41" is only a partial postcode and no coordinates'
+    )

@@ -123,7 +123,7 @@ def test_rejects_say_why_in_words(result, place: Path) -> None:
     reasons = dict(zip(rejects["asset_id"], rejects["reason"], strict=True))
     assert reasons == {
         "A2": 'postcode "ZZ99 9ZZ" not found and no coordinates',
-        "A4": 'postcode "TBC" is not a usable postcode and no coordinates',
+        "A4": 'postcode "TBC" is a placeholder and no coordinates',
         "P4": "latitude/longitude (48.8566, 2.3522) are outside Great Britain and no postcode",
     }
 

@@ -256,10 +256,13 @@ def geocode(
     raw = (
         raw_postcodes.reset_index(drop=True) if raw_postcodes is not None else pd.Series([None] * len(index))
     )
-    raw_given = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
-    state.note(
-        ~has_pcd & raw_given, 'postcode "' + raw.astype(str).str.strip() + '" is not a usable postcode'
-    )
+    raw_text = raw.astype(str).str.strip()
+    raw_given = raw.notna().to_numpy() & (raw_text != "").to_numpy()
+    unusable = 'postcode "' + raw_text + '" is not a usable postcode'
+    if postcode_problems is not None:
+        problems = postcode_problems.reset_index(drop=True)
+        unusable = problems.where(problems.notna(), unusable)
+    state.note(~has_pcd & raw_given, unusable)
 
     reasons = np.full(len(index), None, dtype=object)
     for i in np.flatnonzero(state.unplaced):
