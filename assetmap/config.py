@@ -6,6 +6,7 @@ errors that name the key and the file, so a typo never silently changes a run.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -181,6 +182,13 @@ class PlanConfig(_Strict):
     #: Branch-and-bound node limit per sub-problem (deterministic, unlike a time limit); the
     #: better of the best solution found and the greedy answer is kept if it is reached.
     node_limit: Annotated[int, Field(ge=1)] = 10_000
+    #: A sub-problem whose LP relaxation leaves at most this many yes/no choices fractional
+    #: is solved exactly; a larger one fixes the choices the LP already made and solves the
+    #: rest exactly ("LP-and-fix"), reporting the LP bound beside the answer.
+    exact_max_binaries: Annotated[int, Field(ge=0)] = 60
+    #: Branch and cut stops once the answer is proven within this fraction of the best
+    #: possible (HiGHS's own default is 0.0001).
+    mip_rel_gap: Annotated[float, Field(ge=0, le=1)] = 0.0001
     #: A building left with at least this many spare places (below the ceiling) in a
     #: cluster of two or more partners is listed as a ``share`` opportunity.
     min_share_places: Annotated[float, Field(ge=0)] = 10
@@ -198,10 +206,20 @@ class PlanConfig(_Strict):
 
 
 class MapConfig(_Strict):
-    """The HTML map."""
+    """The HTML map and its pictures."""
 
+    #: True (default): one HTML file that needs no network; the base map is a plain
+    #: background with the place's outline. False: online OpenStreetMap tiles underneath.
     offline: bool = True
+    #: Sensitive sites (refuges, secure sites) never appear at their position. ``omit``:
+    #: left out entirely (cluster figures count only the assets shown); ``cluster_only``:
+    #: counted in their cluster's figures, with no marker, name or shape of their own.
     sensitive: Literal["omit", "cluster_only"] = "omit"
+    #: Boundary of the place (GeoJSON, GeoPackage, shapefile; relative to the config file)
+    #: drawn as the outline; default: a buffered hull of the assets shown.
+    outline: Path | None = None
+    #: Clusters drawn as their own pictures (``cluster-01-C001.png``...), biggest saving first.
+    pictures_top_clusters: Annotated[int, Field(ge=0, le=100)] = 10
 
 
 class Config(_Strict):
@@ -214,6 +232,9 @@ class Config(_Strict):
     map: MapConfig = MapConfig()
     postcodes: Path | None = None
     uprn_lookup: Path | None = None
+    #: The date the figures are "as at": lease expiries are measured from it. Default: the
+    #: day of the run (a quarterly run uses the end of its quarter).
+    as_of: dt.date | None = None
     #: Directory of the config file; paths above are already resolved against it.
     base_dir: Path = Path(".")
 

@@ -11,11 +11,13 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from .boardpack import write_board_pack
 from .config import Config, load_config
 from .estate import Estate, build_estate
 from .geocode import PostcodeLookup
 from .maps import write_map
 from .outputs import write_csv, write_json, write_layers
+from .plan import PlanResult, plan_estate
 
 _PACKAGES = (
     "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "folium", "scikit-learn", "scipy",
@@ -31,6 +33,7 @@ class RunResult:
     config_path: Path
     out_dir: Path
     estate: Estate
+    plan: PlanResult
     outputs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -82,6 +85,7 @@ def _run_record(result: RunResult, postcodes: PostcodeLookup) -> dict[str, objec
         "packages": _versions(),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
         "outputs": sorted(p.name for p in result.outputs.values()),
+        "plan": result.plan.summary,
     }
 
 
@@ -117,7 +121,13 @@ def run(config: str | Path | Config, out_dir: str | Path | None = None) -> RunRe
 
     estate = build_estate(cfg, postcodes=postcodes)
     timings.update(estate.timings)
-    result = RunResult(config=cfg, config_path=config_path, out_dir=out, estate=estate, timings=timings)
+    t0 = time.perf_counter()
+    as_of = cfg.as_of or datetime.now(UTC).date()
+    plan = plan_estate(estate.assets, cfg, as_of=as_of)
+    timings["plan"] = time.perf_counter() - t0
+    result = RunResult(
+        config=cfg, config_path=config_path, out_dir=out, estate=estate, plan=plan, timings=timings
+    )
 
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -125,15 +135,19 @@ def run(config: str | Path | Config, out_dir: str | Path | None = None) -> RunRe
         "estate": out / "estate.gpkg",
         "rejects": out / "rejects.csv",
         "warnings": out / "warnings.csv",
+        "opportunities": out / "opportunities.csv",
+        "board_pack": out / "board_pack.xlsx",
         "map": out / "map.html",
         "run": out / "run.json",
     }
-    write_layers(outputs["estate"], {"assets": estate.assets})
+    write_layers(outputs["estate"], {"assets": plan.assets, "clusters": plan.clusters})
     write_csv(estate.rejects, outputs["rejects"])
     write_csv(estate.warnings, outputs["warnings"])
-    timings["write_layers"] = time.perf_counter() - t0
+    write_csv(plan.opportunities, outputs["opportunities"])
+    write_board_pack(outputs["board_pack"], plan, estate.rejects, title=cfg.title)
+    timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    write_map(estate.assets, outputs["map"], title=cfg.title)
+    write_map(plan.assets, outputs["map"], title=cfg.title)
     timings["map"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_start
     result.outputs = outputs
