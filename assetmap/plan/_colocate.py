@@ -15,12 +15,24 @@ Vacating donor ``d`` releases ``saving_d = running_cost_d * (1 - people_follow_s
 The plan maximises the total released, subject to: each donor moves at most once (to one
 receiver, or split over several with ``split_donors``); a receiver never exceeds its spare
 places; a building that is vacated receives nobody. This is a mixed-integer programme
-solved exactly with ``scipy.optimize.milp`` (HiGHS branch and cut) on each connected
-component of the donor-receiver graph. A component with one donor is solved exactly by
-direct search. If the deterministic node limit (``plan.node_limit``) stops HiGHS early,
-the better of its best answer and the greedy answer is kept and the component is marked
-``milp-node-limit``. ``plan.optimiser: greedy`` gives the simple pass instead: donors by
-saving (largest first), each into the receiver with most room left that takes it whole.
+(binary ``z[d, r]``: donor ``d`` moves wholly into ``r``) solved with
+``scipy.optimize.milp`` (HiGHS) on each connected component of the donor-receiver graph:
+
+1. a component with a single donor is solved exactly by direct search;
+2. otherwise the LP relaxation is solved; if it is integral it is optimal;
+3. a component with at most ``plan.exact_max_binaries`` (200) move choices is solved by
+   HiGHS branch and cut to ``plan.mip_rel_gap`` (HiGHS's 0.01%) within
+   ``plan.node_limit`` nodes (deterministic, unlike a time limit);
+4. a larger component (a dense town) is rounded from the LP: donors in order of LP value
+   then saving, each into the receiver the LP favoured that still has room
+   (``lp-round``; with ``split_donors`` the LP's whole choices are fixed and the rest
+   solved by branch and cut, ``milp-lp-fix``), so the plan stays fast at 10^5 assets.
+
+The LP value is an upper bound on what any plan could release, reported per component
+(``subproblems.bound``) and in total (``summary['moves_saving_bound_gbp']``). Whenever
+the answer is not proven optimal, the greedy answer is computed too and the better kept.
+``plan.optimiser: greedy`` gives the simple pass instead: donors by saving (largest
+first), each into the receiver with most room left that takes it whole.
 """
 
 from __future__ import annotations
@@ -157,8 +169,74 @@ def _value(moves: list[tuple[int, int, float]], c: Candidates) -> float:
     return float(sum(c.saving[d] for d in {m[0] for m in moves}))
 
 
-def _milp(e: np.ndarray, c: Candidates, config: PlanConfig) -> tuple[list[tuple[int, int, float]], bool]:
-    """Solve one component exactly; returns the moves and whether optimality was proven."""
+def _round(e: np.ndarray, x: np.ndarray, c: Candidates) -> list[tuple[int, int, float]]:
+    """Round an LP answer: donors by LP value then saving, each to its best-valued receiver that fits."""
+    lp_donor = pd.Series(x).groupby(e[:, 0]).sum()
+    order = sorted(lp_donor.index.tolist(), key=lambda d: (-round(lp_donor[d], 6), -c.saving[d], d))
+    left = {int(r): float(c.spare[r]) for r in np.unique(e[:, 1])}
+    by_donor: dict[int, list[tuple[float, int]]] = {}
+    for (d, r), v in zip(e.tolist(), x.tolist(), strict=True):
+        by_donor.setdefault(d, []).append((-round(v, 6), r))
+    vacated: set[int] = set()
+    receiving: set[int] = set()
+    moves: list[tuple[int, int, float]] = []
+    for d in order:
+        if d in receiving:
+            continue
+        people = float(c.occupancy[d])
+        for _, r in sorted(by_donor[d], key=lambda t: (t[0], -left[t[1]], t[1])):
+            if r not in vacated and left[r] >= people - 1e-9:
+                left[r] -= people
+                receiving.add(r)
+                vacated.add(d)
+                moves.append((d, r, people))
+                break
+    return moves
+
+
+def _run(
+    obj: np.ndarray,
+    integer: np.ndarray,
+    upper: np.ndarray,
+    cons: list[LinearConstraint],
+    config: PlanConfig,
+) -> tuple[np.ndarray | None, str, float]:
+    """Solve a maximisation written as ``min obj @ x``; returns x, how, and the upper bound.
+
+    The LP relaxation comes first: if it is integral it is optimal. A model with at most
+    ``plan.exact_max_binaries`` binaries is then solved exactly by branch and cut. A
+    larger all-binary model returns the LP answer for rounding
+    (``lp-round``); one with continuous variables keeps the binaries the LP set to 0 or 1
+    and solves the rest exactly (``milp-lp-fix``). The LP value is the bound reported.
+    """
+    opts = {"node_limit": config.node_limit, "presolve": True, "mip_rel_gap": config.mip_rel_gap}
+    lp = milp(obj, integrality=np.zeros(len(obj)), bounds=Bounds(0, upper), constraints=cons)
+    if lp.x is None:
+        return None, "infeasible", 0.0
+    bound = float(-lp.fun)
+    x = lp.x
+    frac = integer.astype(bool) & (np.abs(x - np.round(x)) > 1e-6)
+    if not frac.any():
+        return x, "milp-optimal", bound
+    if integer.sum() <= config.exact_max_binaries:
+        res = milp(obj, integrality=integer, bounds=Bounds(0, upper), constraints=cons, options=opts)
+        how = "milp-optimal" if res.status == 0 else "milp-node-limit"
+        return res.x, how, bound
+    if integer.all():
+        return x, "lp-round", bound
+    lower = np.zeros(len(obj))
+    top = upper.astype(float).copy()
+    fixed = integer.astype(bool) & ~frac
+    lower[fixed] = np.round(x[fixed])
+    top[fixed] = np.round(x[fixed])
+    res = milp(obj, integrality=integer, bounds=Bounds(lower, top), constraints=cons, options=opts)
+    return res.x, "milp-lp-fix", bound
+
+
+def _milp(
+    e: np.ndarray, c: Candidates, config: PlanConfig
+) -> tuple[list[tuple[int, int, float]], str, float]:
+    """Optimise one component; returns the moves, how it was solved and the LP bound."""
     m = len(e)
     donors = np.unique(e[:, 0])
     receivers = np.unique(e[:, 1])
@@ -167,12 +245,11 @@ def _milp(e: np.ndarray, c: Candidates, config: PlanConfig) -> tuple[list[tuple[
     ed = np.array([dpos[int(d)] for d in e[:, 0]])
     er = np.array([rpos[int(r)] for r in e[:, 1]])
     occ = c.occupancy[e[:, 0]]
-    # Receivers that are also donors: their "vacated" indicator must cap what they receive.
+    # Receivers that are also donors: moving out uses up all their room.
     rd = [(rpos[int(r)], dpos[int(r)]) for r in receivers if int(r) in dpos]
     cols = np.arange(m)
     if not config.split_donors:
         # z_e in {0,1}: donor e[0] moves wholly to receiver e[1].
-        obj = -c.saving[e[:, 0]] + 1e-6 * np.arange(m) / max(m, 1)
         one = sparse.csr_array((np.ones(m), (ed, cols)), shape=(len(donors), m))
         rows, cc, vals = list(er), list(cols), list(occ)
         for ri, di in rd:
@@ -181,25 +258,16 @@ def _milp(e: np.ndarray, c: Candidates, config: PlanConfig) -> tuple[list[tuple[
             cc += mine.tolist()
             vals += [c.spare[receivers[ri]]] * len(mine)
         room = sparse.csr_array((vals, (rows, cc)), shape=(len(receivers), m))
-        cons = [
-            LinearConstraint(one, -np.inf, 1),
-            LinearConstraint(room, -np.inf, c.spare[receivers]),
-        ]
-        res = milp(
-            obj,
-            integrality=np.ones(m),
-            bounds=Bounds(0, 1),
-            constraints=cons,
-            options={"node_limit": config.node_limit, "presolve": True},
-        )
-        if res.x is None:
-            return [], False
-        z = np.round(res.x).astype(bool)
-        moves = [(int(e[i, 0]), int(e[i, 1]), float(occ[i])) for i in np.flatnonzero(z)]
-        return moves, res.status == 0
+        cons = [LinearConstraint(one, -np.inf, 1), LinearConstraint(room, -np.inf, c.spare[receivers])]
+        x, how, bound = _run(-c.saving[e[:, 0]], np.ones(m), np.ones(m), cons, config)
+        if x is None:
+            return [], how, bound
+        if how == "lp-round":
+            return _round(e, x, c), how, bound
+        z = np.round(x).astype(bool)
+        return [(int(e[i, 0]), int(e[i, 1]), float(occ[i])) for i in np.flatnonzero(z)], how, bound
     # Split: y_e people (continuous), x_d vacated (binary), variables [y..., x...].
     nd = len(donors)
-    obj = np.concatenate([np.zeros(m), -c.saving[donors]])
     eq = sparse.csr_array(
         (
             np.concatenate([np.ones(m), -c.occupancy[donors]]),
@@ -213,19 +281,19 @@ def _milp(e: np.ndarray, c: Candidates, config: PlanConfig) -> tuple[list[tuple[
         cc.append(m + di)
         vals.append(c.spare[receivers[ri]])
     room = sparse.csr_array((vals, (rows, cc)), shape=(len(receivers), m + nd))
-    res = milp(
-        obj,
-        integrality=np.concatenate([np.zeros(m), np.ones(nd)]),
-        bounds=Bounds(0, np.concatenate([occ, np.ones(nd)])),
-        constraints=[LinearConstraint(eq, 0, 0), LinearConstraint(room, -np.inf, c.spare[receivers])],
-        options={"node_limit": config.node_limit, "presolve": True},
+    cons = [LinearConstraint(eq, 0, 0), LinearConstraint(room, -np.inf, c.spare[receivers])]
+    obj = np.concatenate([np.zeros(m), -c.saving[donors]])
+    integer = np.concatenate([np.zeros(m), np.ones(nd)])
+    x, how, bound = _run(obj, integer, np.concatenate([occ, np.ones(nd)]), cons, config)
+    if x is None:
+        return [], how, bound
+    vac = np.round(x[m:]).astype(bool)
+    y = x[:m]
+    return (
+        [(int(e[i, 0]), int(e[i, 1]), float(y[i])) for i in range(m) if vac[ed[i]] and y[i] > 1e-6],
+        how,
+        bound,
     )
-    if res.x is None:
-        return [], False
-    x = np.round(res.x[m:]).astype(bool)
-    y = res.x[:m]
-    moves = [(int(e[i, 0]), int(e[i, 1]), float(y[i])) for i in range(m) if x[ed[i]] and y[i] > 1e-6]
-    return moves, res.status == 0
 
 
 def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -237,7 +305,8 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
         :data:`MOVE_COLUMNS`, sorted by donor then receiver.
     components : DataFrame
         One row per sub-problem: ``donors``, ``receivers``, ``edges``, ``method``
-        (``exact-single``, ``milp-optimal``, ``milp-node-limit``, ``greedy``), ``saving``.
+        (``exact-single``, ``milp-optimal``, ``milp-node-limit``, ``milp-lp-fix``,
+        ``greedy-better``, ``greedy``), ``saving`` and ``bound`` (the LP upper bound).
     """
     e = c.edges
     cols = list(MOVE_COLUMNS)
@@ -252,20 +321,22 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
     bounds = np.flatnonzero(np.diff(edge_comp[order])) + 1
     moves: list[tuple[int, int, float]] = []
     info: list[dict[str, object]] = []
+    bound = float("nan")
     for part in np.split(order, bounds):
         sub = e[part]
         donors = np.unique(sub[:, 0])
         greedy = _greedy(sub, c, config.split_donors)
+        bound = float("nan")
         if config.optimiser == "greedy":
             chosen, method = greedy, "greedy"
         elif len(donors) == 1:
             chosen, method = greedy, "exact-single"
         else:
-            found, optimal = _milp(sub, c, config)
-            if optimal or _value(found, c) >= _value(greedy, c) - 1e-6:
-                chosen, method = found, "milp-optimal" if optimal else "milp-node-limit"
+            found, method, bound = _milp(sub, c, config)
+            if method != "milp-optimal" and _value(found, c) < _value(greedy, c) - 1e-6:
+                chosen, method = greedy, "greedy-better"
             else:
-                chosen, method = greedy, "milp-node-limit"
+                chosen = found
         moves += chosen
         info.append(
             {
@@ -274,6 +345,7 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
                 "edges": len(sub),
                 "method": method,
                 "saving": _value(chosen, c),
+                "bound": bound if method.startswith("milp") else _value(chosen, c),
             }
         )
     frame = pd.DataFrame(moves, columns=["donor", "receiver", "people"])

@@ -241,6 +241,11 @@ def summarise(
         "subproblems": len(components),
         "subproblems_optimal": int(method.get("milp-optimal", 0) + method.get("exact-single", 0)),
         "subproblems_node_limit": int(method.get("milp-node-limit", 0)),
+        "subproblems_lp_fix": int(
+            method.get("milp-lp-fix", 0) + method.get("lp-round", 0) + method.get("greedy-better", 0)
+        ),
+        "moves_saving_gbp": float(components["saving"].sum()) if len(components) else 0.0,
+        "moves_saving_bound_gbp": float(components["bound"].sum()) if len(components) else 0.0,
         "people_follow_share": config.people_follow_share,
         "target_ceiling": config.target_ceiling,
         "well_used": config.well_used,
