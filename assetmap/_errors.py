@@ -22,3 +22,11 @@ class RegisterError(AssetmapError, ValueError):
 
 class LookupFileError(AssetmapError, ValueError):
     """A postcode or UPRN lookup file cannot be read."""
+
+
+class PeriodError(AssetmapError, ValueError):
+    """A reporting period is malformed, already run, or its runs directory is unusable."""
+
+
+class CompareError(AssetmapError, ValueError):
+    """A run directory cannot be compared (missing or unreadable outputs)."""

@@ -84,3 +84,57 @@ def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) ->
 def main() -> None:
     """Console-script entry point."""
     cli()
+
+
+@cli.command("quarter")
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--period", required=True, help="The quarter, such as 2026-Q3.")
+@click.option(
+    "--runs",
+    "runs_dir",
+    type=click.Path(path_type=Path),
+    help="Runs directory (default: runs/ beside CONFIG).",
+)
+@click.option("--force", is_flag=True, help="Replace the period's run if there is one.")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def quarter_command(config: Path, period: str, runs_dir: Path | None, force: bool, quiet: bool) -> None:
+    """Run CONFIG for a quarter into runs/PERIOD, compare with the last period, write the board report."""
+    from .quarter import run_quarter
+
+    try:
+        res = run_quarter(config, period, runs_dir=runs_dir, force=force)
+    except AssetmapError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    if not quiet:
+        click.echo(f"{res.period}: {res.run_dir}")
+        if res.changes is not None:
+            counts = ", ".join(
+                f"{v} {k.replace('_', ' ')}" for k, v in res.changes.counts.items() if v and "_by_" not in k
+            )
+            click.echo(f"Changes since {res.changes.previous}: {counts or 'none'}")
+        for path in res.outputs.values():
+            click.echo(f"  {path.name}")
+
+
+@cli.command("compare")
+@click.argument("previous", type=click.Path(path_type=Path))
+@click.argument("current", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Where to write (default: CURRENT).")
+@click.option("--threshold", default=10.0, show_default=True, help="Utilisation change to report (points).")
+def compare_command(previous: Path, current: Path, out_dir: Path | None, threshold: float) -> None:
+    """Compare two run directories: write changes.csv and changes.xlsx."""
+    from .compare import compare_runs, write_changes
+
+    try:
+        report = compare_runs(previous, current, utilisation_points=threshold)
+        paths = write_changes(report, out_dir or current)
+    except AssetmapError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    counts = ", ".join(
+        f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items() if v and "_by_" not in k
+    )
+    click.echo(f"Changes {report.previous} to {report.current}: {counts or 'none'}")
+    for path in paths.values():
+        click.echo(f"  {path}")

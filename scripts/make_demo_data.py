@@ -937,6 +937,16 @@ the problem is in a value. Names with `&`, `'`, `"`, `£` and one `<img src=x on
 place test escaping in the HTML map."""
 
 
+Q2_README = """`q2/` holds Kent's registers as they stood a quarter earlier (`q2/assetmap.yaml`, same partners
+and columns), derived from Q3 with five known changes recorded in `q2/changes.json`; every other row is the
+same. Run both quarters into one `runs/` directory and compare them:
+
+```sh
+assetmap quarter data/demo/kent/q2/assetmap.yaml --period 2026-Q2 --runs data/demo/kent/runs
+assetmap quarter data/demo/kent/assetmap.yaml --period 2026-Q3
+```"""
+
+
 def build_place(out: Path, place: Place, seed: int) -> list[Register]:
     """Write one place's registers, ``assetmap.yaml`` and ``expected.json``."""
     pdir = out / place.key
@@ -982,6 +992,122 @@ def build_place(out: Path, place: Place, seed: int) -> list[Register]:
     return regs
 
 
+# ---------------------------------------------------------------- previous quarter (Kent, 2026-Q2)
+
+Q2_DIR = "q2"
+Q2_TITLE = "Kent public estate, Q2 2026"
+
+
+def _read_rows(path: Path, encoding: str) -> list[list[str]]:
+    with path.open(encoding=encoding, newline="") as f:
+        return list(csv.reader(f))
+
+
+def _first(rows: list[list[str]], head: list[str], pred: Callable[[dict[str, str]], bool]) -> int:
+    """Index of the first data row (a dict by heading) that satisfies ``pred``."""
+    for i, row in enumerate(rows):
+        if len(row) == len(head) and pred(dict(zip(head, row, strict=True))):
+            return i
+    raise AssertionError("no row fits the previous-quarter change")
+
+
+def _change(
+    kind: str,
+    partner: str,
+    asset_id: str | None,
+    previous_id: str | None,
+    name: str,
+    by: str | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One entry of the previous-quarter answer key."""
+    return {"change": kind, "partner": partner, "asset_id": asset_id, "previous_asset_id": previous_id,
+            "name": name, "matched_by": by, **extra}  # fmt: skip
+
+
+def build_previous_quarter(pdir: Path, regs: list[Register]) -> list[dict[str, Any]]:
+    """Write ``kent/q2/``: the registers as they stood a quarter earlier, and the answer key.
+
+    Derived from the Q3 registers just written, with five known changes between Q2 and Q3: a
+    disposal (a Q2 office gone by Q3), a new fire station (absent in Q2), a utilisation drop of
+    30 points, a depot whose coordinates moved about 361 m, and a school that became an academy
+    (new URN and name, same UPRN). Every other row is identical, so a change report between the
+    two quarters must find exactly these (``q2/changes.json``).
+    """
+    q2 = pdir / Q2_DIR
+    if q2.exists():
+        shutil.rmtree(q2)
+    (q2 / "registers").mkdir(parents=True)
+    messy = {m["asset_id"] for r in regs for m in r.messy}
+    kcc, kfrs, trust = regs[0], regs[4], regs[5]
+    changes: list[dict[str, Any]] = []
+
+    # Kent County Council: a disposal, a utilisation drop and a moved depot.
+    rows = _read_rows(pdir / kcc.path, "cp1252")
+    head = rows[2]
+    data = rows[3:]
+    ok = lambda r: r["Property Ref"] not in messy  # noqa: E731
+    i = _first(
+        data,
+        head,
+        lambda r: ok(r) and r["Property Type"] == "Office" and 30 <= int(r["Utilisation %"][:-1]) <= 65,
+    )
+    now = int(data[i][head.index("Utilisation %")][:-1])
+    data[i][head.index("Utilisation %")] = f"{now + 30}%"
+    aid, name = data[i][0], data[i][1]
+    changes.append(
+        _change("utilisation_fell", kcc.name, aid, aid, name, "asset_id",
+                previous_utilisation=(now + 30) / 100, utilisation=now / 100)
+    )  # fmt: skip
+    j = _first(data, head, lambda r: ok(r) and r["Property Type"] == "Depot" and r["Easting"] != "")
+    e, n = head.index("Easting"), head.index("Northing")
+    data[j][e], data[j][n] = str(int(data[j][e]) - 300), str(int(data[j][n]) + 200)
+    changes.append(
+        _change("moved", kcc.name, data[j][0], data[j][0], data[j][1], "asset_id",
+                distance_m=round(math.hypot(300, 200), 1))
+    )  # fmt: skip
+    k = _first(data, head, lambda r: ok(r) and r["Property Type"] == "Office" and r["Town"] == "Maidstone")
+    taken = {r[0] for r in data if r}
+    new_id = next(f"KCC{x:04d}" for x in range(1, 10_000) if f"KCC{x:04d}" not in taken)
+    gone = dict(zip(head, data[k], strict=True)) | {
+        "Property Ref": new_id, "Property Name": "Maidstone Area Education Office",
+        "Easting": str(int(data[k][e]) + 120), "Northing": str(int(data[k][n]) - 90),
+        "Tenure": "Freehold", "Lease Expiry": "", "GIA (sq m)": "850", "Annual Running Cost": "£161,500",
+        "Utilisation %": "38%", "Book Value": "£1,020,000", "Condition": "C", "Sensitive": "No",
+    }  # fmt: skip
+    data.append([gone[h] for h in head])
+    changes.append(_change("removed", kcc.name, None, new_id, gone["Property Name"], None))
+    write_csv(q2 / kcc.path, [*rows[:3], *data], "cp1252")
+
+    # Kent Fire and Rescue Service: a fire station that opened in Q3 is not in the Q2 register.
+    rows = _read_rows(pdir / kfrs.path, "utf-8")
+    head = rows[0]
+    i = 17 + _first(rows[17:], head, lambda r: r["Site ID"] not in messy and r["Site Type"] == "Fire Station")
+    changes.append(_change("added", kfrs.name, rows[i][0], None, rows[i][1], None))
+    write_csv(q2 / kfrs.path, rows[:i] + rows[i + 1 :])
+
+    # The academy trust: a school that converted (new URN and name) at the same UPRN.
+    rows = _read_rows(pdir / trust.path, "utf-8")
+    head = rows[0]
+    i = 1 + _first(rows[1:], head, lambda r: r["URN"] not in messy and " School" in r["School"])
+    urn, name = rows[i][0], rows[i][1]
+    old_urn, old_name = str(int(urn) + 9000), name.replace(" School", " Community School")
+    assert old_urn not in {r[0] for r in rows}
+    rows[i][0], rows[i][1] = old_urn, old_name
+    changes.append(_change("renamed", trust.name, urn, old_urn, name, "uprn", previous_name=old_name))
+    write_csv(q2 / trust.path, rows)
+
+    for reg in regs[1:4]:
+        shutil.copyfile(pdir / reg.path, q2 / reg.path)
+    for extra in ("uprn_lookup.csv",):
+        shutil.copyfile(pdir / "registers" / extra, q2 / "registers" / extra)
+    config = (pdir / "assetmap.yaml").read_text("utf-8").replace(KENT.title, Q2_TITLE)
+    (q2 / "assetmap.yaml").write_text(config, "utf-8")
+    key = {"previous": "2026-Q2", "current": "2026-Q3", "title": Q2_TITLE, "changes": changes}
+    (q2 / "changes.json").write_text(json.dumps(key, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return changes
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "data" / "demo")
@@ -990,6 +1116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     readme = [README_HEAD]
     for place in (KENT, WORCS):
         regs = build_place(args.out, place, args.seed)
+        changes = build_previous_quarter(args.out / place.key, regs) if place is KENT else []
         readme += [f"\n## {place.title} (`{place.key}/`)\n", "| Partner | Register | Rows |", "|---|---|---|"]
         readme += [f"| {r.name} ({r.kind}) | `{r.path}` ({r.fmt}) | {r.rows} |" for r in regs]
         readme += ["", "| Partner | Asset id | Deliberate problem |", "|---|---|---|"]
@@ -998,6 +1125,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             for r in regs
             for m in r.messy
         ]
+        if changes:
+            readme += [f"\n### The previous quarter, Q2 2026 (`{place.key}/{Q2_DIR}/`)\n", Q2_README, ""]
+            readme += ["| Change (Q2 to Q3) | Partner | Asset id in Q2 | Asset id in Q3 | Name |"]
+            readme += ["|---|---|---|---|---|"]
+            readme += [
+                f"| {c['change']} | {c['partner']} | {c['previous_asset_id'] or ''} | {c['asset_id'] or ''} "
+                f"| {c['name'].replace('|', '/')} |"
+                for c in changes
+            ]
         print(
             f"{place.key}: "
             + ", ".join(f"{r.name} {r.rows}" for r in regs)

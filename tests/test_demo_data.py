@@ -91,3 +91,21 @@ def test_one_hostile_name_per_place(place: str) -> None:
     expected = json.loads((DEMO / place / "expected.json").read_text("utf-8"))
     hostile = [m for e in expected["partners"] for m in e["messy"] if "hostile" in m["issue"]]
     assert len(hostile) == 1
+
+
+def test_previous_quarter_regenerates_and_differs_only_where_the_key_says(regenerated: Path) -> None:
+    q2 = DEMO / "kent" / "q2"
+    for path in sorted(q2.rglob("*")):
+        if path.suffix in (*BYTE_STABLE, ".yaml", ".json"):
+            rel = path.relative_to(DEMO)
+            assert (regenerated / rel).read_bytes() == path.read_bytes(), f"{rel} differs when regenerated"
+    key = json.loads((q2 / "changes.json").read_text("utf-8"))
+    kinds = sorted(c["change"] for c in key["changes"])
+    assert kinds == ["added", "moved", "removed", "renamed", "utilisation_fell"]
+    q3 = DEMO / "kent" / "registers"
+    regs = sorted((q2 / "registers").iterdir())
+    same = [p.name for p in regs if p.read_bytes() == (q3 / p.name).read_bytes()]
+    unchanged = ["kent_medway_nhs_estate.gpkg", "kent_police_estate.geojson", "mbc_assets.xlsx"]
+    unchanged.append("uprn_lookup.csv")
+    assert same == unchanged
+    assert load_config(q2 / "assetmap.yaml").title == "Kent public estate, Q2 2026"

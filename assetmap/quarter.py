@@ -1,0 +1,238 @@
+"""Quarterly runs: one directory per period, never overwritten by accident, and ``runs/latest``.
+
+``run_quarter(config, "2026-Q3")`` runs the whole job into a staging directory inside
+``runs/`` (beside the config unless told otherwise), compares it with the newest earlier
+period found there (``changes.csv``, ``changes.xlsx``), writes the board report
+(``report.html``, ``report.pdf``) and ``quarter.json``, and only then renames the staging
+directory to ``runs/2026-Q3`` and points ``runs/latest`` at the newest period. A run that
+fails at any point removes its staging directory and leaves every earlier period and
+``runs/latest`` as they were. An existing period is replaced only with ``force=True``, and
+then only once the new run has succeeded.
+
+``runs/latest`` is a relative symbolic link; where the file system refuses symbolic links
+the newest period's name is written to ``runs/LATEST`` instead. :func:`latest_run` reads
+either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import pipeline
+from . import report as board_report
+from ._errors import PeriodError
+from ._io import write_text
+from .compare import ChangeReport, compare_runs, write_changes
+from .config import load_config
+
+_PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
+LATEST_LINK = "latest"
+LATEST_FILE = "LATEST"
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting quarter, such as ``2026-Q3``; periods sort in time order."""
+
+    year: int
+    quarter: int
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.quarter}"
+
+    def previous(self) -> Period:
+        """The quarter before this one."""
+        return Period(self.year - 1, 4) if self.quarter == 1 else Period(self.year, self.quarter - 1)
+
+
+def parse_period(text: str) -> Period:
+    """Read a period written as ``YYYY-Qn`` (``2026-Q3``).
+
+    Raises
+    ------
+    PeriodError
+        If ``text`` is not a year from 2000 to 2099, a dash and ``Q1`` to ``Q4``.
+    """
+    match = _PERIOD.match(str(text).strip().upper())
+    if not match or not 2000 <= int(match.group(1)) <= 2099:
+        raise PeriodError(f"period {text!r} is not like 2026-Q3 (a year, a dash, then Q1, Q2, Q3 or Q4)")
+    return Period(int(match.group(1)), int(match.group(2)))
+
+
+def list_periods(runs_dir: str | Path) -> list[Period]:
+    """The periods with a finished run (a ``run.json``) in ``runs_dir``, oldest first."""
+    root = Path(runs_dir)
+    if not root.is_dir():
+        return []
+    found = []
+    for child in root.iterdir():
+        if _PERIOD.match(child.name) and not child.is_symlink() and (child / "run.json").is_file():
+            found.append(parse_period(child.name))
+    return sorted(found)
+
+
+def previous_run(runs_dir: str | Path, period: str | Period) -> Path | None:
+    """The newest finished period before ``period`` in ``runs_dir`` (gaps are skipped), or None."""
+    this = period if isinstance(period, Period) else parse_period(period)
+    earlier = [p for p in list_periods(runs_dir) if p < this]
+    return Path(runs_dir) / str(earlier[-1]) if earlier else None
+
+
+def latest_run(runs_dir: str | Path) -> Path | None:
+    """Where ``runs/latest`` (or ``runs/LATEST``) points, or None when neither exists."""
+    root = Path(runs_dir)
+    link = root / LATEST_LINK
+    if link.is_symlink():
+        return root / os.readlink(link)
+    if (root / LATEST_FILE).is_file():
+        name = (root / LATEST_FILE).read_text("utf-8").strip()
+        return root / name if _PERIOD.match(name) else None
+    return None
+
+
+def update_latest(runs_dir: str | Path) -> Path | None:
+    """Point ``runs/latest`` at the newest finished period; return it (None if there is none).
+
+    The link is replaced atomically (a new link beside it, then ``os.replace``). Where symbolic
+    links cannot be made, ``runs/LATEST`` holds the period's name.
+    """
+    root = Path(runs_dir)
+    periods = list_periods(root)
+    if not periods:
+        return None
+    name = str(periods[-1])
+    link = root / LATEST_LINK
+    tmp = root / f".{LATEST_LINK}.{os.getpid()}"
+    try:
+        if link.exists() and not link.is_symlink():
+            raise OSError(f"{link} is not a symbolic link")
+        tmp.unlink(missing_ok=True)
+        os.symlink(name, tmp, target_is_directory=True)
+        os.replace(tmp, link)
+        (root / LATEST_FILE).unlink(missing_ok=True)
+    except (OSError, NotImplementedError):
+        tmp.unlink(missing_ok=True)
+        write_text(root / LATEST_FILE, name + "\n")
+    return root / name
+
+
+@dataclass
+class QuarterResult:
+    """What :func:`run_quarter` produced."""
+
+    period: Period
+    run_dir: Path
+    previous_dir: Path | None
+    run: Any
+    changes: ChangeReport | None
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Move ``staging`` to ``target``; an existing ``target`` is removed only after the move."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.replaced-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run_quarter(
+    config: str | Path,
+    period: str | Period,
+    *,
+    runs_dir: str | Path | None = None,
+    force: bool = False,
+    runner: Callable[[Path, Path], Any] | None = None,
+    moved_m: float = 50.0,
+    utilisation_points: float = 10.0,
+) -> QuarterResult:
+    """Run one period into ``runs/<period>``, compare it with the last one and write the board report.
+
+    Parameters
+    ----------
+    config : str or Path
+        The YAML config.
+    period : str or Period
+        The quarter, ``YYYY-Qn``.
+    runs_dir : str or Path, optional
+        Directory of period runs; default ``runs/`` beside the config.
+    force : bool
+        Replace the period's run if there is one (only once the new run has succeeded).
+    runner : callable, optional
+        ``runner(config_path, out_dir)`` doing the run; default :func:`assetmap.pipeline.run`.
+    moved_m, utilisation_points : float
+        Change report thresholds (see :func:`assetmap.compare.compare_runs`).
+
+    Returns
+    -------
+    QuarterResult
+
+    Raises
+    ------
+    PeriodError
+        If the period is malformed, or already run and ``force`` is not given.
+    AssetmapError
+        For problems with the config or registers (nothing is changed in ``runs/``).
+    """
+    this = period if isinstance(period, Period) else parse_period(period)
+    config_path = Path(config).resolve()
+    load_config(config_path)  # a config error is reported before anything is written
+    root = Path(runs_dir).resolve() if runs_dir is not None else config_path.parent / "runs"
+    target = root / str(this)
+    if (target.exists() or target.is_symlink()) and not force:
+        raise PeriodError(f"{target} already exists: use --force to replace it with a new run")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PeriodError(f"cannot create the runs directory {root}: {exc.strerror}") from exc
+    previous = previous_run(root, this)
+    staging = Path(tempfile.mkdtemp(prefix=f".{this}.staging-", dir=root))
+    try:
+        result = (runner or pipeline.run)(config_path, staging)
+        record = {
+            "period": str(this),
+            "previous_period": previous.name if previous is not None else None,
+            "config": str(config_path),
+            "moved_m": moved_m,
+            "utilisation_points": utilisation_points,
+        }
+        write_text(staging / "quarter.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
+        changes = None
+        outputs: dict[str, Path] = {}
+        if previous is not None:
+            changes = compare_runs(previous, staging, moved_m=moved_m, utilisation_points=utilisation_points)
+        outputs |= board_report.write_report(staging, previous_dir=previous, changes=changes)
+        if changes is not None:
+            extra = {"data quality": board_report.quality_table(staging, previous)}
+            outputs |= write_changes(changes, staging, extra_sheets=extra)
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    update_latest(root)
+    outputs = {k: target / p.name for k, p in outputs.items()}
+    return QuarterResult(this, target, previous, result, changes, outputs)
+
+
+__all__ = [
+    "LATEST_FILE", "LATEST_LINK", "Period", "QuarterResult", "latest_run", "list_periods", "parse_period",
+    "previous_run", "run_quarter", "update_latest",
+]  # fmt: skip
