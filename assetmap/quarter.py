@@ -205,6 +205,9 @@ def run_quarter(
         raise PeriodError(f"cannot create the runs directory {root}: {exc.strerror}") from exc
     previous = previous_run(root, this)
     staging = Path(tempfile.mkdtemp(prefix=f".{this}.staging-", dir=root))
+    mask = os.umask(0)
+    os.umask(mask)
+    staging.chmod(0o777 & ~mask)  # mkdtemp makes it private; a period's run is shared like any directory
     try:
         result = (runner or pipeline.run)(config_path, staging)
         record = {
