@@ -1,0 +1,468 @@
+/* assetmap board map.
+ * Every value from a register reaches the page only through textContent or a DOM property:
+ * nothing from the data is ever parsed as HTML. */
+(function () {
+  'use strict';
+  var T = {start: performance.now()};
+  var D = JSON.parse(document.getElementById('assetmap-data').textContent);
+  T.parsed = performance.now();
+  var S = D.scale, LAT0 = D.origin[0], LON0 = D.origin[1], C = D.cols, N = D.n;
+  var P = C.p, U = C.u, R = C.r, LA = C.lat, LO = C.lon;
+  var HEX = /^#[0-9a-fA-F]{6}$/;
+  var api = {ready: false, timings: T};
+  window.assetmap = api;
+
+  function ll(a, b) { return L.latLng(LAT0 + a / S, LON0 + b / S); }
+  Object.keys(C).forEach(function (name) {
+    var col = C[name];
+    if (col && col.delta) {
+      var out = new Array(col.delta.length), run = 0;
+      for (var j = 0; j < out.length; j++) { run += col.delta[j]; out[j] = run; }
+      C[name] = out;
+    }
+  });
+  function getter(col) {
+    if (!col) { return function () { return null; }; }
+    if (Array.isArray(col)) { return function (k) { return col[k]; }; }
+    var d = col.d, i = col.i;
+    return function (k) { var c = i[k]; return c < 0 ? null : d[c]; };
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== null && text !== undefined) { e.textContent = String(text); }
+    return e;
+  }
+  function esc(s) {
+    return String(s).replace(/[&<>"'`]/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; });
+  }
+  function colour(c) { return HEX.test(c) ? c : '#7f7f7f'; }
+  function swatch(c, cls) {
+    var s = el('span', 'am-swatch ' + (cls || ''));
+    if (cls === 'am-ring') { s.style.borderColor = colour(c); } else { s.style.background = colour(c); }
+    return s;
+  }
+
+  var nameOf = getter(C.name), idOf = getter(C.asset_id), pcOf = getter(C.postcode);
+  function label(k) { return nameOf(k) || idOf(k) || 'Asset ' + (k + 1); }
+  var kindInfo = {};
+  D.kinds.forEach(function (k) { kindInfo[k[0]] = {label: k[1], colour: colour(k[2])}; });
+  function partnerColour(p) { return (kindInfo[D.partners[p].kind] || kindInfo.other).colour; }
+
+  var nf0 = new Intl.NumberFormat('en-GB', {maximumFractionDigits: 0});
+  var nf1 = new Intl.NumberFormat('en-GB', {maximumFractionDigits: 1});
+  var gbp = new Intl.NumberFormat('en-GB', {style: 'currency', currency: 'GBP', maximumFractionDigits: 0});
+  function fmt(v, kind) {
+    if (v === null || v === undefined || v === '') { return null; }
+    if (kind === 'gbp') { return gbp.format(v); }
+    if (kind === 'pct') { return Math.round(v * 100) + '%'; }
+    if (kind === 'm2') { return nf0.format(v) + ' m²'; }
+    if (kind === 'num') { return nf1.format(v); }
+    if (kind === 'date') {
+      var p = String(v).split('-');
+      if (p.length === 3) {
+        return new Date(Date.UTC(+p[0], +p[1] - 1, +p[2])).toLocaleDateString(
+          'en-GB', {day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC'});
+      }
+    }
+    return String(v);
+  }
+
+  /* ---- map and base layers ---- */
+  var map = L.map('map', {maxZoom: 18, minZoom: 3, zoomSnap: 0.5});
+  api.map = map;
+  L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map);
+  if (D.tiles) {
+    L.tileLayer(D.tiles, {maxZoom: 18, attribution: '© OpenStreetMap contributors'}).addTo(map);
+  } else {
+    document.body.classList.add('am-offline');
+    map.attributionControl.addAttribution('Offline map: no base map tiles');
+  }
+  function polys(list) {
+    return list.map(function (rings) {
+      return rings.map(function (r) {
+        var out = [], a = 0, b = 0;
+        for (var j = 0; j < r.length; j += 2) { a += r[j]; b += r[j + 1]; out.push(ll(a, b)); }
+        return out;
+      });
+    });
+  }
+  var outlineLayer = L.layerGroup();
+  if (D.outline.length) {
+    L.polygon(polys(D.outline), {color: '#4a5560', weight: 2, dashArray: '6 4', fillColor: '#ffffff',
+      fillOpacity: D.tiles ? 0 : 0.7, interactive: false}).addTo(outlineLayer);
+  }
+  outlineLayer.addTo(map);
+
+  /* ---- popups ---- */
+  function factTable(rows) {
+    var t = el('table', 'am-facts');
+    rows.forEach(function (r) {
+      var tr = el('tr');
+      tr.appendChild(el('th', null, r[0]));
+      tr.appendChild(el('td', null, r[1]));
+      t.appendChild(tr);
+    });
+    return t;
+  }
+  var cols = {};
+  D.fields.forEach(function (f) { cols[f[0]] = getter(C[f[0]]); });
+  var scoreOf = getter(C.score), fileOf = getter(C.source_file), rowOf = getter(C.source_row);
+  var methodOf = getter(C.geocode_method), precOf = getter(C.geocode_precision_m);
+  /* Opportunities: the words for each, and which assets they concern. */
+  var O = D.opps || {}, NO = O.a ? O.a.length : 0, notesOf = {}, moveList = [];
+  for (var q = 0; q < NO; q++) {
+    (notesOf[O.d[q]] = notesOf[O.d[q]] || []).push(q);
+    if (O.t[q] >= 0) { (notesOf[O.t[q]] = notesOf[O.t[q]] || []).push(q); }
+    if (O.a[q] === 0 && O.d[q] >= 0 && O.t[q] >= 0) { moveList.push(q); }
+  }
+  function who(k) { return label(k) + ' (' + D.partners[P[k]].name + ')'; }
+  function oppText(i, k) {
+    var rank = O.rank[i] === null ? '' : '#' + O.rank[i] + ' ';
+    var people = O.people[i] === null ? 'its people' : nf0.format(O.people[i]) + ' people';
+    var money = (O.saving[i] ? '; saves ' + gbp.format(O.saving[i]) + ' a year' : '') +
+      (O.receipt[i] ? '; capital receipt ' + gbp.format(O.receipt[i]) : '');
+    var act = O.a[i];
+    if (act === 0) {
+      if (k === O.t[i]) { return rank + 'Receives ' + people + ' from ' + who(O.d[i]); }
+      var into = O.t[i] >= 0 ? who(O.t[i]) : (O.into[String(i)] || 'another building');
+      return rank + 'Relocate ' + people + ' into ' + into + money;
+    }
+    if (act === 1) { return rank + 'Dispose: vacant or surplus' + money; }
+    if (act === 2) {
+      return rank + 'Share: offer ' + (O.spare[i] === null ? 'spare space' : nf0.format(O.spare[i]) + ' spare places') +
+        ' to other partners';
+    }
+    return rank + 'Review' + money;
+  }
+  function assetPopup(k) {
+    var root = el('div', 'am-popup');
+    root.appendChild(el('h3', null, label(k)));
+    var partner = D.partners[P[k]];
+    var who = el('div', 'am-who');
+    who.appendChild(swatch(partnerColour(P[k])));
+    who.appendChild(document.createTextNode(partner.name + ' · ' + (kindInfo[partner.kind] || kindInfo.other).label));
+    root.appendChild(who);
+    if (R[k] >= 0) {
+      var rt = D.ratings[R[k]];
+      var badge = el('div', 'am-rating');
+      badge.appendChild(swatch(rt[2], 'am-dot'));
+      var score = scoreOf(k);
+      badge.appendChild(document.createTextNode(rt[1] + (score === null ? '' : ' (score ' + nf1.format(score) + ')')));
+      root.appendChild(badge);
+    }
+    if (C.reasons && C.reasons.i[k].length) {
+      var ul = el('ul', 'am-reasons');
+      C.reasons.i[k].forEach(function (c) { ul.appendChild(el('li', null, C.reasons.d[c])); });
+      root.appendChild(ul);
+    }
+    var notes = notesOf[k];
+    if (notes) {
+      var ol = el('ul', 'am-notes');
+      notes.forEach(function (i) { ol.appendChild(el('li', null, oppText(i, k))); });
+      root.appendChild(ol);
+    }
+    var rows = [];
+    D.fields.forEach(function (f) {
+      var v = fmt(cols[f[0]](k), f[2]);
+      if (v !== null) { rows.push([f[1], v]); }
+    });
+    root.appendChild(factTable(rows));
+    var src = [];
+    if (fileOf(k)) { src.push('From ' + fileOf(k) + (rowOf(k) === null ? '' : ', row ' + rowOf(k))); }
+    if (methodOf(k)) { src.push('placed by ' + methodOf(k) + (precOf(k) === null ? '' : ' (±' + nf0.format(precOf(k)) + ' m)')); }
+    if (src.length) { root.appendChild(el('div', 'am-source', src.join('; '))); }
+    return root;
+  }
+  var popup = L.popup({maxWidth: 360, minWidth: 240, autoPanPadding: [30, 30], offset: [0, -8]});
+  function openAsset(k, at) {
+    popup.setLatLng(at || (grid && grid.where[k]) || ll(LA[k], LO[k])).setContent(assetPopup(k)).openOn(map);
+    api.openAsset = k;
+  }
+  var grid = null;
+
+  /* ---- cluster polygons and moves ---- */
+  /* Canvas keeps thousands of polygons and arrows quick to draw. */
+  var canvas = L.canvas({padding: 0.3});
+  var clusterLayer = L.featureGroup();
+  var CL = D.clusters, NC = CL.id.length;
+  function clusterFacts(i) {
+    var rows = [['Assets', nf0.format(CL.assets[i])], ['Partners', CL.partners[i] || '']];
+    if (CL.cost[i] !== null) { rows.push(['Running cost a year', gbp.format(CL.cost[i])]); }
+    if (CL.gia[i] !== null) { rows.push(['Floor area', nf0.format(CL.gia[i]) + ' m²']); }
+    if (CL.util[i] !== null) { rows.push(['Utilisation', Math.round(CL.util[i] * 100) + '%']); }
+    if (CL.spare[i] !== null) { rows.push(['Spare places', nf0.format(CL.spare[i])]); }
+    if (CL.rag) { rows.push(['Red / amber / green', CL.rag[i].join(' / ')]); }
+    if (CL.saving[i] !== null) { rows.push(['Saving a year (plan)', gbp.format(CL.saving[i])]); }
+    if (CL.hidden && CL.hidden[i]) { rows.push(['Sensitive sites (not shown)', nf0.format(CL.hidden[i])]); }
+    return rows;
+  }
+  for (var ci = 0; ci < NC; ci++) {
+    (function (i) {
+      var cat = D.clusterCats[CL.cat[i]];
+      var poly = L.polygon(polys(CL.rings[i]),
+        {renderer: canvas, color: colour(cat[1]), weight: 2, fillColor: colour(cat[1]), fillOpacity: 0.2});
+      poly.bindPopup(function () {
+        var root = el('div', 'am-popup');
+        root.appendChild(el('h3', null, 'Cluster ' + CL.id[i]));
+        root.appendChild(el('div', 'am-who', cat[0]));
+        root.appendChild(factTable(clusterFacts(i)));
+        return root;
+      }, {maxWidth: 340});
+      clusterLayer.addLayer(poly);
+    }(ci));
+  }
+  clusterLayer.addTo(map);
+  map.createPane('amMoves').style.zIndex = 450;
+  var moveCanvas = L.canvas({pane: 'amMoves', padding: 0.3});
+  var movesLayer = L.featureGroup();
+  function arrow(a, b) {
+    /* The line and a head a quarter of its length long, in a local metric frame. */
+    var k = Math.cos(a.lat * Math.PI / 180), dx = (b.lng - a.lng) * k, dy = b.lat - a.lat;
+    var len = Math.sqrt(dx * dx + dy * dy);
+    if (!len) { return [[a, b]]; }
+    var h = len * 0.25, ux = -dx / len, uy = -dy / len, c = Math.cos(0.45), s = Math.sin(0.45);
+    var h1 = L.latLng(b.lat + h * (ux * s + uy * c), b.lng + h * (ux * c - uy * s) / k);
+    var h2 = L.latLng(b.lat + h * (-ux * s + uy * c), b.lng + h * (ux * c + uy * s) / k);
+    return [[a, b], [h1, b, h2]];
+  }
+  moveList.forEach(function (i) {
+    var d = O.d[i], t = O.t[i];
+    var line = L.polyline(arrow(ll(LA[d], LO[d]), ll(LA[t], LO[t])),
+      {renderer: moveCanvas, color: '#6a3d9a', weight: 3, opacity: 0.9});
+    line.bindTooltip(function () { return el('span', null, oppText(i, d)); }, {sticky: true});
+    line.on('click', function () { select(d); });
+    movesLayer.addLayer(line);
+  });
+  movesLayer.addTo(map);
+
+  /* ---- markers ---- */
+  var icons = {};
+  function iconFor(k) {
+    var key = P[k] + '|' + U[k] + '|' + R[k];
+    var icon = icons[key];
+    if (!icon) {
+      var ring = R[k] >= 0 ? colour(D.ratings[R[k]][2]) : '#ffffff';
+      var glyph = D.uses[U[k]][1];
+      icon = L.divIcon({
+        className: 'am-marker' + (R[k] >= 0 ? ' am-rated' : ''),
+        html: '<span class="am-pin" style="background:' + partnerColour(P[k]) + ';border-color:' + ring + '">' +
+          esc(glyph) + '</span>',
+        iconSize: [24, 24], iconAnchor: [12, 12]
+      });
+      icons[key] = icon;
+    }
+    return icon;
+  }
+  var markers = {};
+  function markerFor(k, pos) {
+    var m = markers[k];
+    if (!m) {
+      m = L.marker(ll(LA[k], LO[k]), {icon: iconFor(k), title: label(k)});
+      m.on('click', function () { openAsset(k, m.getLatLng()); });
+      markers[k] = m;
+    }
+    m.setLatLng(pos || ll(LA[k], LO[k]));
+    return m;
+  }
+  var pOn = D.partners.map(function () { return true; });
+  var rOn = {'-1': true, 0: true, 1: true, 2: true};
+  function applyFilters() { grid.render(); }
+
+  /* ---- search ---- */
+  var hay = null;
+  function search(q) {
+    q = String(q || '').trim().toLowerCase();
+    var qn = q.replace(/\s+/g, '');
+    if (!q) { return []; }
+    if (!hay) {
+      hay = new Array(N);
+      for (var k = 0; k < N; k++) {
+        hay[k] = [(nameOf(k) || '').toLowerCase(), (idOf(k) || '').toLowerCase(),
+          (pcOf(k) || '').toLowerCase().replace(/\s+/g, '')];
+      }
+    }
+    var exact = [], starts = [], within = [];
+    for (var j = 0; j < N; j++) {
+      var h = hay[j];
+      if (h[1] === q || (qn && h[2] === qn) || h[0] === q) { exact.push(j); }
+      else if (h[0].indexOf(q) === 0 || h[1].indexOf(q) === 0 || (qn && h[2].indexOf(qn) === 0)) { starts.push(j); }
+      else if (h[0].indexOf(q) >= 0 || h[1].indexOf(q) >= 0) { within.push(j); }
+    }
+    return exact.concat(starts, within);
+  }
+  function select(k) {
+    if (!pOn[P[k]] || !rOn[R[k]]) {
+      pOn[P[k]] = true; rOn[R[k]] = true;
+      syncBoxes();
+      applyFilters();
+    }
+    grid.show(k, function (at) { openAsset(k, at); });
+  }
+  api.search = search;
+  api.select = select;
+
+  /* ---- panels ---- */
+  function panel(position, cls, build) {
+    var Ctl = L.Control.extend({onAdd: function () {
+      var box = el('div', 'am-panel ' + cls);
+      build(box);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    }});
+    return new Ctl({position: position}).addTo(map);
+  }
+  panel('topleft', 'am-summary', function (box) {
+    box.id = 'am-summary';
+    box.appendChild(el('h1', null, D.title));
+    var input = el('input');
+    input.type = 'search'; input.id = 'am-search';
+    input.placeholder = 'Find an asset: name, id or postcode';
+    input.setAttribute('aria-label', 'Find an asset by name, id or postcode');
+    var list = el('ol', 'am-results');
+    list.id = 'am-results';
+    box.appendChild(input);
+    box.appendChild(list);
+    var found = [];
+    function show() {
+      found = search(input.value);
+      list.textContent = '';
+      found.slice(0, 12).forEach(function (k) {
+        var li = el('li');
+        var b = el('button', null, label(k));
+        b.type = 'button';
+        b.appendChild(el('small', null, ' ' + D.partners[P[k]].name + (pcOf(k) ? ' · ' + pcOf(k) : '')));
+        b.addEventListener('click', function () { select(k); });
+        li.appendChild(b);
+        list.appendChild(li);
+      });
+      if (input.value.trim() && !found.length) { list.appendChild(el('li', 'am-none', 'No asset found')); }
+      if (found.length > 12) { list.appendChild(el('li', 'am-none', (found.length - 12) + ' more: type more to narrow')); }
+    }
+    var timer = null;
+    input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(show, 120); });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter') { clearTimeout(timer); show(); if (found.length) { select(found[0]); } }
+      if (e.key === 'Escape') { input.value = ''; show(); }
+    });
+    var det = el('details');
+    det.open = true;
+    det.appendChild(el('summary', null, 'Summary'));
+    det.appendChild(factTable(D.summary));
+    box.appendChild(det);
+  });
+
+  var boxes = {p: [], r: {}};
+  function syncBoxes() {
+    boxes.p.forEach(function (b, i) { b.checked = pOn[i]; });
+    Object.keys(boxes.r).forEach(function (r) { boxes.r[r].checked = rOn[r]; });
+  }
+  function check(parent, text, on, onChange, sw) {
+    var lab = el('label', 'am-check');
+    var b = el('input');
+    b.type = 'checkbox'; b.checked = on;
+    b.addEventListener('change', function () { onChange(b.checked); });
+    lab.appendChild(b);
+    if (sw) { lab.appendChild(sw); }
+    lab.appendChild(document.createTextNode(text));
+    parent.appendChild(lab);
+    return b;
+  }
+  function overlay(box, text, layer) {
+    check(box, text, true, function (on) { if (on) { map.addLayer(layer); } else { map.removeLayer(layer); } });
+  }
+  panel('topright', 'am-layers', function (box) {
+    box.id = 'am-layers';
+    var det = el('details');
+    det.open = true;
+    det.appendChild(el('summary', null, 'Layers'));
+    det.appendChild(el('h4', null, 'Partners'));
+    D.partners.forEach(function (p, i) {
+      boxes.p.push(check(det, p.name + ' (' + nf0.format(p.count) + ')', true,
+        function (on) { pOn[i] = on; applyFilters(); }, swatch(partnerColour(i))));
+    });
+    var counts = {'-1': 0, 0: 0, 1: 0, 2: 0};
+    for (var k = 0; k < N; k++) { counts[R[k]] += 1; }
+    if (counts[0] + counts[1] + counts[2] > 0) {
+      det.appendChild(el('h4', null, 'Rating'));
+      var names = ['Red', 'Amber', 'Green'];
+      [0, 1, 2, -1].forEach(function (r) {
+        if (!counts[r]) { return; }
+        var text = (r >= 0 ? names[r] : 'Not rated') + ' (' + nf0.format(counts[r]) + ')';
+        boxes.r[r] = check(det, text, true, function (on) { rOn[r] = on; applyFilters(); },
+          r >= 0 ? swatch(D.ratings[r][2], 'am-dot') : null);
+      });
+    }
+    det.appendChild(el('h4', null, 'Overlays'));
+    if (NC) { overlay(det, 'Clusters (' + nf0.format(NC) + ')', clusterLayer); }
+    if (moveList.length) { overlay(det, 'Moves (' + nf0.format(moveList.length) + ')', movesLayer); }
+    if (D.outline.length) { overlay(det, 'Outline of the place', outlineLayer); }
+    box.appendChild(det);
+  });
+
+  panel('bottomright', 'am-legend', function (box) {
+    box.id = 'am-legend';
+    var det = el('details');
+    det.open = window.innerHeight > 560;
+    det.appendChild(el('summary', null, 'Legend'));
+    var body = el('div', 'am-cols');
+    det.appendChild(body);
+    var kinds = {}, uses = {};
+    D.partners.forEach(function (p) { kinds[p.kind] = true; });
+    for (var k = 0; k < N; k++) { uses[U[k]] = true; }
+    function item(parent, sw, text) { var d = el('div', 'am-item'); d.appendChild(sw); d.appendChild(document.createTextNode(text)); parent.appendChild(d); }
+    body.appendChild(el('h4', null, 'Fill: partner kind'));
+    D.kinds.forEach(function (kd) { if (kinds[kd[0]]) { item(body, swatch(kd[2]), kd[1]); } });
+    body.appendChild(el('h4', null, 'Ring: rating'));
+    D.ratings.forEach(function (rt) { item(body, swatch(rt[2], 'am-ring'), rt[1]); });
+    item(body, swatch('#ffffff', 'am-ring'), 'Not rated');
+    body.appendChild(el('h4', null, 'Letter: use'));
+    D.uses.forEach(function (u, i) { if (uses[i]) { item(body, el('span', 'am-glyph', u[1]), u[0]); } });
+    if (NC) {
+      body.appendChild(el('h4', null, 'Clusters'));
+      D.clusterCats.forEach(function (c) { item(body, swatch(c[1], 'am-area'), c[0]); });
+    }
+    body.appendChild(el('h4', null, 'Other'));
+    if (moveList.length) { item(body, el('span', 'am-arrow', '→'), 'Planned move: donor to receiver'); }
+    item(body, el('span', 'am-bubble', '12'), 'Number of assets grouped: click to zoom in; assets at one spot spread out');
+    if (D.outline.length) { item(body, el('span', 'am-outline'), 'Outline of the place'); }
+    box.appendChild(det);
+  });
+
+  /* ---- show ---- */
+  function finish() {
+    if (api.ready || api.finishing) { return; }
+    api.finishing = true;
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        api.ready = true;
+        api.shown = N;
+        api.readyMs = performance.now();
+        T.ready = api.readyMs;
+        document.documentElement.setAttribute('data-ready', 'true');
+      }, 0);
+    });
+  }
+  if (D.bounds) {
+    map.fitBounds(L.latLngBounds(ll(D.bounds[0][0], D.bounds[0][1]), ll(D.bounds[1][0], D.bounds[1][1])),
+      {padding: [30, 30], maxZoom: 16});
+  } else if (D.outline.length) {
+    map.fitBounds(outlineLayer.getLayers()[0].getBounds());
+  } else {
+    map.setView([54.5, -2.5], 6);
+  }
+  grid = new window.AMGrid(map, {
+    n: N, latlng: function (k) { return ll(LA[k], LO[k]); }, marker: markerFor,
+    visible: function (k) { return pOn[P[k]] && rOn[R[k]]; }
+  });
+  T.projected = performance.now();
+  grid.onRender = function () {
+    var count = 0;
+    grid.layer.eachLayer(function () { count += 1; });
+    api.drawn = count;
+  };
+  api.grid = grid;
+  grid.render();
+  finish();
+}());

@@ -1,0 +1,119 @@
+"""The board map: one self-contained, offline HTML file.
+
+The page is written from a small template (``assetmap/data/map.html``) with Leaflet and
+Leaflet.markercluster inlined from the ``xstatic`` packages, so it opens with no network.
+All assets go in as one compact JSON document; the browser clusters them, builds a popup
+only when one is opened, and searches them by name, id or postcode. Measured against
+folium's one-object-per-marker output, this is what keeps 100,000 assets usable (see
+BENCHMARKS.md).
+
+Sensitive sites (``sensitive`` true) never reach the page: with ``map.sensitive: omit``
+(default) they are left out entirely, and cluster figures are those of the assets shown;
+with ``cluster_only`` they are counted in their cluster's figures but have no marker, no
+name, and no part in any shape. In both, moves and opportunities touching them are left
+out, and their names are replaced in other assets' reasons.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from .._io import atomic_path
+from ..config import Config, MapConfig
+from ._escape import escape_text, json_for_script, popup_html
+from ._page import render_page
+from ._payload import build_payload
+from ._style import KIND_COLOURS
+
+
+def _config(config: Config | None, title: str | None) -> Config:
+    if config is not None:
+        return config
+    return Config.model_validate(
+        {"title": title or "Estate map", "partners": [{"name": "-", "register": "-"}], "map": MapConfig()}
+    )
+
+
+def build_map(
+    assets: gpd.GeoDataFrame,
+    *,
+    clusters: gpd.GeoDataFrame | None = None,
+    opportunities: pd.DataFrame | None = None,
+    summary: dict[str, Any] | None = None,
+    config: Config | None = None,
+    title: str | None = None,
+) -> str:
+    """Build the HTML page of the board map.
+
+    Parameters
+    ----------
+    assets : GeoDataFrame
+        The estate layer (EPSG:27700 points, ``schema.ASSET_COLUMNS``), with the plan's
+        ``cluster_id``, ``rating``, ``score``, ``reasons`` and ``action`` when it has run.
+    clusters : GeoDataFrame, optional
+        The plan's clusters layer (figures shown in cluster popups).
+    opportunities : DataFrame, optional
+        The plan's ranked opportunities (moves drawn as arrows, notes in popups).
+    summary : dict, optional
+        The plan's summary figures (summary panel).
+    config : Config, optional
+        The run's config (``title``, ``map``, ``clustering.hull_buffer_m``).
+    title : str, optional
+        Page title when no config is given.
+
+    Returns
+    -------
+    str
+        The self-contained HTML document.
+    """
+    cfg = _config(config, title)
+    payload = build_payload(
+        assets, clusters=clusters, opportunities=opportunities, summary=summary, config=cfg
+    )
+    return render_page(payload)
+
+
+def write_map(
+    path: Path | str | gpd.GeoDataFrame,
+    legacy_path: Path | str | None = None,
+    *,
+    assets: gpd.GeoDataFrame | None = None,
+    clusters: gpd.GeoDataFrame | None = None,
+    opportunities: pd.DataFrame | None = None,
+    summary: dict[str, Any] | None = None,
+    config: Config | None = None,
+    title: str | None = None,
+) -> Path:
+    """Write the board map to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : Path or str
+        Where ``map.html`` goes. (The older call ``write_map(assets, path, title=...)``
+        is still accepted.)
+    assets, clusters, opportunities, summary, config, title
+        As for :func:`build_map`.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    if isinstance(path, gpd.GeoDataFrame):
+        assets, path = path, legacy_path
+    if assets is None or path is None:
+        raise TypeError("write_map needs a path and assets")
+    text = build_map(
+        assets, clusters=clusters, opportunities=opportunities, summary=summary, config=config, title=title
+    )
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+__all__ = ["KIND_COLOURS", "build_map", "escape_text", "json_for_script", "popup_html", "write_map"]

@@ -1,0 +1,115 @@
+"""Escaping: register values are data, never markup or code.
+
+Two routes reach the page. Values embedded as JSON go through :func:`json_for_script`,
+which escapes ``<``, ``>`` and ``&`` (and the two JavaScript line separators) as ``\\uXXXX``
+so no value can end the ``<script type="application/json">`` element; the page then
+shows them with ``textContent``. Values written into HTML go through :func:`escape_text`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any, Final
+
+import pandas as pd
+
+_JSON_ESCAPES: Final = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+_POPUP_FIELDS: Final = (
+    ("asset_id", "Asset id"),
+    ("use", "Use"),
+    ("postcode", "Postcode"),
+    ("tenure", "Tenure"),
+    ("gia_m2", "Floor area (m²)"),
+    ("running_cost_gbp", "Running cost (£/yr)"),
+    ("utilisation", "Utilisation"),
+    ("geocode_method", "Placed by"),
+)
+
+
+def is_missing(value: object) -> bool:
+    """True for ``None``, ``NaN``, ``NaT`` and ``pd.NA``."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def escape_text(value: object) -> str:
+    """Escape a register value for HTML, also safe inside a JavaScript template literal.
+
+    Parameters
+    ----------
+    value : object
+        Any value; missing values give an empty string.
+
+    Returns
+    -------
+    str
+        HTML-escaped text in which backtick, ``$`` and backslash are character references.
+    """
+    text = "" if is_missing(value) else str(value)
+    return html.escape(text, quote=True).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+def json_for_script(obj: Any) -> str:
+    """Serialise ``obj`` as compact JSON that is safe inside an HTML ``<script>`` element.
+
+    Parameters
+    ----------
+    obj : object
+        JSON-serialisable data (no NaN: use ``None``).
+
+    Returns
+    -------
+    str
+        JSON text without any ``<``, ``>`` or ``&`` character.
+    """
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, code in _JSON_ESCAPES.items():
+        text = text.replace(char, code)
+    return text
+
+
+def _fmt(name: str, value: object) -> str:
+    if is_missing(value):
+        return ""
+    if name == "utilisation":
+        return f"{float(value):.0%}"  # type: ignore[arg-type]
+    if name in ("gia_m2", "running_cost_gbp"):
+        return f"{float(value):,.0f}"  # type: ignore[arg-type]
+    return str(value)
+
+
+def popup_html(row: pd.Series) -> str:
+    """The facts of one asset as escaped HTML (for other HTML outputs; the map builds its own).
+
+    Parameters
+    ----------
+    row : pandas.Series
+        One asset record.
+
+    Returns
+    -------
+    str
+        HTML with every value escaped by :func:`escape_text`.
+    """
+    lines = [f"<b>{escape_text(row.get('name') or row.get('asset_id'))}</b>"]
+    lines.append(f"<i>{escape_text(row.get('partner'))}</i>")
+    for field, label in _POPUP_FIELDS:
+        text = _fmt(field, row.get(field))
+        if text:
+            lines.append(f"{label}: {escape_text(text)}")
+    source_row = row.get("source_row")
+    where = "" if is_missing(source_row) else f", row {int(source_row)}"
+    lines.append(f"Source: {escape_text(row.get('source_file'))}{where}")
+    return "<br>".join(lines)

@@ -1,0 +1,204 @@
+"""Synthetic estates shaped like the pipeline's output, for the map's tests and benchmarks.
+
+:func:`synthetic_estate` makes ``assets`` (``schema.ASSET_COLUMNS`` plus the plan's
+``cluster_id``, ``rating``, ``score``, ``reasons``, ``action``), ``clusters``,
+``opportunities`` and ``summary`` with the same columns and types the plan stage gives,
+deterministically from a seed. Positions are towns scattered over Kent (EPSG:27700), with
+some assets stacked on one postcode centroid as real registers have them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..schema import BNG
+from ._geometry import cluster_hulls
+
+PARTNERS = (
+    ("Kent County Council", "council"),
+    ("Maidstone Borough Council", "council"),
+    ("Kent and Medway NHS", "nhs"),
+    ("Kent Police", "police"),
+    ("Kent Fire and Rescue", "fire"),
+    ("DWP", "central_government"),
+    ("Kent Academies Trust", "education"),
+    ("Housing Association", "other"),
+)
+USES = (
+    "Office", "Library", "Health centre", "Police station", "Fire station", "Primary school",
+    "Depot", "Community centre", "Leisure centre", "Care home", "Car park", "Jobcentre",
+)  # fmt: skip
+STREETS = (
+    "High Street",
+    "Station Road",
+    "London Road",
+    "Church Lane",
+    "Mill Way",
+    "King Street",
+    "Park Road",
+)
+TOWNS = ("Maidstone", "Ashford", "Canterbury", "Dover", "Folkestone", "Tonbridge", "Sevenoaks", "Dartford")
+
+
+def synthetic_estate(
+    n: int, *, seed: int = 1, hostile: bool = False, sensitive: int = 2, stacked: int = 4
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, dict[str, Any]]:
+    """A made-up estate with plan results.
+
+    Parameters
+    ----------
+    n : int
+        Number of assets.
+    seed : int
+        Random seed; the same seed gives the same estate.
+    hostile : bool
+        Give the first two assets names that are HTML/script injections.
+    sensitive : int
+        How many assets (the last ones) are sensitive sites.
+    stacked : int
+        How many assets share one position (a postcode centroid) with asset 0.
+
+    Returns
+    -------
+    assets, clusters, opportunities, summary
+    """
+    rng = np.random.default_rng(seed)
+    towns = rng.uniform([545_000, 135_000], [620_000, 175_000], size=(max(3, n // 400 + 3), 2))
+    town = rng.integers(0, len(towns), n)
+    xy = towns[town] + rng.normal(0, 900, size=(n, 2))
+    xy[1 : 1 + min(stacked, max(n - 1, 0))] = xy[0]
+    p = rng.integers(0, len(PARTNERS), n)
+    u = rng.integers(0, len(USES), n)
+    ids = np.array([f"A{i:06d}" for i in range(n)], dtype=object)
+    names = np.array(
+        [f"{TOWNS[t % len(TOWNS)]} {USES[k]} {i}" for i, (t, k) in enumerate(zip(town, u, strict=True))],
+        dtype=object,
+    )
+    if hostile and n >= 2:
+        names[0] = "<img src=x onerror=alert(1)>"
+        names[1] = "</script><script>alert(1)</script>"
+    streets = rng.integers(0, len(STREETS), n)
+    numbers = rng.integers(1, 200, n)
+    address = [
+        f"{a} {STREETS[s]}, {TOWNS[t % len(TOWNS)]}" for a, s, t in zip(numbers, streets, town, strict=True)
+    ]
+    postcode = [
+        f"ME{(i // 50) % 20 + 1} {i % 9 + 1}{chr(65 + i % 26)}{chr(65 + (i // 26) % 26)}" for i in range(n)
+    ]
+    util = rng.uniform(0.1, 1.2, n).round(3)
+    gia = rng.uniform(100, 5000, n).round(0)
+    cost = (gia * rng.uniform(60, 250, n)).round(0)
+    tenure = np.where(rng.random(n) < 0.7, "freehold", "leasehold")
+    lease = pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 3650, n), unit="D")
+    assets = pd.DataFrame(
+        {
+            "asset_id": ids,
+            "name": names,
+            "address": address,
+            "postcode": postcode,
+            "uprn": [f"{100000000000 + i * 7919}" for i in range(n)],
+            "use": np.array(USES, dtype=object)[u],
+            "tenure": tenure,
+            "condition": np.array(list("ABCD"), dtype=object)[rng.integers(0, 4, n)],
+            "gia_m2": gia,
+            "running_cost_gbp": cost,
+            "utilisation": util,
+            "occupancy": (gia / 10 * util).round(0),
+            "capacity": (gia / 10).round(0),
+            "book_value_gbp": (gia * 1500).round(0),
+            "easting": xy[:, 0].round(0),
+            "northing": xy[:, 1].round(0),
+            "latitude": np.nan,
+            "longitude": np.nan,
+            "lease_expiry": lease.where(tenure == "leasehold"),
+            "sensitive": np.arange(n) >= n - sensitive,
+            "partner": np.array([PARTNERS[i][0] for i in p], dtype=object),
+            "partner_kind": np.array([PARTNERS[i][1] for i in p], dtype=object),
+            "source_file": np.array([f"registers/{PARTNERS[i][0].lower().replace(' ', '_')}.csv" for i in p]),
+            "source_row": np.arange(n) + 2,
+            "geocode_method": np.where(rng.random(n) < 0.8, "coordinates", "postcode"),
+            "geocode_precision_m": np.where(rng.random(n) < 0.8, 1.0, 100.0),
+        }
+    )
+    cell = pd.Series([f"{int(x // 800)}_{int(y // 800)}" for x, y in xy])
+    sizes = cell.map(cell.value_counts())
+    codes = pd.factorize(cell.where(sizes >= 2), sort=True)[0]
+    assets["cluster_id"] = pd.Series([f"C{c + 1:04d}" if c >= 0 else None for c in codes], dtype=object)
+    score = (100 * (1.2 - util) / 1.1).round(1)
+    assets["score"] = score
+    assets["rating"] = np.where(score >= 60, "red", np.where(score >= 35, "amber", "green"))
+    assets["reasons"] = [
+        f"low utilisation ({v:.0%}, below 50%); condition {c}" if v < 0.5 else f"well used ({v:.0%})"
+        for v, c in zip(util, assets["condition"], strict=True)
+    ]
+    assets["action"] = np.where(assets["rating"] == "red", "relocate", "retain")
+    gdf = gpd.GeoDataFrame(assets, geometry=shapely.points(xy), crs=BNG)
+    return gdf, _clusters(gdf), _opportunities(gdf), _summary(gdf)
+
+
+def _opportunities(assets: gpd.GeoDataFrame) -> pd.DataFrame:
+    rows = []
+    clustered = assets.loc[assets["cluster_id"].notna()]
+    for cid, g in clustered.groupby("cluster_id", sort=True):
+        donors = g.loc[g["rating"] == "red"]
+        receivers = g.loc[g["rating"] == "green"]
+        for (_, d), (_, r) in zip(donors.iterrows(), receivers.iterrows(), strict=False):
+            rows.append(
+                {"action": "relocate", "asset_id": d["asset_id"], "partner": d["partner"], "name": d["name"],
+                 "cluster_id": cid, "into_asset_id": r["asset_id"], "into_partner": r["partner"],
+                 "into_name": r["name"], "people_moved": float(d["occupancy"]),
+                 "annual_saving_gbp": float(d["running_cost_gbp"]) * 0.85,
+                 "capital_receipt_gbp": float(d["book_value_gbp"]) if d["tenure"] == "freehold" else 0.0,
+                 "rating": "red", "reasons": d["reasons"]}
+            )  # fmt: skip
+        if len(donors) == 0 and len(receivers):
+            r = receivers.iloc[0]
+            rows.append(
+                {"action": "share", "asset_id": r["asset_id"], "partner": r["partner"], "name": r["name"],
+                 "cluster_id": cid, "spare_places": 12.0, "annual_saving_gbp": 0.0,
+                 "capital_receipt_gbp": 0.0,
+                 "rating": "amber", "reasons": r["reasons"]}
+            )  # fmt: skip
+    opps = pd.DataFrame(rows)
+    if len(opps):
+        opps = opps.sort_values("annual_saving_gbp", ascending=False, kind="mergesort").reset_index(drop=True)
+        opps.insert(0, "rank", np.arange(1, len(opps) + 1))
+    return opps
+
+
+def _clusters(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    member = assets.loc[assets["cluster_id"].notna()]
+    g = member.groupby("cluster_id", sort=True)
+    frame = pd.DataFrame(
+        {
+            "assets": g.size(),
+            "partner_count": g["partner"].nunique(),
+            "partners": g["partner"].agg(lambda s: "; ".join(sorted(set(s)))),
+            "running_cost_gbp": g["running_cost_gbp"].sum(),
+            "gia_m2": g["gia_m2"].sum(),
+            "utilisation": g["occupancy"].sum() / g["capacity"].sum(),
+            "spare_capacity": g["capacity"].sum() - g["occupancy"].sum(),
+            "sensitive_assets": g["sensitive"].sum(),
+        }
+    ).reset_index()
+    hulls = cluster_hulls(assets.loc[~assets["sensitive"]], 50)
+    geoms = [hulls.get(c) for c in frame["cluster_id"]]
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=BNG), crs=BNG)
+
+
+def _summary(assets: gpd.GeoDataFrame) -> dict[str, Any]:
+    cost = float(assets["running_cost_gbp"].sum())
+    released = float(assets.loc[assets["rating"] == "red", "running_cost_gbp"].sum() * 0.85)
+    return {
+        "assets": len(assets),
+        "partners": int(assets["partner"].nunique()),
+        "running_cost_gbp": cost,
+        "released_running_cost_gbp": released,
+        "capital_receipts_gbp": float(assets.loc[assets["rating"] == "red", "book_value_gbp"].sum()),
+        "share_of_running_cost": released / cost if cost else float("nan"),
+    }

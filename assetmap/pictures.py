@@ -1,0 +1,262 @@
+"""Pictures for board papers: ``map.png`` and one PNG per top cluster, drawn with matplotlib.
+
+They show the same things as the HTML map, from the same data and rules: the place's outline,
+cluster shapes coloured by opportunity, assets coloured by partner kind and ringed by rating,
+planned moves as arrows. Sensitive sites are never drawn and shapes are hulls of the assets
+shown. Text is drawn literally (no mathtext, so ``$`` in a name stays a ``$``). The output is
+byte-for-byte the same for the same input: no pyplot state, no timestamp or version in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from shapely.geometry.base import BaseGeometry
+
+from ._io import atomic_path
+from .config import Config
+from .maps._geometry import cluster_hulls, place_outline, shown_mask
+from .maps._style import CLUSTER_CATEGORIES, KIND_COLOURS, KIND_LABELS, RATING_COLOURS, money
+from .schema import BNG
+
+DPI = 150
+_TEXT = {"parse_math": False}
+
+
+def _polys(ax: Any, geom: BaseGeometry | None, **style: Any) -> None:
+    if geom is None or geom.is_empty:
+        return
+    for poly in getattr(geom, "geoms", [geom]):
+        if poly.geom_type == "Polygon":
+            xy = np.asarray(poly.exterior.coords)
+            ax.fill(xy[:, 0], xy[:, 1], **style)
+
+
+def _categories(opps: pd.DataFrame | None, ids: list[str]) -> dict[str, int]:
+    if opps is None or len(opps) == 0 or not {"cluster_id", "action"} <= set(opps.columns):
+        return dict.fromkeys(ids, 2)
+    c = opps["cluster_id"].astype(str)
+    moves = set(c[opps["action"].isin(["relocate", "dispose"])])
+    share = set(c[opps["action"] == "share"])
+    return {i: 0 if i in moves else 1 if i in share else 2 for i in ids}
+
+
+def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
+    """Donor and receiver coordinates of relocations between shown assets: rows x0, y0, x1, y1."""
+    need = {"action", "partner", "asset_id", "into_partner", "into_asset_id"}
+    if opps is None or len(opps) == 0 or not need <= set(opps.columns):
+        return np.empty((0, 4))
+    key = shown["partner"].astype(str) + "\x1f" + shown["asset_id"].astype(str)
+    xy = pd.DataFrame(
+        {"x": shown.geometry.x.to_numpy(), "y": shown.geometry.y.to_numpy()}, index=key.to_numpy()
+    )
+    xy = xy[~xy.index.duplicated()]
+    rel = opps.loc[opps["action"] == "relocate"]
+    a = rel["partner"].astype(str) + "\x1f" + rel["asset_id"].astype(str)
+    b = rel["into_partner"].astype(str) + "\x1f" + rel["into_asset_id"].astype(str)
+    ok = a.isin(xy.index) & b.isin(xy.index)
+    if not ok.any():
+        return np.empty((0, 4))
+    return np.column_stack([xy.loc[a[ok]].to_numpy(), xy.loc[b[ok]].to_numpy()])
+
+
+def _draw(ax: Any, shown: gpd.GeoDataFrame, hulls: dict[str, BaseGeometry], cats: dict[str, int],
+          moves: np.ndarray, size: float) -> None:  # fmt: skip
+    for cid in sorted(hulls):
+        colour = CLUSTER_CATEGORIES[cats.get(cid, 2)][2]
+        _polys(ax, hulls[cid], facecolor=colour, edgecolor=colour, alpha=0.35, linewidth=1, zorder=2)
+    if len(moves):
+        ax.quiver(moves[:, 0], moves[:, 1], moves[:, 2] - moves[:, 0], moves[:, 3] - moves[:, 1],
+                  angles="xy", scale_units="xy", scale=1, color="#6a3d9a", width=0.0025,
+                  zorder=3)  # fmt: skip
+    kinds = shown.get("partner_kind", pd.Series("other", index=shown.index)).astype(str)
+    fill = kinds.map(KIND_COLOURS).fillna(KIND_COLOURS["other"]).to_numpy()
+    rating = shown.get("rating", pd.Series(None, index=shown.index, dtype=object)).astype(str).str.lower()
+    edge = rating.map(RATING_COLOURS).fillna("#ffffff").to_numpy()
+    ax.scatter(shown.geometry.x, shown.geometry.y, s=size, c=fill, edgecolors=edge,
+               linewidths=max(0.6, size / 25), zorder=4)  # fmt: skip
+
+
+def _scale_bar(ax: Any) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    target = (x1 - x0) / 5
+    length = max(
+        v
+        for v in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000)
+        if v <= max(target, 10)
+    )
+    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    ax.plot([bx, bx + length], [by, by], color="#222222", linewidth=3, zorder=6)
+    text = f"{length // 1000} km" if length >= 1000 else f"{length} m"
+    ax.text(
+        bx + length / 2, by + 0.012 * (y1 - y0), text, ha="center", va="bottom", fontsize=8, zorder=6, **_TEXT
+    )
+    ax.annotate("N", xy=(0.96, 0.95), xytext=(0.96, 0.87), xycoords="axes fraction", ha="center", fontsize=10,
+                arrowprops={"arrowstyle": "-|>", "color": "#222222"}, **_TEXT)  # fmt: skip
+
+
+def _legend(ax: Any, shown: gpd.GeoDataFrame, has_moves: bool, has_clusters: bool) -> None:
+    handles: list[Any] = []
+    kinds = sorted(set(shown.get("partner_kind", pd.Series(dtype=object)).astype(str)) & set(KIND_COLOURS))
+    for kind in kinds:
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=KIND_COLOURS[kind],
+                              markeredgecolor="#ffffff", markersize=8, label=KIND_LABELS[kind]))  # fmt: skip
+    if "rating" in shown.columns:
+        for rating, colour in RATING_COLOURS.items():
+            handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#ffffff",
+                                  markeredgecolor=colour, markeredgewidth=2, markersize=8,
+                                  label=f"Rated {rating}"))  # fmt: skip
+    if has_clusters:
+        for _, label, colour in CLUSTER_CATEGORIES:
+            handles.append(Patch(facecolor=colour, alpha=0.35, edgecolor=colour, label=label))
+    if has_moves:
+        handles.append(Line2D([], [], color="#6a3d9a", marker=">", label="Planned move"))
+    if handles:
+        ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    FigureCanvasAgg(fig)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
+    return path
+
+
+def _figure(title: str, footer: str) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(10.0, 7.5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_facecolor("#dfe6ec")
+    fig.set_facecolor("#ffffff")
+    ax.set_title(title, fontsize=12, loc="left", **_TEXT)
+    fig.text(0.01, 0.005, footer, fontsize=7, color="#555555", **_TEXT)
+    return fig, ax
+
+
+def _rank(clusters: gpd.GeoDataFrame | None, opps: pd.DataFrame | None, shown: gpd.GeoDataFrame,
+          ids: list[str]) -> list[str]:  # fmt: skip
+    if not ids:
+        return []
+    saving = pd.Series(0.0, index=ids)
+    if opps is not None and len(opps) and {"cluster_id", "annual_saving_gbp"} <= set(opps.columns):
+        s = (
+            pd.to_numeric(opps["annual_saving_gbp"], errors="coerce")
+            .groupby(opps["cluster_id"].astype(str))
+            .sum()
+        )
+        saving = s.reindex(ids).fillna(0.0)
+    member = shown.loc[shown["cluster_id"].notna()]
+    cost = (
+        pd.to_numeric(member["running_cost_gbp"], errors="coerce")
+        .groupby(member["cluster_id"].astype(str))
+        .sum()
+    )
+    order = pd.DataFrame({"saving": saving, "cost": cost.reindex(ids).fillna(0.0), "id": ids}, index=ids)
+    return order.sort_values(
+        ["saving", "cost", "id"], ascending=[False, False, True], kind="mergesort"
+    ).index.tolist()
+
+
+def write_pictures(
+    out_dir: Path | str,
+    *,
+    assets: gpd.GeoDataFrame,
+    clusters: gpd.GeoDataFrame | None = None,
+    opportunities: pd.DataFrame | None = None,
+    config: Config,
+) -> list[Path]:
+    """Write ``map.png`` and ``cluster-NN-<id>.png`` for the top clusters.
+
+    Parameters
+    ----------
+    out_dir : Path or str
+        Folder for the pictures.
+    assets : GeoDataFrame
+        The estate layer, with the plan's columns when it has run.
+    clusters : GeoDataFrame, optional
+        The plan's clusters (only their ids are used; shapes are redrawn from shown assets).
+    opportunities : DataFrame, optional
+        The plan's opportunities: clusters are ranked by their annual saving, then by
+        running cost; relocations are drawn as arrows.
+    config : Config
+        ``title``, ``map.outline``, ``map.pictures_top_clusters`` and ``clustering.hull_buffer_m``.
+
+    Returns
+    -------
+    list of Path
+        The files written, ``map.png`` first.
+    """
+    out = Path(out_dir)
+    assets = assets if assets.crs is not None else assets.set_crs(BNG)
+    shown = assets.loc[shown_mask(assets)].to_crs(BNG)
+    hidden = len(assets) - len(shown)
+    outline = place_outline(shown, config)
+    hulls = cluster_hulls(shown, config.clustering.hull_buffer_m)
+    ids = sorted(hulls)
+    cats = _categories(opportunities, ids)
+    moves = _moves(opportunities, shown)
+    n = len(shown)
+    partners = shown["partner"].nunique() if "partner" in shown.columns else 0
+    note = f"{hidden:,} sensitive site(s) not shown. " if hidden else ""
+    footer = (
+        f"{n:,} assets of {partners} partners. {note}British National Grid (EPSG:27700). Made by assetmap."
+    )
+    fig, ax = _figure(f"{config.title}: public estate", footer)
+    _polys(ax, outline, facecolor="#ffffff", edgecolor="#4a5560", linewidth=1.2, linestyle="--", zorder=1)
+    _draw(ax, shown, hulls, cats, moves, size=28 if n < 2000 else 10 if n < 20_000 else 3)
+    if outline is not None:
+        minx, miny, maxx, maxy = outline.bounds
+        ax.set_xlim(minx, maxx)
+        ax.set_ylim(miny, maxy)
+    _scale_bar(ax)
+    _legend(ax, shown, len(moves) > 0, bool(hulls))
+    written = [_save(fig, out / "map.png")]
+
+    top = getattr(config.map, "pictures_top_clusters", 10)
+    for rank, cid in enumerate(_rank(clusters, opportunities, shown, ids)[:top], start=1):
+        hull = hulls[cid]
+        minx, miny, maxx, maxy = hull.bounds
+        pad = max(maxx - minx, maxy - miny) * 0.25 + 100
+        box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+        near = shown.cx[box[0] : box[2], box[1] : box[3]]
+        member = shown.loc[shown["cluster_id"].astype(str) == cid]
+        saving = ""
+        if opportunities is not None and len(opportunities) and "annual_saving_gbp" in opportunities.columns:
+            total = pd.to_numeric(
+                opportunities.loc[opportunities["cluster_id"].astype(str) == cid, "annual_saving_gbp"],
+                errors="coerce",
+            ).sum()
+            saving = f"; saving {money(float(total))} a year" if total else ""
+        title = f"Cluster {cid}: {len(member)} assets, {member['partner'].nunique()} partner(s){saving}"
+        fig, ax = _figure(title, footer)
+        _polys(ax, outline, facecolor="#ffffff", edgecolor="#4a5560", linewidth=1.2, linestyle="--", zorder=1)
+        _draw(ax, near, {c: h for c, h in hulls.items() if h.intersects(_box(box))}, cats, moves, size=60)
+        _polys(ax, hull, facecolor="none", edgecolor="#222222", linewidth=2, zorder=3)
+        names = member["asset_id"].astype(str)
+        if "name" in member.columns:
+            names = member["name"].astype(object).where(member["name"].notna(), names).astype(str)
+        for x, y, name in list(zip(member.geometry.x, member.geometry.y, names, strict=True))[:30]:
+            ax.text(x, y, f"  {name}", fontsize=7, va="center", zorder=5, clip_on=True, **_TEXT)
+        ax.set_xlim(box[0], box[2])
+        ax.set_ylim(box[1], box[3])
+        _scale_bar(ax)
+        _legend(ax, near, len(moves) > 0, True)
+        safe = re.sub(r"[^A-Za-z0-9_-]+", "_", cid)
+        written.append(_save(fig, out / f"cluster-{rank:02d}-{safe}.png"))
+    return written
+
+
+def _box(bounds: tuple[float, float, float, float]) -> BaseGeometry:
+    return shapely.box(*bounds)

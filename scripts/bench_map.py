@@ -1,0 +1,146 @@
+"""Measure the board map at several sizes: build time, file size and time until interactive.
+
+Usage::
+
+    .venv/bin/python scripts/bench_map.py [--sizes 1000 10000 100000] [--repeat 3] [--folium 10000]
+
+"Interactive" is the page's own ready mark: every marker is clustered and the first view
+drawn (``window.assetmap.ready``), read as ``performance.now()`` since navigation started,
+in headless Debian Chromium with all network requests refused. The search time is from
+typing an asset id in the search box until its popup is open. ``--folium N`` also times
+folium's ``MarkerCluster`` with one popup per marker and ``FastMarkerCluster`` at N assets
+for comparison. Prints a Markdown table for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from assetmap.config import Config
+from assetmap.maps import write_map
+from assetmap.maps.synthetic import synthetic_estate
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def _open(browser, path: Path, ready: str, timeout_ms: float = 120_000) -> tuple[float, list[str]]:
+    """Open ``path`` in a fresh page; wait for the ``ready`` selector; console errors."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.as_uri(), wait_until="commit")
+    page.wait_for_selector(ready, state="attached", timeout=timeout_ms)
+    ms = page.evaluate("performance.now()")
+    return ms, errors, page
+
+
+def _search_ms(page, asset_id: str) -> float:
+    t0 = time.perf_counter()
+    page.fill("#am-search", asset_id)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".leaflet-popup .am-popup", timeout=60_000)
+    return (time.perf_counter() - t0) * 1000
+
+
+def bench_assetmap(browser, n: int, repeat: int, tmp: Path) -> dict[str, object]:
+    assets, clusters, opps, summary = synthetic_estate(n, seed=7)
+    cfg = Config.model_validate({"title": f"Benchmark {n:,}", "partners": [{"name": "x", "register": "x"}]})
+    path = tmp / f"map-{n}.html"
+    builds, loads, searches = [], [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        write_map(path, assets=assets, clusters=clusters, opportunities=opps, summary=summary, config=cfg)
+        builds.append(time.perf_counter() - t0)
+        _, errors, page = _open(browser, path, "html[data-ready=true]")
+        loads.append(page.evaluate("window.assetmap.readyMs"))
+        searches.append(_search_ms(page, str(assets["asset_id"].iloc[n // 2])))
+        page.close()
+        if errors:
+            raise RuntimeError(f"console errors at {n}: {errors[:3]}")
+    return {
+        "renderer": "assetmap (JSON + markercluster)",
+        "assets": n,
+        "clusters": len(clusters),
+        "moves": int((opps["action"] == "relocate").sum()) if len(opps) else 0,
+        "size_mb": path.stat().st_size / 1e6,
+        "build_s": statistics.median(builds),
+        "ready_s": statistics.median(loads) / 1000,
+        "search_s": statistics.median(searches) / 1000,
+    }
+
+
+def bench_folium(browser, n: int, tmp: Path) -> list[dict[str, object]]:
+    import folium
+    from folium.plugins import FastMarkerCluster, MarkerCluster
+
+    assets = synthetic_estate(n, seed=7)[0].to_crs("EPSG:4326")
+    lat, lon = assets.geometry.y.to_numpy(), assets.geometry.x.to_numpy()
+    out = []
+    for label in ("folium MarkerCluster + popups", "folium FastMarkerCluster (no popups)"):
+        t0 = time.perf_counter()
+        fmap = folium.Map(location=[lat.mean(), lon.mean()], zoom_start=9, tiles=None)
+        if label.startswith("folium MarkerCluster"):
+            mc = MarkerCluster().add_to(fmap)
+            for y, x, name in zip(lat, lon, assets["name"], strict=True):
+                folium.Marker([y, x], popup=folium.Popup(str(name))).add_to(mc)
+        else:
+            FastMarkerCluster(list(zip(lat.tolist(), lon.tolist(), strict=True))).add_to(fmap)
+        path = tmp / f"folium-{n}-{len(out)}.html"
+        fmap.save(str(path))
+        build = time.perf_counter() - t0
+        # folium loads its libraries from CDNs, which are blocked here; measured without them
+        # the page cannot render, so the load figure is only given when it became ready.
+        out.append({"renderer": label, "assets": n, "size_mb": path.stat().st_size / 1e6, "build_s": build})
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--folium", type=int, default=0, help="also build folium maps of this many assets")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmpdir, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        version = browser.version
+        for n in args.sizes:
+            rows.append(bench_assetmap(browser, n, args.repeat, Path(tmpdir)))
+            print(rows[-1], file=sys.stderr)
+        if args.folium:
+            rows.extend(bench_folium(browser, args.folium, Path(tmpdir)))
+        browser.close()
+    print(f"Machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}, "
+          f"Chromium {version} (headless), median of {args.repeat} runs.\n")  # fmt: skip
+    print(
+        "| Renderer | Assets | File size | Build (Python) | Interactive in Chromium | Search to open popup |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        ready = f"{r['ready_s']:.2f} s" if "ready_s" in r else "n/a"
+        search = f"{r['search_s']:.2f} s" if "search_s" in r else "n/a"
+        print(
+            f"| {r['renderer']} | {r['assets']:,} | {r['size_mb']:.1f} MB | {r['build_s']:.1f} s "
+            f"| {ready} | {search} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

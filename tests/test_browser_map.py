@@ -1,0 +1,194 @@
+"""The board map in a real browser: headless Debian Chromium driven by Playwright, network blocked.
+
+Skipped (with the reason) when Playwright or Chromium is not installed; CI installs both
+(``apt-get install chromium`` and ``pip install playwright``; Playwright's own browser download
+is never used). No test asserts a time: timings are in BENCHMARKS.md (``scripts/bench_map.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assetmap.config import Config
+from assetmap.maps import write_map
+from assetmap.maps.synthetic import synthetic_estate
+from assetmap.schema import WGS84
+
+CHROMIUM = os.environ.get("ASSETMAP_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+HOSTILE = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
+expect = None  # playwright.sync_api.expect, set when the browser starts
+TRAP = """
+window.__ran = false;
+window.alert = function () { window.__ran = true; };
+window.confirm = window.prompt = window.alert;
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    global expect
+    expect = sync_api.expect
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def estate():
+    return synthetic_estate(3000, seed=5, hostile=True, sensitive=3, stacked=6)
+
+
+@pytest.fixture(scope="module")
+def map_file(tmp_path_factory: pytest.TempPathFactory, estate) -> Path:
+    assets, clusters, opps, summary = estate
+    cfg = Config.model_validate({"title": "Browser test", "partners": [{"name": "x", "register": "x"}]})
+    path = tmp_path_factory.mktemp("map") / "map.html"
+    return write_map(path, assets=assets, clusters=clusters, opportunities=opps, summary=summary, config=cfg)
+
+
+class Page:
+    """An opened map with what the browser reported."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.console: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1280, "height": 800})
+        self.page.add_init_script(TRAP)
+        self.page.on(
+            "console", lambda m: self.console.append(m.text) if m.type in ("error", "warning") else None
+        )
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.page.route("**/*", self._route)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("html[data-ready=true]", state="attached", timeout=60_000)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _route(self, route) -> None:
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            self.requests.append(route.request.url)
+            route.abort()
+
+    def search(self, text: str) -> str:
+        """Type ``text`` in the search box, press Enter; the title of the popup that opens."""
+        self.page.fill("#am-search", text)
+        self.page.press("#am-search", "Enter")
+        self.page.wait_for_selector(".leaflet-popup .am-popup h3", timeout=20_000)
+        return self.page.text_content(".leaflet-popup .am-popup h3")
+
+
+@pytest.fixture
+def opened(browser, map_file) -> Iterator[Page]:
+    page = Page(browser, map_file)
+    yield page
+    page.page.close()
+
+
+def test_opens_offline_without_errors(opened: Page) -> None:
+    assert opened.errors == []
+    assert opened.console == []
+    assert opened.requests == []
+    assert opened.page.evaluate("window.assetmap.ready") is True
+
+
+def test_markers_legend_layers_and_summary(opened: Page, estate) -> None:
+    page = opened.page
+    assert page.locator(".am-group").count() + page.locator(".am-marker").count() > 0
+    legend = page.text_content("#am-legend")
+    for text in ("Legend", "Council", "Red: candidate for disposal", "Co-location or disposal planned"):
+        assert text in legend
+    layers = page.text_content("#am-layers")
+    for partner in estate[0]["partner"].unique():
+        assert partner in layers
+    assert "Running cost released a year" in page.text_content("#am-summary")
+    assert page.locator(".leaflet-amMoves-pane canvas").count() == 1
+
+
+def test_search_finds_an_asset_inside_a_group(opened: Page, estate) -> None:
+    assets = estate[0]
+    page = opened.page
+    drawn_alone = page.evaluate("Object.keys(window.assetmap.grid.where).map(Number)")
+    k = next(i for i in range(100, len(assets)) if i not in drawn_alone and not assets["sensitive"].iloc[i])
+    assert opened.search(assets["asset_id"].iloc[k]) == assets["name"].iloc[k]
+    assert page.evaluate("window.assetmap.openAsset") == k
+    assert opened.errors == [] and opened.console == []
+
+
+def test_search_by_postcode_ignores_case_and_spaces(opened: Page, estate) -> None:
+    assets = estate[0]
+    target = assets.iloc[250]
+    opened.page.fill("#am-search", target["postcode"].replace(" ", "").lower())
+    opened.page.wait_for_selector("#am-results button")
+    found = opened.page.evaluate(f"window.assetmap.search({target['postcode'].lower()!r})")
+    assert 250 in found
+
+
+def test_stacked_assets_are_spread_out(opened: Page, estate) -> None:
+    assets = estate[0]
+    assert opened.search(assets["asset_id"].iloc[4]) == assets["name"].iloc[4]
+    page = opened.page
+    assert page.evaluate("window.assetmap.grid.spiderCell !== null")
+    spots = page.evaluate(
+        "[0,1,2,3,4,5,6].map(k => window.assetmap.grid.where[k]).filter(Boolean).map(p => [p.lat, p.lng])"
+    )
+    assert len(spots) == 7
+    assert len({(round(a, 7), round(b, 7)) for a, b in spots}) == 7
+
+
+def test_hostile_names_are_shown_as_text_and_run_nothing(opened: Page, estate) -> None:
+    assets = estate[0]
+    page = opened.page
+    for k in (0, 1):
+        assert opened.search(assets["asset_id"].iloc[k]) == HOSTILE[k]
+        page.click(".leaflet-popup-close-button")
+    opened.page.fill("#am-search", "alert")
+    expect(page.locator("#am-results button")).to_have_count(2)
+    expect(page.locator("#am-results button").first).to_contain_text(HOSTILE[0])
+    page.wait_for_timeout(300)
+    assert page.locator("img[src='x']").count() == 0
+    assert page.evaluate("window.__ran") is False
+    assert opened.dialogs == []
+    assert opened.errors == [] and opened.console == []
+
+
+def test_filters_hide_and_search_brings_back(opened: Page, estate) -> None:
+    assets = estate[0]
+    page = opened.page
+    page.locator("#am-layers input[type=checkbox]").first.uncheck()
+    first = assets["partner"].unique()[0]
+    k = int(np.flatnonzero((assets["partner"] == first).to_numpy() & ~assets["sensitive"].to_numpy())[10])
+    assert page.evaluate(f"window.assetmap.grid.visible({k})") is False
+    assert opened.search(assets["asset_id"].iloc[k]) == assets["name"].iloc[k]
+    assert page.locator("#am-layers input[type=checkbox]").first.is_checked()
+
+
+def test_no_sensitive_site_in_the_file(map_file: Path, estate) -> None:
+    assets = estate[0]
+    text = map_file.read_text(encoding="utf-8")
+    hidden = assets.loc[assets["sensitive"]]
+    pts = hidden.to_crs(WGS84).geometry
+    for (_, row), lat, lon in zip(hidden.iterrows(), pts.y, pts.x, strict=True):
+        assert row["asset_id"] not in text and row["name"] not in text
+        for fmt in (".3f", ".4f", ".5f"):
+            assert format(lat, fmt) not in text and format(lon, fmt) not in text

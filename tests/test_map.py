@@ -1,0 +1,236 @@
+"""The board map as a file: self-contained, escaped, and without sensitive sites.
+
+The page's data is one JSON document in ``<script type="application/json" id="assetmap-data">``;
+these tests read it back like geopandas' ``test_explore.py`` reads folium's output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from assetmap.config import Config
+from assetmap.maps import build_map, escape_text, popup_html, write_map
+from assetmap.maps.synthetic import synthetic_estate
+from assetmap.schema import WGS84
+
+HOSTILE = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
+
+
+def config(**map_options: object) -> Config:
+    return Config.model_validate(
+        {"title": "Kent & <Medway>", "partners": [{"name": "x", "register": "x.csv"}], "map": map_options}
+    )
+
+
+def page_data(page: str) -> dict:
+    match = re.search(r'<script type="application/json" id="assetmap-data">(.*?)</script>', page, re.S)
+    assert match, "no data element"
+    return json.loads(match.group(1))
+
+
+def positions(data: dict) -> np.ndarray:
+    """Every position in the page data (assets, cluster shapes, outline) as lat, lon rows."""
+    lat0, lon0 = data["origin"]
+    scale = data["scale"]
+    pts = [np.column_stack([data["cols"]["lat"], data["cols"]["lon"]])] if data["n"] else []
+    shapes = [poly for polys in data["clusters"].get("rings", []) for poly in polys] + data["outline"]
+    for poly in shapes:
+        for ring in poly:
+            pts.append(np.cumsum(np.asarray(ring, dtype=float).reshape(-1, 2), axis=0))
+    arr = np.vstack(pts) if pts else np.empty((0, 2))
+    return np.column_stack([lat0 + arr[:, 0] / scale, lon0 + arr[:, 1] / scale])
+
+
+def sensitive_latlon(assets: gpd.GeoDataFrame) -> np.ndarray:
+    pts = assets.loc[assets["sensitive"]].to_crs(WGS84).geometry
+    return np.column_stack([pts.y.to_numpy(), pts.x.to_numpy()])
+
+
+def nearest_m(points: np.ndarray, site: np.ndarray) -> float:
+    dlat = (points[:, 0] - site[0]) * 111_000
+    dlon = (points[:, 1] - site[1]) * 111_000 * np.cos(np.radians(site[0]))
+    return float(np.sqrt(dlat**2 + dlon**2).min())
+
+
+@pytest.fixture(scope="module")
+def estate() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, dict]:
+    assets, clusters, opps, summary = synthetic_estate(300, seed=3, hostile=True, sensitive=2)
+    # Put a sensitive site inside a cluster, 120 m from a shown member, and give it a name.
+    member = assets.index[assets["cluster_id"].notna() & ~assets["sensitive"]][5]
+    last = assets.index[-1]
+    assets.loc[last, "cluster_id"] = assets.loc[member, "cluster_id"]
+    assets.loc[last, "name"] = "Riverside Refuge"
+    geom = assets.geometry.copy()
+    geom[last] = shapely.Point(geom[member].x + 120, geom[member].y)
+    assets = assets.set_geometry(geom)
+    # A relocation into the sensitive site must not be drawn or named.
+    extra = pd.DataFrame(
+        [{"rank": 999, "action": "relocate", "asset_id": assets.loc[member, "asset_id"],
+          "partner": assets.loc[member, "partner"], "cluster_id": assets.loc[member, "cluster_id"],
+          "into_asset_id": assets.loc[last, "asset_id"], "into_partner": assets.loc[last, "partner"],
+          "into_name": "Riverside Refuge", "people_moved": 3.0, "annual_saving_gbp": 1.0}]
+    )  # fmt: skip
+    assets.loc[member, "reasons"] = "plan: moves 3 people into Riverside Refuge"
+    return assets, clusters, pd.concat([opps, extra], ignore_index=True), summary
+
+
+def render(estate, **map_options: object) -> str:
+    assets, clusters, opps, summary = estate
+    return build_map(
+        assets, clusters=clusters, opportunities=opps, summary=summary, config=config(**map_options)
+    )
+
+
+def test_page_is_self_contained_and_offline(estate) -> None:
+    page = render(estate)
+    assert not re.search(r"<script[^>]+src=", page)
+    assert "<link" not in page
+    assert "@import" not in page
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+    assert "unpkg.com" not in page and "jsdelivr" not in page and "cdnjs" not in page
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    assert "default-src &#x27;none&#x27;" in csp
+    assert "img-src data:;" in csp
+    data = page_data(page)
+    assert data["offline"] is True and data["tiles"] is None
+    assert page.count("<script") == 4 and page.count("</script>") == 4
+
+
+def test_online_map_uses_tiles(estate) -> None:
+    page = render(estate, offline=False)
+    data = page_data(page)
+    assert data["tiles"].startswith("https://tile.openstreetmap.org/")
+    assert "img-src data: https://tile.openstreetmap.org" in page
+
+
+def test_hostile_names_are_data_not_markup(estate) -> None:
+    page = render(estate)
+    for name in HOSTILE:
+        assert name not in page
+    assert "onerror=alert(1)" in page  # present, but only inside the JSON string
+    assert "<img" not in page
+    assert page.count("</script>") == 4
+    data = page_data(page)
+    assert data["cols"]["name"][:2] == list(HOSTILE)
+    assert "<title>Kent &amp; &lt;Medway&gt;</title>" in page
+    assert data["title"] == "Kent & <Medway>"
+
+
+@pytest.mark.parametrize("mode", ["omit", "cluster_only"])
+def test_sensitive_sites_are_nowhere_in_the_page(estate, mode: str) -> None:
+    assets = estate[0]
+    page = render(estate, sensitive=mode)
+    data = page_data(page)
+    hidden = assets.loc[assets["sensitive"]]
+    assert data["n"] == len(assets) - len(hidden)
+    for _, row in hidden.iterrows():
+        assert row["asset_id"] not in page
+        assert row["name"] not in page
+        assert str(row["uprn"]) not in page
+    assert "Riverside Refuge" not in page
+    for lat, lon in sensitive_latlon(assets):
+        for fmt in (".3f", ".4f", ".5f", ".6f"):
+            assert format(lat, fmt) not in page and format(lon, fmt) not in page
+    for _, row in hidden.iterrows():
+        assert f"{row.geometry.x:.0f}" not in page and f"{row.geometry.y:.0f}" not in page
+    pts = positions(data)
+    for site in sensitive_latlon(assets):
+        assert nearest_m(pts, site) > 30
+    # The move into the sensitive site is dropped; its donor's reason no longer names it.
+    assert 999 not in data["opps"]["rank"]
+    assert "plan: moves 3 people into a sensitive site" in data["cols"]["reasons"]["d"]
+
+
+def test_positions_do_not_depend_on_sensitive_sites(estate) -> None:
+    assets, clusters, opps, summary = estate
+    with_site = page_data(render(estate))
+    kept = assets.loc[~assets["sensitive"]]
+    without = page_data(
+        build_map(kept, clusters=clusters, opportunities=opps, summary=summary, config=config())
+    )
+    for key in ("lat", "lon"):
+        assert with_site["cols"][key] == without["cols"][key]
+    assert with_site["clusters"]["rings"] == without["clusters"]["rings"]
+    assert with_site["outline"] == without["outline"]
+
+
+def test_cluster_only_counts_hidden_sites(estate) -> None:
+    assets = estate[0]
+    cid = assets.loc[assets.index[-1], "cluster_id"]
+    only = page_data(render(estate, sensitive="cluster_only"))["clusters"]
+    omit = page_data(render(estate, sensitive="omit"))["clusters"]
+    i = only["id"].index(cid)
+    assert only["hidden"][i] == 1
+    assert omit["hidden"] is None
+    shown = int((assets["cluster_id"] == cid).sum()) - 1
+    assert omit["assets"][omit["id"].index(cid)] == shown
+
+
+def test_summary_panel_and_plan_content(estate) -> None:
+    data = page_data(render(estate))
+    labels = [row[0] for row in data["summary"]]
+    for label in ("Assets", "Partners", "Running cost a year", "Running cost released a year",
+                  "Capital receipts", "Share of running cost", "Not shown"):  # fmt: skip
+        assert label in labels
+    assert set(data["cols"]["r"]) <= {0, 1, 2}
+    assert data["clusters"]["id"] and len(data["clusters"]["cat"]) == len(data["clusters"]["id"])
+    relocations = [i for i, a in enumerate(data["opps"]["a"]) if a == 0]
+    assert relocations and all(data["opps"]["t"][i] >= 0 for i in relocations)
+    assert [p["kind"] for p in data["partners"]]
+    assert data["cols"]["lat"] == [int(v) for v in data["cols"]["lat"]]
+
+
+def test_map_without_plan_columns(tmp_path: Path) -> None:
+    assets = synthetic_estate(40, seed=2)[0].drop(
+        columns=["cluster_id", "rating", "score", "reasons", "action"]
+    )
+    path = write_map(tmp_path / "map.html", assets=assets, config=config())
+    data = page_data(path.read_text(encoding="utf-8"))
+    assert data["n"] == 38
+    assert set(data["cols"]["r"]) == {-1}
+    assert data["clusters"] == {"id": []}
+    assert data["opps"] == {}
+
+
+def test_empty_estate(tmp_path: Path) -> None:
+    assets = synthetic_estate(5, seed=2)[0].iloc[:0]
+    data = page_data(write_map(tmp_path / "map.html", assets=assets, config=config()).read_text("utf-8"))
+    assert data["n"] == 0 and data["bounds"] is None
+
+
+def test_older_call_still_works(tmp_path: Path) -> None:
+    assets = synthetic_estate(20, seed=2)[0]
+    write_map(assets, tmp_path / "map.html", title="Old <call>")
+    page = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "<title>Old &lt;call&gt;</title>" in page
+
+
+def test_outline_from_a_boundary_file(tmp_path: Path) -> None:
+    assets = synthetic_estate(30, seed=2)[0]
+    boundary = gpd.GeoDataFrame(geometry=[shapely.box(540_000, 130_000, 625_000, 180_000)], crs="EPSG:27700")
+    boundary.to_crs(WGS84).to_file(tmp_path / "place.geojson", driver="GeoJSON")
+    cfg = config(outline="place.geojson").model_copy(update={"base_dir": tmp_path})
+    data = page_data(build_map(assets, config=cfg))
+    ring = np.cumsum(np.asarray(data["outline"][0][0], dtype=float).reshape(-1, 2), axis=0)
+    assert len(data["outline"]) == 1 and len(ring) == 5
+
+
+def test_escape_text_and_popup_html() -> None:
+    assert escape_text("<b>`${x}`\\") == "&lt;b&gt;&#96;&#36;{x}&#96;&#92;"
+    assert escape_text(None) == "" and escape_text(float("nan")) == ""
+    row = pd.Series(
+        {"name": HOSTILE[0], "partner": "P", "asset_id": "1", "source_file": "f.csv", "source_row": 2}
+    )
+    assert "<img" not in popup_html(row) and "row 2" in popup_html(row)
+
+
+def test_deterministic(estate) -> None:
+    assert render(estate) == render(estate)

@@ -1,0 +1,65 @@
+"""Pictures for board papers: map.png and the top clusters, deterministic, no sensitive site drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import shapely
+
+from assetmap.config import Config
+from assetmap.maps.synthetic import synthetic_estate
+from assetmap.pictures import write_pictures
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def config(**map_options: object) -> Config:
+    return Config.model_validate(
+        {"title": "Costs $5 <b>", "partners": [{"name": "x", "register": "x.csv"}], "map": map_options}
+    )
+
+
+@pytest.fixture(scope="module")
+def estate():
+    assets, clusters, opps, _summary = synthetic_estate(400, seed=4, hostile=True, sensitive=2)
+    assets.loc[7, "name"] = "Costs $5 and $6 \\ ^{x}"
+    return assets, clusters, opps
+
+
+def test_writes_map_and_top_clusters(tmp_path: Path, estate) -> None:
+    assets, clusters, opps = estate
+    paths = write_pictures(tmp_path, assets=assets, clusters=clusters, opportunities=opps, config=config())
+    assert paths[0] == tmp_path / "map.png"
+    assert len(paths) == 11
+    assert [p.name[:11] for p in paths[1:3]] == ["cluster-01-", "cluster-02-"]
+    for path in paths:
+        assert path.read_bytes()[:8] == PNG
+
+
+def test_same_input_same_bytes(tmp_path: Path, estate) -> None:
+    assets, clusters, opps = estate
+    cfg = config(pictures_top_clusters=2)
+    first = write_pictures(tmp_path / "a", assets=assets, clusters=clusters, opportunities=opps, config=cfg)
+    second = write_pictures(tmp_path / "b", assets=assets, clusters=clusters, opportunities=opps, config=cfg)
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_sensitive_position_changes_nothing(tmp_path: Path, estate) -> None:
+    assets, clusters, opps = estate
+    moved = assets.copy()
+    last = moved.index[-1]
+    geom = moved.geometry.copy()
+    geom[last] = shapely.Point(geom[last].x + 3000, geom[last].y - 2000)
+    moved = moved.set_geometry(geom)
+    cfg = config(pictures_top_clusters=1)
+    a = write_pictures(tmp_path / "a", assets=assets, clusters=clusters, opportunities=opps, config=cfg)
+    b = write_pictures(tmp_path / "b", assets=moved, clusters=clusters, opportunities=opps, config=cfg)
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+def test_without_plan(tmp_path: Path) -> None:
+    assets = synthetic_estate(50, seed=1)[0].drop(
+        columns=["cluster_id", "rating", "score", "reasons", "action"]
+    )
+    assert write_pictures(tmp_path, assets=assets, config=config()) == [tmp_path / "map.png"]
