@@ -17,6 +17,9 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/assetmap run data/demo/kent/assetmap.yaml
 	$(BIN)/assetmap run data/demo/worcestershire/assetmap.yaml
+	# two quarterly board runs of Kent, with the change report between them
+	$(BIN)/assetmap quarter data/demo/kent/q2/assetmap.yaml --period 2026-Q2 --runs data/demo/kent/runs --force --quiet
+	$(BIN)/assetmap quarter data/demo/kent/assetmap.yaml --period 2026-Q3 --force
 
 demo-data: $(STAMP)
 	$(BIN)/python scripts/make_demo_data.py
@@ -29,4 +32,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check assetmap tests scripts
 
 clean:
-	rm -rf $(VENV) data/demo/*/out
+	rm -rf $(VENV) data/demo/*/out data/demo/*/runs data/demo/*/*/out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import platform
 import time
@@ -89,7 +90,12 @@ def _run_record(result: RunResult, postcodes: PostcodeLookup) -> dict[str, objec
     }
 
 
-def run(config: str | Path | Config, out_dir: str | Path | None = None) -> RunResult:
+def run(
+    config: str | Path | Config,
+    out_dir: str | Path | None = None,
+    *,
+    as_of: dt.date | None = None,
+) -> RunResult:
     """Run the whole job: read, clean, geocode, combine and write the outputs.
 
     Parameters
@@ -98,6 +104,8 @@ def run(config: str | Path | Config, out_dir: str | Path | None = None) -> RunRe
         The YAML config file (or an already loaded config, whose ``base_dir`` is used).
     out_dir : str or Path, optional
         Where outputs go; default ``out/`` beside the config file.
+    as_of : date, optional
+        The date the figures are as at when the config has no ``as_of``; default today.
 
     Returns
     -------
@@ -122,7 +130,7 @@ def run(config: str | Path | Config, out_dir: str | Path | None = None) -> RunRe
     estate = build_estate(cfg, postcodes=postcodes)
     timings.update(estate.timings)
     t0 = time.perf_counter()
-    as_of = cfg.as_of or datetime.now(UTC).date()
+    as_of = cfg.as_of or as_of or datetime.now(UTC).date()
     plan = plan_estate(estate.assets, cfg, as_of=as_of)
     timings["plan"] = time.perf_counter() - t0
     result = RunResult(

@@ -16,6 +16,7 @@ either.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -47,6 +48,13 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.year}-Q{self.quarter}"
+
+    @property
+    def end(self) -> dt.date:
+        """The last day of the quarter: the date a quarterly run's figures are "as at"."""
+        if self.quarter == 4:
+            return dt.date(self.year, 12, 31)
+        return dt.date(self.year, 3 * self.quarter + 1, 1) - dt.timedelta(days=1)
 
     def previous(self) -> Period:
         """The quarter before this one."""
@@ -177,7 +185,8 @@ def run_quarter(
     force : bool
         Replace the period's run if there is one (only once the new run has succeeded).
     runner : callable, optional
-        ``runner(config_path, out_dir)`` doing the run; default :func:`assetmap.pipeline.run`.
+        ``runner(config_path, out_dir)`` doing the run; default :func:`assetmap.pipeline.run`
+        with the figures as at the quarter's last day (unless the config sets ``as_of``).
     moved_m, utilisation_points : float
         Change report thresholds (see :func:`assetmap.compare.compare_runs`).
 
@@ -209,7 +218,10 @@ def run_quarter(
     os.umask(mask)
     staging.chmod(0o777 & ~mask)  # mkdtemp makes it private; a period's run is shared like any directory
     try:
-        result = (runner or pipeline.run)(config_path, staging)
+        if runner is None:
+            result = pipeline.run(config_path, staging, as_of=this.end)
+        else:
+            result = runner(config_path, staging)
         record = {
             "period": str(this),
             "previous_period": previous.name if previous is not None else None,
