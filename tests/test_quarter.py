@@ -39,7 +39,7 @@ def place(tmp_path: Path) -> Path:
 
 
 def fake_runner(assets: list[dict], fail: bool = False):
-    def run(config: Path, out_dir: Path) -> str:
+    def run(config: Path, out_dir: Path, **_: object) -> str:
         make_run_dir(Path(out_dir), assets)
         if fail:
             raise RuntimeError("disk full half-way")
