@@ -8,8 +8,9 @@ Clusters are found in metres on British National Grid (EPSG:27700):
   ``sample_weight``, so memory grows with distinct locations, not with the stack.
 * ``hdbscan``: the ``hdbscan`` package (measured about ten times faster than
   scikit-learn's ``HDBSCAN`` at 10^5 points, see BENCHMARKS.md; scikit-learn's is used if
-  the package is missing) with ``min_cluster_size = min_samples = min_assets`` and
-  ``cluster_selection_epsilon = radius_m``.
+  the package is missing, without the epsilon) with ``min_cluster_size = min_samples =
+  min_assets`` and ``cluster_selection_epsilon = radius_m``. It needs the ``hdbscan``
+  package in the install requirements.
 
 In both, an asset with no other asset within ``radius_m`` is never in a cluster, and a
 cluster always has at least ``min_assets`` assets. Clusters are numbered ``C001``,
@@ -113,12 +114,9 @@ def _labels_hdbscan(xy: np.ndarray, config: ClusteringConfig) -> np.ndarray:
     except ImportError:  # pragma: no cover - depends on the environment
         from sklearn.cluster import HDBSCAN
 
-        model = HDBSCAN(
-            min_cluster_size=config.min_assets,
-            min_samples=config.min_assets,
-            cluster_selection_epsilon=float(config.radius_m),
-            copy=True,
-        )
+        # No selection epsilon here: scikit-learn 1.9 fails with one (TypeError in
+        # epsilon_search); lone assets are still unlabelled by _drop_lone.
+        model = HDBSCAN(min_cluster_size=config.min_assets, min_samples=config.min_assets, copy=True)
     if len(xy) < 2:
         return np.full(len(xy), -1)
     return np.asarray(model.fit(xy).labels_)

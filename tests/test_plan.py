@@ -231,10 +231,11 @@ def test_optimiser_never_worse_than_greedy_on_random_clusters(seed: int) -> None
             )
         )
     assets = estate(*rows)
-    for split in (False, True):
-        best = plan_estate(assets, config(split_donors=split), as_of=AS_OF)
+    for split, exact in ((False, 200), (True, 200), (False, 0), (True, 0)):
+        best = plan_estate(assets, config(split_donors=split, exact_max_binaries=exact), as_of=AS_OF)
         greedy = plan_estate(assets, config(split_donors=split, optimiser="greedy"), as_of=AS_OF)
         assert best.summary["released_running_cost_gbp"] >= greedy.summary["released_running_cost_gbp"] - 1e-6
+        assert best.summary["moves_saving_gbp"] <= best.summary["moves_saving_bound_gbp"] + 1e-6
         # No receiver over the ceiling, no vacated building receives.
         a = best.assets
         after = (a["plan_occupancy"] + a["people_in"]) / a["plan_capacity"]
@@ -347,3 +348,9 @@ def test_plan_is_deterministic_and_pure() -> None:
 def test_missing_columns_rejected() -> None:
     with pytest.raises(ValueError, match="running_cost_gbp"):
         plan_estate(estate(office()).drop(columns=["running_cost_gbp"]), config(), as_of=AS_OF)
+
+
+def test_large_subproblem_rounded_from_lp_still_feasible() -> None:
+    res = plan_estate(_greedy_trap(), config(exact_max_binaries=0), as_of=AS_OF)
+    assert set(res.subproblems["method"]) <= {"lp-round", "milp-optimal", "greedy-better"}
+    assert res.summary["released_running_cost_gbp"] >= 100_000 * 0.85

@@ -161,6 +161,7 @@ def rate(
     reasons: list[str] = []
     action = np.full(n, "retain", dtype=object)
     est_util = df["utilisation_estimated"].to_numpy(dtype=bool)
+    expiry_list = expiry.tolist()
     est_occ = df["occupancy_estimated"].to_numpy(dtype=bool)
     for i in range(n):
         why: list[str] = []
@@ -180,7 +181,7 @@ def rate(
         if cond[i] in _CONDITION_WORD:
             why.append(f"condition {cond[i]} ({_CONDITION_WORD[cond[i]]})")
         if lease_ends[i]:
-            when = expiry.iloc[i]
+            when = expiry_list[i]
             verb = "ended" if when < pd.Timestamp(as_of) else "ends"
             why.append(f"lease {verb} {when:%d %b %Y} (within {rc.lease_months} months)")
         if f_free[i]:

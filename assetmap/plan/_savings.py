@@ -87,7 +87,10 @@ def opportunities(
     occ = df["plan_occupancy"].to_numpy(dtype=float)
     cap = df["plan_capacity"].to_numpy(dtype=float)
     est = (df["occupancy_estimated"] | df["capacity_estimated"]).to_numpy(dtype=bool)
-    expiry = pd.to_datetime(df["lease_expiry"], errors="coerce")
+    expiry = pd.to_datetime(df["lease_expiry"], errors="coerce").tolist()
+    rating = rated["rating"].tolist()
+    score = rated["score"].tolist()
+    reasons = rated["reasons"].tolist()
     ids = df["asset_id"].astype("string").tolist()
     partner = df["partner"].astype("string").tolist()
     name = df["name"].astype("string").tolist()
@@ -99,7 +102,7 @@ def opportunities(
     rows: list[dict[str, object]] = []
 
     def base(i: int, action: str) -> dict[str, object]:
-        lease = expiry.iloc[i] if tenure[i] == "leasehold" else pd.NaT
+        lease = expiry[i] if tenure[i] == "leasehold" else pd.NaT
         return {
             "action": action,
             "asset_id": ids[i],
@@ -110,9 +113,9 @@ def opportunities(
             "lease_expiry": lease,
             "saving_from": lease,
             "people_estimated": bool(est[i]),
-            "rating": rated["rating"].iloc[i],
-            "score": rated["score"].iloc[i],
-            "reasons": rated["reasons"].iloc[i],
+            "rating": rating[i],
+            "score": score[i],
+            "reasons": reasons[i],
             "_pos": i,
         }
 
