@@ -19,6 +19,23 @@ from .schema import CANONICAL_FIELDS
 PartnerKind = Literal["council", "nhs", "police", "fire", "education", "central_government", "other"]
 
 
+#: Default use groups of the co-location plan (``plan.use_groups``).
+USE_GROUPS: dict[str, tuple[str, ...]] = {
+    "office": ("office", "civic centre", "town hall", "council offices", "hub", "gateway"),
+    "health": ("health centre", "clinic", "surgery", "medical centre", "health"),
+    "community": (
+        "library", "community centre", "children's centre", "day centre", "youth centre",
+        "family centre", "community hall",
+    ),
+}  # fmt: skip
+#: Default operational uses that take no part in moves (``plan.fixed_uses``).
+FIXED_USES: tuple[str, ...] = (
+    "school", "primary", "secondary", "all-through", "academy", "college", "nursery",
+    "police station", "custody", "fire station", "ambulance station", "hospital", "depot",
+    "car park", "land", "mortuary", "crematorium", "cemetery",
+)  # fmt: skip
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -168,6 +185,16 @@ class PlanConfig(_Strict):
     donor_max_utilisation: Annotated[float, Field(gt=0, le=1.5)] = 0.6
     #: A receiver is never filled beyond this utilisation (people / capacity).
     target_ceiling: Annotated[float, Field(gt=0, le=1.5)] = 0.9
+    #: People move only between buildings of the same use group: a use is matched, as a
+    #: whole word or phrase (case-insensitive, plural allowed), to the group of its longest
+    #: key. A use in no group moves only to buildings of exactly the same use; a building
+    #: with no use recorded only to others with none.
+    use_groups: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in USE_GROUPS.items()}
+    )
+    #: Operational buildings whose people cannot simply move (schools, stations, depots,
+    #: land): never a donor or a receiver of a move (still rated, and disposed when vacant).
+    fixed_uses: list[str] = Field(default_factory=lambda: list(FIXED_USES))
     #: Share of a vacated building's running cost that follows its people to the receiver.
     people_follow_share: Annotated[float, Field(ge=0, le=1)] = 0.15
     #: Capital value per m² GIA assumed for a freehold with no book value (None: no estimate).

@@ -354,3 +354,36 @@ def test_large_subproblem_rounded_from_lp_still_feasible() -> None:
     res = plan_estate(_greedy_trap(), config(exact_max_binaries=0), as_of=AS_OF)
     assert set(res.subproblems["method"]) <= {"lp-round", "milp-optimal", "greedy-better"}
     assert res.summary["released_running_cost_gbp"] >= 100_000 * 0.85
+
+
+@pytest.mark.parametrize(
+    ("receiver_use", "moves"),
+    [
+        ("Council Offices", 1),  # same group as "Office"
+        ("Primary School", 0),  # operational: people cannot move in
+        ("Fire Station", 0),
+        ("Library", 0),  # another group
+    ],
+)
+def test_people_move_only_between_compatible_uses(receiver_use: str, moves: int) -> None:
+    assets = estate(
+        office(partner="Council", asset_id="HALL", occupancy=30.0, utilisation=0.3),
+        office(
+            x=150, partner="Police", asset_id="R", use=receiver_use, occupancy=50.0, utilisation=0.5,
+            capacity=100.0,
+        ),
+    )  # fmt: skip
+    opps = plan_estate(assets, config(), as_of=AS_OF).opportunities
+    assert (opps["action"] == "relocate").sum() == moves
+
+
+def test_use_groups_are_configurable() -> None:
+    assets = estate(
+        office(partner="Council", asset_id="HALL", occupancy=30.0, utilisation=0.3),
+        office(
+            x=150, partner="NHS", asset_id="R", use="Clinic", occupancy=50.0, utilisation=0.5, capacity=100.0
+        ),
+    )
+    cfg = config(use_groups={"shared": ["office", "clinic"]})
+    opps = plan_estate(assets, cfg, as_of=AS_OF).opportunities
+    assert (opps["action"] == "relocate").sum() == 1

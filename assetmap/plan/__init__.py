@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..cluster import asset_xy, cluster_assets, estimate_people, profile_clusters
 from ..config import Config
-from ._colocate import MOVE_COLUMNS, find_candidates, solve
+from ._colocate import MOVE_COLUMNS, find_candidates, solve, use_groups
 from ._rating import rate
 from ._savings import OPPORTUNITY_COLUMNS, PILOT_REFERENCE, PILOT_REFERENCE_SHARE, opportunities, summarise
 
@@ -136,6 +136,7 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
         df["sensitive"].fillna(False).to_numpy(dtype=bool),
         cc.radius_m,
         pc,
+        group=use_groups(df["use"], pc),
     )
     moves, subproblems = solve(cand, pc)
     rated = rate(df, cand, moves, as_of, pc, cc.radius_m)

@@ -37,6 +37,7 @@ first), each into the receiver with most room left that takes it whole.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,13 +75,19 @@ def find_candidates(
     sensitive: np.ndarray,
     radius_m: float,
     config: PlanConfig,
+    group: np.ndarray | None = None,
 ) -> Candidates:
     """Donors, receivers and the donor->receiver pairs the plan may use.
 
-    ``cluster`` is an object array of cluster ids (None where alone); the other arrays are
-    floats (NaN unknown) or bools, one entry per asset.
+    ``cluster`` is an object array of cluster ids (None where alone); ``group`` an object
+    array of use groups (:func:`use_groups`; None for operational buildings that take no
+    part in moves; all one group when not given); the other arrays are floats (NaN
+    unknown) or bools, one entry per asset.
     """
-    clustered = pd.notna(cluster) & np.isfinite(xy).all(axis=1) & ~sensitive
+    if group is None:
+        group = np.full(len(xy), "all", dtype=object)
+    movable = np.array([g is not None for g in group], dtype=bool)
+    clustered = pd.notna(cluster) & np.isfinite(xy).all(axis=1) & ~sensitive & movable
     with np.errstate(invalid="ignore"):
         donor = (
             clustered
@@ -113,7 +120,7 @@ def find_candidates(
         ok = np.isfinite(dist[i])
         r = receivers[idx[i][ok]]
         dd = dist[i][ok]
-        keep = (r != d) & (cluster[r] == cluster[d])
+        keep = (r != d) & (cluster[r] == cluster[d]) & (group[r] == group[d])
         if not config.split_donors:
             keep &= spare[r] >= occupancy[d] - 1e-9
         r, dd = r[keep], dd[keep]
@@ -125,6 +132,30 @@ def find_candidates(
         return Candidates(occupancy, spare, saving, donor, empty, np.empty(0))
     edges = np.vstack(rows).astype(np.int64)
     return Candidates(occupancy, spare, saving, donor, edges, np.concatenate(dists))
+
+
+def _phrase(key: str) -> str:
+    return r"\b" + re.escape(key.lower().strip()) + r"(?:s|es)?\b"
+
+
+def use_groups(use: pd.Series, config: PlanConfig) -> np.ndarray:
+    """The use group of each asset: people move only within a group.
+
+    Operational uses (``plan.fixed_uses``) give None: such buildings neither send nor
+    receive people. A use matching a ``plan.use_groups`` phrase takes that group (longest
+    phrase first); any other use is its own group (``use:<text>``); no use is ``unknown``.
+    """
+    text = use.astype("string").str.lower().str.strip().fillna("")
+    out = np.where(text == "", "unknown", "use:" + text).astype(object)
+    done = np.zeros(len(use), dtype=bool)
+    keys = [(k, g) for g, ks in config.use_groups.items() for k in ks] + [
+        (k, None) for k in config.fixed_uses
+    ]
+    for key, grp in sorted(keys, key=lambda kg: (-len(kg[0]), kg[0])):
+        hit = text.str.contains(_phrase(key), regex=True).to_numpy(dtype=bool) & ~done
+        out[hit] = grp
+        done |= hit
+    return out
 
 
 def _greedy(e: np.ndarray, c: Candidates, split: bool) -> list[tuple[int, int, float]]:

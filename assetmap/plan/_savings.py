@@ -27,6 +27,17 @@ import pandas as pd
 from ..config import PlanConfig
 
 #: Columns of ``opportunities``, in order.
+_ROUNDING = {
+    "people_moved": 1,
+    "spare_places": 1,
+    "into_utilisation_before": 3,
+    "into_utilisation_after": 3,
+    "running_cost_gbp": 0,
+    "cost_following_people_gbp": 0,
+    "annual_saving_gbp": 0,
+    "capital_receipt_gbp": 0,
+}
+
 OPPORTUNITY_COLUMNS = (
     "rank",
     "action",
@@ -188,6 +199,9 @@ def opportunities(
     for col in ("lease_expiry", "saving_from"):
         out[col] = pd.to_datetime(out[col])
     out["people_estimated"] = out["people_estimated"].astype(bool)
+    # Shown to people: whole pounds, people to one decimal, utilisation to 0.1 point.
+    for col, places in _ROUNDING.items():
+        out[col] = pd.to_numeric(out[col], errors="coerce").round(places)
     return out
 
 
