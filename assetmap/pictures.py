@@ -3,8 +3,9 @@
 They show the same things as the HTML map, from the same data and rules: the place's outline,
 cluster shapes coloured by opportunity, assets coloured by partner kind and ringed by rating,
 planned moves as arrows. Sensitive sites are never drawn and shapes are hulls of the assets
-shown. Text is drawn literally (no mathtext, so ``$`` in a name stays a ``$``). The output is
-byte-for-byte the same for the same input: no pyplot state, no timestamp or version in the file.
+shown; in a cluster picture the red and amber assets are named. Text is drawn literally (no
+mathtext, so ``$`` in a name stays a ``$``). The output is byte-for-byte the same for the same
+input: no pyplot state, no timestamp or version in the file.
 """
 
 from __future__ import annotations
@@ -247,7 +248,13 @@ def write_pictures(
         names = member["asset_id"].astype(str)
         if "name" in member.columns:
             names = member["name"].astype(object).where(member["name"].notna(), names).astype(str)
-        for x, y, name in list(zip(member.geometry.x, member.geometry.y, names, strict=True))[:30]:
+        labelled = (
+            member["rating"].astype(str).str.lower() != "green"
+            if "rating" in member.columns
+            else names.notna()
+        )
+        spots = zip(member.geometry.x[labelled], member.geometry.y[labelled], names[labelled], strict=True)
+        for x, y, name in list(spots)[:25]:
             ax.text(x, y, f"  {name}", fontsize=7, va="center", zorder=5, clip_on=True, **_TEXT)
         ax.set_xlim(box[0], box[2])
         ax.set_ylim(box[1], box[3])

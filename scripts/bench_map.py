@@ -10,6 +10,10 @@ in headless Debian Chromium with all network requests refused. The search time i
 typing an asset id in the search box until its popup is open. ``--folium N`` also times
 folium's ``MarkerCluster`` with one popup per marker and ``FastMarkerCluster`` at N assets
 for comparison. Prints a Markdown table for BENCHMARKS.md.
+
+``--screenshot CONFIG`` instead runs ``assetmap run`` on CONFIG (into a temporary folder),
+writes its map with the plan's clusters, opportunities and summary, and saves a screenshot of
+it in headless Chromium to ``maps/demo-map.png`` (the README picture).
 """
 
 from __future__ import annotations
@@ -36,9 +40,9 @@ ARGS = [
 ]  # fmt: skip
 
 
-def _open(browser, path: Path, ready: str, timeout_ms: float = 120_000) -> tuple[float, list[str]]:
+def _open(browser, path: Path, ready: str, timeout_ms: float = 120_000, size=(1280, 800)) -> tuple:
     """Open ``path`` in a fresh page; wait for the ``ready`` selector; console errors."""
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -73,7 +77,7 @@ def bench_assetmap(browser, n: int, repeat: int, tmp: Path) -> dict[str, object]
         if errors:
             raise RuntimeError(f"console errors at {n}: {errors[:3]}")
     return {
-        "renderer": "assetmap (JSON + markercluster)",
+        "renderer": "assetmap (JSON + grid clustering)",
         "assets": n,
         "clusters": len(clusters),
         "moves": int((opps["action"] == "relocate").sum()) if len(opps) else 0,
@@ -109,12 +113,44 @@ def bench_folium(browser, n: int, tmp: Path) -> list[dict[str, object]]:
     return out
 
 
+def screenshot(config: Path, out: Path) -> None:
+    """Run the pipeline on ``config`` and save a picture of its map in ``out``."""
+    from playwright.sync_api import sync_playwright
+
+    from assetmap.pipeline import run
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        result = run(config, Path(tmpdir))
+        plan = result.plan
+        html = write_map(
+            Path(tmpdir) / "demo-map.html",
+            assets=plan.assets,
+            clusters=plan.clusters,
+            opportunities=plan.opportunities,
+            summary=plan.summary,
+            config=result.config,
+        )
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            _, errors, page = _open(browser, html, "html[data-ready=true]", size=(1440, 900))
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(out / "demo-map.png"))
+            browser.close()
+    if errors:
+        raise RuntimeError(f"console errors: {errors}")
+    print(f"wrote {out / 'demo-map.png'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--folium", type=int, default=0, help="also build folium maps of this many assets")
+    parser.add_argument("--screenshot", type=Path, help="config to run and picture into maps/demo-map.png")
     args = parser.parse_args()
+    if args.screenshot:
+        screenshot(args.screenshot, Path(__file__).resolve().parents[1] / "maps")
+        return
     from playwright.sync_api import sync_playwright
 
     rows: list[dict[str, object]] = []

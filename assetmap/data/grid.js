@@ -81,11 +81,14 @@
   AMGrid.prototype.render = function () {
     var map = this.map, zoom = map.getZoom(), self = this;
     var atMax = zoom >= map.getMaxZoom();
+    /* A spider stays open when the map only pans (a popup opening near the edge pans it). */
+    var keep = this.spiderCell !== null && this.spiderZoom === zoom ? this.spiderCell : null, kept = null;
     this.layer.clearLayers();
     this.where = {};
     var cells = this.cells(false);
     this.cellCount = cells.length;
     cells.forEach(function (cell) {
+      if (cell.key === keep) { kept = cell; return; }
       if (cell.count === 1) {
         var m = self.marker(cell.k);
         self.layer.addLayer(m);
@@ -103,7 +106,7 @@
       group.on('click', function () { self.open(cell); });
       self.layer.addLayer(group);
     });
-    this.unspider();
+    if (kept) { this.spiderfy(kept); } else { this.unspider(); }
     if (this.onRender) { this.onRender(); }
   };
 
@@ -137,6 +140,7 @@
       self.where[k] = pos;
     });
     this.spiderCell = cell.key;
+    this.spiderZoom = zoom;
     if (this.onRender) { this.onRender(); }
     if (then) { then(); }
   };

@@ -294,7 +294,7 @@
   function select(k) {
     if (!pOn[P[k]] || !rOn[R[k]]) {
       pOn[P[k]] = true; rOn[R[k]] = true;
-      syncBoxes();
+      panels.syncBoxes();
       applyFilters();
     }
     grid.show(k, function (at) { openAsset(k, at); });
@@ -302,132 +302,12 @@
   api.search = search;
   api.select = select;
 
-  /* ---- panels ---- */
-  function panel(position, cls, build) {
-    var Ctl = L.Control.extend({onAdd: function () {
-      var box = el('div', 'am-panel ' + cls);
-      build(box);
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      return box;
-    }});
-    return new Ctl({position: position}).addTo(map);
-  }
-  panel('topleft', 'am-summary', function (box) {
-    box.id = 'am-summary';
-    box.appendChild(el('h1', null, D.title));
-    var input = el('input');
-    input.type = 'search'; input.id = 'am-search';
-    input.placeholder = 'Find an asset: name, id or postcode';
-    input.setAttribute('aria-label', 'Find an asset by name, id or postcode');
-    var list = el('ol', 'am-results');
-    list.id = 'am-results';
-    box.appendChild(input);
-    box.appendChild(list);
-    var found = [];
-    function show() {
-      found = search(input.value);
-      list.textContent = '';
-      found.slice(0, 12).forEach(function (k) {
-        var li = el('li');
-        var b = el('button', null, label(k));
-        b.type = 'button';
-        b.appendChild(el('small', null, ' ' + D.partners[P[k]].name + (pcOf(k) ? ' · ' + pcOf(k) : '')));
-        b.addEventListener('click', function () { select(k); });
-        li.appendChild(b);
-        list.appendChild(li);
-      });
-      if (input.value.trim() && !found.length) { list.appendChild(el('li', 'am-none', 'No asset found')); }
-      if (found.length > 12) { list.appendChild(el('li', 'am-none', (found.length - 12) + ' more: type more to narrow')); }
-    }
-    var timer = null;
-    input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(show, 120); });
-    input.addEventListener('keydown', function (e) {
-      if (e.key === 'Enter') { clearTimeout(timer); show(); if (found.length) { select(found[0]); } }
-      if (e.key === 'Escape') { input.value = ''; show(); }
-    });
-    var det = el('details');
-    det.open = true;
-    det.appendChild(el('summary', null, 'Summary'));
-    det.appendChild(factTable(D.summary));
-    box.appendChild(det);
-  });
-
-  var boxes = {p: [], r: {}};
-  function syncBoxes() {
-    boxes.p.forEach(function (b, i) { b.checked = pOn[i]; });
-    Object.keys(boxes.r).forEach(function (r) { boxes.r[r].checked = rOn[r]; });
-  }
-  function check(parent, text, on, onChange, sw) {
-    var lab = el('label', 'am-check');
-    var b = el('input');
-    b.type = 'checkbox'; b.checked = on;
-    b.addEventListener('change', function () { onChange(b.checked); });
-    lab.appendChild(b);
-    if (sw) { lab.appendChild(sw); }
-    lab.appendChild(document.createTextNode(text));
-    parent.appendChild(lab);
-    return b;
-  }
-  function overlay(box, text, layer) {
-    check(box, text, true, function (on) { if (on) { map.addLayer(layer); } else { map.removeLayer(layer); } });
-  }
-  panel('topright', 'am-layers', function (box) {
-    box.id = 'am-layers';
-    var det = el('details');
-    det.open = true;
-    det.appendChild(el('summary', null, 'Layers'));
-    det.appendChild(el('h4', null, 'Partners'));
-    D.partners.forEach(function (p, i) {
-      boxes.p.push(check(det, p.name + ' (' + nf0.format(p.count) + ')', true,
-        function (on) { pOn[i] = on; applyFilters(); }, swatch(partnerColour(i))));
-    });
-    var counts = {'-1': 0, 0: 0, 1: 0, 2: 0};
-    for (var k = 0; k < N; k++) { counts[R[k]] += 1; }
-    if (counts[0] + counts[1] + counts[2] > 0) {
-      det.appendChild(el('h4', null, 'Rating'));
-      var names = ['Red', 'Amber', 'Green'];
-      [0, 1, 2, -1].forEach(function (r) {
-        if (!counts[r]) { return; }
-        var text = (r >= 0 ? names[r] : 'Not rated') + ' (' + nf0.format(counts[r]) + ')';
-        boxes.r[r] = check(det, text, true, function (on) { rOn[r] = on; applyFilters(); },
-          r >= 0 ? swatch(D.ratings[r][2], 'am-dot') : null);
-      });
-    }
-    det.appendChild(el('h4', null, 'Overlays'));
-    if (NC) { overlay(det, 'Clusters (' + nf0.format(NC) + ')', clusterLayer); }
-    if (moveList.length) { overlay(det, 'Moves (' + nf0.format(moveList.length) + ')', movesLayer); }
-    if (D.outline.length) { overlay(det, 'Outline of the place', outlineLayer); }
-    box.appendChild(det);
-  });
-
-  panel('bottomright', 'am-legend', function (box) {
-    box.id = 'am-legend';
-    var det = el('details');
-    det.open = window.innerHeight > 560;
-    det.appendChild(el('summary', null, 'Legend'));
-    var body = el('div', 'am-cols');
-    det.appendChild(body);
-    var kinds = {}, uses = {};
-    D.partners.forEach(function (p) { kinds[p.kind] = true; });
-    for (var k = 0; k < N; k++) { uses[U[k]] = true; }
-    function item(parent, sw, text) { var d = el('div', 'am-item'); d.appendChild(sw); d.appendChild(document.createTextNode(text)); parent.appendChild(d); }
-    body.appendChild(el('h4', null, 'Fill: partner kind'));
-    D.kinds.forEach(function (kd) { if (kinds[kd[0]]) { item(body, swatch(kd[2]), kd[1]); } });
-    body.appendChild(el('h4', null, 'Ring: rating'));
-    D.ratings.forEach(function (rt) { item(body, swatch(rt[2], 'am-ring'), rt[1]); });
-    item(body, swatch('#ffffff', 'am-ring'), 'Not rated');
-    body.appendChild(el('h4', null, 'Letter: use'));
-    D.uses.forEach(function (u, i) { if (uses[i]) { item(body, el('span', 'am-glyph', u[1]), u[0]); } });
-    if (NC) {
-      body.appendChild(el('h4', null, 'Clusters'));
-      D.clusterCats.forEach(function (c) { item(body, swatch(c[1], 'am-area'), c[0]); });
-    }
-    body.appendChild(el('h4', null, 'Other'));
-    if (moveList.length) { item(body, el('span', 'am-arrow', '→'), 'Planned move: donor to receiver'); }
-    item(body, el('span', 'am-bubble', '12'), 'Number of assets grouped: click to zoom in; assets at one spot spread out');
-    if (D.outline.length) { item(body, el('span', 'am-outline'), 'Outline of the place'); }
-    box.appendChild(det);
+  /* ---- panels (panels.js) ---- */
+  var panels = window.AMPanels({
+    map: map, D: D, N: N, P: P, R: R, U: U, el: el, nf0: nf0, swatch: swatch, factTable: factTable,
+    label: label, pcOf: pcOf, search: search, select: select, pOn: pOn, rOn: rOn, applyFilters: applyFilters,
+    partnerColour: partnerColour, NC: NC, moveList: moveList, clusterLayer: clusterLayer,
+    movesLayer: movesLayer, outlineLayer: outlineLayer
   });
 
   /* ---- show ---- */

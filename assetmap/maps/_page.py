@@ -72,7 +72,8 @@ def render_page(payload: dict[str, Any]) -> str:
     libs = _libraries()
     app_js = _strip_js(_data_file("map.js"))
     grid_js = _strip_js(_data_file("grid.js"))
-    scripts = (libs["LEAFLET_JS"], grid_js, app_js)
+    panels_js = _strip_js(_data_file("panels.js"))
+    scripts = (libs["LEAFLET_JS"], grid_js, panels_js, app_js)
     img_src = "data:" if payload["offline"] else f"data: {TILE_ORIGIN}"
     csp = (
         "default-src 'none'; "
@@ -88,6 +89,7 @@ def render_page(payload: dict[str, Any]) -> str:
         "APP_CSS": _data_file("map.css").replace("</style", "<\\/style"),
         "DATA": json_for_script({**payload, "tiles": None if payload["offline"] else TILE_URL}),
         "GRID_JS": grid_js,
+        "PANELS_JS": panels_js,
         "APP_JS": app_js,
     }
     return _SLOT.sub(lambda m: slots[m.group(1)], _data_file("map.html"))
