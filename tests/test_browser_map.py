@@ -192,3 +192,18 @@ def test_no_sensitive_site_in_the_file(map_file: Path, estate) -> None:
         assert row["asset_id"] not in text and row["name"] not in text
         for fmt in (".3f", ".4f", ".5f"):
             assert format(lat, fmt) not in text and format(lon, fmt) not in text
+
+
+def test_top_opportunities_and_home(opened: Page, estate) -> None:
+    page = opened.page
+    page.click("#am-top summary")
+    first = page.locator("#am-top button").first
+    assert first.text_content().startswith("#1 ")
+    first.click()
+    page.wait_for_selector(".leaflet-popup .am-popup h3", timeout=20_000)
+    assert page.text_content(".leaflet-popup .am-notes").count("#1 ") == 1
+    zoom = page.evaluate("window.assetmap.map.getZoom()")
+    page.click(".am-home")
+    assert page.evaluate("window.assetmap.map.getZoom()") < zoom
+    expect(page.locator(".leaflet-popup")).to_have_count(0)
+    assert opened.errors == [] and opened.console == []

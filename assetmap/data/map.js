@@ -302,11 +302,24 @@
   api.search = search;
   api.select = select;
 
+  function home() {
+    map.closePopup();
+    if (D.bounds) {
+      map.fitBounds(L.latLngBounds(ll(D.bounds[0][0], D.bounds[0][1]), ll(D.bounds[1][0], D.bounds[1][1])),
+        {padding: [30, 30], maxZoom: 16});
+    } else if (D.outline.length) {
+      map.fitBounds(outlineLayer.getLayers()[0].getBounds());
+    } else {
+      map.setView([54.5, -2.5], 6);
+    }
+  }
+
   /* ---- panels (panels.js) ---- */
   var panels = window.AMPanels({
     map: map, D: D, N: N, P: P, R: R, U: U, el: el, nf0: nf0, swatch: swatch, factTable: factTable,
     label: label, pcOf: pcOf, search: search, select: select, pOn: pOn, rOn: rOn, applyFilters: applyFilters,
     partnerColour: partnerColour, NC: NC, moveList: moveList, clusterLayer: clusterLayer,
+    O: O, NO: NO, oppText: oppText, home: home,
     movesLayer: movesLayer, outlineLayer: outlineLayer
   });
 
@@ -324,14 +337,7 @@
       }, 0);
     });
   }
-  if (D.bounds) {
-    map.fitBounds(L.latLngBounds(ll(D.bounds[0][0], D.bounds[0][1]), ll(D.bounds[1][0], D.bounds[1][1])),
-      {padding: [30, 30], maxZoom: 16});
-  } else if (D.outline.length) {
-    map.fitBounds(outlineLayer.getLayers()[0].getBounds());
-  } else {
-    map.setView([54.5, -2.5], 6);
-  }
+  home();
   grid = new window.AMGrid(map, {
     n: N, latlng: function (k) { return ll(LA[k], LO[k]); }, marker: markerFor,
     visible: function (k) { return pOn[P[k]] && rOn[R[k]]; }

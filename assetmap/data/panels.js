@@ -58,6 +58,29 @@
       det.appendChild(el('summary', null, 'Summary'));
       det.appendChild(factTable(D.summary));
       box.appendChild(det);
+      var order = [];
+      for (var i = 0; i < c.NO; i++) { if (c.O.d[i] >= 0) { order.push(i); } }
+      order.sort(function (a, b) { return (c.O.rank[a] || 1e9) - (c.O.rank[b] || 1e9); });
+      if (order.length) {
+        var top = el('details', 'am-top');
+        top.id = 'am-top';
+        top.appendChild(el('summary', null, 'Top opportunities'));
+        var ol = el('ol', 'am-results');
+        order.slice(0, 10).forEach(function (i) {
+          var b = el('button', null, c.oppText(i, c.O.d[i]));
+          b.type = 'button';
+          b.addEventListener('click', function () { select(c.O.d[i]); });
+          var li = el('li');
+          li.appendChild(b);
+          ol.appendChild(li);
+        });
+        top.appendChild(ol);
+        box.appendChild(top);
+      }
+      var home = el('button', 'am-home', 'Show the whole estate');
+      home.type = 'button';
+      home.addEventListener('click', c.home);
+      box.appendChild(home);
     });
 
     var boxes = {p: [], r: {}};
