@@ -24,7 +24,13 @@ demo: $(STAMP)
 demo-data: $(STAMP)
 	$(BIN)/python scripts/make_demo_data.py
 
-test: $(STAMP)
+# Debian's Chromium for the real-browser map tests (Playwright drives it; it never downloads a browser).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	  || echo "Could not install chromium: the browser tests will be skipped"
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check assetmap tests scripts
 

@@ -37,8 +37,13 @@ def _summary(result: RunResult, console: Console) -> None:
     )  # fmt: skip
     console.print(table)
     console.print(f"Outputs in {result.out_dir}:")
-    for path in result.outputs.values():
-        console.print(f"  {path.name}")
+    names = [p.name for p in result.outputs.values()]
+    for name in names:
+        if not name.startswith("cluster-"):
+            console.print(f"  {name}")
+    n_pictures = sum(name.startswith("cluster-") for name in names)
+    if n_pictures:
+        console.print(f"  cluster-*.png ({n_pictures} pictures of the clusters with the largest savings)")
     if len(estate.rejects):
         console.print(f"[yellow]{len(estate.rejects)} rows could not be placed: see rejects.csv[/yellow]")
 

@@ -18,6 +18,7 @@ from .estate import Estate, build_estate
 from .geocode import PostcodeLookup
 from .maps import write_map
 from .outputs import write_csv, write_json, write_layers
+from .pictures import write_pictures
 from .plan import PlanResult, plan_estate
 
 _PACKAGES = (
@@ -155,8 +156,21 @@ def run(
     write_board_pack(outputs["board_pack"], plan, estate.rejects, title=cfg.title)
     timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    write_map(plan.assets, outputs["map"], title=cfg.title)
+    write_map(
+        outputs["map"],
+        assets=plan.assets,
+        clusters=plan.clusters,
+        opportunities=plan.opportunities,
+        summary=plan.summary,
+        config=cfg,
+    )
     timings["map"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pictures = write_pictures(
+        out, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities, config=cfg
+    )
+    outputs.update({p.name: p for p in pictures})
+    timings["pictures"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_start
     result.outputs = outputs
     write_json(outputs["run"], _run_record(result, postcodes))

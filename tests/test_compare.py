@@ -57,19 +57,12 @@ def make_run_dir(
     return path
 
 
-def stub_map(assets: object, path: Path, **kwargs: object) -> None:
-    """Stands in for the map writer so these tests do not depend on the map package."""
-    Path(path).write_text("<html></html>", "utf-8")
-
-
 @pytest.fixture(scope="module")
 def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The two demo quarters run with the real pipeline (map writer stubbed)."""
+    """The two demo quarters run with the real pipeline."""
     root = tmp_path_factory.mktemp("demo_runs")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline, "write_map", stub_map, raising=False)
-        pipeline.run(DEMO / "q2" / "assetmap.yaml", root / "2026-Q2")
-        pipeline.run(DEMO / "assetmap.yaml", root / "2026-Q3")
+    pipeline.run(DEMO / "q2" / "assetmap.yaml", root / "2026-Q2")
+    pipeline.run(DEMO / "assetmap.yaml", root / "2026-Q3")
     return root / "2026-Q2", root / "2026-Q3"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_compare import DEMO, make_run_dir, stub_map
+from test_compare import DEMO, make_run_dir
 
 from assetmap import pipeline, quarter
 from assetmap import report as board_report
@@ -146,8 +146,7 @@ def test_cli_quarter_messages(place: Path, monkeypatch: pytest.MonkeyPatch) -> N
     )
 
 
-def test_demo_two_quarters_with_the_real_pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "write_map", stub_map, raising=False)
+def test_demo_two_quarters_with_the_real_pipeline(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     run_quarter(DEMO / "q2" / "assetmap.yaml", "2026-Q2", runs_dir=runs)
     q3 = run_quarter(DEMO / "assetmap.yaml", "2026-Q3", runs_dir=runs)
