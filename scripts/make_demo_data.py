@@ -947,6 +947,25 @@ assetmap quarter data/demo/kent/assetmap.yaml --period 2026-Q3
 ```"""
 
 
+def write_outline(path: Path, pool: PostcodePool) -> None:
+    """The place's outline for the map: a concave hull of its ONSPD postcode points.
+
+    Derived from the Postcode Directory (OGL) rather than copied from a boundary file; it is
+    an approximation of the districts' boundary, good enough as a background.
+    """
+    import shapely
+    from pyproj import Transformer
+
+    points = shapely.multipoints(np.column_stack([pool.x, pool.y]))
+    shape = shapely.concave_hull(points, ratio=0.03).buffer(800).simplify(300)
+    to_wgs84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    wgs = shapely.transform(shape, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1])))
+    geometry = json.loads(shapely.to_geojson(shapely.set_precision(wgs, 1e-5)))
+    feature = {"type": "Feature", "properties": {"name": "outline"}, "geometry": geometry}
+    doc = {"type": "FeatureCollection", "features": [feature]}
+    path.write_text(json.dumps(doc, separators=(",", ":")) + "\n", "utf-8")
+
+
 def build_place(out: Path, place: Place, seed: int) -> list[Register]:
     """Write one place's registers, ``assetmap.yaml`` and ``expected.json``."""
     pdir = out / place.key
@@ -968,6 +987,8 @@ def build_place(out: Path, place: Place, seed: int) -> list[Register]:
     partners = [{"name": r.name, "kind": r.kind, "register": r.path, **r.config} for r in regs]
     cfg = {"title": place.title, "partners": partners, "uprn_lookup": "registers/uprn_lookup.csv"}
     cfg["clustering"] = {"radius_m": 400}
+    write_outline(pdir / "outline.geojson", pool)
+    cfg["map"] = {"outline": "outline.geojson"}
     text = yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True, width=200)
     (pdir / "assetmap.yaml").write_text(f"# Synthetic demo data: see data/demo/README.md\n{text}", "utf-8")
     expected = {
@@ -1102,6 +1123,7 @@ def build_previous_quarter(pdir: Path, regs: list[Register]) -> list[dict[str, A
     for extra in ("uprn_lookup.csv",):
         shutil.copyfile(pdir / "registers" / extra, q2 / "registers" / extra)
     config = (pdir / "assetmap.yaml").read_text("utf-8").replace(KENT.title, Q2_TITLE)
+    config = config.replace("outline: outline.geojson", "outline: ../outline.geojson")
     (q2 / "assetmap.yaml").write_text(config, "utf-8")
     key = {"previous": "2026-Q2", "current": "2026-Q3", "title": Q2_TITLE, "changes": changes}
     (q2 / "changes.json").write_text(json.dumps(key, indent=2, ensure_ascii=False) + "\n", "utf-8")
