@@ -15,48 +15,15 @@ the same bytes.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import math
-import os
-import tempfile
-import zipfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
+from ._xlsx import COUNT, DECIMAL, add_table, cell, new_workbook, number_format, save
 from .plan import PlanResult
 
-MONEY = '"£"#,##0'
-MONEY_PENCE = '"£"#,##0.00'
-PERCENT = "0.0%"
-COUNT = "#,##0"
-DECIMAL = "#,##0.0"
-DATE = "dd/mm/yyyy"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FIXED_TIME = dt.datetime(2000, 1, 1)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _LOCATION = ("address", "postcode", "uprn", "easting", "northing", "latitude", "longitude")
-_PERCENT_COLUMNS = {
-    "utilisation",
-    "plan_utilisation",
-    "into_utilisation_before",
-    "into_utilisation_after",
-    "share_of_running_cost",
-    "pilot_reference_share",
-    "people_follow_share",
-    "target_ceiling",
-    "well_used",
-    "donor_max_utilisation",
-}
 
 #: Summary keys: label and how the figure is worked out.
 SUMMARY_LABELS: dict[str, tuple[str, str]] = {
@@ -118,83 +85,19 @@ SUMMARY_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _format_for(column: str) -> str | None:
-    if column == "cost_per_m2_gbp":
-        return MONEY_PENCE
-    if column.endswith("_gbp"):
-        return MONEY
-    if column in _PERCENT_COLUMNS:
-        return PERCENT
-    return None
-
-
-def _clean(value: object) -> object:
-    """A Python value openpyxl can write: None for missing, plain numbers, naive datetimes."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
-    if isinstance(value, pd.Timestamp):
-        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return text[:32_767]
-
-
-def _cell(ws: object, value: object, number_format: str | None = None, bold: bool = False) -> WriteOnlyCell:
-    value = _clean(value)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        # Always text, never a formula: an inline string with Excel's quote prefix.
-        cell.data_type = "s"
-        if value.startswith(_FORMULA_START):
-            cell.quotePrefix = True
-    elif isinstance(value, (dt.datetime, dt.date)):
-        cell.number_format = DATE
-    elif number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.number_format = number_format
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _table(wb: Workbook, name: str, frame: pd.DataFrame) -> None:
-    ws = wb.create_sheet(name)
-    columns = [str(c) for c in frame.columns]
-    widths = [min(max(len(c) + 2, 10), 60) for c in columns]
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
-    ws.freeze_panes = "A2"
-    if columns:
-        last = get_column_letter(len(columns))
-        ws.auto_filter.ref = f"A1:{last}{max(len(frame), 1) + 1}"
-    header = [_cell(ws, c, bold=True) for c in columns]
-    for cell in header:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.append(header)
-    formats = [_format_for(c) for c in columns]
-    for row in frame.itertuples(index=False, name=None):
-        ws.append([_cell(ws, v, f) for v, f in zip(row, formats, strict=True)])
-
-
-def _summary(wb: Workbook, title: str, summary: dict[str, object]) -> None:
+def _summary(wb: object, title: str, summary: dict[str, object]) -> None:
     ws = wb.create_sheet("summary")
     ws.column_dimensions["A"].width = 46
     ws.column_dimensions["B"].width = 22
     ws.column_dimensions["C"].width = 80
     ws.freeze_panes = "A4"
-    ws.append([_cell(ws, title, bold=True)])
+    ws.append([cell(ws, title, bold=True)])
     ws.append([])
-    ws.append([_cell(ws, h, bold=True) for h in ("Figure", "Value", "How it is worked out")])
+    ws.append([cell(ws, h, bold=True) for h in ("Figure", "Value", "How it is worked out")])
     for key, value in summary.items():
         label, note = SUMMARY_LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
-        fmt = _format_for(key) or (COUNT if isinstance(value, (int, np.integer)) else DECIMAL)
-        ws.append([_cell(ws, label), _cell(ws, value, fmt), _cell(ws, note)])
+        fmt = number_format(key) or (COUNT if isinstance(value, (int, np.integer)) else DECIMAL)
+        ws.append([cell(ws, label), cell(ws, value, fmt), cell(ws, note)])
 
 
 def _assets_sheet(assets: pd.DataFrame) -> pd.DataFrame:
@@ -209,15 +112,14 @@ def _assets_sheet(assets: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _fixed_zip(data: bytes, out: Iterable[str] | str) -> None:
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(fixed, zin.read(info.filename))
-
-
-def write_board_pack(path: Path, result: PlanResult, rejects: pd.DataFrame, *, title: str) -> None:
+def write_board_pack(
+    path: Path,
+    result: PlanResult,
+    rejects: pd.DataFrame,
+    *,
+    title: str,
+    extra_sheets: dict[str, pd.DataFrame] | None = None,
+) -> None:
     """Write the board pack XLSX.
 
     Parameters
@@ -230,31 +132,19 @@ def write_board_pack(path: Path, result: PlanResult, rejects: pd.DataFrame, *, t
         Rows that could not be used (``schema.REJECT_COLUMNS``), written as they are.
     title : str
         Shown at the top of the summary sheet.
+    extra_sheets : dict of DataFrame, optional
+        More table sheets after the standard ones (a quarterly run adds the change report).
     """
-    path = Path(path)
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "assetmap"
-    wb.properties.title = _clean(title)
-    wb.properties.created = _FIXED_TIME
-    wb.properties.modified = _FIXED_TIME
+    wb = new_workbook(title)
     _summary(wb, title, result.summary)
     clusters = pd.DataFrame(result.clusters.drop(columns=[result.clusters.geometry.name], errors="ignore"))
-    _table(wb, "clusters", clusters)
-    _table(wb, "opportunities", result.opportunities)
-    _table(wb, "assets", _assets_sheet(result.assets))
-    _table(wb, "rejects", pd.DataFrame(rejects))
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).save()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        _fixed_zip(buf.getvalue(), tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    add_table(wb, "clusters", clusters)
+    add_table(wb, "opportunities", result.opportunities)
+    add_table(wb, "assets", _assets_sheet(result.assets))
+    add_table(wb, "rejects", pd.DataFrame(rejects))
+    for name, frame in (extra_sheets or {}).items():
+        add_table(wb, name, frame)
+    save(wb, Path(path))
 
 
 __all__ = ["SUMMARY_LABELS", "write_board_pack"]

@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 
 from ._compare_opps import opportunity_changes, savings_summary
 from ._errors import CompareError
-from ._xlsx_sheets import write_sheets
+from ._xlsx import write_sheets
 from .outputs import write_csv
 
 #: Columns of ``changes.csv``, one row per change to one asset.
@@ -366,6 +366,14 @@ def summary_frame(report: ChangeReport) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure", "value"]).astype({"value": object})
 
 
+def change_sheets(report: ChangeReport) -> dict[str, pd.DataFrame]:
+    """The change report as spreadsheet tables: summary, changes, opportunity changes."""
+    sheets = {"change summary": summary_frame(report), "changes": report.changes}
+    if report.opportunities is not None:
+        sheets["opportunity changes"] = report.opportunities
+    return sheets
+
+
 def write_changes(
     report: ChangeReport, out_dir: str | Path, *, extra_sheets: dict[str, pd.DataFrame] | None = None
 ) -> dict[str, Path]:
@@ -388,12 +396,10 @@ def write_changes(
     out.mkdir(parents=True, exist_ok=True)
     paths = {"changes": out / "changes.csv", "changes_xlsx": out / "changes.xlsx"}
     write_csv(report.changes, paths["changes"])
-    sheets = {"summary": summary_frame(report), "changes": report.changes}
     if report.opportunities is not None:
         paths["opportunity_changes"] = out / "opportunity_changes.csv"
         write_csv(report.opportunities, paths["opportunity_changes"])
-        sheets["opportunity changes"] = report.opportunities
-    sheets |= extra_sheets or {}
+    sheets = change_sheets(report) | (extra_sheets or {})
     write_sheets(paths["changes_xlsx"], sheets, title=f"Changes {report.previous} to {report.current}")
     return paths
 

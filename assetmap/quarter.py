@@ -31,7 +31,8 @@ from . import pipeline
 from . import report as board_report
 from ._errors import PeriodError
 from ._io import write_text
-from .compare import ChangeReport, compare_runs, write_changes
+from .boardpack import write_board_pack
+from .compare import ChangeReport, change_sheets, compare_runs, write_changes
 from .config import load_config
 
 _PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -238,6 +239,14 @@ def run_quarter(
         if changes is not None:
             extra = {"data quality": board_report.quality_table(staging, previous)}
             outputs |= write_changes(changes, staging, extra_sheets=extra)
+            if isinstance(result, pipeline.RunResult):  # the board pack gains the change sheets
+                write_board_pack(
+                    staging / "board_pack.xlsx",
+                    result.plan,
+                    result.estate.rejects,
+                    title=result.config.title,
+                    extra_sheets=change_sheets(changes) | extra,
+                )
         _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -139,16 +139,13 @@ def test_deterministic_and_atomic(tmp_path: Path, result: PlanResult) -> None:
 def test_failed_write_keeps_old_file(
     tmp_path: Path, result: PlanResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import assetmap.boardpack as bp
+    import assetmap._xlsx as xlsx
 
-    def broken(data: bytes, out: str) -> None:
-        Path(out).write_bytes(data[:100])
-        raise OSError("disk full")
-
-    monkeypatch.setattr(bp, "_fixed_zip", broken)
+    # Fails while the final file is being written (zip rejects a timestamp before 1980).
+    monkeypatch.setattr(xlsx, "_ZIP_TIME", (1970, 1, 1, 0, 0, 0))
     path = tmp_path / "bp.xlsx"
     path.write_bytes(b"old")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ValueError, match="1980"):
         write_board_pack(path, result, rejects(), title="T")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["bp.xlsx"]

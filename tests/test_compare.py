@@ -112,7 +112,7 @@ def test_demo_compare_cli_writes_csv_and_xlsx(demo_runs: tuple[Path, Path], tmp_
     assert list(changes.columns) == list(CHANGE_COLUMNS)
     assert (changes["change"] != "rating_changed").sum() == 5
     wb = openpyxl.load_workbook(tmp_path / "changes.xlsx")
-    assert wb.sheetnames[:2] == ["summary", "changes"]
+    assert wb.sheetnames[:2] == ["change summary", "changes"]
 
 
 def test_compare_cli_missing_run_exits_1(tmp_path: Path) -> None:
@@ -208,7 +208,7 @@ def test_opportunities_new_continuing_dropped_carried_out_and_savings(tmp_path: 
     paths = write_changes(report, tmp_path / "out")
     assert (tmp_path / "out" / "opportunity_changes.csv") == paths["opportunity_changes"]
     assert openpyxl.load_workbook(paths["changes_xlsx"]).sheetnames == [
-        "summary",
+        "change summary",
         "changes",
         "opportunity changes",
     ]
@@ -230,4 +230,7 @@ def test_utilisation_threshold_and_formula_names_defused(tmp_path: Path) -> None
     write_changes(report, tmp_path / "out")
     text = (tmp_path / "out" / "changes.csv").read_text("utf-8-sig")
     assert "'=HYPERLINK" in text
+    ws = openpyxl.load_workbook(tmp_path / "out" / "changes.xlsx")["changes"]
+    names = [c for c in ws.iter_rows(values_only=False) for c in c if c.value == '=HYPERLINK("http://x")']
+    assert names and all(c.data_type == "s" and c.quotePrefix for c in names)
     assert load_run(prev).label == "a"

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -152,6 +153,11 @@ def test_demo_two_quarters_with_the_real_pipeline(tmp_path: Path) -> None:
     q3 = run_quarter(DEMO / "assetmap.yaml", "2026-Q3", runs_dir=runs)
     assert q3.changes is not None
     assert (q3.changes.changes["change"] != "rating_changed").sum() == 5
+    pack = openpyxl.load_workbook(runs / "2026-Q3" / "board_pack.xlsx", read_only=True)
+    assert pack.sheetnames == [
+        "summary", "clusters", "opportunities", "assets", "rejects", "change summary", "changes",
+        "opportunity changes", "data quality",
+    ]  # fmt: skip
     first = {n: (runs / "2026-Q3" / n).read_bytes() for n in ("changes.csv", "report.html", "changes.xlsx")}
     assets = load_run(runs / "2026-Q3").assets
     run_quarter(DEMO / "assetmap.yaml", "2026-Q3", runs_dir=runs, force=True)
