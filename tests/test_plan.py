@@ -387,3 +387,22 @@ def test_use_groups_are_configurable() -> None:
     cfg = config(use_groups={"shared": ["office", "clinic"]})
     opps = plan_estate(assets, cfg, as_of=AS_OF).opportunities
     assert (opps["action"] == "relocate").sum() == 1
+
+
+def test_small_subproblems_solved_together_each_optimal() -> None:
+    # Three copies of the greedy trap, 5 km apart: three sub-problems, solved in one batch.
+    one = _greedy_trap()
+    parts = []
+    for k in range(3):
+        part = one.copy()
+        part["asset_id"] = part["asset_id"] + f"-{k}"
+        part["geometry"] = part.geometry.translate(xoff=5_000 * k)
+        parts.append(part)
+    assets = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=BNG)
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    assert len(res.subproblems) == 3
+    assert set(res.subproblems["method"]) == {"milp-optimal"}
+    assert res.summary["released_running_cost_gbp"] == pytest.approx(3 * 190_000 * 0.85)
+    assert res.summary["moves_saving_bound_gbp"] == pytest.approx(3 * 190_000 * 0.85)
+    moves = res.opportunities.query("action == 'relocate'").set_index("asset_id")["into_asset_id"].to_dict()
+    assert moves == {f"D{i}-{k}": f"{r}-{k}" for k in range(3) for i, r in ((1, "SMALL"), (2, "BIG"))}

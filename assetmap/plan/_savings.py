@@ -256,7 +256,9 @@ def summarise(
             "scipy.optimize.milp (HiGHS mixed-integer programme)" if config.optimiser == "milp" else "greedy"
         ),
         "subproblems": len(components),
-        "subproblems_optimal": int(method.get("milp-optimal", 0) + method.get("exact-single", 0)),
+        "subproblems_optimal": int(
+            method.get("milp-optimal", 0) + method.get("exact-single", 0) + method.get("exact-all-moved", 0)
+        ),
         "subproblems_node_limit": int(method.get("milp-node-limit", 0)),
         "subproblems_lp_fix": int(
             method.get("milp-lp-fix", 0) + method.get("lp-round", 0) + method.get("greedy-better", 0)
