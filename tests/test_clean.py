@@ -145,6 +145,12 @@ def test_derive_utilisation():
         ("ME14 1", None, 'postcode "ME14 1" is only a partial postcode'),
         ("Kent", None, 'postcode "Kent" is not a UK postcode'),
         ("ME14 1AAA", None, 'postcode "ME14 1AAA" is not a UK postcode'),
+        # zero for the letter O, as in a real published police register
+        ("P019 8AD", "PO19 8AD", 'postcode "P019 8AD" read as "PO19 8AD" (O and 0 mixed up)'),
+        ("0X1 1AA", "OX1 1AA", 'postcode "0X1 1AA" read as "OX1 1AA" (O and 0 mixed up)'),
+        ("W1A OAX", "W1A 0AX", 'postcode "W1A OAX" read as "W1A 0AX" (O and 0 mixed up)'),
+        ("W1A 0AX", "W1A 0AX", None),
+        ("ME14 IAA", None, 'postcode "ME14 IAA" is not a UK postcode'),
     ],
 )
 def test_clean_postcode(text, value, problem):

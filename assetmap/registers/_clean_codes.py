@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ._clean_base import NONE_WORDS, Cleaned, as_text, problems_where, quoted, to_object
@@ -61,6 +62,11 @@ def clean_postcode(s: pd.Series) -> Cleaned:
     blank = t.isna()
     placeholder = key.isin(POSTCODE_PLACEHOLDERS) | key.str.fullmatch(r"[-.?*]+").fillna(False)
     valid = key.str.fullmatch(_POSTCODE).fillna(False)
+    # Zero typed for the letter O (or O for zero) where the pattern allows only one: "P019 8AD".
+    fixed = _o_for_zero(key)
+    typo = ~valid & ~placeholder & fixed.str.fullmatch(_POSTCODE).fillna(False)
+    key = key.where(~typo, fixed)
+    valid = valid | typo
     partial = ~valid & key.str.fullmatch(_PARTIAL).fillna(False)
     value = (key.str[:-3] + " " + key.str[-3:]).where(valid)
     problems = problems_where(
@@ -70,7 +76,19 @@ def clean_postcode(s: pd.Series) -> Cleaned:
         ~placeholder, problems_where(s, placeholder, lambda x: f"postcode {quoted(x)} is a placeholder")
     )
     partial_msg = problems_where(s, partial, lambda x: f"postcode {quoted(x)} is only a partial postcode")
-    return Cleaned(to_object(value), problems.where(~partial, partial_msg))
+    problems = problems.where(~partial, partial_msg)
+    problems = problems.astype(object)
+    for i in np.flatnonzero(typo.to_numpy(dtype=bool)):
+        problems.iloc[i] = f'postcode {quoted(t.iloc[i])} read as "{value.iloc[i]}" (O and 0 mixed up)'
+    return Cleaned(to_object(value), problems)
+
+
+def _o_for_zero(key: pd.Series) -> pd.Series:
+    """Swap 0/O where a UK postcode allows only a letter (area, last two) or a digit (sector)."""
+    area = key.str[:2].str.replace("0", "O", regex=False)
+    sector = key.str[-3:-2].str.replace("O", "0", regex=False)
+    unit = key.str[-2:].str.replace("0", "O", regex=False)
+    return area + key.str[2:-3] + sector + unit
 
 
 def clean_uprn(s: pd.Series) -> Cleaned:
