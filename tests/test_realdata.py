@@ -19,7 +19,7 @@ from assetmap.registers import read_register
 def real_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, dict[str, Path]]:
     cheltenham = realdata("cheltenham-land-assets", "local_authority_land_and_assets_2021.csv")
     trafford = realdata("trafford-land-assets", "trafford_land_and_building_assets.csv")
-    derbyshire = realdata("fire-land-assets-derbyshire-derbyshire", "stations-derbyshire.xlsx")
+    derbyshire = realdata("fire-land-assets-avon-derbyshire", "stations-derbyshire.xlsx")
     root = tmp_path_factory.mktemp("real")
     config = root / "assetmap.yaml"
     config.write_text(
