@@ -16,13 +16,14 @@ either.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,39 @@ def run_quarter(
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PeriodError(f"cannot create the runs directory {root}: {exc.strerror}") from exc
+    with _period_lock(root, this):
+        return _run_locked(config_path, this, root, target, runner, moved_m, utilisation_points)
+
+
+@contextlib.contextmanager
+def _period_lock(root: Path, period: Period) -> Iterator[None]:
+    """Refuse a second run of the same period while one is under way (a lock file in ``runs/``)."""
+    lock = root / f".{period}.lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        msg = (
+            f"another run of {period} is under way ({lock} exists); "
+            "if none is running, delete that file and try again"
+        )
+        raise PeriodError(msg) from None
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode())
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _run_locked(
+    config_path: Path,
+    this: Period,
+    root: Path,
+    target: Path,
+    runner: Callable[[Path, Path], Any] | None,
+    moved_m: float,
+    utilisation_points: float,
+) -> QuarterResult:
     previous = previous_run(root, this)
     staging = Path(tempfile.mkdtemp(prefix=f".{this}.staging-", dir=root))
     mask = os.umask(0)

@@ -164,3 +164,21 @@ def test_demo_two_quarters_with_the_real_pipeline(tmp_path: Path) -> None:
     assert {n: (runs / "2026-Q3" / n).read_bytes() for n in first} == first
     pd.testing.assert_frame_equal(load_run(runs / "2026-Q3").assets, assets)
     assert latest_run(runs) == runs / "2026-Q3"
+
+
+def test_second_run_of_a_period_under_way_is_refused(place: Path) -> None:
+    runs = place.parent / "runs"
+    runs.mkdir()
+    lock = runs / ".2026-Q3.lock"
+    lock.write_text("123\n")
+    with pytest.raises(PeriodError) as err:
+        run_quarter(place, "2026-Q3", runner=fake_runner(Q3_ASSETS))
+    assert str(err.value) == (
+        f"another run of 2026-Q3 is under way ({lock} exists); "
+        "if none is running, delete that file and try again"
+    )
+    assert not (runs / "2026-Q3").exists()
+    lock.unlink()
+    run_quarter(place, "2026-Q3", runner=fake_runner(Q3_ASSETS))
+    assert (runs / "2026-Q3" / "run.json").is_file()
+    assert not lock.exists()  # released after the run
