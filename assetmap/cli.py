@@ -70,7 +70,8 @@ def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) ->
     if not console.is_terminal:  # logs of scheduled runs: wide enough for the table
         console.width = 110
     try:
-        result = run(config, out_dir)
+        with console.status("Starting") as status:
+            result = run(config, out_dir, progress=status.update)
     except AssetmapError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)

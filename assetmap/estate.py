@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,6 +205,7 @@ def build_estate(
     *,
     postcodes: PostcodeLookup | None = None,
     uprns: UprnLookup | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Estate:
     """Combine every partner's register into one estate layer.
 
@@ -215,6 +217,8 @@ def build_estate(
         Defaults to the ONSPD named in the config, or the packaged directory.
     uprns : UprnLookup, optional
         Defaults to the config's ``uprn_lookup`` when it names one.
+    progress : callable, optional
+        Called with a short message as each register is started.
 
     Returns
     -------
@@ -227,6 +231,8 @@ def build_estate(
     parts, rejects, warnings, summaries = [], [], [], []
     timings: dict[str, float] = {}
     for partner in config.partners:
+        if progress is not None:
+            progress(f"Reading {partner.name}: {partner.register_file.name}")
         a, r, w, s = place_partner(
             partner, base_dir=config.base_dir, postcodes=postcodes, uprns=uprns, timings=timings
         )

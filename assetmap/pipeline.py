@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -96,6 +97,7 @@ def run(
     out_dir: str | Path | None = None,
     *,
     as_of: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run the whole job: read, clean, geocode, combine and write the outputs.
 
@@ -107,6 +109,8 @@ def run(
         Where outputs go; default ``out/`` beside the config file.
     as_of : date, optional
         The date the figures are as at when the config has no ``as_of``; default today.
+    progress : callable, optional
+        Called with a short message as each stage starts (the CLI shows it as a status line).
 
     Returns
     -------
@@ -128,10 +132,12 @@ def run(
     postcodes = PostcodeLookup(cfg.postcodes)
     timings: dict[str, float] = {"load_config": time.perf_counter() - t_start}
 
-    estate = build_estate(cfg, postcodes=postcodes)
+    say = progress or (lambda _message: None)
+    estate = build_estate(cfg, postcodes=postcodes, progress=say)
     timings.update(estate.timings)
     t0 = time.perf_counter()
     as_of = cfg.as_of or as_of or datetime.now(UTC).date()
+    say(f"Clustering and planning {len(estate.assets):,} assets")
     plan = plan_estate(estate.assets, cfg, as_of=as_of)
     timings["plan"] = time.perf_counter() - t0
     result = RunResult(
@@ -149,6 +155,7 @@ def run(
         "map": out / "map.html",
         "run": out / "run.json",
     }
+    say("Writing estate.gpkg, the CSVs and board_pack.xlsx")
     write_layers(outputs["estate"], {"assets": plan.assets, "clusters": plan.clusters})
     write_csv(estate.rejects, outputs["rejects"])
     write_csv(estate.warnings, outputs["warnings"])
@@ -156,6 +163,7 @@ def run(
     write_board_pack(outputs["board_pack"], plan, estate.rejects, title=cfg.title)
     timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    say("Drawing map.html")
     write_map(
         outputs["map"],
         assets=plan.assets,
@@ -166,6 +174,7 @@ def run(
     )
     timings["map"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    say("Drawing map.png and the cluster pictures")
     pictures = write_pictures(
         out, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities, config=cfg
     )

@@ -180,3 +180,11 @@ def test_second_run_gives_same_figures(result, place: Path, tmp_path: Path) -> N
     second = again.estate.assets.drop(columns="geometry")
     pd.testing.assert_frame_equal(first, second)
     assert (place / "out" / "rejects.csv").read_bytes() == (tmp_path / "again" / "rejects.csv").read_bytes()
+
+
+def test_progress_reports_each_register_and_stage(place: Path, tmp_path: Path) -> None:
+    seen: list[str] = []
+    run(place / "assetmap.yaml", tmp_path / "p", progress=seen.append)
+    assert seen[:2] == ["Reading Borough Council: council.csv", "Reading County Police: police.csv"]
+    assert "Clustering and planning 7 assets" in seen
+    assert seen[-2:] == ["Drawing map.html", "Drawing map.png and the cluster pictures"]
