@@ -207,3 +207,20 @@ def test_top_opportunities_and_home(opened: Page, estate) -> None:
     assert page.evaluate("window.assetmap.map.getZoom()") < zoom
     expect(page.locator(".leaflet-popup")).to_have_count(0)
     assert opened.errors == [] and opened.console == []
+
+
+def test_online_tiles_that_cannot_load_fall_back_to_the_outline(browser, estate, tmp_path: Path) -> None:
+    assets, clusters, opps, summary = estate
+    cfg = Config.model_validate(
+        {"title": "Online", "partners": [{"name": "x", "register": "x"}], "map": {"offline": False}}
+    )
+    path = write_map(tmp_path / "online.html", assets=assets, clusters=clusters, opportunities=opps,
+                     summary=summary, config=cfg)  # fmt: skip
+    page = Page(browser, path)
+    try:
+        assert any("tile.openstreetmap.org" in url for url in page.requests)  # tried, and blocked here
+        page.page.wait_for_selector("body.am-offline", state="attached", timeout=20_000)
+        assert "Base map tiles could not load" in page.page.text_content(".leaflet-control-attribution")
+        assert page.errors == []
+    finally:
+        page.page.close()

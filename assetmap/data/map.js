@@ -73,7 +73,19 @@
   api.map = map;
   L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map);
   if (D.tiles) {
-    L.tileLayer(D.tiles, {maxZoom: 18, attribution: '© OpenStreetMap contributors'}).addTo(map);
+    var tiles = L.tileLayer(D.tiles, {maxZoom: 18, attribution: '© OpenStreetMap contributors'}).addTo(map);
+    var tilesLoaded = 0, tilesFailed = 0;
+    tiles.on('tileload', function () { tilesLoaded += 1; });
+    /* No network (or tiles blocked): fall back to the offline look, a plain background with
+       the place's outline, instead of a grey void. */
+    tiles.on('tileerror', function () {
+      tilesFailed += 1;
+      if (!tilesLoaded && tilesFailed >= 2 && !document.body.classList.contains('am-offline')) {
+        document.body.classList.add('am-offline');
+        outlineLayer.eachLayer(function (l) { l.setStyle({fillOpacity: 0.7}); });
+        map.attributionControl.addAttribution('Base map tiles could not load: plain background');
+      }
+    });
   } else {
     document.body.classList.add('am-offline');
     map.attributionControl.addAttribution('Offline map: no base map tiles');
