@@ -331,3 +331,27 @@ def test_notes_without_blank_gap_are_rows(tmp_path: Path) -> None:
         _write(tmp_path / "r.csv", "Ref,Name,Post Code\nK1,Hall,ME1 1AA\nNote: this one is an asset row,,\n")
     )
     assert len(raw.frame) == 2
+
+
+def test_csv_quote_never_closed_names_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    rows = [
+        "Title row",
+        "Ref,Name,Postcode",
+        "A1,Hall,ME14 1AA",
+        'A2,"Civic Centre,ME14 1AB',
+        "A3,Hub,ME14 1AD",
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(RegisterError) as err:
+        read_register(path)
+    assert str(err.value) == (
+        'q.csv: row 4: a quote (") opened in this row is never closed, so everything after it would be '
+        "read as one cell; close or remove that quote and run again"
+    )
+
+
+def test_csv_stray_quotes_read_leniently(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text('Ref,Name\nA1,"Say "hi" there"\n')
+    assert read_register(path).frame["Name"].tolist() == ['Say hi" there"']

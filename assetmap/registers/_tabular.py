@@ -80,6 +80,29 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+def _records(path: Path, text: str, delim: str) -> list[list[str]]:
+    """Parse CSV records; a quote never closed is an error naming its row, not a lost file tail.
+
+    Other stray quotes (``"Say "hi" there"``) are read leniently, as Excel does.
+    """
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as exc:
+        msg = f"{path.name}: not a readable CSV file: {exc}"
+        raise RegisterError(msg) from None
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            msg = (
+                f'{path.name}: row {len(records)}: a quote (") opened in this row is never closed, so '
+                "everything after it would be read as one cell; close or remove that quote and run again"
+            )
+            raise RegisterError(msg) from None
+    return records
+
+
 def read_csv(path: Path, *, encoding: str, header_row: int | Literal["auto"]) -> RawRegister:
     """Read a delimited text register; each CSV record (even with quoted newlines) is one row."""
     data = path.read_bytes()
@@ -89,11 +112,7 @@ def read_csv(path: Path, *, encoding: str, header_row: int | Literal["auto"]) ->
     text, used = decode(path, data, encoding)
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # cells holding WKT can be huge
     delim = sniff_delimiter(text)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-    except csv.Error as exc:
-        msg = f"{path.name}: not a readable CSV file: {exc}"
-        raise RegisterError(msg) from None
+    records = _records(path, text, delim)
     rows = [[cell_text(c) for c in rec] for rec in records]
     frame, source_row, header = build_frame(path, rows, header_row)
     return RawRegister(path, frame, source_row, None, header, used, None)
