@@ -12,6 +12,7 @@ from rich.table import Table
 
 from . import __version__
 from ._errors import AssetmapError
+from .check import check_config
 from .pipeline import RunResult, run
 
 
@@ -85,6 +86,40 @@ def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) ->
         )
         sys.exit(2)
     _summary(result, console)
+
+
+@cli.command("check")
+@click.argument("config", type=click.Path(path_type=Path))
+def check_command(config: Path) -> None:
+    """Read the registers named in CONFIG and show how their columns will be used; write nothing."""
+    try:
+        checks = check_config(config)
+    except AssetmapError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    problems = 0
+    for c in checks:
+        where = [f"{c.rows} rows"]
+        if c.header_row:
+            where.append(f"header on row {c.header_row}")
+        if c.sheet:
+            where.append(f"sheet {c.sheet!r}")
+        if c.encoding:
+            where.append(c.encoding)
+        if c.has_geometry:
+            where.append("geometry in the file")
+        click.echo(f"{c.partner}: {c.register.name} ({', '.join(where)})")
+        for field, column in c.columns.items():
+            shown = ", ".join(column) if isinstance(column, list) else column
+            auto = "  (matched automatically)" if field in c.auto_matched else ""
+            click.echo(f"  {field:<17} <- {shown}{auto}")
+        if c.unused:
+            click.echo(f"  not used: {', '.join(c.unused)}")
+        if not c.can_place:
+            problems += 1
+            click.echo("  Problem: no postcode, UPRN, coordinates or geometry: no asset can be placed")
+    if problems:
+        sys.exit(1)
 
 
 def main() -> None:

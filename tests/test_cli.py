@@ -72,3 +72,27 @@ def test_misnamed_column_names_file_and_column(tmp_path: Path) -> None:
     assert "council.csv" in res.output
     assert "'Post Code'" in res.output
     assert "Postcode" in res.output  # the suggestion / the columns it has
+
+
+def test_check_shows_column_use_and_writes_nothing(tmp_path: Path) -> None:
+    config = make_place(
+        tmp_path, GOOD.replace("columns: {asset_id: Ref, name: Name, postcode: Postcode}", "")
+    )
+    res = CliRunner().invoke(cli, ["check", str(config)])
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines() == [
+        "Council: council.csv (2 rows, header on row 1, utf-8)",
+        "  asset_id          <- Ref  (matched automatically)",
+        "  name              <- Name  (matched automatically)",
+        "  postcode          <- Postcode  (matched automatically)",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_flags_a_register_that_cannot_place_anything(tmp_path: Path) -> None:
+    config = make_place(tmp_path, GOOD.replace("postcode: Postcode", "address: Postcode"))
+    res = CliRunner().invoke(cli, ["check", str(config)])
+    assert res.exit_code == 1
+    assert res.output.splitlines()[-1] == (
+        "  Problem: no postcode, UPRN, coordinates or geometry: no asset can be placed"
+    )
