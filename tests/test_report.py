@@ -48,7 +48,7 @@ def runs(tmp_path: Path) -> tuple[Path, Path]:
          "into_asset_id": "S1", "into_partner": "Council", "annual_saving_gbp": 12345.0,
          "capital_receipt_gbp": 0.0, "rating": "red", "name": SCRIPT},
     ], extra={"plan": {"released_running_cost_gbp": 12345.0, "capital_receipts_gbp": 0.0,
-                       "share_of_running_cost": 0.41}})  # fmt: skip
+                       "share_of_running_cost": 0.41, "share_offers": 37}})  # fmt: skip
     return prev, cur
 
 
@@ -71,6 +71,7 @@ def test_html_is_self_contained_and_escapes_register_values(runs: tuple[Path, Pa
     assert "http://" not in html and "https://" not in html
     expected = ["What changed since 2026-Q2", "utilisation fell", "90% to 50% (-40 points)", "carried out"]
     expected += ["Savings realised against planned", "£12,345", "41%", "Data quality by partner"]
+    expected += ['Buildings with places to share</td><td class="num">37<']
     for text in expected:
         assert text in html, text
 

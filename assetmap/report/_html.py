@@ -15,7 +15,8 @@ from . import _charts
 from ._content import ReportContent, money
 
 _CSS = """
-body{font-family:Arial,Helvetica,sans-serif;margin:2em auto;max-width:1100px;color:#1b1b1b;line-height:1.4}
+body{font-family:Arial,Helvetica,sans-serif;margin:2em auto;padding:0 1em;max-width:1100px;
+  color:#1b1b1b;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #1f5f8b;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.88em}
 th,td{border:1px solid #c8d0d8;padding:.25em .5em;text-align:left;vertical-align:top}
