@@ -71,7 +71,7 @@ def test_html_is_self_contained_and_escapes_register_values(runs: tuple[Path, Pa
     assert "http://" not in html and "https://" not in html
     expected = ["What changed since 2026-Q2", "utilisation fell", "90% to 50% (-40 points)", "carried out"]
     expected += ["Savings realised against planned", "£12,345", "41%", "Data quality by partner"]
-    expected += ['Buildings with places to share</td><td class="num">37<']
+    expected += ['Buildings with places to share</td><td class="n">37<']
     for text in expected:
         assert text in html, text
 

@@ -141,7 +141,7 @@ def plan_table(current: RunData) -> pd.DataFrame | None:
     for key, label in PLAN_LABELS.items():
         if key in plan:
             v = plan[key]
-            is_share = key.startswith("share_of") or key.endswith("_share")
+            is_share = key.startswith("share_of_") or key.endswith("_share")
             text = money(v) if key.endswith("_gbp") else pct(v) if is_share else count(v)
             rows.append((label, text))
     return pd.DataFrame(rows, columns=["figure", "value"]) if rows else None
