@@ -206,9 +206,9 @@ def test_empty_estate(tmp_path: Path) -> None:
     assert data["n"] == 0 and data["bounds"] is None
 
 
-def test_older_call_still_works(tmp_path: Path) -> None:
+def test_title_without_config_is_escaped(tmp_path: Path) -> None:
     assets = synthetic_estate(20, seed=2)[0]
-    write_map(assets, tmp_path / "map.html", title="Old <call>")
+    write_map(tmp_path / "map.html", assets=assets, title="Old <call>")
     page = (tmp_path / "map.html").read_text(encoding="utf-8")
     assert "<title>Old &lt;call&gt;</title>" in page
 

@@ -78,10 +78,9 @@ def build_map(
 
 
 def write_map(
-    path: Path | str | gpd.GeoDataFrame,
-    legacy_path: Path | str | None = None,
+    path: Path | str,
     *,
-    assets: gpd.GeoDataFrame | None = None,
+    assets: gpd.GeoDataFrame,
     clusters: gpd.GeoDataFrame | None = None,
     opportunities: pd.DataFrame | None = None,
     summary: dict[str, Any] | None = None,
@@ -93,8 +92,7 @@ def write_map(
     Parameters
     ----------
     path : Path or str
-        Where ``map.html`` goes. (The older call ``write_map(assets, path, title=...)``
-        is still accepted.)
+        Where ``map.html`` goes.
     assets, clusters, opportunities, summary, config, title
         As for :func:`build_map`.
 
@@ -103,10 +101,6 @@ def write_map(
     Path
         ``path``.
     """
-    if isinstance(path, gpd.GeoDataFrame):
-        assets, path = path, legacy_path
-    if assets is None or path is None:
-        raise TypeError("write_map needs a path and assets")
     text = build_map(
         assets, clusters=clusters, opportunities=opportunities, summary=summary, config=config, title=title
     )
