@@ -118,3 +118,18 @@ def test_data_quality_per_partner_with_change(runs: tuple[Path, Path]) -> None:
     assert q.loc["Council", "stacked"] == 1 and q.loc["Police", "stacked"] == 1  # S1 and S2 share a point
     assert q.loc["Council", "placed_by_coordinates"] == 1.0
     assert q.loc["Police", "rows_read"] == 2 and pd.isna(q.loc["Police", "rows_read_change"])  # new partner
+
+
+def test_cost_by_use_chart_leaves_sensitive_sites_out() -> None:
+    from assetmap.report._charts import cost_per_m2_by_use
+
+    assets = pd.DataFrame(
+        {
+            "running_cost_gbp": [100.0, 200.0, 300.0],
+            "gia_m2": [10.0, 10.0, 10.0],
+            "use": ["Office", "Refuge", "Library"],
+            "sensitive": [False, True, False],
+        }
+    )
+    fig = cost_per_m2_by_use(assets)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["office", "library"]

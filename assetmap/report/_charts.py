@@ -58,10 +58,15 @@ def utilisation_by_partner(current: pd.DataFrame, previous: pd.DataFrame | None)
 
 
 def cost_per_m2_by_use(current: pd.DataFrame) -> Figure | None:
-    """Running cost per m² by use (total cost over total floor area where both are known)."""
+    """Running cost per m² by use (total cost over total floor area where both are known).
+
+    Sensitive sites are left out, so a use that only they have (a refuge) is not shown.
+    """
     cost = pd.to_numeric(current.get("running_cost_gbp"), errors="coerce")
     gia = pd.to_numeric(current.get("gia_m2"), errors="coerce")
     ok = cost.notna() & (gia > 0)
+    if "sensitive" in current:
+        ok &= ~current["sensitive"].astype("boolean").fillna(False).astype(bool)
     if not ok.any() or "use" not in current:
         return None
     use = current["use"].astype("string").str.strip().str.lower().fillna("unknown")
