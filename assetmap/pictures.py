@@ -262,6 +262,9 @@ def write_pictures(
         _legend(ax, near, len(moves) > 0, True)
         safe = re.sub(r"[^A-Za-z0-9_-]+", "_", cid)
         written.append(_save(fig, out / f"cluster-{rank:02d}-{safe}.png"))
+    # Pictures of clusters from an earlier run into the same folder would now be wrong.
+    for stale in sorted(set(out.glob("cluster-*.png")) - set(written)):
+        stale.unlink()
     return written
 
 

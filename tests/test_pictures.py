@@ -63,3 +63,14 @@ def test_without_plan(tmp_path: Path) -> None:
         columns=["cluster_id", "rating", "score", "reasons", "action"]
     )
     assert write_pictures(tmp_path, assets=assets, config=config()) == [tmp_path / "map.png"]
+
+
+def test_pictures_from_an_earlier_run_are_removed(tmp_path: Path, estate) -> None:
+    assets, clusters, opps = estate
+    write_pictures(tmp_path, assets=assets, clusters=clusters, opportunities=opps, config=config())
+    (tmp_path / "notes.png").write_bytes(PNG)  # not ours: left alone
+    again = write_pictures(
+        tmp_path, assets=assets, clusters=clusters, opportunities=opps, config=config(pictures_top_clusters=1)
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([p.name for p in again] + ["notes.png"])
+    assert len(again) == 2
