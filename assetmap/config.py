@@ -338,7 +338,10 @@ def parse_config(data: Any, source: str | Path, base_dir: Path) -> Config:
             elif err["type"] == "missing":
                 lines.append(f"  {where}: required key is missing")
             else:
-                lines.append(f"  {where}: {err['msg']} (got {err.get('input')!r})")
+                text = err["msg"].removeprefix("Value error, ")
+                if "got " not in text:
+                    text += f" (got {err.get('input')!r})"
+                lines.append(f"  {where}: {text}")
         msg = f"{source}: the config is not valid:\n" + "\n".join(lines)
         raise ConfigError(msg) from None
     partners = [

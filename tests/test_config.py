@@ -82,3 +82,13 @@ def test_duplicate_partner_names(tmp_path: Path) -> None:
     text = "title: t\npartners:\n" + DOC_EXAMPLE.split("partners:\n")[1].split("clustering:")[0] * 2
     with pytest.raises(ConfigError, match="both named 'Kent County Council'"):
         load_config(write(tmp_path, text))
+
+
+def test_own_checks_read_plainly(tmp_path: Path) -> None:
+    path = write(tmp_path, DOC_EXAMPLE.replace("header_row: auto", "header_row: 0"))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).splitlines()[1] == (
+        "  partners[0] (Kent County Council).header_row: "
+        "header_row must be 1 or more (the spreadsheet row number), got 0"
+    )
