@@ -157,8 +157,15 @@ def test_unreadable_files_give_a_plain_message(
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(RegisterError, match=r"register file '.*nope\.csv' not found"):
+    with pytest.raises(RegisterError) as err:
         read_register(tmp_path / "nope.csv")
+    assert str(err.value) == (
+        f"register file {str(tmp_path / 'nope.csv')!r} not found "
+        "(the 'register:' path is relative to the config file)"
+    )
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(RegisterError, match="is a folder, not a file"):
+        read_register(tmp_path / "folder.csv")
 
 
 def _workbook(path: Path) -> Path:

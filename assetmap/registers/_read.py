@@ -58,8 +58,11 @@ def read_register(
             f"use one of {', '.join(SUPPORTED)}"
         )
         raise RegisterError(msg)
+    if path.is_dir():
+        msg = f"register {str(path)!r} is a folder, not a file; name the register file inside it"
+        raise RegisterError(msg)
     if not path.is_file():
-        msg = f"register file {str(path)!r} not found"
+        msg = f"register file {str(path)!r} not found (the 'register:' path is relative to the config file)"
         raise RegisterError(msg)
     if path.stat().st_size == 0:
         msg = f"{path.name}: the file is empty"
