@@ -130,7 +130,12 @@ def place_partner(
         geocode_method=result.placed["geocode_method"].to_numpy(),
         geocode_precision_m=result.placed["geocode_precision_m"].to_numpy(dtype=float),
     )
-    placed_mask = result.placed["reject_reason"].isna().to_numpy()
+    reasons = result.placed["reject_reason"].copy()
+    if raw.note_rows:  # notes below the table are kept and reported, never silently dropped
+        note = rows["source_row"].isin(raw.note_rows).to_numpy()
+        text = raw.frame.iloc[:, 0].astype(str).str.slice(0, 60).to_numpy()
+        reasons[note] = ['looks like a note below the table ("' + t + '"), not an asset' for t in text[note]]
+    placed_mask = reasons.isna().to_numpy()
     placed = rows.loc[placed_mask]
     assets = gpd.GeoDataFrame(
         placed[list(ASSET_COLUMNS)].reset_index(drop=True),
@@ -140,7 +145,7 @@ def place_partner(
         crs=BNG,
     )
     rejects = rows.loc[~placed_mask, ["partner", "source_file", "source_row", "asset_id"]].copy()
-    rejects["reason"] = result.placed.loc[~placed_mask, "reject_reason"].to_numpy()
+    rejects["reason"] = reasons[~placed_mask].to_numpy()
 
     geo_warn = result.warnings.merge(
         rows[["partner", "source_file", "source_row", "asset_id"]], left_on="row", right_index=True

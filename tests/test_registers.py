@@ -193,11 +193,11 @@ def test_xlsx_picks_data_sheet_header_and_rows(tmp_path: Path) -> None:
     raw = read_register(_workbook(tmp_path / "kcc.xlsx"))
     assert raw.sheet == "Assets"
     assert raw.header_row == 4
-    assert raw.source_row.tolist() == [5, 7]
-    assert raw.frame["UPRN"].tolist() == ["000100012345678", "100023456789"]
-    assert raw.frame["GIA (m2)"].tolist() == ["1200", "12.5"]
-    assert raw.frame["Lease Expiry"].tolist() == ["2027-03-31", "31/03/2030"]
-    assert len(raw.frame) == 2  # the note row is not an asset
+    assert raw.source_row.tolist() == [5, 7, 9]
+    assert raw.frame["UPRN"].tolist()[:2] == ["000100012345678", "100023456789"]
+    assert raw.frame["GIA (m2)"].tolist()[:2] == ["1200", "12.5"]
+    assert raw.frame["Lease Expiry"].tolist()[:2] == ["2027-03-31", "31/03/2030"]
+    assert raw.note_rows == (9,)  # kept, marked as a note below the table (not an asset)
 
 
 def test_xlsx_sheet_by_name_and_index(tmp_path: Path) -> None:
@@ -329,8 +329,8 @@ def test_real_derbyshire_xlsx_title_row() -> None:
 def test_notes_below_the_table(tmp_path: Path, last: str, kept: bool) -> None:
     text = f"Ref,Name,Post Code\nK1,Hall,ME1 1AA\n\n{last}\n"
     raw = read_register(_write(tmp_path / "r.csv", text))
-    assert len(raw.frame) == (2 if kept else 1)
-    assert raw.source_row.tolist() == ([2, 4] if kept else [2])
+    assert raw.source_row.tolist() == [2, 4]  # nothing is dropped
+    assert raw.note_rows == (() if kept else (4,))
 
 
 def test_notes_without_blank_gap_are_rows(tmp_path: Path) -> None:
@@ -338,6 +338,7 @@ def test_notes_without_blank_gap_are_rows(tmp_path: Path) -> None:
         _write(tmp_path / "r.csv", "Ref,Name,Post Code\nK1,Hall,ME1 1AA\nNote: this one is an asset row,,\n")
     )
     assert len(raw.frame) == 2
+    assert raw.note_rows == ()
 
 
 def test_csv_quote_never_closed_names_its_row(tmp_path: Path) -> None:

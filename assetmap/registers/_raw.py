@@ -58,6 +58,9 @@ class RawRegister:
     header_row: int | None = None
     encoding: str | None = None
     sheet: str | None = None
+    #: Spreadsheet rows that look like notes below the table ("Source: ..."): kept as rows
+    #: (nothing is dropped) so they can be rejected with that reason.
+    note_rows: tuple[int, ...] = ()
 
 
 def cell_text(value: Any) -> Cell:
@@ -169,23 +172,23 @@ def _is_note(row: list[Cell]) -> bool:
     return bool(_NOTE.match(text)) or (len(text) >= 25 and " " in text)
 
 
-def _drop_notes(body: list[tuple[int, list[Cell]]], width: int) -> list[tuple[int, list[Cell]]]:
-    """Drop a block of note rows below the table, after a blank gap (notes, sources, caveats)."""
+def _note_rows(body: list[tuple[int, list[Cell]]], width: int) -> tuple[int, ...]:
+    """Spreadsheet rows of a block of notes below the table, after a blank gap (notes, sources)."""
     if width < 3 or not body:
-        return body
+        return ()
     end = len(body)
     while end > 0 and _is_note(body[end - 1][1]):
         end -= 1
     if end == len(body) or end == 0:
-        return body
+        return ()
     gap = body[end][0] - body[end - 1][0] > 1  # a blank row separates the notes from the table
-    return body[:end] if gap else body
+    return tuple(i + 1 for i, _ in body[end:]) if gap else ()
 
 
 def build_frame(
     path: Path, rows: Sequence[Sequence[Cell]], header_row: int | Literal["auto"]
-) -> tuple[pd.DataFrame, np.ndarray, int]:
-    """Split rows (1 row per spreadsheet row) into header and data; return frame, source rows, header row.
+) -> tuple[pd.DataFrame, np.ndarray, int, tuple[int, ...]]:
+    """Split rows (1 row per spreadsheet row) into header and data.
 
     Parameters
     ----------
@@ -198,7 +201,9 @@ def build_frame(
 
     Returns
     -------
-    tuple of (DataFrame, ndarray, int)
+    tuple of (DataFrame, ndarray, int, tuple of int)
+        The frame, each row's spreadsheet row number, the header's row number, and the rows
+        that look like notes below the table (kept in the frame).
     """
     if not any(any(c is not None for c in r) for r in rows):
         msg = f"{path.name}: the register is empty (no values found)"
@@ -217,8 +222,8 @@ def build_frame(
     body = [(i, list(r)) for i, r in enumerate(rows) if i > h and any(c is not None for c in r)]
     width = max([len(headings), *(len(r) for _, r in body)])
     named = sum(bool(x) for x in headings)
-    body = _drop_notes(body, named)
-    if not body:
+    notes = _note_rows(body, named)
+    if not body or len(notes) == len(body):
         msg = f"{path.name}: the register has a header (row {h + 1}) but no data rows"
         raise RegisterError(msg)
     headings += [""] * (width - len(headings))
@@ -227,4 +232,4 @@ def build_frame(
     names = unique_names([headings[j] or f"Column {column_letter(j)}" for j in keep])
     frame = pd.DataFrame([[row[j] for j in keep] for row in data], columns=names, dtype=object)
     source_row = np.array([i + 1 for i, _ in body], dtype=np.int64)
-    return frame, source_row, h + 1
+    return frame, source_row, h + 1, notes

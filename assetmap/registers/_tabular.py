@@ -114,8 +114,8 @@ def read_csv(path: Path, *, encoding: str, header_row: int | Literal["auto"]) ->
     delim = sniff_delimiter(text)
     records = _records(path, text, delim)
     rows = [[cell_text(c) for c in rec] for rec in records]
-    frame, source_row, header = build_frame(path, rows, header_row)
-    return RawRegister(path, frame, source_row, None, header, used, None)
+    frame, source_row, header, notes = build_frame(path, rows, header_row)
+    return RawRegister(path, frame, source_row, None, header, used, None, notes)
 
 
 def _sheet_rows(ws: object, limit: int | None = None) -> list[list[Cell]]:
@@ -167,8 +167,8 @@ def read_xlsx(path: Path, *, sheet: str | int | None, header_row: int | Literal[
     if not rows:
         msg = f"{path.name}: sheet {chosen!r} is empty"
         raise RegisterError(msg)
-    frame, source_row, header = build_frame(path, rows, header_row)
-    return RawRegister(path, frame, source_row, None, header, None, chosen)
+    frame, source_row, header, notes = build_frame(path, rows, header_row)
+    return RawRegister(path, frame, source_row, None, header, None, chosen, notes)
 
 
 def _choose_sheet(path: Path, wb: object, names: list[str]) -> str:
