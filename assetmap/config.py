@@ -212,7 +212,7 @@ class PlanConfig(_Strict):
     #: A sub-problem with at most this many yes/no move choices is solved exactly by branch
     #: and cut; a larger one (a dense town) is rounded from its LP relaxation, the LP value
     #: reported as the bound (keeps 10^5 assets under 20 s; see BENCHMARKS.md).
-    exact_max_binaries: Annotated[int, Field(ge=0)] = 200
+    exact_max_binaries: Annotated[int, Field(ge=0)] = 1000
     #: Branch and cut stops once the answer is proven within this fraction of the best
     #: possible (HiGHS's own default is 0.0001).
     mip_rel_gap: Annotated[float, Field(ge=0, le=1)] = 0.0001

@@ -21,7 +21,7 @@ places; a building that is vacated receives nobody. This is a mixed-integer prog
 1. a component with a single donor is solved exactly by direct search, and one where the
    greedy pass already moves every donor is optimal as it stands;
 2. otherwise the LP relaxation is solved; if it is integral it is optimal;
-3. a component with at most ``plan.exact_max_binaries`` (200) move choices is solved by
+3. a component with at most ``plan.exact_max_binaries`` (1000) move choices is solved by
    HiGHS branch and cut to ``plan.mip_rel_gap`` (HiGHS's 0.01%) within
    ``plan.node_limit`` nodes (deterministic, unlike a time limit);
 4. a larger component (a dense town) is rounded from the LP: donors in order of LP value
