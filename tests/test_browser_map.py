@@ -224,3 +224,18 @@ def test_online_tiles_that_cannot_load_fall_back_to_the_outline(browser, estate,
         assert page.errors == []
     finally:
         page.page.close()
+
+
+def test_popup_gives_facts_rating_reasons_and_source(opened: Page, estate) -> None:
+    assets = estate[0]
+    rated = assets[~assets["sensitive"] & assets["rating"].notna() & assets["reasons"].notna()]
+    target = rated.iloc[3]
+    opened.search(str(target["asset_id"]))
+    popup = opened.page.locator(".leaflet-popup .am-popup")
+    text = popup.inner_text()
+    assert target["partner"] in text
+    assert f"From {target['source_file']}, row {int(target['source_row'])}" in text
+    assert popup.locator(".am-rating").count() == 1
+    first_reason = str(target["reasons"]).split("; ")[0]
+    assert first_reason[:40] in popup.locator(".am-reasons").inner_text()
+    assert opened.errors == []
