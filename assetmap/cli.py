@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -49,6 +51,25 @@ def _summary(result: RunResult, console: Console) -> None:
         console.print(f"[yellow]{len(estate.rejects)} rows could not be placed: see rejects.csv[/yellow]")
 
 
+@contextlib.contextmanager
+def _clean_exit(debug: bool = False) -> Iterator[None]:
+    """Turn errors into a message and an exit code: 1 for bad input, 2 for a bug (no traceback)."""
+    try:
+        yield
+    except AssetmapError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug: say so plainly, hide the traceback unless asked
+        if debug:
+            traceback.print_exc()
+        click.echo(
+            f"Internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in assetmap; run again with --debug and report the output.",
+            err=True,
+        )
+        sys.exit(2)
+
+
 @click.group()
 @click.version_option(__version__, prog_name="assetmap")
 def cli() -> None:
@@ -70,21 +91,8 @@ def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) ->
     console = Console(quiet=quiet)
     if not console.is_terminal:  # logs of scheduled runs: wide enough for the table
         console.width = 110
-    try:
-        with console.status("Starting") as status:
-            result = run(config, out_dir, progress=status.update)
-    except AssetmapError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
-    except Exception as exc:  # a bug: say so plainly, hide the traceback unless asked
-        if debug:
-            traceback.print_exc()
-        click.echo(
-            f"Internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in assetmap; run again with --debug and report the output.",
-            err=True,
-        )
-        sys.exit(2)
+    with _clean_exit(debug), console.status("Starting") as status:
+        result = run(config, out_dir, progress=status.update)
     _summary(result, console)
 
 
@@ -92,11 +100,8 @@ def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) ->
 @click.argument("config", type=click.Path(path_type=Path))
 def check_command(config: Path) -> None:
     """Read the registers named in CONFIG and show how their columns will be used; write nothing."""
-    try:
+    with _clean_exit():
         checks = check_config(config)
-    except AssetmapError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
     problems = 0
     for c in checks:
         where = [f"{c.rows} rows"]
@@ -142,11 +147,8 @@ def quarter_command(config: Path, period: str, runs_dir: Path | None, force: boo
     """Run CONFIG for a quarter into runs/PERIOD, compare with the last period, write the board report."""
     from .quarter import run_quarter
 
-    try:
+    with _clean_exit():
         res = run_quarter(config, period, runs_dir=runs_dir, force=force)
-    except AssetmapError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
     if not quiet:
         click.echo(f"{res.period}: {res.run_dir}")
         if res.changes is not None:
@@ -167,12 +169,9 @@ def compare_command(previous: Path, current: Path, out_dir: Path | None, thresho
     """Compare two run directories: write changes.csv and changes.xlsx."""
     from .compare import compare_runs, write_changes
 
-    try:
+    with _clean_exit():
         report = compare_runs(previous, current, utilisation_points=threshold)
         paths = write_changes(report, out_dir or current)
-    except AssetmapError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
     counts = ", ".join(
         f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items() if v and "_by_" not in k
     )

@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..cluster import asset_xy, cluster_assets, estimate_people, profile_clusters
+from ..cluster import PEOPLE_COLUMNS, asset_xy, cluster_assets, estimate_people, profile_clusters
 from ..config import Config
 from ._colocate import MOVE_COLUMNS, find_candidates, solve, use_groups
 from ._rating import rate
@@ -47,14 +47,7 @@ REQUIRED_COLUMNS = (
 PLAN_ASSET_COLUMNS = (
     "cluster_id",
     "cluster_partners",
-    "plan_capacity",
-    "plan_occupancy",
-    "plan_utilisation",
-    "capacity_estimated",
-    "occupancy_estimated",
-    "utilisation_estimated",
-    "density_m2_per_person",
-    "utilisation_band",
+    *PEOPLE_COLUMNS,
     "cost_per_m2_gbp",
     "score",
     "rating",
