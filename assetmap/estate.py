@@ -127,6 +127,7 @@ def place_partner(
         partner_kind=partner.kind,
         source_file=source_file,
         source_row=rows["source_row"].astype("int64"),
+        postcode=result.placed["postcode"].to_numpy(dtype=object),  # the register's, else the address's
         geocode_method=result.placed["geocode_method"].to_numpy(),
         geocode_precision_m=result.placed["geocode_precision_m"].to_numpy(dtype=float),
     )

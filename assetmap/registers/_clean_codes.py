@@ -13,6 +13,9 @@ POSTCODE_PLACEHOLDERS = frozenset(
 )
 _POSTCODE = r"^(?:[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2}|GIR0AA)$"
 _PARTIAL = r"^[A-Z]{1,2}[0-9][A-Z0-9]?(?:[0-9])?$"
+#: Something shaped like a full postcode inside free text, loose enough to let through the
+#: O/0 mix-ups :func:`clean_postcode` fixes (``P019 8AD``); checked by it afterwards.
+_POSTCODE_IN_TEXT = r"(?i)\b([A-Z0][A-Z0]?[0-9][A-Z0-9]?\s*[0-9O][A-Z0]{2})\b"
 
 #: Government estate condition grades (A good, B satisfactory, C poor, D bad) as words.
 CONDITION_WORDS = {"good": "A", "satisfactory": "B", "fair": "B", "poor": "C", "bad": "D"}
@@ -81,6 +84,43 @@ def clean_postcode(s: pd.Series) -> Cleaned:
     for i in np.flatnonzero(typo.to_numpy(dtype=bool)):
         problems.iloc[i] = f'postcode {quoted(t.iloc[i])} read as "{value.iloc[i]}" (O and 0 mixed up)'
     return Cleaned(to_object(value), problems)
+
+
+def postcode_in_text(s: pd.Series) -> Cleaned:
+    """The last full UK postcode written in each text, such as an address.
+
+    ``"Parkside, Cambridge CB1 1JG"`` -> ``"CB1 1JG"``. Candidates are found with one
+    vectorised regular expression and checked by :func:`clean_postcode`, so the same O/0
+    mix-ups are fixed (``"Chichester P019 8AD"`` -> ``"PO19 8AD"``) and anything that is not
+    a full postcode (``"Cambridge CB1"``) is ignored. An ordinal in lower case
+    (``"Unit E1 2nd floor"``) is never read as a postcode.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Free text.
+
+    Returns
+    -------
+    Cleaned
+        ``values`` object dtype (``str`` or ``None``); ``problems`` says how a mixed-up
+        postcode was read, else ``None``.
+    """
+    values = np.full(len(s), None, dtype=object)
+    problems = np.full(len(s), None, dtype=object)
+    t = as_text(s).reset_index(drop=True).dropna()
+    if len(t):
+        found = t.str.extractall(_POSTCODE_IN_TEXT)[0]
+        found = found[~found.str.contains(r"[0-9](?:st|nd|rd|th)$", regex=True)]
+        cleaned = clean_postcode(found)
+        ok = cleaned.values.notna().to_numpy()
+        rows = found.index.get_level_values(0).to_numpy(dtype=np.int64)[ok]
+        last = ~pd.Index(rows).duplicated(keep="last")
+        values[rows[last]] = cleaned.values.to_numpy(dtype=object)[ok][last]
+        problems[rows[last]] = cleaned.problems.to_numpy(dtype=object)[ok][last]
+    return Cleaned(
+        pd.Series(values, index=s.index, dtype=object), pd.Series(problems, index=s.index, dtype=object)
+    )
 
 
 def _o_for_zero(key: pd.Series) -> pd.Series:

@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 
 from ._clean_base import NONE_WORDS, Cleaned, as_text, problems_where, quoted, set_problems, to_object
-from ._clean_codes import clean_bool, clean_condition, clean_date, clean_postcode, clean_tenure, clean_uprn
+from ._clean_codes import (
+    clean_bool,
+    clean_condition,
+    clean_date,
+    clean_postcode,
+    clean_tenure,
+    clean_uprn,
+    postcode_in_text,
+)
 
 __all__ = [
     "Cleaned",
@@ -28,6 +36,7 @@ __all__ = [
     "clean_text",
     "clean_uprn",
     "derive_utilisation",
+    "postcode_in_text",
 ]
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
