@@ -160,6 +160,41 @@ def test_clean_postcode(text, value, problem):
 @pytest.mark.parametrize(
     ("text", "value", "problem"),
     [
+        ("Parkside, Cambridge CB1 1JG", "CB1 1JG", None),  # data.police.uk's station list
+        ("Police HQ, P.O.Box 31, Haverfordwest, Pembrokeshire, SA61 1PF", "SA61 1PF", None),
+        ("15 Mowlam Close, Impington, Cambridge CB24 9NA", "CB24 9NA", None),
+        ("Holt Road, Cromer, NR27 9GH\n", "NR27 9GH", None),
+        ("Civic Centre, Maidstone me141aa", "ME14 1AA", None),
+        ("SW1A 1AA", "SW1A 1AA", None),
+        ("moved from ME14 1AA to WR1 2EY", "WR1 2EY", None),  # the last one
+        ("WR1 2EY, old address ME14 1AAA", "WR1 2EY", None),  # not a postcode: the earlier one
+        ("Chichester P019 8AD", "PO19 8AD", 'postcode "P019 8AD" read as "PO19 8AD" (O and 0 mixed up)'),
+        ("Bonny Street Blackpool", None, None),
+        ("Cambridge CB1", None, None),  # partial
+        ("Flat E1 2nd floor, Block B2 1st floor", None, None),  # ordinals, not postcodes
+        ("Room 12 3AB", None, None),
+        ("MEWS14 1AA", None, None),
+        (None, None, None),
+    ],
+)
+def test_postcode_in_text(text, value, problem):
+    got, prob = one(c.postcode_in_text, text)
+    assert same(got, value)
+    assert prob == problem
+
+
+def test_postcode_in_text_keeps_index_and_reads_many_rows_at_once():
+    s = pd.Series(["Parkside, Cambridge CB1 1JG", None, "no postcode", "Lynn Road, PE36 5HP"] * 500)
+    s.index = s.index + 100
+    got = c.postcode_in_text(s)
+    assert list(got.values.index) == list(s.index)
+    assert got.values.tolist()[:4] == ["CB1 1JG", None, None, "PE36 5HP"]
+    assert got.values.notna().sum() == 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "problem"),
+    [
         ("100012345678", "100012345678", None),
         ("000100012345678", "100012345678", None),
         ("010000480247", "10000480247", None),

