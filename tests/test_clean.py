@@ -168,6 +168,8 @@ def test_clean_postcode(text, value, problem):
         ("SW1A 1AA", "SW1A 1AA", None),
         ("moved from ME14 1AA to WR1 2EY", "WR1 2EY", None),  # the last one
         ("WR1 2EY, old address ME14 1AAA", "WR1 2EY", None),  # not a postcode: the earlier one
+        ("Parkside, Cambridge CB1 1JG, Unit E1 2nd floor", "CB1 1JG", None),  # the last is an ordinal
+        ("ME14 1AA, store B1 1CA", "ME14 1AA", None),  # the last is shaped like one but cannot be
         ("Chichester P019 8AD", "PO19 8AD", 'postcode "P019 8AD" read as "PO19 8AD" (O and 0 mixed up)'),
         ("Bonny Street Blackpool", None, None),
         ("Cambridge CB1", None, None),  # partial

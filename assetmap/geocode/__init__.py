@@ -93,18 +93,26 @@ def _xy_columns(state: Cascade, x: pd.Series, y: pd.Series, crs: str) -> None:
     _degrees(state, as_deg, lon=x, lat=y, fld="easting/northing")
 
 
+def _to_bng_where(mask: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 to British National Grid for the rows in ``mask`` only (NaN elsewhere)."""
+    x, y = np.full(len(lon), np.nan), np.full(len(lon), np.nan)
+    if mask.any():
+        x[mask], y[mask] = wgs84_to_bng(lon[mask], lat[mask])
+    return x, y
+
+
 def _degrees(state: Cascade, mask: np.ndarray, lon: pd.Series, lat: pd.Series, fld: str) -> None:
     lonv, latv = lon.to_numpy(dtype=float), lat.to_numpy(dtype=float)
     text = fmt_pair(lat, lon) if fld == "latitude/longitude" else fmt_pair(lon, lat)
     precision = degree_precision_m(lon, lat)
     ok = mask & in_gb_degrees(lonv, latv)
-    ex, ny = wgs84_to_bng(lonv, latv)
+    ex, ny = _to_bng_where(ok, lonv, latv)
     state.place(ok, ex, ny, "coordinates", precision)
     swapped = mask & ~ok & in_gb_degrees(latv, lonv)
     state.warning(
         swapped & state.unplaced, fld, text, "latitude and longitude were the wrong way round: swapped"
     )
-    sx, sy = wgs84_to_bng(latv, lonv)
+    sx, sy = _to_bng_where(swapped, latv, lonv)
     state.place(swapped, sx, sy, "coordinates", precision)
     bad = mask & ~ok & ~swapped
     state.note(bad, f"{fld} " + text + " are outside Great Britain")

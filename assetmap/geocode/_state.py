@@ -39,18 +39,33 @@ class Cascade:
         self.precision[take] = np.broadcast_to(np.asarray(precision, dtype=float), take.shape)[take]
 
     def note(self, mask: np.ndarray, texts: pd.Series | list[str] | str) -> None:
-        for i in np.flatnonzero(mask & self.unplaced):
-            if isinstance(texts, str):
-                self.notes[i].append(texts)
-            else:
-                self.notes[i].append(texts[i] if isinstance(texts, list) else str(texts.iloc[i]))
+        rows = np.flatnonzero(mask & self.unplaced)
+        if not len(rows):
+            return
+        if isinstance(texts, str):
+            picked: list[object] = [texts] * len(rows)
+        else:
+            picked = list(np.asarray(texts, dtype=object)[rows])
+        for i, text in zip(rows, picked, strict=True):
+            self.notes[i].append(str(text))
 
     def warning(self, mask: np.ndarray, fld: str, values: pd.Series, text: pd.Series | str) -> None:
-        for i in np.flatnonzero(mask):
-            msg = text if isinstance(text, str) else str(text.iloc[i])
-            self.warn.append((self.index[i], fld, str(values.iloc[i]), msg))
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return
+        given = values.to_numpy(dtype=object)[rows]
+        msgs = [text] * len(rows) if isinstance(text, str) else text.to_numpy(dtype=object)[rows]
+        index = np.asarray(self.index, dtype=object)[rows]
+        self.warn.extend(
+            (row, fld, str(value), str(msg)) for row, value, msg in zip(index, given, msgs, strict=True)
+        )
 
 
 def fmt_pair(a: pd.Series, b: pd.Series) -> pd.Series:
-    """``"(a, b)"`` per row, numbers in their shortest form."""
-    return "(" + a.map("{:g}".format) + ", " + b.map("{:g}".format) + ")"
+    """``"(a, b)"`` where both are given, numbers in their shortest form; ``""`` elsewhere."""
+    out = pd.Series([""] * len(a), index=a.index, dtype=object)
+    both = (a.notna() & b.notna()).to_numpy()
+    if both.any():
+        pair = "(" + a[both].map("{:g}".format) + ", " + b[both].map("{:g}".format) + ")"
+        out[both] = pair.to_numpy(dtype=object)
+    return out

@@ -16,6 +16,8 @@ _PARTIAL = r"^[A-Z]{1,2}[0-9][A-Z0-9]?(?:[0-9])?$"
 #: Something shaped like a full postcode inside free text, loose enough to let through the
 #: O/0 mix-ups :func:`clean_postcode` fixes (``P019 8AD``); checked by it afterwards.
 _POSTCODE_IN_TEXT = r"(?i)\b([A-Z0][A-Z0]?[0-9][A-Z0-9]?\s*[0-9O][A-Z0]{2})\b"
+#: ...the last such thing in the text (a greedy start runs past the earlier ones).
+_LAST_POSTCODE_IN_TEXT = r"(?is)^.*" + _POSTCODE_IN_TEXT[4:]
 
 #: Government estate condition grades (A good, B satisfactory, C poor, D bad) as words.
 CONDITION_WORDS = {"good": "A", "satisfactory": "B", "fair": "B", "poor": "C", "bad": "D"}
@@ -61,7 +63,7 @@ def clean_postcode(s: pd.Series) -> Cleaned:
         ``values`` object dtype (``str`` or ``None``).
     """
     t = as_text(s)
-    key = t.str.upper().str.replace(r"[\s\u00a0\u200b]+", "", regex=True)
+    key = t.str.upper().str.replace(" ", "", regex=False)  # as_text made every space-like one " "
     blank = t.isna()
     placeholder = key.isin(POSTCODE_PLACEHOLDERS) | key.str.fullmatch(r"[-.?*]+").fillna(False)
     valid = key.str.fullmatch(_POSTCODE).fillna(False)
@@ -89,11 +91,12 @@ def clean_postcode(s: pd.Series) -> Cleaned:
 def postcode_in_text(s: pd.Series) -> Cleaned:
     """The last full UK postcode written in each text, such as an address.
 
-    ``"Parkside, Cambridge CB1 1JG"`` -> ``"CB1 1JG"``. Candidates are found with one
-    vectorised regular expression and checked by :func:`clean_postcode`, so the same O/0
-    mix-ups are fixed (``"Chichester P019 8AD"`` -> ``"PO19 8AD"``) and anything that is not
-    a full postcode (``"Cambridge CB1"``) is ignored. An ordinal in lower case
-    (``"Unit E1 2nd floor"``) is never read as a postcode.
+    ``"Parkside, Cambridge CB1 1JG"`` -> ``"CB1 1JG"``. Candidates are found with a vectorised
+    regular expression and checked by :func:`clean_postcode`, so the same O/0 mix-ups are
+    fixed (``"Chichester P019 8AD"`` -> ``"PO19 8AD"``) and anything that is not a full
+    postcode (``"Cambridge CB1"``) is ignored. An ordinal in lower case (``"Unit E1 2nd
+    floor"``) is never read as a postcode. Only texts whose last candidate is not a postcode
+    are searched a second time, for an earlier one.
 
     Parameters
     ----------
@@ -108,19 +111,31 @@ def postcode_in_text(s: pd.Series) -> Cleaned:
     """
     values = np.full(len(s), None, dtype=object)
     problems = np.full(len(s), None, dtype=object)
-    t = as_text(s).reset_index(drop=True).dropna()
-    if len(t):
-        found = t.str.extractall(_POSTCODE_IN_TEXT)[0]
-        found = found[~found.str.contains(r"[0-9](?:st|nd|rd|th)$", regex=True)]
-        cleaned = clean_postcode(found)
-        ok = cleaned.values.notna().to_numpy()
-        rows = found.index.get_level_values(0).to_numpy(dtype=np.int64)[ok]
-        last = ~pd.Index(rows).duplicated(keep="last")
-        values[rows[last]] = cleaned.values.to_numpy(dtype=object)[ok][last]
-        problems[rows[last]] = cleaned.problems.to_numpy(dtype=object)[ok][last]
+    text = s.reset_index(drop=True)
+    text = text[text.notna().to_numpy()].astype(str)
+    if len(text):
+        last = _checked_postcodes(text.str.extract(_LAST_POSTCODE_IN_TEXT, expand=False).dropna())
+        rows = last.values.index.to_numpy(dtype=np.int64)
+        values[rows] = last.values.to_numpy(dtype=object)
+        problems[rows] = last.problems.to_numpy(dtype=object)
+        retry = text.index.isin(rows[last.values.isna().to_numpy()])
+        if retry.any():
+            every = _checked_postcodes(text[retry].str.extractall(_POSTCODE_IN_TEXT)[0])
+            found = every.values.notna().to_numpy()
+            rows = every.values.index.get_level_values(0).to_numpy(dtype=np.int64)[found]
+            keep = ~pd.Index(rows).duplicated(keep="last")
+            values[rows[keep]] = every.values.to_numpy(dtype=object)[found][keep]
+            problems[rows[keep]] = every.problems.to_numpy(dtype=object)[found][keep]
     return Cleaned(
         pd.Series(values, index=s.index, dtype=object), pd.Series(problems, index=s.index, dtype=object)
     )
+
+
+def _checked_postcodes(candidates: pd.Series) -> Cleaned:
+    """Candidates read by :func:`clean_postcode`; ordinals (``2nd``) and non-postcodes -> ``None``."""
+    ordinal = candidates.str.contains(r"[0-9](?:st|nd|rd|th)$", regex=True).to_numpy(dtype=bool)
+    cleaned = clean_postcode(candidates.where(~ordinal))
+    return Cleaned(cleaned.values, cleaned.problems.where(cleaned.values.notna(), None))
 
 
 def _o_for_zero(key: pd.Series) -> pd.Series:
