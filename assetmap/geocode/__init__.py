@@ -87,7 +87,7 @@ def _xy_columns(state: Cascade, x: pd.Series, y: pd.Series, crs: str) -> None:
     state.grid_xy |= swapped & state.unplaced
     state.place(swapped, yv, xv, "coordinates", METRE_PRECISION_M)
     bad = as_bng & ~ok & ~swapped
-    state.note(bad, "easting/northing " + text + " are outside Great Britain")
+    state.note(bad, "easting/northing ", text, " are outside Great Britain")
     state.warning(bad, "easting/northing", text, "easting/northing are outside Great Britain: not used")
     # degrees in x/y columns: x is longitude unless the values say otherwise
     _degrees(state, as_deg, lon=x, lat=y, fld="easting/northing")
@@ -115,7 +115,7 @@ def _degrees(state: Cascade, mask: np.ndarray, lon: pd.Series, lat: pd.Series, f
     sx, sy = _to_bng_where(swapped, latv, lonv)
     state.place(swapped, sx, sy, "coordinates", precision)
     bad = mask & ~ok & ~swapped
-    state.note(bad, f"{fld} " + text + " are outside Great Britain")
+    state.note(bad, f"{fld} ", text, " are outside Great Britain")
     state.warning(bad, fld, text, f"{fld} are outside Great Britain: not used")
 
 
@@ -139,9 +139,9 @@ def _by_uprn(state: Cascade, uprn: pd.Series, uprns: UprnLookup | None) -> None:
         hit = uprns.lookup(uprn)
         found = hit["found"].to_numpy() & hit["easting"].notna().to_numpy()
         state.place(has_uprn & found, hit["easting"].to_numpy(), hit["northing"].to_numpy(), "uprn", 1.0)
-        state.note(has_uprn & ~found, "UPRN " + uprn_key(uprn).astype(str) + " is not in the UPRN lookup")
+        state.note(has_uprn & ~found, "UPRN ", uprn_key(uprn), " is not in the UPRN lookup")
     elif uprns is None:
-        state.note(has_uprn, "UPRN " + uprn.astype(str) + " given but no uprn_lookup file is configured")
+        state.note(has_uprn, "UPRN ", uprn, " given but no uprn_lookup file is configured")
 
 
 def geocode(

@@ -12,7 +12,7 @@ import pandas as pd
 from ..registers.clean import postcode_in_text
 from ._coords import irish_grid_to_bng
 from ._postcodes import NO_GRID_REFERENCE, NORTHERN_IRELAND, PostcodeLookup
-from ._state import Cascade, fmt_pair
+from ._state import Cascade, fmt_pair, texts
 
 #: Precision recorded for a postcode centroid: a postcode unit covers about 15 addresses,
 #: and most buildings stand within about 100 m of its ONSPD grid reference.
@@ -58,9 +58,8 @@ def address_postcodes(state: Cascade, postcode: pd.Series, address: pd.Series) -
         taken = values.notna().to_numpy()
         used = used.where(~taken, values)
         problems = found.problems.reindex(postcode.index)
-        text = "postcode taken from the address: " + values.astype(str)
-        text = text.where(problems.isna(), text + "; " + problems.astype(str))
-        state.warning(taken, "postcode", address, text)
+        how = np.where(problems.notna(), "; " + problems.fillna("").astype(str), "")
+        state.warning(taken, "postcode", address, "postcode taken from the address: ", values, how)
     n = len(postcode)
     return PostcodeStep(
         postcode=used.where(used.notna(), None),
@@ -84,17 +83,15 @@ def place_by_postcode(state: Cascade, step: PostcodeStep, postcodes: PostcodeLoo
     step.district_code = district.where(district.notna(), None).to_numpy()
     check_against_postcode(state, has_grid, px, py, pcd, (country == NORTHERN_IRELAND).to_numpy())
     state.place(has_pcd & has_grid, px, py, "postcode", POSTCODE_PRECISION_M)
-    source = np.where(step.from_address, " (taken from the address)", "")
-    quoted = '"' + pcd.astype(str) + '"' + source
-    state.note(has_pcd & ~found, "postcode " + quoted + " not found")
+    source = np.where(step.from_address, '" (taken from the address)', '"')
+    state.note(has_pcd & ~found, 'postcode "', pcd, source, " not found")
     island = has_pcd & found & ~has_grid & country.isin(NO_GRID_REFERENCE).to_numpy()
-    place = country.fillna("").astype(str)
-    place = place.where(~place.isin(["Isle of Man", "Channel Islands"]), "the " + place)
+    the = np.where(country.isin(["Isle of Man", "Channel Islands"]), "the ", "")
     no_grid = ", which the ONS Postcode Directory gives no grid reference for"
-    state.note(island, "postcode " + quoted + " is in " + place + no_grid)
+    state.note(island, 'postcode "', pcd, source, " is in ", the, country, no_grid)
     step.advice = np.where(island, country.map(_ISLAND_ADVICE).to_numpy(dtype=object), None)
     other = has_pcd & found & ~has_grid & ~island
-    state.note(other, "postcode " + quoted + " has no grid reference in the ONSPD")
+    state.note(other, 'postcode "', pcd, source, " has no grid reference in the ONSPD")
 
 
 def check_against_postcode(
@@ -116,13 +113,12 @@ def check_against_postcode(
     by_coords = (state.method == "coordinates") & has_grid
     if not by_coords.any():
         return
-    e = pd.Series(state.x).round(0)
-    n = pd.Series(state.y).round(0)
+    given = fmt_pair(np.round(state.x), np.round(state.y))
     dist = np.hypot(state.x - px, state.y - py)
     swapped_dist = np.hypot(state.y - px, state.x - py)
     swap = by_coords & (dist > FAR_FROM_POSTCODE_M) & (swapped_dist < NEAR_POSTCODE_M)
     state.warning(
-        swap, "easting/northing", fmt_pair(e, n),
+        swap, "easting/northing", given,
         "easting and northing were the wrong way round (the postcode is at the swapped point): swapped",
     )  # fmt: skip
     state.x[swap], state.y[swap] = state.y[swap].copy(), state.x[swap].copy()
@@ -131,16 +127,16 @@ def check_against_postcode(
         ix, iy = irish_grid_to_bng(state.x, state.y)
         on_irish &= np.hypot(ix - px, iy - py) < FAR_FROM_POSTCODE_M
         state.warning(
-            on_irish, "easting/northing", fmt_pair(e, n),
+            on_irish, "easting/northing", given,
             "easting/northing are on the Irish Grid (the Northern Ireland postcode is there): "
             "converted to British National Grid",
         )  # fmt: skip
         state.x[on_irish], state.y[on_irish] = ix[on_irish], iy[on_irish]
     far = by_coords & ~swap & ~on_irish & (dist > FAR_FROM_POSTCODE_M)
-    km = pd.Series(dist / 1000).round(1).astype(str)
+    km = np.round(dist / 1000, 1)
     state.warning(
-        far, "easting/northing", fmt_pair(e, n),
-        "coordinates are " + km + ' km from postcode "' + pcd.astype(str) + '": kept, please check',
+        far, "easting/northing", given,
+        "coordinates are ", km, ' km from postcode "', pcd, '": kept, please check',
     )  # fmt: skip
 
 
@@ -155,12 +151,15 @@ def unusable_postcodes(
     raw = raw_postcodes.reset_index(drop=True) if raw_postcodes is not None else pd.Series([None] * n)
     raw_text = raw.astype(str).str.strip()
     raw_given = raw.notna().to_numpy() & (raw_text != "").to_numpy()
-    unusable = 'postcode "' + raw_text + '" is not a usable postcode'
+    rows = np.flatnonzero(step.postcode.isna().to_numpy() & raw_given)
+    unusable = np.asarray(texts(rows, 'postcode "', raw_text, '" is not a usable postcode'), dtype=object)
     if postcode_problems is not None:
-        problems = postcode_problems.reset_index(drop=True)
-        unusable = problems.where(problems.notna(), unusable)
-    unusable = unusable.astype(str) + np.where(step.none_in_address, _NONE_IN_ADDRESS, "")
-    state.note(step.postcode.isna().to_numpy() & raw_given, unusable)
+        problems = postcode_problems.reset_index(drop=True).to_numpy(dtype=object)[rows]
+        unusable = np.where(pd.isna(problems), unusable, problems)
+    either = np.where(step.none_in_address[rows], _NONE_IN_ADDRESS, "")
+    notes = np.full(n, "", dtype=object)
+    notes[rows] = [f"{u}{e}" for u, e in zip(unusable, either, strict=True)]
+    state.note(step.postcode.isna().to_numpy() & raw_given, notes)
     return raw_given
 
 

@@ -64,9 +64,14 @@ _DISTRICT_COUNTRY: Final = {
 }
 
 
+#: Whitespace, spelt out as the characters themselves (no regular-expression escapes) so that
+#: pandas runs the replacement in pyarrow rather than in Python, row by row.
+_WHITESPACE: Final = "[ \t\n\r\f\v\u00a0\u2007\u200b\u202f\u2028\u2029\ufeff]+"
+
+
 def postcode_key(postcodes: pd.Series) -> pd.Series:
     """Normalise postcodes to a join key: upper case with all whitespace removed."""
-    return postcodes.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+    return postcodes.astype("string").str.upper().str.replace(_WHITESPACE, "", regex=True)
 
 
 def _pick(columns: list[str], candidates: tuple[str, ...], source: Path, what: str) -> str:

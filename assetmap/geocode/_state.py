@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -38,34 +40,41 @@ class Cascade:
         self.method[take] = method
         self.precision[take] = np.broadcast_to(np.asarray(precision, dtype=float), take.shape)[take]
 
-    def note(self, mask: np.ndarray, texts: pd.Series | list[str] | str) -> None:
+    def note(self, mask: np.ndarray, *parts: Part) -> None:
+        """Add a note to each unplaced row in ``mask``: the ``parts`` joined (see :func:`texts`)."""
         rows = np.flatnonzero(mask & self.unplaced)
-        if not len(rows):
-            return
-        if isinstance(texts, str):
-            picked: list[object] = [texts] * len(rows)
-        else:
-            picked = list(np.asarray(texts, dtype=object)[rows])
-        for i, text in zip(rows, picked, strict=True):
-            self.notes[i].append(str(text))
+        for i, text in zip(rows, texts(rows, *parts), strict=True):
+            self.notes[i].append(text)
 
-    def warning(self, mask: np.ndarray, fld: str, values: pd.Series, text: pd.Series | str) -> None:
+    def warning(self, mask: np.ndarray, fld: str, value: Part, *parts: Part) -> None:
+        """Add a warning for each row in ``mask``: the value as given, and the ``parts`` joined."""
         rows = np.flatnonzero(mask)
         if not len(rows):
             return
-        given = values.to_numpy(dtype=object)[rows]
-        msgs = [text] * len(rows) if isinstance(text, str) else text.to_numpy(dtype=object)[rows]
         index = np.asarray(self.index, dtype=object)[rows]
-        self.warn.extend(
-            (row, fld, str(value), str(msg)) for row, value, msg in zip(index, given, msgs, strict=True)
-        )
+        given, msgs = texts(rows, value), texts(rows, *parts)
+        self.warn.extend((row, fld, v, m) for row, v, m in zip(index, given, msgs, strict=True))
 
 
-def fmt_pair(a: pd.Series, b: pd.Series) -> pd.Series:
-    """``"(a, b)"`` where both are given, numbers in their shortest form; ``""`` elsewhere."""
-    out = pd.Series([""] * len(a), index=a.index, dtype=object)
-    both = (a.notna() & b.notna()).to_numpy()
-    if both.any():
-        pair = "(" + a[both].map("{:g}".format) + ", " + b[both].map("{:g}".format) + ")"
-        out[both] = pair.to_numpy(dtype=object)
-    return out
+#: A piece of a message: the same text for every row, a value per row (positional), or a
+#: function giving the texts for the rows asked for (so nothing is formatted for other rows).
+Part = str | pd.Series | np.ndarray | list | Callable[[np.ndarray], list[str]]
+
+
+def texts(rows: np.ndarray, *parts: Part) -> list[str]:
+    """The ``parts`` joined into one text for each of ``rows`` (positions), built for those rows only."""
+    pieces = []
+    for part in parts:
+        if isinstance(part, str):
+            pieces.append([part] * len(rows))
+        elif callable(part):
+            pieces.append(part(rows))
+        else:
+            pieces.append([str(v) for v in np.asarray(part, dtype=object)[rows]])
+    return ["".join(row) for row in zip(*pieces, strict=True)]
+
+
+def fmt_pair(a: pd.Series | np.ndarray, b: pd.Series | np.ndarray) -> Callable[[np.ndarray], list[str]]:
+    """``"(a, b)"`` per row, numbers in their shortest form (formatted only when asked for)."""
+    av, bv = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return lambda rows: [f"({x:g}, {y:g})" for x, y in zip(av[rows], bv[rows], strict=True)]
