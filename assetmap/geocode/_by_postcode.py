@@ -78,9 +78,8 @@ def place_by_postcode(state: Cascade, step: PostcodeStep, postcodes: PostcodeLoo
     found = hit["found"].to_numpy()
     has_grid = found & hit["easting"].notna().to_numpy()
     px, py = hit["easting"].to_numpy(), hit["northing"].to_numpy()
-    country = hit["country"].astype(object).where(hit["country"].notna(), None)
-    district = hit["district_code"].astype(object)
-    step.district_code = district.where(district.notna(), None).to_numpy()
+    country = hit["country"].reset_index(drop=True)
+    step.district_code = hit["district_code"].to_numpy(dtype=object, na_value=None)
     check_against_postcode(state, has_grid, px, py, pcd, (country == NORTHERN_IRELAND).to_numpy())
     state.place(has_pcd & has_grid, px, py, "postcode", POSTCODE_PRECISION_M)
     source = np.where(step.from_address, '" (taken from the address)', '"')
@@ -172,7 +171,7 @@ def reject_reasons(state: Cascade, step: PostcodeStep, raw_given: np.ndarray) ->
         if no_postcode[i]:
             missing = "no postcode" + (_NONE_IN_ADDRESS if step.none_in_address[i] else "")
         reasons[i] = _reason(
-            state.notes[i],
+            state.notes.get(int(i), []),
             had_coords=bool(state.had_coords[i]),
             missing_postcode=missing,
             advice=step.advice[i],

@@ -293,15 +293,20 @@ class PostcodeLookup:
             table = pd.concat(tables, ignore_index=True)
         else:
             table = _frame(pd.Series([], dtype=str), pd.Series([]), pd.Series([]))
-        left = pd.DataFrame({"key": keys.fillna("").astype(str).to_numpy()})
-        merged = left.merge(table.assign(found=True), on="key", how="left", sort=False)
+        pos = pd.Index(table["key"]).get_indexer(keys.fillna("").astype(table["key"].dtype))
+        found = pos >= 0
+        at = np.where(found, pos, 0) if len(table) else np.zeros(len(pos), dtype=np.intp)
+
+        def column(name: str) -> pd.Series:
+            values = table[name].iloc[at] if len(table) else pd.Series([None] * len(pos), dtype=object)
+            return values.set_axis(postcodes.index).where(found)
+
         return pd.DataFrame(
             {
-                "found": merged["found"].fillna(False).astype(bool).to_numpy(),
-                "easting": merged["easting"].to_numpy(dtype="float64"),
-                "northing": merged["northing"].to_numpy(dtype="float64"),
-                "district_code": _codes(merged["district_code"], len(merged)).to_numpy(),
-                "country": _codes(merged["country"], len(merged)).to_numpy(),
-            },
-            index=postcodes.index,
+                "found": pd.Series(found, index=postcodes.index),
+                "easting": column("easting").astype("float64"),
+                "northing": column("northing").astype("float64"),
+                "district_code": column("district_code"),
+                "country": column("country"),
+            }
         )

@@ -23,7 +23,7 @@ class Cascade:
         self.y = np.full(n, np.nan)
         self.method = np.full(n, None, dtype=object)
         self.precision = np.full(n, np.nan)
-        self.notes: list[list[str]] = [[] for _ in range(n)]
+        self.notes: dict[int, list[str]] = {}  # by position; only rows with something to say
         self.had_coords = np.zeros(n, dtype=bool)
         #: Placed from easting/northing columns read as British National Grid.
         self.grid_xy = np.zeros(n, dtype=bool)
@@ -44,7 +44,7 @@ class Cascade:
         """Add a note to each unplaced row in ``mask``: the ``parts`` joined (see :func:`texts`)."""
         rows = np.flatnonzero(mask & self.unplaced)
         for i, text in zip(rows, texts(rows, *parts), strict=True):
-            self.notes[i].append(text)
+            self.notes.setdefault(int(i), []).append(text)
 
     def warning(self, mask: np.ndarray, fld: str, value: Part, *parts: Part) -> None:
         """Add a warning for each row in ``mask``: the value as given, and the ``parts`` joined."""
@@ -69,6 +69,8 @@ def texts(rows: np.ndarray, *parts: Part) -> list[str]:
             pieces.append([part] * len(rows))
         elif callable(part):
             pieces.append(part(rows))
+        elif isinstance(part, pd.Series):
+            pieces.append([str(v) for v in part.iloc[rows].to_numpy(dtype=object)])
         else:
             pieces.append([str(v) for v in np.asarray(part, dtype=object)[rows]])
     return ["".join(row) for row in zip(*pieces, strict=True)]
