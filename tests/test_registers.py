@@ -142,8 +142,10 @@ def test_unnamed_column_with_values_is_kept(tmp_path: Path) -> None:
         ("r.csv", b"", "r.csv: the file is empty"),
         ("r.csv", b"\n\n,,\n", "r.csv: the register is empty"),
         ("r.csv", b"Name,UPRN\n\n", r"r.csv: the register has a header \(row 1\) but no data rows"),
-        ("r.xlsx", b"not a zip", r"r.xlsx: not a readable Excel .xlsx workbook"),
-        ("r.xls", b"x", r"r.xls: '.xls' is not a supported register format; use one of .csv"),
+        ("r.xlsx", b"not a zip", r"r.xlsx: not a readable Excel workbook \(.+\); open it in a spreadsheet"),
+        ("r.xls", b"x" * 600, r"r.xls: not a readable Excel 97-2003 workbook"),
+        ("r.ods", b"PK\x03\x04 broken", r"r.ods: not a readable OpenDocument workbook"),
+        ("r.dbf", b"x", r"r.dbf: '.dbf' is not a supported register format; use one of .csv"),
         ("r.gpkg", b"not a geopackage", "r.gpkg: not a readable vector file"),
     ],
 )
