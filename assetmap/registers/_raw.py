@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -61,6 +61,10 @@ class RawRegister:
     #: Spreadsheet rows that look like notes below the table ("Source: ..."): kept as rows
     #: (nothing is dropped) so they can be rejected with that reason.
     note_rows: tuple[int, ...] = ()
+    #: Columns whose heading cell is blank, named after their letter (``Column K``).
+    unnamed: tuple[str, ...] = ()
+    #: Read with ``header_row: none``: every row is data and columns are named by letter.
+    headerless: bool = False
 
 
 def _float_text(v: float) -> Cell:
@@ -208,9 +212,33 @@ def _header_index(path: Path, rows: Sequence[Sequence[Cell]], header_row: int | 
     return h
 
 
+class Table(NamedTuple):
+    """A sheet split into header and data by :func:`build_frame`."""
+
+    frame: pd.DataFrame
+    source_row: np.ndarray
+    header_row: int | None
+    notes: tuple[int, ...]
+    unnamed: tuple[str, ...]
+
+    def register(self, path: Path, *, encoding: str | None = None, sheet: str | None = None) -> RawRegister:
+        """The :class:`RawRegister` of this table."""
+        return RawRegister(
+            path=path,
+            frame=self.frame,
+            source_row=self.source_row,
+            header_row=self.header_row,
+            encoding=encoding,
+            sheet=sheet,
+            note_rows=self.notes,
+            unnamed=self.unnamed,
+            headerless=self.header_row is None,
+        )
+
+
 def build_frame(
     path: Path, rows: Sequence[Sequence[Cell]], header_row: int | Literal["auto"] | None
-) -> tuple[pd.DataFrame, np.ndarray, int | None, tuple[int, ...]]:
+) -> Table:
     """Split rows (1 row per spreadsheet row) into header and data.
 
     Parameters
@@ -225,9 +253,10 @@ def build_frame(
 
     Returns
     -------
-    tuple of (DataFrame, ndarray, int or None, tuple of int)
+    Table
         The frame, each row's spreadsheet row number, the header's row number (None when
-        there is none), and the rows that look like notes below the table (kept in the frame).
+        there is none), the rows that look like notes below the table (kept in the frame)
+        and the columns whose heading is blank.
     """
     if not any(any(c is not None for c in r) for r in rows):
         msg = f"{path.name}: the register is empty (no values found)"
@@ -246,8 +275,10 @@ def build_frame(
     data = [r + [None] * (width - len(r)) if len(r) < width else r for _, r in body]
     frame = pd.DataFrame(data, columns=range(width), dtype=object)
     filled = frame.notna().any(axis=0).to_numpy()
-    keep = [j for j in range(width) if headings[j] or filled[j]]
+    # a headerless file keeps every column, so column letters in the config always resolve
+    keep = [j for j in range(width) if h < 0 or headings[j] or filled[j]]
     names = unique_names([headings[j] or f"Column {column_letter(j)}" for j in keep])
     frame = frame[keep].set_axis(names, axis=1)
+    unnamed = tuple(name for name, j in zip(names, keep, strict=True) if h >= 0 and not headings[j])
     source_row = np.array([i + 1 for i, _ in body], dtype=np.int64)
-    return frame, source_row, (h + 1 if h >= 0 else None), notes
+    return Table(frame, source_row, (h + 1 if h >= 0 else None), notes, unnamed)

@@ -102,6 +102,37 @@ def _records(path: Path, text: str, delim: str) -> list[list[str]]:
     return records
 
 
+#: File signatures of things that are sometimes renamed .csv, and what to say about them.
+_SIGNATURES = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx or OpenDocument .ods workbook is one): if it is a "
+     "workbook, give it its own suffix (.xlsx or .ods)"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook: give it the suffix .xls"),
+    (b"%PDF", "a PDF document: export the register from its source as CSV or Excel"),
+    (b"SQLite format 3", "a database (a GeoPackage is one): if it is a GeoPackage, give it the suffix .gpkg"),
+    (b"\x1f\x8b", "a gzip-compressed file: uncompress it first"),
+    (b"\x89PNG", "a PNG picture"),
+    (b"\xff\xd8\xff", "a JPEG picture"),
+)  # fmt: skip
+
+
+def _refuse_binary(path: Path, data: bytes) -> None:
+    """Stop at binary data given a text suffix (a workbook or picture renamed .csv), saying what it is."""
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            msg = f"{path.name}: is not a text table but {what}"
+            raise RegisterError(msg)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    sample = data[:65536]
+    control = sum(sample.count(bytes([b])) for b in (*range(0, 9), 11, *range(14, 32)))
+    if b"\x00" in sample or control > 0.01 * len(sample):
+        msg = (
+            f"{path.name}: is not a text table (it holds binary data); export the register as CSV "
+            "(comma-separated text) or Excel and name that file"
+        )
+        raise RegisterError(msg)
+
+
 def read_csv(path: Path, *, encoding: str, header_row: int | Literal["auto"] | None) -> RawRegister:
     """Read a delimited text register; each CSV record (even with quoted newlines) is one row.
 
@@ -111,13 +142,13 @@ def read_csv(path: Path, *, encoding: str, header_row: int | Literal["auto"] | N
     if not data.strip():
         msg = f"{path.name}: the file is empty"
         raise RegisterError(msg)
+    _refuse_binary(path, data)
     text, used = decode(path, data, encoding)
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # cells holding WKT can be huge
     delim = sniff_delimiter(text)
     records = _records(path, text, delim)
     rows = [[cell_text(c) for c in rec] for rec in records]
-    frame, source_row, header, notes = build_frame(path, rows, header_row)
-    return RawRegister(path, frame, source_row, None, header, used, None, notes)
+    return build_frame(path, rows, header_row).register(path, encoding=used)
 
 
 #: Workbook formats read with calamine, with a word for messages.
@@ -203,8 +234,7 @@ def read_workbook(
     if not rows:
         msg = f"{path.name}: sheet {chosen!r} is empty"
         raise RegisterError(msg)
-    frame, source_row, header, notes = build_frame(path, rows, header_row)
-    return RawRegister(path, frame, source_row, None, header, None, chosen, notes)
+    return build_frame(path, rows, header_row).register(path, sheet=chosen)
 
 
 def _choose_sheet(path: Path, wb: object, names: list[str]) -> tuple[str, object]:
