@@ -11,6 +11,7 @@ import pandas as pd
 from .._errors import RegisterError
 from ..schema import CANONICAL_FIELDS
 from ._aliases import ALIASES, PAIR_HINTS, SUFFIX_PREFIX_MAX, SUFFIXES, alias_key
+from ._clean_codes import clean_postcode
 from ._pairs import PAIR_FIELD, pair_share
 from ._raw import RawRegister, column_letter
 
@@ -60,7 +61,10 @@ def _not_found(raw: RawRegister, name: str, field: str, columns: list[str]) -> R
     msg += ", ".join(repr(c) for c in columns)
     by_key = {_loose(c): c for c in columns}
     close = difflib.get_close_matches(_loose(name), list(by_key), n=1, cutoff=0.6)
-    if close:
+    by_position = position_column(name)
+    if by_position in raw.unnamed:
+        msg += f". Did you mean {by_position!r} (the column with no heading)?"
+    elif close:
         msg += f". Did you mean {by_key[close[0]]!r}?"
     return RegisterError(msg)
 
@@ -234,6 +238,17 @@ def can_place(raw: RawRegister, columns: dict[str, str | list[str]]) -> bool:
     return grid or ("latitude" in columns and "longitude" in columns)
 
 
+def _data_as_header(raw: RawRegister) -> str | None:
+    """A heading that is plainly data (a postcode, a long number): the file may have no header row."""
+    if raw.headerless or raw.header_row is None:
+        return None
+    headings = pd.Series([c for c in raw.frame.columns if c not in raw.unnamed], dtype=object)
+    postcodes = clean_postcode(headings).values.notna()
+    numbers = headings.str.fullmatch(r"[\d.,/-]{6,}").fillna(False).astype(bool)
+    hit = headings[postcodes.to_numpy() | numbers.to_numpy()]
+    return None if hit.empty else str(hit.iloc[0])
+
+
 def not_a_register(raw: RawRegister, columns: dict[str, str | list[str]]) -> RegisterError:
     """The error for a file with no way to place any asset, saying what to do about it."""
     shown = ", ".join(repr(c) for c in list(raw.frame.columns)[:12])
@@ -241,7 +256,17 @@ def not_a_register(raw: RawRegister, columns: dict[str, str | list[str]]) -> Reg
     msg = (
         f"{raw.path.name}: does not look like a register of assets: no column could be used to place "
         f"them (no postcode, UPRN, easting and northing, latitude and longitude, or coordinates). "
-        f"Its columns are: {shown}{more}. If one of them holds locations, name it in the config "
-        "(for example columns: {postcode: <its heading>}); if this is the wrong file, name the right one"
+        f"Its columns are: {shown}{more}. "
     )
+    data = _data_as_header(raw)
+    if data is not None:
+        msg += (
+            f"Its header (row {raw.header_row}) looks like data ({data!r}): if the file has no header "
+            "row, set header_row: none and name its columns by letter (columns: {postcode: J})"
+        )
+    else:
+        msg += (
+            "If one of them holds locations, name it in the config (for example columns: "
+            "{postcode: <its heading>}); if this is the wrong file, name the right one"
+        )
     return RegisterError(msg)
