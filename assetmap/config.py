@@ -100,6 +100,19 @@ class PartnerConfig(_Strict):
     crs: str = "auto"
     columns: ColumnMap = ColumnMap()
 
+    @field_validator("header_row", mode="before")
+    @classmethod
+    def _header_row_known(cls, v: Any) -> Any:
+        if isinstance(v, str) and v.strip().lower() in ("auto", "none"):
+            return v.strip().lower()
+        if isinstance(v, bool) or not isinstance(v, int):
+            msg = (
+                "header_row must be the spreadsheet row number of the header (1, 2, ...), auto, "
+                f"or none (the file has no header row), got {v!r}"
+            )
+            raise ValueError(msg)
+        return v
+
     @field_validator("header_row")
     @classmethod
     def _header_row_positive(cls, v: int | str) -> int | str:
