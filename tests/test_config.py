@@ -118,3 +118,13 @@ def test_header_row_words_explained(tmp_path: Path, value: str) -> None:
         "  partners[0] (Kent County Council).header_row: header_row must be the spreadsheet row number "
         "of the header (1, 2, ...), auto, or none (the file has no header row), got "
     )
+
+
+def test_readme_config_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("### The config file", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    cfg = load_config(write(tmp_path, example))
+    kcc, gps = cfg.partners
+    assert kcc.header_row == "auto" and kcc.columns.named()["postcode"] == "Post Code"
+    assert gps.header_row == "none"
+    assert gps.columns.named() == {"asset_id": "A", "name": "B", "address": list("EFGHI"), "postcode": "J"}

@@ -17,6 +17,8 @@ from ._raw import RawRegister, column_letter
 
 _LOOSE = re.compile(r"[\s_]+")
 _POSITION = re.compile(r"^(?:[A-Za-z]{1,3}|\d{1,5})$")
+#: Every address heading: all of them found in a register are used, in its order.
+_ADDRESS_KEYS = frozenset(alias_key(a) for a in ALIASES["address"])
 #: Share of a column's values that must be coordinate pairs (or grid numbers) to use it unnamed.
 CONTENT_SHARE = 0.5
 #: Fields a config may name under ``columns:``: the canonical fields plus a coordinate-pair column.
@@ -131,8 +133,6 @@ def _by_alias(result: dict, used: set[str], columns: list[str], skip: set[str]) 
             result[field] = hit
             used.add(hit)
 
-
-_ADDRESS_KEYS = frozenset(alias_key(a) for a in ALIASES["address"])
 
 
 def _grid_numbers(values: pd.Series, low: float, high: float) -> np.ndarray:
