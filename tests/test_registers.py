@@ -784,3 +784,25 @@ def test_check_marks_a_register_without_locations(tmp_path: Path) -> None:
     config.write_text("title: t\npartners:\n  - {name: P, register: notes.xlsx}\n", encoding="utf-8")
     [found] = check_config(config)
     assert not found.can_place and found.unused == ("Meeting", "Notes", "Owner")
+
+
+def test_bad_pair_text_never_loses_its_row(tmp_path: Path) -> None:
+    from assetmap.config import parse_config
+    from assetmap.estate import build_estate
+
+    _write(
+        tmp_path / "r.csv",
+        "Ref,Post Code,Grid\n"
+        'A,,"575800, 156300"\n'
+        "B,ME14 1XQ,see map\n"  # placed by its postcode, the pair text warned about
+        "C,,see map\n",  # nothing else to place it by: rejected with a reason
+    )
+    partner = {"name": "P", "register": "r.csv", "columns": {"coordinates": "Grid"}}
+    estate = build_estate(parse_config({"title": "t", "partners": [partner]}, "t.yaml", tmp_path))
+    placed = estate.assets.set_index("asset_id")
+    assert placed.loc["A", "geocode_method"] == "coordinates"
+    assert (placed.loc["A", "easting"], placed.loc["A", "northing"]) == (575800.0, 156300.0)
+    assert placed.loc["B", "geocode_method"] == "postcode"
+    assert estate.rejects["asset_id"].tolist() == ["C"]
+    grid = estate.warnings[estate.warnings["field"] == "coordinates"]
+    assert grid["asset_id"].tolist() == ["B", "C"]
