@@ -725,9 +725,11 @@ def test_address_parts_joined_in_register_order(tmp_path: Path) -> None:
 
 
 def test_town_already_in_the_address_is_not_repeated(tmp_path: Path) -> None:
-    raw = _csv_register(tmp_path, 'Address,Town,Postcode\n"1 High St, Ash",Ash,TN15 7BF\n')
+    raw = _csv_register(
+        tmp_path, 'Address,Town,Postcode\n"1 High St, Ash",Ash,TN15 7BF\nBathwick Street,Bath,BA2 6NX\n'
+    )
     reg = clean_register(raw, match_columns(raw, {}), partner="P", source_file="r.csv")
-    assert reg.assets["address"].iloc[0] == "1 High St, Ash"
+    assert reg.assets["address"].tolist() == ["1 High St, Ash", "Bathwick Street, Bath"]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,10 +69,19 @@ def _empty(field: str, n: int) -> pd.Series:
 
 
 def _join(parts: tuple[str | None, ...]) -> str | None:
-    """Address parts joined with ", ", skipping blanks and parts already written (a town twice)."""
+    """Address parts joined with ", ", skipping blanks and parts already written as whole words.
+
+    ``"1 High St, Ash"`` then ``"Ash"`` gives ``"1 High St, Ash"``; ``"Bathwick St"`` then
+    ``"Bath"`` keeps both.
+    """
     out: list[str] = []
     for part in parts:
-        if part and not any(part.casefold() in done.casefold() for done in out):
+        if not part:
+            continue
+        folded = part.casefold()
+        near = [done for done in out if folded in done.casefold()]  # cheap test first
+        word = re.compile(rf"(?<!\w){re.escape(part)}(?!\w)", re.IGNORECASE) if near else None
+        if word is None or not any(word.search(done) for done in near):
             out.append(part)
     return ", ".join(out) or None
 
