@@ -808,3 +808,16 @@ def test_bad_pair_text_never_loses_its_row(tmp_path: Path) -> None:
     assert estate.rejects["asset_id"].tolist() == ["C"]
     grid = estate.warnings[estate.warnings["field"] == "coordinates"]
     assert grid["asset_id"].tolist() == ["B", "C"]
+
+
+def test_damaged_sheet_is_a_plain_message(tmp_path: Path) -> None:
+    import zipfile as zf
+
+    good = _workbook(tmp_path / "good.xlsx")
+    broken = tmp_path / "kcc.xlsx"
+    with zf.ZipFile(good) as src, zf.ZipFile(broken, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            out.writestr(item, data[: len(data) // 2] if item.filename.startswith("xl/worksheets/") else data)
+    with pytest.raises(RegisterError, match=r"kcc.xlsx: a sheet of the workbook cannot be read \(.+\); save"):
+        read_register(broken)

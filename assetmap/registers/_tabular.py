@@ -224,11 +224,16 @@ def read_workbook(
     as blank) with `python-calamine`; see :func:`assetmap.registers._raw.cell_text` for how
     numbers and dates become text. ``header_row=None`` reads a sheet with no header row.
     """
+    from python_calamine import CalamineError
+
     wb = _open_workbook(path)
     try:
         names = list(wb.sheet_names)  # type: ignore[attr-defined]
         chosen, loaded = _pick_sheet(path, wb, names, sheet)
         rows = _sheet_rows(loaded)
+    except CalamineError as exc:  # a sheet whose XML is damaged
+        msg = f"{path.name}: a sheet of the workbook cannot be read ({exc}); save the workbook again and retry"
+        raise RegisterError(msg) from None
     finally:
         wb.close()  # type: ignore[attr-defined]
     if not rows:
