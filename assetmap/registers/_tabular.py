@@ -232,7 +232,7 @@ def read_workbook(
         chosen, loaded = _pick_sheet(path, wb, names, sheet)
         rows = _sheet_rows(loaded)
     except CalamineError as exc:  # a sheet whose XML is damaged
-        msg = f"{path.name}: a sheet of the workbook cannot be read ({exc}); save the workbook again and retry"
+        msg = f"{path.name}: a sheet of the workbook cannot be read ({exc}); save it again and retry"
         raise RegisterError(msg) from None
     finally:
         wb.close()  # type: ignore[attr-defined]
