@@ -12,9 +12,9 @@ from pathlib import Path
 
 from .config import Config, load_config
 from .registers import match_columns, read_register
+from .registers._columns import can_place
 
-#: Fields that can place an asset (besides geometry in a vector file).
-PLACING_FIELDS = ("postcode", "uprn", "easting", "northing", "latitude", "longitude")
+__all__ = ["RegisterCheck", "check_config"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,8 @@ class RegisterCheck:
     columns: dict[str, str | list[str]]
     auto_matched: tuple[str, ...]
     unused: tuple[str, ...]
-
-    @property
-    def can_place(self) -> bool:
-        """Whether the register has any column (or geometry) that can place an asset."""
-        return self.has_geometry or any(f in self.columns for f in PLACING_FIELDS)
+    #: Whether some column (or geometry) can place an asset; ``assetmap run`` stops when not.
+    can_place: bool
 
 
 def check_config(config: str | Path | Config) -> list[RegisterCheck]:
@@ -82,6 +79,7 @@ def check_config(config: str | Path | Config) -> list[RegisterCheck]:
                 columns=columns,
                 auto_matched=tuple(f for f in columns if f not in named),
                 unused=tuple(str(c) for c in raw.frame.columns if c not in used),
+                can_place=can_place(raw, columns),
             )
         )
     return checks

@@ -41,7 +41,12 @@ class _Strict(BaseModel):
 
 
 class ColumnMap(_Strict):
-    """Canonical field -> the register's column name. Unnamed fields are matched by alias."""
+    """Canonical field -> the register's column name. Unnamed fields are matched by alias.
+
+    In a register read with ``header_row: none`` columns are named by spreadsheet letter
+    (``J``) or 1-based number (``10``). ``coordinates`` names one column holding both
+    coordinates (``"51.89, -2.07"``, ``"435123,356789"``, ``POINT (x y)``).
+    """
 
     asset_id: str | None = None
     name: str | None = None
@@ -63,6 +68,17 @@ class ColumnMap(_Strict):
     lease_expiry: str | None = None
     condition: str | None = None
     sensitive: str | None = None
+    coordinates: str | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_column_numbers(cls, v: Any) -> Any:
+        """``name: 2`` (a column number in a headerless file) is the text ``"2"``."""
+        if isinstance(v, int) and not isinstance(v, bool):
+            return str(v)
+        if isinstance(v, list):
+            return [str(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v]
+        return v
 
     def named(self) -> dict[str, str | list[str]]:
         """Fields the config names explicitly."""
@@ -77,11 +93,25 @@ class PartnerConfig(_Strict):
     #: The register file (``register:`` in YAML; renamed here as pydantic reserves it).
     register_file: Path = Field(alias="register")
     encoding: str = "auto"
-    header_row: int | Literal["auto"] = "auto"
+    #: 1-based spreadsheet row of the header; ``auto`` finds it; ``none``: the file has no header.
+    header_row: int | Literal["auto", "none"] = "auto"
     sheet: str | int | None = None
     layer: str | None = None
     crs: str = "auto"
     columns: ColumnMap = ColumnMap()
+
+    @field_validator("header_row", mode="before")
+    @classmethod
+    def _header_row_known(cls, v: Any) -> Any:
+        if isinstance(v, str) and v.strip().lower() in ("auto", "none"):
+            return v.strip().lower()
+        if isinstance(v, bool) or not isinstance(v, int):
+            msg = (
+                "header_row must be the spreadsheet row number of the header (1, 2, ...), auto, "
+                f"or none (the file has no header row), got {v!r}"
+            )
+            raise ValueError(msg)
+        return v
 
     @field_validator("header_row")
     @classmethod

@@ -92,3 +92,39 @@ def test_own_checks_read_plainly(tmp_path: Path) -> None:
         "  partners[0] (Kent County Council).header_row: "
         "header_row must be 1 or more (the spreadsheet row number), got 0"
     )
+
+
+def test_headerless_register_columns_by_letter_or_number(tmp_path: Path) -> None:
+    text = DOC_EXAMPLE.replace("header_row: auto", "header_row: none").replace(
+        "      asset_id: Property Ref\n      name: Property Name\n",
+        "      asset_id: A\n      name: 2\n      address: [E, 6, G]\n      coordinates: K\n",
+    )
+    (partner,) = load_config(write(tmp_path, text)).partners
+    assert partner.header_row == "none"
+    named = partner.columns.named()
+    assert (named["asset_id"], named["name"], named["address"], named["coordinates"]) == (
+        "A", "2", ["E", "6", "G"], "K",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["nothing", "yes", "1.5"])
+def test_header_row_words_explained(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path, DOC_EXAMPLE.replace("header_row: auto", f"header_row: {value}"))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 2  # one plain message, not one per type pydantic tried
+    assert lines[1].startswith(
+        "  partners[0] (Kent County Council).header_row: header_row must be the spreadsheet row number "
+        "of the header (1, 2, ...), auto, or none (the file has no header row), got "
+    )
+
+
+def test_readme_config_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("### The config file", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    cfg = load_config(write(tmp_path, example))
+    kcc, gps = cfg.partners
+    assert kcc.header_row == "auto" and kcc.columns.named()["postcode"] == "Post Code"
+    assert gps.header_row == "none"
+    assert gps.columns.named() == {"asset_id": "A", "name": "B", "address": list("EFGHI"), "postcode": "J"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ import pandas as pd
 from .._errors import RegisterError
 from ..schema import CANONICAL_FIELDS, FIELDS, WARNING_COLUMNS
 from . import clean as c
-from ._columns import match_columns
+from ._columns import can_place, match_columns, not_a_register
+from ._pairs import PAIR_FIELD, parse_pairs
 from ._raw import RawRegister
 from ._read import read_register
 
@@ -66,13 +68,43 @@ def _empty(field: str, n: int) -> pd.Series:
     return pd.Series([None] * n, dtype=object)
 
 
+def _join(parts: tuple[str | None, ...]) -> str | None:
+    """Address parts joined with ", ", skipping blanks and parts already written as whole words.
+
+    ``"1 High St, Ash"`` then ``"Ash"`` gives ``"1 High St, Ash"``; ``"Bathwick St"`` then
+    ``"Bath"`` keeps both.
+    """
+    out: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        folded = part.casefold()
+        near = [done for done in out if folded in done.casefold()]  # cheap test first
+        word = re.compile(rf"(?<!\w){re.escape(part)}(?!\w)", re.IGNORECASE) if near else None
+        if word is None or not any(word.search(done) for done in near):
+            out.append(part)
+    return ", ".join(out) or None
+
+
 def _column_text(frame: pd.DataFrame, cols: str | list[str]) -> pd.Series:
     """The register text for a field; a list of address columns is joined with ", " skipping blanks."""
     if isinstance(cols, str):
         return frame[cols].reset_index(drop=True)
     parts = [c.clean_text(frame[col].reset_index(drop=True)).values for col in cols]
-    joined = [", ".join(p for p in row if p) or None for row in zip(*parts, strict=True)]
-    return pd.Series(joined, dtype=object)
+    return pd.Series([_join(row) for row in zip(*parts, strict=True)], dtype=object)
+
+
+def _fill_from_pairs(out: dict[str, pd.Series], text: pd.Series) -> pd.Series:
+    """Coordinates from a pair column, where the row has none in its own coordinate columns.
+
+    Returns the problems (text that is not a pair), for warnings.
+    """
+    pairs = parse_pairs(text)
+    for first, second in (("easting", "northing"), ("latitude", "longitude")):
+        empty = (out[first].isna() & out[second].isna()).to_numpy()
+        out[first] = out[first].where(~empty, getattr(pairs, first).to_numpy()).astype("float64")
+        out[second] = out[second].where(~empty, getattr(pairs, second).to_numpy()).astype("float64")
+    return pairs.problems
 
 
 @dataclass(frozen=True)
@@ -116,12 +148,13 @@ def clean_register(
     -------
     CleanRegister
         Utilisation is derived as occupancy / capacity where it is missing (flagged in
-        ``utilisation_derived``, no warning).
+        ``utilisation_derived``, no warning). A ``coordinates`` column (pairs) fills easting
+        and northing, or latitude and longitude, in rows that have none of their own.
     """
     n = len(raw.frame)
     for field, cols in columns.items():
         missing = [col for col in ([cols] if isinstance(cols, str) else cols) if col not in raw.frame.columns]
-        if field not in FIELDS or missing:
+        if (field not in FIELDS and field != PAIR_FIELD) or missing:
             what = missing or cols
             msg = f"{raw.path.name}: cannot clean {field!r} from column(s) {what!r}: not in the register"
             raise RegisterError(msg)
@@ -135,6 +168,9 @@ def clean_register(
         result = _cleaner(field)(text)
         out[field] = result.values.reset_index(drop=True)
         found.append((field, text, result.problems.reset_index(drop=True)))
+    if PAIR_FIELD in columns:
+        text = _column_text(raw.frame, columns[PAIR_FIELD])
+        found.append((PAIR_FIELD, text, _fill_from_pairs(out, text).reset_index(drop=True)))
     assets = pd.DataFrame(out, index=pd.RangeIndex(n))
     derive = assets["utilisation"].isna()
     derived = c.derive_utilisation(assets["occupancy"], assets["capacity"])
@@ -205,7 +241,8 @@ def load_partner(
     Raises
     ------
     RegisterError
-        If the register cannot be read or a named column is missing.
+        If the register cannot be read, a named column is missing, or no column can place
+        any asset (the file is not a register).
     """
     path = Path(partner.register_file)
     if base_dir is not None and not path.is_absolute():
@@ -218,6 +255,8 @@ def load_partner(
         layer=partner.layer,
     )
     columns = match_columns(raw, partner.columns.named())
+    if not can_place(raw, columns):
+        raise not_a_register(raw, columns)
     source_file = path.name
     if base_dir is not None:
         try:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -61,6 +61,18 @@ class RawRegister:
     #: Spreadsheet rows that look like notes below the table ("Source: ..."): kept as rows
     #: (nothing is dropped) so they can be rejected with that reason.
     note_rows: tuple[int, ...] = ()
+    #: Columns whose heading cell is blank, named after their letter (``Column K``).
+    unnamed: tuple[str, ...] = ()
+    #: Read with ``header_row: none``: every row is data and columns are named by letter.
+    headerless: bool = False
+
+
+def _float_text(v: float) -> Cell:
+    if math.isnan(v):
+        return None
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.15g}"
 
 
 def cell_text(value: Any) -> Cell:
@@ -69,6 +81,11 @@ def cell_text(value: Any) -> Cell:
     Whole floats lose their ``.0`` (``12.0`` -> ``"12"``), datetimes at midnight become ISO
     dates, text is kept exactly as written unless it is only whitespace.
     """
+    kind = type(value)
+    if kind is str:  # the common cases first: readers call this for every cell
+        return value if value.strip() else None
+    if kind is float:
+        return _float_text(value)
     if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, str):
@@ -78,12 +95,7 @@ def cell_text(value: Any) -> Cell:
     if isinstance(value, int | np.integer):
         return str(int(value))
     if isinstance(value, float | np.floating):
-        v = float(value)
-        if math.isnan(v):
-            return None
-        if v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return f"{v:.15g}"
+        return _float_text(float(value))
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return value.date().isoformat()
@@ -185,9 +197,48 @@ def _note_rows(body: list[tuple[int, list[Cell]]], width: int) -> tuple[int, ...
     return tuple(i + 1 for i, _ in body[end:]) if gap else ()
 
 
+def _header_index(path: Path, rows: Sequence[Sequence[Cell]], header_row: int | Literal["auto"]) -> int:
+    """0-based index of the header row: found below any title rows, or the one the config names."""
+    if header_row == "auto":
+        h = find_header(rows)
+        if h is None:
+            msg = f"{path.name}: no header row found in the first {HEADER_SEARCH_ROWS} rows"
+            raise RegisterError(msg)
+        return h
+    h = int(header_row) - 1
+    if h < 0 or h >= len(rows) or not any(c is not None for c in rows[h]):
+        msg = f"{path.name}: header_row {header_row!r} is blank or past the end of the register"
+        raise RegisterError(msg)
+    return h
+
+
+class Table(NamedTuple):
+    """A sheet split into header and data by :func:`build_frame`."""
+
+    frame: pd.DataFrame
+    source_row: np.ndarray
+    header_row: int | None
+    notes: tuple[int, ...]
+    unnamed: tuple[str, ...]
+
+    def register(self, path: Path, *, encoding: str | None = None, sheet: str | None = None) -> RawRegister:
+        """The :class:`RawRegister` of this table."""
+        return RawRegister(
+            path=path,
+            frame=self.frame,
+            source_row=self.source_row,
+            header_row=self.header_row,
+            encoding=encoding,
+            sheet=sheet,
+            note_rows=self.notes,
+            unnamed=self.unnamed,
+            headerless=self.header_row is None,
+        )
+
+
 def build_frame(
-    path: Path, rows: Sequence[Sequence[Cell]], header_row: int | Literal["auto"]
-) -> tuple[pd.DataFrame, np.ndarray, int, tuple[int, ...]]:
+    path: Path, rows: Sequence[Sequence[Cell]], header_row: int | Literal["auto"] | None
+) -> Table:
     """Split rows (1 row per spreadsheet row) into header and data.
 
     Parameters
@@ -196,40 +247,38 @@ def build_frame(
         The register, for error messages.
     rows : sequence of sequence of str or None
         Every spreadsheet row from row 1, blank rows included.
-    header_row : int or "auto"
-        1-based header row, or ``"auto"`` to detect it.
+    header_row : int, "auto" or None
+        1-based header row, ``"auto"`` to detect it, or ``None`` for a file with no header
+        row: every row is data and the columns are named by letter (``Column A``...).
 
     Returns
     -------
-    tuple of (DataFrame, ndarray, int, tuple of int)
-        The frame, each row's spreadsheet row number, the header's row number, and the rows
-        that look like notes below the table (kept in the frame).
+    Table
+        The frame, each row's spreadsheet row number, the header's row number (None when
+        there is none), the rows that look like notes below the table (kept in the frame)
+        and the columns whose heading is blank.
     """
     if not any(any(c is not None for c in r) for r in rows):
         msg = f"{path.name}: the register is empty (no values found)"
         raise RegisterError(msg)
-    if header_row == "auto":
-        h = find_header(rows)
-        if h is None:
-            msg = f"{path.name}: no header row found in the first {HEADER_SEARCH_ROWS} rows"
-            raise RegisterError(msg)
-    else:
-        h = int(header_row) - 1
-        if h < 0 or h >= len(rows) or not any(c is not None for c in rows[h]):
-            msg = f"{path.name}: header_row {header_row!r} is blank or past the end of the register"
-            raise RegisterError(msg)
-    headings = [clean_heading(c) for c in rows[h]]
+    h = -1 if header_row is None else _header_index(path, rows, header_row)
+    headings = [] if h < 0 else [clean_heading(c) for c in rows[h]]
     body = [(i, list(r)) for i, r in enumerate(rows) if i > h and any(c is not None for c in r)]
     width = max([len(headings), *(len(r) for _, r in body)])
-    named = sum(bool(x) for x in headings)
+    named = sum(bool(x) for x in headings) if h >= 0 else width
     notes = _note_rows(body, named)
     if not body or len(notes) == len(body):
-        msg = f"{path.name}: the register has a header (row {h + 1}) but no data rows"
+        where = f"a header (row {h + 1})" if h >= 0 else "only notes"
+        msg = f"{path.name}: the register has {where} but no data rows"
         raise RegisterError(msg)
     headings += [""] * (width - len(headings))
-    data = [r + [None] * (width - len(r)) for _, r in body]
-    keep = [j for j in range(width) if headings[j] or any(row[j] is not None for row in data)]
+    data = [r + [None] * (width - len(r)) if len(r) < width else r for _, r in body]
+    frame = pd.DataFrame(data, columns=range(width), dtype=object)
+    filled = frame.notna().any(axis=0).to_numpy()
+    # a headerless file keeps every column, so column letters in the config always resolve
+    keep = [j for j in range(width) if h < 0 or headings[j] or filled[j]]
     names = unique_names([headings[j] or f"Column {column_letter(j)}" for j in keep])
-    frame = pd.DataFrame([[row[j] for j in keep] for row in data], columns=names, dtype=object)
+    frame = frame[keep].set_axis(names, axis=1)
+    unnamed = tuple(name for name, j in zip(names, keep, strict=True) if h >= 0 and not headings[j])
     source_row = np.array([i + 1 for i, _ in body], dtype=np.int64)
-    return frame, source_row, h + 1, notes
+    return Table(frame, source_row, (h + 1 if h >= 0 else None), notes, unnamed)

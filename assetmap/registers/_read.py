@@ -8,49 +8,18 @@ from typing import Literal
 
 from .._errors import RegisterError
 from ._raw import RawRegister
-from ._tabular import read_csv, read_xlsx
+from ._tabular import WORKBOOK_KINDS, read_csv, read_workbook
 from ._vector import read_vector
 
 _CSV = (".csv", ".txt", ".tsv")
-_XLSX = (".xlsx", ".xlsm")
+_WORKBOOK = tuple(WORKBOOK_KINDS)
 _VECTOR = (".gpkg", ".shp", ".geojson", ".json", ".zip")
-SUPPORTED = (*_CSV, *_XLSX, *_VECTOR)
+SUPPORTED = (*_CSV, *_WORKBOOK, *_VECTOR)
+
+HeaderRow = int | Literal["auto", "none"] | None
 
 
-def read_register(
-    path: Path | str,
-    *,
-    encoding: str = "auto",
-    header_row: int | Literal["auto"] = "auto",
-    sheet: str | int | None = None,
-    layer: str | None = None,
-) -> RawRegister:
-    """Read a partner's register file into text cells with spreadsheet row numbers.
-
-    Parameters
-    ----------
-    path : Path or str
-        The register: ``.csv``/``.txt`` (delimiter sniffed), ``.xlsx``/``.xlsm``, ``.gpkg``,
-        ``.shp`` (or a ``.zip`` holding one), ``.geojson``/``.json``.
-    encoding : str, default "auto"
-        Text encoding of a CSV; ``"auto"`` tries UTF-8, then cp1252, then detection.
-    header_row : int or "auto", default "auto"
-        1-based spreadsheet row of the header; ``"auto"`` finds it below any title rows.
-    sheet : str or int, optional
-        XLSX sheet name or 0-based index; by default the sheet that looks most like a register.
-    layer : str, optional
-        Vector layer name; by default the first layer.
-
-    Returns
-    -------
-    RawRegister
-
-    Raises
-    ------
-    RegisterError
-        If the file is missing, empty, of an unknown format, corrupt, or has no data rows.
-    """
-    path = Path(path)
+def _check_file(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         msg = (
@@ -67,11 +36,53 @@ def read_register(
     if path.stat().st_size == 0:
         msg = f"{path.name}: the file is empty"
         raise RegisterError(msg)
+
+
+def read_register(
+    path: Path | str,
+    *,
+    encoding: str = "auto",
+    header_row: HeaderRow = "auto",
+    sheet: str | int | None = None,
+    layer: str | None = None,
+) -> RawRegister:
+    """Read a partner's register file into text cells with spreadsheet row numbers.
+
+    Parameters
+    ----------
+    path : Path or str
+        The register: ``.csv``/``.tsv``/``.txt`` (delimiter sniffed), a workbook
+        (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``), ``.gpkg``, ``.shp`` (or a ``.zip``
+        holding one), ``.geojson``/``.json``.
+    encoding : str, default "auto"
+        Text encoding of a CSV; ``"auto"`` tries UTF-8, then cp1252, then detection.
+    header_row : int, "auto" or "none", default "auto"
+        1-based spreadsheet row of the header; ``"auto"`` finds it below any title rows;
+        ``"none"`` (or None) for a file with no header row: row 1 is the first asset and the
+        columns are named ``Column A``, ``Column B``... (the config names them ``A``, ``2``...).
+    sheet : str or int, optional
+        Workbook sheet name or 0-based index; by default the sheet that looks most like a register.
+    layer : str, optional
+        Vector layer name; by default the first layer.
+
+    Returns
+    -------
+    RawRegister
+
+    Raises
+    ------
+    RegisterError
+        If the file is missing, empty, of an unknown format, corrupt, or has no data rows.
+    """
+    path = Path(path)
+    _check_file(path)
+    suffix = path.suffix.lower()
+    header = None if header_row in (None, "none") else header_row
     try:
         if suffix in _CSV:
-            return read_csv(path, encoding=encoding, header_row=header_row)
-        if suffix in _XLSX:
-            return read_xlsx(path, sheet=sheet, header_row=header_row)
+            return read_csv(path, encoding=encoding, header_row=header)
+        if suffix in _WORKBOOK:
+            return read_workbook(path, sheet=sheet, header_row=header)
         if suffix == ".zip" and not _zip_has_shapefile(path):
             msg = f"{path.name}: the zip file holds no shapefile (.shp)"
             raise RegisterError(msg)
