@@ -51,8 +51,10 @@ MATCH_COLUMNS: tuple[str, ...] = (
 
 _TOKEN = re.compile(r"[0-9]+|[^\W\d_]+")
 _WORD = re.compile(r"[0-9]+|[^\W_]+")
-# Group assignment cost: ids count most, then distance, then name or address similarity.
-_W_ID, _W_LOC, _W_SIM = 4.0, 2.0, 1.0
+# Group assignment cost: ids outweigh any distance (W_ID); the distance term W_LOC * d / (d +
+# within_m) outweighs the name or address term W_SIM * (1 - similarity) except between places
+# less than about a metre apart, where the name or address decides.
+_W_ID, _W_LOC, _W_SIM = 4.0, 1.0, 0.02
 # Groups larger than this (rows x columns) are paired without name similarity (cost only).
 _MAX_SIMILARITY_CELLS = 250_000
 
@@ -83,11 +85,20 @@ def id_key(value: object) -> str:
     return "|".join(id_tokens(value))
 
 
-def id_stem(value: object) -> str:
-    """The id's stable reference: its tokens up to the last number ("" when it has no number)."""
-    tokens = id_tokens(value)
+def _stem_of(tokens: list[str]) -> str:
     last = max((i for i, t in enumerate(tokens) if t[0].isdigit()), default=-1)
     return "|".join(tokens[: last + 1])
+
+
+def id_stem(value: object) -> str:
+    """The id's stable reference: its tokens up to the last number ("" when it has no number)."""
+    return _stem_of(id_tokens(value))
+
+
+def id_key_and_stem(value: object) -> tuple[str, str]:
+    """:func:`id_key` and :func:`id_stem` of one id, tokenised once."""
+    tokens = id_tokens(value)
+    return "|".join(tokens), _stem_of(tokens)
 
 
 def id_suffix(value: object) -> str:
@@ -147,16 +158,17 @@ def _column(frame: pd.DataFrame, col: str) -> pd.Series:
 
 def _side(frame: pd.DataFrame) -> _Side:
     raw = _column(frame, "asset_id")
+    keys = [id_key_and_stem(v) for v in raw.tolist()]
     xy = np.column_stack(
         [pd.to_numeric(frame.get(c, pd.Series(np.nan, index=frame.index)), errors="coerce") for c in "xy"]
     ).astype(float)
-    texts = {c: [norm_words(t) for t in clean_text(_column(frame, c))] for c in ("name", "address")}
+    texts = {c: [norm_words(t) for t in clean_text(_column(frame, c)).tolist()] for c in ("name", "address")}
     return _Side(
         index=frame.index,
         partner=_column(frame, "partner").to_numpy(object),
         raw_id=raw.to_numpy(object),
-        key=np.array([id_key(v) for v in raw], dtype=object),
-        stem=np.array([id_stem(v) for v in raw], dtype=object),
+        key=np.array([k for k, _ in keys], dtype=object),
+        stem=np.array([st for _, st in keys], dtype=object),
         uprn=_column(frame, "uprn").str.lstrip("0").to_numpy(object),
         xy=xy.reshape(len(frame), 2),
         name=texts["name"],
@@ -184,8 +196,8 @@ class _Ctx:
     min_similarity: float
 
 
-def _group_costs(ctx: _Ctx, ps: np.ndarray, cs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cost, distance and similarity matrices for pairing group rows ``ps`` with columns ``cs``."""
+def _base_costs(ctx: _Ctx, ps: np.ndarray, cs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Id and distance cost, and distance, for pairing group rows ``ps`` with columns ``cs``."""
     p, c = ctx.p, ctx.c
     ii, jj = np.repeat(ps, len(cs)), np.tile(cs, len(ps))
     same_key = (p.key[ii] == c.key[jj]) & (p.key[ii] != "")
@@ -193,13 +205,25 @@ def _group_costs(ctx: _Ctx, ps: np.ndarray, cs: np.ndarray) -> tuple[np.ndarray,
     id_cost = np.where(same_key, 0.0, np.where(same_stem, 0.5, 1.0))
     dist = _distances(p, c, ii, jj)
     loc_cost = np.where(np.isnan(dist), 1.0, dist / (dist + ctx.within_m))
-    if len(ii) <= _MAX_SIMILARITY_CELLS:
-        sim = np.array([_text_similarity(p, c, i, j) for i, j in zip(ii, jj, strict=True)], dtype=float)
-    else:
-        sim = np.zeros(len(ii))
-    cost = _W_ID * id_cost + _W_LOC * loc_cost + _W_SIM * (1.0 - sim)
     shape = (len(ps), len(cs))
-    return cost.reshape(shape), dist.reshape(shape), sim.reshape(shape)
+    return (_W_ID * id_cost + _W_LOC * loc_cost).reshape(shape), dist.reshape(shape)
+
+
+def _similarities(ctx: _Ctx, ps: np.ndarray, cs: np.ndarray) -> np.ndarray:
+    """Name or address similarity of every pairing in a group (zeros for an enormous group)."""
+    if len(ps) * len(cs) > _MAX_SIMILARITY_CELLS:
+        return np.zeros((len(ps), len(cs)))
+    return np.array([[_text_similarity(ctx.p, ctx.c, i, j) for j in cs] for i in ps], dtype=float)
+
+
+def _near_ties(base: np.ndarray) -> bool:
+    """Whether some asset's two best pairings are too close for ids and distance to choose."""
+    for m in (base, base.T):
+        if m.shape[1] > 1:
+            two = np.sort(m, axis=1)[:, :2]
+            if (two[:, 1] - two[:, 0] < _W_SIM).any():
+                return True
+    return False
 
 
 def _pairs_for_key(
@@ -208,41 +232,72 @@ def _pairs_for_key(
     """Pair the unmatched assets that share a key, one-to-one; ``(i, j, method, in_group)`` each.
 
     A key held by one asset on each side pairs them; a key held by several on either side is
-    paired by :func:`scipy.optimize.linear_sum_assignment` on :func:`_group_costs`.
+    paired by :func:`scipy.optimize.linear_sum_assignment` (:func:`_assign_group`).
     """
-    fp = pd.DataFrame({"k": keys_p[left_p], "i": left_p})
-    fc = pd.DataFrame({"k": keys_c[left_c], "j": left_c})
-    fp, fc = fp[fp["k"] != ""], fc[fc["k"] != ""]
-    both = set(fp["k"]).intersection(fc["k"])
-    fp, fc = fp[fp["k"].isin(both)], fc[fc["k"].isin(both)]
-    np_, nc = fp.groupby("k")["i"].transform("size"), fc.groupby("k")["j"].transform("size")
-    single = fp[np_ == 1].merge(fc[nc == 1], on="k")
-    out = [(int(i), int(j), method, False) for i, j in zip(single["i"], single["j"], strict=True)]
-    multi = sorted(set(fp.loc[np_ > 1, "k"]) | set(fc.loc[nc > 1, "k"]))
-    gp, gc = fp.groupby("k")["i"], fc.groupby("k")["j"]
-    for k in multi:
-        ps, cs = gp.get_group(k).to_numpy(), gc.get_group(k).to_numpy()
-        out += _assign_group(ctx, ps, cs, method)
+    kp, kc = keys_p[left_p], keys_c[left_c]
+    codes, uniques = pd.factorize(np.concatenate([kp, kc]).astype(object))
+    cp, cc = codes[: len(kp)], codes[len(kp) :]
+    n = len(uniques)
+    count_p, count_c = np.bincount(cp, minlength=n), np.bincount(cc, minlength=n)
+    both = (count_p > 0) & (count_c > 0) & (np.asarray(uniques, dtype=object) != "")
+    single = both & (count_p == 1) & (count_c == 1)
+    at_p, at_c = np.full(n, -1), np.full(n, -1)
+    at_p[cp[single[cp]]], at_c[cc[single[cc]]] = left_p[single[cp]], left_c[single[cc]]
+    out = [(int(at_p[k]), int(at_c[k]), method, False) for k in np.flatnonzero(single)]
+    multi = both & ~single
+    if multi.any():
+        groups_p, groups_c = _members(cp, left_p, multi), _members(cc, left_c, multi)
+        for k in np.flatnonzero(multi):
+            out += _assign_group(ctx, groups_p[k], groups_c[k], method)
     return out
+
+
+def _members(codes: np.ndarray, positions: np.ndarray, wanted: np.ndarray) -> dict[int, np.ndarray]:
+    """``{code: positions}`` for the wanted codes, positions in register order."""
+    keep = wanted[codes]
+    codes, positions = codes[keep], positions[keep]
+    order = np.argsort(codes, kind="stable")
+    codes, positions = codes[order], positions[order]
+    cuts = np.flatnonzero(np.diff(codes)) + 1
+    return {int(g[0]): p for g, p in zip(np.split(codes, cuts), np.split(positions, cuts), strict=True)}
 
 
 def _assign_group(ctx: _Ctx, ps: np.ndarray, cs: np.ndarray, method: str) -> list[tuple[int, int, str, bool]]:
-    """One-to-one pairs inside a group sharing a key; UPRN groups say what told the pair apart."""
-    cost, dist, sim = _group_costs(ctx, ps, cs)
-    rows, cols = linear_sum_assignment(cost)
-    out = []
-    for r, k in zip(rows, cols, strict=True):
-        label = method
-        if method == "uprn":
-            tie = np.isclose(cost[r], cost[r, k]).sum() > 1 or np.isclose(cost[:, k], cost[r, k]).sum() > 1
-            if tie:
-                label = "uprn"
-            elif dist[r, k] <= ctx.within_m:
-                label = "uprn+location"
-            elif sim[r, k] >= ctx.min_similarity:
-                label = "uprn+name"
-        out.append((int(ps[r]), int(cs[k]), label, True))
-    return out
+    """One-to-one pairs inside a group sharing a key; UPRN groups say what told the pair apart.
+
+    Ids count most, then distance; the name or address decides only between pairings whose
+    places are within about a metre of each other (or unknown).
+    """
+    base, dist = _base_costs(ctx, ps, cs)
+    sim = _similarities(ctx, ps, cs) if _near_ties(base) else None
+    rows, cols = linear_sum_assignment(base if sim is None else base + _W_SIM * (1.0 - sim))
+    labels = [method] * len(rows)
+    if method == "uprn":
+        labels = [_by_location(ctx, r, k, dist) for r, k in zip(rows, cols, strict=True)]
+        if sim is None and not all(labels):
+            sim = _similarities(ctx, ps, cs)
+        labels = [lab or _by_name(ctx, r, k, sim) for lab, r, k in zip(labels, rows, cols, strict=True)]  # type: ignore[arg-type]
+    return [(int(ps[r]), int(cs[k]), lab, True) for r, k, lab in zip(rows, cols, labels, strict=True)]
+
+
+def _others(m: np.ndarray, r: int, k: int) -> np.ndarray:
+    """The values of row ``r`` and column ``k`` other than at ``(r, k)``."""
+    row, col = np.ones(m.shape[1], bool), np.ones(m.shape[0], bool)
+    row[k], col[r] = False, False
+    return np.concatenate([m[r][row], m[:, k][col]])
+
+
+def _by_location(ctx: _Ctx, r: int, k: int, dist: np.ndarray) -> str:
+    """``uprn+location`` when the pair is within ``within_m`` and over a metre nearer than any other."""
+    d = dist[r, k]
+    return "uprn+location" if d <= ctx.within_m and not (_others(dist, r, k) <= d + 1.0).any() else ""
+
+
+def _by_name(ctx: _Ctx, r: int, k: int, sim: np.ndarray | None) -> str:
+    """``uprn+name`` when the name or address is similar and the most similar; else plain ``uprn``."""
+    if sim is not None and sim[r, k] >= ctx.min_similarity and not (_others(sim, r, k) >= sim[r, k]).any():
+        return "uprn+name"
+    return "uprn"
 
 
 def _location_pairs(ctx: _Ctx, left_p: np.ndarray, left_c: np.ndarray) -> list[tuple[int, int, str, bool]]:
@@ -274,16 +329,18 @@ def _location_pairs(ctx: _Ctx, left_p: np.ndarray, left_c: np.ndarray) -> list[t
 def _confidence(method: str, *, in_group: bool, same_uprn: bool, near: bool, similar: bool) -> str:
     """How sure a pair is, from how it was matched and what else agrees.
 
-    An id or a UPRN paired with the same place is ``high``; a stable id reference or a UPRN
-    whose place moved, a shared UPRN told apart by name alone, and a location with a similar
-    name are ``medium``; a shared UPRN that nothing told apart is ``low`` (the count is right,
-    which parcel is which is a guess).
+    An id, or a UPRN at the same place, is ``high``; a stable id reference or a UPRN whose
+    place moved, a shared UPRN told apart by name far from where it was, and a location with a
+    similar name are ``medium``; a shared UPRN that nothing told apart is ``low`` (the count is
+    right, which parcel is which is a guess).
     """
     if method in ("asset_id", "asset_id (normalised)", "uprn+location"):
         return "high"
     if method == "asset_id stem":
         return "high" if same_uprn or near else "medium"
-    if method in ("uprn+name", "location+name"):
+    if method == "uprn+name":
+        return "high" if near else "medium"
+    if method == "location+name":
         return "medium"
     if in_group:
         return "low"
@@ -310,7 +367,8 @@ def match_assets(
     DataFrame
         :data:`MATCH_COLUMNS`: row labels of both sides, ``matched_by`` (:data:`MATCH_METHODS`),
         ``confidence`` (:data:`CONFIDENCE_LEVELS`), ``distance_m`` and the name or address
-        ``similarity``; sorted by ``current_index``. Each row label appears at most once.
+        ``similarity`` (blank for pairs matched by id, where it played no part); sorted by
+        ``current_index``. Each row label appears at most once.
     """
     ctx = _Ctx(_side(previous), _side(current), float(within_m), float(min_similarity))
     p, c = ctx.p, ctx.c
@@ -343,7 +401,14 @@ def _pairs_frame(ctx: _Ctx, pairs: list[tuple[int, int, str, bool]]) -> pd.DataF
     jj = np.array([f[1] for f in pairs], dtype=int)
     methods = [f[2] for f in pairs]
     dist = _distances(p, c, ii, jj)
-    sim = np.array([_text_similarity(p, c, i, j) for i, j in zip(ii, jj, strict=True)], dtype=float)
+    by_id = {"asset_id", "asset_id (normalised)"}
+    sim = np.array(
+        [
+            np.nan if m in by_id else _text_similarity(p, c, i, j)
+            for i, j, m in zip(ii, jj, methods, strict=True)
+        ],
+        dtype=float,
+    )
     same_uprn = (p.uprn[ii] == c.uprn[jj]) & (p.uprn[ii] != "") if len(ii) else np.zeros(0, bool)
     near, similar = dist <= ctx.within_m, sim >= ctx.min_similarity
     confidence = [
@@ -364,6 +429,6 @@ def _pairs_frame(ctx: _Ctx, pairs: list[tuple[int, int, str, bool]]) -> pd.DataF
 
 
 __all__ = [
-    "CONFIDENCE_LEVELS", "MATCH_COLUMNS", "MATCH_METHODS", "clean_text", "id_key", "id_stem", "id_suffix",
-    "id_tokens", "match_assets", "norm_words", "similarity",
+    "CONFIDENCE_LEVELS", "MATCH_COLUMNS", "MATCH_METHODS", "clean_text", "id_key", "id_key_and_stem",
+    "id_stem", "id_suffix", "id_tokens", "match_assets", "norm_words", "similarity",
 ]  # fmt: skip

@@ -153,8 +153,8 @@ def _id_note(partner: str, pairs: pd.DataFrame, *, stem: bool) -> str:
     if not stem:
         first = pairs.iloc[0]
         return (
-            f"{partner}: {_ids(len(pairs))} differ only in case, spaces, punctuation or leading zeros "
-            f"(such as {first['old']} now {first['new']}); matched as the same assets."
+            f"{partner}: {_ids(len(pairs))} matched although written differently (case, spaces, "
+            f"punctuation or leading zeros), such as {first['old']} now {first['new']}."
         )
     pairs = pairs.assign(
         old_end=[id_suffix(v) for v in pairs["old"]], new_end=[id_suffix(v) for v in pairs["new"]]
@@ -170,10 +170,10 @@ def _id_note(partner: str, pairs: pd.DataFrame, *, stem: bool) -> str:
         )
     more = f"; and {len(ranked) - _EXAMPLES} other endings" if len(ranked) > _EXAMPLES else ""
     return (
-        f"{partner}: {_ids(len(pairs))} kept their reference but changed their ending: "
+        f"{partner}: {_ids(len(pairs))} matched by their reference although their ending changed: "
         + "; ".join(parts)
         + more
-        + ". Matched as the same assets."
+        + "."
     )
 
 

@@ -38,8 +38,7 @@ from ._compare_match import (
     CONFIDENCE_LEVELS,
     MATCH_METHODS,
     clean_text,
-    id_key,
-    id_stem,
+    id_key_and_stem,
     match_assets,
     norm_words,
 )
@@ -180,31 +179,54 @@ def load_run(run_dir: str | Path) -> RunData:
     return RunData(path=path, label=_label(path), assets=assets, opportunities=opps, record=record)
 
 
-def _row(kind: str, prev: pd.Series | None, cur: pd.Series | None, **values: object) -> dict[str, object]:
-    """A change row; ``name`` is the asset's name, or its address where the register has no name."""
-    row: dict[str, object] = dict.fromkeys(CHANGE_COLUMNS, pd.NA)
-    row["change"] = kind
-    if prev is not None:
-        row |= {"previous_partner": prev["partner"], "previous_asset_id": prev["asset_id"]}
-        label = prev["_label"] or pd.NA
-        row |= {"previous_name": label, "partner": prev["partner"], "name": label}
-    if cur is not None:
-        row |= {"partner": cur["partner"], "asset_id": cur["asset_id"], "name": cur["_label"] or pd.NA}
-    return row | values
-
-
 def _pct(v: float) -> str:
     return f"{v * 100:.0f}%"
 
 
-def _labelled(assets: pd.DataFrame) -> pd.DataFrame:
-    """Assets with ``_name`` (blank for none or a placeholder) and ``_label`` (name, else address)."""
-    out = assets.copy()
-    blank = pd.Series("", index=out.index, dtype="string")
-    name = clean_text(out["name"]) if "name" in out else blank
-    address = clean_text(out["address"]) if "address" in out else blank
-    out["_name"] = name
-    out["_label"] = name.where(name != "", address)
+def _side_frame(assets: pd.DataFrame) -> pd.DataFrame:
+    """What the change rows need of each asset; ``_label`` is its name, else its address."""
+    blank = pd.Series("", index=assets.index, dtype="string")
+    name = clean_text(assets["name"]) if "name" in assets else blank
+    address = clean_text(assets["address"]) if "address" in assets else blank
+    ids = assets["asset_id"].astype(object)
+    keys = [id_key_and_stem(_str(v)) for v in ids.tolist()]
+    return pd.DataFrame(
+        {
+            "partner": assets["partner"].astype(object),
+            "asset_id": ids,
+            "_key": [k for k, _ in keys],
+            "_stem": [st for _, st in keys],
+            "_name": name.astype(object),
+            "_label": name.where(name != "", address).astype(object),
+            "utilisation": pd.to_numeric(assets.get("utilisation", np.nan), errors="coerce"),
+            "rating": clean_text(assets["rating"]).astype(object) if "rating" in assets else "",
+        },
+        index=assets.index,
+    )
+
+
+def _rows(kind: str, prev: pd.DataFrame | None, cur: pd.DataFrame | None, **values: object) -> pd.DataFrame:
+    """Change rows of one kind; ``name`` is the current label (the previous one for a removal)."""
+    n = len(prev) if prev is not None else len(cur) if cur is not None else 0
+    out = pd.DataFrame({c: pd.Series([pd.NA] * n, dtype=object) for c in CHANGE_COLUMNS})
+    out["change"] = kind
+
+    def col(frame: pd.DataFrame, name: str) -> np.ndarray:
+        v = frame[name].to_numpy(object)
+        return np.where(pd.isna(v) | (v == ""), pd.NA, v) if name == "_label" else v
+
+    if prev is not None:
+        out["previous_partner"], out["previous_asset_id"] = col(prev, "partner"), col(prev, "asset_id")
+        out["previous_name"] = out["name"] = col(prev, "_label")
+        out["partner"] = col(prev, "partner")
+    if cur is not None:
+        out["partner"], out["asset_id"], out["name"] = (
+            col(cur, "partner"),
+            col(cur, "asset_id"),
+            col(cur, "_label"),
+        )
+    for key, value in values.items():
+        out[key] = value
     return out
 
 
@@ -215,41 +237,79 @@ def _has(presence: Presence | None, partner: object, fld: str) -> bool:
     return presence[str(partner)][fld][0]
 
 
-def _identity(p: pd.Series, c: pd.Series, *, names_comparable: bool) -> list[str]:
-    """What changed in the pair's identity: name, asset id (beyond case, punctuation and ending), partner."""
+def _identity(p: dict[str, object], c: dict[str, object], *, names_comparable: bool) -> str:
+    """What changed in a pair's identity: name, asset id (beyond case, punctuation and ending), partner."""
     out = []
-    if names_comparable and p["_name"] and c["_name"] and norm_words(p["_name"]) != norm_words(c["_name"]):
-        out.append(f"name {p['_name']} to {c['_name']}")
-    pid, cid = str(p["asset_id"] or ""), str(c["asset_id"] or "")
-    same_stem = id_stem(pid) != "" and id_stem(pid) == id_stem(cid)
-    if id_key(pid) != id_key(cid) and not same_stem:
+    pn, cn = str(p["_name"] or ""), str(c["_name"] or "")
+    if names_comparable and pn and cn and norm_words(pn) != norm_words(cn):
+        out.append(f"name {pn} to {cn}")
+    pid, cid = _str(p["asset_id"]), _str(c["asset_id"])
+    same_stem = p["_stem"] != "" and p["_stem"] == c["_stem"]
+    if p["_key"] != c["_key"] and not same_stem:
         out.append(f"asset id {pid or '(none)'} to {cid or '(none)'}")
-    if str(p["partner"]) != str(c["partner"]):
+    if _str(p["partner"]) != _str(c["partner"]):
         out.append(f"partner {p['partner']} to {c['partner']}")
-    return out
+    return "; ".join(out)
 
 
-def _pair_changes(
-    p: pd.Series, c: pd.Series, base: dict[str, object], *, moved_m: float, points: float, names: bool
-) -> list[dict[str, object]]:
-    """The change rows for one matched pair."""
-    rows = []
-    dist = base["distance_m"]
-    if pd.notna(dist) and float(dist) > moved_m:  # type: ignore[arg-type]
-        rows.append(_row("moved", p, c, **base, detail=f"{float(dist):,.0f} m from where it was"))  # type: ignore[arg-type]
-    pu, cu = pd.to_numeric(p.get("utilisation")), pd.to_numeric(c.get("utilisation"))
-    if pd.notna(pu) and pd.notna(cu) and abs(round((cu - pu) * 100, 6)) >= points:
-        kind = "utilisation_fell" if cu < pu else "utilisation_rose"
-        detail = f"{_pct(pu)} to {_pct(cu)} ({(cu - pu) * 100:+.0f} points)"
-        rows.append(_row(kind, p, c, **base, previous_value=float(pu), value=float(cu), detail=detail))
-    pr, cr = p.get("rating"), c.get("rating")
-    if pd.notna(pr) and pd.notna(cr) and str(pr) and str(cr) and str(pr) != str(cr):
-        rows.append(_row("rating_changed", p, c, **base, previous_value=pr, value=cr, detail=f"{pr} to {cr}"))
-    identity = _identity(p, c, names_comparable=names)
-    if identity:
-        kind = "renamed" if identity[0].startswith("name") else "reidentified"
-        rows.append(_row(kind, p, c, **base, detail="; ".join(identity)))
-    return rows
+def _str(v: object) -> str:
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
+def _matched_changes(
+    p: pd.DataFrame,
+    c: pd.DataFrame,
+    matches: pd.DataFrame,
+    *,
+    moved_m: float,
+    points: float,
+    names: np.ndarray,
+) -> list[pd.DataFrame]:
+    """Change rows for the matched pairs (``p`` and ``c`` aligned with ``matches``), by kind."""
+    base = {k: matches[k].to_numpy(object) for k in ("matched_by", "confidence")}
+    dist = pd.to_numeric(matches["distance_m"], errors="coerce").to_numpy(float)
+    base["distance_m"] = dist
+
+    def rows(kind: str, mask: np.ndarray, **values: object) -> pd.DataFrame:
+        picked = {k: v[mask] if isinstance(v, np.ndarray) else v for k, v in (base | values).items()}
+        return _rows(kind, p[mask], c[mask], **picked)
+
+    moved = ~np.isnan(dist) & (dist > moved_m)
+    detail = np.array(
+        [f"{d:,.0f} m from where it was" if m else "" for d, m in zip(dist, moved, strict=True)]
+    )
+    pu, cu = p["utilisation"].to_numpy(float), c["utilisation"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        util = ~np.isnan(pu) & ~np.isnan(cu) & (np.abs(np.round((cu - pu) * 100, 6)) >= points)
+        fell = util & (cu < pu)
+    util_detail = np.array(
+        [
+            f"{_pct(a)} to {_pct(b)} ({(b - a) * 100:+.0f} points)" if u else ""
+            for a, b, u in zip(pu, cu, util, strict=True)
+        ]
+    )
+    pr, cr = p["rating"].to_numpy(object), c["rating"].to_numpy(object)
+    rated = (pr != "") & (cr != "") & (pr != cr)
+    rating_detail = np.array([f"{a} to {b}" for a, b in zip(pr, cr, strict=True)], dtype=object)
+    cols = ("_name", "asset_id", "_key", "_stem", "partner")
+    pa, ca = ({k: f[k].to_numpy(object) for k in cols} for f in (p, c))
+    ident = np.array(
+        [
+            _identity({k: pa[k][i] for k in cols}, {k: ca[k][i] for k in cols}, names_comparable=bool(n))
+            for i, n in enumerate(names)
+        ],
+        dtype=object,
+    )
+    renamed = np.array([t.startswith("name ") for t in ident], dtype=bool)
+    util_values = {"previous_value": pu.astype(object), "value": cu.astype(object), "detail": util_detail}
+    return [
+        rows("moved", moved, detail=detail),
+        rows("utilisation_fell", fell, **util_values),
+        rows("utilisation_rose", util & ~fell, **util_values),
+        rows("rating_changed", rated, previous_value=pr, value=cr, detail=rating_detail),
+        rows("renamed", renamed, detail=ident),
+        rows("reidentified", (ident != "") & ~renamed, detail=ident),
+    ]
 
 
 def asset_changes(
@@ -284,18 +344,22 @@ def asset_changes(
         Sorted by kind (:data:`CHANGE_KINDS`), partner and asset id. An id that differs only in
         case, punctuation or its ending is not a change here (the report says so once).
     """
-    previous, current = _labelled(previous), _labelled(current)
-    rows: list[dict[str, object]] = []
-    for i in previous.index.difference(matches["previous_index"], sort=False):
-        rows.append(_row("removed", previous.loc[i], None))
-    for i in current.index.difference(matches["current_index"], sort=False):
-        rows.append(_row("added", None, current.loc[i]))
-    for m in matches.itertuples(index=False):
-        p, c = previous.loc[m.previous_index], current.loc[m.current_index]
-        names = _has(previous_presence, p["partner"], "name") and _has(current_presence, c["partner"], "name")
-        base = {"matched_by": m.matched_by, "confidence": m.confidence, "distance_m": m.distance_m}
-        rows += _pair_changes(p, c, base, moved_m=moved_m, points=utilisation_points, names=names)
-    out = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    prev, cur = _side_frame(previous), _side_frame(current)
+    gone = prev.index.difference(matches["previous_index"], sort=False)
+    new = cur.index.difference(matches["current_index"], sort=False)
+    p = prev.loc[matches["previous_index"]].reset_index(drop=True)
+    c = cur.loc[matches["current_index"]].reset_index(drop=True)
+    names = np.array(
+        [
+            _has(previous_presence, a, "name") and _has(current_presence, b, "name")
+            for a, b in zip(p["partner"], c["partner"], strict=True)
+        ],
+        dtype=bool,
+    )
+    parts = [_rows("removed", prev.loc[gone], None), _rows("added", None, cur.loc[new])]
+    parts += _matched_changes(p, c, matches, moved_m=moved_m, points=utilisation_points, names=names)
+    filled = [f for f in parts if len(f)]
+    out = pd.concat(filled, ignore_index=True) if filled else parts[0]
     out["change"] = pd.Categorical(out["change"], categories=list(CHANGE_KINDS), ordered=True)
     out = out.sort_values(["change", "partner", "asset_id", "previous_asset_id"], kind="mergesort")
     out["change"] = out["change"].astype(str)
