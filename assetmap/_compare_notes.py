@@ -110,7 +110,8 @@ def column_notes(columns: pd.DataFrame, previous_label: str, current_label: str)
     in them."
     """
     notes = []
-    for (partner, change), g in columns.groupby(["partner", "change"], sort=True):
+    order = columns.assign(_o=columns["change"].map({"disappeared": 0, "appeared": 1}))
+    for (partner, _, change), g in order.groupby(["partner", "_o", "change"], sort=True):
         fields = " or ".join(g["field"]) if change == "disappeared" else _and(list(g["field"]))
         plural = len(g) > 1
         cols = [c for c in g["previous_column" if change == "disappeared" else "column"] if c]
