@@ -73,7 +73,9 @@ def field_presence(assets: pd.DataFrame, record: dict[str, object]) -> Presence:
     out: Presence = {}
     for partner in sorted(set(partners)):
         if partner in used:
-            cols = used[partner]
+            cols = dict(used[partner])
+            if "utilisation" not in cols and {"occupancy", "capacity"} <= set(cols):  # derived by the run
+                cols["utilisation"] = f"{cols['occupancy']} / {cols['capacity']}"
             out[partner] = {f: (f in cols, cols.get(f, ""), _BASIS_RECORD) for f in PRESENCE_FIELDS}
         else:
             mine = assets[partners == partner]

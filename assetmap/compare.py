@@ -335,8 +335,9 @@ def asset_changes(
     utilisation_points : float
         A change of utilisation of at least this many percentage points is reported.
     previous_presence, current_presence : dict, optional
-        Which fields each partner's register has (:func:`field_presence`); names are compared
-        only where both registers have a name column, and never to or from a blank name.
+        Which fields each partner's register has (:func:`field_presence`); names and
+        utilisation are compared only where both registers have them, and a name never to or
+        from a blank one.
 
     Returns
     -------
@@ -349,13 +350,18 @@ def asset_changes(
     new = cur.index.difference(matches["current_index"], sort=False)
     p = prev.loc[matches["previous_index"]].reset_index(drop=True)
     c = cur.loc[matches["current_index"]].reset_index(drop=True)
-    names = np.array(
-        [
-            _has(previous_presence, a, "name") and _has(current_presence, b, "name")
-            for a, b in zip(p["partner"], c["partner"], strict=True)
-        ],
-        dtype=bool,
-    )
+    both = {
+        fld: np.array(
+            [
+                _has(previous_presence, a, fld) and _has(current_presence, b, fld)
+                for a, b in zip(p["partner"], c["partner"], strict=True)
+            ],
+            dtype=bool,
+        )
+        for fld in ("name", "utilisation")
+    }
+    p.loc[~both["utilisation"], "utilisation"] = np.nan  # a field one register lacks is not compared
+    names = both["name"]
     parts = [_rows("removed", prev.loc[gone], None), _rows("added", None, cur.loc[new])]
     parts += _matched_changes(p, c, matches, moved_m=moved_m, points=utilisation_points, names=names)
     filled = [f for f in parts if len(f)]

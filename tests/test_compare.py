@@ -467,3 +467,19 @@ def test_every_asset_is_in_at_most_one_pair_and_every_pair_is_explained(
 
 
 _ROW_KEYS = ("asset_id", "uprn", "name", "address", "x", "y", "partner")
+
+
+def test_utilisation_derived_from_occupancy_counts_as_present_and_is_compared(tmp_path: Path) -> None:
+    site = {"asset_id": "H1", "name": "Hub", "x": 0, "y": 0}
+    used = {"Council": {"asset_id": "Ref", "utilisation": "Use %"}}
+    prev = make_run_dir(tmp_path / "a", [site | {"utilisation": 0.9}], columns_used=used)
+    used = {"Council": {"asset_id": "Ref", "occupancy": "Staff", "capacity": "Desks"}}
+    cur = make_run_dir(tmp_path / "b", [site | {"utilisation": 0.5}], columns_used=used)
+    report = compare_runs(prev, cur)
+    assert set(report.columns["field"]) == {"occupancy", "capacity"}
+    assert list(report.changes["change"]) == ["utilisation_fell"]
+    # Where one register has no utilisation at all, none is compared.
+    used = {"Council": {"asset_id": "Ref"}}
+    cur = make_run_dir(tmp_path / "c", [site | {"utilisation": 0.5}], columns_used=used)
+    report = compare_runs(prev, cur)
+    assert report.changes.empty and "utilisation" in set(report.columns["field"])
