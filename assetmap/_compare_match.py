@@ -11,8 +11,9 @@ built for that:
    leading zeros are set aside (``09/00012/Land`` and ``09/00012/LAND``).
 3. ``asset_id stem``: the same partner and the same stable reference, the id up to its last
    number (``09/00002`` in ``09/00002/Land and Building`` and ``09/00002/BLDG``).
-4. ``uprn``: the same UPRN. When several assets share a UPRN (a car park's parcels), they are
-   paired inside that group by location, then name or address similarity; the pair then says
+4. ``uprn``: the same UPRN, first within a partner, then across partners (a building handed
+   over). When several assets share a UPRN (a car park's parcels), they are paired inside
+   that group by location, then name or address similarity; the pair then says
    ``uprn+location`` or ``uprn+name``, or plain ``uprn`` (low confidence) when nothing told
    the group's assets apart.
 5. ``location+name``: within ``within_m`` metres and a similar name (or address, for a
@@ -20,8 +21,9 @@ built for that:
 
 Whenever a key is shared by several assets on either side, the group is paired as a
 one-to-one assignment (:func:`scipy.optimize.linear_sum_assignment`) on a cost that weighs
-the ids most, then the distance, then the name or address similarity; so no asset is ever in
-two pairs, and a group with one parcel fewer leaves exactly one parcel unmatched.
+the ids most, then the partner, then the distance, then the name or address similarity
+(which decides only between places within about a metre); so no asset is ever in two pairs,
+and a group with one parcel fewer leaves exactly one parcel unmatched.
 """
 
 from __future__ import annotations
@@ -51,10 +53,11 @@ MATCH_COLUMNS: tuple[str, ...] = (
 
 _TOKEN = re.compile(r"[0-9]+|[^\W\d_]+")
 _WORD = re.compile(r"[0-9]+|[^\W_]+")
-# Group assignment cost: ids outweigh any distance (W_ID); the distance term W_LOC * d / (d +
-# within_m) outweighs the name or address term W_SIM * (1 - similarity) except between places
-# less than about a metre apart, where the name or address decides.
-_W_ID, _W_LOC, _W_SIM = 4.0, 1.0, 0.02
+# Group assignment cost: ids outweigh everything (W_ID), then staying with the same partner
+# (W_PARTNER); the distance term W_LOC * d / (d + within_m) outweighs the name or address term
+# W_SIM * (1 - similarity) except between places less than about a metre apart, where the name
+# or address decides.
+_W_ID, _W_PARTNER, _W_LOC, _W_SIM = 8.0, 2.0, 1.0, 0.02
 # Groups larger than this (rows x columns) are paired without name similarity (cost only).
 _MAX_SIMILARITY_CELLS = 250_000
 
@@ -203,10 +206,12 @@ def _base_costs(ctx: _Ctx, ps: np.ndarray, cs: np.ndarray) -> tuple[np.ndarray, 
     same_key = (p.key[ii] == c.key[jj]) & (p.key[ii] != "")
     same_stem = (p.stem[ii] == c.stem[jj]) & (p.stem[ii] != "")
     id_cost = np.where(same_key, 0.0, np.where(same_stem, 0.5, 1.0))
+    other_partner = p.partner[ii] != c.partner[jj]  # a shared UPRN (one building) may hold several partners
     dist = _distances(p, c, ii, jj)
     loc_cost = np.where(np.isnan(dist), 1.0, dist / (dist + ctx.within_m))
+    cost = _W_ID * id_cost + _W_PARTNER * other_partner + _W_LOC * loc_cost
     shape = (len(ps), len(cs))
-    return (_W_ID * id_cost + _W_LOC * loc_cost).reshape(shape), dist.reshape(shape)
+    return cost.reshape(shape), dist.reshape(shape)
 
 
 def _similarities(ctx: _Ctx, ps: np.ndarray, cs: np.ndarray) -> np.ndarray:
@@ -379,7 +384,8 @@ def match_assets(
         ("asset_id", exact_p, exact_c),
         ("asset_id (normalised)", _with_partner(p, p.key), _with_partner(c, c.key)),
         ("asset_id stem", _with_partner(p, p.stem), _with_partner(c, c.stem)),
-        ("uprn", p.uprn, c.uprn),
+        ("uprn", _with_partner(p, p.uprn), _with_partner(c, c.uprn)),
+        ("uprn", p.uprn, c.uprn),  # then across partners: a building handed to another partner
     ]
     pairs: list[tuple[int, int, str, bool]] = []
     for method, kp, kc in passes:

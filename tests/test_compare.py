@@ -483,3 +483,15 @@ def test_utilisation_derived_from_occupancy_counts_as_present_and_is_compared(tm
     cur = make_run_dir(tmp_path / "c", [site | {"utilisation": 0.5}], columns_used=used)
     report = compare_runs(prev, cur)
     assert report.changes.empty and "utilisation" in set(report.columns["field"])
+
+
+def test_a_uprn_shared_by_two_partners_keeps_each_partners_asset_with_its_partner() -> None:
+    prev = _frame([
+        {"partner": "Council", "asset_id": "X1", "uprn": "555", "name": None, "x": 0, "y": 0},
+        {"partner": "NHS", "asset_id": "Y1", "uprn": "555", "name": None, "x": 0, "y": 0},
+    ])  # fmt: skip
+    for order in ([0, 1], [1, 0]):  # whichever comes first in the register
+        p = prev.iloc[order].reset_index(drop=True)
+        cur = _frame([{"partner": "NHS", "asset_id": "Y2", "uprn": "555", "name": None, "x": 0, "y": 0}])
+        m = match_assets(p, cur)
+        assert _pairs(p, cur, m) == {("Y1", "Y2", "uprn", "high")}  # the only NHS asset there
