@@ -1,14 +1,22 @@
 """What changed between two runs: the change report for a quarterly asset board.
 
-Assets are matched across the two runs in three passes, each on what the earlier passes
-left: the same partner and asset id; then the same UPRN (when it is unique among the
-unmatched on both sides); then a location within ``within_m`` metres and a similar name.
-Every matched pair records which pass matched it (``matched_by``). The report lists assets
-added, removed, moved more than ``moved_m`` metres, whose utilisation changed by at least
-``utilisation_points`` percentage points, whose rating changed (when both runs have one),
-and those renamed or given a new id; then, when the runs have ``opportunities.csv``, which
-opportunities are new, continuing, dropped or carried out (the building to be vacated is
-gone), and the savings realised against those planned.
+Assets are matched across the two runs one-to-one (:mod:`assetmap._compare_match`): the same
+partner and asset id; the same id once case, spaces and punctuation are set aside; the same
+stable reference with a new ending (``09/00002/Land and Building`` and ``09/00002/BLDG``);
+the same UPRN, with several assets sharing one paired by location then name or address; then
+a location within ``within_m`` metres and a similar name or address. Every matched pair says
+how it was matched (``matched_by``) and how sure that is (``confidence``).
+
+A field that one of the two registers does not have at all (a name column dropped) is not a
+change: the report says once, at the top, which columns appeared or disappeared
+(:mod:`assetmap._compare_notes`), and never reports hundreds of names "changed to nothing".
+Ids re-cased or re-suffixed across a register are said once there too.
+
+The report lists assets added, removed, moved more than ``moved_m`` metres, whose
+utilisation changed by at least ``utilisation_points`` percentage points, whose rating
+changed (when both runs have one), and those renamed or given a new id; then, when the runs
+have ``opportunities.csv``, which opportunities are new, continuing, dropped or carried out
+(the building to be vacated is gone), and the savings realised against those planned.
 
 Everything is read from the run directories' files (``estate.gpkg`` layer ``assets``,
 ``opportunities.csv``, ``run.json``), never from objects in memory, so any two runs can be
@@ -18,17 +26,30 @@ written: the report gives distances, not coordinates.
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyogrio
-from scipy.spatial import cKDTree
 
+from ._compare_match import (
+    CONFIDENCE_LEVELS,
+    MATCH_METHODS,
+    clean_text,
+    id_key_and_stem,
+    match_assets,
+    norm_words,
+)
+from ._compare_notes import (
+    COLUMN_CHANGE_COLUMNS,
+    Presence,
+    column_changes,
+    column_notes,
+    field_presence,
+    id_notes,
+)
 from ._compare_opps import opportunity_changes, savings_summary
 from ._errors import CompareError
 from ._xlsx import write_sheets
@@ -37,15 +58,13 @@ from .outputs import write_csv
 #: Columns of ``changes.csv``, one row per change to one asset.
 CHANGE_COLUMNS: tuple[str, ...] = (
     "change", "partner", "asset_id", "name", "previous_partner", "previous_asset_id", "previous_name",
-    "matched_by", "distance_m", "previous_value", "value", "detail",
+    "matched_by", "confidence", "distance_m", "previous_value", "value", "detail",
 )  # fmt: skip
 #: Kinds of change, in the order the report lists them.
 CHANGE_KINDS: tuple[str, ...] = (
     "added", "removed", "moved", "utilisation_fell", "utilisation_rose", "rating_changed", "renamed",
     "reidentified",
 )  # fmt: skip
-#: How a pair of assets was matched, in the order the passes run.
-MATCH_METHODS: tuple[str, ...] = ("asset_id", "uprn", "location+name")
 
 
 @dataclass(frozen=True)
@@ -75,7 +94,29 @@ class RunData:
 
 @dataclass(frozen=True)
 class ChangeReport:
-    """The change report between two runs (see :func:`compare_runs`)."""
+    """The change report between two runs (see :func:`compare_runs`).
+
+    Attributes
+    ----------
+    previous, current : str
+        The two periods (or run directory names).
+    matches : DataFrame
+        One row per asset in both runs (:data:`assetmap._compare_match.MATCH_COLUMNS`).
+    changes : DataFrame
+        One row per change to one asset (:data:`CHANGE_COLUMNS`).
+    opportunities : DataFrame or None
+        Opportunity changes, when either run has opportunities.
+    savings : dict
+        Savings realised against planned.
+    counts : dict
+        Changes by kind, ``continuing`` (assets in both runs), and matches by method.
+    columns : DataFrame
+        Fields a partner's register gained or lost between the runs
+        (:data:`assetmap._compare_notes.COLUMN_CHANGE_COLUMNS`).
+    notes : tuple of str
+        What changed in the registers themselves (columns, id schemes), said once for the
+        top of the report.
+    """
 
     previous: str
     current: str
@@ -84,6 +125,8 @@ class ChangeReport:
     opportunities: pd.DataFrame | None
     savings: dict[str, object]
     counts: dict[str, int]
+    columns: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COLUMN_CHANGE_COLUMNS)))
+    notes: tuple[str, ...] = ()
 
 
 def _label(path: Path) -> str:
@@ -136,114 +179,137 @@ def load_run(run_dir: str | Path) -> RunData:
     return RunData(path=path, label=_label(path), assets=assets, opportunities=opps, record=record)
 
 
-def _text(series: pd.Series) -> pd.Series:
-    return series.astype("string").str.strip().fillna("")
-
-
-def _norm_name(name: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", name.casefold()))
-
-
-def _uprn(series: pd.Series) -> pd.Series:
-    return _text(series).str.lstrip("0")
-
-
-def match_assets(
-    previous: pd.DataFrame, current: pd.DataFrame, *, within_m: float = 50.0, min_similarity: float = 0.6
-) -> pd.DataFrame:
-    """Match assets of two runs one-to-one: partner and asset id, then UPRN, then location and name.
-
-    Parameters
-    ----------
-    previous, current : DataFrame
-        Assets with ``partner``, ``asset_id``, ``name``, ``uprn``, ``x`` and ``y``.
-    within_m : float
-        Greatest distance for the location pass.
-    min_similarity : float
-        Least name similarity (0-1, :class:`difflib.SequenceMatcher` on lower-case words) for the
-        location pass.
-
-    Returns
-    -------
-    DataFrame
-        ``previous_index``, ``current_index`` (row labels), ``matched_by`` and ``distance_m``,
-        sorted by ``current_index``.
-    """
-    pairs: list[tuple[object, object, str]] = []
-    # Pass 1: partner + asset id (repeated ids are paired in register order).
-    keys = []
-    for frame in (previous, current):
-        key = pd.DataFrame({"p": _text(frame["partner"]), "a": _text(frame["asset_id"])}, index=frame.index)
-        key = key[key["a"] != ""]
-        key["n"] = key.groupby(["p", "a"]).cumcount()
-        keys.append(key.reset_index(names="i"))
-    both = keys[0].merge(keys[1], on=["p", "a", "n"], suffixes=("_prev", "_cur"))
-    pairs += [(p, c, "asset_id") for p, c in zip(both["i_prev"], both["i_cur"], strict=True)]
-    left_p = previous.index.difference(both["i_prev"], sort=False)
-    left_c = current.index.difference(both["i_cur"], sort=False)
-    # Pass 2: UPRN, when unique among the unmatched on each side.
-    up = _uprn(previous.loc[left_p, "uprn"]) if "uprn" in previous else pd.Series(dtype="string")
-    uc = _uprn(current.loc[left_c, "uprn"]) if "uprn" in current else pd.Series(dtype="string")
-    up, uc = up[up != ""], uc[uc != ""]
-    up, uc = up[~up.duplicated(keep=False)], uc[~uc.duplicated(keep=False)]
-    by_uprn = (
-        pd.Series(up.index, index=up.values)
-        .to_frame("i_prev")
-        .join(pd.Series(uc.index, index=uc.values).to_frame("i_cur"), how="inner")
-    )
-    pairs += [(p, c, "uprn") for p, c in zip(by_uprn["i_prev"], by_uprn["i_cur"], strict=True)]
-    left_p = left_p.difference(by_uprn["i_prev"], sort=False)
-    left_c = left_c.difference(by_uprn["i_cur"], sort=False)
-    # Pass 3: within ``within_m`` and a similar name; best similarity, then nearest, first.
-    pairs += _location_pairs(previous.loc[left_p], current.loc[left_c], within_m, min_similarity)
-    out = pd.DataFrame(pairs, columns=["previous_index", "current_index", "matched_by"])
-    p_xy = previous.loc[out["previous_index"], ["x", "y"]].to_numpy(float)
-    c_xy = current.loc[out["current_index"], ["x", "y"]].to_numpy(float)
-    out["distance_m"] = np.round(np.hypot(*(p_xy - c_xy).T), 1) if len(out) else pd.Series(dtype=float)
-    return out.sort_values("current_index", kind="mergesort").reset_index(drop=True)
-
-
-def _location_pairs(
-    previous: pd.DataFrame, current: pd.DataFrame, within_m: float, min_similarity: float
-) -> list[tuple[object, object, str]]:
-    prev = previous[previous["x"].notna() & previous["y"].notna()]
-    cur = current[current["x"].notna() & current["y"].notna()]
-    if prev.empty or cur.empty:
-        return []
-    p_xy, c_xy = prev[["x", "y"]].to_numpy(float), cur[["x", "y"]].to_numpy(float)
-    near = cKDTree(p_xy).query_ball_tree(cKDTree(c_xy), r=within_m)
-    p_names = [_norm_name(n) for n in _text(prev["name"])]
-    c_names = [_norm_name(n) for n in _text(cur["name"])]
-    cands = []
-    for i, js in enumerate(near):
-        for j in js:
-            sim = difflib.SequenceMatcher(None, p_names[i], c_names[j]).ratio() if p_names[i] else 0.0
-            if sim >= min_similarity:
-                cands.append((-round(sim, 6), float(np.hypot(*(p_xy[i] - c_xy[j]))), i, j))
-    used_p: set[int] = set()
-    used_c: set[int] = set()
-    pairs: list[tuple[object, object, str]] = []
-    for _, _, i, j in sorted(cands):
-        if i not in used_p and j not in used_c:
-            used_p.add(i)
-            used_c.add(j)
-            pairs.append((prev.index[i], cur.index[j], "location+name"))
-    return pairs
-
-
-def _row(kind: str, prev: pd.Series | None, cur: pd.Series | None, **values: object) -> dict[str, object]:
-    row: dict[str, object] = dict.fromkeys(CHANGE_COLUMNS, pd.NA)
-    row["change"] = kind
-    if prev is not None:
-        row |= {"previous_partner": prev["partner"], "previous_asset_id": prev["asset_id"]}
-        row |= {"previous_name": prev["name"], "partner": prev["partner"], "name": prev["name"]}
-    if cur is not None:
-        row |= {"partner": cur["partner"], "asset_id": cur["asset_id"], "name": cur["name"]}
-    return row | values
-
-
 def _pct(v: float) -> str:
     return f"{v * 100:.0f}%"
+
+
+def _side_frame(assets: pd.DataFrame) -> pd.DataFrame:
+    """What the change rows need of each asset; ``_label`` is its name, else its address."""
+    blank = pd.Series("", index=assets.index, dtype="string")
+    name = clean_text(assets["name"]) if "name" in assets else blank
+    address = clean_text(assets["address"]) if "address" in assets else blank
+    ids = assets["asset_id"].astype(object)
+    keys = [id_key_and_stem(_str(v)) for v in ids.tolist()]
+    return pd.DataFrame(
+        {
+            "partner": assets["partner"].astype(object),
+            "asset_id": ids,
+            "_key": [k for k, _ in keys],
+            "_stem": [st for _, st in keys],
+            "_name": name.astype(object),
+            "_label": name.where(name != "", address).astype(object),
+            "utilisation": pd.to_numeric(assets.get("utilisation", np.nan), errors="coerce"),
+            "rating": clean_text(assets["rating"]).astype(object) if "rating" in assets else "",
+        },
+        index=assets.index,
+    )
+
+
+def _rows(kind: str, prev: pd.DataFrame | None, cur: pd.DataFrame | None, **values: object) -> pd.DataFrame:
+    """Change rows of one kind; ``name`` is the current label (the previous one for a removal)."""
+    n = len(prev) if prev is not None else len(cur) if cur is not None else 0
+    out = pd.DataFrame({c: pd.Series([pd.NA] * n, dtype=object) for c in CHANGE_COLUMNS})
+    out["change"] = kind
+
+    def col(frame: pd.DataFrame, name: str) -> np.ndarray:
+        v = frame[name].to_numpy(object)
+        return np.where(pd.isna(v) | (v == ""), pd.NA, v) if name == "_label" else v
+
+    if prev is not None:
+        out["previous_partner"], out["previous_asset_id"] = col(prev, "partner"), col(prev, "asset_id")
+        out["previous_name"] = out["name"] = col(prev, "_label")
+        out["partner"] = col(prev, "partner")
+    if cur is not None:
+        out["partner"], out["asset_id"], out["name"] = (
+            col(cur, "partner"),
+            col(cur, "asset_id"),
+            col(cur, "_label"),
+        )
+    for key, value in values.items():
+        out[key] = value
+    return out
+
+
+def _has(presence: Presence | None, partner: object, fld: str) -> bool:
+    """Whether the partner's register has ``fld`` (True when not known)."""
+    if presence is None or str(partner) not in presence:
+        return True
+    return presence[str(partner)][fld][0]
+
+
+def _identity(p: dict[str, object], c: dict[str, object], *, names_comparable: bool) -> str:
+    """What changed in a pair's identity: name, asset id (beyond case, punctuation and ending), partner."""
+    out = []
+    pn, cn = str(p["_name"] or ""), str(c["_name"] or "")
+    if names_comparable and pn and cn and norm_words(pn) != norm_words(cn):
+        out.append(f"name {pn} to {cn}")
+    pid, cid = _str(p["asset_id"]), _str(c["asset_id"])
+    same_stem = p["_stem"] != "" and p["_stem"] == c["_stem"]
+    if p["_key"] != c["_key"] and not same_stem:
+        out.append(f"asset id {pid or '(none)'} to {cid or '(none)'}")
+    if _str(p["partner"]) != _str(c["partner"]):
+        out.append(f"partner {p['partner']} to {c['partner']}")
+    return "; ".join(out)
+
+
+def _str(v: object) -> str:
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
+def _matched_changes(
+    p: pd.DataFrame,
+    c: pd.DataFrame,
+    matches: pd.DataFrame,
+    *,
+    moved_m: float,
+    points: float,
+    names: np.ndarray,
+) -> list[pd.DataFrame]:
+    """Change rows for the matched pairs (``p`` and ``c`` aligned with ``matches``), by kind."""
+    base = {k: matches[k].to_numpy(object) for k in ("matched_by", "confidence")}
+    dist = pd.to_numeric(matches["distance_m"], errors="coerce").to_numpy(float)
+    base["distance_m"] = dist
+
+    def rows(kind: str, mask: np.ndarray, **values: object) -> pd.DataFrame:
+        picked = {k: v[mask] if isinstance(v, np.ndarray) else v for k, v in (base | values).items()}
+        return _rows(kind, p[mask], c[mask], **picked)
+
+    moved = ~np.isnan(dist) & (dist > moved_m)
+    detail = np.array(
+        [f"{d:,.0f} m from where it was" if m else "" for d, m in zip(dist, moved, strict=True)]
+    )
+    pu, cu = p["utilisation"].to_numpy(float), c["utilisation"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        util = ~np.isnan(pu) & ~np.isnan(cu) & (np.abs(np.round((cu - pu) * 100, 6)) >= points)
+        fell = util & (cu < pu)
+    util_detail = np.array(
+        [
+            f"{_pct(a)} to {_pct(b)} ({(b - a) * 100:+.0f} points)" if u else ""
+            for a, b, u in zip(pu, cu, util, strict=True)
+        ]
+    )
+    pr, cr = p["rating"].to_numpy(object), c["rating"].to_numpy(object)
+    rated = (pr != "") & (cr != "") & (pr != cr)
+    rating_detail = np.array([f"{a} to {b}" for a, b in zip(pr, cr, strict=True)], dtype=object)
+    cols = ("_name", "asset_id", "_key", "_stem", "partner")
+    pa, ca = ({k: f[k].to_numpy(object) for k in cols} for f in (p, c))
+    ident = np.array(
+        [
+            _identity({k: pa[k][i] for k in cols}, {k: ca[k][i] for k in cols}, names_comparable=bool(n))
+            for i, n in enumerate(names)
+        ],
+        dtype=object,
+    )
+    renamed = np.array([t.startswith("name ") for t in ident], dtype=bool)
+    util_values = {"previous_value": pu.astype(object), "value": cu.astype(object), "detail": util_detail}
+    return [
+        rows("moved", moved, detail=detail),
+        rows("utilisation_fell", fell, **util_values),
+        rows("utilisation_rose", util & ~fell, **util_values),
+        rows("rating_changed", rated, previous_value=pr, value=cr, detail=rating_detail),
+        rows("renamed", renamed, detail=ident),
+        rows("reidentified", (ident != "") & ~renamed, detail=ident),
+    ]
 
 
 def asset_changes(
@@ -253,6 +319,8 @@ def asset_changes(
     *,
     moved_m: float = 50.0,
     utilisation_points: float = 10.0,
+    previous_presence: Presence | None = None,
+    current_presence: Presence | None = None,
 ) -> pd.DataFrame:
     """The changes to assets between two runs, one row per change (:data:`CHANGE_COLUMNS`).
 
@@ -266,48 +334,42 @@ def asset_changes(
         A matched asset further than this from where it was has ``moved``.
     utilisation_points : float
         A change of utilisation of at least this many percentage points is reported.
+    previous_presence, current_presence : dict, optional
+        Which fields each partner's register has (:func:`field_presence`); names and
+        utilisation are compared only where both registers have them, and a name never to or
+        from a blank one.
 
     Returns
     -------
     DataFrame
-        Sorted by kind (:data:`CHANGE_KINDS`), partner and asset id.
+        Sorted by kind (:data:`CHANGE_KINDS`), partner and asset id. An id that differs only in
+        case, punctuation or its ending is not a change here (the report says so once).
     """
-    rows: list[dict[str, object]] = []
-    for i in previous.index.difference(matches["previous_index"], sort=False):
-        rows.append(_row("removed", previous.loc[i], None))
-    for i in current.index.difference(matches["current_index"], sort=False):
-        rows.append(_row("added", None, current.loc[i]))
-    for m in matches.itertuples(index=False):
-        p, c = previous.loc[m.previous_index], current.loc[m.current_index]
-        base = {"matched_by": m.matched_by, "distance_m": m.distance_m}
-        if pd.notna(m.distance_m) and m.distance_m > moved_m:
-            rows.append(_row("moved", p, c, **base, detail=f"{m.distance_m:,.0f} m from where it was"))
-        pu, cu = pd.to_numeric(p.get("utilisation")), pd.to_numeric(c.get("utilisation"))
-        if pd.notna(pu) and pd.notna(cu) and abs(round((cu - pu) * 100, 6)) >= utilisation_points:
-            kind = "utilisation_fell" if cu < pu else "utilisation_rose"
-            detail = f"{_pct(pu)} to {_pct(cu)} ({(cu - pu) * 100:+.0f} points)"
-            rows.append(_row(kind, p, c, **base, previous_value=float(pu), value=float(cu), detail=detail))
-        pr, cr = p.get("rating"), c.get("rating")
-        if pd.notna(pr) and pd.notna(cr) and str(pr) and str(cr) and str(pr) != str(cr):
-            rows.append(
-                _row("rating_changed", p, c, **base, previous_value=pr, value=cr, detail=f"{pr} to {cr}")
-            )
-        identity = []
-        if _norm_name(str(p["name"] or "")) != _norm_name(str(c["name"] or "")):
-            identity.append(f"name {p['name']} to {c['name']}")
-        if str(p["asset_id"]) != str(c["asset_id"]):
-            identity.append(f"asset id {p['asset_id']} to {c['asset_id']}")
-        if str(p["partner"]) != str(c["partner"]):
-            identity.append(f"partner {p['partner']} to {c['partner']}")
-        if identity:
-            kind = "renamed" if identity[0].startswith("name") else "reidentified"
-            rows.append(_row(kind, p, c, **base, detail="; ".join(identity)))
-    out = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+    prev, cur = _side_frame(previous), _side_frame(current)
+    gone = prev.index.difference(matches["previous_index"], sort=False)
+    new = cur.index.difference(matches["current_index"], sort=False)
+    p = prev.loc[matches["previous_index"]].reset_index(drop=True)
+    c = cur.loc[matches["current_index"]].reset_index(drop=True)
+    both = {
+        fld: np.array(
+            [
+                _has(previous_presence, a, fld) and _has(current_presence, b, fld)
+                for a, b in zip(p["partner"], c["partner"], strict=True)
+            ],
+            dtype=bool,
+        )
+        for fld in ("name", "utilisation")
+    }
+    p.loc[~both["utilisation"], "utilisation"] = np.nan  # a field one register lacks is not compared
+    names = both["name"]
+    parts = [_rows("removed", prev.loc[gone], None), _rows("added", None, cur.loc[new])]
+    parts += _matched_changes(p, c, matches, moved_m=moved_m, points=utilisation_points, names=names)
+    filled = [f for f in parts if len(f)]
+    out = pd.concat(filled, ignore_index=True) if filled else parts[0]
     out["change"] = pd.Categorical(out["change"], categories=list(CHANGE_KINDS), ordered=True)
     out = out.sort_values(["change", "partner", "asset_id", "previous_asset_id"], kind="mergesort")
     out["change"] = out["change"].astype(str)
-    for col in ("distance_m",):
-        out[col] = pd.to_numeric(out[col], errors="coerce")
+    out["distance_m"] = pd.to_numeric(out["distance_m"], errors="coerce")
     return out.reset_index(drop=True)
 
 
@@ -342,25 +404,33 @@ def compare_runs(
         raise CompareError("the distance and utilisation thresholds must be positive")
     prev, cur = load_run(previous_dir), load_run(current_dir)
     matches = match_assets(prev.assets, cur.assets, within_m=moved_m)
+    presence = field_presence(prev.assets, prev.record), field_presence(cur.assets, cur.record)
     changes = asset_changes(
-        prev.assets, cur.assets, matches, moved_m=moved_m, utilisation_points=utilisation_points
-    )
+        prev.assets, cur.assets, matches, moved_m=moved_m, utilisation_points=utilisation_points,
+        previous_presence=presence[0], current_presence=presence[1],
+    )  # fmt: skip
+    columns = column_changes(*presence)
+    notes = column_notes(columns, prev.label, cur.label) + id_notes(prev.assets, cur.assets, matches)
     opps = None
     if prev.opportunities is not None or cur.opportunities is not None:
         opps = opportunity_changes(prev.opportunities, cur.opportunities, prev.assets, cur.assets, matches)
     savings = savings_summary(prev.assets, cur.assets, opps, prev.record, cur.record)
     counts = {k: int((changes["change"] == k).sum()) for k in CHANGE_KINDS}
+    counts["continuing"] = len(matches)
     counts |= {f"matched_by_{m}": int((matches["matched_by"] == m).sum()) for m in MATCH_METHODS}
     if opps is not None:
         counts |= {
             f"opportunities_{s}": int((opps["status"] == s).sum()) for s in sorted(set(opps["status"]))
         }
-    return ChangeReport(prev.label, cur.label, matches, changes, opps, savings, counts)
+    return ChangeReport(
+        prev.label, cur.label, matches, changes, opps, savings, counts, columns=columns, notes=tuple(notes)
+    )
 
 
 def summary_frame(report: ChangeReport) -> pd.DataFrame:
-    """The report's counts and savings as a two-column table (``figure``, ``value``)."""
+    """The report's notes on the registers, counts and savings as a table (``figure``, ``value``)."""
     rows = [("previous period", report.previous), ("current period", report.current)]
+    rows += [("register change", note) for note in report.notes]
     rows += [(k.replace("_", " "), v) for k, v in report.counts.items()]
     rows += [(k.replace("_", " "), v) for k, v in report.savings.items()]
     return pd.DataFrame(rows, columns=["figure", "value"]).astype({"value": object})
@@ -405,6 +475,7 @@ def write_changes(
 
 
 __all__ = [
-    "CHANGE_COLUMNS", "CHANGE_KINDS", "MATCH_METHODS", "ChangeReport", "CompareError", "RunData",
-    "asset_changes", "compare_runs", "load_run", "match_assets", "summary_frame", "write_changes",
+    "CHANGE_COLUMNS", "CHANGE_KINDS", "CONFIDENCE_LEVELS", "MATCH_METHODS", "ChangeReport", "CompareError",
+    "RunData", "asset_changes", "compare_runs", "field_presence", "load_run", "match_assets", "summary_frame",
+    "write_changes",
 ]  # fmt: skip

@@ -10,11 +10,23 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from assetmap import pipeline
+from assetmap._compare_match import id_key, id_stem, id_suffix
 from assetmap.cli import cli
-from assetmap.compare import CHANGE_COLUMNS, compare_runs, load_run, match_assets, write_changes
+from assetmap.compare import (
+    CHANGE_COLUMNS,
+    CONFIDENCE_LEVELS,
+    MATCH_METHODS,
+    asset_changes,
+    compare_runs,
+    load_run,
+    match_assets,
+    write_changes,
+)
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "kent"
 
@@ -26,8 +38,13 @@ def make_run_dir(
     opportunities: list[dict] | None = None,
     title: str = "Test place",
     extra: dict | None = None,
+    columns_used: dict[str, dict[str, str]] | None = None,
 ) -> Path:
-    """A run directory as ``assetmap run`` leaves it: estate.gpkg, run.json (and opportunities.csv)."""
+    """A run directory as ``assetmap run`` leaves it: estate.gpkg, run.json (and opportunities.csv).
+
+    ``columns_used`` (``{partner: {field: register column}}``) is recorded in run.json as the
+    pipeline records it; without it run.json says nothing of the register's columns.
+    """
     path.mkdir(parents=True, exist_ok=True)
     rows = [
         {"partner": "Council", "asset_id": None, "name": None, "uprn": None, "use": "office", "gia_m2": 100.0,
@@ -38,8 +55,9 @@ def make_run_dir(
     frame = pd.DataFrame(rows)
     geom = [Point(x, y) for x, y in zip(frame.pop("x"), frame.pop("y"), strict=True)]
     gdf = gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:27700")
-    for col in ("asset_id", "name", "uprn", "partner", "use", "geocode_method"):
-        gdf[col] = gdf[col].astype("string")
+    for col in ("asset_id", "name", "uprn", "partner", "use", "geocode_method", "address"):
+        if col in gdf:
+            gdf[col] = gdf[col].astype("string")
     for col in ("occupancy", "capacity"):
         gdf[col] = gdf[col].astype(float)
     gdf.to_file(path / "estate.gpkg", layer="assets", driver="GPKG", engine="pyogrio")
@@ -47,7 +65,8 @@ def make_run_dir(
     for name, g in frame.groupby("partner", sort=False):
         by = {"coordinates": len(g), "uprn": 0, "postcode": 0}
         counts = {"rows_read": len(g) + 1, "placed": len(g), "rejected": 1, "warnings": 0}
-        partners.append({"name": name, **counts, "placed_by": by})
+        used = {"columns_used": columns_used[name]} if columns_used and name in columns_used else {}
+        partners.append({"name": name, **counts, "placed_by": by} | used)
     totals = {"rows_read": len(frame) + len(partners), "placed": len(frame), "rejected": len(partners)}
     record = {"title": title, "partners": partners, "finished_at": "2026-09-30T09:00:00+00:00"}
     record |= {"totals": totals | {"warnings": 0}} | (extra or {})
@@ -234,3 +253,245 @@ def test_utilisation_threshold_and_formula_names_defused(tmp_path: Path) -> None
     names = [c for c in ws.iter_rows(values_only=False) for c in c if c.value == '=HYPERLINK("http://x")']
     assert names and all(c.data_type == "s" and c.quotePrefix for c in names)
     assert load_run(prev).label == "a"
+
+
+def _pairs(prev: pd.DataFrame, cur: pd.DataFrame, m: pd.DataFrame) -> set[tuple[str, str, str, str]]:
+    """``(previous id, current id, matched_by, confidence)`` for each match."""
+    return {
+        (
+            prev.loc[r.previous_index, "asset_id"],
+            cur.loc[r.current_index, "asset_id"],
+            r.matched_by,
+            r.confidence,
+        )
+        for r in m.itertuples()
+    }
+
+
+def test_recased_and_repunctuated_ids_are_the_same_asset_and_not_a_change() -> None:
+    prev = _frame([
+        {"asset_id": "09/00012/Land", "x": 0, "y": 0},
+        {"asset_id": "KCC-0007", "x": 1000, "y": 0},
+        {"asset_id": "09/00021/Land", "x": 2000, "y": 0},
+    ])  # fmt: skip
+    cur = _frame([
+        {"asset_id": "09/00012/LAND", "x": 0, "y": 0},
+        {"asset_id": "kcc 7", "x": 1000, "y": 0},
+        {"asset_id": "09/00012/Land ", "x": 3000, "y": 0},  # another asset now carries the old id's look
+    ])  # fmt: skip
+    m = match_assets(prev.iloc[:2], cur.iloc[:2])
+    assert _pairs(prev, cur, m) == {
+        ("09/00012/Land", "09/00012/LAND", "asset_id (normalised)", "high"),
+        ("KCC-0007", "kcc 7", "asset_id (normalised)", "high"),
+    }
+    assert asset_changes(prev.iloc[:2], cur.iloc[:2], m).empty  # re-casing is not a re-identification
+    # Normalising never joins different numbers: 09/00021 is not 09/00012.
+    m = match_assets(prev.iloc[2:], cur.iloc[2:])
+    assert m.empty
+
+
+def test_resuffixed_ids_match_by_their_stem_and_say_how_sure() -> None:
+    prev = _frame([
+        {"asset_id": "09/00002/Land and Building", "uprn": "100", "x": 0, "y": 0},
+        {"asset_id": "09/00003/Land", "uprn": "200", "x": 1000, "y": 0},
+        {"asset_id": "09/00677/SITE", "x": 5000, "y": 0},
+        {"asset_id": "09/00677/STRUC", "x": 5400, "y": 0},
+    ])  # fmt: skip
+    cur = _frame([
+        {"asset_id": "09/00002/BLDG", "uprn": "0100", "x": 0, "y": 0},
+        {"asset_id": "09/00003/SITE", "uprn": "999", "x": 1500, "y": 0},  # moved 500 m, another UPRN
+        {"asset_id": "09/00677/LAND", "x": 5402, "y": 0},
+    ])  # fmt: skip
+    m = match_assets(prev, cur)
+    assert _pairs(prev, cur, m) == {
+        ("09/00002/Land and Building", "09/00002/BLDG", "asset_id stem", "high"),
+        ("09/00003/Land", "09/00003/SITE", "asset_id stem", "medium"),  # only the reference agrees
+        ("09/00677/STRUC", "09/00677/LAND", "asset_id stem", "high"),  # of two with that stem, the one there
+    }
+    changes = asset_changes(prev, cur, m)
+    assert set(zip(changes["change"], changes["previous_asset_id"], strict=True)) == {
+        ("moved", "09/00003/Land"), ("removed", "09/00677/SITE"),
+    }  # fmt: skip
+    moved = changes[changes["change"] == "moved"].iloc[0]
+    assert (moved["matched_by"], moved["confidence"], moved["distance_m"]) == (
+        "asset_id stem",
+        "medium",
+        500.0,
+    )
+
+
+def test_id_keys_and_stems() -> None:
+    assert id_key("09/00002/Land and Building") == id_key(" 9-2-LandAndBuilding ") == "9|2|landandbuilding"
+    assert id_stem("09/00002/Land and Building") == id_stem("09/00002/BLDG") == "9|2"
+    assert id_stem("KCC0022") == "kcc|22" and id_stem("Depot") == "" and id_key(None) == ""
+    assert id_suffix("09/00002/Land and Building") == "Land and Building" and id_suffix("KCC0022") == ""
+
+
+def _car_park(names: list[str | None], xs: list[float]) -> pd.DataFrame:
+    ids = [f"09/0{69 + i:04d}/Land" for i in range(len(xs))]
+    return _frame([{"asset_id": a, "uprn": "10012809547", "name": n, "x": x, "y": 0}
+                   for a, n, x in zip(ids, names, xs, strict=True)])  # fmt: skip
+
+
+def _new_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same parcels under a new id scheme, UPRN zero-padded, and no names."""
+    out = frame.copy()
+    out["asset_id"] = [f"23/{i:05d}/LAND" for i in range(1, len(out) + 1)]
+    out["uprn"] = "0" + out["uprn"]
+    return out
+
+
+def test_shared_uprn_group_of_three_parcels_one_removed_paired_by_location() -> None:
+    prev = _car_park(["North section", "Middle section", "South section"], [0, 120, 240])
+    cur = _new_ids(prev.iloc[[0, 2]]).assign(name=None, x=[2.0, 241.0])
+    m = match_assets(prev, cur)
+    assert _pairs(prev, cur, m) == {
+        ("09/00069/Land", "23/00001/LAND", "uprn+location", "high"),
+        ("09/00071/Land", "23/00002/LAND", "uprn+location", "high"),
+    }
+    changes = asset_changes(prev, cur, m)
+    assert list(changes["change"]) == ["removed", "reidentified", "reidentified"]
+    assert changes.loc[0, "previous_asset_id"] == "09/00070/Land"  # the middle parcel is the one gone
+    assert not changes["detail"].fillna("").str.contains("name").any()  # no "renamed to nothing"
+
+
+def test_shared_uprn_group_at_one_point_is_told_apart_by_name_or_said_to_be_a_guess() -> None:
+    prev = _car_park(["North section", "Middle section", "South section"], [0, 0, 0])
+    cur = _new_ids(prev.iloc[[2, 0]]).assign(name=["South section car park", "North section car park"])
+    m = match_assets(prev, cur)
+    assert _pairs(prev, cur, m) == {
+        ("09/00071/Land", "23/00001/LAND", "uprn+name", "high"),
+        ("09/00069/Land", "23/00002/LAND", "uprn+name", "high"),
+    }
+    same = _car_park([None, None, None], [0, 0, 0])
+    m = match_assets(same, _new_ids(same.iloc[:2]))
+    assert len(m) == 2 and set(m["matched_by"]) == {"uprn"} and set(m["confidence"]) == {"low"}
+
+
+def test_a_register_without_names_uses_addresses_and_reports_the_column_once(tmp_path: Path) -> None:
+    used = {"Council": {"asset_id": "AssetCode", "name": "PropertyName", "address": "StreetName"}}
+    prev = make_run_dir(tmp_path / "2021", [
+        {"asset_id": "A1", "name": "Town Hall", "address": "1 High Street", "x": 0, "y": 0},
+        {"asset_id": "A2", "name": "Depot", "address": "Mill Lane", "x": 1000, "y": 0},
+        {"asset_id": "A3", "name": "Kiosk", "address": "4 Market Place", "x": 2000, "y": 0},
+        {"asset_id": "A4", "name": "N/A", "address": "7 Bridge Street", "x": 3000, "y": 0},
+    ], columns_used=used)  # fmt: skip
+    cur = make_run_dir(
+        tmp_path / "2023",
+        [
+            {"asset_id": "A1", "address": "1 High Street Cheltenham", "x": 0, "y": 0},
+            {"asset_id": "A2", "address": "Mill Lane Depot", "x": 1000, "y": 0},
+            {"asset_id": "Z9", "address": "4, Market Place", "x": 2010, "y": 0},  # new id, same address
+            {
+                "asset_id": "A4",
+                "name": "Bridge Street Offices",
+                "address": "7 Bridge Street",
+                "x": 3000,
+                "y": 0,
+            },
+            {"asset_id": "B1", "address": "12 New Road", "x": 4000, "y": 0},
+        ],
+        columns_used={"Council": {"asset_id": "AssetCode", "address": "Site Address", "use": "Holding Type"}},
+    )
+    report = compare_runs(prev, cur)
+    assert report.counts["renamed"] == 0 and report.counts["continuing"] == 4
+    ch = report.changes.set_index("change")
+    assert ch.loc["added", "name"] == "12 New Road"  # the address stands in for the missing name
+    assert (ch.loc["reidentified", "matched_by"], ch.loc["reidentified", "previous_asset_id"]) == (
+        "location+name", "A3",
+    )  # fmt: skip
+    cols = report.columns.set_index("field")
+    assert cols.loc["name", ["change", "previous_column", "basis"]].tolist() == [
+        "disappeared", "PropertyName", "run.json columns_used",
+    ]  # fmt: skip
+    assert cols.loc["use", ["change", "column"]].tolist() == ["appeared", "Holding Type"]
+    assert report.notes[0] == (
+        "Council: the 2023 register has no name column (2021 had it: PropertyName); this field is not "
+        "compared, so no asset is reported as changed in it."
+    )
+    paths = write_changes(report, tmp_path / "out")
+    summary = pd.read_excel(
+        paths["changes_xlsx"], sheet_name="change summary", header=None, engine="openpyxl"
+    )
+    notes = summary[summary.eq("register change").any(axis=1)]
+    assert len(notes) == 2 and notes.iloc[0].str.contains("no name column").any()
+
+
+def test_presence_falls_back_to_values_without_a_run_record(tmp_path: Path) -> None:
+    prev = make_run_dir(tmp_path / "a", [{"asset_id": "A1", "name": "Town Hall", "x": 0, "y": 0}])
+    cur = make_run_dir(tmp_path / "b", [{"asset_id": "A1", "name": None, "x": 0, "y": 0}])
+    report = compare_runs(prev, cur)
+    assert report.changes.empty
+    assert report.columns[["field", "change", "basis"]].values.tolist() == [
+        ["name", "disappeared", "empty in every row"]
+    ]
+    # A name blanked for one asset while the column is still there is not a rename either.
+    hall, depot = {"asset_id": "A1", "x": 0, "y": 0}, {"asset_id": "A2", "x": 500, "y": 0}
+    prev = make_run_dir(tmp_path / "c", [hall | {"name": "Hall"}, depot | {"name": "Depot"}])
+    cur = make_run_dir(tmp_path / "d", [hall | {"name": ""}, depot | {"name": "Works Depot"}])
+    report = compare_runs(prev, cur)
+    assert report.columns.empty
+    assert report.changes[["change", "asset_id"]].values.tolist() == [["renamed", "A2"]]
+
+
+_POOL_IDS = ["09/00001/Land", "09/00001/LAND", "09/00001/BLDG", "09/00002/Land", "9-2-land", "X1", None]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    data=st.data(),
+    n_prev=st.integers(min_value=0, max_value=9),
+    n_cur=st.integers(min_value=0, max_value=9),
+)
+def test_every_asset_is_in_at_most_one_pair_and_every_pair_is_explained(
+    data: st.DataObject, n_prev: int, n_cur: int
+) -> None:
+    def rows(n: int) -> pd.DataFrame:
+        row = st.fixed_dictionaries({
+            "asset_id": st.sampled_from(_POOL_IDS), "uprn": st.sampled_from([None, "1", "01", "2"]),
+            "name": st.sampled_from([None, "Car Park", "Car Park North", "N/A", "Bus Station"]),
+            "address": st.sampled_from([None, "1 High St", "2 High St"]),
+            "x": st.sampled_from([0.0, 10.0, 30.0, 200.0]), "y": st.just(0.0),
+            "partner": st.sampled_from(["P", "Q"]),
+        })  # fmt: skip
+        return pd.DataFrame(data.draw(st.lists(row, min_size=n, max_size=n)), columns=list(_ROW_KEYS))
+
+    prev, cur = rows(n_prev), rows(n_cur)
+    m = match_assets(prev, cur)
+    assert m["previous_index"].is_unique and m["current_index"].is_unique
+    assert set(m["matched_by"]) <= set(MATCH_METHODS) and set(m["confidence"]) <= set(CONFIDENCE_LEVELS)
+    changes = asset_changes(prev, cur, m)
+    assert (changes["change"] == "removed").sum() == len(prev) - len(m)
+    assert (changes["change"] == "added").sum() == len(cur) - len(m)
+    assert not changes["detail"].fillna("").str.contains(r"to $|to None|to nan", regex=True).any()
+
+
+_ROW_KEYS = ("asset_id", "uprn", "name", "address", "x", "y", "partner")
+
+
+def test_utilisation_derived_from_occupancy_counts_as_present_and_is_compared(tmp_path: Path) -> None:
+    site = {"asset_id": "H1", "name": "Hub", "x": 0, "y": 0}
+    used = {"Council": {"asset_id": "Ref", "utilisation": "Use %"}}
+    prev = make_run_dir(tmp_path / "a", [site | {"utilisation": 0.9}], columns_used=used)
+    used = {"Council": {"asset_id": "Ref", "occupancy": "Staff", "capacity": "Desks"}}
+    cur = make_run_dir(tmp_path / "b", [site | {"utilisation": 0.5}], columns_used=used)
+    report = compare_runs(prev, cur)
+    assert set(report.columns["field"]) == {"occupancy", "capacity"}
+    assert list(report.changes["change"]) == ["utilisation_fell"]
+    # Where one register has no utilisation at all, none is compared.
+    used = {"Council": {"asset_id": "Ref"}}
+    cur = make_run_dir(tmp_path / "c", [site | {"utilisation": 0.5}], columns_used=used)
+    report = compare_runs(prev, cur)
+    assert report.changes.empty and "utilisation" in set(report.columns["field"])
+
+
+def test_a_uprn_shared_by_two_partners_keeps_each_partners_asset_with_its_partner() -> None:
+    prev = _frame([
+        {"partner": "Council", "asset_id": "X1", "uprn": "555", "name": None, "x": 0, "y": 0},
+        {"partner": "NHS", "asset_id": "Y1", "uprn": "555", "name": None, "x": 0, "y": 0},
+    ])  # fmt: skip
+    for order in ([0, 1], [1, 0]):  # whichever comes first in the register
+        p = prev.iloc[order].reset_index(drop=True)
+        cur = _frame([{"partner": "NHS", "asset_id": "Y2", "uprn": "555", "name": None, "x": 0, "y": 0}])
+        m = match_assets(p, cur)
+        assert _pairs(p, cur, m) == {("Y1", "Y2", "uprn", "high")}  # the only NHS asset there

@@ -117,7 +117,11 @@ def ratings_by_partner(current: pd.DataFrame) -> Figure | None:
 
 def changes_by_kind(counts: dict[str, int]) -> Figure | None:
     """Number of each kind of change since the last period."""
-    kinds = {k: v for k, v in counts.items() if not k.startswith(("matched_by", "opportunities_"))}
+    kinds = {
+        k: v
+        for k, v in counts.items()
+        if not k.startswith(("matched_by", "opportunities_")) and k != "continuing"
+    }
     if not kinds:
         return None
     fig, ax = _fig()

@@ -59,9 +59,28 @@ def change_rows(changes: pd.DataFrame) -> pd.DataFrame:
             "last period's id": changes["previous_asset_id"],
             "name": changes["name"],
             "matched by": changes["matched_by"],
+            "confidence": changes["confidence"] if "confidence" in changes else pd.NA,
             "detail": changes["detail"],
         }
     )
+
+
+#: How assets are matched between periods, as the report says it.
+MATCHING_TEXT = (
+    "Assets are matched one-to-one by partner and asset id; then by the id written differently (case, "
+    "spaces, punctuation); then by the id's reference when its ending changed (09/00002/Land and Building "
+    "and 09/00002/BLDG); then by UPRN, assets sharing one UPRN paired by location, then name or address; "
+    "then by location (within 50 m) and a similar name or address. The table says how each was matched "
+    "and how sure that is."
+)
+
+
+def notes_html(c: ReportContent) -> list[str]:
+    """How the registers themselves changed (columns, id schemes), said once at the top."""
+    if c.changes is None or not c.changes.notes:
+        return []
+    items = "".join(f"<li>{_e(n)}</li>" for n in c.changes.notes)
+    return [f"<h2>How the registers changed since {_e(c.previous)}</h2>", f"<ul>{items}</ul>"]
 
 
 def opportunity_rows(opps: pd.DataFrame) -> pd.DataFrame:
@@ -91,6 +110,7 @@ def render(c: ReportContent) -> str:
         f'<p class="muted">Period {_e(c.period)}'
         + (f"; compared with {_e(c.previous)}" if c.previous else "; no earlier period to compare with")
         + "</p>",
+        *notes_html(c),
         "<h2>Headline figures</h2>",
         table(c.headline, numeric=("this period", "last period", "change")),
     ]
@@ -102,8 +122,7 @@ def render(c: ReportContent) -> str:
         )
         out += [
             f"<h2>What changed since {_e(c.previous)}</h2>",
-            "<p>Assets are matched by partner and asset id, then by UPRN, then by location (within "
-            "50 m) and a similar name; the table says which.</p>",
+            f"<p>{_e(MATCHING_TEXT)}</p>",
             table(counts, numeric=("number",)),
         ]
         if c.changes.changes.empty:
@@ -138,4 +157,4 @@ def render(c: ReportContent) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["change_rows", "opportunity_rows", "render", "table"]
+__all__ = ["MATCHING_TEXT", "change_rows", "notes_html", "opportunity_rows", "render", "table"]

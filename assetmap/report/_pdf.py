@@ -7,6 +7,7 @@ The document carries no creation date, so the same content gives the same file.
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 
 import matplotlib.image as mpimg
@@ -56,6 +57,22 @@ def _draw_table(fig: Figure, frame: pd.DataFrame, rect: tuple[float, float, floa
             cell.set_facecolor("#eef2f5")
 
 
+def _notes_pages(title: str, notes: tuple[str, ...] | list[str]) -> list[tuple[str, Figure]]:
+    """Pages of short paragraphs, one per note, wrapped to the page width."""
+    subtitle = "Said once here rather than as a change to every asset"
+    figs = [_page(title, subtitle)]
+    y = 0.85
+    for note in notes:
+        lines = textwrap.wrap(" ".join(note.split()), width=140) or [""]
+        height = 0.03 * len(lines) + 0.025
+        if y - height < 0.04 and y < 0.85:
+            figs.append(_page(f"{title} (continued)", subtitle))
+            y = 0.85
+        figs[-1].text(0.05, y, "\n".join(lines), fontsize=10, va="top")
+        y -= height
+    return [(title if n == 0 else f"{title} (continued)", f) for n, f in enumerate(figs)]
+
+
 def _table_pages(title: str, frame: pd.DataFrame, subtitle: str = "") -> list[tuple[str, Figure]]:
     chunks = [frame.iloc[i : i + ROWS_PER_PAGE] for i in range(0, max(len(frame), 1), ROWS_PER_PAGE)]
     pages = []
@@ -76,9 +93,12 @@ def build_pages(c: ReportContent) -> list[tuple[str, Figure]]:
         first.text(0.63, 0.86, "The plan", fontsize=12, weight="bold")
         _draw_table(first, c.plan, (0.63, 0.05, 0.33, 0.78))
     pages = [("Headline figures", first)]
+    if c.changes is not None and c.changes.notes:
+        pages += _notes_pages(f"How the registers changed since {c.previous}", c.changes.notes)
     if c.changes is not None:
         fig = _page(
-            f"What changed since {c.previous}", "Matched by partner and asset id, then UPRN, then location"
+            f"What changed since {c.previous}",
+            "Matched by asset id (also written differently, or by its reference), then UPRN, then location",
         )
         counts = pd.DataFrame(
             [(k.replace("_", " "), v) for k, v in c.changes.counts.items()], columns=["", "number"]
