@@ -90,9 +90,17 @@ def test_check_shows_column_use_and_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_check_flags_a_register_that_cannot_place_anything(tmp_path: Path) -> None:
-    config = make_place(tmp_path, GOOD.replace("postcode: Postcode", "address: Postcode"))
+    # the postcode column is the only way to place these assets: named as the use, nothing can
+    config = make_place(tmp_path, GOOD.replace("postcode: Postcode", "use: Postcode"))
     res = CliRunner().invoke(cli, ["check", str(config)])
     assert res.exit_code == 1
     assert res.output.splitlines()[-1] == (
         "  Problem: no postcode, UPRN, coordinates or geometry: no asset can be placed"
     )
+
+
+def test_check_accepts_an_address_that_writes_the_postcode(tmp_path: Path) -> None:
+    config = make_place(tmp_path, GOOD.replace("postcode: Postcode", "address: Postcode"))
+    res = CliRunner().invoke(cli, ["check", str(config)])
+    assert res.exit_code == 0, res.output
+    assert "no asset can be placed" not in res.output

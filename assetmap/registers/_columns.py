@@ -11,7 +11,7 @@ import pandas as pd
 from .._errors import RegisterError
 from ..schema import CANONICAL_FIELDS
 from ._aliases import ALIASES, PAIR_HINTS, SUFFIX_PREFIX_MAX, SUFFIXES, alias_key
-from ._clean_codes import clean_postcode
+from ._clean_codes import clean_postcode, postcode_in_text
 from ._pairs import PAIR_FIELD, pair_share
 from ._raw import RawRegister, column_letter
 
@@ -228,14 +228,27 @@ def can_place(raw: RawRegister, columns: dict[str, str | list[str]]) -> bool:
     """Whether a register has some way to place its assets.
 
     Geometry in a vector file, a postcode, UPRN or coordinate-pair column, easting with
-    northing, or latitude with longitude.
+    northing, latitude with longitude, or an address in which some row writes a full postcode
+    (the geocoder takes a postcode from the address when there is no postcode column).
     """
     if raw.geometry is not None and bool(raw.geometry.notna().any()):
         return True
     if any(f in columns for f in ("postcode", "uprn", PAIR_FIELD)):
         return True
     grid = "easting" in columns and "northing" in columns
-    return grid or ("latitude" in columns and "longitude" in columns)
+    if grid or ("latitude" in columns and "longitude" in columns):
+        return True
+    return _address_has_postcodes(raw, columns.get("address"))
+
+
+def _address_has_postcodes(raw: RawRegister, address: str | list[str] | None) -> bool:
+    """Whether any row's address columns write a full postcode."""
+    if address is None:
+        return False
+    for col in [address] if isinstance(address, str) else address:
+        if bool(postcode_in_text(raw.frame[col]).values.notna().any()):
+            return True
+    return False
 
 
 def _data_as_header(raw: RawRegister) -> str | None:
