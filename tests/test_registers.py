@@ -541,11 +541,20 @@ def test_headerless_columns_named_by_letter_or_number(tmp_path: Path) -> None:
         "postcode": "Column E",
         "address": ["Column D", "Column E"],
     }
-    assert match_columns(raw, {}) == {}  # no headings: nothing is guessed
+    # no headings: nothing is guessed from them, but a column of postcodes is known by its values
+    assert match_columns(raw, {}) == {"postcode": "Column E"}
+    assert match_columns(raw, {"uprn": "A"}) == {"uprn": "Column A"}  # a way to place them is named
     with pytest.raises(RegisterError, match=r"column 'K' \(for postcode\) is not in the register\. It has"):
         match_columns(raw, {"postcode": "K"})
     with pytest.raises(RegisterError, match=r"by letter .* it has columns A to E"):
         match_columns(raw, {"postcode": "Postcode"})
+
+
+def test_headerless_postcodes_need_nearly_every_value_to_be_one(tmp_path: Path) -> None:
+    rows = [f'"P{i}","Surgery {i}","{"TS18 1HU" if i % 3 else "not known"}"' for i in range(30)]
+    raw = read_register(_write(tmp_path / "mixed.csv", "\n".join(rows) + "\n"), header_row="none")
+    assert match_columns(raw, {}) == {}  # a third of the cells are not postcodes: not taken
+    assert match_columns(raw, {"postcode": "C"}) == {"postcode": "Column C"}
 
 
 def test_headed_register_suggests_the_unnamed_column(tmp_path: Path) -> None:

@@ -214,14 +214,38 @@ def match_columns(raw: RawRegister, named: dict[str, str | list[str]]) -> dict[s
     columns = [str(c) for c in raw.frame.columns]
     result, used = _named(raw, named, columns)
     if raw.headerless:
-        return result  # no headings to match: only what the config names
+        # no headings to match: only what the config names, and a column of postcodes by its values
+        if not can_place(raw, result):
+            _postcode_column(raw, result, used, columns)
+        return result
     _by_alias(result, used, columns, skip=set(named))
     coords = ("easting", "northing", "latitude", "longitude", PAIR_FIELD)
     if not any(f in result for f in coords):
         _merged_grid(raw, result, used, columns)
     if not any(f in result for f in coords):
         _pair_column(raw, result, used, columns)
+    if not can_place(raw, result) and _data_as_header(raw) is None:
+        _postcode_column(raw, result, used, columns)
     return result
+
+
+#: Rows sampled, and the share of them that must be full postcodes, to take a column as postcodes.
+_POSTCODE_SAMPLE, _POSTCODE_SHARE = 500, 0.9
+
+
+def _postcode_column(raw: RawRegister, result: dict, used: set[str], columns: list[str]) -> None:
+    """The first unused column whose values are nearly all full postcodes (a headerless file's postcodes)."""
+    for col in columns:
+        if col in used:
+            continue
+        sample = raw.frame[col].iloc[:_POSTCODE_SAMPLE].dropna()
+        if len(sample) < 2 or len(sample) * 2 < min(len(raw.frame), _POSTCODE_SAMPLE):
+            continue
+        share = float(clean_postcode(sample).values.notna().mean())
+        if share >= _POSTCODE_SHARE:
+            result["postcode"] = col
+            used.add(col)
+            return
 
 
 def can_place(raw: RawRegister, columns: dict[str, str | list[str]]) -> bool:
