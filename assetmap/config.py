@@ -282,7 +282,8 @@ class MapConfig(_Strict):
 class Config(_Strict):
     """A whole run: the place, its partners and the options of each stage."""
 
-    title: Annotated[str, Field(min_length=1)]
+    #: Shown on the map, the board pack and the report; optional.
+    title: Annotated[str, Field(min_length=1)] = "Public estate"
     partners: Annotated[list[PartnerConfig], Field(min_length=1)]
     clustering: ClusteringConfig = ClusteringConfig()
     plan: PlanConfig = PlanConfig()

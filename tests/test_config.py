@@ -128,3 +128,8 @@ def test_readme_config_example_loads(tmp_path: Path) -> None:
     assert kcc.header_row == "auto" and kcc.columns.named()["postcode"] == "Post Code"
     assert gps.header_row == "none"
     assert gps.columns.named() == {"asset_id": "A", "name": "B", "address": list("EFGHI"), "postcode": "J"}
+
+
+def test_the_smallest_config_names_only_the_registers(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, "partners:\n  - name: Council\n    register: r.csv\n"))
+    assert cfg.title == "Public estate" and cfg.partners[0].kind == "other"
