@@ -54,8 +54,11 @@ _SIMPLIFY_M: Final = 15.0
 _CLASSES: Final = 5
 
 
-def classes(values: np.ndarray, k: int = _CLASSES) -> tuple[list[float], list[int]]:
-    """Quantile class breaks (``k`` classes at most) and each value's class (-1 when unknown).
+def classes(values: np.ndarray, k: int = _CLASSES) -> tuple[list[list[float]], list[int]]:
+    """Up to ``k`` classes by quantile, and each value's class (-1 when unknown).
+
+    Areas at exactly 0 while others are above (no savings planned there) get a class of
+    their own, and the rest are split into the remaining classes.
 
     Parameters
     ----------
@@ -66,20 +69,26 @@ def classes(values: np.ndarray, k: int = _CLASSES) -> tuple[list[float], list[in
 
     Returns
     -------
-    breaks : list of float
-        Ascending class limits, one more than the number of classes.
+    limits : list of [low, high]
+        Each class's lowest and highest value, ascending.
     index : list of int
-        Class of each value: ``breaks[c] <= v <= breaks[c + 1]``.
+        Class of each value.
     """
     v = np.asarray(values, dtype=float)
     finite = np.isfinite(v)
     if not finite.any():
         return [], [-1] * len(v)
+    zero = finite & (v == 0)
+    if zero.any() and (v[finite] > 0).any() and k > 1:
+        limits, idx = classes(np.where(v > 0, v, np.nan), k - 1)
+        index = np.where(zero, 0, np.asarray(idx) + 1)
+        return [[0.0, 0.0], *limits], np.where(finite, index, -1).astype(int).tolist()
     breaks = np.unique(np.quantile(v[finite], np.linspace(0, 1, k + 1)))
     if len(breaks) == 1:
         breaks = np.array([breaks[0], breaks[0]])
     idx = np.searchsorted(breaks[1:-1], v, side="right")
-    return breaks.tolist(), np.where(finite, idx, -1).astype(int).tolist()
+    limits = [[float(lo), float(hi)] for lo, hi in zip(breaks[:-1], breaks[1:], strict=True)]
+    return limits, np.where(finite, idx, -1).astype(int).tolist()
 
 
 def _nums(values: pd.Series) -> list[float | None]:
@@ -99,8 +108,8 @@ def _level(
     for key, _, _, col, _ in MEASURES:
         if key == "per_head" and not has_pop:
             continue
-        breaks, index = classes(rows[col].to_numpy(dtype=float))
-        cls[key] = {"breaks": breaks, "i": index}
+        limits, index = classes(rows[col].to_numpy(dtype=float))
+        cls[key] = {"limits": limits, "i": index}
     return {
         "key": level,
         "label": LEVEL_LABELS.get(level, level),

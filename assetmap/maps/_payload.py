@@ -179,6 +179,18 @@ def _summary(
     return rows
 
 
+def _area_rows(summary: dict[str, Any] | None, border: dict[str, list[Any]] | None) -> list[list[str]]:
+    """Summary rows for the areas: the focus area and the clusters across a boundary (shown ones)."""
+    s, rows = summary or {}, []
+    if s.get("focus_area"):
+        rows.append(["Focus area", str(s["focus_area"])])
+        rows.append(["Assets across its border", f"{int(s.get('across_border_assets') or 0):,}"])
+    crossing = sum(border["cross"]) if border else 0
+    if crossing:
+        rows.append(["Clusters across a boundary", f"{crossing:,}"])
+    return rows
+
+
 def build_payload(
     assets: gpd.GeoDataFrame,
     *,
@@ -272,6 +284,8 @@ def build_payload(
         plan_clusters(clusters, vis, assets, opps, config, grid.rings) if "cluster_id" in vis else {"id": []}
     )
     cluster_cols["border"] = cross_border(areas, vis, cluster_cols["id"])
+    summary_rows = _summary(summary, assets, len(vis), config.map.sensitive)
+    summary_rows += _area_rows(summary, cluster_cols["border"])
     area_cols = areas_payload(
         areas, vis=vis, all_assets=assets, opportunities=opps, sensitive=config.map.sensitive,
         rings=grid.rings, delta=_delta,
@@ -295,6 +309,6 @@ def build_payload(
         "clusters": cluster_cols,
         "areas": area_cols,
         "outline": [[_delta([ring])[0] for ring in poly] for poly in grid.rings(outline)],
-        "summary": _summary(summary, assets, len(vis), config.map.sensitive),
+        "summary": summary_rows,
         "sensitive": config.map.sensitive,
     }
