@@ -9,6 +9,7 @@ omit`` a sensitive site counts nowhere, so no area's figures reveal one.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Final
 
 import geopandas as gpd
@@ -87,7 +88,7 @@ def classes(values: np.ndarray, k: int = _CLASSES) -> tuple[list[list[float]], l
     if len(breaks) == 1:
         breaks = np.array([breaks[0], breaks[0]])
     idx = np.searchsorted(breaks[1:-1], v, side="right")
-    limits = [[float(lo), float(hi)] for lo, hi in zip(breaks[:-1], breaks[1:], strict=True)]
+    limits = [[float(lo), float(hi)] for lo, hi in itertools.pairwise(breaks)]
     return limits, np.where(finite, idx, -1).astype(int).tolist()
 
 
