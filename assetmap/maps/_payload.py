@@ -283,9 +283,11 @@ def build_payload(
     cluster_cols = (
         plan_clusters(clusters, vis, assets, opps, config, grid.rings) if "cluster_id" in vis else {"id": []}
     )
-    cluster_cols["border"] = cross_border(areas, vis, cluster_cols["id"])
+    border = cross_border(areas, vis, cluster_cols["id"])
+    if border is not None:
+        cluster_cols["border"] = border
     summary_rows = _summary(summary, assets, len(vis), config.map.sensitive)
-    summary_rows += _area_rows(summary, cluster_cols["border"])
+    summary_rows += _area_rows(summary, border)
     area_cols = areas_payload(
         areas, vis=vis, all_assets=assets, opportunities=opps, sensitive=config.map.sensitive,
         rings=grid.rings, delta=_delta,
