@@ -274,6 +274,7 @@
     api.areasDrawn = lv.code.length;
   }
   api.showAreas = showAreas;
+  api.areaLayer = areaLayer;
   map.createPane('amMoves').style.zIndex = 450;
   var moveCanvas = L.canvas({pane: 'amMoves', padding: 0.3});
   var movesLayer = L.featureGroup();
