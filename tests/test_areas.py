@@ -449,3 +449,51 @@ def test_no_config_gives_district_rows_from_the_postcode_directory(lookup: Postc
     ]
     assert table.geometry.isna().all()
     assert shapely.is_empty(table.geometry.fillna(Point())).all()
+
+
+# ---------------------------------------------------------------- a whole run: outputs and the report
+
+REGISTER = """Ref,Name,Type,Easting,Northing,GIA,Cost,Utilisation
+K1,Yalding Area Office,Office,568952,152792,620,102300,30%
+K2,Wateringbury Gateway,Office,569026,152995,1800,216000,50%
+K3,Maidstone Library,Library,575950,155800,900,90000,70%
+K4,Ashford Clinic,Clinic,601200,142800,500,60000,80%
+K5,Offshore Buoy Store,Depot,640500,160000,100,5000,
+"""
+
+
+def test_a_run_writes_areas_everywhere_and_the_report_shows_them(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from assetmap.compare import load_run
+    from assetmap.pipeline import run
+    from assetmap.report import build_content, write_report
+    from assetmap.report._pdf import build_pages
+
+    (tmp_path / "kcc.csv").write_text(REGISTER, "utf-8")
+    (tmp_path / "assetmap.yaml").write_text(
+        "title: Areas run\npartners:\n  - name: Kent County Council\n    register: kcc.csv\n"
+        "    columns: {asset_id: Ref, name: Name, use: Type, easting: Easting, northing: Northing,"
+        " gia_m2: GIA, running_cost_gbp: Cost, utilisation: Utilisation}\n"
+        f"areas:\n  district: {{file: {KENT_DISTRICTS}, code: LAD13CD}}\n",
+        "utf-8",
+    )
+    result = run(tmp_path / "assetmap.yaml", tmp_path / "out", as_of=dt.date(2026, 9, 30))
+    out = tmp_path / "out"
+    written = pd.read_csv(out / "areas.csv", encoding="utf-8-sig")
+    assert written["assets"].sum() == 5
+    assert written.set_index("code").loc[OUTSIDE, "assets"] == 1  # the store off the coast
+    layer = gpd.read_file(out / "estate.gpkg", layer="areas")
+    assert len(layer) == len(written) and layer.geometry.notna().sum() == 13
+    assert "areas" in load_workbook(out / "board_pack.xlsx", read_only=True).sheetnames
+    record = json.loads((out / "run.json").read_text("utf-8"))["areas"]
+    assert record["district_from"] == {"boundary file": 4, "outside the boundary file": 1}
+    assert record["levels"]["district"].endswith("districts.geojson")
+    assert result.plan.summary["cross_boundary_clusters"] == 1
+    assert result.plan.opportunities["cross_boundary"].sum() == 1
+    write_report(out)
+    page = (out / "report.html").read_text("utf-8")
+    assert "<h2>Areas</h2>" in page and "Maidstone (E07000110)" in page and "Outside every district" in page
+    assert 'alt="Running cost by area"' in page
+    content = build_content(load_run(out), None, None, run_dir=out)
+    assert "Areas" in [name for name, _ in build_pages(content)]
