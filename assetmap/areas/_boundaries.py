@@ -170,7 +170,11 @@ def _dissolve(
 ) -> gpd.GeoDataFrame:
     from ._names import names_for
 
-    geoms = shapely.make_valid(frame.to_crs(BNG).geometry.to_numpy())
+    geoms = frame.to_crs(BNG).geometry.to_numpy()
+    # Quantised TopoJSON often has self-touching rings: repair only what is invalid, by ring structure.
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
     work = pd.DataFrame(
         {
             "code": codes.astype(str).to_numpy(),
@@ -216,11 +220,13 @@ def locate(points: gpd.GeoSeries, areas: gpd.GeoDataFrame) -> np.ndarray:
         return out
     geoms = points.to_numpy()
     ok = ~(pd.isna(geoms) | shapely.is_empty(geoms))
-    tree = shapely.STRtree(areas.geometry.to_numpy())
     idx = np.flatnonzero(ok)
-    pairs = tree.query(geoms[idx], predicate="intersects")
+    # The tree holds the points and each polygon queries it: GEOS then prepares the polygon once
+    # (a point-in-area index) instead of testing every point against its raw rings.
+    tree = shapely.STRtree(geoms[idx])
+    pairs = tree.query(areas.geometry.to_numpy(), predicate="intersects")
     if pairs.shape[1]:
-        first = pd.Series(pairs[1]).groupby(pairs[0]).min()
+        first = pd.Series(pairs[0]).groupby(pairs[1]).min()
         out[idx[first.index.to_numpy()]] = first.to_numpy()
     return out
 

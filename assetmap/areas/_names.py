@@ -42,5 +42,5 @@ def names_for(codes: pd.Series | np.ndarray) -> np.ndarray:
     numpy.ndarray
         Object array of names or None, one per code.
     """
-    names = district_names()
-    return np.array([names.get(c) if isinstance(c, str) else None for c in codes], dtype=object)
+    found = pd.Series(np.asarray(codes, dtype=object)).map(district_names())
+    return found.astype(object).where(found.notna(), None).to_numpy(dtype=object)
