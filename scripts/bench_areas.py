@@ -30,8 +30,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assetmap.areas import assign_districts, assign_level, read_level, summarise_areas  # noqa: E402
-from assetmap.areas._districts import postcode_points  # noqa: E402
+from assetmap.areas import (  # noqa: E402
+    assign_districts,
+    assign_level,
+    district_table,
+    read_level,
+    summarise_areas,
+)
 from assetmap.config import AreaLevelConfig  # noqa: E402
 from assetmap.geocode import PostcodeLookup  # noqa: E402
 from assetmap.schema import BNG  # noqa: E402
@@ -42,7 +47,7 @@ GB_LAD = ROOT.parent / "shared" / "realdata" / "boundaries-ons-martinjc" / "gb_t
 def estate(n: int, lookup: PostcodeLookup) -> gpd.GeoDataFrame:
     """``n`` assets at jittered real postcode points, half placed by postcode."""
     rng = np.random.default_rng(20260930)
-    pts = postcode_points(lookup, (0, 0, 700_000, 1_300_000))
+    pts = pd.concat([district_table(lookup, letter) for letter in "ABCDEFGHIJKLMNOPRSTUWYZ"]).dropna()
     pick = rng.integers(0, len(pts), n)
     x = pts["easting"].to_numpy()[pick] + rng.uniform(-100, 100, n)
     y = pts["northing"].to_numpy()[pick] + rng.uniform(-100, 100, n)

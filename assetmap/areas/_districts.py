@@ -35,8 +35,8 @@ _DISTRICT_COLUMN: Final = re.compile(r"^(laua|oslaua|lad\d{2}cd)$", re.IGNORECAS
 _LOOKUP_DISTRICT_COLUMNS: Final = ("district_code", "laua")
 #: Postcodes this far beyond the assets' bounding box are considered for the nearest one (m).
 _MARGIN_M: Final = 5_000.0
-_COLUMNS: Final = ["key", "easting", "northing", "district_code"]
 _tables: weakref.WeakKeyDictionary[PostcodeLookup, dict[str, pd.DataFrame]] = weakref.WeakKeyDictionary()
+_points: dict[Path, pd.DataFrame] = {}
 
 
 def _frame(keys: object, x: object, y: object, district: object) -> pd.DataFrame:
@@ -146,15 +146,28 @@ def district_table(lookup: PostcodeLookup, letter: str) -> pd.DataFrame:
     return memo.setdefault(letter, _frame([], [], [], []))
 
 
+def _all_points(lookup: PostcodeLookup) -> pd.DataFrame:
+    """Every postcode point with a district, kept in memory per postcode directory (about 50 MB)."""
+    where = lookup._cache_file("districts-points").parent
+    if where not in _points:
+        parts = []
+        for letter in _LETTERS:
+            t = district_table(lookup, letter)
+            keep = t["district_code"].notna() & t["easting"].notna() & t["northing"].notna()
+            parts.append(t.loc[keep, ["easting", "northing", "district_code"]])
+        table = pd.concat(parts, ignore_index=True)
+        table["district_code"] = table["district_code"].astype("category")
+        _points.clear()  # one directory at a time
+        _points[where] = table
+    return _points[where]
+
+
 def postcode_points(lookup: PostcodeLookup, bounds: tuple[float, float, float, float]) -> pd.DataFrame:
     """Every postcode with a grid reference and a district inside ``bounds`` (minx, miny, maxx, maxy)."""
     minx, miny, maxx, maxy = bounds
-    parts = []
-    for letter in _LETTERS:
-        t = district_table(lookup, letter)
-        inside = t["easting"].between(minx, maxx) & t["northing"].between(miny, maxy)
-        parts.append(t.loc[inside & t["district_code"].notna(), _COLUMNS])
-    return pd.concat(parts, ignore_index=True)
+    t = _all_points(lookup)
+    inside = t["easting"].between(minx, maxx) & t["northing"].between(miny, maxy)
+    return t.loc[inside].reset_index(drop=True)
 
 
 def _xy(assets: gpd.GeoDataFrame) -> np.ndarray:
