@@ -275,12 +275,13 @@ def _run_locked(
             extra = {"data quality": board_report.quality_table(staging, previous)}
             outputs |= write_changes(changes, staging, extra_sheets=extra)
             if isinstance(result, pipeline.RunResult):  # the board pack gains the change sheets
+                areas = {"areas": area_csv(result.areas)} if result.areas is not None else {}
                 write_board_pack(
                     staging / "board_pack.xlsx",
                     result.plan,
                     result.estate.rejects,
                     title=result.config.title,
-                    extra_sheets={"areas": area_csv(result.areas)} | change_sheets(changes) | extra,
+                    extra_sheets=areas | change_sheets(changes) | extra,
                 )
         _swap_in(staging, target)
     except BaseException:
