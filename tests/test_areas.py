@@ -497,3 +497,48 @@ def test_a_run_writes_areas_everywhere_and_the_report_shows_them(tmp_path: Path)
     assert 'alt="Running cost by area"' in page
     content = build_content(load_run(out), None, None, run_dir=out)
     assert "Areas" in [name for name, _ in build_pages(content)]
+
+
+def test_focus_in_a_run_plans_the_area_and_its_border_and_counts_them_separately(tmp_path: Path) -> None:
+    path = two_districts(tmp_path)
+    cfg = Config.model_validate(
+        {
+            "title": "Focus",
+            "partners": [{"name": "x", "register": "x.csv"}],
+            "areas": {"district": {"file": str(path), "code": "CODE", "name": "NAME"}, "focus": "W01"},
+        }
+    )
+    run = prepare_areas(border_estate(), cfg, postcodes=PostcodeLookup())
+    assert run.assets["asset_id"].tolist() == ["A0", "A1", "A2", "A3", "A4"]
+    plan, areas = finish_areas(plan_estate(run.assets, cfg, as_of=dt.date(2026, 9, 30)), run)
+    s = plan.summary
+    assert (s["focus_area"], s["focus_assets"], s["across_border_assets"], s["left_out_assets"]) == (
+        "West (W01)",
+        3,
+        2,
+        4,
+    )
+    rows = areas.set_index("code")
+    assert rows.loc["W01", ["role", "assets"]].tolist() == ["focus", 3]
+    assert rows.loc["E01", ["role", "assets"]].tolist() == ["across the border", 2]
+    assert list(area_csv(areas).columns[:4]) == ["level", "code", "name", "role"]
+
+
+def test_the_board_pack_withholds_a_sensitive_sites_ward(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from assetmap.boardpack import write_board_pack
+
+    lv = level(two_districts(tmp_path, "wards.geojson"))
+    wards = AreaLevel(level="ward", areas=lv.areas, source=lv.source)
+    assets = assign_level(border_estate(), wards)
+    cfg = Config.model_validate({"title": "Pack", "partners": [{"name": "x", "register": "x.csv"}]})
+    plan = plan_estate(assets, cfg, as_of=dt.date(2026, 9, 30))
+    write_board_pack(tmp_path / "pack.xlsx", plan, pd.DataFrame(), title="Pack")
+    sheet = load_workbook(tmp_path / "pack.xlsx", read_only=True)["assets"]
+    rows = list(sheet.iter_rows(values_only=True))
+    head = list(rows[0])
+    sensitive = [r for r in rows[1:] if r[head.index("sensitive")] in (True, "TRUE", 1)]
+    assert len(sensitive) == 1 and sensitive[0][head.index("ward_code")] == "withheld"
+    others = [r[head.index("ward_code")] for r in rows[1:] if r not in sensitive]
+    assert set(others) <= {"W01", "E01", None}
