@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..config import AreasConfig, Config
 from ..geocode import PostcodeLookup
+from ..plan import PlanResult
 from ..schema import BNG
 from ._border import (
     ACROSS,
@@ -163,7 +164,7 @@ def prepare_areas(assets: gpd.GeoDataFrame, config: Config, *, postcodes: Postco
     return AreaRun(assets=assets, levels=levels, border_level=cfg.border_level, focus=focus, notes=notes)
 
 
-def finish_areas(plan: object, run: AreaRun) -> tuple[object, gpd.GeoDataFrame]:
+def finish_areas(plan: PlanResult, run: AreaRun) -> tuple[PlanResult, gpd.GeoDataFrame]:
     """Flag what crosses a border and count the estate per area, once the plan has run.
 
     Parameters

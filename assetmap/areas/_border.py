@@ -25,6 +25,7 @@ from scipy.spatial import cKDTree
 
 from .._errors import ConfigError
 from ..geocode import PostcodeLookup
+from ..plan import PlanResult
 from ..schema import BNG
 from ._boundaries import OUTSIDE, AreaLevel
 from ._districts import postcode_points
@@ -289,7 +290,6 @@ def focus_estate(
     return out, info
 
 
-def with_summary(plan: object, extra: dict[str, object], **changes: object) -> object:
+def with_summary(plan: PlanResult, extra: dict[str, object], **changes: object) -> PlanResult:
     """A copy of a frozen plan result with figures added to its summary and fields replaced."""
-    summary = {**plan.summary, **extra}  # type: ignore[attr-defined]
-    return dataclasses.replace(plan, summary=summary, **changes)  # type: ignore[type-var]
+    return dataclasses.replace(plan, summary={**plan.summary, **extra}, **changes)  # type: ignore[arg-type]
