@@ -542,3 +542,22 @@ def test_the_board_pack_withholds_a_sensitive_sites_ward(tmp_path: Path) -> None
     assert len(sensitive) == 1 and sensitive[0][head.index("ward_code")] == "withheld"
     others = [r[head.index("ward_code")] for r in rows[1:] if r not in sensitive]
     assert set(others) <= {"W01", "E01", None}
+
+
+def test_a_configured_onspd_file_gives_districts_from_its_2025_columns(tmp_path: Path) -> None:
+    onspd = tmp_path / "ONSPD_NOV_2026_UK.csv"
+    onspd.write_text(
+        "pcd7,east1m,north1m,lad25cd\nME141XQ,576000,156000,E07000110\nME19 5AA,570000,158000,E07000115\n"
+        "TN1  1AA,558000,139000,E07000116\n",
+        "latin-1",
+    )
+    lookup = PostcodeLookup(onspd)
+    rows = [
+        {"x": 576_000, "y": 156_000, "postcode": "ME14 1XQ", "geocode_method": "postcode"},
+        {"x": 570_010, "y": 158_010, "postcode": None},
+        {"x": 559_000, "y": 139_500, "postcode": "ME14 1XQ"},
+    ]
+    out = assign_districts(estate(rows), lookup)
+    assert out["district_code"].tolist() == ["E07000110", "E07000115", "E07000116"]
+    assert out["district_source"].tolist() == ["postcode", "nearest postcode", "nearest postcode"]
+    assert out["district_name"].tolist() == ["Maidstone", "Tonbridge and Malling", "Tunbridge Wells"]

@@ -6,8 +6,8 @@ the district of the nearest postcode point (a :class:`scipy.spatial.cKDTree` ove
 postcodes inside the assets' bounding box, so a million assets is one vectorised query).
 
 The postcode tables with districts are cached as Parquet beside the postcode lookup's own
-cache (``districts-<letter>.parquet``); where the lookup's tables already carry the
-district column, those are used as they are.
+cache (``districts-<letter>.parquet``); where a table the lookup already holds carries the
+district column, it is used as it is.
 """
 
 from __future__ import annotations
@@ -124,9 +124,10 @@ def district_table(lookup: PostcodeLookup, letter: str) -> pd.DataFrame:
     memo = _tables.setdefault(lookup, {})
     if letter in memo:
         return memo[letter]
-    own = lookup._table(letter)
-    column = next((c for c in _LOOKUP_DISTRICT_COLUMNS if c in own.columns), None)
-    if column is not None:
+    # A table the lookup already holds with the district column is used as it is (never decoded twice).
+    own = lookup._tables.get(letter)
+    column = next((c for c in _LOOKUP_DISTRICT_COLUMNS if own is not None and c in own.columns), None)
+    if own is not None and column is not None:
         memo[letter] = _frame(own["key"], own["easting"], own["northing"], own[column])
         return memo[letter]
     cache = lookup._cache_file(f"districts-{letter}")
