@@ -30,3 +30,7 @@ class PeriodError(AssetmapError, ValueError):
 
 class CompareError(AssetmapError, ValueError):
     """A run directory cannot be compared (missing or unreadable outputs)."""
+
+
+class BoundaryError(AssetmapError, ValueError):
+    """A boundary file (``areas:``) cannot be read or lacks the columns the config names."""

@@ -23,7 +23,10 @@ import pandas as pd
 from ._xlsx import COUNT, DECIMAL, add_table, cell, new_workbook, number_format, save
 from .plan import PlanResult
 
-_LOCATION = ("address", "postcode", "uprn", "easting", "northing", "latitude", "longitude")
+#: Withheld for sensitive sites; a ward is small enough to point at one.
+_LOCATION = (
+    "address", "postcode", "uprn", "easting", "northing", "latitude", "longitude", "ward_code", "ward_name",
+)  # fmt: skip
 
 #: Summary keys: label and how the figure is worked out.
 SUMMARY_LABELS: dict[str, tuple[str, str]] = {

@@ -293,6 +293,8 @@ class Config(_Strict):
     #: The date the figures are "as at": lease expiries are measured from it. Default: the
     #: day of the run (a quarterly run uses the end of its quarter).
     as_of: dt.date | None = None
+    #: Districts, wards and other areas the estate is counted by (see :class:`AreasConfig`).
+    areas: AreasConfig | None = None
     #: Directory of the config file; paths above are already resolved against it.
     base_dir: Path = Path(".")
 
@@ -435,3 +437,44 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
+
+
+class AreaLevelConfig(_Strict):
+    """One level of areas (districts, wards) from a boundary file any GDAL reader opens."""
+
+    #: GeoJSON, TopoJSON, GeoPackage, Shapefile...; relative to the config file; any CRS.
+    file: Path
+    #: Column holding each area's code (``LAD13CD``, ``WD13CD``).
+    code: Annotated[str, Field(min_length=1)]
+    #: Column holding each area's name; default: names from the shipped list, else the code.
+    name: str | None = None
+    #: Column holding each area's population (gives running cost per head).
+    population: str | None = None
+    #: Layer of a multi-layer file (GeoPackage, TopoJSON object); default: the first.
+    layer: str | None = None
+
+
+class AreasConfig(_Strict):
+    """Areas the estate is counted by: ``areas.csv``, the choropleth, clusters across a border.
+
+    Every asset gets its local authority district from the postcode directory with no
+    config at all; a level given here with a boundary file uses the polygons instead.
+    """
+
+    district: AreaLevelConfig | None = None
+    ward: AreaLevelConfig | None = None
+    #: Plan one area only (a district code such as ``E07000110``, or a name), keeping the
+    #: assets of neighbouring areas within the clustering radius of its border.
+    focus: Annotated[str, Field(min_length=1)] | None = None
+    #: The level whose boundaries make a cluster or a move "across the border".
+    border_level: Literal["district", "ward"] = "district"
+
+    @model_validator(mode="after")
+    def _border_level_given(self) -> AreasConfig:
+        if self.border_level == "ward" and self.ward is None:
+            raise ValueError("border_level is 'ward' but no ward boundaries are given (areas.ward.file)")
+        return self
+
+
+Config.model_rebuild()
+__all__ += ["AreaLevelConfig", "AreasConfig"]

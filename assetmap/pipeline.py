@@ -12,7 +12,10 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import geopandas as gpd
+
 from . import __version__
+from .areas import area_csv, area_record, finish_areas, prepare_areas
 from .boardpack import write_board_pack
 from .config import Config, load_config
 from .estate import Estate, build_estate
@@ -38,6 +41,7 @@ class RunResult:
     estate: Estate
     plan: PlanResult
     outputs: dict[str, Path] = field(default_factory=dict)
+    areas: gpd.GeoDataFrame | None = None  # areas.csv's rows, for the quarterly board pack
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -137,12 +141,16 @@ def run(
     timings.update(estate.timings)
     t0 = time.perf_counter()
     as_of = cfg.as_of or as_of or datetime.now(UTC).date()
-    say(f"Clustering and planning {len(estate.assets):,} assets")
-    plan = plan_estate(estate.assets, cfg, as_of=as_of)
+    say("Finding each asset's district and ward")
+    area_run = prepare_areas(estate.assets, cfg, postcodes=postcodes)
+    say(f"Clustering and planning {len(area_run.assets):,} assets")
+    plan = plan_estate(area_run.assets, cfg, as_of=as_of)
+    plan, areas = finish_areas(plan, area_run)
     timings["plan"] = time.perf_counter() - t0
     result = RunResult(
         config=cfg, config_path=config_path, out_dir=out, estate=estate, plan=plan, timings=timings
     )
+    result.areas = areas
 
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -151,16 +159,20 @@ def run(
         "rejects": out / "rejects.csv",
         "warnings": out / "warnings.csv",
         "opportunities": out / "opportunities.csv",
+        "areas": out / "areas.csv",
         "board_pack": out / "board_pack.xlsx",
         "map": out / "map.html",
         "run": out / "run.json",
     }
     say("Writing estate.gpkg, the CSVs and board_pack.xlsx")
-    write_layers(outputs["estate"], {"assets": plan.assets, "clusters": plan.clusters})
+    write_layers(outputs["estate"], {"assets": plan.assets, "clusters": plan.clusters, "areas": areas})
+    write_csv(area_csv(areas), outputs["areas"])
     write_csv(estate.rejects, outputs["rejects"])
     write_csv(estate.warnings, outputs["warnings"])
     write_csv(plan.opportunities, outputs["opportunities"])
-    write_board_pack(outputs["board_pack"], plan, estate.rejects, title=cfg.title)
+    write_board_pack(
+        outputs["board_pack"], plan, estate.rejects, title=cfg.title, extra_sheets={"areas": area_csv(areas)}
+    )
     timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     say("Drawing map.html")
@@ -171,6 +183,7 @@ def run(
         opportunities=plan.opportunities,
         summary=plan.summary,
         config=cfg,
+        areas=area_run,
     )
     timings["map"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -182,7 +195,7 @@ def run(
     timings["pictures"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_start
     result.outputs = outputs
-    write_json(outputs["run"], _run_record(result, postcodes))
+    write_json(outputs["run"], _run_record(result, postcodes) | {"areas": area_record(area_run)})
     return result
 
 

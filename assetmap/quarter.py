@@ -32,6 +32,7 @@ from . import pipeline
 from . import report as board_report
 from ._errors import PeriodError
 from ._io import write_text
+from .areas import area_csv
 from .boardpack import write_board_pack
 from .compare import ChangeReport, change_sheets, compare_runs, write_changes
 from .config import load_config
@@ -274,12 +275,13 @@ def _run_locked(
             extra = {"data quality": board_report.quality_table(staging, previous)}
             outputs |= write_changes(changes, staging, extra_sheets=extra)
             if isinstance(result, pipeline.RunResult):  # the board pack gains the change sheets
+                areas = {"areas": area_csv(result.areas)} if result.areas is not None else {}
                 write_board_pack(
                     staging / "board_pack.xlsx",
                     result.plan,
                     result.estate.rejects,
                     title=result.config.title,
-                    extra_sheets=change_sheets(changes) | extra,
+                    extra_sheets=areas | change_sheets(changes) | extra,
                 )
         _swap_in(staging, target)
     except BaseException:

@@ -25,6 +25,11 @@ asset ids are recorded in each place's ``expected.json`` and in ``data/demo/READ
 * names with ``&``, ``'``, ``"`` and ``£``, and one hostile name ``<img src=x onerror=alert(1)>``;
 * utilisation as ``0.85``, ``85`` and ``85%`` (different registers, and mixed within one);
 * sensitive sites (a refuge, a custody suite) marked as such.
+
+Each place also has a planted cluster across a district border (buildings of one partner on both
+sides of it, a move from one district into the other possible), appended to a register after
+everything else is generated so no other row changes; it is recorded in ``expected.json``
+(``cross_border``) and needs the boundaries written by ``scripts/make_demo_boundaries.py``.
 """
 
 from __future__ import annotations
@@ -208,6 +213,7 @@ class Register:
     encoding: str | None = None
     rejects: list[str] = field(default_factory=list)
     messy: list[dict[str, str]] = field(default_factory=list)
+    cols: Any = None  # the column spec its rows were written with (planted rows reuse it)
 
     def mess(self, asset: Asset | str, issue: str, reject: bool = False) -> None:
         aid = asset if isinstance(asset, str) else asset.asset_id
@@ -450,6 +456,7 @@ class Table:
             if canon:
                 named.setdefault(canon, []).append(head)
         reg.rows = len(assets)
+        reg.cols = cols
         reg.config["columns"] = {k: v[0] if len(v) == 1 else v for k, v in named.items()}
 
     def spoil(
@@ -924,6 +931,110 @@ def hw_fire(reg_dir: Path, rng: np.random.Generator, pool: PostcodePool) -> Regi
     return reg
 
 
+# ---------------------------------------------------------------- planted cross-border cluster
+
+
+@dataclass(frozen=True)
+class Border:
+    """A place's planted cluster across a district border, and the register its rows go into."""
+
+    districts: tuple[str, str]  # the donor's district, the receiver's district
+    register: int  # position of the register (a CSV) in the place's list
+    encoding: str
+    ids: tuple[str, str, str]
+    uses: tuple[str, str, str]  # donor, receiver, a third building beside the receiver
+    names: tuple[str, str, str]
+    towns: tuple[str, str]
+
+
+BORDERS = {
+    "kent": Border(
+        ("E07000110", "E07000115"), 0, "cp1252", ("KCC0901", "KCC0902", "KCC0903"),
+        ("office", "office", "library"),
+        ("Yalding Area Office", "Wateringbury Gateway", "Wateringbury Library"), ("Yalding", "Wateringbury"),
+    ),
+    "worcestershire": Border(
+        ("E07000237", "E07000238"), 2, "utf-8", ("R1A-901", "R1A-902", "R1A-903"),
+        ("clinic", "health centre", "clinic"),
+        ("Nunnery Wood Community Clinic", "Norton Health Centre", "Norton Physiotherapy Clinic"),
+        ("Worcester", "Norton"),
+    ),
+}  # fmt: skip
+#: The committed demo boundaries (``scripts/make_demo_boundaries.py``), copied to a demo written elsewhere.
+BOUNDARIES = Path(__file__).resolve().parents[1] / "data" / "demo"
+#: The planted buildings are this far from any other asset's postcode and this far inside their district.
+PLANT_CLEAR_M = 1200.0
+PLANT_INSIDE_M = 100.0
+
+
+def plant_site(pool: PostcodePool, districts: tuple[str, str], boundaries: Path) -> tuple[int, int]:
+    """Two postcodes 150-300 m apart on either side of the two districts' shared border.
+
+    Each lies at least ``PLANT_INSIDE_M`` inside its own district's polygon (so the ONSPD district
+    and the boundary file agree) and ``PLANT_CLEAR_M`` from every postcode the generated assets use
+    (so the cluster is only these buildings). The closest such pair, then by postcode, is taken.
+    """
+    from scipy.spatial import cKDTree
+
+    polys = gpd.read_file(boundaries).to_crs("EPSG:27700").set_index("LAD13CD").geometry
+    used = np.array(sorted(pool.used))
+    clear = cKDTree(np.column_stack([pool.x[used], pool.y[used]]))
+
+    def ok(code: str) -> np.ndarray:
+        idx = np.flatnonzero(pool.laua == code)
+        inner = polys[code].buffer(-PLANT_INSIDE_M)
+        inside = np.array([inner.contains(Point(pool.x[i], pool.y[i])) for i in idx], dtype=bool)
+        far = clear.query(np.column_stack([pool.x[idx], pool.y[idx]]))[0] > PLANT_CLEAR_M
+        return idx[inside & far]
+
+    a, b = ok(districts[0]), ok(districts[1])
+    tree = cKDTree(np.column_stack([pool.x[b], pool.y[b]]))
+    pairs = []
+    for i in a:
+        for j in tree.query_ball_point([pool.x[i], pool.y[i]], 300.0):
+            d = math.hypot(pool.x[i] - pool.x[b[j]], pool.y[i] - pool.y[b[j]])
+            if d >= 150:
+                pairs.append((round(d), pool.pcd[i], pool.pcd[b[j]], int(i), int(b[j])))
+    assert pairs, f"no postcodes either side of the {districts} border fit the planted cluster"
+    _, _, _, i, j = min(pairs)
+    return i, j
+
+
+def plant_cross_border(out: Path, place: Place, pool: PostcodePool, regs: list[Register], seed: int) -> dict:
+    """Append the planted cross-border cluster to its register; return its answer-key entry."""
+    border = BORDERS[place.key]
+    reg = regs[border.register]
+    boundaries = out / place.key / "boundaries"
+    if boundaries.resolve() != (BOUNDARIES / place.key / "boundaries").resolve():
+        shutil.copytree(BOUNDARIES / place.key / "boundaries", boundaries, dirs_exist_ok=True)
+    i, j = plant_site(pool, border.districts, boundaries / "districts.geojson")
+    rng = np.random.default_rng([seed, 99])
+    figures = ((620.0, 165.0, 0.30, "C"), (1800.0, 120.0, 0.50, "B"), (400.0, 110.0, 0.80, "B"))
+    assets = []
+    for k, (gia, rate, util, cond) in enumerate(figures):
+        at = i if k == 0 else j
+        x, y = _jitter(rng, pool.x[at], pool.y[at], 25)
+        assets.append(Asset(
+            asset_id=border.ids[k], name=border.names[k], use=border.uses[k], postcode=pool.pcd[at], x=x, y=y,
+            street=f"{10 + 4 * k} {STREETS[k + 3]}", town=border.towns[min(k, 1)], tenure="Freehold",
+            lease_expiry=None, gia=gia, cost=round(gia * rate, -1), util=util, capacity=None, occupancy=None,
+            book_value=round(gia * 1400, -3), condition=cond, uprn=10_098_000_000 + k,
+        ))  # fmt: skip
+    with (out / place.key / reg.path).open("a", encoding=border.encoding, newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows([[fn(x) for _, _, fn in reg.cols] for x in assets])
+    reg.rows += len(assets)
+    where = f"planted cluster across the {border.districts[0]} / {border.districts[1]} district border"
+    roles = ("under-used, in the first: its people can move across", "in the second, with room", "beside it")
+    for x, role in zip(assets, roles, strict=True):
+        reg.mess(x, f"{where}: {role}")
+    return {
+        "partner": reg.name,
+        "assets": list(border.ids),
+        "districts": list(border.districts),
+        "move": [border.ids[0], border.ids[1]],
+    }
+
+
 # ---------------------------------------------------------------- places
 
 README_HEAD = """# Demo data: Kent and Worcestershire (synthetic)
@@ -938,7 +1049,14 @@ CSV, XLSX and GeoJSON files are byte-for-byte reproducible; GeoPackage and Shape
 
 Rows marked *reject* must end up in `rejects.csv`; the others must be placed, with a warning where
 the problem is in a value. Names with `&`, `'`, `"`, `£` and one `<img src=x onerror=alert(1)>` per
-place test escaping in the HTML map."""
+place test escaping in the HTML map.
+
+`boundaries/` holds each place's real ward and district boundaries (ONS 2013, Open Government Licence;
+made by `scripts/make_demo_boundaries.py`, attribution in its `README.md`), named by `areas:` in
+`assetmap.yaml`. Each place has one planted cluster across a district border: three buildings of one
+partner either side of it, the first under-used and the second with room for its people, so the plan
+finds a move from one district into the other (rows marked *planted* below; `cross_border` in
+`expected.json`). They are appended to their register after everything else is generated."""
 
 
 Q2_README = """`q2/` holds Kent's registers as they stood a quarter earlier (`q2/assetmap.yaml`, same partners
@@ -988,11 +1106,16 @@ def build_place(out: Path, place: Place, seed: int) -> list[Register]:
     regs = [fn(reg_dir, np.random.default_rng([seed, pk, k]), pool) for k, fn in enumerate(makers)]
     rng = np.random.default_rng([seed, pk, len(makers)])
     regs.append(academy_trust(reg_dir, rng, pool, place, trust))
+    cross_border = plant_cross_border(out, place, pool, regs, seed)
     partners = [{"name": r.name, "kind": r.kind, "register": r.path, **r.config} for r in regs]
     cfg = {"title": place.title, "partners": partners, "uprn_lookup": "registers/uprn_lookup.csv"}
     cfg["clustering"] = {"radius_m": 400}
     write_outline(pdir / "outline.geojson", pool)
     cfg["map"] = {"outline": "outline.geojson"}
+    cfg["areas"] = {
+        "district": {"file": "boundaries/districts.geojson", "code": "LAD13CD"},
+        "ward": {"file": "boundaries/wards.geojson", "code": "WD13CD", "name": "WD13NM"},
+    }
     text = yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True, width=200)
     (pdir / "assetmap.yaml").write_text(f"# Synthetic demo data: see data/demo/README.md\n{text}", "utf-8")
     expected = {
@@ -1012,6 +1135,7 @@ def build_place(out: Path, place: Place, seed: int) -> list[Register]:
             for r in regs
         ],
         "hostile_name": HOSTILE,
+        "cross_border": cross_border,
     }
     (pdir / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n", "utf-8")
     return regs
@@ -1128,6 +1252,7 @@ def build_previous_quarter(pdir: Path, regs: list[Register]) -> list[dict[str, A
         shutil.copyfile(pdir / "registers" / extra, q2 / "registers" / extra)
     config = (pdir / "assetmap.yaml").read_text("utf-8").replace(KENT.title, Q2_TITLE)
     config = config.replace("outline: outline.geojson", "outline: ../outline.geojson")
+    config = config.replace("file: boundaries/", "file: ../boundaries/")
     (q2 / "assetmap.yaml").write_text(config, "utf-8")
     key = {"previous": "2026-Q2", "current": "2026-Q3", "title": Q2_TITLE, "changes": changes}
     (q2 / "changes.json").write_text(json.dumps(key, indent=2, ensure_ascii=False) + "\n", "utf-8")

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import DEMO
 
-from assetmap.config import Config
+from assetmap.areas import AreaRun, assign_areas, read_level
+from assetmap.config import AreaLevelConfig, Config
+from assetmap.geocode import PostcodeLookup
 from assetmap.maps import write_map
 from assetmap.maps.synthetic import synthetic_estate
 from assetmap.schema import WGS84
@@ -239,3 +242,87 @@ def test_popup_gives_facts_rating_reasons_and_source(opened: Page, estate) -> No
     first_reason = str(target["reasons"]).split("; ")[0]
     assert first_reason[:40] in popup.locator(".am-reasons").inner_text()
     assert opened.errors == []
+
+
+@pytest.fixture(scope="module")
+def areas_map(tmp_path_factory: pytest.TempPathFactory, estate) -> Path:
+    """The map with Kent's demo districts and two 'wards' split through a cluster, one named hostilely."""
+    import geopandas as gpd
+    import shapely
+
+    assets, clusters, opps, summary = estate
+    folder = tmp_path_factory.mktemp("areas")
+    shown = assets.loc[~assets["sensitive"] & assets["cluster_id"].notna()]
+    xs = shown.geometry.x.groupby(shown["cluster_id"]).agg(["min", "max"])
+    wide = xs[xs["max"] - xs["min"] > 50].iloc[0]
+    split = (wide["min"] + wide["max"]) / 2
+    wards = gpd.GeoDataFrame(
+        {"WD": ["W1", "W2"], "NM": [HOSTILE[0], "Eastside"]},
+        geometry=[
+            shapely.box(500_000, 100_000, split, 200_000),
+            shapely.box(split, 100_000, 660_000, 200_000),
+        ],
+        crs="EPSG:27700",
+    )
+    wards.to_file(folder / "wards.geojson")
+    districts = AreaLevelConfig(file=DEMO / "kent" / "boundaries" / "districts.geojson", code="LAD13CD")
+    levels = {
+        "district": read_level(districts, level="district", base_dir=DEMO),
+        "ward": read_level(AreaLevelConfig(file=folder / "wards.geojson", code="WD", name="NM"), level="ward",
+                           base_dir=folder),
+    }  # fmt: skip
+    placed, levels = assign_areas(assets, levels=levels, lookup=PostcodeLookup())
+    run = AreaRun(assets=placed, levels=levels, border_level="ward")
+    cfg = Config.model_validate({"title": "Areas", "partners": [{"name": "x", "register": "x"}]})
+    return write_map(folder / "map.html", assets=placed, clusters=clusters, opportunities=opps,
+                     summary=summary, config=cfg, areas=run)  # fmt: skip
+
+
+def test_choropleth_is_off_until_chosen_then_drawn_with_its_legend_and_popups(
+    browser, areas_map: Path
+) -> None:
+    opened = Page(browser, areas_map)
+    page = opened.page
+    try:
+        assert not page.evaluate("window.assetmap.areasDrawn")
+        assert page.text_content("#am-area-legend") == ""
+        assert page.is_disabled("#am-area-measure")
+        page.select_option("#am-area-level", label="Districts")
+        assert page.evaluate("window.assetmap.areasDrawn") == 13
+        legend = page.text_content("#am-area-legend")
+        assert legend.startswith("Districts: Running cost a year") and "No assets, or not known" in legend
+        assert page.locator("#am-area-legend .am-class").count() >= 3
+        page.select_option("#am-area-measure", label="Utilisation (occupancy / capacity)")
+        assert page.text_content("#am-area-legend h4") == "Districts: Utilisation (occupancy / capacity)"
+        assert "%" in page.text_content("#am-area-legend")
+        # Each area's popup gives its figures; names are text.
+        page.select_option("#am-area-level", label="Wards")
+        page.evaluate("window.assetmap.areaLayer.getLayers()[0].openPopup(); null")
+        popup = page.locator(".leaflet-popup .am-popup")
+        assert popup.locator("h3").text_content() == HOSTILE[0]
+        for label in ("Assets", "Running cost a year", "Utilisation"):
+            assert label in popup.inner_text()
+        assert page.locator("img[src='x']").count() == 0 and page.evaluate("window.__ran") is False
+        page.select_option("#am-area-level", label="Off")
+        assert page.evaluate("window.assetmap.areasDrawn") == 0
+        assert page.text_content("#am-area-legend") == ""
+        assert opened.errors == [] and opened.console == [] and opened.requests == []
+    finally:
+        page.close()
+
+
+def test_clusters_across_a_boundary_are_listed_and_open(browser, areas_map: Path) -> None:
+    opened = Page(browser, areas_map)
+    page = opened.page
+    try:
+        assert "Clusters across a boundary" in page.text_content("#am-summary")
+        page.click("#am-border-list summary")
+        button = page.locator("#am-border-list button").first
+        assert "Eastside (W2)" in button.text_content()
+        button.click()
+        page.wait_for_selector(".leaflet-popup .am-border", timeout=20_000)
+        assert page.text_content(".leaflet-popup .am-border").startswith("Across a boundary: ")
+        assert "Dashed outline: cluster across a boundary" in page.text_content("#am-legend")
+        assert opened.errors == [] and opened.console == []
+    finally:
+        page.close()

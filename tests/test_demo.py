@@ -107,3 +107,30 @@ def test_demo_configs_load() -> None:
         cfg = load_config(DEMO / place / "assetmap.yaml")
         assert len(cfg.partners) >= 4
         assert len({p.register_file.suffix for p in cfg.partners}) >= 3
+
+
+def test_areas_sum_to_the_estate_and_the_planted_cross_border_cluster_is_found(
+    demo: tuple[RunResult, dict],
+) -> None:
+    result, expected = demo
+    plan, areas = result.plan, result.areas
+    for level in ("district", "ward"):
+        rows = areas[areas["level"] == level]
+        assert rows["assets"].sum() == len(plan.assets)
+        assert rows["running_cost_gbp"].sum() == pytest.approx(plan.summary["estate_running_cost_gbp"])
+        assert rows["annual_saving_gbp"].sum() == pytest.approx(plan.summary["released_running_cost_gbp"])
+    planted = expected["cross_border"]
+    mine = plan.assets["asset_id"].isin(planted["assets"]) & (plan.assets["partner"] == planted["partner"])
+    first, second = planted["districts"]
+    assert plan.assets.loc[mine, "district_code"].tolist() == [first, second, second]
+    cluster = plan.assets.loc[mine, "cluster_id"].unique()
+    assert len(cluster) == 1
+    row = plan.clusters.set_index("cluster_id").loc[cluster[0]]
+    assert bool(row["cross_boundary"]) and all(code in row["areas"] for code in planted["districts"])
+    assert plan.clusters["cross_boundary"].sum() == 1  # only the planted one crosses a district border
+    move = plan.opportunities[plan.opportunities["cross_boundary"]]
+    assert move[["asset_id", "into_asset_id"]].values.tolist() == [planted["move"]]
+    assert planted["districts"][0] in move["from_area"].iloc[0]
+    assert planted["districts"][1] in move["into_area"].iloc[0]
+    written = pd.read_csv(result.outputs["areas"], encoding="utf-8-sig")
+    assert written["level"].value_counts().to_dict().keys() == {"district", "ward"}

@@ -15,9 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import DEMO
 
-from assetmap.config import Config
+from assetmap.areas import AreaRun, assign_areas, read_level
+from assetmap.config import AreaLevelConfig, Config
+from assetmap.geocode import PostcodeLookup
 from assetmap.maps import build_map, escape_text, popup_html, write_map
+from assetmap.maps._areas import classes
 from assetmap.maps.synthetic import synthetic_estate
 from assetmap.schema import WGS84
 
@@ -234,3 +238,114 @@ def test_escape_text_and_popup_html() -> None:
 
 def test_deterministic(estate) -> None:
     assert render(estate) == render(estate)
+
+
+# ---------------------------------------------------------------- areas: the choropleth and the border
+
+
+def area_run(assets: gpd.GeoDataFrame, tmp_path: Path, split: float = 576_000) -> AreaRun:
+    """Kent's demo districts, and two 'wards' (west and east of Maidstone) with a hostile name."""
+    districts = read_level(
+        AreaLevelConfig(file=DEMO / "kent" / "boundaries" / "districts.geojson", code="LAD13CD"),
+        level="district",
+        base_dir=DEMO,
+    )
+    wards = gpd.GeoDataFrame(
+        {"WD": ["W1", "W2"], "NM": [HOSTILE[0], "Eastside"], "POP": [1000, 2000]},
+        geometry=[
+            shapely.box(540_000, 130_000, split, 180_000),
+            shapely.box(split, 130_000, 640_000, 180_000),
+        ],
+        crs="EPSG:27700",
+    )
+    wards.to_file(tmp_path / "wards.geojson")
+    cfg = AreaLevelConfig(file=tmp_path / "wards.geojson", code="WD", name="NM", population="POP")
+    levels = {"district": districts, "ward": read_level(cfg, level="ward", base_dir=tmp_path)}
+    placed, levels = assign_areas(assets, levels=levels, lookup=PostcodeLookup())
+    return AreaRun(assets=placed, levels=levels)
+
+
+def render_areas(estate, run: AreaRun, **map_options: object) -> str:
+    _, clusters, opps, summary = estate
+    return build_map(
+        run.assets,
+        clusters=clusters,
+        opportunities=opps,
+        summary=summary,
+        config=config(**map_options),
+        areas=run,
+    )
+
+
+def test_choropleth_levels_figures_and_classes(estate, tmp_path: Path) -> None:
+    run = area_run(estate[0], tmp_path)
+    data = page_data(render_areas(estate, run))
+    levels = {lv["key"]: lv for lv in data["areas"]["levels"]}
+    assert set(levels) == {"district", "ward"}
+    district = levels["district"]
+    assert len(district["code"]) == 13 and "Maidstone" in district["name"]
+    shown = run.assets.loc[~run.assets["sensitive"]]
+    inside = shown["district_code"].notna()
+    assert sum(district["fig"]["assets"]) == inside.sum()
+    busiest = shown["district_code"].value_counts().index[0]
+    i = district["code"].index(busiest)
+    want = pd.to_numeric(shown.loc[shown["district_code"] == busiest, "running_cost_gbp"]).sum()
+    assert want > 0
+    assert district["fig"]["running_cost_gbp"][i] == pytest.approx(want)
+    for key, cls in district["cls"].items():
+        assert len(cls["i"]) == 13 and max(cls["i"]) < len(cls["limits"]) <= 5, key
+        lows = [lo for lo, _ in cls["limits"]]
+        assert lows == sorted(lows)
+    # Cost per head only where the level has a population column.
+    assert "per_head" in levels["ward"]["cls"] and "per_head" not in district["cls"]
+    assert len(district["rings"]) == 13 and all(district["rings"])
+    assert [m[0] for m in data["areas"]["measures"]] == ["cost", "cost_m2", "util", "saving", "per_head"]
+
+
+def test_area_names_are_data_not_markup(estate, tmp_path: Path) -> None:
+    page = render_areas(estate, area_run(estate[0], tmp_path))
+    assert HOSTILE[0] not in page and "<img" not in page
+    wards = page_data(page)["areas"]["levels"][1]
+    assert wards["name"][0] == HOSTILE[0]
+
+
+@pytest.mark.parametrize("mode", ["omit", "cluster_only"])
+def test_area_figures_count_sensitive_sites_only_with_cluster_only(estate, tmp_path: Path, mode: str) -> None:
+    run = area_run(estate[0], tmp_path)
+    wards = page_data(render_areas(estate, run, sensitive=mode))["areas"]["levels"][1]
+    counted = run.assets if mode == "cluster_only" else run.assets.loc[~run.assets["sensitive"]]
+    assert sum(wards["fig"]["assets"]) == counted["ward_code"].notna().sum()
+    assert run.assets["sensitive"].sum() > 0
+
+
+def test_clusters_across_a_boundary_are_flagged_for_the_map(estate, tmp_path: Path) -> None:
+    assets = estate[0]
+    shown = assets.loc[~assets["sensitive"] & assets["cluster_id"].notna()]
+    xs = shown.geometry.x.groupby(shown["cluster_id"]).agg(["min", "max"])
+    wide = xs[xs["max"] - xs["min"] > 50].iloc[0]
+    # The 'ward' border runs through the middle of that cluster; wards are the border level.
+    run = area_run(assets, tmp_path, split=(wide["min"] + wide["max"]) / 2)
+    run = AreaRun(assets=run.assets, levels=run.levels, border_level="ward")
+    shown = run.assets.loc[~run.assets["sensitive"] & run.assets["cluster_id"].notna()]
+    spans = shown.groupby("cluster_id")["ward_code"].nunique()
+    data = page_data(render_areas(estate, run))
+    border = data["clusters"]["border"]
+    want = [bool(spans.get(c, 0) > 1) for c in data["clusters"]["id"]]
+    assert border["cross"] == want and any(want)
+    flagged = [a for a, c in zip(border["areas"], border["cross"], strict=True) if c]
+    assert all("; " in a for a in flagged)
+    labels = dict(data["summary"])
+    assert labels.get("Clusters across a boundary", "0") == f"{sum(want):,}"
+
+
+def test_map_without_areas_has_no_choropleth(estate) -> None:
+    data = page_data(render(estate))
+    assert data["areas"] is None and "border" not in data["clusters"]
+
+
+def test_choropleth_classes_put_zero_in_its_own_class() -> None:
+    limits, index = classes(np.array([0, 0, 5, 10, 20, np.nan, 40, 80, 0]))
+    assert limits[0] == [0.0, 0.0]
+    assert index[:2] == [0, 0] and index[5] == -1 and min(index[2:5]) >= 1
+    assert classes(np.array([3.0, 3.0])) == ([[3.0, 3.0]], [0, 0])
+    assert classes(np.array([np.nan])) == ([], [-1])

@@ -155,7 +155,7 @@ def test_demo_two_quarters_with_the_real_pipeline(tmp_path: Path) -> None:
     assert (q3.changes.changes["change"] != "rating_changed").sum() == 5
     pack = openpyxl.load_workbook(runs / "2026-Q3" / "board_pack.xlsx", read_only=True)
     assert pack.sheetnames == [
-        "summary", "clusters", "opportunities", "assets", "rejects", "change summary", "changes",
+        "summary", "clusters", "opportunities", "assets", "rejects", "areas", "change summary", "changes",
         "opportunity changes", "data quality",
     ]  # fmt: skip
     first = {n: (runs / "2026-Q3" / n).read_bytes() for n in ("changes.csv", "report.html", "changes.xlsx")}

@@ -8,7 +8,7 @@
   T.parsed = performance.now();
   var S = D.scale, LAT0 = D.origin[0], LON0 = D.origin[1], C = D.cols, N = D.n;
   var P = C.p, U = C.u, R = C.r, LA = C.lat, LO = C.lon;
-  var HEX = /^#[0-9a-fA-F]{6}$/;
+  var HEX = /^#[0-9a-fA-F]{6}$/, CROSS = '#c51b7d';
   var api = {ready: false, timings: T};
   window.assetmap = api;
 
@@ -197,9 +197,10 @@
   /* Canvas keeps thousands of polygons and arrows quick to draw. */
   var canvas = L.canvas({padding: 0.3});
   var clusterLayer = L.featureGroup();
-  var CL = D.clusters, NC = CL.id.length;
+  var CL = D.clusters, NC = CL.id.length, BORDER = CL.border || null, clusterPolys = [];
   function clusterFacts(i) {
     var rows = [['Assets', nf0.format(CL.assets[i])], ['Partners', CL.partners[i] || '']];
+    if (BORDER && BORDER.areas[i]) { rows.push([BORDER.cross[i] ? 'Areas (across a boundary)' : 'Area', BORDER.areas[i]]); }
     if (CL.cost[i] !== null) { rows.push(['Running cost a year', gbp.format(CL.cost[i])]); }
     if (CL.gia[i] !== null) { rows.push(['Floor area', nf0.format(CL.gia[i]) + ' m²']); }
     if (CL.util[i] !== null) { rows.push(['Utilisation', Math.round(CL.util[i] * 100) + '%']); }
@@ -211,20 +212,69 @@
   }
   for (var ci = 0; ci < NC; ci++) {
     (function (i) {
-      var cat = D.clusterCats[CL.cat[i]];
-      var poly = L.polygon(polys(CL.rings[i]),
-        {renderer: canvas, color: colour(cat[1]), weight: 2, fillColor: colour(cat[1]), fillOpacity: 0.2});
+      var cat = D.clusterCats[CL.cat[i]], cross = !!(BORDER && BORDER.cross[i]);
+      /* A cluster across a boundary: a heavier dashed outline in its own colour. */
+      var poly = L.polygon(polys(CL.rings[i]), {renderer: canvas, color: cross ? CROSS : colour(cat[1]),
+        weight: cross ? 3 : 2, dashArray: cross ? '8 5' : null, fillColor: colour(cat[1]), fillOpacity: 0.2});
       poly.bindPopup(function () {
         var root = el('div', 'am-popup');
         root.appendChild(el('h3', null, 'Cluster ' + CL.id[i]));
         root.appendChild(el('div', 'am-who', cat[0]));
+        if (cross) { root.appendChild(el('div', 'am-border', 'Across a boundary: ' + BORDER.areas[i])); }
         root.appendChild(factTable(clusterFacts(i)));
         return root;
       }, {maxWidth: 340});
       clusterLayer.addLayer(poly);
+      clusterPolys.push(poly);
     }(ci));
   }
   clusterLayer.addTo(map);
+  function showCluster(i) {
+    var poly = clusterPolys[i];
+    if (!map.hasLayer(clusterLayer)) { map.addLayer(clusterLayer); }
+    map.fitBounds(poly.getBounds(), {padding: [40, 40], maxZoom: 16});
+    poly.openPopup();
+  }
+  api.showCluster = showCluster;
+
+  /* ---- areas: a choropleth per level, off by default, drawn under the clusters and markers ---- */
+  var A = D.areas || null, areaLayer = L.featureGroup(), areaOn = {level: -1, measure: 0};
+  function areaFacts(lv, i) {
+    var rows = [];
+    A.figures.forEach(function (f) {
+      var col = lv.fig[f[0]], v = col ? col[i] : null;
+      if (v === null || v === undefined) { return; }
+      rows.push([f[1], f[2] === 'int' ? nf0.format(v) : fmt(v, f[2])]);
+    });
+    return rows;
+  }
+  function showAreas(level, measure) {
+    areaOn.level = level;
+    areaOn.measure = measure;
+    areaLayer.clearLayers();
+    api.areasDrawn = 0;
+    if (!A || level < 0 || !A.levels[level]) { map.removeLayer(areaLayer); return; }
+    var lv = A.levels[level], m = A.measures[measure], cls = lv.cls[m[0]];
+    lv.code.forEach(function (code, i) {
+      var c = cls ? cls.i[i] : -1;
+      var poly = L.polygon(polys(lv.rings[i]), {renderer: canvas, color: '#56616b', weight: 1,
+        fillColor: c >= 0 ? colour(m[3][c]) : '#ffffff', fillOpacity: c >= 0 ? 0.7 : 0.15});
+      poly.bindPopup(function () {
+        var root = el('div', 'am-popup');
+        root.appendChild(el('h3', null, lv.name[i] || code));
+        root.appendChild(el('div', 'am-who', lv.label + ': ' + code));
+        root.appendChild(factTable(areaFacts(lv, i)));
+        return root;
+      }, {maxWidth: 340});
+      areaLayer.addLayer(poly);
+    });
+    areaLayer.addTo(map);
+    /* Under the cluster shapes that share the canvas; markers are in a higher pane. */
+    areaLayer.eachLayer(function (l) { l.bringToBack(); });
+    api.areasDrawn = lv.code.length;
+  }
+  api.showAreas = showAreas;
+  api.areaLayer = areaLayer;
   map.createPane('amMoves').style.zIndex = 450;
   var moveCanvas = L.canvas({pane: 'amMoves', padding: 0.3});
   var movesLayer = L.featureGroup();
@@ -332,7 +382,8 @@
     label: label, pcOf: pcOf, search: search, select: select, pOn: pOn, rOn: rOn, applyFilters: applyFilters,
     partnerColour: partnerColour, NC: NC, moveList: moveList, clusterLayer: clusterLayer,
     O: O, NO: NO, oppText: oppText, home: home,
-    movesLayer: movesLayer, outlineLayer: outlineLayer
+    movesLayer: movesLayer, outlineLayer: outlineLayer,
+    fmt: fmt, A: A, showAreas: showAreas, BORDER: BORDER, CL: CL, showCluster: showCluster, CROSS: CROSS
   });
 
   /* ---- show ---- */

@@ -8,6 +8,8 @@
     var search = c.search, select = c.select, pOn = c.pOn, rOn = c.rOn, applyFilters = c.applyFilters;
     var partnerColour = c.partnerColour, NC = c.NC, moveList = c.moveList;
     var clusterLayer = c.clusterLayer, movesLayer = c.movesLayer, outlineLayer = c.outlineLayer;
+    var A = c.A, BORDER = c.BORDER, areaLegend = el('div', 'am-area-legend');
+    areaLegend.id = 'am-area-legend';
 
     /* ---- panels ---- */
     function panel(position, cls, build) {
@@ -77,6 +79,24 @@
         top.appendChild(ol);
         box.appendChild(top);
       }
+      var across = [];
+      for (var ci = 0; BORDER && ci < NC; ci++) { if (BORDER.cross[ci]) { across.push(ci); } }
+      if (across.length) {
+        var bd = el('details', 'am-top');
+        bd.id = 'am-border-list';
+        bd.appendChild(el('summary', null, 'Clusters across a boundary (' + nf0.format(across.length) + ')'));
+        var bl = el('ol', 'am-results');
+        across.forEach(function (i) {
+          var b = el('button', null, 'Cluster ' + c.CL.id[i] + ': ' + BORDER.areas[i]);
+          b.type = 'button';
+          b.addEventListener('click', function () { c.showCluster(i); });
+          var li = el('li');
+          li.appendChild(b);
+          bl.appendChild(li);
+        });
+        bd.appendChild(bl);
+        box.appendChild(bd);
+      }
       var home = el('button', 'am-home', 'Show the whole estate');
       home.type = 'button';
       home.addEventListener('click', c.home);
@@ -128,8 +148,60 @@
       if (NC) { overlay(det, 'Clusters (' + nf0.format(NC) + ')', clusterLayer); }
       if (moveList.length) { overlay(det, 'Moves (' + nf0.format(moveList.length) + ')', movesLayer); }
       if (D.outline.length) { overlay(det, 'Outline of the place', outlineLayer); }
+      if (A && A.levels.length) { areaControls(det); }
       box.appendChild(det);
     });
+
+    /* ---- areas: level and measure selectors, and the classes in the legend ---- */
+    function option(sel, value, text) {
+      var o = el('option', null, text);
+      o.value = String(value);
+      sel.appendChild(o);
+    }
+    function drawLegend(level, measure) {
+      areaLegend.textContent = '';
+      if (level < 0) { return; }
+      var lv = A.levels[level], m = A.measures[measure], cls = lv.cls[m[0]];
+      areaLegend.appendChild(el('h4', null, lv.label + ': ' + m[1]));
+      (cls ? cls.limits : []).forEach(function (lim, k) {
+        var d = el('div', 'am-item am-class');
+        d.appendChild(swatch(m[3][k], 'am-area'));
+        var lo = c.fmt(lim[0], m[2]), hi = c.fmt(lim[1], m[2]);
+        d.appendChild(document.createTextNode(lo === hi ? lo : lo + ' to ' + hi));
+        areaLegend.appendChild(d);
+      });
+      var none = el('div', 'am-item am-class');
+      none.appendChild(swatch('#ffffff', 'am-area'));
+      none.appendChild(document.createTextNode('No assets, or not known'));
+      areaLegend.appendChild(none);
+    }
+    function areaControls(parent) {
+      parent.appendChild(el('h4', null, 'Areas'));
+      var lsel = el('select', 'am-select'), msel = el('select', 'am-select');
+      lsel.id = 'am-area-level'; msel.id = 'am-area-measure';
+      lsel.setAttribute('aria-label', 'Areas shown');
+      msel.setAttribute('aria-label', 'Figure the areas are coloured by');
+      option(lsel, -1, 'Off');
+      A.levels.forEach(function (lv, i) { option(lsel, i, lv.label); });
+      function measures() {
+        var level = +lsel.value, keep = msel.value;
+        msel.textContent = '';
+        A.measures.forEach(function (m, i) {
+          if (level < 0 || A.levels[level].cls[m[0]]) { option(msel, i, m[1]); }
+        });
+        if (keep && msel.querySelector('option[value="' + keep + '"]')) { msel.value = keep; }
+        msel.disabled = level < 0;
+      }
+      function apply() {
+        c.showAreas(+lsel.value, +msel.value);
+        drawLegend(+lsel.value, +msel.value);
+      }
+      lsel.addEventListener('change', function () { measures(); apply(); });
+      msel.addEventListener('change', apply);
+      measures();
+      parent.appendChild(lsel);
+      parent.appendChild(msel);
+    }
 
     panel('bottomright', 'am-legend', function (box) {
       box.id = 'am-legend';
@@ -152,7 +224,13 @@
       if (NC) {
         body.appendChild(el('h4', null, 'Clusters'));
         D.clusterCats.forEach(function (c) { item(body, swatch(c[1], 'am-area'), c[0]); });
+        if (BORDER && BORDER.cross.indexOf(true) >= 0) {
+          var line = el('span', 'am-cross');
+          line.style.borderColor = c.CROSS;
+          item(body, line, 'Dashed outline: cluster across a boundary');
+        }
       }
+      if (A && A.levels.length) { body.appendChild(areaLegend); }
       body.appendChild(el('h4', null, 'Other'));
       if (moveList.length) { item(body, el('span', 'am-arrow', '→'), 'Planned move: donor to receiver'); }
       item(body, el('span', 'am-bubble', '12'), 'Number of assets grouped: click to zoom in; assets at one spot spread out');

@@ -23,6 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .._io import atomic_path
+from ..areas import AreaRun
 from ..config import Config, MapConfig
 from ._escape import escape_text, json_for_script, popup_html
 from ._page import render_page
@@ -46,6 +47,7 @@ def build_map(
     summary: dict[str, Any] | None = None,
     config: Config | None = None,
     title: str | None = None,
+    areas: AreaRun | None = None,
 ) -> str:
     """Build the HTML page of the board map.
 
@@ -64,6 +66,9 @@ def build_map(
         The run's config (``title``, ``map``, ``clustering.hull_buffer_m``).
     title : str, optional
         Page title when no config is given.
+    areas : AreaRun, optional
+        The run's areas: a choropleth per level with a boundary file, and the clusters
+        that cross a border drawn distinctly.
 
     Returns
     -------
@@ -72,7 +77,7 @@ def build_map(
     """
     cfg = _config(config, title)
     payload = build_payload(
-        assets, clusters=clusters, opportunities=opportunities, summary=summary, config=cfg
+        assets, clusters=clusters, opportunities=opportunities, summary=summary, config=cfg, areas=areas
     )
     return render_page(payload)
 
@@ -86,6 +91,7 @@ def write_map(
     summary: dict[str, Any] | None = None,
     config: Config | None = None,
     title: str | None = None,
+    areas: AreaRun | None = None,
 ) -> Path:
     """Write the board map to ``path`` atomically.
 
@@ -93,7 +99,7 @@ def write_map(
     ----------
     path : Path or str
         Where ``map.html`` goes.
-    assets, clusters, opportunities, summary, config, title
+    assets, clusters, opportunities, summary, config, title, areas
         As for :func:`build_map`.
 
     Returns
@@ -102,8 +108,9 @@ def write_map(
         ``path``.
     """
     text = build_map(
-        assets, clusters=clusters, opportunities=opportunities, summary=summary, config=config, title=title
-    )
+        assets, clusters=clusters, opportunities=opportunities, summary=summary, config=config, title=title,
+        areas=areas,
+    )  # fmt: skip
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from ..areas import AreaRun
 from ..config import Config
 from ..schema import BNG, WGS84
+from ._areas import areas_payload, cross_border
 from ._escape import is_missing
 from ._geometry import place_outline, shown_mask
 from ._plan import ACTIONS, _delta, keys
@@ -177,6 +179,18 @@ def _summary(
     return rows
 
 
+def _area_rows(summary: dict[str, Any] | None, border: dict[str, list[Any]] | None) -> list[list[str]]:
+    """Summary rows for the areas: the focus area and the clusters across a boundary (shown ones)."""
+    s, rows = summary or {}, []
+    if s.get("focus_area"):
+        rows.append(["Focus area", str(s["focus_area"])])
+        rows.append(["Assets across its border", f"{int(s.get('across_border_assets') or 0):,}"])
+    crossing = sum(border["cross"]) if border else 0
+    if crossing:
+        rows.append(["Clusters across a boundary", f"{crossing:,}"])
+    return rows
+
+
 def build_payload(
     assets: gpd.GeoDataFrame,
     *,
@@ -184,6 +198,7 @@ def build_payload(
     opportunities: pd.DataFrame | None,
     summary: dict[str, Any] | None,
     config: Config,
+    areas: AreaRun | None = None,
 ) -> dict[str, Any]:
     """Everything the page shows, as JSON-ready data (no sensitive site in it).
 
@@ -195,6 +210,9 @@ def build_payload(
         The plan's outputs, each optional.
     config : Config
         ``title``, ``map`` and ``clustering.hull_buffer_m``.
+    areas : AreaRun, optional
+        The run's areas (:func:`assetmap.areas.prepare_areas`): the choropleth and the
+        clusters across a border.
 
     Returns
     -------
@@ -262,6 +280,18 @@ def build_payload(
         cols["reasons"] = _phrases(vis["reasons"], scrub)
 
     bounds = [[min(ilat), min(ilon)], [max(ilat), max(ilon)]] if len(vis) else None
+    cluster_cols = (
+        plan_clusters(clusters, vis, assets, opps, config, grid.rings) if "cluster_id" in vis else {"id": []}
+    )
+    border = cross_border(areas, vis, cluster_cols["id"])
+    if border is not None:
+        cluster_cols["border"] = border
+    summary_rows = _summary(summary, assets, len(vis), config.map.sensitive)
+    summary_rows += _area_rows(summary, border)
+    area_cols = areas_payload(
+        areas, vis=vis, all_assets=assets, opportunities=opps, sensitive=config.map.sensitive,
+        rings=grid.rings, delta=_delta,
+    )  # fmt: skip
     return {
         "title": config.title,
         "offline": bool(config.map.offline),
@@ -278,10 +308,9 @@ def build_payload(
         "fields": fields,
         "cols": cols,
         "opps": opp_cols,
-        "clusters": plan_clusters(clusters, vis, assets, opps, config, grid.rings)
-        if "cluster_id" in vis
-        else {"id": []},
+        "clusters": cluster_cols,
+        "areas": area_cols,
         "outline": [[_delta([ring])[0] for ring in poly] for poly in grid.rings(outline)],
-        "summary": _summary(summary, assets, len(vis), config.map.sensitive),
+        "summary": summary_rows,
         "sensitive": config.map.sensitive,
     }

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..areas._report import area_figure, area_table
 from ..compare import ChangeReport, RunData
 from . import _charts
 from ._quality import data_quality, quality_changes
@@ -87,6 +88,7 @@ class ReportContent:
     charts: list[tuple[str, Figure]] = field(default_factory=list)
     map_png: bytes | None = None
     has_map_html: bool = False
+    areas: pd.DataFrame | None = None
 
 
 def _estate_figures(run: RunData) -> dict[str, tuple[str, float | None]]:
@@ -217,6 +219,7 @@ def build_content(
         ("Savings by cluster", _charts.savings_by_cluster(current.opportunities)),
         ("Ratings by partner", _charts.ratings_by_partner(current.assets)),
         ("Changes since the last period", _charts.changes_by_kind(changes.counts) if changes else None),
+        ("Running cost by area", area_figure(run_dir)),
     ]  # fmt: skip
     map_png = run_dir / "map.png"
     return ReportContent(
@@ -232,4 +235,5 @@ def build_content(
         charts=[(name, fig) for name, fig in charts if fig is not None],
         map_png=map_png.read_bytes() if map_png.is_file() else None,
         has_map_html=(run_dir / "map.html").is_file(),
+        areas=area_table(run_dir),
     )

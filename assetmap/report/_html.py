@@ -138,6 +138,8 @@ def render(c: ReportContent) -> str:
             out += ["<h3>Savings realised against planned</h3>", table(c.savings, numeric=("value",))]
     if c.opportunities is not None:
         out += ["<h2>Top opportunities</h2>", table(c.opportunities)]
+    if c.areas is not None:
+        out += ["<h2>Areas</h2>", table(c.areas, numeric=tuple(c.areas.columns[2:]))]
     if c.charts:
         out.append("<h2>Charts</h2>")
         out += [_img(_charts.png(fig), name) for name, fig in c.charts]

@@ -115,6 +115,8 @@ def build_pages(c: ReportContent) -> list[tuple[str, Figure]]:
             pages += _table_pages("Opportunities since last period", opportunity_rows(opps))
     if c.opportunities is not None:
         pages += _table_pages("Top opportunities", c.opportunities)
+    if c.areas is not None:
+        pages += _table_pages("Areas", c.areas)
     for name, fig in c.charts:
         pages.append((name, fig))
     if c.map_png is not None:

@@ -1,0 +1,295 @@
+"""Across the border: clusters and moves that span areas, and planning one area with its neighbours.
+
+A cluster whose assets lie in more than one area of the border level (districts by
+default) is ``cross_boundary``, with ``areas`` naming them; a move from a building in one
+area into a building in another says so (``from_area``, ``into_area``, ``cross_boundary``).
+An asset outside every polygon of a boundary file counts as one more area ("outside the
+district boundaries"): a cluster half in and half out of the place crosses its border too.
+
+``areas.focus`` plans one area: its assets, plus the assets of other areas within the
+clustering radius of its border (the facilities across the border that could be shared),
+each marked by ``area_role``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from .._errors import ConfigError
+from ..geocode import PostcodeLookup
+from ..plan import PlanResult
+from ..schema import BNG
+from ._boundaries import OUTSIDE, AreaLevel
+from ._districts import postcode_points
+
+FOCUS = "focus"
+ACROSS = "across the border"
+
+
+def area_keys(assets: pd.DataFrame, level: str) -> np.ndarray:
+    """Each asset's area code at ``level``, with :data:`OUTSIDE` where it has none."""
+    col = f"{level}_code"
+    if col not in assets.columns:
+        return np.full(len(assets), OUTSIDE, dtype=object)
+    codes = assets[col].astype(object)
+    return codes.where(codes.notna(), OUTSIDE).to_numpy(dtype=object)
+
+
+def area_labels(assets: pd.DataFrame, level: str) -> np.ndarray:
+    """``Name (CODE)`` of each asset's area at ``level``; the code alone when it has no name."""
+    keys = area_keys(assets, level)
+    name_col = f"{level}_name"
+    names = (
+        assets[name_col].astype(object) if name_col in assets.columns else pd.Series(None, index=assets.index)
+    )
+    names = names.where(names.notna(), None).to_numpy(dtype=object)
+    out = np.empty(len(keys), dtype=object)
+    for i, (code, name) in enumerate(zip(keys, names, strict=True)):
+        if code == OUTSIDE:
+            out[i] = f"outside the {level} boundaries"
+        else:
+            out[i] = f"{name} ({code})" if name else str(code)
+    return out
+
+
+def _key_tuples(frame: pd.DataFrame, partner: str, asset_id: str) -> list[tuple[str, str, str]]:
+    cluster = (
+        frame["cluster_id"].astype(str) if "cluster_id" in frame.columns else pd.Series("", index=frame.index)
+    )
+    return list(
+        zip(frame[partner].astype(str), frame[asset_id].astype(str), cluster.astype(str), strict=True)
+    )
+
+
+def opportunity_positions(assets: pd.DataFrame, opps: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``assets`` of each opportunity's asset and of the building it moves into.
+
+    Assets are matched by partner, asset id and cluster (the receiver of a move is in the
+    donor's cluster); -1 where there is no such asset (no receiver, or not in ``assets``).
+    """
+    index: dict[tuple[str, str, str], int] = {}
+    for i, key in enumerate(_key_tuples(assets, "partner", "asset_id")):
+        index.setdefault(key, i)
+    if opps is None or len(opps) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    donor = np.array([index.get(k, -1) for k in _key_tuples(opps, "partner", "asset_id")], dtype=np.int64)
+    if "into_asset_id" in opps.columns:
+        has = opps["into_asset_id"].notna().to_numpy()
+        into_keys = _key_tuples(opps.assign(_p=opps["into_partner"], _a=opps["into_asset_id"]), "_p", "_a")
+        into = np.array([index.get(k, -1) if h else -1 for k, h in zip(into_keys, has, strict=True)])
+    else:
+        into = np.full(len(opps), -1, dtype=np.int64)
+    return donor, into.astype(np.int64)
+
+
+def cluster_areas(assets: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Per cluster: ``cross_boundary`` (members in two or more areas) and ``areas`` (their names)."""
+    member = assets["cluster_id"].notna().to_numpy() if "cluster_id" in assets.columns else np.zeros(0, bool)
+    if not member.any():
+        return pd.DataFrame({"cross_boundary": pd.Series(dtype=bool), "areas": pd.Series(dtype="string")})
+    m = assets.loc[member]
+    work = pd.DataFrame(
+        {
+            "cluster_id": m["cluster_id"].astype(str).to_numpy(),
+            "key": area_keys(m, level),
+            "label": area_labels(m, level),
+        }
+    )
+    g = work.drop_duplicates(["cluster_id", "key"]).sort_values(["cluster_id", "label"]).groupby("cluster_id")
+    out = pd.DataFrame({"area_count": g.size(), "areas": g["label"].agg("; ".join)})
+    out["cross_boundary"] = out["area_count"] > 1
+    return out[["cross_boundary", "areas"]]
+
+
+def mark_cross_boundary(
+    assets: pd.DataFrame, clusters: gpd.GeoDataFrame, opportunities: pd.DataFrame, *, level: str
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Flag clusters and moves that cross a boundary of ``level``.
+
+    Parameters
+    ----------
+    assets : DataFrame
+        The planned assets with ``cluster_id`` and ``<level>_code``/``<level>_name``.
+    clusters : GeoDataFrame
+        The plan's clusters layer.
+    opportunities : DataFrame
+        The plan's opportunities.
+    level : str
+        ``district`` or ``ward``.
+
+    Returns
+    -------
+    clusters : GeoDataFrame
+        With ``cross_boundary`` (bool) and ``areas`` (``Name (CODE)`` joined by ``"; "``).
+    opportunities : DataFrame
+        With ``from_area``, ``into_area`` (moves only) and ``cross_boundary`` (a move
+        between two areas).
+    """
+    per = cluster_areas(assets, level)
+    clusters = clusters.copy()
+    ids = clusters["cluster_id"].astype(str) if len(clusters) else pd.Series([], dtype=str)
+    clusters["cross_boundary"] = per["cross_boundary"].reindex(ids).fillna(False).astype(bool).to_numpy()
+    clusters["areas"] = pd.array(per["areas"].reindex(ids).to_numpy(dtype=object), dtype="string")
+    opps = opportunities.copy()
+    donor, into = opportunity_positions(assets, opps)
+    keys, labels = area_keys(assets, level), area_labels(assets, level)
+
+    def pick(arr: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        return np.where(pos >= 0, arr[np.maximum(pos, 0)] if len(arr) else None, None)
+
+    opps["from_area"] = pd.array(pick(labels, donor), dtype="string")
+    opps["into_area"] = pd.array(pick(labels, into), dtype="string")
+    crossing = (donor >= 0) & (into >= 0) & (pick(keys, donor) != pick(keys, into))
+    opps["cross_boundary"] = crossing.astype(bool)
+    return clusters, opps
+
+
+def border_summary(clusters: pd.DataFrame, opportunities: pd.DataFrame, level: str) -> dict[str, object]:
+    """Figures for the plan's summary: clusters and moves across the border and what the moves save."""
+    moves = (
+        opportunities[opportunities["cross_boundary"].astype(bool)] if len(opportunities) else opportunities
+    )
+    return {
+        "area_level": level,
+        "cross_boundary_clusters": int(clusters["cross_boundary"].sum()) if len(clusters) else 0,
+        "cross_boundary_moves": len(moves),
+        "cross_boundary_saving_gbp": float(
+            pd.to_numeric(moves.get("annual_saving_gbp"), errors="coerce").sum()
+        )
+        if len(moves)
+        else 0.0,
+    }
+
+
+# ------------------------------------------------------------------------------- focus
+@dataclass(frozen=True)
+class Focus:
+    """The area a run is limited to, and how many assets it kept and left out."""
+
+    level: str
+    code: str
+    name: str | None
+    focus_assets: int = 0
+    across_border_assets: int = 0
+    left_out_assets: int = 0
+
+    def summary(self) -> dict[str, object]:
+        """Figures for the plan's summary."""
+        label = f"{self.name} ({self.code})" if self.name else self.code
+        return {
+            "focus_area": label,
+            "focus_assets": self.focus_assets,
+            "across_border_assets": self.across_border_assets,
+            "left_out_assets": self.left_out_assets,
+        }
+
+
+def find_focus(focus: str, levels: dict[str, AreaLevel]) -> tuple[str, str, str | None]:
+    """``(level, code, name)`` of the area ``areas.focus`` names, by code or name (any case).
+
+    Raises
+    ------
+    ConfigError
+        When no district or ward has that code or name; the message offers the nearest.
+    """
+    want = focus.strip().casefold()
+    candidates: list[str] = []
+    for level in ("district", "ward"):
+        if level not in levels:
+            continue
+        areas = levels[level].areas
+        for code, name in zip(areas["code"].astype(str), areas["name"].astype(object), strict=True):
+            if want in (code.casefold(), str(name).casefold() if isinstance(name, str) else None):
+                return level, code, name if isinstance(name, str) else None
+            candidates += [code] + ([name] if isinstance(name, str) else [])
+    near = difflib.get_close_matches(focus, candidates, n=3)
+    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    raise ConfigError(f"areas.focus: no district or ward is coded or named {focus!r}{hint}")
+
+
+def _near_border(
+    points: gpd.GeoSeries, level: AreaLevel, code: str, radius_m: float, lookup: PostcodeLookup | None
+) -> np.ndarray:
+    """Which points lie within ``radius_m`` of the focus area (its polygon, else its postcodes)."""
+    if level.has_polygons:
+        geom = level.areas.loc[level.areas["code"] == code].geometry.iloc[0]
+        shapely.prepare(geom)
+        return np.asarray(shapely.dwithin(points.to_numpy(), geom, radius_m), dtype=bool)
+    if lookup is None or len(points) == 0:
+        return np.zeros(len(points), dtype=bool)
+    xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
+    ok = np.isfinite(xy).all(axis=1)
+    near = np.zeros(len(points), dtype=bool)
+    if not ok.any():
+        return near
+    lo, hi = xy[ok].min(axis=0) - radius_m, xy[ok].max(axis=0) + radius_m
+    table = postcode_points(lookup, (lo[0], lo[1], hi[0], hi[1]))
+    table = table[table["district_code"] == code]
+    if table.empty:
+        return near
+    dist, _ = cKDTree(table[["easting", "northing"]].to_numpy()).query(
+        xy[ok], k=1, distance_upper_bound=radius_m
+    )
+    near[np.flatnonzero(ok)] = np.isfinite(dist)
+    return near
+
+
+def focus_estate(
+    assets: gpd.GeoDataFrame,
+    *,
+    focus: str,
+    levels: dict[str, AreaLevel],
+    radius_m: float,
+    lookup: PostcodeLookup | None = None,
+) -> tuple[gpd.GeoDataFrame, Focus]:
+    """Keep the focus area's assets and those of other areas within ``radius_m`` of its border.
+
+    Parameters
+    ----------
+    assets : GeoDataFrame
+        The estate with area columns (:func:`assetmap.areas.assign_areas`).
+    focus : str
+        A district or ward code or name (``areas.focus``).
+    levels : dict
+        The run's area levels.
+    radius_m : float
+        How far across the border to look (the clustering radius).
+    lookup : PostcodeLookup, optional
+        Used to find the border of a district with no boundary file (its postcodes).
+
+    Returns
+    -------
+    assets : GeoDataFrame
+        The kept assets with ``area_role``: ``focus`` or ``across the border``.
+    focus : Focus
+        The area and the counts kept and left out.
+    """
+    level, code, name = find_focus(focus, levels)
+    keys = area_keys(assets, level)
+    inside = keys == code
+    points = (
+        assets.geometry.to_crs(BNG)
+        if assets.crs is not None and not assets.crs.equals(BNG)
+        else assets.geometry
+    )
+    near = np.zeros(len(assets), dtype=bool)
+    if (~inside).any():
+        near[~inside] = _near_border(points[~inside], levels[level], code, radius_m, lookup)
+    keep = inside | near
+    out = assets.loc[keep].copy()
+    out["area_role"] = pd.array(np.where(inside[keep], FOCUS, ACROSS).astype(object), dtype="string")
+    info = Focus(level, code, name, int(inside.sum()), int(near.sum()), int((~keep).sum()))
+    return out, info
+
+
+def with_summary(plan: PlanResult, extra: dict[str, object], **changes: object) -> PlanResult:
+    """A copy of a frozen plan result with figures added to its summary and fields replaced."""
+    return dataclasses.replace(plan, summary={**plan.summary, **extra}, **changes)  # type: ignore[arg-type]

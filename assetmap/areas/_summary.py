@@ -1,0 +1,237 @@
+"""What the estate costs in each area: ``areas.csv`` and the ``areas`` layer of ``estate.gpkg``.
+
+One row per area of each level (every area of a boundary file, with or without assets),
+and an ``outside`` row for assets outside every area when there are any, so that the rows
+of one level add up to the estate's totals: assets, floor area, running cost, people,
+red/amber/green counts, opportunities and the savings and receipts they release.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..schema import BNG
+from ._border import ACROSS, FOCUS, area_keys, opportunity_positions
+from ._boundaries import OUTSIDE, AreaLevel
+
+#: Columns of ``areas.csv``, in order.
+AREA_COLUMNS: Final = (
+    "level", "code", "name", "role", "assets", "partners", "gia_m2", "running_cost_gbp", "cost_per_m2_gbp",
+    "population", "running_cost_per_head_gbp", "utilisation", "occupancy", "capacity", "spare_places",
+    "red", "amber", "green", "sensitive_assets", "clusters", "cross_boundary_clusters", "opportunities",
+    "annual_saving_gbp", "capital_receipt_gbp", "moves_out_across_border", "moves_in_across_border",
+)  # fmt: skip
+_COUNTS: Final = (
+    "assets", "partners", "red", "amber", "green", "sensitive_assets", "clusters", "cross_boundary_clusters",
+    "opportunities", "moves_out_across_border", "moves_in_across_border",
+)  # fmt: skip
+
+_ROUNDING: Final = {
+    "gia_m2": 0, "running_cost_gbp": 0, "cost_per_m2_gbp": 2, "running_cost_per_head_gbp": 2,
+    "utilisation": 3, "occupancy": 1, "capacity": 1, "spare_places": 1, "annual_saving_gbp": 0,
+    "capital_receipt_gbp": 0,
+}  # fmt: skip
+
+
+def _num(frame: pd.DataFrame, *names: str) -> np.ndarray:
+    for name in names:
+        if name in frame.columns:
+            return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+    return np.full(len(frame), np.nan)
+
+
+def _asset_work(assets: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
+    gia, cost = _num(assets, "gia_m2"), _num(assets, "running_cost_gbp")
+    occ, cap = _num(assets, "plan_occupancy", "occupancy"), _num(assets, "plan_capacity", "capacity")
+    both = ~np.isnan(occ) & ~np.isnan(cap)
+    costed = ~np.isnan(gia) & ~np.isnan(cost) & (gia > 0)
+    rating = (
+        assets["rating"].astype(str).to_numpy() if "rating" in assets.columns else np.full(len(assets), "")
+    )
+    sensitive = (
+        assets["sensitive"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        if "sensitive" in assets.columns
+        else np.zeros(len(assets), dtype=bool)
+    )
+    cluster = assets["cluster_id"] if "cluster_id" in assets.columns else pd.Series(None, index=assets.index)
+    return pd.DataFrame(
+        {
+            "key": keys,
+            "partner": assets["partner"].astype(str).to_numpy() if "partner" in assets.columns else "",
+            "gia": gia,
+            "cost": cost,
+            "cgia": np.where(costed, gia, 0.0),
+            "ccost": np.where(costed, cost, 0.0),
+            "occ": np.where(both, occ, 0.0),
+            "cap": np.where(both, cap, 0.0),
+            "red": rating == "red",
+            "amber": rating == "amber",
+            "green": rating == "green",
+            "sensitive": sensitive,
+            "cluster": cluster.astype(object).where(cluster.notna(), None).to_numpy(),
+        }
+    )
+
+
+def _opportunity_work(assets: pd.DataFrame, opps: pd.DataFrame | None, keys: np.ndarray) -> pd.DataFrame:
+    if opps is None or len(opps) == 0:
+        return pd.DataFrame({"key": [], "saving": [], "receipt": [], "out": [], "into_key": []})
+    donor, into = opportunity_positions(assets, opps)
+    dkey = np.where(donor >= 0, keys[np.maximum(donor, 0)], OUTSIDE)
+    ikey = np.where(into >= 0, keys[np.maximum(into, 0)], None)
+    crossing = (into >= 0) & (dkey != ikey)
+    return pd.DataFrame(
+        {
+            "key": dkey,
+            "saving": _num(opps, "annual_saving_gbp"),
+            "receipt": _num(opps, "capital_receipt_gbp"),
+            "out": crossing,
+            "into_key": np.where(crossing, ikey, None),
+        }
+    )
+
+
+def _figures(work: pd.DataFrame, owork: pd.DataFrame, cross: set[str]) -> pd.DataFrame:
+    g = work.groupby("key", sort=False)
+    out = pd.DataFrame(
+        {
+            "assets": g.size(),
+            "partners": g["partner"].nunique(),
+            "gia_m2": g["gia"].sum(min_count=1),
+            "running_cost_gbp": g["cost"].sum(min_count=1),
+            "cgia": g["cgia"].sum(),
+            "ccost": g["ccost"].sum(),
+            "occupancy": g["occ"].sum(),
+            "capacity": g["cap"].sum(),
+            "red": g["red"].sum(),
+            "amber": g["amber"].sum(),
+            "green": g["green"].sum(),
+            "sensitive_assets": g["sensitive"].sum(),
+            "clusters": g["cluster"].nunique(),
+            "cross_boundary_clusters": g["cluster"].agg(lambda s: len(set(s.dropna()) & cross)),
+        }
+    )
+    og = owork.groupby("key", sort=False)
+    out["opportunities"] = og.size()
+    out["annual_saving_gbp"] = og["saving"].sum()
+    out["capital_receipt_gbp"] = og["receipt"].sum()
+    out["moves_out_across_border"] = og["out"].sum()
+    out["moves_in_across_border"] = owork.loc[owork["out"].astype(bool)].groupby("into_key").size()
+    return out
+
+
+def _level_rows(assets: pd.DataFrame, opps: pd.DataFrame | None, level: AreaLevel) -> pd.DataFrame:
+    keys = area_keys(assets, level.level)
+    work = _asset_work(assets, keys)
+    m = work["cluster"].notna()
+    per_cluster = pd.Series(keys[m.to_numpy()]).groupby(work.loc[m, "cluster"].to_numpy()).nunique()
+    cross = set(per_cluster[per_cluster > 1].index)
+    fig = _figures(work, _opportunity_work(assets, opps, keys), cross)
+    areas = level.areas
+    index = list(areas["code"].astype(str))
+    index += sorted(set(fig.index) - set(index) - {OUTSIDE}) + ([OUTSIDE] if OUTSIDE in fig.index else [])
+    fig = fig.reindex(index)
+    name_col = f"{level.level}_name"
+    names: dict[str, str] = {}
+    if name_col in assets.columns:
+        own = pd.Series(assets[name_col].astype(object).to_numpy(), index=keys).dropna()
+        names = own.groupby(level=0).first().to_dict()
+    names |= {
+        c: n for c, n in zip(areas["code"].astype(str), areas["name"], strict=True) if isinstance(n, str)
+    }
+    fig["name"] = pd.Series([names.get(c) for c in index], index=index, dtype=object)
+    if OUTSIDE in index:
+        fig.at[OUTSIDE, "name"] = f"Outside every {level.level} in {level.source.rsplit('/', 1)[-1]}"
+    pop = dict(zip(areas["code"].astype(str), areas["population"].astype(float), strict=True))
+    fig["population"] = [pop.get(c, np.nan) for c in index]
+    return fig
+
+
+def _finish(fig: pd.DataFrame, level: str) -> pd.DataFrame:
+    for col in _COUNTS:
+        fig[col] = fig[col].fillna(0).astype(np.int64) if col in fig else 0
+    for col in ("annual_saving_gbp", "capital_receipt_gbp"):
+        fig[col] = fig[col].fillna(0.0)
+    has = fig["assets"] > 0
+    for col in ("occupancy", "capacity", "cgia", "ccost"):
+        fig[col] = fig[col].where(has)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fig["cost_per_m2_gbp"] = np.where(fig["cgia"] > 0, fig["ccost"] / fig["cgia"], np.nan)
+        fig["utilisation"] = np.where(fig["capacity"] > 0, fig["occupancy"] / fig["capacity"], np.nan)
+        fig["running_cost_per_head_gbp"] = np.where(
+            fig["population"] > 0, fig["running_cost_gbp"] / fig["population"], np.nan
+        )
+    fig["spare_places"] = fig["capacity"] - fig["occupancy"]
+    fig["level"] = level
+    fig["code"] = fig.index.astype(str)
+    fig["role"] = None
+    return fig.reset_index(drop=True)
+
+
+def _roles(table: pd.DataFrame, assets: pd.DataFrame, focus: tuple[str, str] | None) -> None:
+    if focus is None or "area_role" not in assets.columns:
+        return
+    level, code = focus
+    mine = table["level"] == level
+    table.loc[mine & (table["code"] == code), "role"] = FOCUS
+    table.loc[mine & (table["code"] != code) & (table["assets"] > 0), "role"] = ACROSS
+
+
+def summarise_areas(
+    assets: pd.DataFrame,
+    opportunities: pd.DataFrame | None,
+    levels: dict[str, AreaLevel],
+    *,
+    focus: tuple[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """One row per area of each level with what the estate holds and costs there.
+
+    Parameters
+    ----------
+    assets : DataFrame
+        The assets with ``<level>_code``/``<level>_name`` columns (and the plan's columns
+        when it has run: people, rating, clusters).
+    opportunities : DataFrame, optional
+        The plan's opportunities; each is counted in the area of its building.
+    levels : dict
+        ``district`` (always) and ``ward`` (when configured) :class:`AreaLevel`.
+    focus : (level, code), optional
+        The focus area, so rows say ``role``: ``focus`` or ``across the border``.
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`AREA_COLUMNS` and the area's polygon (EPSG:27700; None without a boundary
+        file and for the ``outside`` row). Money in pounds, utilisation as a fraction
+        (occupancy over capacity of the assets with both), ``spare_places`` is capacity
+        minus occupancy. Sums over the rows of one level equal the estate's totals.
+    """
+    frames, geoms = [], []
+    for name in ("district", "ward"):
+        if name not in levels:
+            continue
+        level = levels[name]
+        fig = _finish(_level_rows(assets, opportunities, level), name)
+        shapes = dict(zip(level.areas["code"].astype(str), level.areas.geometry, strict=True))
+        geoms += [shapes.get(c) for c in fig["code"]]
+        frames.append(fig)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(AREA_COLUMNS))
+    table = table[list(AREA_COLUMNS)]
+    _roles(table, assets, focus)
+    table["name"] = table["name"].astype("string")
+    table["role"] = table["role"].astype("string")
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=BNG), crs=BNG)
+
+
+def area_csv(areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``areas.csv`` as written: no geometry, money to the pound, utilisation to 0.1 point."""
+    out = pd.DataFrame(areas.drop(columns=[areas.geometry.name]))
+    for col, places in _ROUNDING.items():
+        out[col] = pd.to_numeric(out[col], errors="coerce").round(places)
+    if out["role"].isna().all():
+        out = out.drop(columns="role")
+    return out
