@@ -30,3 +30,7 @@ class PeriodError(AssetmapError, ValueError):
 
 class CompareError(AssetmapError, ValueError):
     """A run directory cannot be compared (missing or unreadable outputs)."""
+
+
+class MapError(AssetmapError, ValueError):
+    """A map cannot be drawn from what it was given (too many assets for folium, no points)."""
