@@ -143,8 +143,9 @@ def read_registers(config: ConfigLike, *, progress: Callable[[str], None] | None
     >>> estate = assetmap.read_registers("data/demo/kent/assetmap.yaml")
     >>> len(estate.assets), len(estate.rejects), estate.assets.crs.to_epsg()
     (276, 4, 27700)
-    >>> estate.rejects.loc[0, ["partner", "source_row"]].tolist()
-    ['Kent County Council', 52]
+    >>> first = estate.rejects.iloc[0]
+    >>> first["partner"], int(first["source_row"])
+    ('Kent County Council', 53)
     """
     return build_estate(load_config(config), progress=progress)
 
@@ -237,8 +238,8 @@ def plan_estate(
     ...                             as_of=datetime.date(2026, 9, 30))
     >>> plan.summary["clusters"], plan.summary["moves"]
     (18, 13)
-    >>> plan.opportunities.loc[0, ["rank", "action"]].tolist()
-    [1, 'relocate']
+    >>> plan.opportunities["action"].iloc[0]
+    'relocate'
     >>> sorted(plan.assets["rating"].unique())
     ['amber', 'green', 'red']
     """
@@ -323,8 +324,8 @@ def run(
     >>> import datetime, tempfile, assetmap
     >>> out = tempfile.mkdtemp()
     >>> result = assetmap.run("data/demo/kent/assetmap.yaml", out, as_of=datetime.date(2026, 9, 30))
-    >>> sorted(result.outputs)[:4]
-    ['board_pack', 'estate', 'map', 'map.png']
+    >>> result.outputs["map"].name, result.outputs["board_pack"].name
+    ('map.html', 'board_pack.xlsx')
     >>> result.plan.summary["moves"], len(result.estate.rejects)
     (13, 4)
     """
