@@ -13,10 +13,10 @@ import folium
 import pandas as pd
 import pytest
 import yaml
+from conftest import DEMO, REPO
 
 import assetmap
 from assetmap import api
-from conftest import DEMO, REPO
 
 KENT = DEMO / "kent" / "assetmap.yaml"
 AS_OF = dt.date(2026, 9, 30)
@@ -31,7 +31,8 @@ def test_everything_public_is_exported_and_documented() -> None:
             doc = obj.__doc__ or ""
             assert "Examples\n    --------" in doc, f"{name} has no Examples section"
             assert name in EXAMPLES, f"{name}'s examples are not collected"
-    for name in ("ConfigError", "RegisterError", "LookupFileError", "PeriodError", "CompareError", "MapError"):
+    errors = ("ConfigError", "RegisterError", "LookupFileError", "PeriodError", "CompareError", "MapError")
+    for name in errors:
         assert issubclass(getattr(assetmap, name), assetmap.AssetmapError)
     assert assetmap.AssetmapError is assetmap._errors.AssetmapError
 
@@ -56,7 +57,7 @@ def test_readme_python_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(REPO)
     namespace: dict[str, object] = {"__name__": "readme"}
     for block in blocks:
-        exec(compile(block.replace('"out/', f'"{tmp_path}/'), "README.md", "exec"), namespace)  # noqa: S102
+        exec(compile(block.replace('"out/', f'"{tmp_path}/'), "README.md", "exec"), namespace)
     assert isinstance(namespace["m"], folium.Map)
 
 
