@@ -161,3 +161,29 @@ def test_maps_take_any_stage(dict_run, tmp_path: Path) -> None:
     assert book.stat().st_size > 0
     with pytest.raises(TypeError, match="not str"):
         assetmap.explore("map.html")
+
+
+# ---- the walkthrough notebook ----
+
+
+def test_walkthrough_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nbclient = pytest.importorskip("nbclient", reason="nbclient is a test extra")
+    nbformat = pytest.importorskip("nbformat", reason="nbformat is a test extra")
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the kernel imports this checkout's assetmap
+    monkeypatch.setenv("WALKTHROUGH_OUT", str(tmp_path))
+    nb = nbformat.read(REPO / "examples" / "walkthrough.ipynb", as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit it without outputs"
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO / "examples")}}
+    )
+    client.execute()  # raises CellExecutionError, with the cell and traceback, if a cell fails
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    shown = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    inline_map = next(h for h in shown if "<iframe srcdoc=" in h)
+    assert "Proposed hub" in inline_map and "leaflet.markercluster" in inline_map.lower()
+    saved = (tmp_path / "walkthrough-map.html").read_text(encoding="utf-8")
+    assert "Proposed hub" in saved and "Kent Police" in saved
+    assert (tmp_path / "map.html").is_file()
+    texts = " ".join(o["data"].get("text/plain", "") for o in outputs if "data" in o)
+    assert "['summary', 'clusters', 'opportunities', 'assets', 'rejects']" in texts
+    assert "'moves': 13" in texts

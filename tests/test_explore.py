@@ -28,9 +28,16 @@ from assetmap.schema import WGS84
 
 CHROMIUM = os.environ.get("ASSETMAP_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-#: Names that would run as markup or script if anything on the way were not escaped; the
-#: second breaks out of the ``<script>``, the third runs inside a JavaScript template literal.
-HOSTILE = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>", "${alert(1)}")
+#: Names that would run as markup or code if anything on the way were not escaped: the
+#: second breaks out of the ``<script>``, the third runs inside a JavaScript template literal,
+#: the fourth is Jinja, which folium applies to the rendered GeoJSON a second time (so it
+#: would run Python on the analyst's machine: ``{{ cycler.__init__.__globals__.os... }}``).
+HOSTILE = (
+    "<img src=x onerror=alert(1)>",
+    "</script><script>alert(1)</script>",
+    "${alert(1)}",
+    "{{ 7*7 }} {% if true %}Jinja ran{% endif %} {# hidden #}",
+)
 HOSTILE_PARTNER = "<img src=y onerror=alert(2)> & Co"
 TRAP = """
 window.__ran = false;
@@ -43,7 +50,8 @@ window.confirm = window.prompt = window.alert;
 def estate():
     assets, clusters, opps, summary = synthetic_estate(1500, seed=11, hostile=True, sensitive=4, stacked=3)
     assets.loc[2, "name"] = HOSTILE[2]
-    assets.loc[3, "reasons"] = HOSTILE[2] + "; " + HOSTILE[0]
+    assets.loc[3, "name"] = HOSTILE[3]
+    assets.loc[4, "reasons"] = HOSTILE[2] + "; " + HOSTILE[0] + "; " + HOSTILE[3]
     dwp = assets["partner"] == "DWP"
     assets.loc[dwp, "partner"] = HOSTILE_PARTNER
     for col in ("partner", "into_partner"):
@@ -127,8 +135,10 @@ def test_register_text_is_escaped_in_the_page(saved: Path) -> None:
     text = saved.read_text(encoding="utf-8")
     for raw in (*HOSTILE, HOSTILE_PARTNER, "<script>alert(1)"):
         assert raw not in text
-    # the template-literal name, as a character reference (its & JSON-escaped by folium's tojson)
-    assert "\\u0026#36;{alert(1)}" in text
+    # the template-literal and Jinja names, as character references (& JSON-escaped by folium)
+    assert "\\u0026#36;\\u0026#123;alert(1)\\u0026#125;" in text
+    assert "\\u0026#123;\\u0026#123; 7*7 \\u0026#125;\\u0026#125;" in text
+    assert "49 Jinja ran" not in text  # what Jinja would have made of it
 
 
 def test_a_layer_per_partner_and_the_plan_layers(fmap, estate) -> None:
@@ -273,8 +283,8 @@ def test_hostile_names_show_as_text_and_run_nothing(opened: Opened, estate) -> N
     for k, name in enumerate(HOSTILE):
         text = opened.open_asset(assets["asset_id"].iloc[k])
         assert text.splitlines()[0] == name
-    text = opened.open_asset(assets["asset_id"].iloc[3])
-    assert HOSTILE[0] in text and HOSTILE[2] in text
+    text = opened.open_asset(assets["asset_id"].iloc[4])
+    assert HOSTILE[0] in text and HOSTILE[2] in text and HOSTILE[3] in text
     dwp = assets.index[(assets["partner"] == HOSTILE_PARTNER) & ~assets["sensitive"]][0]
     assert HOSTILE_PARTNER in opened.open_asset(assets["asset_id"].iloc[dwp])
     for k, name in enumerate(HOSTILE):
