@@ -112,14 +112,11 @@ def _partner_layers(fmap: folium.Map, page: PageData, opps: Opportunities, label
     for k, p in enumerate(page.p["cols"]["p"]):
         members.setdefault(p, []).append(k)
     point, bind = _asset_js(fmap, page)
+    props = asset_properties(page, labels, opps)
     for p, partner in enumerate(page.p["partners"]):
         kind = partner["kind"] if partner["kind"] in KIND_COLOURS else "other"
-        features = [
-            _feature(
-                {"type": "Point", "coordinates": [lon[k], lat[k]]}, **asset_properties(page, k, labels, opps)
-            )
-            for k in members.get(p, [])
-        ]
+        points = members.get(p, [])
+        features = [_feature({"type": "Point", "coordinates": [lon[k], lat[k]]}, **props[k]) for k in points]
         name = f"{swatch(KIND_COLOURS[kind])} {escape_text(partner['name'])} ({len(features):,})"
         layer = FeatureGroupSubGroup(group, name=name).add_to(fmap)
         folium.GeoJson(

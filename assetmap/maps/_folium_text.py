@@ -151,32 +151,42 @@ def tables(page: PageData) -> dict[str, list[str]]:
     }
 
 
-def asset_properties(page: PageData, k: int, labels: list[str], opps: Opportunities) -> dict[str, Any]:
-    """Asset ``k``'s popup as escaped pieces (the page joins them with :data:`tables`).
+def _escaped(values: list[Any], kind: str) -> list[str | None]:
+    """A column formatted (:func:`number`) and escaped, each distinct value once."""
+    done: dict[Any, str | None] = {}
+    out = []
+    for value in values:
+        if value not in done:
+            done[value] = None if value is None or value == "" else escape_text(number(value, kind))
+        out.append(done[value])
+    return out
+
+
+def asset_properties(page: PageData, labels: list[str], opps: Opportunities) -> list[dict[str, Any]]:
+    """Every asset's popup as escaped pieces (the page joins them with :func:`tables`).
 
     ``t`` name, ``p`` partner, ``u`` use, ``r`` rating (-1 none), ``s`` score, ``e`` reason
     codes, ``n`` plan notes, ``v`` one value per field of ``page.p["fields"]`` (``None``
     when missing), ``f`` where it came from. Every text is escaped.
     """
-    cols, col = page.p["cols"], page.col
-    score = col("score")[k]
-    values = []
-    for name, _, kind in page.p["fields"]:
-        value = col(name)[k]
-        values.append(None if value is None or value == "" else escape_text(number(value, kind)))
+    cols = page.p["cols"]
+    fields = [_escaped(page.col(name), kind) for name, _, kind in page.p["fields"]]
+    scores = _escaped(page.col("score"), "num")
     reasons = cols.get("reasons")
-    props: dict[str, Any] = {
-        "t": escape_text(labels[k]),
-        "p": cols["p"][k],
-        "u": cols["u"][k],
-        "r": cols["r"][k],
-        "s": None if score is None else escape_text(number(score, "num")),
-        "e": reasons["i"][k] if reasons else [],
-        "n": [escape_text(text) for text in opps.for_asset(k)],
-        "v": values,
-        "f": escape_text(_source(page, k)),
-    }
-    return props
+    return [
+        {
+            "t": escape_text(labels[k]),
+            "p": cols["p"][k],
+            "u": cols["u"][k],
+            "r": cols["r"][k],
+            "s": scores[k],
+            "e": reasons["i"][k] if reasons else [],
+            "n": [escape_text(text) for text in opps.for_asset(k)],
+            "v": [field[k] for field in fields],
+            "f": escape_text(_source(page, k)),
+        }
+        for k in range(page.n)
+    ]
 
 
 def _source(page: PageData, k: int) -> str:
