@@ -55,6 +55,8 @@ MapData = _pipeline.RunResult | _quarter.QuarterResult | PlanResult | Estate | g
 #: Packages the API uses beyond the pipeline's (reported by :func:`show_versions`).
 _API_PACKAGES = ("folium", "branca", "xstatic-jquery", "xstatic-leaflet-markercluster")
 _IN_MEMORY = "<config given in Python>"
+#: The file a config given in Python is written to beside a run's outputs (see :func:`run`).
+SNAPSHOT = "run_config.yaml"
 
 
 def load_config(source: ConfigLike, *, base_dir: str | os.PathLike[str] | None = None) -> Config:
@@ -103,6 +105,9 @@ def load_config(source: ConfigLike, *, base_dir: str | os.PathLike[str] | None =
     assetmap._errors.ConfigError: <config given in Python>: the config is not valid:
       partners: required key is missing
     """
+    if base_dir is not None and not isinstance(source, Mapping):
+        msg = "base_dir is for a config given as a dict; a file's paths are relative to the file"
+        raise ConfigError(msg)
     if isinstance(source, Config):
         return source
     if isinstance(source, str | os.PathLike):
@@ -316,7 +321,7 @@ def run(
     -----
     ``run.json`` records the config file and its checksum. A config given as a dict, or a
     Config that differs from the ``assetmap.yaml`` it was read from, is first written as
-    ``config.yaml`` in ``out_dir`` (every path absolute) and run from there, so the record
+    ``run_config.yaml`` in ``out_dir`` (every path absolute) and run from there, so the record
     names the settings actually used; ``source_file`` then gives each register's file name.
 
     Examples
@@ -335,7 +340,7 @@ def run(
     out = Path(out_dir if out_dir is not None else cfg.base_dir / "out").resolve()
     path = _same_file(cfg)
     if path is None:  # pipeline.run(Config) would checksum base_dir/assetmap.yaml: run a snapshot
-        path = out / "config.yaml"
+        path = out / SNAPSHOT
         write_text(path, config_yaml(cfg))
     return _pipeline.run(path, out, as_of=as_of, progress=progress)
 
@@ -378,7 +383,7 @@ def run_quarter(
     Notes
     -----
     A config given as a dict (or changed in Python) is run from a snapshot (see :func:`run`)
-    kept as ``config.yaml`` in the period's folder.
+    kept as ``run_config.yaml`` in the period's folder.
 
     Examples
     --------
@@ -398,11 +403,11 @@ def run_quarter(
         return _quarter.run_quarter(path, period, runs_dir=root, force=force,
                                     moved_m=moved_m, utilisation_points=utilisation_points)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="assetmap-config-") as folder:
-        snapshot = Path(folder) / "config.yaml"
+        snapshot = Path(folder) / SNAPSHOT
         write_text(snapshot, config_yaml(cfg))
         result = _quarter.run_quarter(snapshot, period, runs_dir=root, force=force,
                                       moved_m=moved_m, utilisation_points=utilisation_points)  # fmt: skip
-        shutil.copyfile(snapshot, result.run_dir / "config.yaml")
+        shutil.copyfile(snapshot, result.run_dir / SNAPSHOT)
     return result
 
 

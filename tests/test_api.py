@@ -79,6 +79,8 @@ def test_a_dict_loads_to_the_same_config_as_the_file(from_dict) -> None:
         assetmap.load_config({**_kent_dict(), "partners": [{**_kent_dict()["partners"][0], "kind": "pub"}]})
     with pytest.raises(assetmap.ConfigError, match="not int"):
         assetmap.load_config(3)
+    with pytest.raises(assetmap.ConfigError, match="base_dir is for a config given as a dict"):
+        assetmap.load_config(KENT, base_dir="elsewhere")
 
 
 def test_config_yaml_reads_back_to_the_same_settings(from_dict, tmp_path: Path) -> None:
@@ -115,19 +117,22 @@ def dict_run(tmp_path_factory: pytest.TempPathFactory) -> assetmap.pipeline.RunR
 
 def test_run_records_the_settings_it_used(dict_run) -> None:
     record = json.loads((dict_run.out_dir / "run.json").read_text(encoding="utf-8"))
-    snapshot = dict_run.out_dir / "config.yaml"
+    snapshot = dict_run.out_dir / "run_config.yaml"
     assert record["config"] == str(snapshot)
     assert assetmap.load_config(snapshot).clustering.radius_m == 600
     assert dict_run.config.clustering.radius_m == 600
     assert record["totals"]["placed"] == 276 and record["totals"]["rejected"] == 4
     assert (dict_run.out_dir / "map.html").is_file() and (dict_run.out_dir / "board_pack.xlsx").is_file()
+    # run from the snapshot, registers are named by file name (until pipeline.run records a
+    # Config itself: see the API notes); from the file, by their path beside it
+    assert "kcc_property_terrier.csv" in set(dict_run.estate.assets["source_file"])
 
 
 def test_an_unchanged_config_runs_from_its_own_file(tmp_path: Path) -> None:
     result = assetmap.run(assetmap.load_config(KENT), tmp_path, as_of=AS_OF)
     record = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
     assert record["config"] == str(KENT.resolve())
-    assert not (tmp_path / "config.yaml").exists()
+    assert not (tmp_path / "run_config.yaml").exists()
     assert set(result.estate.assets["source_file"]) >= {"registers/kcc_property_terrier.csv"}
 
 
@@ -140,8 +145,8 @@ def test_quarters_and_compare_take_dict_configs(tmp_path: Path) -> None:
     second = assetmap.run_quarter(changed, "2026-Q3", runs_dir=runs)
     # unchanged from q2/assetmap.yaml: run from that file; changed: from a snapshot kept in the period
     assert json.loads((first.run_dir / "quarter.json").read_text())["config"].endswith("q2/assetmap.yaml")
-    assert not (first.run_dir / "config.yaml").exists()
-    assert assetmap.load_config(second.run_dir / "config.yaml").title == "Kent, from Python"
+    assert not (first.run_dir / "run_config.yaml").exists()
+    assert assetmap.load_config(second.run_dir / "run_config.yaml").title == "Kent, from Python"
     assert second.run.config.title == "Kent, from Python"
     assert second.previous_dir == first.run_dir
     assert second.changes is not None and second.changes.counts["added"] == 1
