@@ -109,6 +109,7 @@ def test_any_register_rows_are_placed_or_rejected_once(
     total = sum(outcomes.values())
     assert ran > total / 2, f"most registers should run through, got {dict(outcomes)}"
     assert outcomes["placed"] > 0, dict(outcomes)
+    assert outcomes["unclosed quote"] > 0, dict(outcomes)  # the error path was exercised too
 
 
 @settings(max_examples=300, deadline=None)
