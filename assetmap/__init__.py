@@ -1,3 +1,69 @@
-"""assetmap: put a whole place's public estate on one map."""
+"""assetmap: put a whole place's public estate on one map.
+
+The stages of ``assetmap run``, for notebooks and scripts (see :mod:`assetmap.api`)::
+
+    import assetmap
+
+    config = assetmap.load_config("data/demo/kent/assetmap.yaml")  # or a dict
+    estate = assetmap.read_registers(config)        # assets, rejects, warnings
+    plan = assetmap.plan_estate(estate, config)     # clusters, moves, ratings, savings
+    m = assetmap.explore(plan, config=config)       # a folium.Map: add layers, show, save
+    assetmap.write_map(plan, "map.html", config=config)
+    assetmap.write_board_pack(plan, "board_pack.xlsx", rejects=estate.rejects)
+
+    result = assetmap.run("data/demo/kent/assetmap.yaml")  # everything, as the command does
+
+Every error caused by the input (a config, a register, a period) is an
+:class:`AssetmapError`, with a message naming the file, row and column.
+"""
 
 __version__ = "0.1.0"
+
+from ._errors import (
+    AssetmapError,
+    BoundaryError,
+    CompareError,
+    ConfigError,
+    LookupFileError,
+    MapError,
+    PeriodError,
+    RegisterError,
+)
+from .api import (
+    cluster_assets,
+    compare_runs,
+    config_yaml,
+    explore,
+    load_config,
+    plan_estate,
+    read_registers,
+    run,
+    run_quarter,
+    show_versions,
+    write_board_pack,
+    write_map,
+)
+
+__all__ = [
+    "AssetmapError",
+    "BoundaryError",
+    "CompareError",
+    "ConfigError",
+    "LookupFileError",
+    "MapError",
+    "PeriodError",
+    "RegisterError",
+    "__version__",
+    "cluster_assets",
+    "compare_runs",
+    "config_yaml",
+    "explore",
+    "load_config",
+    "plan_estate",
+    "read_registers",
+    "run",
+    "run_quarter",
+    "show_versions",
+    "write_board_pack",
+    "write_map",
+]

@@ -34,3 +34,7 @@ class CompareError(AssetmapError, ValueError):
 
 class BoundaryError(AssetmapError, ValueError):
     """A boundary file (``areas:``) cannot be read or lacks the columns the config names."""
+
+
+class MapError(AssetmapError, ValueError):
+    """A map cannot be drawn from what it was given (too many assets for folium, no points)."""

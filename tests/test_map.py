@@ -228,7 +228,7 @@ def test_outline_from_a_boundary_file(tmp_path: Path) -> None:
 
 
 def test_escape_text_and_popup_html() -> None:
-    assert escape_text("<b>`${x}`\\") == "&lt;b&gt;&#96;&#36;{x}&#96;&#92;"
+    assert escape_text("<b>`${x}`\\") == "&lt;b&gt;&#96;&#36;&#123;x&#125;&#96;&#92;"
     assert escape_text(None) == "" and escape_text(float("nan")) == ""
     row = pd.Series(
         {"name": HOSTILE[0], "partner": "P", "asset_id": "1", "source_file": "f.csv", "source_row": 2}

@@ -22,6 +22,9 @@ _JSON_ESCAPES: Final = {
     "\u2029": "\\u2029",
 }
 
+#: Characters with a meaning in JavaScript template literals and Jinja templates.
+_JS_TEMPLATE: Final = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
+
 _POPUP_FIELDS: Final = (
     ("asset_id", "Asset id"),
     ("use", "Use"),
@@ -55,10 +58,13 @@ def escape_text(value: object) -> str:
     Returns
     -------
     str
-        HTML-escaped text in which backtick, ``$`` and backslash are character references.
+        HTML-escaped text in which backtick, ``$``, backslash and braces are character
+        references: safe inside a JavaScript template literal (``${...}``), and inside text
+        that folium passes through Jinja a second time (a ``{{ ... }}`` in a GeoJSON property
+        would otherwise be evaluated, running Python, when the map is rendered).
     """
     text = "" if is_missing(value) else str(value)
-    return html.escape(text, quote=True).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+    return html.escape(text, quote=True).translate(_JS_TEMPLATE)
 
 
 def json_for_script(obj: Any) -> str:
