@@ -30,3 +30,7 @@ class PeriodError(AssetmapError, ValueError):
 
 class CompareError(AssetmapError, ValueError):
     """A run directory cannot be compared (missing or unreadable outputs)."""
+
+
+class DatabaseError(AssetmapError, ValueError):
+    """A PostGIS database cannot be reached, refuses the credentials, or lacks what assetmap needs."""

@@ -39,6 +39,8 @@ class RunResult:
     plan: PlanResult
     outputs: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: What was written to the PostGIS database (``output.postgis``), if anything.
+    database: dict[str, object] | None = None
 
 
 def _versions() -> dict[str, str]:
@@ -98,6 +100,7 @@ def run(
     *,
     as_of: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
+    publish: bool = True,
 ) -> RunResult:
     """Run the whole job: read, clean, geocode, combine and write the outputs.
 
@@ -111,6 +114,9 @@ def run(
         The date the figures are as at when the config has no ``as_of``; default today.
     progress : callable, optional
         Called with a short message as each stage starts (the CLI shows it as a status line).
+    publish : bool, default True
+        Write the run into the database named by ``output.postgis`` (period ``run``); a
+        quarterly run passes False and writes its period itself once its report is done.
 
     Returns
     -------
@@ -182,7 +188,15 @@ def run(
     timings["pictures"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_start
     result.outputs = outputs
-    write_json(outputs["run"], _run_record(result, postcodes))
+    record = _run_record(result, postcodes)
+    if publish and cfg.output.postgis:  # the shared database: one transaction, after the files
+        from .postgis import publish_run
+
+        say("Writing the estate to the PostGIS database")
+        gpkg, opps = outputs["estate"], plan.opportunities
+        result.database = publish_run(cfg.output, estate=gpkg, opportunities=opps, record=record)
+        record["database"] = result.database
+    write_json(outputs["run"], record)
     return result
 
 

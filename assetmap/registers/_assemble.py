@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import RegisterError
+from ..postgis._source import DatabaseSource
 from ..schema import CANONICAL_FIELDS, FIELDS, WARNING_COLUMNS
 from . import clean as c
 from ._columns import match_columns
@@ -207,6 +208,11 @@ def load_partner(
     RegisterError
         If the register cannot be read or a named column is missing.
     """
+    if isinstance(partner.register_file, DatabaseSource):  # a table, view or query: no path to resolve
+        raw = read_register(partner.register_file)
+        columns = match_columns(raw, partner.columns.named())
+        label = partner.register_file.label
+        return raw, clean_register(raw, columns, partner=partner.name, source_file=label)
     path = Path(partner.register_file)
     if base_dir is not None and not path.is_absolute():
         path = Path(base_dir) / path

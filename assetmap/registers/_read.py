@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from .._errors import RegisterError
+from ..postgis._source import DatabaseSource
 from ._raw import RawRegister
 from ._tabular import read_csv, read_xlsx
 from ._vector import read_vector
@@ -18,7 +19,7 @@ SUPPORTED = (*_CSV, *_XLSX, *_VECTOR)
 
 
 def read_register(
-    path: Path | str,
+    path: Path | str | DatabaseSource,
     *,
     encoding: str = "auto",
     header_row: int | Literal["auto"] = "auto",
@@ -29,9 +30,10 @@ def read_register(
 
     Parameters
     ----------
-    path : Path or str
+    path : Path, str or DatabaseSource
         The register: ``.csv``/``.txt`` (delimiter sniffed), ``.xlsx``/``.xlsm``, ``.gpkg``,
-        ``.shp`` (or a ``.zip`` holding one), ``.geojson``/``.json``.
+        ``.shp`` (or a ``.zip`` holding one), ``.geojson``/``.json``; or a table, view or query
+        in a database (see :func:`assetmap.postgis.read_table_register`).
     encoding : str, default "auto"
         Text encoding of a CSV; ``"auto"`` tries UTF-8, then cp1252, then detection.
     header_row : int or "auto", default "auto"
@@ -50,6 +52,10 @@ def read_register(
     RegisterError
         If the file is missing, empty, of an unknown format, corrupt, or has no data rows.
     """
+    if isinstance(path, DatabaseSource):  # a table, view or query in a PostGIS/PostgreSQL database
+        from ..postgis import read_table_register
+
+        return read_table_register(path)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
