@@ -135,6 +135,10 @@ def run(
         cfg = load_config(config_path)
     out = Path(out_dir) if out_dir is not None else cfg.base_dir / "out"
     out = out.resolve()
+    if publish and cfg.output.postgis:  # a database that cannot be written stops the run before it starts
+        from .postgis import check_target, output_target
+
+        check_target(output_target(cfg.output))
     postcodes = PostcodeLookup(cfg.postcodes)
     timings: dict[str, float] = {"load_config": time.perf_counter() - t_start}
 

@@ -212,12 +212,10 @@ def run_quarter(
     target = root / str(this)
     if (target.exists() or target.is_symlink()) and not force:
         raise PeriodError(f"{target} already exists: use --force to replace it with a new run")
-    if cfg.output.postgis and not force:  # checked again when the period is written
-        from .postgis import output_target, period_taken
+    if cfg.output.postgis:  # the database answers and lacks the period (checked again when written)
+        from .postgis import check_target, output_target
 
-        db = output_target(cfg.output)
-        if period_taken(db, str(this)):
-            raise PeriodError(f"{this} is already in the database {db}: use --force to replace it")
+        check_target(output_target(cfg.output), period=str(this), replace=force)
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -29,7 +29,7 @@ from ._source import (
     parse_target,
     register_source,
 )
-from ._write import PLAIN_RUN, copy_layer, period_taken, stored_periods, write_run
+from ._write import PLAIN_RUN, check_target, copy_layer, stored_periods, write_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -121,8 +121,25 @@ def register_digest(raw: RawRegister) -> str:
 
 
 __all__ = [
-    "PLAIN_RUN", "DatabaseSource", "DatabaseTarget", "connect", "copy_layer", "database_runs",
-    "is_database_url", "load_period", "mask_password", "output_target", "parse_source", "parse_target",
-    "period_taken", "psycopg_module", "publish_run", "read_layer", "read_table_register", "register_digest",
-    "register_source", "stored_periods", "write_run",
+    "PLAIN_RUN",
+    "DatabaseSource",
+    "DatabaseTarget",
+    "check_target",
+    "connect",
+    "copy_layer",
+    "database_runs",
+    "is_database_url",
+    "load_period",
+    "mask_password",
+    "output_target",
+    "parse_source",
+    "parse_target",
+    "psycopg_module",
+    "publish_run",
+    "read_layer",
+    "read_table_register",
+    "register_digest",
+    "register_source",
+    "stored_periods",
+    "write_run",
 ]  # fmt: skip

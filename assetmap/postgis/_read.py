@@ -236,8 +236,9 @@ def _geometry(values: list[Any]) -> gpd.GeoSeries:
     return out
 
 
-def _raw_register(source: DatabaseSource, names: list[str], rows: list[tuple], key: str | None,
-                  geom_index: int | None) -> RawRegister:
+def _raw_register(
+    source: DatabaseSource, names: list[str], rows: list[tuple], key: str | None, geom_index: int | None
+) -> RawRegister:
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     attrs = [i for i in range(len(names)) if i != geom_index]
     headings = unique_names([clean_heading(names[i]) or f"Field {i + 1}" for i in attrs])
@@ -250,7 +251,7 @@ def _raw_register(source: DatabaseSource, names: list[str], rows: list[tuple], k
         source_row = np.arange(1, len(rows) + 1, dtype=np.int64)
     keep = frame.notna().any(axis=1).to_numpy()
     if geometry is not None:
-        keep |= geometry.notna().to_numpy()
+        keep = keep | geometry.notna().to_numpy()
         geometry = geometry[keep].reset_index(drop=True)
     return RawRegister(Path(source.name), frame[keep].reset_index(drop=True), source_row[keep], geometry)
 

@@ -235,24 +235,35 @@ def period_tables(cur: psycopg.Cursor, schema: str) -> list[str]:
     return [r[0] for r in cur.fetchall()]
 
 
+def _view_columns(cur: psycopg.Cursor, schema: str, view: str) -> list[str] | None:
+    cur.execute(
+        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
+        "AND c.relkind = 'v' AND a.attnum > 0 ORDER BY a.attnum",
+        (schema, view),
+    )
+    names = [r[0] for r in cur.fetchall()]
+    return names or None
+
+
 def _create_views(cur: psycopg.Cursor, schema: str, tables: Iterable[str]) -> None:
-    """``<table>_latest`` for every table: the newest quarter, or the plain run when there is none."""
+    """``<table>_latest`` for every table: the newest quarter, or the plain run when there is none.
+
+    A view is (re)made only when it is missing or its table has gained columns, so a run
+    never waits for the exclusive lock on a view that QGIS or another reader is using.
+    """
     sql = _sql()
     latest = sql.SQL(
         "(SELECT r.period FROM {} r ORDER BY r.period = {}, r.period DESC LIMIT 1)"
     ).format(_ident(schema, RUNS_TABLE), sql.Literal(PLAIN_RUN))
-    for table in tables:
-        cur.execute(
-            sql.SQL("CREATE OR REPLACE VIEW {} AS SELECT * FROM {} WHERE period = {}").format(
-                _ident(schema, f"{table}_latest"), _ident(schema, table), latest
-            )
-        )
+    pick = sql.SQL("SELECT * FROM {} WHERE period = {}")
+    views = {f"{t}_latest": (pick.format(_ident(schema, t), latest), t) for t in tables}
     if "assets" in tables:
-        cur.execute(
-            sql.SQL("CREATE OR REPLACE VIEW {} AS SELECT * FROM {} WHERE NOT sensitive").format(
-                _ident(schema, "assets_latest_shared"), _ident(schema, "assets_latest")
-            )
-        )
+        shared = sql.SQL("SELECT * FROM {} WHERE NOT sensitive").format(_ident(schema, "assets_latest"))
+        views["assets_latest_shared"] = (shared, "assets")
+    for view, (query, table) in views.items():
+        if _view_columns(cur, schema, view) != list(_columns(cur, schema, table)):
+            cur.execute(sql.SQL("CREATE OR REPLACE VIEW {} AS {}").format(_ident(schema, view), query))
 
 
 def require_postgis(cur: psycopg.Cursor, target: DatabaseTarget) -> None:
@@ -387,17 +398,30 @@ def write_run(
     return counts
 
 
-def period_taken(target: DatabaseTarget, period: str) -> bool:
-    """Whether ``period`` is already written in the target (False when assetmap has written nothing there)."""
+def check_target(target: DatabaseTarget, *, period: str | None = None, replace: bool = True) -> None:
+    """Before a run: the database answers, has PostGIS, and (unless replacing) lacks the period.
+
+    Writes nothing; :func:`write_run` checks the period again under its lock.
+
+    Raises
+    ------
+    DatabaseError
+        If the database cannot be reached, refuses the credentials, or has no PostGIS.
+    PeriodError
+        If ``period`` is already there and ``replace`` is false.
+    """
     pg = psycopg_module()
     try:
         with connect(target.conninfo, read_only=True) as conn, conn.cursor() as cur:
-            return period in stored_periods(cur, target.schema)
+            require_postgis(cur, target)
+            if period is not None and not replace and period in stored_periods(cur, target.schema):
+                msg = f"{period} is already in the database {target.display}: use --force to replace it"
+                raise PeriodError(msg)
     except pg.Error as exc:
-        raise database_failure(exc, target.conninfo, doing="looking up the periods") from None
+        raise database_failure(exc, target.conninfo, doing="checking the database") from None
 
 
 __all__ = [
-    "COPY_TYPES", "KEYS", "PLAIN_RUN", "RUNS_TABLE", "column_values", "copy_layer", "period_tables",
-    "period_taken", "pg_type", "require_postgis", "stored_periods", "write_run",
+    "COPY_TYPES", "KEYS", "PLAIN_RUN", "RUNS_TABLE", "check_target", "column_values", "copy_layer",
+    "period_tables", "pg_type", "require_postgis", "stored_periods", "write_run",
 ]  # fmt: skip
