@@ -245,12 +245,10 @@ def test_a_period_in_the_database_is_not_replaced_without_force(
 ) -> None:
     url, place = str(quarters["url"]), Path(quarters["place"])
     before = _snapshot(url)
-    started = time.perf_counter()
     with pytest.raises(PeriodError, match=r"2026-Q3 is already in the database .*--force"):
         run_quarter(place / "assetmap.yaml", "2026-Q3", runs_dir=tmp_path / "other-runs")
-    assert time.perf_counter() - started < 10  # refused before the run, not after it
     assert _snapshot(url) == before
-    assert not (tmp_path / "other-runs" / "2026-Q3").exists()
+    assert not (tmp_path / "other-runs").exists()  # refused before the run started
 
 
 # --- Periods: re-runs, concurrent runs, a run killed half-way ----------------------------------------
