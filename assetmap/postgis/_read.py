@@ -38,7 +38,7 @@ def _series(values: list[Any], pgtype: str) -> pd.Series:
     if pgtype == "boolean":
         return pd.Series(values, dtype=object if has_none else bool)
     if pgtype.startswith("timestamp"):
-        return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ms]"))
+        return pd.to_datetime(pd.Series(values, dtype=object)).dt.as_unit("ms")
     if pgtype == "text":
         return pd.Series(values, dtype="str")
     return pd.Series(values, dtype=object)
