@@ -107,7 +107,7 @@ def postgres_server() -> Iterator[PostgresServer]:
 
     pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'assetmap[postgis]')")
     bindir = _pg_bindir()
-    if bindir is None:
+    if bindir is None or not (bindir / "initdb").is_file() or not (bindir / "pg_config").is_file():
         pytest.skip("PostgreSQL is not installed (make test installs postgresql with apt)")
     share = subprocess.run([str(bindir / "pg_config"), "--sharedir"], capture_output=True, text=True)
     if share.returncode != 0 or not (Path(share.stdout.strip()) / "extension" / "postgis.control").is_file():
