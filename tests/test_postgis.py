@@ -489,3 +489,36 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]  # nothing listens once the socket is closed
+
+
+# --- Addresses: parsed, and shown without their password -------------------------------------------
+
+
+def test_addresses_are_shown_without_their_password(tmp_path: Path) -> None:
+    from assetmap._errors import ConfigError
+    from assetmap.postgis import mask_password, parse_source
+
+    secret = "S3cr%40t-pw"  # percent-encoded @ in a URL
+    url = f"postgresql://gis:{secret}@db.example:5433/estate?sslmode=require&password=Other-pw"
+    shown = mask_password(url)
+    assert shown == "postgresql://gis:***@db.example:5433/estate?sslmode=require&password=***"
+    assert mask_password("host=db password='a b c' user=gis") == "host=db password=*** user=gis"
+    source = parse_source(f"postgresql://gis:{secret}@db/estate?table=property.sites&sslmode=require")
+    assert source.table == "property.sites" and "table=" not in source.conninfo
+    assert source.label == "postgresql://gis:***@db/estate?sslmode=require&table=property.sites"
+    assert parse_target("estate").conninfo == "service=estate"
+    assert parse_target("postgresql://gis@db/estate?schema=board").schema == "board"
+    with pytest.raises(ValueError, match="must not name a table"):
+        parse_target("postgresql://gis@db/estate?table=x")
+    cfg = tmp_path / "assetmap.yaml"
+    cfg.write_text(
+        "title: t\npartners:\n- name: A\n"
+        f"  register: postgresql://gis:{secret}@db/estate\n"  # no table and no query
+        f"output: {{postgis: 'postgresql://gis:{secret}@db/estate', schema: Bad-Name}}\n",
+        "utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(cfg)
+    message = str(caught.value)
+    assert "needs the table: add ?table=schema.name" in message and "schema 'Bad-Name'" in message
+    assert secret not in message and "S3cr@t" not in message and "gis:***@db" in message
