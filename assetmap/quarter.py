@@ -35,6 +35,7 @@ from ._io import write_text
 from .boardpack import write_board_pack
 from .compare import ChangeReport, change_sheets, compare_runs, write_changes
 from .config import load_config
+from .outputs import write_json
 
 _PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
 LATEST_LINK = "latest"
@@ -305,7 +306,7 @@ def _publish(result: Any, staging: Path, period: Period, force: bool) -> dict[st
     from .postgis import publish_run
 
     record = json.loads((staging / "run.json").read_text("utf-8"))
-    return publish_run(
+    database = publish_run(
         result.config.output,
         estate=staging / "estate.gpkg",
         opportunities=result.plan.opportunities,
@@ -313,6 +314,8 @@ def _publish(result: Any, staging: Path, period: Period, force: bool) -> dict[st
         period=str(period),
         replace=force,
     )
+    write_json(staging / "run.json", record | {"database": database})  # as a plain run's says
+    return database
 
 
 __all__ = [

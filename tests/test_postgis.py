@@ -238,6 +238,7 @@ def test_latest_view_shows_the_newest_quarter(quarters: dict[str, object]) -> No
     assert count == len(q3.run.plan.assets)
     assert hidden == 0
     assert q3.database["period"] == "2026-Q3"
+    assert load_run(q3.run_dir).record["database"] == q3.database
 
 
 def test_a_period_in_the_database_is_not_replaced_without_force(
