@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean demo-data
+.PHONY: demo test lint setup clean demo-data postgis
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,14 @@ $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
 	  || echo "Could not install chromium: the browser tests will be skipped"
 
-test: $(STAMP) $(CHROMIUM)
+# Debian's PostgreSQL and PostGIS for the database tests, which start a throwaway server of their
+# own as an ordinary user (never the system's cluster); skipped, with the reason, where missing.
+postgis:
+	@ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-postgis >/dev/null; } \
+	  || echo "Could not install PostgreSQL/PostGIS: the database tests will be skipped"
+
+test: $(STAMP) $(CHROMIUM) postgis
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check assetmap tests scripts
 

@@ -38,3 +38,7 @@ class BoundaryError(AssetmapError, ValueError):
 
 class MapError(AssetmapError, ValueError):
     """A map cannot be drawn from what it was given (too many assets for folium, no points)."""
+
+
+class DatabaseError(AssetmapError, ValueError):
+    """A PostGIS database cannot be reached, refuses the credentials, or lacks what assetmap needs."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -49,6 +49,16 @@ def _summary(result: RunResult, console: Console) -> None:
         console.print(f"  cluster-*.png ({n_pictures} pictures of the clusters with the largest savings)")
     if len(estate.rejects):
         console.print(f"[yellow]{len(estate.rejects)} rows could not be placed: see rejects.csv[/yellow]")
+    if result.database:
+        _database_line(result.database, console.print)
+
+
+def _database_line(database: dict[str, object], echo: Callable[[str], object]) -> None:
+    """Say where the run went in the database (the address is shown with its password masked)."""
+    rows = database.get("rows") or {}
+    counts = ", ".join(f"{n} {t}" for t, n in rows.items()) if isinstance(rows, dict) else ""
+    where = f"{database['database']} schema {database['schema']}"
+    echo(f"Database: {where}, period {database['period']}: {counts}")
 
 
 @contextlib.contextmanager
@@ -158,6 +168,8 @@ def quarter_command(config: Path, period: str, runs_dir: Path | None, force: boo
             click.echo(f"Changes since {res.changes.previous}: {counts or 'none'}")
         for path in res.outputs.values():
             click.echo(f"  {path.name}")
+        if res.database:
+            _database_line(res.database, click.echo)
 
 
 @cli.command("compare")
@@ -165,12 +177,26 @@ def quarter_command(config: Path, period: str, runs_dir: Path | None, force: boo
 @click.argument("current", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Where to write (default: CURRENT).")
 @click.option("--threshold", default=10.0, show_default=True, help="Utilisation change to report (points).")
-def compare_command(previous: Path, current: Path, out_dir: Path | None, threshold: float) -> None:
-    """Compare two run directories: write changes.csv and changes.xlsx."""
+@click.option(
+    "--database",
+    help="PREVIOUS and CURRENT are periods (2026-Q2, run, latest) in this PostGIS database "
+    "(postgresql://user@host/db, ?schema=name if not assetmap); --out defaults to "
+    "./changes-PREVIOUS-CURRENT.",
+)
+def compare_command(
+    previous: Path, current: Path, out_dir: Path | None, threshold: float, database: str | None
+) -> None:
+    """Compare two run directories (or two periods in a database): write changes.csv and changes.xlsx."""
     from .compare import compare_runs, write_changes
 
     with _clean_exit():
-        report = compare_runs(previous, current, utilisation_points=threshold)
+        runs: tuple[object, object] = (previous, current)
+        if database:
+            from .postgis import database_runs
+
+            runs = database_runs(database, str(previous), str(current))
+            out_dir = out_dir or Path(f"changes-{previous}-{current}")
+        report = compare_runs(*runs, utilisation_points=threshold)
         paths = write_changes(report, out_dir or current)
     counts = ", ".join(
         f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items() if v and "_by_" not in k

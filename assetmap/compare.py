@@ -26,10 +26,12 @@ written: the report gives distances, not coordinates.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -162,21 +164,33 @@ def load_run(run_dir: str | Path) -> RunData:
         frame = pyogrio.read_dataframe(gpkg, layer="assets")
     except Exception as exc:  # pyogrio raises several kinds for a damaged file
         raise CompareError(f"{gpkg}: cannot read the assets layer: {exc}") from exc
+    assets = assets_with_xy(frame)
+    opps = None
+    if (path / "opportunities.csv").is_file():
+        opps = read_opportunities(path / "opportunities.csv")
+    record: dict[str, object] = {}
+    if (path / "run.json").is_file():
+        record = json.loads((path / "run.json").read_text("utf-8"))
+    return RunData(path=path, label=_label(path), assets=assets, opportunities=opps, record=record)
+
+
+def assets_with_xy(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The assets layer without geometry, plus ``x`` and ``y`` (the point, else easting/northing)."""
     geom = frame.geometry
     assets = pd.DataFrame(frame.drop(columns=[geom.name]))
     has = geom.notna() & ~geom.is_empty
     assets["x"] = np.where(has, geom.x.where(has), pd.to_numeric(assets.get("easting"), errors="coerce"))
     assets["y"] = np.where(has, geom.y.where(has), pd.to_numeric(assets.get("northing"), errors="coerce"))
-    opps = None
-    if (path / "opportunities.csv").is_file():
-        opps = pd.read_csv(path / "opportunities.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
-        for col in ("rank", "people_moved", "annual_saving_gbp", "capital_receipt_gbp"):
-            if col in opps.columns:
-                opps[col] = pd.to_numeric(opps[col], errors="coerce")
-    record: dict[str, object] = {}
-    if (path / "run.json").is_file():
-        record = json.loads((path / "run.json").read_text("utf-8"))
-    return RunData(path=path, label=_label(path), assets=assets, opportunities=opps, record=record)
+    return assets
+
+
+def read_opportunities(source: str | Path | io.StringIO) -> pd.DataFrame:
+    """``opportunities.csv`` as text, with the rank, people and savings as numbers."""
+    opps = pd.read_csv(source, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    for col in ("rank", "people_moved", "annual_saving_gbp", "capital_receipt_gbp"):
+        if col in opps.columns:
+            opps[col] = pd.to_numeric(opps[col], errors="coerce")
+    return opps
 
 
 def _pct(v: float) -> str:
@@ -374,8 +388,8 @@ def asset_changes(
 
 
 def compare_runs(
-    previous_dir: str | Path,
-    current_dir: str | Path,
+    previous_dir: str | Path | RunData,
+    current_dir: str | Path | RunData,
     *,
     moved_m: float = 50.0,
     utilisation_points: float = 10.0,
@@ -384,8 +398,9 @@ def compare_runs(
 
     Parameters
     ----------
-    previous_dir, current_dir : str or Path
-        Run directories (``runs/2026-Q2``, ``runs/2026-Q3``).
+    previous_dir, current_dir : str, Path or RunData
+        Run directories (``runs/2026-Q2``, ``runs/2026-Q3``), or runs already loaded (such as
+        periods read from a database by :func:`assetmap.postgis.load_period`).
     moved_m : float
         Distance beyond which a matched asset has moved (metres).
     utilisation_points : float
@@ -402,7 +417,7 @@ def compare_runs(
     """
     if moved_m <= 0 or utilisation_points <= 0:
         raise CompareError("the distance and utilisation thresholds must be positive")
-    prev, cur = load_run(previous_dir), load_run(current_dir)
+    prev, cur = (r if isinstance(r, RunData) else load_run(r) for r in (previous_dir, current_dir))
     matches = match_assets(prev.assets, cur.assets, within_m=moved_m)
     presence = field_presence(prev.assets, prev.record), field_presence(cur.assets, cur.record)
     changes = asset_changes(
@@ -476,6 +491,6 @@ def write_changes(
 
 __all__ = [
     "CHANGE_COLUMNS", "CHANGE_KINDS", "CONFIDENCE_LEVELS", "MATCH_METHODS", "ChangeReport", "CompareError",
-    "RunData", "asset_changes", "compare_runs", "field_presence", "load_run", "match_assets", "summary_frame",
-    "write_changes",
+    "RunData", "asset_changes", "assets_with_xy", "compare_runs", "field_presence", "load_run",
+    "match_assets", "read_opportunities", "summary_frame", "write_changes",
 ]  # fmt: skip

@@ -11,9 +11,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ._errors import ConfigError
+from .postgis._source import DatabaseSource, check_identifier, mask_text, parse_target, register_source
 from .schema import CANONICAL_FIELDS
 
 PartnerKind = Literal["council", "nhs", "police", "fire", "education", "central_government", "other"]
@@ -90,8 +99,9 @@ class PartnerConfig(_Strict):
 
     name: Annotated[str, Field(min_length=1)]
     kind: PartnerKind = "other"
-    #: The register file (``register:`` in YAML; renamed here as pydantic reserves it).
-    register_file: Path = Field(alias="register")
+    #: The register file (``register:`` in YAML; renamed here as pydantic reserves it), or a
+    #: table or view in a database: ``postgresql://user@host:port/db?table=schema.name``.
+    register_file: Annotated[Path | DatabaseSource, PlainValidator(register_source)] = Field(alias="register")
     encoding: str = "auto"
     #: 1-based spreadsheet row of the header; ``auto`` finds it; ``none``: the file has no header.
     header_row: int | Literal["auto", "none"] = "auto"
@@ -99,6 +109,17 @@ class PartnerConfig(_Strict):
     layer: str | None = None
     crs: str = "auto"
     columns: ColumnMap = ColumnMap()
+    #: A register in a database given as the rows of a query (``register:`` is then the
+    #: database URL without ``?table=``).
+    query: str | None = None
+
+    @model_validator(mode="after")
+    def _database_register(self) -> PartnerConfig:
+        if isinstance(self.register_file, DatabaseSource):
+            return self.model_copy(update={"register_file": self.register_file.with_query(self.query)})
+        if self.query is not None:
+            raise ValueError("query: is only for a register in a database (register: postgresql://...)")
+        return self
 
     @field_validator("header_row", mode="before")
     @classmethod
@@ -279,6 +300,29 @@ class MapConfig(_Strict):
     pictures_top_clusters: Annotated[int, Field(ge=0, le=100)] = 10
 
 
+class OutputConfig(_Strict):
+    """Where a run is written besides the files in ``out/``: a shared PostGIS database."""
+
+    #: ``postgresql://user@host:port/dbname``, a service name from ``pg_service.conf``, or libpq
+    #: ``key=value`` pairs. The password is best left to PGPASSWORD, ~/.pgpass or the service
+    #: file; one written here is never shown or written anywhere.
+    postgis: str | None = None
+    #: The schema holding assetmap's tables (created when missing).
+    db_schema: str = Field("assetmap", alias="schema")
+
+    @field_validator("postgis")
+    @classmethod
+    def _postgis_address(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_target(v)
+        return v
+
+    @field_validator("db_schema")
+    @classmethod
+    def _schema_name(cls, v: str) -> str:
+        return check_identifier(v, what="schema")
+
+
 class Config(_Strict):
     """A whole run: the place, its partners and the options of each stage."""
 
@@ -288,6 +332,7 @@ class Config(_Strict):
     clustering: ClusteringConfig = ClusteringConfig()
     plan: PlanConfig = PlanConfig()
     map: MapConfig = MapConfig()
+    output: OutputConfig = OutputConfig()
     postcodes: Path | None = None
     uprn_lookup: Path | None = None
     #: The date the figures are "as at": lease expiries are measured from it. Default: the
@@ -331,8 +376,8 @@ def _loc(loc: tuple[Any, ...], data: Any) -> str:
 
 
 def _resolve(base: Path, p: Path | None) -> Path | None:
-    if p is None:
-        return None
+    if p is None or not isinstance(p, Path):  # a register in a database stays as it is
+        return p
     p = p.expanduser()
     return p if p.is_absolute() else (base / p)
 
@@ -375,7 +420,7 @@ def parse_config(data: Any, source: str | Path, base_dir: Path) -> Config:
                 if "got " not in text:
                     text += f" (got {err.get('input')!r})"
                 lines.append(f"  {where}: {text}")
-        msg = f"{source}: the config is not valid:\n" + "\n".join(lines)
+        msg = mask_text(f"{source}: the config is not valid:\n" + "\n".join(lines))
         raise ConfigError(msg) from None
     partners = [
         p.model_copy(update={"register_file": _resolve(base_dir, p.register_file)}) for p in cfg.partners
@@ -431,6 +476,7 @@ __all__ = [
     "ColumnMap",
     "Config",
     "MapConfig",
+    "OutputConfig",
     "PartnerConfig",
     "PlanConfig",
     "RatingConfig",

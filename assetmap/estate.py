@@ -17,7 +17,8 @@ import pandas as pd
 
 from .config import Config, PartnerConfig
 from .geocode import PostcodeLookup, UprnLookup, geocode
-from .registers import load_partner
+from .postgis import DatabaseSource, register_digest
+from .registers import RawRegister, load_partner
 from .schema import ASSET_COLUMNS, BNG, CANONICAL_FIELDS, REJECT_COLUMNS, WARNING_COLUMNS, WGS84
 
 
@@ -57,7 +58,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _source_file(path: Path, base_dir: Path) -> str:
+def _register_sha256(partner: PartnerConfig, raw: RawRegister) -> str:
+    """SHA-256 of the register file, or of the rows read from a database table or query."""
+    if isinstance(partner.register_file, DatabaseSource):
+        return register_digest(raw)
+    return _sha256(partner.register_file)
+
+
+def _source_file(path: Path | DatabaseSource, base_dir: Path) -> str:
+    if isinstance(path, DatabaseSource):
+        return path.label  # the database address with its password masked, and the table
     try:
         return path.resolve().relative_to(base_dir.resolve()).as_posix()
     except ValueError:
@@ -169,7 +179,7 @@ def place_partner(
         name=partner.name,
         kind=partner.kind,
         source_file=source_file,
-        sha256=_sha256(partner.register_file),
+        sha256=_register_sha256(partner, raw),
         rows_read=len(raw.frame),
         placed=len(assets),
         rejected=len(rejects),

@@ -27,14 +27,23 @@ def defuse_formula(value: object) -> object:
     return value
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a CSV for people to open in Excel: UTF-8 with BOM, formulas defused."""
+def _defused(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
             safe[col] = safe[col].map(defuse_formula)
+    return safe
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a CSV for people to open in Excel: UTF-8 with BOM, formulas defused."""
     with atomic_path(path) as tmp:
-        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        _defused(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The text :func:`write_csv` writes for ``frame`` (without the byte-order mark)."""
+    return _defused(frame).to_csv(index=False, lineterminator="\n")
 
 
 def write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:

@@ -43,6 +43,8 @@ class RunResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     areas: gpd.GeoDataFrame | None = None  # areas.csv's rows, for the quarterly board pack
     timings: dict[str, float] = field(default_factory=dict)
+    #: What was written to the PostGIS database (``output.postgis``), if anything.
+    database: dict[str, object] | None = None
 
 
 def _versions() -> dict[str, str]:
@@ -102,6 +104,7 @@ def run(
     *,
     as_of: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
+    publish: bool = True,
 ) -> RunResult:
     """Run the whole job: read, clean, geocode, combine and write the outputs.
 
@@ -115,6 +118,9 @@ def run(
         The date the figures are as at when the config has no ``as_of``; default today.
     progress : callable, optional
         Called with a short message as each stage starts (the CLI shows it as a status line).
+    publish : bool, default True
+        Write the run into the database named by ``output.postgis`` (period ``run``); a
+        quarterly run passes False and writes its period itself once its report is done.
 
     Returns
     -------
@@ -133,6 +139,10 @@ def run(
         cfg = load_config(config_path)
     out = Path(out_dir) if out_dir is not None else cfg.base_dir / "out"
     out = out.resolve()
+    if publish and cfg.output.postgis:  # a database that cannot be written stops the run before it starts
+        from .postgis import check_target, output_target
+
+        check_target(output_target(cfg.output))
     postcodes = PostcodeLookup(cfg.postcodes)
     timings: dict[str, float] = {"load_config": time.perf_counter() - t_start}
 
@@ -195,7 +205,15 @@ def run(
     timings["pictures"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_start
     result.outputs = outputs
-    write_json(outputs["run"], _run_record(result, postcodes) | {"areas": area_record(area_run)})
+    record = _run_record(result, postcodes) | {"areas": area_record(area_run)}
+    if publish and cfg.output.postgis:  # the shared database: one transaction, after the files
+        from .postgis import publish_run
+
+        say("Writing the estate to the PostGIS database")
+        gpkg, opps = outputs["estate"], plan.opportunities
+        result.database = publish_run(cfg.output, estate=gpkg, opportunities=opps, record=record)
+        record["database"] = result.database
+    write_json(outputs["run"], record)
     return result
 
 

@@ -36,6 +36,7 @@ from .areas import area_csv
 from .boardpack import write_board_pack
 from .compare import ChangeReport, change_sheets, compare_runs, write_changes
 from .config import load_config
+from .outputs import write_json
 
 _PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
 LATEST_LINK = "latest"
@@ -145,6 +146,8 @@ class QuarterResult:
     run: Any
     changes: ChangeReport | None
     outputs: dict[str, Path] = field(default_factory=dict)
+    #: What was written to the PostGIS database (``output.postgis``), if anything.
+    database: dict[str, object] | None = None
 
 
 def _swap_in(staging: Path, target: Path) -> None:
@@ -206,17 +209,21 @@ def run_quarter(
     """
     this = period if isinstance(period, Period) else parse_period(period)
     config_path = Path(config).resolve()
-    load_config(config_path)  # a config error is reported before anything is written
+    cfg = load_config(config_path)  # a config error is reported before anything is written
     root = Path(runs_dir).resolve() if runs_dir is not None else config_path.parent / "runs"
     target = root / str(this)
     if (target.exists() or target.is_symlink()) and not force:
         raise PeriodError(f"{target} already exists: use --force to replace it with a new run")
+    if cfg.output.postgis:  # the database answers and lacks the period (checked again when written)
+        from .postgis import check_target, output_target
+
+        check_target(output_target(cfg.output), period=str(this), replace=force)
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PeriodError(f"cannot create the runs directory {root}: {exc.strerror}") from exc
     with _period_lock(root, this):
-        return _run_locked(config_path, this, root, target, runner, moved_m, utilisation_points)
+        return _run_locked(config_path, this, root, target, runner, moved_m, utilisation_points, force)
 
 
 @contextlib.contextmanager
@@ -247,6 +254,7 @@ def _run_locked(
     runner: Callable[[Path, Path], Any] | None,
     moved_m: float,
     utilisation_points: float,
+    force: bool = False,
 ) -> QuarterResult:
     previous = previous_run(root, this)
     staging = Path(tempfile.mkdtemp(prefix=f".{this}.staging-", dir=root))
@@ -255,7 +263,7 @@ def _run_locked(
     staging.chmod(0o777 & ~mask)  # mkdtemp makes it private; a period's run is shared like any directory
     try:
         if runner is None:
-            result = pipeline.run(config_path, staging, as_of=this.end)
+            result = pipeline.run(config_path, staging, as_of=this.end, publish=False)
         else:
             result = runner(config_path, staging)
         record = {
@@ -283,13 +291,33 @@ def _run_locked(
                     title=result.config.title,
                     extra_sheets=areas | change_sheets(changes) | extra,
                 )
+        database = _publish(result, staging, this, force)
         _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     update_latest(root)
     outputs = {k: target / p.name for k, p in outputs.items()}
-    return QuarterResult(this, target, previous, result, changes, outputs)
+    return QuarterResult(this, target, previous, result, changes, outputs, database)
+
+
+def _publish(result: Any, staging: Path, period: Period, force: bool) -> dict[str, object] | None:
+    """Write the period into the config's PostGIS database (one transaction), once its files are done."""
+    if not isinstance(result, pipeline.RunResult) or not result.config.output.postgis:
+        return None
+    from .postgis import publish_run
+
+    record = json.loads((staging / "run.json").read_text("utf-8"))
+    database = publish_run(
+        result.config.output,
+        estate=staging / "estate.gpkg",
+        opportunities=result.plan.opportunities,
+        record=record,
+        period=str(period),
+        replace=force,
+    )
+    write_json(staging / "run.json", record | {"database": database})  # as a plain run's says
+    return database
 
 
 __all__ = [

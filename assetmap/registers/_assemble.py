@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import RegisterError
+from ..postgis._source import DatabaseSource
 from ..schema import CANONICAL_FIELDS, FIELDS, WARNING_COLUMNS
 from . import clean as c
 from ._columns import can_place, match_columns, not_a_register
@@ -244,6 +245,11 @@ def load_partner(
         If the register cannot be read, a named column is missing, or no column can place
         any asset (the file is not a register).
     """
+    if isinstance(partner.register_file, DatabaseSource):  # a table, view or query: no path to resolve
+        raw = read_register(partner.register_file)
+        columns = match_columns(raw, partner.columns.named())
+        label = partner.register_file.label
+        return raw, clean_register(raw, columns, partner=partner.name, source_file=label)
     path = Path(partner.register_file)
     if base_dir is not None and not path.is_absolute():
         path = Path(base_dir) / path

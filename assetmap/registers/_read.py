@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from .._errors import RegisterError
+from ..postgis._source import DatabaseSource
 from ._raw import RawRegister
 from ._tabular import WORKBOOK_KINDS, read_csv, read_workbook
 from ._vector import read_vector
@@ -39,7 +40,7 @@ def _check_file(path: Path) -> None:
 
 
 def read_register(
-    path: Path | str,
+    path: Path | str | DatabaseSource,
     *,
     encoding: str = "auto",
     header_row: HeaderRow = "auto",
@@ -50,10 +51,11 @@ def read_register(
 
     Parameters
     ----------
-    path : Path or str
+    path : Path, str or DatabaseSource
         The register: ``.csv``/``.tsv``/``.txt`` (delimiter sniffed), a workbook
         (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``), ``.gpkg``, ``.shp`` (or a ``.zip``
-        holding one), ``.geojson``/``.json``.
+        holding one), ``.geojson``/``.json``; or a table, view or query in a database
+        (see :func:`assetmap.postgis.read_table_register`).
     encoding : str, default "auto"
         Text encoding of a CSV; ``"auto"`` tries UTF-8, then cp1252, then detection.
     header_row : int, "auto" or "none", default "auto"
@@ -74,6 +76,10 @@ def read_register(
     RegisterError
         If the file is missing, empty, of an unknown format, corrupt, or has no data rows.
     """
+    if isinstance(path, DatabaseSource):  # a table, view or query in a PostGIS/PostgreSQL database
+        from ..postgis import read_table_register
+
+        return read_table_register(path)
     path = Path(path)
     _check_file(path)
     suffix = path.suffix.lower()
