@@ -198,9 +198,9 @@ def cluster_assets(
     >>> estate = assetmap.read_registers(config)
     >>> near = assetmap.cluster_assets(estate, config)
     >>> near["cluster_id"].nunique(), int(near["cluster_id"].notna().sum())
-    (18, 162)
+    (19, 165)
     >>> wider = assetmap.cluster_assets(estate, config, radius_m=1000)
-    >>> int(wider["cluster_id"].notna().sum()) > 162
+    >>> int(wider["cluster_id"].notna().sum()) > 165
     True
     """
     frame = _assets(assets, "cluster_assets()")
