@@ -99,7 +99,7 @@ def national_estate(n: int, seed: int = SEED) -> pd.DataFrame:
     est["unplaceable"] = unplaceable
     est.loc[unplaceable, "postcode"] = np.where(rng.random(int(unplaceable.sum())) < 0.5, "ZZ99 9ZZ", "TBC")
     names = est["name"].astype(str).to_numpy(dtype=object)
-    names[::997] = "=HYPERLINK(\"http://x\")"  # register text that must never run as a formula
+    names[::997] = '=HYPERLINK("http://x")'  # register text that must never run as a formula
     names[1::1009] = "Caf\u00e9 & Library \u00a3 Hub"
     est["name"] = names
     return est
@@ -131,16 +131,22 @@ def _common(d: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
+_COLUMNS = {
+    "asset_id": "Ref", "name": "Name", "postcode": "Post Code", "use": "Use", "tenure": "Tenure",
+    "condition": "Condition", "gia_m2": "GIA (sq m)", "utilisation": "Utilisation %", "capacity": "Capacity",
+    "occupancy": "Occupancy", "lease_expiry": "Lease Expiry", "running_cost_gbp": "Annual Running Cost",
+    "book_value_gbp": "Book Value",
+}  # fmt: skip
+
+
 def _write_partner(folder: Path, p: Partner, d: pd.DataFrame) -> dict[str, object]:
     """Write one partner's register; return its entry for ``assetmap.yaml``."""
     path = folder / "registers" / p.file
     placed = ~d["unplaceable"].to_numpy()
-    cols: dict[str, object] = {"asset_id": "Ref", "name": "Name", "postcode": "Post Code", "use": "Use",
-                               "tenure": "Tenure", "condition": "Condition", "gia_m2": "GIA (sq m)",
-                               "utilisation": "Utilisation %", "capacity": "Capacity", "occupancy": "Occupancy",
-                               "lease_expiry": "Lease Expiry", "running_cost_gbp": "Annual Running Cost",
-                               "book_value_gbp": "Book Value"}  # fmt: skip
-    table = pd.DataFrame({"Ref": d["asset_id"], "Post Code": d["postcode"], "Address": d["address"], **_common(d)})
+    cols: dict[str, object] = dict(_COLUMNS)
+    table = pd.DataFrame(
+        {"Ref": d["asset_id"], "Post Code": d["postcode"], "Address": d["address"], **_common(d)}
+    )
     entry: dict[str, object] = {"name": p.name, "kind": p.kind, "register": f"registers/{p.file}"}
     if p.style in ("cp1252_en", "cp1252_postcode"):
         table["Annual Running Cost"] = _money(d["running_cost_gbp"])
