@@ -30,3 +30,7 @@ class PeriodError(AssetmapError, ValueError):
 
 class CompareError(AssetmapError, ValueError):
     """A run directory cannot be compared (missing or unreadable outputs)."""
+
+
+class OutputError(AssetmapError, ValueError):
+    """The output folder cannot be used (not a folder, or holding files assetmap did not write)."""

