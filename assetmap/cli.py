@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from . import __version__
@@ -49,6 +59,56 @@ def _summary(result: RunResult, console: Console) -> None:
         console.print(f"  cluster-*.png ({n_pictures} pictures of the clusters with the largest savings)")
     if len(estate.rejects):
         console.print(f"[yellow]{len(estate.rejects)} rows could not be placed: see rejects.csv[/yellow]")
+
+
+class _Bar:
+    """One rich progress line per stage: a count where the stage can count its work, elapsed time always."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+        self.stage: str | None = None
+
+    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        stage = "Reading the registers" if message.startswith("Reading ") else message
+        if stage != self.stage:
+            self.finish()
+            self.task = self.progress.add_task(message, total=total)
+            self.stage = stage
+        self.progress.update(self.task, description=message, completed=done or 0, total=total)
+
+    def finish(self) -> None:
+        """Show the current stage as done."""
+        if self.task is None:
+            return
+        task = next(t for t in self.progress.tasks if t.id == self.task)
+        total = task.total or 1
+        description = self.stage if self.stage == "Reading the registers" else task.description
+        self.progress.update(self.task, description=description, completed=total, total=total)
+        self.progress.stop_task(self.task)
+
+
+@contextlib.contextmanager
+def _progress(console: Console) -> Iterator[Callable[..., None] | None]:
+    """A live progress display on a terminal; nothing when quiet or when output goes to a file."""
+    if console.quiet or not console.is_terminal:
+        yield None
+        return
+    # The display writes to its own copy of the terminal: the run points descriptors 1 and 2
+    # at the null device while the solver runs, and the bar keeps moving meanwhile.
+    own = os.fdopen(os.dup(console.file.fileno()), "w", encoding="utf-8", errors="replace")
+    display = Console(file=own, force_terminal=True, width=console.width)
+    columns = (
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )  # fmt: skip
+    try:
+        with Progress(*columns, console=display, transient=False) as progress:
+            bar = _Bar(progress)
+            yield bar
+            bar.finish()
+    finally:
+        own.close()
 
 
 @contextlib.contextmanager
@@ -91,8 +151,8 @@ def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) ->
     console = Console(quiet=quiet)
     if not console.is_terminal:  # logs of scheduled runs: wide enough for the table
         console.width = 110
-    with _clean_exit(debug), console.status("Starting") as status:
-        result = run(config, out_dir, progress=status.update)
+    with _clean_exit(debug), _progress(console) as bar:
+        result = run(config, out_dir, progress=bar)
     _summary(result, console)
 
 
