@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -81,18 +82,22 @@ def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
     need = {"action", "partner", "asset_id", "into_partner", "into_asset_id"}
     if opps is None or len(opps) == 0 or not need <= set(opps.columns):
         return np.empty((0, 4))
-    key = shown["partner"].astype(str) + "\x1f" + shown["asset_id"].astype(str)
-    xy = pd.DataFrame(
-        {"x": shown.geometry.x.to_numpy(), "y": shown.geometry.y.to_numpy()}, index=key.to_numpy()
-    )
-    xy = xy[~xy.index.duplicated()]
+    key = (shown["partner"].astype(str) + "\x1f" + shown["asset_id"].astype(str)).to_numpy(dtype=object)
+    xy = np.column_stack([shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()])
+    first = ~pd.Index(key).duplicated()
+    index = pd.Index(key[first])
+    xy = xy[first]
     rel = opps.loc[opps["action"] == "relocate"]
-    a = rel["partner"].astype(str) + "\x1f" + rel["asset_id"].astype(str)
-    b = rel["into_partner"].astype(str) + "\x1f" + rel["into_asset_id"].astype(str)
-    ok = a.isin(xy.index) & b.isin(xy.index)
+    a = index.get_indexer(
+        (rel["partner"].astype(str) + "\x1f" + rel["asset_id"].astype(str)).to_numpy(dtype=object)
+    )
+    b = index.get_indexer(
+        (rel["into_partner"].astype(str) + "\x1f" + rel["into_asset_id"].astype(str)).to_numpy(dtype=object)
+    )
+    ok = (a >= 0) & (b >= 0)
     if not ok.any():
         return np.empty((0, 4))
-    return np.column_stack([xy.loc[a[ok]].to_numpy(), xy.loc[b[ok]].to_numpy()])
+    return np.column_stack([xy[a[ok]], xy[b[ok]]])
 
 
 def _draw(ax: Any, shown: gpd.GeoDataFrame, hulls: dict[str, BaseGeometry], cats: dict[str, int],
@@ -105,9 +110,9 @@ def _draw(ax: Any, shown: gpd.GeoDataFrame, hulls: dict[str, BaseGeometry], cats
                   angles="xy", scale_units="xy", scale=1, color="#6a3d9a", width=0.0025,
                   zorder=3)  # fmt: skip
     kinds = shown.get("partner_kind", pd.Series("other", index=shown.index)).astype(str)
-    fill = kinds.map(KIND_COLOURS).fillna(KIND_COLOURS["other"]).to_numpy()
+    fill = _rgba(kinds.map(KIND_COLOURS).fillna(KIND_COLOURS["other"]))
     rating = shown.get("rating", pd.Series(None, index=shown.index, dtype=object)).astype(str).str.lower()
-    edge = rating.map(RATING_COLOURS).fillna("#ffffff").to_numpy()
+    edge = _rgba(rating.map(RATING_COLOURS).fillna("#ffffff"))
     ax.scatter(shown.geometry.x, shown.geometry.y, s=size, c=fill, edgecolors=edge,
                linewidths=max(0.6, size / 25), zorder=4)  # fmt: skip
 
@@ -159,7 +164,9 @@ def _save(fig: Figure, path: Path) -> Path:
 
 
 def _figure(title: str, footer: str) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(10.0, 7.5), layout="constrained")
+    # A fixed layout: a layout engine draws the whole figure once more to measure it.
+    fig = Figure(figsize=(10.0, 7.5))
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.035, top=0.95)
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.set_axis_off()
@@ -276,7 +283,15 @@ def write_pictures(
         fig, ax = _figure(title, footer)
         _outline(ax, outline)
         close = shapely.intersects(hull_geoms, shapely.box(*box))
-        _draw(ax, near, {hull_ids[i]: hull_geoms[i] for i in np.flatnonzero(close)}, cats, moves, size=60)
+        inside = _in_box(moves, box)
+        _draw(
+            ax,
+            near,
+            {hull_ids[i]: hull_geoms[i] for i in np.flatnonzero(close)},
+            cats,
+            moves[inside],
+            size=60,
+        )
         _polys(ax, [hull], "none", edgecolor="#222222", linewidths=2, zorder=3)
         names = member["asset_id"].astype(str)
         if "name" in member.columns:
@@ -300,6 +315,21 @@ def write_pictures(
     for stale in sorted(set(out.glob("cluster-*.png")) - set(written)):
         stale.unlink()
     return written
+
+
+def _rgba(colours: pd.Series) -> np.ndarray:
+    """Colour names as an RGBA array, converting each distinct colour once (not once per asset)."""
+    codes, names = pd.factorize(colours.astype(str))
+    table = to_rgba_array(list(names)) if len(names) else np.empty((0, 4))
+    return table[codes] if len(codes) else np.empty((0, 4))
+
+
+def _in_box(moves: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Moves with either end inside ``box`` (the rest cannot show in a cluster picture)."""
+    x0, y0, x1, y1 = box
+    ends = [(moves[:, i] >= x0) & (moves[:, i] <= x1) & (moves[:, i + 1] >= y0) & (moves[:, i + 1] <= y1)
+            for i in (0, 2)]  # fmt: skip
+    return ends[0] | ends[1]
 
 
 def _outline(ax: Any, outline: BaseGeometry | None) -> None:

@@ -195,3 +195,25 @@ def test_progress_reports_each_register_and_stage(place: Path, tmp_path: Path) -
     assert ("Drawing map.html", None, None) in seen
     pictures = [(d, t) for m, d, t in seen if m == "Drawing map.png and the cluster pictures"]
     assert pictures[0] == (0, None) and pictures[-1][0] == pictures[-1][1] >= 1
+
+
+def test_solver_output_never_reaches_the_terminal(place: Path, tmp_path: Path, capfd) -> None:
+    """HiGHS writes from C++ to file descriptors 1 and 2: the plan stage keeps them off the terminal."""
+    import numpy as np
+    from scipy.optimize import Bounds, milp
+
+    from assetmap.pipeline import _silenced
+
+    def solve() -> None:
+        milp(np.array([-1.0]), integrality=np.array([1]), bounds=Bounds(0, 3), options={"disp": True})
+
+    solve()  # the control: HiGHS with its display on prints at the descriptor level
+    out, err = capfd.readouterr()
+    assert "HiGHS" in out + err
+    with _silenced():
+        solve()
+    assert capfd.readouterr() == ("", "")
+    run(place / "assetmap.yaml", tmp_path / "quiet")
+    out, err = capfd.readouterr()
+    assert "HiGHS" not in out + err
+    assert "Presolv" not in out + err
