@@ -62,30 +62,37 @@ def _summary(result: RunResult, console: Console) -> None:
 
 
 class _Bar:
-    """One rich progress line per stage: a count where the stage can count its work, elapsed time always."""
+    """One rich progress line per stage: a count where the stage can count its work, elapsed time always.
+
+    Stages may overlap (the run writes some outputs in the background while it draws the
+    map); a stage that cannot count its work is shown as done when the next stage starts.
+    """
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.task: TaskID | None = None
-        self.stage: str | None = None
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
         stage = "Reading the registers" if message.startswith("Reading ") else message
-        if stage != self.stage:
-            self.finish()
-            self.task = self.progress.add_task(message, total=total)
-            self.stage = stage
-        self.progress.update(self.task, description=message, completed=done or 0, total=total)
+        if stage not in self.tasks:
+            self._finish(only_uncounted=True)
+            self.tasks[stage] = self.progress.add_task(message, total=total)
+        task = self.tasks[stage]
+        self.progress.update(task, description=message, completed=done or 0, total=total)
+        if total is not None and done is not None and done >= total:
+            self.progress.stop_task(task)
+
+    def _finish(self, only_uncounted: bool = False) -> None:
+        for task in self.progress.tasks:
+            if task.finished or (only_uncounted and task.total is not None):
+                continue
+            total = task.total or 1
+            self.progress.update(task.id, completed=total, total=total)
+            self.progress.stop_task(task.id)
 
     def finish(self) -> None:
-        """Show the current stage as done."""
-        if self.task is None:
-            return
-        task = next(t for t in self.progress.tasks if t.id == self.task)
-        total = task.total or 1
-        description = self.stage if self.stage == "Reading the registers" else task.description
-        self.progress.update(self.task, description=description, completed=total, total=total)
-        self.progress.stop_task(self.task)
+        """Show every stage as done."""
+        self._finish()
 
 
 @contextlib.contextmanager

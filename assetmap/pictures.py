@@ -159,7 +159,8 @@ def _legend(ax: Any, shown: gpd.GeoDataFrame, has_moves: bool, has_clusters: boo
 def _save(fig: Figure, path: Path) -> Path:
     FigureCanvasAgg(fig)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
+        # zlib level 1: about half the encoding time of the default 6, for files about 10% larger.
+        fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     return path
 
 

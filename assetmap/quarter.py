@@ -233,7 +233,7 @@ def _run_locked(
     staging = make_staging(target)
     try:
         if runner is None:
-            result = pipeline.run(config_path, staging, as_of=this.end)
+            result = pipeline.run(config_path, staging, as_of=this.end, stage=False)  # already staged
         else:
             result = runner(config_path, staging)
         record = {
