@@ -44,7 +44,7 @@ DATE = "dd/mm/yyyy"
 #: Data rows on one sheet: Excel's 1,048,576 rows less the header row.
 MAX_ROWS = 1_048_575
 #: Rows turned into XML at a time (bounds memory on very large tables).
-BLOCK_ROWS = 50_000
+BLOCK_ROWS = 20_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_RE = r"^[=+\-@\t\r]"
 _ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
