@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import click
 from rich.console import Console
@@ -103,8 +104,13 @@ def _progress(console: Console) -> Iterator[Callable[..., None] | None]:
         return
     # The display writes to its own copy of the terminal: the run points descriptors 1 and 2
     # at the null device while the solver runs, and the bar keeps moving meanwhile.
-    own = os.fdopen(os.dup(console.file.fileno()), "w", encoding="utf-8", errors="replace")
-    display = Console(file=own, force_terminal=True, width=console.width)
+    try:
+        own: IO[str] | None = os.fdopen(
+            os.dup(console.file.fileno()), "w", encoding="utf-8", errors="replace"
+        )
+        display = Console(file=own, force_terminal=True, width=console.width)
+    except (AttributeError, OSError, ValueError):  # not a real file (tests): write to it as it is
+        own, display = None, console
     columns = (
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -115,7 +121,8 @@ def _progress(console: Console) -> Iterator[Callable[..., None] | None]:
             yield bar
             bar.finish()
     finally:
-        own.close()
+        if own is not None:
+            own.close()
 
 
 @contextlib.contextmanager

@@ -27,12 +27,23 @@ def defuse_formula(value: object) -> object:
     return value
 
 
+def _defuse_column(values: pd.Series) -> pd.Series:
+    """:func:`defuse_formula` on a column: vectorised for text columns, value by value for mixed ones."""
+    if values.dtype == object:
+        return values.map(defuse_formula)
+    text = values.astype("string")
+    risky = text.str.startswith(_FORMULA_START).fillna(False) & ~text.str.match(_SIGNED_NUMBER).fillna(False)
+    if not risky.any():
+        return values
+    return values.where(~risky, "'" + text)
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a CSV for people to open in Excel: UTF-8 with BOM, formulas defused."""
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
-            safe[col] = safe[col].map(defuse_formula)
+            safe[col] = _defuse_column(safe[col])
     with atomic_path(path) as tmp:
         safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
 

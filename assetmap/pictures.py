@@ -173,7 +173,8 @@ def _figure(title: str, footer: str) -> tuple[Figure, Any]:
     ax.set_axis_off()
     ax.set_facecolor("#dfe6ec")
     fig.set_facecolor("#ffffff")
-    ax.set_title(title, fontsize=12, loc="left", **_TEXT)
+    # A fixed title position: the automatic one measures every artist in the axes on each draw.
+    ax.set_title(title, fontsize=12, loc="left", y=1.0, pad=6, **_TEXT)
     fig.text(0.01, 0.005, footer, fontsize=7, color="#555555", **_TEXT)
     return fig, ax
 

@@ -96,3 +96,36 @@ def test_check_flags_a_register_that_cannot_place_anything(tmp_path: Path) -> No
     assert res.output.splitlines()[-1] == (
         "  Problem: no postcode, UPRN, coordinates or geometry: no asset can be placed"
     )
+
+
+def test_progress_bar_counts_each_stage_and_is_silent_off_a_terminal() -> None:
+    import io
+
+    from rich.console import Console
+
+    from assetmap.cli import _progress
+
+    quiet = Console(file=io.StringIO(), quiet=True, force_terminal=True)
+    with _progress(quiet) as bar:
+        assert bar is None
+    piped = Console(file=io.StringIO())  # a log file, not a terminal
+    with _progress(piped) as bar:
+        assert bar is None
+    screen = io.StringIO()
+    with _progress(Console(file=screen, force_terminal=True, width=120)) as bar:
+        assert bar is not None
+        bar("Reading Council: council.csv", 0, 2)
+        bar("Reading Police: police.csv", 1, 2)
+        bar("Reading the registers", 2, 2)
+        bar("Clustering and planning 7 assets", None, None)
+        bar("Writing estate.gpkg, the CSVs and board_pack.xlsx", 0, 5)
+        bar("Drawing map.html", None, None)  # starts while files are still being written
+        bar("Writing estate.gpkg, the CSVs and board_pack.xlsx", 3, 5)
+        tasks = {t.description: t for t in bar.progress.tasks}
+        assert tasks["Reading Police: police.csv"].finished
+        assert tasks["Clustering and planning 7 assets"].finished  # done once the next stage began
+        writing = tasks["Writing estate.gpkg, the CSVs and board_pack.xlsx"]
+        assert (writing.completed, writing.total, writing.finished) == (3, 5, False)
+    assert all(t.finished for t in bar.progress.tasks)
+    text = screen.getvalue()
+    assert "Reading Police: police.csv" in text and "5/5" in text and "2/2" in text
