@@ -47,7 +47,7 @@ PACKAGES = ("pandas", "numpy", "pyarrow", "geopandas", "pyogrio", "shapely", "sc
             "matplotlib", "openpyxl", "xlsxwriter", "rustpy-xlsxwriter")  # fmt: skip
 #: Stage in run.json -> the floor step it is compared with.
 FLOOR_OF = {"read_clean": "read", "geocode": "postcodes", "plan": "dbscan", "total": "total"}
-STAGES = ("read_clean", "geocode", "combine", "plan", "write_gpkg", "write_csv", "write_board_pack",
+STAGES = ("read_clean", "geocode", "combine", "plan", "write", "write_gpkg", "write_csv", "write_board_pack",
           "map", "pictures", "total")  # fmt: skip
 
 
