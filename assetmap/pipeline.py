@@ -174,21 +174,29 @@ def _silenced() -> Iterator[None]:
     null device while the plan is solved. (The CLI's progress display writes to its own
     copy of the terminal, so it keeps moving.)
     """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
+    _flush()
+    try:
+        saved = [os.dup(1), os.dup(2)]
+    except OSError:  # no descriptors 1 and 2 (a detached process): nothing can reach a terminal
+        yield
+        return
     try:
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), 1)
             os.dup2(null.fileno(), 2)
         yield
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush()
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
         for fd in saved:
             os.close(fd)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
 
 
 def run(
