@@ -118,6 +118,7 @@ def write_board_pack(
     *,
     title: str,
     extra_sheets: dict[str, pd.DataFrame] | None = None,
+    max_asset_rows: int | None = None,
 ) -> None:
     """Write the board pack XLSX.
 
@@ -133,17 +134,29 @@ def write_board_pack(
         Shown at the top of the summary sheet.
     extra_sheets : dict of DataFrame, optional
         More table sheets after the standard ones (a quarterly run adds the change report).
+    max_asset_rows : int, optional
+        With more assets than this, the ``assets`` sheet is left out (every asset is in
+        ``estate.gpkg``) and the summary sheet says so. Default: always written, continued on
+        ``assets 2``... past Excel's row limit.
     """
     wb = Workbook(title)
+    notes = []
+    omit_assets = max_asset_rows is not None and len(result.assets) > max_asset_rows
+    if omit_assets:
+        notes.append(
+            f"The assets table ({len(result.assets):,} rows) is not in this workbook: "
+            "it is in estate.gpkg, layer assets (open it in QGIS, or in Excel through Get Data)"
+        )
     tables = {
         "clusters": pd.DataFrame(
             result.clusters.drop(columns=[result.clusters.geometry.name], errors="ignore")
         ),
         "opportunities": result.opportunities,
-        "assets": _assets_sheet(result.assets),
+        "assets": None if omit_assets else _assets_sheet(result.assets),
         "rejects": pd.DataFrame(rejects),
     } | dict(extra_sheets or {})
-    notes = [
+    tables = {name: frame for name, frame in tables.items() if frame is not None}
+    notes += [
         f"The {name} table has {len(frame):,} rows, more than one Excel sheet holds "
         f"({MAX_ROWS:,} under the header): it continues on the sheets named '{name} 2' and on"
         + ("; every asset is also in estate.gpkg" if name == "assets" else "")
