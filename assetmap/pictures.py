@@ -267,49 +267,9 @@ def write_pictures(
     hull_ids = list(hulls)
     hull_geoms = np.array([hulls[c] for c in hull_ids], dtype=object)
     report(1, len(chosen) + 1)
+    shapes = (hull_ids, hull_geoms, cats, moves)
     for rank, cid in enumerate(chosen, start=1):
-        hull = hulls[cid]
-        minx, miny, maxx, maxy = hull.bounds
-        pad = max(maxx - minx, maxy - miny) * 0.25 + 100
-        box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-        near = shown.cx[box[0] : box[2], box[1] : box[3]]
-        member = shown.loc[shown["cluster_id"].astype(str) == cid]
-        saving = ""
-        if opportunities is not None and len(opportunities) and "annual_saving_gbp" in opportunities.columns:
-            total = pd.to_numeric(
-                opportunities.loc[opportunities["cluster_id"].astype(str) == cid, "annual_saving_gbp"],
-                errors="coerce",
-            ).sum()
-            saving = f"; saving {money(float(total))} a year" if total else ""
-        title = f"Cluster {cid}: {len(member)} assets, {member['partner'].nunique()} partner(s){saving}"
-        fig, ax = _figure(title, footer)
-        _outline(ax, outline)
-        close = shapely.intersects(hull_geoms, shapely.box(*box))
-        inside = _in_box(moves, box)
-        _draw(
-            ax,
-            near,
-            {hull_ids[i]: hull_geoms[i] for i in np.flatnonzero(close)},
-            cats,
-            moves[inside],
-            size=60,
-        )
-        _polys(ax, [hull], "none", edgecolor="#222222", linewidths=2, zorder=3)
-        names = member["asset_id"].astype(str)
-        if "name" in member.columns:
-            names = member["name"].astype(object).where(member["name"].notna(), names).astype(str)
-        labelled = (
-            member["rating"].astype(str).str.lower() != "green"
-            if "rating" in member.columns
-            else names.notna()
-        )
-        spots = zip(member.geometry.x[labelled], member.geometry.y[labelled], names[labelled], strict=True)
-        for x, y, name in list(spots)[:25]:
-            ax.text(x, y, f"  {name}", fontsize=7, va="center", zorder=5, clip_on=True, **_TEXT)
-        ax.set_xlim(box[0], box[2])
-        ax.set_ylim(box[1], box[3])
-        _scale_bar(ax)
-        _legend(ax, near, len(moves) > 0, True)
+        fig = _cluster_figure(cid, hulls[cid], shown, opportunities, shapes, outline, footer)
         safe = re.sub(r"[^A-Za-z0-9_-]+", "_", cid)
         written.append(_save(fig, out / f"cluster-{rank:02d}-{safe}.png"))
         report(rank + 1, len(chosen) + 1)
@@ -317,6 +277,51 @@ def write_pictures(
     for stale in sorted(set(out.glob("cluster-*.png")) - set(written)):
         stale.unlink()
     return written
+
+
+def _cluster_figure(
+    cid: str,
+    hull: BaseGeometry,
+    shown: gpd.GeoDataFrame,
+    opportunities: pd.DataFrame | None,
+    shapes: tuple[list[str], np.ndarray, dict[str, int], np.ndarray],
+    outline: BaseGeometry | None,
+    footer: str,
+) -> Figure:
+    """One cluster's picture: its shape outlined, its neighbours, the red and amber assets named."""
+    hull_ids, hull_geoms, cats, moves = shapes
+    minx, miny, maxx, maxy = hull.bounds
+    pad = max(maxx - minx, maxy - miny) * 0.25 + 100
+    box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    near = shown.cx[box[0] : box[2], box[1] : box[3]]
+    member = shown.loc[shown["cluster_id"].astype(str) == cid]
+    saving = ""
+    if opportunities is not None and len(opportunities) and "annual_saving_gbp" in opportunities.columns:
+        total = pd.to_numeric(
+            opportunities.loc[opportunities["cluster_id"].astype(str) == cid, "annual_saving_gbp"],
+            errors="coerce",
+        ).sum()
+        saving = f"; saving {money(float(total))} a year" if total else ""
+    title = f"Cluster {cid}: {len(member)} assets, {member['partner'].nunique()} partner(s){saving}"
+    fig, ax = _figure(title, footer)
+    _outline(ax, outline)
+    close = np.flatnonzero(shapely.intersects(hull_geoms, shapely.box(*box)))
+    _draw(ax, near, {hull_ids[i]: hull_geoms[i] for i in close}, cats, moves[_in_box(moves, box)], size=60)
+    _polys(ax, [hull], "none", edgecolor="#222222", linewidths=2, zorder=3)
+    names = member["asset_id"].astype(str)
+    if "name" in member.columns:
+        names = member["name"].astype(object).where(member["name"].notna(), names).astype(str)
+    labelled = (
+        member["rating"].astype(str).str.lower() != "green" if "rating" in member.columns else names.notna()
+    )
+    spots = zip(member.geometry.x[labelled], member.geometry.y[labelled], names[labelled], strict=True)
+    for x, y, name in list(spots)[:25]:
+        ax.text(x, y, f"  {name}", fontsize=7, va="center", zorder=5, clip_on=True, **_TEXT)
+    ax.set_xlim(box[0], box[2])
+    ax.set_ylim(box[1], box[3])
+    _scale_bar(ax)
+    _legend(ax, near, len(moves) > 0, True)
+    return fig
 
 
 def _rgba(colours: pd.Series) -> np.ndarray:
