@@ -188,3 +188,28 @@ def test_long_table_continues_on_more_sheets(tmp_path: Path, monkeypatch: pytest
     assert ids == list(frame["asset_id"])
     assert [ws.max_row for ws in wb.worksheets] == [5, 5, 3]
     assert all(ws["A1"].value == "asset_id" for ws in wb.worksheets)
+
+
+def test_libreoffice_opens_it_and_runs_nothing(tmp_path: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """A real spreadsheet program reads every sheet and shows formula-like text as text."""
+    import csv
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+    path = tmp_path / "pack.xlsx"
+    xlsx.write_sheets(path, {"awkward": tables["awkward"], "opportunities": tables["opportunities"]})
+    filt = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    cmd = [soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", filt,
+           "--outdir", str(tmp_path), str(path)]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    with open(tmp_path / "pack-awkward.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == list(tables["awkward"].columns)
+    assert [r[0] for r in rows[1:5]] == ["=1+1", "@A1", "-1 High St", "+44 1622"]
+    assert rows[1][1] == '=HYPERLINK("http://evil")'  # shown as typed, never evaluated
+    assert rows[2][1] == "Caf\u00e9 & <b>Library</b> \u00a3" and rows[3][1] == "  padded  "
+    with open(tmp_path / "pack-opportunities.csv", encoding="utf-8", newline="") as fh:
+        assert sum(1 for _ in csv.reader(fh)) == len(tables["opportunities"]) + 1
