@@ -42,3 +42,7 @@ class MapError(AssetmapError, ValueError):
 
 class DatabaseError(AssetmapError, ValueError):
     """A PostGIS database cannot be reached, refuses the credentials, or lacks what assetmap needs."""
+
+
+class OutputError(AssetmapError, ValueError):
+    """The output folder cannot be used (not a folder, or holding files assetmap did not write)."""

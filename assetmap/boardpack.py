@@ -10,7 +10,8 @@ location fields (address, postcode, UPRN, coordinates) are written as ``withheld
 
 The file is written to a temporary file beside the target and moved into place with
 ``os.replace``; workbook properties and zip timestamps are fixed, so the same plan gives
-the same bytes.
+the same bytes. A table longer than an Excel sheet (1,048,575 rows under the header)
+continues on sheets named ``assets 2``, ``assets 3``..., and the summary sheet says so.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._xlsx import COUNT, DECIMAL, add_table, cell, new_workbook, number_format, save
+from ._xlsx import COUNT, DECIMAL, MAX_ROWS, Workbook, cell_xml, number_format
 from .plan import PlanResult
 
 #: Withheld for sensitive sites; a ward is small enough to point at one.
@@ -88,19 +89,17 @@ SUMMARY_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _summary(wb: object, title: str, summary: dict[str, object]) -> None:
-    ws = wb.create_sheet("summary")
-    ws.column_dimensions["A"].width = 46
-    ws.column_dimensions["B"].width = 22
-    ws.column_dimensions["C"].width = 80
-    ws.freeze_panes = "A4"
-    ws.append([cell(ws, title, bold=True)])
-    ws.append([])
-    ws.append([cell(ws, h, bold=True) for h in ("Figure", "Value", "How it is worked out")])
-    for key, value in summary.items():
+def _summary(wb: Workbook, title: str, summary: dict[str, object], notes: list[str]) -> None:
+    rows = [[cell_xml("A1", title, bold=True)], []]
+    heads = ("Figure", "Value", "How it is worked out")
+    rows.append([cell_xml(f"{c}3", h, bold=True) for c, h in zip("ABC", heads, strict=True)])
+    for r, (key, value) in enumerate(summary.items(), start=4):
         label, note = SUMMARY_LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
         fmt = number_format(key) or (COUNT if isinstance(value, (int, np.integer)) else DECIMAL)
-        ws.append([cell(ws, label), cell(ws, value, fmt), cell(ws, note)])
+        rows.append([cell_xml(f"A{r}", label), cell_xml(f"B{r}", value, fmt), cell_xml(f"C{r}", note)])
+    for note in notes:
+        rows.append([cell_xml(f"A{len(rows) + 1}", "Note"), "", cell_xml(f"C{len(rows) + 1}", note)])
+    wb.add_rows("summary", rows, widths=[46, 22, 80], freeze_row=3)
 
 
 def _assets_sheet(assets: pd.DataFrame) -> pd.DataFrame:
@@ -122,6 +121,7 @@ def write_board_pack(
     *,
     title: str,
     extra_sheets: dict[str, pd.DataFrame] | None = None,
+    max_asset_rows: int | None = None,
 ) -> None:
     """Write the board pack XLSX.
 
@@ -137,17 +137,39 @@ def write_board_pack(
         Shown at the top of the summary sheet.
     extra_sheets : dict of DataFrame, optional
         More table sheets after the standard ones (a quarterly run adds the change report).
+    max_asset_rows : int, optional
+        With more assets than this, the ``assets`` sheet is left out (every asset is in
+        ``estate.gpkg``) and the summary sheet says so. Default: always written, continued on
+        ``assets 2``... past Excel's row limit.
     """
-    wb = new_workbook(title)
-    _summary(wb, title, result.summary)
-    clusters = pd.DataFrame(result.clusters.drop(columns=[result.clusters.geometry.name], errors="ignore"))
-    add_table(wb, "clusters", clusters)
-    add_table(wb, "opportunities", result.opportunities)
-    add_table(wb, "assets", _assets_sheet(result.assets))
-    add_table(wb, "rejects", pd.DataFrame(rejects))
-    for name, frame in (extra_sheets or {}).items():
-        add_table(wb, name, frame)
-    save(wb, Path(path))
+    wb = Workbook(title)
+    notes = []
+    omit_assets = max_asset_rows is not None and len(result.assets) > max_asset_rows
+    if omit_assets:
+        notes.append(
+            f"The assets table ({len(result.assets):,} rows) is not in this workbook: "
+            "it is in estate.gpkg, layer assets (open it in QGIS, or in Excel through Get Data)"
+        )
+    tables = {
+        "clusters": pd.DataFrame(
+            result.clusters.drop(columns=[result.clusters.geometry.name], errors="ignore")
+        ),
+        "opportunities": result.opportunities,
+        "assets": None if omit_assets else _assets_sheet(result.assets),
+        "rejects": pd.DataFrame(rejects),
+    } | dict(extra_sheets or {})
+    tables = {name: frame for name, frame in tables.items() if frame is not None}
+    notes += [
+        f"The {name} table has {len(frame):,} rows, more than one Excel sheet holds "
+        f"({MAX_ROWS:,} under the header): it continues on the sheets named '{name} 2' and on"
+        + ("; every asset is also in estate.gpkg" if name == "assets" else "")
+        for name, frame in tables.items()
+        if len(frame) > MAX_ROWS
+    ]
+    _summary(wb, title, result.summary, notes)
+    for name, frame in tables.items():
+        wb.add_table(name, frame)
+    wb.save(Path(path))
 
 
 __all__ = ["SUMMARY_LABELS", "write_board_pack"]

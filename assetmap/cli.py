@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from . import __version__
@@ -61,6 +72,69 @@ def _database_line(database: dict[str, object], echo: Callable[[str], object]) -
     echo(f"Database: {where}, period {database['period']}: {counts}")
 
 
+class _Bar:
+    """One rich progress line per stage: a count where the stage can count its work, elapsed time always.
+
+    Stages may overlap (the run writes some outputs in the background while it draws the
+    map); a stage that cannot count its work is shown as done when the next stage starts.
+    """
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        stage = "Reading the registers" if message.startswith("Reading ") else message
+        if stage not in self.tasks:
+            self._finish(only_uncounted=True)
+            self.tasks[stage] = self.progress.add_task(message, total=total)
+        task = self.tasks[stage]
+        self.progress.update(task, description=message, completed=done or 0, total=total)
+        if total is not None and done is not None and done >= total:
+            self.progress.stop_task(task)
+
+    def _finish(self, only_uncounted: bool = False) -> None:
+        for task in self.progress.tasks:
+            if task.finished or (only_uncounted and task.total is not None):
+                continue
+            total = task.total or 1
+            self.progress.update(task.id, completed=total, total=total)
+            self.progress.stop_task(task.id)
+
+    def finish(self) -> None:
+        """Show every stage as done."""
+        self._finish()
+
+
+@contextlib.contextmanager
+def _progress(console: Console) -> Iterator[Callable[..., None] | None]:
+    """A live progress display on a terminal; nothing when quiet or when output goes to a file."""
+    if console.quiet or not console.is_terminal:
+        yield None
+        return
+    # The display writes to its own copy of the terminal: the run points descriptors 1 and 2
+    # at the null device while the solver runs, and the bar keeps moving meanwhile.
+    try:
+        own: IO[str] | None = os.fdopen(
+            os.dup(console.file.fileno()), "w", encoding="utf-8", errors="replace"
+        )
+        display = Console(file=own, force_terminal=True, width=console.width)
+    except (AttributeError, OSError, ValueError):  # not a real file (tests): write to it as it is
+        own, display = None, console
+    columns = (
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )  # fmt: skip
+    try:
+        with Progress(*columns, console=display, transient=False) as progress:
+            bar = _Bar(progress)
+            yield bar
+            bar.finish()
+    finally:
+        if own is not None:
+            own.close()
+
+
 @contextlib.contextmanager
 def _clean_exit(debug: bool = False) -> Iterator[None]:
     """Turn errors into a message and an exit code: 1 for bad input, 2 for a bug (no traceback)."""
@@ -101,8 +175,8 @@ def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) ->
     console = Console(quiet=quiet)
     if not console.is_terminal:  # logs of scheduled runs: wide enough for the table
         console.width = 110
-    with _clean_exit(debug), console.status("Starting") as status:
-        result = run(config, out_dir, progress=status.update)
+    with _clean_exit(debug), _progress(console) as bar:
+        result = run(config, out_dir, progress=bar)
     _summary(result, console)
 
 

@@ -27,11 +27,22 @@ def defuse_formula(value: object) -> object:
     return value
 
 
+def _defuse_column(values: pd.Series) -> pd.Series:
+    """:func:`defuse_formula` on a column: vectorised for text columns, value by value for mixed ones."""
+    if values.dtype == object:
+        return values.map(defuse_formula)
+    text = values.astype("string")
+    risky = text.str.startswith(_FORMULA_START).fillna(False) & ~text.str.match(_SIGNED_NUMBER).fillna(False)
+    if not risky.any():
+        return values
+    return values.where(~risky, "'" + text)
+
+
 def _defused(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
-            safe[col] = safe[col].map(defuse_formula)
+            safe[col] = _defuse_column(safe[col])
     return safe
 
 
@@ -46,15 +57,17 @@ def csv_text(frame: pd.DataFrame) -> str:
     return _defused(frame).to_csv(index=False, lineterminator="\n")
 
 
-def write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
-    """Write GeoPackage layers into one file, atomically (the old file stays until done)."""
+def write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame], *, use_arrow: bool = True) -> None:
+    """Write GeoPackage layers into one file, atomically (the old file stays until done).
+
+    Columns go to GDAL through Arrow (``use_arrow``): about four times faster than feature
+    by feature at 100,000 assets, and the file reads back the same (``BENCHMARKS.md``).
+    """
     with atomic_path(path) as tmp:
         for name, frame in layers.items():
-            out = frame.copy()
-            for col in out.columns:
-                if col != out.geometry.name and out[col].dtype == object:
-                    out[col] = out[col].astype("string")
-            out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            text = [c for c in frame.columns if c != frame.geometry.name and frame[c].dtype == object]
+            out = frame.astype(dict.fromkeys(text, "string")) if text else frame
+            out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", use_arrow=use_arrow)
 
 
 def write_json(path: Path, data: object) -> None:

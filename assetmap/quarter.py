@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 from . import pipeline
 from . import report as board_report
 from ._errors import PeriodError
-from ._io import write_text
+from ._io import clean_staging, make_staging, swap_in, write_text
 from .areas import area_csv
 from .boardpack import write_board_pack
 from .compare import ChangeReport, change_sheets, compare_runs, write_changes
@@ -150,24 +149,6 @@ class QuarterResult:
     database: dict[str, object] | None = None
 
 
-def _swap_in(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target``; an existing ``target`` is removed only after the move."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.replaced-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-    try:
-        os.replace(staging, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def run_quarter(
     config: str | Path,
     period: str | Period,
@@ -257,13 +238,11 @@ def _run_locked(
     force: bool = False,
 ) -> QuarterResult:
     previous = previous_run(root, this)
-    staging = Path(tempfile.mkdtemp(prefix=f".{this}.staging-", dir=root))
-    mask = os.umask(0)
-    os.umask(mask)
-    staging.chmod(0o777 & ~mask)  # mkdtemp makes it private; a period's run is shared like any directory
+    clean_staging(target)  # folders left by a killed run of this period
+    staging = make_staging(target)
     try:
         if runner is None:
-            result = pipeline.run(config_path, staging, as_of=this.end, publish=False)
+            result = pipeline.run(config_path, staging, as_of=this.end, stage=False, publish=False)
         else:
             result = runner(config_path, staging)
         record = {
@@ -292,7 +271,7 @@ def _run_locked(
                     extra_sheets=areas | change_sheets(changes) | extra,
                 )
         database = _publish(result, staging, this, force)
-        _swap_in(staging, target)
+        swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

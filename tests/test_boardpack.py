@@ -149,3 +149,37 @@ def test_failed_write_keeps_old_file(
         write_board_pack(path, result, rejects(), title="T")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["bp.xlsx"]
+
+
+def test_very_large_estates_leave_the_assets_sheet_to_the_geopackage(
+    tmp_path: Path, result: PlanResult
+) -> None:
+    path = tmp_path / "bp.xlsx"
+    write_board_pack(path, result, rejects(), title="T", max_asset_rows=2)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["summary", "clusters", "opportunities", "rejects"]
+    notes = [r[2].value for r in wb["summary"].iter_rows(min_row=4) if r[0].value == "Note"]
+    assert notes == [
+        "The assets table (3 rows) is not in this workbook: it is in estate.gpkg, layer assets "
+        "(open it in QGIS, or in Excel through Get Data)"
+    ]
+    write_board_pack(path, result, rejects(), title="T", max_asset_rows=3)
+    assert "assets" in openpyxl.load_workbook(path).sheetnames
+
+
+def test_an_assets_table_past_excels_limit_continues_and_is_noted(
+    tmp_path: Path, result: PlanResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assetmap._xlsx as xlsx
+    import assetmap.boardpack as boardpack
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 2)
+    monkeypatch.setattr(boardpack, "MAX_ROWS", 2)
+    path = tmp_path / "bp.xlsx"
+    write_board_pack(path, result, rejects(), title="T")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:5] == ["summary", "clusters", "opportunities", "assets", "assets 2"]
+    names = [r[1] for ws in (wb["assets"], wb["assets 2"]) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert len(names) == 3
+    notes = [r[2].value for r in wb["summary"].iter_rows(min_row=4) if r[0].value == "Note"]
+    assert any("'assets 2'" in n and "estate.gpkg" in n for n in notes)

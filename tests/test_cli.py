@@ -104,3 +104,37 @@ def test_check_accepts_an_address_that_writes_the_postcode(tmp_path: Path) -> No
     res = CliRunner().invoke(cli, ["check", str(config)])
     assert res.exit_code == 0, res.output
     assert "no asset can be placed" not in res.output
+
+
+def test_progress_bar_counts_each_stage_and_is_silent_off_a_terminal() -> None:
+    import io
+
+    from rich.console import Console
+
+    from assetmap.cli import _progress
+
+    quiet = Console(file=io.StringIO(), quiet=True, force_terminal=True)
+    with _progress(quiet) as bar:
+        assert bar is None
+    piped = Console(file=io.StringIO())  # a log file, not a terminal
+    with _progress(piped) as bar:
+        assert bar is None
+    screen = io.StringIO()
+    with _progress(Console(file=screen, force_terminal=True, width=120)) as bar:
+        assert bar is not None
+        bar("Reading Council: council.csv", 0, 2)
+        bar("Reading Police: police.csv", 1, 2)
+        bar("Reading the registers", 2, 2)
+        bar("Clustering and planning 7 assets", None, None)
+        bar("Writing estate.gpkg, the CSVs and board_pack.xlsx", 0, 5)
+        bar("Drawing map.html", None, None)  # starts while files are still being written
+        bar("Writing estate.gpkg, the CSVs and board_pack.xlsx", 3, 5)
+        tasks = {t.description: t for t in bar.progress.tasks}
+        reading = tasks["Reading the registers"]  # one line for all registers, named as it goes
+        assert (reading.completed, reading.total, reading.finished) == (2, 2, True)
+        assert tasks["Clustering and planning 7 assets"].finished  # done once the next stage began
+        writing = tasks["Writing estate.gpkg, the CSVs and board_pack.xlsx"]
+        assert (writing.completed, writing.total, writing.finished) == (3, 5, False)
+    assert all(t.finished for t in bar.progress.tasks)
+    text = screen.getvalue()
+    assert "Reading the registers" in text and "5/5" in text and "2/2" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shapely
 
@@ -74,3 +75,37 @@ def test_pictures_from_an_earlier_run_are_removed(tmp_path: Path, estate) -> Non
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([p.name for p in again] + ["notes.png"])
     assert len(again) == 2
+
+
+def test_clusters_drawn_as_one_collection_one_shape_each(estate) -> None:
+    """One PolyCollection holds every cluster shape (a shape per polygon of each cluster's hull)."""
+    from matplotlib.figure import Figure
+
+    from assetmap.maps._geometry import cluster_hulls
+    from assetmap.pictures import _draw
+
+    assets = estate[0]
+    shown = assets.loc[~assets["sensitive"]]
+    hulls = cluster_hulls(shown, 50)
+    assert len(hulls) > 10
+    ax = Figure().add_subplot()
+    _draw(ax, shown, hulls, dict.fromkeys(hulls, 0), np.empty((0, 4)), size=10)
+    polygons = sum(len(getattr(h, "geoms", [h])) for h in hulls.values())
+    assert len(ax.collections) == 2  # the shapes, then the assets (one scatter)
+    assert len(ax.collections[0].get_paths()) == polygons
+    assert len(ax.collections[1].get_offsets()) == len(shown)
+
+
+def test_pictures_are_not_blank(tmp_path: Path, estate) -> None:
+    import matplotlib.image
+
+    assets, clusters, opps = estate
+    paths = write_pictures(
+        tmp_path, assets=assets, clusters=clusters, opportunities=opps, config=config(pictures_top_clusters=1)
+    )
+    for path in paths:
+        pixels = matplotlib.image.imread(path)[..., :3].reshape(-1, 3)
+        colours = np.unique((pixels * 255).astype(np.uint8), axis=0)
+        assert len(colours) > 50, path.name  # shapes, points, text: far more than a blank page
+        # the cluster fill colours (alpha 0.35 over the background) are on the page
+        assert (np.abs(pixels - pixels.mean(axis=0)).sum(axis=1) > 0.2).mean() > 0.001

@@ -183,8 +183,38 @@ def test_second_run_gives_same_figures(result, place: Path, tmp_path: Path) -> N
 
 
 def test_progress_reports_each_register_and_stage(place: Path, tmp_path: Path) -> None:
-    seen: list[str] = []
-    run(place / "assetmap.yaml", tmp_path / "p", progress=seen.append)
-    assert seen[:2] == ["Reading Borough Council: council.csv", "Reading County Police: police.csv"]
-    assert "Clustering and planning 7 assets" in seen
-    assert seen[-2:] == ["Drawing map.html", "Drawing map.png and the cluster pictures"]
+    seen: list[tuple[str, int | None, int | None]] = []
+    run(place / "assetmap.yaml", tmp_path / "p", progress=lambda *args: seen.append(args))
+    assert seen[:2] == [
+        ("Reading Borough Council: council.csv", 0, 2),
+        ("Reading County Police: police.csv", 1, 2),
+    ]
+    assert ("Clustering and planning 7 assets", None, None) in seen
+    writing = [(d, t) for m, d, t in seen if m.startswith("Writing")]
+    assert sorted(writing) == [(i, 5) for i in range(6)]  # estate.gpkg, three CSVs, board pack
+    assert ("Reading the registers", 2, 2) in seen
+    assert ("Drawing map.html", None, None) in seen
+    pictures = [(d, t) for m, d, t in seen if m == "Drawing map.png and the cluster pictures"]
+    assert pictures[0] == (0, None) and pictures[-1][0] == pictures[-1][1] >= 1
+
+
+def test_solver_output_never_reaches_the_terminal(place: Path, tmp_path: Path, capfd) -> None:
+    """HiGHS writes from C++ to file descriptors 1 and 2: the plan stage keeps them off the terminal."""
+    import numpy as np
+    from scipy.optimize import Bounds, milp
+
+    from assetmap.pipeline import _silenced
+
+    def solve() -> None:
+        milp(np.array([-1.0]), integrality=np.array([1]), bounds=Bounds(0, 3), options={"disp": True})
+
+    solve()  # the control: HiGHS with its display on prints at the descriptor level
+    out, err = capfd.readouterr()
+    assert "HiGHS" in out + err
+    with _silenced():
+        solve()
+    assert capfd.readouterr() == ("", "")
+    run(place / "assetmap.yaml", tmp_path / "quiet")
+    out, err = capfd.readouterr()
+    assert "HiGHS" not in out + err
+    assert "Presolv" not in out + err
