@@ -147,7 +147,7 @@ def read_registers(config: ConfigLike, *, progress: Callable[[str], None] | None
     >>> import assetmap
     >>> estate = assetmap.read_registers("data/demo/kent/assetmap.yaml")
     >>> len(estate.assets), len(estate.rejects), estate.assets.crs.to_epsg()
-    (276, 4, 27700)
+    (279, 4, 27700)
     >>> first = estate.rejects.iloc[0]
     >>> first["partner"], int(first["source_row"])
     ('Kent County Council', 53)
@@ -242,7 +242,7 @@ def plan_estate(
     >>> plan = assetmap.plan_estate(assetmap.read_registers(config), config,
     ...                             as_of=datetime.date(2026, 9, 30))
     >>> plan.summary["clusters"], plan.summary["moves"]
-    (18, 13)
+    (19, 14)
     >>> plan.opportunities["action"].iloc[0]
     'relocate'
     >>> sorted(plan.assets["rating"].unique())
@@ -319,10 +319,9 @@ def run(
 
     Notes
     -----
-    ``run.json`` records the config file and its checksum. A config given as a dict, or a
-    Config that differs from the ``assetmap.yaml`` it was read from, is first written as
-    ``run_config.yaml`` in ``out_dir`` (every path absolute) and run from there, so the record
-    names the settings actually used; ``source_file`` then gives each register's file name.
+    ``run.json`` records the config file and its checksum. For a config given as a dict, or a
+    Config that differs from the ``assetmap.yaml`` it was read from, it records no file and the
+    checksum of the settings actually used.
 
     Examples
     --------
@@ -332,17 +331,20 @@ def run(
     >>> result.outputs["map"].name, result.outputs["board_pack"].name
     ('map.html', 'board_pack.xlsx')
     >>> result.plan.summary["moves"], len(result.estate.rejects)
-    (13, 4)
+    (14, 4)
     """
     if isinstance(config, str | os.PathLike):
-        return _pipeline.run(config, out_dir, as_of=as_of, progress=progress)
+        return _pipeline.run(config, out_dir, as_of=as_of, progress=_progress(progress))
     cfg = load_config(config)
-    out = Path(out_dir if out_dir is not None else cfg.base_dir / "out").resolve()
-    path = _same_file(cfg)
-    if path is None:  # pipeline.run(Config) would checksum base_dir/assetmap.yaml: run a snapshot
-        path = out / SNAPSHOT
-        write_text(path, config_yaml(cfg))
-    return _pipeline.run(path, out, as_of=as_of, progress=progress)
+    path = _same_file(cfg)  # unchanged from its file: run.json names that file
+    return _pipeline.run(path or cfg, out_dir, as_of=as_of, progress=_progress(progress))
+
+
+def _progress(progress: Callable[[str], None] | None) -> _pipeline.Progress | None:
+    """The pipeline's ``(message, done, total)`` progress, from a callable taking the message."""
+    if progress is None:
+        return None
+    return lambda message, _done=None, _total=None: progress(message)
 
 
 def run_quarter(

@@ -430,8 +430,21 @@ def parse_config(data: Any, source: str | Path, base_dir: Path) -> Config:
             "partners": partners,
             "postcodes": _resolve(base_dir, cfg.postcodes),
             "uprn_lookup": _resolve(base_dir, cfg.uprn_lookup),
+            "areas": _resolve_areas(base_dir, cfg.areas),
         }
     )
+
+
+def _resolve_areas(base: Path, areas: AreasConfig | None) -> AreasConfig | None:
+    """Boundary files relative to the config file, as every other path."""
+    if areas is None:
+        return None
+    update = {}
+    for level in ("district", "ward"):
+        given = getattr(areas, level)
+        if given is not None:
+            update[level] = given.model_copy(update={"file": _resolve(base, given.file)})
+    return areas.model_copy(update=update)
 
 
 def load_config(path: str | Path) -> Config:

@@ -123,9 +123,9 @@ def _run_record(result: RunResult, postcodes: PostcodeLookup) -> dict[str, objec
 Progress = Callable[[str, int | None, int | None], None]
 #: Files (and patterns) a run writes into its output folder; anything else there is not ours.
 OUTPUT_NAMES = (
-    "estate.gpkg", "rejects.csv", "warnings.csv", "opportunities.csv", "board_pack.xlsx", "map.html",
-    "run.json", "map.png", "cluster-*.png", "quarter.json", "changes.csv", "changes.xlsx", "report.html",
-    "opportunity_changes.csv",
+    "estate.gpkg", "rejects.csv", "warnings.csv", "opportunities.csv", "areas.csv", "board_pack.xlsx",
+    "map.html", "run.json", "map.png", "cluster-*.png", "quarter.json", "changes.csv", "changes.xlsx",
+    "report.html", "opportunity_changes.csv",
     "report.pdf", ".DS_Store", "Thumbs.db", "desktop.ini",
 )  # fmt: skip
 #: Test-only: ``ASSETMAP_TEST_PAUSE_AFTER=<output key>`` (or ``before_swap``) makes a run say so on

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import doctest
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -96,7 +97,7 @@ def test_stages_take_a_dict_config(from_dict) -> None:
     estate = assetmap.read_registers(from_dict)
     by_file = assetmap.read_registers(KENT)
     pd.testing.assert_frame_equal(estate.rejects, by_file.rejects)
-    assert len(estate.assets) == len(by_file.assets) == 276
+    assert len(estate.assets) == len(by_file.assets) == 279
     plan = assetmap.plan_estate(estate, from_dict, as_of=AS_OF)
     assert plan.summary == assetmap.plan_estate(by_file, KENT, as_of=AS_OF).summary
     wider = assetmap.cluster_assets(estate, from_dict, radius_m=1000)
@@ -117,15 +118,16 @@ def dict_run(tmp_path_factory: pytest.TempPathFactory) -> assetmap.pipeline.RunR
 
 def test_run_records_the_settings_it_used(dict_run) -> None:
     record = json.loads((dict_run.out_dir / "run.json").read_text(encoding="utf-8"))
-    snapshot = dict_run.out_dir / "run_config.yaml"
-    assert record["config"] == str(snapshot)
-    assert assetmap.load_config(snapshot).clustering.radius_m == 600
+    assert record["config"] is None  # built in Python: no file to name
+    settings = dict_run.config.model_dump_json(by_alias=True).encode("utf-8")
+    assert record["config_sha256"] == hashlib.sha256(settings).hexdigest()
+    assert record["config_sha256"] != hashlib.sha256(KENT.read_bytes()).hexdigest()
     assert dict_run.config.clustering.radius_m == 600
-    assert record["totals"]["placed"] == 276 and record["totals"]["rejected"] == 4
+    assert record["totals"]["placed"] == 279 and record["totals"]["rejected"] == 4
     assert (dict_run.out_dir / "map.html").is_file() and (dict_run.out_dir / "board_pack.xlsx").is_file()
-    # run from the snapshot, registers are named by file name (until pipeline.run records a
-    # Config itself: see the API notes); from the file, by their path beside it
-    assert "kcc_property_terrier.csv" in set(dict_run.estate.assets["source_file"])
+    assert not (dict_run.out_dir / "run_config.yaml").exists()
+    # registers are named by their path beside the config's base_dir, as from the file
+    assert "registers/kcc_property_terrier.csv" in set(dict_run.estate.assets["source_file"])
 
 
 def test_an_unchanged_config_runs_from_its_own_file(tmp_path: Path) -> None:
@@ -191,4 +193,4 @@ def test_walkthrough_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert (tmp_path / "map.html").is_file()
     texts = " ".join(o["data"].get("text/plain", "") for o in outputs if "data" in o)
     assert "['summary', 'clusters', 'opportunities', 'assets', 'rejects']" in texts
-    assert "'moves': 13" in texts
+    assert "'moves': 14" in texts

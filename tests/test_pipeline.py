@@ -191,7 +191,7 @@ def test_progress_reports_each_register_and_stage(place: Path, tmp_path: Path) -
     ]
     assert ("Clustering and planning 7 assets", None, None) in seen
     writing = [(d, t) for m, d, t in seen if m.startswith("Writing")]
-    assert sorted(writing) == [(i, 5) for i in range(6)]  # estate.gpkg, three CSVs, board pack
+    assert sorted(writing) == [(i, 6) for i in range(7)]  # estate.gpkg, four CSVs, board pack
     assert ("Reading the registers", 2, 2) in seen
     assert ("Drawing map.html", None, None) in seen
     pictures = [(d, t) for m, d, t in seen if m == "Drawing map.png and the cluster pictures"]
