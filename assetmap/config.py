@@ -120,13 +120,32 @@ class ClusteringConfig(_Strict):
     #: ``band_high`` is "high", between is "medium"; unknown utilisation is "unknown".
     band_low: Annotated[float, Field(ge=0, le=1.5)] = 0.5
     band_high: Annotated[float, Field(ge=0, le=1.5)] = 0.85
+    #: Widest a cluster may be: every cluster fits inside a circle this many metres across.
+    #: A DBSCAN cluster wider than that (at national density whole cities chain together at
+    #: 400 m) is divided into walkable groups (see :mod:`assetmap.cluster`). Default: five
+    #: times ``radius_m`` (2,000 m at 400 m, about a 25-minute walk from edge to edge: a
+    #: town centre; the demo estates' widest cluster is 840 m). At least twice ``radius_m``.
+    #: Set it larger than the place (e.g. ``1000000``) to keep DBSCAN's clusters whole.
+    max_diameter_m: Annotated[float, Field(gt=0)] | None = None
 
     @model_validator(mode="after")
     def _bands_ordered(self) -> ClusteringConfig:
         if self.band_low > self.band_high:
             msg = f"band_low ({self.band_low}) must not be above band_high ({self.band_high})"
             raise ValueError(msg)
+        if self.max_diameter_m is not None and self.max_diameter_m < 2 * self.radius_m:
+            msg = (
+                f"max_diameter_m ({self.max_diameter_m:g}) must be at least twice radius_m "
+                f"({self.radius_m:g}), so two neighbouring buildings always fit in one cluster; "
+                f"leave it out for the default ({5 * self.radius_m:g} m)"
+            )
+            raise ValueError(msg)
         return self
+
+    @property
+    def diameter_m(self) -> float:
+        """The cluster width bound in force: ``max_diameter_m``, else five times ``radius_m``."""
+        return float(self.max_diameter_m) if self.max_diameter_m is not None else 5.0 * self.radius_m
 
 
 class RatingConfig(_Strict):
