@@ -112,12 +112,20 @@ def _require(assets: pd.DataFrame, columns: tuple[str, ...]) -> None:
 
 
 def asset_xy(assets: gpd.GeoDataFrame) -> np.ndarray:
-    """Point coordinates as an (n, 2) array, NaN where the geometry is missing or empty."""
-    geom = assets.geometry.values
+    """Point coordinates as an (n, 2) array, NaN where the geometry is missing or empty.
+
+    Points are read directly; any other geometry gives its centroid.
+    """
+    geom = np.asarray(assets.geometry.values, dtype=object)
     xy = np.full((len(assets), 2), np.nan)
-    ok = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
-    if ok.any():
-        xy[ok] = shapely.get_coordinates(shapely.centroid(geom[ok]))
+    kind = shapely.get_type_id(geom)
+    point = kind == 0
+    if point.any():
+        xy[point, 0] = shapely.get_x(geom[point])
+        xy[point, 1] = shapely.get_y(geom[point])
+    other = (kind > 0) & ~shapely.is_empty(geom)
+    if other.any():
+        xy[other] = shapely.get_coordinates(shapely.centroid(geom[other]))
     return xy
 
 
@@ -446,16 +454,18 @@ def cluster_assets(assets: gpd.GeoDataFrame, config: ClusteringConfig) -> gpd.Ge
 
 
 def _density(use: pd.Series, config: ClusteringConfig) -> np.ndarray:
-    density = np.full(len(use), float(config.m2_per_person))
-    if config.use_densities:
-        text = use.astype("string").str.lower().fillna("")
-        done = np.zeros(len(use), dtype=bool)
-        for key in sorted(config.use_densities, key=lambda k: (-len(k), k)):
-            pattern = r"\b" + re.escape(key.lower().strip()) + r"(?:s|es)?\b"
-            hit = text.str.contains(pattern, regex=True).to_numpy(dtype=bool) & ~done
-            density[hit] = float(config.use_densities[key])
-            done |= hit
-    return density
+    if not config.use_densities:
+        return np.full(len(use), float(config.m2_per_person))
+    codes, uniques = pd.factorize(use.astype("string").str.lower().fillna(""))
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype="string")
+    density = np.full(len(text), float(config.m2_per_person))
+    done = np.zeros(len(text), dtype=bool)
+    for key in sorted(config.use_densities, key=lambda k: (-len(k), k)):
+        pattern = r"\b" + re.escape(key.lower().strip()) + r"(?:s|es)?\b"
+        hit = text.str.contains(pattern, regex=True).to_numpy(dtype=bool) & ~done
+        density[hit] = float(config.use_densities[key])
+        done |= hit
+    return density[codes]
 
 
 def band(utilisation: pd.Series | np.ndarray, config: ClusteringConfig) -> np.ndarray:
@@ -549,73 +559,81 @@ def profile_clusters(assets_with_clusters: gpd.GeoDataFrame, config: ClusteringC
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in CLUSTER_COLUMNS})
         return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     m = df.loc[member]
+    codes, ids = pd.factorize(m["cluster_id"].astype(str).to_numpy(), sort=True)
+    prof = pd.DataFrame({"cluster_id": ids})
+    prof = prof.assign(**_profile_figures(m, codes, len(ids)), **_partner_lists(m, codes, len(ids)))
+    prof["cross_partner"] = prof["partner_count"] >= 2
+    prof["utilisation_band"] = band(prof["utilisation"].to_numpy(), config)
+    sensitive = m["sensitive"].fillna(False).to_numpy(dtype=bool)
+    geoms = _hulls(asset_xy(m), codes, ~sensitive, len(ids), config.hull_buffer_m)
+    prof = prof[list(CLUSTER_COLUMNS)]
+    return gpd.GeoDataFrame(prof, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+
+
+def _profile_figures(m: pd.DataFrame, codes: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    """The summed figures of each of ``k`` clusters (``codes``: each member's cluster number)."""
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=values.astype(float), minlength=k)
+
+    def known_total(values: np.ndarray) -> np.ndarray:
+        known = ~np.isnan(values)
+        return np.where(total(known) > 0, total(np.where(known, values, 0.0)), np.nan)
+
     occ = m["plan_occupancy"].to_numpy(dtype=float)
     cap = m["plan_capacity"].to_numpy(dtype=float)
     both = ~np.isnan(occ) & ~np.isnan(cap)
     gia = pd.to_numeric(m["gia_m2"], errors="coerce").to_numpy(dtype=float)
     cost = pd.to_numeric(m["running_cost_gbp"], errors="coerce").to_numpy(dtype=float)
     costed = ~np.isnan(gia) & ~np.isnan(cost) & (gia > 0)
-    sensitive = m["sensitive"].fillna(False).to_numpy(dtype=bool)
-    work = pd.DataFrame(
-        {
-            "cluster_id": m["cluster_id"].astype(str).to_numpy(),
-            "partner": m["partner"].astype(str).to_numpy(),
-            "gia": gia,
-            "cost": cost,
-            "cgia": np.where(costed, gia, 0.0),
-            "ccost": np.where(costed, cost, 0.0),
-            "occ": np.where(both, occ, 0.0),
-            "cap": np.where(both, cap, 0.0),
-            "occ_est": m["occupancy_estimated"].to_numpy(dtype=bool),
-            "cap_est": m["capacity_estimated"].to_numpy(dtype=bool),
-            "unknown": np.isnan(m["plan_utilisation"].to_numpy(dtype=float)),
-            "sensitive": sensitive,
-        }
-    )
-    g = work.groupby("cluster_id", sort=True)
-    prof = pd.DataFrame(
-        {
-            "assets": g.size(),
-            "partners": g["partner"].agg(lambda s: "; ".join(sorted(set(s)))),
-            "partner_count": g["partner"].nunique(),
-            "gia_m2": g["gia"].sum(min_count=1),
-            "running_cost_gbp": g["cost"].sum(min_count=1),
-            "cgia": g["cgia"].sum(),
-            "ccost": g["ccost"].sum(),
-            "occupancy": g["occ"].sum(),
-            "capacity": g["cap"].sum(),
-            "occupancy_estimated": g["occ_est"].sum(),
-            "capacity_estimated": g["cap_est"].sum(),
-            "utilisation_unknown": g["unknown"].sum(),
-            "sensitive_assets": g["sensitive"].sum(),
-        }
-    )
-    prof["cross_partner"] = prof["partner_count"] >= 2
-    prof["cost_per_m2_gbp"] = np.where(
-        prof["cgia"] > 0, prof["ccost"] / prof["cgia"].where(prof["cgia"] > 0), np.nan
-    )
+    cgia, ccost = total(np.where(costed, gia, 0.0)), total(np.where(costed, cost, 0.0))
+    occupancy, capacity = total(np.where(both, occ, 0.0)), total(np.where(both, cap, 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        prof["utilisation"] = np.where(prof["capacity"] > 0, prof["occupancy"] / prof["capacity"], np.nan)
-    prof["spare_capacity"] = prof["capacity"] - prof["occupancy"]
-    prof["utilisation_band"] = band(prof["utilisation"].to_numpy(), config)
-    prof = prof.reset_index()
+        cost_per_m2 = np.where(cgia > 0, ccost / np.where(cgia > 0, cgia, 1.0), np.nan)
+        utilisation = np.where(capacity > 0, occupancy / capacity, np.nan)
+    counts = {
+        "assets": np.bincount(codes, minlength=k),
+        "occupancy_estimated": total(m["occupancy_estimated"].to_numpy(dtype=bool)),
+        "capacity_estimated": total(m["capacity_estimated"].to_numpy(dtype=bool)),
+        "utilisation_unknown": total(np.isnan(m["plan_utilisation"].to_numpy(dtype=float))),
+        "sensitive_assets": total(m["sensitive"].fillna(False).to_numpy(dtype=bool)),
+    }
+    return {
+        **{key: value.astype(np.int64) for key, value in counts.items()},
+        "gia_m2": known_total(gia),
+        "running_cost_gbp": known_total(cost),
+        "cost_per_m2_gbp": cost_per_m2,
+        "utilisation": utilisation,
+        "occupancy": occupancy,
+        "capacity": capacity,
+        "spare_capacity": capacity - occupancy,
+    }
 
-    # Polygons: buffered convex hull of the non-sensitive members.
-    xy = asset_xy(m)
-    keep = ~sensitive & np.isfinite(xy).all(axis=1)
-    codes = pd.Categorical(work["cluster_id"], categories=prof["cluster_id"]).codes
-    geoms = np.full(len(prof), None, dtype=object)
-    if keep.any():
-        order = np.argsort(codes[keep], kind="stable")
-        present, dense = np.unique(codes[keep][order], return_inverse=True)
-        pts = shapely.multipoints(xy[keep][order], indices=dense.ravel())
-        hulls = shapely.convex_hull(pts)
-        geoms[present] = shapely.buffer(hulls, config.hull_buffer_m) if config.hull_buffer_m > 0 else hulls
-    counts_int = ["assets", "partner_count", "occupancy_estimated", "capacity_estimated"]
-    counts_int += ["utilisation_unknown", "sensitive_assets"]
-    prof[counts_int] = prof[counts_int].astype("int64")
-    prof = prof[list(CLUSTER_COLUMNS)]
-    return gpd.GeoDataFrame(prof, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+
+def _partner_lists(m: pd.DataFrame, codes: np.ndarray, k: int) -> dict[str, object]:
+    """Each cluster's partners, sorted and joined by ``"; "``, and how many there are."""
+    pairs = pd.DataFrame({"code": codes, "partner": m["partner"].astype(str).to_numpy(dtype=object)})
+    pairs = pairs.drop_duplicates().sort_values(["code", "partner"], kind="mergesort")
+    code, names = pairs["code"].to_numpy(), pairs["partner"].tolist()
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]).tolist()
+    joined = ["; ".join(names[a:b]) for a, b in zip(starts, [*starts[1:], len(names)], strict=True)]
+    return {"partners": joined, "partner_count": np.bincount(code, minlength=k).astype(np.int64)}
+
+
+def _hulls(xy: np.ndarray, codes: np.ndarray, shown: np.ndarray, k: int, buffer_m: float) -> np.ndarray:
+    """Buffered convex hull of each cluster's shown members (None for a cluster with none)."""
+    geoms = np.full(k, None, dtype=object)
+    keep = shown & np.isfinite(xy).all(axis=1)
+    if not keep.any():
+        return geoms
+    # One point per distinct location of a cluster is enough for its hull.
+    frame = pd.DataFrame({"code": codes[keep], "x": xy[keep, 0], "y": xy[keep, 1]}).drop_duplicates()
+    frame = frame.sort_values("code", kind="stable")
+    present, dense = np.unique(frame["code"].to_numpy(), return_inverse=True)
+    pts = shapely.multipoints(frame[["x", "y"]].to_numpy(), indices=dense.ravel())
+    hulls = shapely.convex_hull(pts)
+    geoms[present] = shapely.buffer(hulls, buffer_m) if buffer_m > 0 else hulls
+    return geoms
 
 
 __all__ = [

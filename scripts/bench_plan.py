@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import resource
+import string
 import subprocess
 import sys
 import time
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from assetmap.cluster import cluster_assets  # noqa: E402
 from assetmap.config import ClusteringConfig, Config  # noqa: E402
+from assetmap.geocode import PostcodeLookup  # noqa: E402
 from assetmap.plan import plan_estate  # noqa: E402
 from assetmap.schema import ASSET_COLUMNS, BNG  # noqa: E402
 
@@ -39,9 +41,17 @@ SEED = 20260101
 STAGES = ("dbscan", "hdbscan-package", "hdbscan-package-raw", "hdbscan-sklearn-raw", "plan")
 
 
-def synthetic_estate(n: int, seed: int = SEED) -> gpd.GeoDataFrame:
-    """A seeded synthetic estate layer of ``n`` assets with the schema's columns."""
-    rng = np.random.default_rng(seed)
+def _gb_postcodes() -> pd.DataFrame:
+    """Every GB postcode with a grid reference in the packaged ONS Postcode Directory."""
+    lookup = PostcodeLookup()
+    table = pd.concat([lookup._table(letter) for letter in string.ascii_uppercase], ignore_index=True)
+    area = table["key"].str.extract(r"^([A-Z]+)", expand=False)
+    # Northern Ireland, the Isle of Man and the Channel Islands are not Great Britain.
+    keep = table["easting"].notna() & ~area.isin(["BT", "IM", "JE", "GY"])
+    return table.loc[keep].reset_index(drop=True)
+
+
+def _town_points(n: int, rng: np.random.Generator) -> np.ndarray:
     towns = max(10, n // 300)
     centre = rng.uniform([400_000, 100_000], [600_000, 300_000], size=(towns, 2))
     weight = 1.0 / np.arange(1, towns + 1) ** 0.8
@@ -52,7 +62,26 @@ def synthetic_estate(n: int, seed: int = SEED) -> gpd.GeoDataFrame:
     xy[rural] = rng.uniform([400_000, 100_000], [600_000, 300_000], size=(int(rural.sum()), 2))
     stacked = np.flatnonzero(rng.random(n) < 0.2)
     xy[stacked] = xy[rng.integers(0, n, size=len(stacked))]
-    xy = np.round(xy)
+    return np.round(xy)
+
+
+def synthetic_estate(n: int, seed: int = SEED, layout: str = "towns") -> gpd.GeoDataFrame:
+    """A seeded synthetic estate layer of ``n`` assets with the schema's columns.
+
+    ``layout="towns"``: towns of different sizes over a 200 km square, 10% rural scatter,
+    20% stacked on another asset's point. ``layout="national"``: every asset at a random
+    real GB postcode (uniform over the directory's postcodes, so density follows them),
+    placed at its ONSPD grid reference as the geocoder does.
+    """
+    rng = np.random.default_rng(seed)
+    postcode = pd.Series(pd.NA, index=range(n), dtype="string")
+    if layout == "national":
+        table = _gb_postcodes()
+        pick = rng.integers(0, len(table), n)
+        xy = table[["easting", "northing"]].to_numpy()[pick]
+        postcode = pd.Series(table["key"].to_numpy()[pick], dtype="string")
+    else:
+        xy = _town_points(n, rng)
 
     partners = np.array([f"Partner {i:02d}" for i in range(12)])
     gia = np.round(rng.lognormal(6.5, 0.8, n))
@@ -61,8 +90,9 @@ def synthetic_estate(n: int, seed: int = SEED) -> gpd.GeoDataFrame:
     occ = np.round(util * cap)
     cost = np.round(gia * rng.uniform(80, 250, n), -2)
     df = pd.DataFrame({c: None for c in ASSET_COLUMNS}, index=range(n))
-    df["asset_id"] = [f"A{i:06d}" for i in range(n)]
+    df["asset_id"] = [f"A{i:07d}" for i in range(n)]
     df["name"] = [f"Building {i}" for i in range(n)]
+    df["postcode"] = postcode
     df["partner"] = partners[rng.integers(0, len(partners), n)]
     df["partner_kind"] = "council"
     df["use"] = rng.choice(["Office", "Library", "Depot", "Clinic", "Station"], n)
@@ -84,8 +114,8 @@ def synthetic_estate(n: int, seed: int = SEED) -> gpd.GeoDataFrame:
     df["sensitive"] = rng.random(n) < 0.01
     df["source_file"] = "synthetic.csv"
     df["source_row"] = np.arange(n) + 2
-    df["geocode_method"] = "coordinates"
-    df["geocode_precision_m"] = 1.0
+    df["geocode_method"] = "postcode" if layout == "national" else "coordinates"
+    df["geocode_precision_m"] = 100.0 if layout == "national" else 1.0
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=BNG)
 
 

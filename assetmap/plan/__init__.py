@@ -21,9 +21,10 @@ import pandas as pd
 
 from ..cluster import PEOPLE_COLUMNS, asset_xy, cluster_assets, estimate_people, profile_clusters
 from ..config import Config
-from ._colocate import MOVE_COLUMNS, find_candidates, solve, use_groups
+from ._colocate import MOVE_COLUMNS, find_candidates, use_groups
 from ._rating import rate
 from ._savings import OPPORTUNITY_COLUMNS, PILOT_REFERENCE, PILOT_REFERENCE_SHARE, opportunities, summarise
+from ._solve import solve
 
 #: Columns the plan needs in the estate layer.
 REQUIRED_COLUMNS = (
@@ -118,10 +119,10 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
     df = estimate_people(cluster_assets(assets, cc), cc)
     clusters = profile_clusters(df, cc)
 
-    cluster_ids = df["cluster_id"].astype(object).where(df["cluster_id"].notna(), None).to_numpy()
+    xy = asset_xy(df)
     cand = find_candidates(
-        asset_xy(df),
-        cluster_ids,
+        xy,
+        pd.factorize(df["cluster_id"], use_na_sentinel=True)[0],
         df["plan_occupancy"].to_numpy(dtype=float),
         df["plan_capacity"].to_numpy(dtype=float),
         df["plan_utilisation"].to_numpy(dtype=float),
@@ -132,7 +133,7 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
         group=use_groups(df["use"], pc),
     )
     moves, subproblems = solve(cand, pc)
-    rated = rate(df, cand, moves, as_of, pc, cc.radius_m)
+    rated = rate(df, cand, moves, as_of, pc, cc.radius_m, xy=xy, diameter_m=cc.diameter_m)
     for col in rated.columns:
         df[col] = rated[col]
     opps = opportunities(df, rated, moves, pc)

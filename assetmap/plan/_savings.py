@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import PlanConfig
+from ._solve import OPTIMAL
 
 #: Columns of ``opportunities``, in order.
 _ROUNDING = {
@@ -222,6 +223,9 @@ def summarise(
     lease = moved[moved["tenure"] == "leasehold"]
     book_based = moved["capital_receipt_basis"] == "book value"
     method = components["method"].value_counts() if len(components) else pd.Series(dtype=int)
+    time_limited = int(method.get("milp-time-limit", 0) + method.get("heuristic-no-time", 0))
+    found = float(components["saving"].sum()) if len(components) else 0.0
+    bound = float(components["bound"].sum()) if len(components) else 0.0
     rating = rated["rating"].value_counts()
     return {
         "as_of": as_of.isoformat(),
@@ -256,15 +260,20 @@ def summarise(
             "scipy.optimize.milp (HiGHS mixed-integer programme)" if config.optimiser == "milp" else "greedy"
         ),
         "subproblems": len(components),
-        "subproblems_optimal": int(
-            method.get("milp-optimal", 0) + method.get("exact-single", 0) + method.get("exact-all-moved", 0)
-        ),
+        "subproblems_optimal": int(sum(method.get(m, 0) for m in OPTIMAL)),
         "subproblems_node_limit": int(method.get("milp-node-limit", 0)),
         "subproblems_lp_fix": int(
-            method.get("milp-lp-fix", 0) + method.get("lp-round", 0) + method.get("greedy-better", 0)
+            method.get("milp-lp-fix", 0) + method.get("lp-round", 0) + method.get("heuristic-better", 0)
         ),
-        "moves_saving_gbp": float(components["saving"].sum()) if len(components) else 0.0,
-        "moves_saving_bound_gbp": float(components["bound"].sum()) if len(components) else 0.0,
+        "subproblems_fast_answer": int(method.get("heuristic", 0) + method.get("greedy", 0)),
+        "subproblems_time_limited": time_limited,
+        "moves_saving_gbp": found,
+        "moves_saving_bound_gbp": bound,
+        "moves_saving_gap_share": (bound - found) / bound if bound > 0 else 0.0,
+        "optimiser_time_limit_s": config.time_limit_s,
+        "optimiser_work_limit": config.work_limit,
+        "optimiser_work_used": int(components["work"].sum()) if len(components) else 0,
+        "plan_repeatable": time_limited == 0,
         "people_follow_share": config.people_follow_share,
         "target_ceiling": config.target_ceiling,
         "well_used": config.well_used,

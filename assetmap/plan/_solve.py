@@ -1,0 +1,534 @@
+"""Choosing the moves: a fast answer for every sub-problem, then branch and cut on a budget.
+
+The moves split into independent sub-problems: the connected groups of donors and receivers
+(one cluster holds one or more). Every sub-problem first gets a fast answer:
+
+* the **greedy pass** (the documented simple pass, ``plan.optimiser: greedy``): donors by
+  saving, largest first, each into the receiver with most room left that takes it whole;
+* for ``milp``, where that leaves donors unmoved, a second pass that fills receivers which
+  are not themselves donors first (then the one whose own move would save least), each
+  time the one with least room that still fits; the better answer is kept (ties: the
+  first).
+
+A sub-problem with one donor, one where every donor moved, and one whose answer reaches
+its **capacity bound** (the fractional-knapsack bound: the donors' savings, best saving
+per person first, until their people fill all the receivers' spare places) is solved. The
+rest are handed to ``scipy.optimize.milp`` (HiGHS) in order of what they could still gain
+per move choice (bound less answer, over the move choices; ties: estate order), small ones
+together in block-diagonal batches of about 600 move choices (one HiGHS start-up per
+batch), each with ``plan.node_limit`` branch-and-bound nodes, within two budgets per run:
+
+* ``plan.work_limit`` (deterministic): the work handed to HiGHS, counted as move choices
+  x (1 + branch-and-bound nodes used); a call is made only while its move choices and at
+  least one node fit, and its node limit is cut to what is left. HiGHS is deterministic,
+  so this budget stops the run at the same place on any machine;
+* ``plan.time_limit_s`` (wall clock, a backstop): each call gets ``time_limit`` = the time
+  left, shared among the calls still expected within the work budget in proportion to
+  their move choices; when the time is gone the rest keep their fast answer. A call
+  stopped by its time limit (best answer found, or the fast one if better, kept) and any
+  sub-problem left because time ran out make the run **time-limited**: its figures can
+  then differ between machines, and the summary says so (``plan_repeatable``).
+
+A sub-problem over ``plan.exact_max_binaries`` move choices is rounded from its linear
+relaxation instead (as before). The bound reported per sub-problem is HiGHS's dual bound
+where it ran, else the capacity bound (or the answer, where proven optimal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import connected_components
+
+from ..config import PlanConfig
+from ._colocate import MOVE_COLUMNS, Candidates
+
+Move = tuple[int, int, float]
+
+#: Small sub-problems are solved together, this many move choices at a time: they are
+#: independent, so one block-diagonal programme gives each its own optimum, and HiGHS's
+#: start-up cost is paid once per batch rather than once per cluster (measured 2x faster).
+_BATCH_EDGES = 600
+#: A sub-problem with more move choices than this is solved on its own, not in a batch.
+_BATCH_ALONE = 200
+
+#: Columns of the sub-problems frame.
+SUBPROBLEM_COLUMNS = ("donors", "receivers", "edges", "method", "saving", "bound", "work")
+
+#: Methods whose answer is proven optimal.
+OPTIMAL = ("exact-single", "exact-all-moved", "exact-bound", "milp-optimal")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Send anything written to the process's standard output to the null device.
+
+    HiGHS 1.12 prints a debugging line from C++ on some models even with ``disp`` off;
+    solver output must never reach the terminal.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), fd)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+@dataclass
+class _Budget:
+    """What is left of a run's solver budgets."""
+
+    seconds: float
+    work: int
+    started: float = field(default_factory=time.perf_counter)
+    used: int = 0
+    out_of_time: bool = False
+
+    def time_left(self) -> float:
+        return self.seconds - (time.perf_counter() - self.started)
+
+    def node_allowance(self, edges: int, node_limit: int) -> int:
+        """Nodes a call of ``edges`` move choices may use (-1: it does not fit the work budget)."""
+        nodes = (self.work - self.used - edges) // max(edges, 1)
+        return int(min(node_limit, nodes)) if nodes >= 1 else -1
+
+
+def _value(moves: list[Move], c: Candidates) -> float:
+    return float(sum(c.saving[d] for d in {m[0] for m in moves}))
+
+
+def _greedy(e: np.ndarray, c: Candidates, split: bool, rule: str = "room") -> list[Move]:
+    """One greedy pass over every donor in ``e`` (largest saving first).
+
+    ``rule="room"``: each donor into the receiver with most room left that takes it (the
+    simple pass). ``rule="fit"``: receivers that are not donors (or are already
+    receiving) first, then the one whose own move would save least, then least room
+    left. With ``split``, a donor fills receivers in that order until its people fit.
+    Sub-problems are independent, so one pass over all of them gives each its own answer.
+    """
+    if not len(e):
+        return []
+    donors, start, count = np.unique(e[:, 0], return_index=True, return_counts=True)
+    order = np.lexsort((donors, -c.saving[donors])).tolist()
+    receivers = np.unique(e[:, 1])
+    left = dict(zip(receivers.tolist(), c.spare[receivers].tolist(), strict=True))
+    saving, occupancy, recv = c.saving, c.occupancy, e[:, 1].tolist()
+    vacated: set[int] = set()
+    receiving: set[int] = set()
+    moves: list[Move] = []
+    donors_l, start_l, count_l = donors.tolist(), start.tolist(), count.tolist()
+    for i in order:
+        d = donors_l[i]
+        if d in receiving:
+            continue
+        people = float(occupancy[d])
+        options = [r for r in recv[start_l[i] : start_l[i] + count_l[i]] if r not in vacated]
+        if rule == "room":
+            options.sort(key=lambda r: (-left[r], r))
+        else:
+            options.sort(key=lambda r: (0.0 if r in receiving else float(saving[r]), left[r], r))
+        plan = _fill(options, left, people, split)
+        if plan:
+            for r, take in plan:
+                left[r] -= take
+                receiving.add(r)
+                moves.append((d, r, take))
+            vacated.add(d)
+    return moves
+
+
+def _fill(options: list[int], left: dict[int, float], people: float, split: bool) -> list[tuple[int, float]]:
+    """Where a donor's people go: the first option that takes them all, or (split) several."""
+    if not split:
+        for r in options:
+            if left[r] >= people - 1e-9:
+                return [(r, people)]
+        return []
+    if sum(left[r] for r in options) < people - 1e-9:
+        return []
+    plan, need = [], people
+    for r in options:
+        take = min(need, left[r])
+        if take > 1e-9:
+            plan.append((r, take))
+            need -= take
+        if need <= 1e-9:
+            break
+    return plan
+
+
+def _capacity_bound(e: np.ndarray, comp: np.ndarray, k: int, c: Candidates) -> np.ndarray:
+    """Per sub-problem: the most its donors could save if their people only had to fit
+    into all its receivers' spare places together (fractional knapsack, best saving per
+    person first); never more than all its donors' savings."""
+    d = pd.DataFrame({"comp": comp, "d": e[:, 0]}).drop_duplicates()
+    r = pd.DataFrame({"comp": comp, "r": e[:, 1]}).drop_duplicates()
+    room = np.bincount(r["comp"].to_numpy(), weights=c.spare[r["r"].to_numpy()], minlength=k)
+    dc, dd = d["comp"].to_numpy(), d["d"].to_numpy()
+    people = np.maximum(c.occupancy[dd], 1e-9)
+    order = np.lexsort((dd, -c.saving[dd] / people, dc))
+    dc, dd, people = dc[order], dd[order], people[order]
+    cum = pd.Series(people).groupby(dc).cumsum().to_numpy()
+    take = np.clip((room[dc] - (cum - people)) / people, 0.0, 1.0)
+    return np.bincount(dc, weights=c.saving[dd] * take, minlength=k)
+
+
+@dataclass
+class _Sub:
+    """One sub-problem: its edges (positions into the edge array), answer and status."""
+
+    index: int
+    edges: np.ndarray
+    moves: list[Move]
+    value: float
+    bound: float
+    method: str
+    work: int = 0
+
+
+def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
+    """Split the edges into sub-problems and give each its fast answer and bound."""
+    e = c.edges
+    nodes, inv = np.unique(e.ravel(), return_inverse=True)
+    inv = inv.reshape(e.shape)
+    graph = sparse.coo_array((np.ones(len(e)), (inv[:, 0], inv[:, 1])), shape=(len(nodes), len(nodes)))
+    _, node_comp = connected_components(graph, directed=False)
+    _, comp = np.unique(node_comp[inv[:, 0]], return_inverse=True)
+    k = int(comp.max()) + 1
+    first = _greedy(e, c, config.split_donors)
+    donor_comp = pd.Series(comp).groupby(e[:, 0]).first()
+    all_savings = np.bincount(
+        donor_comp.to_numpy(), weights=c.saving[donor_comp.index.to_numpy()], minlength=k
+    )
+    n_donors = np.bincount(donor_comp.to_numpy(), minlength=k)
+    answers = _by_comp(first, donor_comp, k)
+    values = np.array([_value(m, c) for m in answers])
+    bound = np.minimum(_capacity_bound(e, comp, k, c), all_savings)
+    if config.optimiser == "milp":
+        short = np.flatnonzero((n_donors > 1) & (values < all_savings - 1e-6))
+        if len(short):
+            second = _by_comp(_greedy(e[np.isin(comp, short)], c, config.split_donors, "fit"), donor_comp, k)
+            for j in short.tolist():
+                v = _value(second[j], c)
+                if v > values[j] + 1e-6:
+                    answers[j], values[j] = second[j], v
+    order = np.argsort(comp, kind="stable")
+    parts = np.split(order, np.flatnonzero(np.diff(comp[order])) + 1)
+    subs = []
+    for j, part in enumerate(parts):
+        if config.optimiser == "greedy":
+            method = "greedy"
+        elif n_donors[j] == 1:
+            method = "exact-single"
+        elif values[j] >= all_savings[j] - 1e-6:
+            method = "exact-all-moved"
+        elif values[j] >= bound[j] - 1e-6:
+            method = "exact-bound"
+        else:
+            method = "heuristic"
+        proven = method.startswith("exact")
+        subs.append(
+            _Sub(j, part, answers[j], float(values[j]), float(values[j] if proven else bound[j]), method)
+        )
+    return subs
+
+
+def _by_comp(moves: list[Move], donor_comp: pd.Series, k: int) -> list[list[Move]]:
+    out: list[list[Move]] = [[] for _ in range(k)]
+    comp_of = donor_comp.to_dict()
+    for mv in moves:
+        out[comp_of[mv[0]]].append(mv)
+    return out
+
+
+@dataclass
+class _Outcome:
+    """What one solver call gave: moves, how, the upper bound (None: unknown), nodes used."""
+
+    moves: list[Move]
+    how: str
+    bound: float | None
+    nodes: int
+
+
+def _options(config: PlanConfig, node_limit: int, time_limit: float) -> dict[str, object]:
+    return {
+        "disp": False,
+        "presolve": True,
+        "node_limit": int(node_limit),
+        "mip_rel_gap": config.mip_rel_gap,
+        "time_limit": max(float(time_limit), 1e-3),
+    }
+
+
+def _timed_out(res: object) -> bool:
+    return "time limit" in str(getattr(res, "message", "")).lower()
+
+
+def _run(
+    obj: np.ndarray,
+    integer: np.ndarray,
+    upper: np.ndarray,
+    cons: list[LinearConstraint],
+    config: PlanConfig,
+    limits: tuple[int, float],
+    exact: bool,
+) -> tuple[np.ndarray | None, str, float | None, int]:
+    """Solve a maximisation written as ``min obj @ x``: returns x, how, upper bound, nodes.
+
+    Up to ``plan.exact_max_binaries`` binaries (or ``exact``): branch and cut within the
+    node and time ``limits`` (the bound is HiGHS's dual bound). Larger: the LP relaxation
+    first; integral is optimal; otherwise an all-binary model returns the LP answer for
+    rounding (``lp-round``) and one with continuous variables keeps the binaries the LP
+    set to 0 or 1 and solves the rest (``milp-lp-fix``). The LP value is then the bound.
+    """
+    nodes, seconds = limits
+    started = time.perf_counter()
+    if exact or integer.sum() <= config.exact_max_binaries:
+        res = milp(obj, integrality=integer, bounds=Bounds(0, upper), constraints=cons,
+                   options=_options(config, nodes, seconds))  # fmt: skip
+        used = int(getattr(res, "mip_node_count", 0) or 0)
+        if res.x is None:
+            return None, ("milp-time-limit" if _timed_out(res) else "infeasible"), None, used
+        dual = getattr(res, "mip_dual_bound", None)
+        timed = _timed_out(res)
+        how = "milp-optimal" if res.status == 0 else ("milp-time-limit" if timed else "milp-node-limit")
+        if dual is not None and np.isfinite(dual):
+            return res.x, how, float(-dual), used
+        return res.x, how, (float(-res.fun) if how == "milp-optimal" else None), used
+    lp = milp(obj, integrality=np.zeros(len(obj)), bounds=Bounds(0, upper), constraints=cons,
+              options={"disp": False, "time_limit": max(seconds, 1e-3)})  # fmt: skip
+    if lp.x is None:
+        return None, ("milp-time-limit" if _timed_out(lp) else "infeasible"), None, 0
+    bound, x = float(-lp.fun), lp.x
+    frac = integer.astype(bool) & (np.abs(x - np.round(x)) > 1e-6)
+    if not frac.any():
+        return x, "milp-optimal", bound, 0
+    if integer.all():
+        return x, "lp-round", bound, 0
+    fixed = integer.astype(bool) & ~frac
+    lower, top = np.zeros(len(obj)), upper.astype(float).copy()
+    lower[fixed] = top[fixed] = np.round(x[fixed])
+    rest = seconds - (time.perf_counter() - started)
+    res = milp(obj, integrality=integer, bounds=Bounds(lower, top), constraints=cons,
+               options=_options(config, nodes, rest))  # fmt: skip
+    used = int(getattr(res, "mip_node_count", 0) or 0)
+    return res.x, ("milp-time-limit" if _timed_out(res) else "milp-lp-fix"), bound, used
+
+
+def _round(e: np.ndarray, x: np.ndarray, c: Candidates) -> list[Move]:
+    """Round an LP answer: donors by LP value then saving, each to its best-valued receiver that fits."""
+    lp_donor = pd.Series(x).groupby(e[:, 0]).sum()
+    order = sorted(lp_donor.index.tolist(), key=lambda d: (-round(lp_donor[d], 6), -c.saving[d], d))
+    left = {int(r): float(c.spare[r]) for r in np.unique(e[:, 1])}
+    by_donor: dict[int, list[tuple[float, int]]] = {}
+    for (d, r), v in zip(e.tolist(), x.tolist(), strict=True):
+        by_donor.setdefault(d, []).append((-round(v, 6), r))
+    vacated: set[int] = set()
+    receiving: set[int] = set()
+    moves: list[Move] = []
+    for d in order:
+        if d in receiving:
+            continue
+        people = float(c.occupancy[d])
+        for _, r in sorted(by_donor[d], key=lambda t: (t[0], -left[t[1]], t[1])):
+            if r not in vacated and left[r] >= people - 1e-9:
+                left[r] -= people
+                receiving.add(r)
+                vacated.add(d)
+                moves.append((d, r, people))
+                break
+    return moves
+
+
+def _model(e: np.ndarray, c: Candidates, split: bool) -> tuple[np.ndarray, ...] | tuple[object, ...]:
+    """The programme of edges ``e``: objective, integrality, upper bounds, constraints, and
+    the donor index of each edge (``ed``) for reading a split answer."""
+    m = len(e)
+    donors, receivers = np.unique(e[:, 0]), np.unique(e[:, 1])
+    ed, er = np.searchsorted(donors, e[:, 0]), np.searchsorted(receivers, e[:, 1])
+    occ = c.occupancy[e[:, 0]]
+    # Receivers that are also donors: moving out uses up all their room.
+    both = np.flatnonzero(np.isin(receivers, donors))
+    both_d = np.searchsorted(donors, receivers[both])
+    cols = np.arange(m)
+    if not split:
+        # z_e in {0,1}: donor e[0] moves wholly to receiver e[1].
+        one = sparse.csr_array((np.ones(m), (ed, cols)), shape=(len(donors), m))
+        out = pd.DataFrame({"d": ed, "col": cols}).merge(pd.DataFrame({"d": both_d, "ri": both}), on="d")
+        rows = np.r_[er, out["ri"].to_numpy()]
+        vals = np.r_[occ, c.spare[receivers[out["ri"].to_numpy()]]]
+        room = sparse.csr_array((vals, (rows, np.r_[cols, out["col"].to_numpy()])), shape=(len(receivers), m))
+        cons = [LinearConstraint(one, -np.inf, 1), LinearConstraint(room, -np.inf, c.spare[receivers])]
+        return -c.saving[e[:, 0]], np.ones(m), np.ones(m), cons, ed
+    # Split: y_e people (continuous), x_d vacated (binary), variables [y..., x...].
+    nd = len(donors)
+    eq = sparse.csr_array(
+        (np.r_[np.ones(m), -c.occupancy[donors]], (np.r_[ed, np.arange(nd)], np.arange(m + nd))),
+        shape=(nd, m + nd),
+    )
+    rows, cc = np.r_[er, both], np.r_[cols, m + both_d]
+    vals = np.r_[np.ones(m), c.spare[receivers[both]]]
+    room = sparse.csr_array((vals, (rows, cc)), shape=(len(receivers), m + nd))
+    cons = [LinearConstraint(eq, 0, 0), LinearConstraint(room, -np.inf, c.spare[receivers])]
+    obj = np.r_[np.zeros(m), -c.saving[donors]]
+    return obj, np.r_[np.zeros(m), np.ones(nd)], np.r_[occ, np.ones(nd)], cons, ed
+
+
+def _milp(
+    e: np.ndarray, c: Candidates, config: PlanConfig, limits: tuple[int, float], exact: bool
+) -> _Outcome:
+    """Optimise the edges ``e`` (one sub-problem or a batch of them)."""
+    obj, integer, upper, cons, ed = _model(e, c, config.split_donors)
+    x, how, bound, nodes = _run(obj, integer, upper, cons, config, limits, exact)
+    if x is None:
+        return _Outcome([], how, bound, nodes)
+    m = len(e)
+    if not config.split_donors:
+        if how == "lp-round":
+            return _Outcome(_round(e, x, c), how, bound, nodes)
+        z = np.flatnonzero(np.round(x).astype(bool))
+        return _Outcome(
+            [(int(e[i, 0]), int(e[i, 1]), float(c.occupancy[e[i, 0]])) for i in z], how, bound, nodes
+        )
+    vac, y = np.round(x[m:]).astype(bool), x[:m]
+    moves = [(int(e[i, 0]), int(e[i, 1]), float(y[i])) for i in range(m) if vac[ed[i]] and y[i] > 1e-6]
+    return _Outcome(moves, how, bound, nodes)
+
+
+def _calls(queue: list[_Sub], config: PlanConfig) -> list[list[_Sub]]:
+    """Group the queue into solver calls, in queue order: small sub-problems in batches of
+    about ``_BATCH_EDGES`` move choices, larger ones alone."""
+    calls: list[list[_Sub]] = []
+    batch: list[_Sub] = []
+    size = 0
+    for sub in queue:
+        n = len(sub.edges)
+        if n > min(_BATCH_ALONE, config.exact_max_binaries):
+            calls.append([sub])
+            continue
+        batch.append(sub)
+        size += n
+        if size >= _BATCH_EDGES:
+            calls.append(batch)
+            batch, size = [], 0
+    if batch:
+        calls.append(batch)
+    return calls
+
+
+def _apply(call: list[_Sub], found: _Outcome, c: Candidates, work: int) -> None:
+    """Keep each sub-problem's better answer (the solver's or its fast one) and say how."""
+    by_donor: dict[int, list[Move]] = {}
+    for mv in found.moves:
+        by_donor.setdefault(mv[0], []).append(mv)
+    slack = None if found.bound is None else max(found.bound - _value(found.moves, c), 0.0)
+    for i, sub in enumerate(call):
+        e = c.edges[sub.edges]
+        mine = [mv for d in np.unique(e[:, 0]).tolist() for mv in by_donor.get(d, [])]
+        value = _value(mine, c)
+        better = value > sub.value + 1e-6
+        if better:
+            sub.moves, sub.value = mine, value
+        sub.work = work if i == 0 else 0
+        if found.how == "milp-optimal":
+            # Proven within mip_rel_gap; a batch's gap to its bound is carried on its first.
+            sub.method = "milp-optimal"
+            sub.bound = sub.value + (slack if (i == 0 and slack is not None) else 0.0)
+            continue
+        if len(call) == 1 and found.bound is not None:
+            sub.bound = min(sub.bound, found.bound)
+        if found.how == "milp-time-limit":
+            sub.method = "milp-time-limit"
+        else:
+            sub.method = found.how if better else "heuristic-better"
+
+
+def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
+    """Improve the open sub-problems with HiGHS, best expected gain per move choice first,
+    within the run's work and time budgets (see the module docstring)."""
+    queue = [s for s in subs if s.method == "heuristic"]
+    queue.sort(key=lambda s: (-(s.bound - s.value) / len(s.edges), s.index))
+    calls = _calls(queue, config)
+    sizes = [sum(len(s.edges) for s in call) for call in calls]
+    budget = _Budget(float(config.time_limit_s), int(config.work_limit))
+    ahead = sum(sizes)
+    with _quiet():
+        for call, size in zip(calls, sizes, strict=True):
+            ahead -= size
+            nodes = budget.node_allowance(size, config.node_limit)
+            if nodes < 0:
+                continue
+            left = budget.time_left()
+            if left <= 0:
+                budget.out_of_time = True
+                for sub in call:
+                    sub.method = "heuristic-no-time"
+                continue
+            share = left * size / max(min(ahead + size, budget.work - budget.used), size)
+            e = c.edges[np.concatenate([s.edges for s in call])]
+            found = _milp(e, c, config, (nodes, share), exact=len(call) > 1)
+            work = size * (1 + found.nodes)
+            budget.used += work
+            _apply(call, found, c, work)
+
+
+def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Choose the moves.
+
+    Returns
+    -------
+    moves : DataFrame
+        :data:`MOVE_COLUMNS`, sorted by donor then receiver.
+    subproblems : DataFrame
+        One row per sub-problem (:data:`SUBPROBLEM_COLUMNS`): ``donors``, ``receivers``,
+        ``edges`` (move choices), ``method`` (``exact-single``, ``exact-all-moved``,
+        ``exact-bound``, ``milp-optimal``, ``milp-node-limit``, ``milp-time-limit``,
+        ``lp-round``, ``milp-lp-fix``, ``heuristic-better`` (the solver ran but the fast
+        answer was better), ``heuristic`` (left for the work budget), ``heuristic-no-time``
+        (left because the time ran out) or ``greedy``), ``saving``, ``bound`` (the most its
+        moves could release) and ``work`` (solver work charged to it).
+    """
+    cols = list(MOVE_COLUMNS)
+    if not len(c.edges):
+        return pd.DataFrame(columns=cols), pd.DataFrame(columns=list(SUBPROBLEM_COLUMNS))
+    subs = _subproblems(c, config)
+    if config.optimiser == "milp":
+        _optimise(subs, c, config)
+    info = []
+    for sub in subs:
+        e = c.edges[sub.edges]
+        info.append(
+            {
+                "donors": len(np.unique(e[:, 0])),
+                "receivers": len(np.unique(e[:, 1])),
+                "edges": len(e),
+                "method": sub.method,
+                "saving": sub.value,
+                "bound": max(sub.bound, sub.value),
+                "work": sub.work,
+            }
+        )
+    frame = pd.DataFrame([mv for sub in subs for mv in sub.moves], columns=["donor", "receiver", "people"])
+    total = frame.groupby("donor")["people"].transform("sum")
+    frame["share_of_donor"] = frame["people"] / total.where(total > 0)
+    frame = frame.sort_values(["donor", "receiver"], kind="mergesort").reset_index(drop=True)
+    return frame[cols], pd.DataFrame(info, columns=list(SUBPROBLEM_COLUMNS))
