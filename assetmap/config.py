@@ -235,17 +235,19 @@ class PlanConfig(_Strict):
     #: Branch and cut stops once the answer is proven within this fraction of the best
     #: possible (HiGHS's own default is 0.0001).
     mip_rel_gap: Annotated[float, Field(ge=0, le=1)] = 0.0001
-    #: Wall-clock seconds the optimiser (every HiGHS call of a run together) may take: a
-    #: backstop that bounds the plan whatever the estate. Each call gets the time left,
-    #: shared in proportion to size; when it is gone the rest keep their fast answer. A run
-    #: that reaches it may give different figures on a slower or busier machine (the
-    #: summary says so: ``plan_repeatable``). 10 s keeps a 1,000,000-asset plan within a
-    #: minute-long national run (see BENCHMARKS.md).
-    time_limit_s: Annotated[float, Field(gt=0, le=86_400)] = 10
-    #: Deterministic budget of optimiser work per run, counted as move choices x (1 +
-    #: branch-and-bound nodes) of each HiGHS call: it stops a large run at the same place
-    #: on any machine, normally well before ``time_limit_s`` (see BENCHMARKS.md).
-    work_limit: Annotated[int, Field(ge=0)] = 200_000
+    #: Wall-clock seconds all the optimiser's HiGHS calls of a run may take together: a
+    #: backstop that bounds the plan whatever the estate or machine. Each call gets a share
+    #: of the time left in proportion to its size (at least 2% of this); when the time is
+    #: gone the rest keep their fast answer. A run that reaches it may give different
+    #: figures on a slower or busier machine, and its summary says so
+    #: (``plan_repeatable: false``). Normally ``work_limit`` stops the optimiser first.
+    time_limit_s: Annotated[float, Field(gt=0, le=86_400)] = 15
+    #: Deterministic budget of optimiser work per run, counted for each HiGHS call as its
+    #: move choices x (1 + branch-and-bound nodes used): the same estate stops at the same
+    #: place on any machine. 50,000 takes 2-4 s of one core; at 10^5 assets it leaves the
+    #: plan within 1.5% of the proven optimum, at 10^6 it adds 0.3% to the fast answers
+    #: (see BENCHMARKS.md). 0: fast answers only.
+    work_limit: Annotated[int, Field(ge=0)] = 50_000
     #: A building left with at least this many spare places (below the ceiling) in a
     #: cluster of two or more partners is listed as a ``share`` opportunity.
     min_share_places: Annotated[float, Field(ge=0)] = 10

@@ -139,27 +139,7 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
     opps = opportunities(df, rated, moves, pc)
 
     if len(clusters):
-        counts = pd.crosstab(df["cluster_id"], df["rating"]).reindex(
-            index=clusters["cluster_id"], columns=["red", "amber", "green"], fill_value=0
-        )
-        reloc = opps[opps["action"].isin(["relocate", "dispose"])]
-        by = reloc.groupby("cluster_id")
-        clusters = clusters.assign(
-            red=counts["red"].to_numpy(),
-            amber=counts["amber"].to_numpy(),
-            green=counts["green"].to_numpy(),
-            moves=(
-                opps[opps["action"] == "relocate"]
-                .groupby("cluster_id")
-                .size()
-                .reindex(clusters["cluster_id"], fill_value=0)
-                .to_numpy()
-            ),
-            annual_saving_gbp=by["annual_saving_gbp"]
-            .sum()
-            .reindex(clusters["cluster_id"], fill_value=0.0)
-            .to_numpy(),
-        )
+        clusters = _tally(clusters, df, opps)
     summary = summarise(df, clusters, rated, opps, subproblems, as_of, pc)
     df["score"] = df["score"].astype(float)
     df["cluster_partners"] = df["cluster_partners"].astype(np.int64)
@@ -171,6 +151,29 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
         moves=moves,
         subproblems=subproblems,
     )
+
+
+def _tally(clusters: gpd.GeoDataFrame, df: pd.DataFrame, opps: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Each cluster's red, amber and green assets, moves and annual saving."""
+    ids = clusters["cluster_id"].astype(str)
+    k = len(ids)
+
+    def count(cluster: pd.Series, weights: np.ndarray | None = None) -> np.ndarray:
+        code = pd.Index(ids).get_indexer(cluster.astype(str).where(cluster.notna(), ""))
+        ok = code >= 0
+        return np.bincount(code[ok], weights=None if weights is None else weights[ok], minlength=k)
+
+    rating = df["rating"].to_numpy()
+    out = {
+        col: count(df.loc[rating == col, "cluster_id"]).astype(np.int64) for col in ("red", "amber", "green")
+    }
+    relocate = opps["action"].eq("relocate").to_numpy()
+    gone = relocate | opps["action"].eq("dispose").to_numpy()
+    out["moves"] = count(opps.loc[relocate, "cluster_id"]).astype(np.int64)
+    out["annual_saving_gbp"] = count(
+        opps.loc[gone, "cluster_id"], opps.loc[gone, "annual_saving_gbp"].to_numpy(dtype=float)
+    )
+    return clusters.assign(**out)
 
 
 __all__ = [

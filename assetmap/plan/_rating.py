@@ -89,9 +89,12 @@ class _Reasons:
 
 def _labels_of(df: pd.DataFrame, idx: np.ndarray) -> np.ndarray:
     """``name (partner)`` of the assets at positions ``idx`` (the asset id when unnamed)."""
-    name, asset_id = df["name"].to_numpy(dtype=object), df["asset_id"].to_numpy(dtype=object)
-    partner = df["partner"].astype(str).to_numpy(dtype=object)
-    return np.array([f"{_label(name[i], asset_id[i])} ({partner[i]})" for i in idx.tolist()], dtype=object)
+    text = df["name"].iloc[idx].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+    empty = np.flatnonzero(text == "")
+    if len(empty):
+        ids = df["asset_id"].to_numpy(dtype=object)[idx[empty]]
+        text[empty] = [str(a) for a in ids.tolist()]
+    return text + " (" + df["partner"].iloc[idx].astype(str).to_numpy(dtype=object) + ")"
 
 
 def _room_for_all(cand: Candidates, occ: np.ndarray, split: bool) -> tuple[np.ndarray, ...]:

@@ -102,7 +102,7 @@ def _receipts(
     return receipt, basis
 
 
-def _asset_values(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, np.ndarray]:
+def _asset_values(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, object]:
     """The per-asset arrays the opportunities are read from."""
     tenure = df["tenure"].astype("string").str.lower().fillna("").to_numpy(dtype=object)
     expiry = pd.to_datetime(df["lease_expiry"], errors="coerce").to_numpy()
@@ -115,10 +115,11 @@ def _asset_values(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, np.ndarray
         "cap": df["plan_capacity"].to_numpy(dtype=float),
         "est": (df["occupancy_estimated"] | df["capacity_estimated"]).to_numpy(dtype=bool),
         "lease": np.where(tenure == "leasehold", expiry, np.datetime64("NaT")).astype(expiry.dtype),
-        "asset_id": df["asset_id"].astype("string").to_numpy(dtype=object),
-        "partner": df["partner"].astype("string").to_numpy(dtype=object),
-        "name": df["name"].astype("string").to_numpy(dtype=object),
-        "cluster_id": df["cluster_id"].astype("string").to_numpy(dtype=object),
+        # Text columns stay Arrow-backed: only the rows used are taken.
+        "asset_id": df["asset_id"].astype("str").array,
+        "partner": df["partner"].astype("str").array,
+        "name": df["name"].astype("str").array,
+        "cluster_id": df["cluster_id"].astype("str").array,
         "rating": rated["rating"].to_numpy(dtype=object),
         "score": rated["score"].to_numpy(dtype=float),
         "reasons": rated["reasons"].to_numpy(dtype=object),
@@ -127,15 +128,20 @@ def _asset_values(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, np.ndarray
     }
 
 
-def _rows(v: dict[str, np.ndarray], pos: np.ndarray, action: str, **columns: object) -> pd.DataFrame:
+def _at(values: object, pos: np.ndarray) -> object:
+    """The values at positions ``pos`` of a NumPy or pandas array."""
+    return values.take(pos) if isinstance(values, pd.api.extensions.ExtensionArray) else values[pos]
+
+
+def _rows(v: dict[str, object], pos: np.ndarray, action: str, **columns: object) -> pd.DataFrame:
     """One block of opportunities for the assets at ``pos``: the asset's own columns, then ``columns``."""
     tenure = v["tenure"][pos]
     base = {
         "action": np.full(len(pos), action, dtype=object),
-        "asset_id": v["asset_id"][pos],
-        "partner": v["partner"][pos],
-        "name": v["name"][pos],
-        "cluster_id": v["cluster_id"][pos],
+        "asset_id": _at(v["asset_id"], pos),
+        "partner": _at(v["partner"], pos),
+        "name": _at(v["name"], pos),
+        "cluster_id": _at(v["cluster_id"], pos),
         "tenure": np.where(tenure == "", None, tenure),
         "lease_expiry": v["lease"][pos],
         "saving_from": v["lease"][pos],
@@ -163,7 +169,8 @@ def opportunities(
     with np.errstate(invalid="ignore", divide="ignore"):
         relocate = _rows(
             v, d, "relocate",
-            into_asset_id=v["asset_id"][r], into_partner=v["partner"][r], into_name=v["name"][r],
+            into_asset_id=_at(v["asset_id"], r), into_partner=_at(v["partner"], r),
+            into_name=_at(v["name"], r),
             people_moved=people,
             into_utilisation_before=v["occ"][r] / v["cap"][r],
             into_utilisation_after=(v["occ"][r] + v["people_in"][r]) / v["cap"][r],

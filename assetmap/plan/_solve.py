@@ -61,6 +61,9 @@ _BATCH_EDGES = 600
 #: A sub-problem with more move choices than this is solved on its own, not in a batch.
 _BATCH_ALONE = 200
 
+#: Least share of the time budget a solver call is given (when that much is left).
+_MIN_SHARE = 0.02
+
 #: Columns of the sub-problems frame.
 SUBPROBLEM_COLUMNS = ("donors", "receivers", "edges", "method", "saving", "bound", "work")
 
@@ -116,13 +119,14 @@ def _value(moves: list[Move], c: Candidates) -> float:
 
 
 def _greedy(e: np.ndarray, c: Candidates, split: bool, rule: str = "room") -> list[Move]:
-    """One greedy pass over every donor in ``e`` (largest saving first).
+    """One greedy pass over every donor in ``e`` (largest saving first, ties by position).
 
-    ``rule="room"``: each donor into the receiver with most room left that takes it (the
-    simple pass). ``rule="fit"``: receivers that are not donors (or are already
-    receiving) first, then the one whose own move would save least, then least room
-    left. With ``split``, a donor fills receivers in that order until its people fit.
-    Sub-problems are independent, so one pass over all of them gives each its own answer.
+    ``rule="room"``: each donor into the receiver with most room left that takes it (ties:
+    lower position) - the simple pass. ``rule="fit"``: into a receiver that is not a donor
+    (or already receives) first, then the one whose own move would save least, then the
+    one with least room left that takes it. With ``split``, a donor fills receivers in
+    that order until its people fit. Sub-problems are independent, so one pass over all
+    of them gives each its own answer.
     """
     if not len(e):
         return []
@@ -130,38 +134,45 @@ def _greedy(e: np.ndarray, c: Candidates, split: bool, rule: str = "room") -> li
     order = np.lexsort((donors, -c.saving[donors])).tolist()
     receivers = np.unique(e[:, 1])
     left = dict(zip(receivers.tolist(), c.spare[receivers].tolist(), strict=True))
-    saving, occupancy, recv = c.saving, c.occupancy, e[:, 1].tolist()
+    saving = dict(zip(receivers.tolist(), c.saving[receivers].tolist(), strict=True))
+    people_of, recv = c.occupancy[donors].tolist(), e[:, 1].tolist()
+    donors_l, start_l, end_l = donors.tolist(), start.tolist(), (start + count).tolist()
     vacated: set[int] = set()
     receiving: set[int] = set()
     moves: list[Move] = []
-    donors_l, start_l, count_l = donors.tolist(), start.tolist(), count.tolist()
+    room = rule == "room"
     for i in order:
         d = donors_l[i]
         if d in receiving:
             continue
-        people = float(occupancy[d])
-        options = [r for r in recv[start_l[i] : start_l[i] + count_l[i]] if r not in vacated]
-        if rule == "room":
-            options.sort(key=lambda r: (-left[r], r))
+        people = people_of[i]
+        if split:
+            options = [r for r in recv[start_l[i] : end_l[i]] if r not in vacated]
+            if room:
+                keys = [(-left[r], r) for r in options]
+            else:
+                keys = [(0.0 if r in receiving else saving[r], left[r], r) for r in options]
+            plan = _fill([r for _, r in sorted(zip(keys, options, strict=True))], left, people)
         else:
-            options.sort(key=lambda r: (0.0 if r in receiving else float(saving[r]), left[r], r))
-        plan = _fill(options, left, people, split)
+            best, best_key = -1, None
+            for r in recv[start_l[i] : end_l[i]]:
+                if r in vacated or left[r] < people - 1e-9:
+                    continue
+                key = (-left[r], r) if room else (0.0 if r in receiving else saving[r], left[r], r)
+                if best_key is None or key < best_key:
+                    best, best_key = r, key
+            plan = [(best, people)] if best >= 0 else []
+        for r, take in plan:
+            left[r] -= take
+            receiving.add(r)
+            moves.append((d, r, take))
         if plan:
-            for r, take in plan:
-                left[r] -= take
-                receiving.add(r)
-                moves.append((d, r, take))
             vacated.add(d)
     return moves
 
 
-def _fill(options: list[int], left: dict[int, float], people: float, split: bool) -> list[tuple[int, float]]:
-    """Where a donor's people go: the first option that takes them all, or (split) several."""
-    if not split:
-        for r in options:
-            if left[r] >= people - 1e-9:
-                return [(r, people)]
-        return []
+def _fill(options: list[int], left: dict[int, float], people: float) -> list[tuple[int, float]]:
+    """A split donor's people over receivers in order, or none if they do not all fit."""
     if sum(left[r] for r in options) < people - 1e-9:
         return []
     plan, need = [], people
@@ -176,18 +187,23 @@ def _fill(options: list[int], left: dict[int, float], people: float, split: bool
 
 
 def _capacity_bound(e: np.ndarray, comp: np.ndarray, k: int, c: Candidates) -> np.ndarray:
-    """Per sub-problem: the most its donors could save if their people only had to fit
-    into all its receivers' spare places together (fractional knapsack, best saving per
-    person first); never more than all its donors' savings."""
+    """Per sub-problem, the most its donors could save if people only had to fit in total.
+
+    A vacated donor's people need places, and its own spare places (if it is also a
+    receiver) are lost: so the donors moved have ``sum(people + own spare) <= all the
+    receivers' spare places``. The fractional-knapsack optimum of that (best saving per
+    place first, the last one in part) is an upper bound on any plan."""
     d = pd.DataFrame({"comp": comp, "d": e[:, 0]}).drop_duplicates()
     r = pd.DataFrame({"comp": comp, "r": e[:, 1]}).drop_duplicates()
     room = np.bincount(r["comp"].to_numpy(), weights=c.spare[r["r"].to_numpy()], minlength=k)
+    own = pd.Series(True, index=pd.MultiIndex.from_frame(r.rename(columns={"r": "d"})))
     dc, dd = d["comp"].to_numpy(), d["d"].to_numpy()
-    people = np.maximum(c.occupancy[dd], 1e-9)
-    order = np.lexsort((dd, -c.saving[dd] / people, dc))
-    dc, dd, people = dc[order], dd[order], people[order]
-    cum = pd.Series(people).groupby(dc).cumsum().to_numpy()
-    take = np.clip((room[dc] - (cum - people)) / people, 0.0, 1.0)
+    receives = own.reindex(pd.MultiIndex.from_arrays([dc, dd]), fill_value=False).to_numpy(dtype=bool)
+    weight = np.maximum(c.occupancy[dd] + np.where(receives, c.spare[dd], 0.0), 1e-9)
+    order = np.lexsort((dd, -c.saving[dd] / weight, dc))
+    dc, dd, weight = dc[order], dd[order], weight[order]
+    cum = pd.Series(weight).groupby(dc).cumsum().to_numpy()
+    take = np.clip((room[dc] - (cum - weight)) / weight, 0.0, 1.0)
     return np.bincount(dc, weights=c.saving[dd] * take, minlength=k)
 
 
@@ -219,17 +235,15 @@ def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
         donor_comp.to_numpy(), weights=c.saving[donor_comp.index.to_numpy()], minlength=k
     )
     n_donors = np.bincount(donor_comp.to_numpy(), minlength=k)
-    answers = _by_comp(first, donor_comp, k)
-    values = np.array([_value(m, c) for m in answers])
+    answers, values = _by_comp(first, donor_comp, k, c)
     bound = np.minimum(_capacity_bound(e, comp, k, c), all_savings)
     if config.optimiser == "milp":
         short = np.flatnonzero((n_donors > 1) & (values < all_savings - 1e-6))
         if len(short):
-            second = _by_comp(_greedy(e[np.isin(comp, short)], c, config.split_donors, "fit"), donor_comp, k)
-            for j in short.tolist():
-                v = _value(second[j], c)
-                if v > values[j] + 1e-6:
-                    answers[j], values[j] = second[j], v
+            fit = _greedy(e[np.isin(comp, short)], c, config.split_donors, "fit")
+            second, second_values = _by_comp(fit, donor_comp, k, c)
+            for j in short[second_values[short] > values[short] + 1e-6].tolist():
+                answers[j], values[j] = second[j], second_values[j]
     order = np.argsort(comp, kind="stable")
     parts = np.split(order, np.flatnonzero(np.diff(comp[order])) + 1)
     subs = []
@@ -251,12 +265,19 @@ def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
     return subs
 
 
-def _by_comp(moves: list[Move], donor_comp: pd.Series, k: int) -> list[list[Move]]:
+def _by_comp(
+    moves: list[Move], donor_comp: pd.Series, k: int, c: Candidates
+) -> tuple[list[list[Move]], np.ndarray]:
+    """The moves of each of ``k`` sub-problems, and what each releases."""
     out: list[list[Move]] = [[] for _ in range(k)]
-    comp_of = donor_comp.to_dict()
-    for mv in moves:
-        out[comp_of[mv[0]]].append(mv)
-    return out
+    if not moves:
+        return out, np.zeros(k)
+    donors = np.array([mv[0] for mv in moves], dtype=np.int64)
+    comp = donor_comp.reindex(donors).to_numpy(dtype=np.int64)
+    for j, mv in zip(comp.tolist(), moves, strict=True):
+        out[j].append(mv)
+    moved, first = np.unique(donors, return_index=True)
+    return out, np.bincount(comp[first], weights=c.saving[moved], minlength=k)
 
 
 @dataclass
@@ -442,8 +463,7 @@ def _apply(call: list[_Sub], found: _Outcome, c: Candidates, work: int) -> None:
         by_donor.setdefault(mv[0], []).append(mv)
     slack = None if found.bound is None else max(found.bound - _value(found.moves, c), 0.0)
     for i, sub in enumerate(call):
-        e = c.edges[sub.edges]
-        mine = [mv for d in np.unique(e[:, 0]).tolist() for mv in by_donor.get(d, [])]
+        mine = [mv for d in sorted(set(c.edges[sub.edges, 0].tolist())) for mv in by_donor.get(d, [])]
         value = _value(mine, c)
         better = value > sub.value + 1e-6
         if better:
@@ -484,6 +504,7 @@ def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
                     sub.method = "heuristic-no-time"
                 continue
             share = left * size / max(min(ahead + size, budget.work - budget.used), size)
+            share = min(left, max(share, _MIN_SHARE * budget.seconds))
             e = c.edges[np.concatenate([s.edges for s in call])]
             found = _milp(e, c, config, (nodes, share), exact=len(call) > 1)
             work = size * (1 + found.nodes)
@@ -513,22 +534,28 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
     subs = _subproblems(c, config)
     if config.optimiser == "milp":
         _optimise(subs, c, config)
-    info = []
+    comp = np.empty(len(c.edges), dtype=np.int64)
     for sub in subs:
-        e = c.edges[sub.edges]
-        info.append(
-            {
-                "donors": len(np.unique(e[:, 0])),
-                "receivers": len(np.unique(e[:, 1])),
-                "edges": len(e),
-                "method": sub.method,
-                "saving": sub.value,
-                "bound": max(sub.bound, sub.value),
-                "work": sub.work,
-            }
-        )
+        comp[sub.edges] = sub.index
+    k = len(subs)
+
+    def distinct(col: int) -> np.ndarray:
+        pairs = pd.DataFrame({"comp": comp, "x": c.edges[:, col]}).drop_duplicates()
+        return np.bincount(pairs["comp"].to_numpy(), minlength=k)
+
+    info = pd.DataFrame(
+        {
+            "donors": distinct(0),
+            "receivers": distinct(1),
+            "edges": np.bincount(comp, minlength=k),
+            "method": [sub.method for sub in subs],
+            "saving": [sub.value for sub in subs],
+            "bound": [max(sub.bound, sub.value) for sub in subs],
+            "work": [sub.work for sub in subs],
+        }
+    )
     frame = pd.DataFrame([mv for sub in subs for mv in sub.moves], columns=["donor", "receiver", "people"])
     total = frame.groupby("donor")["people"].transform("sum")
     frame["share_of_donor"] = frame["people"] / total.where(total > 0)
     frame = frame.sort_values(["donor", "receiver"], kind="mergesort").reset_index(drop=True)
-    return frame[cols], pd.DataFrame(info, columns=list(SUBPROBLEM_COLUMNS))
+    return frame[cols], info[list(SUBPROBLEM_COLUMNS)]
