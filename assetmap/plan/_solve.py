@@ -37,6 +37,7 @@ where it ran, else the capacity bound (or the answer, where proven optimal).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import sys
 import time
@@ -71,26 +72,35 @@ SUBPROBLEM_COLUMNS = ("donors", "receivers", "edges", "method", "saving", "bound
 OPTIMAL = ("exact-single", "exact-all-moved", "exact-bound", "milp-optimal")
 
 
+def _flush_c_stdout() -> None:
+    """Flush the C library's stdout buffer (what HiGHS prints with printf)."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        ctypes.CDLL(None).fflush(None)
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """Send anything written to the process's standard output to the null device.
+    """Send whatever is written to the process's standard output (file descriptor 1) to
+    the null device, and restore it after.
 
     HiGHS 1.12 prints a debugging line from C++ on some models even with ``disp`` off;
     solver output must never reach the terminal.
     """
+    fd = 1
     try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
+        saved = os.dup(fd)
+    except OSError:
         yield
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
+    for stream in (sys.stdout, sys.__stdout__):
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            stream.flush()
     try:
         with open(os.devnull, "wb") as null:
             os.dup2(null.fileno(), fd)
         yield
     finally:
-        sys.stdout.flush()
+        _flush_c_stdout()
         os.dup2(saved, fd)
         os.close(saved)
 
@@ -109,9 +119,12 @@ class _Budget:
         return self.seconds - (time.perf_counter() - self.started)
 
     def node_allowance(self, edges: int, node_limit: int) -> int:
-        """Nodes a call of ``edges`` move choices may use (-1: it does not fit the work budget)."""
-        nodes = (self.work - self.used - edges) // max(edges, 1)
-        return int(min(node_limit, nodes)) if nodes >= 1 else -1
+        """Nodes a call of ``edges`` move choices may use; -1 when its move choices do not
+        fit in what is left (a call always gets at least one node, so the budget can be
+        overrun by at most one node's worth)."""
+        if self.work - self.used < edges:
+            return -1
+        return int(max(1, min(node_limit, (self.work - self.used - edges) // max(edges, 1))))
 
 
 def _value(moves: list[Move], c: Candidates) -> float:
