@@ -2,14 +2,26 @@
 
 Usage::
 
-    .venv/bin/python scripts/bench_plan.py            # the full table (10^4 and 10^5 assets)
-    .venv/bin/python scripts/bench_plan.py --sizes 100000 --stages dbscan plan
+    .venv/bin/python scripts/bench_plan.py                       # national 10^5 and 10^6
+    .venv/bin/python scripts/bench_plan.py --estate towns --sizes 100000 --stages cluster plan
+    .venv/bin/python scripts/bench_plan.py --sizes 1000000 --stages plan --plan work_limit=0
 
-Each measurement runs in a fresh subprocess so its peak memory (``ru_maxrss``) is its
-own. The estate is seeded: towns of different sizes over a 200 km square of British
-National Grid, a rural scatter, 20% of assets stacked on another asset's postcode
-centroid, twelve partners, and registers with gaps (capacity, occupancy, utilisation,
-book value missing for some) so the estimates run too.
+Each measurement runs in a fresh subprocess so its peak memory (``ru_maxrss``) is its own;
+seconds are wall clock and CPU (this process's user + system time, steadier on a shared
+machine). Two seeded estates:
+
+* ``national``: every asset at a random real GB postcode from the packaged ONS Postcode
+  Directory (uniform over its postcodes, so density follows them: cities chain at 400 m);
+* ``towns``: towns of different sizes over a 200 km square of British National Grid, a
+  rural scatter, 20% of assets stacked on another asset's point.
+
+Both have twelve partners and registers with gaps (capacity, occupancy, utilisation, book
+value missing for some) so the estimates run too. Stages: ``dbscan-sklearn`` (the cluster
+floor: scikit-learn's DBSCAN on the distinct locations with ``sample_weight``),
+``cluster`` and ``cluster-unbounded`` (``cluster_assets`` with and without the width
+bound), ``plan`` (``plan_estate``, which clusters too; ``cluster_s`` is its clustering
+alone), ``plan-greedy`` (the simple pass only: the plan's floor), and the HDBSCAN
+comparisons.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -38,7 +51,11 @@ from assetmap.plan import plan_estate  # noqa: E402
 from assetmap.schema import ASSET_COLUMNS, BNG  # noqa: E402
 
 SEED = 20260101
-STAGES = ("dbscan", "hdbscan-package", "hdbscan-package-raw", "hdbscan-sklearn-raw", "plan")
+STAGES = (
+    "dbscan-sklearn", "cluster", "cluster-unbounded", "plan", "plan-greedy",
+    "hdbscan-package", "hdbscan-package-raw", "hdbscan-sklearn-raw",
+)  # fmt: skip
+DEFAULT_STAGES = ("dbscan-sklearn", "cluster", "cluster-unbounded", "plan", "plan-greedy")
 
 
 def _gb_postcodes() -> pd.DataFrame:
@@ -123,21 +140,77 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_one(stage: str, n: int) -> dict[str, object]:
+def _cluster_stats(assets: gpd.GeoDataFrame, out: gpd.GeoDataFrame) -> dict[str, object]:
+    """Cluster count, sizes and the widest cluster (minimum bounding circle), for the table."""
+    sizes = out["cluster_id"].value_counts()
+    member = out["cluster_id"].notna().to_numpy()
+    widest = 0.0
+    if member.any():
+        codes, _ = pd.factorize(out["cluster_id"][member])
+        order = np.argsort(codes, kind="stable")
+        xy = shapely.get_coordinates(assets.geometry.to_numpy()[member][order])
+        _, dense = np.unique(codes[order], return_inverse=True)
+        radius = shapely.minimum_bounding_radius(shapely.multipoints(xy, indices=dense.ravel()))
+        widest = round(float(2 * radius.max()))
+    return {
+        "clusters": len(sizes),
+        "clustered": int(member.sum()),
+        "largest": int(sizes.max()) if len(sizes) else 0,
+        "second": int(sizes.iloc[1]) if len(sizes) > 1 else 0,
+        "over_1000": int((sizes > 1000).sum()),
+        "widest_m": widest,
+    }
+
+
+def _plan_stats(res: object) -> dict[str, object]:
+    s = res.summary
+    keys = (
+        "clusters", "moves", "subproblems", "subproblems_optimal", "subproblems_fast_answer",
+        "subproblems_time_limited", "optimiser_work_used", "plan_repeatable",
+    )  # fmt: skip
+    out = {k: s[k] for k in keys}
+    out.update(
+        released_share=round(float(s["share_of_running_cost"]), 4),
+        moves_saving_m=round(s["moves_saving_gbp"] / 1e6, 1),
+        bound_m=round(s["moves_saving_bound_gbp"] / 1e6, 1),
+        gap=round(float(s["moves_saving_gap_share"]), 4),
+        largest_subproblem=int(res.subproblems["edges"].max()) if len(res.subproblems) else 0,
+    )
+    return out
+
+
+def _timed(fn: object) -> tuple[object, float, float]:
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
+def run_one(stage: str, n: int, layout: str, plan: dict[str, object]) -> dict[str, object]:
     """Time one stage in this process; returns a result row."""
-    assets = synthetic_estate(n)
+    assets = synthetic_estate(n, layout=layout)
     cfg = ClusteringConfig()
     base = _rss_mb()
     extra: dict[str, object] = {}
-    t0 = time.perf_counter()
-    if stage == "dbscan":
-        out = cluster_assets(assets, cfg)
-        extra["clusters"] = int(out["cluster_id"].nunique())
-        extra["clustered"] = int(out["cluster_id"].notna().sum())
+    if stage in ("cluster", "cluster-unbounded"):
+        if stage == "cluster-unbounded":
+            cfg = cfg.model_copy(update={"max_diameter_m": 1e9})
+        out, wall, cpu = _timed(lambda: cluster_assets(assets, cfg))
+        extra.update(_cluster_stats(assets, out))
+    elif stage == "dbscan-sklearn":
+        from sklearn.cluster import DBSCAN
+
+        xy = shapely.get_coordinates(assets.geometry.to_numpy())
+
+        def floor() -> np.ndarray:
+            uniq, inverse, counts = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+            labels = DBSCAN(eps=cfg.radius_m, min_samples=cfg.min_assets).fit(uniq, sample_weight=counts)
+            return labels.labels_[inverse.ravel()]
+
+        labels, wall, cpu = _timed(floor)
+        extra.update(clusters=int(labels.max() + 1), clustered=int((labels >= 0).sum()))
     elif stage == "hdbscan-package":
-        out = cluster_assets(assets, cfg.model_copy(update={"method": "hdbscan"}))
-        extra["clusters"] = int(out["cluster_id"].nunique())
-        extra["clustered"] = int(out["cluster_id"].notna().sum())
+        out, wall, cpu = _timed(lambda: cluster_assets(assets, cfg.model_copy(update={"method": "hdbscan"})))
+        extra.update(_cluster_stats(assets, out))
     elif stage in ("hdbscan-package-raw", "hdbscan-sklearn-raw"):
         # Like for like: both libraries, min_cluster_size=min_samples=2, no selection
         # epsilon (scikit-learn 1.9 fails with one: TypeError in epsilon_search).
@@ -145,68 +218,73 @@ def run_one(stage: str, n: int) -> dict[str, object]:
         if stage == "hdbscan-sklearn-raw":
             from sklearn.cluster import HDBSCAN
 
-            labels = HDBSCAN(min_cluster_size=2, min_samples=2, copy=True).fit(xy).labels_
+            model = HDBSCAN(min_cluster_size=2, min_samples=2, copy=True)
         else:
             import hdbscan
 
-            labels = hdbscan.HDBSCAN(min_cluster_size=2, min_samples=2, core_dist_n_jobs=1).fit(xy).labels_
-        extra["clusters"] = int(labels.max() + 1)
-        extra["clustered"] = int((labels >= 0).sum())
-    elif stage == "plan":
-        config = Config(title="bench", partners=[{"name": "x", "register": "x.csv"}])
-        t_c = time.perf_counter()
-        cluster_assets(assets, config.clustering)
-        extra["cluster_s"] = round(time.perf_counter() - t_c, 2)
-        t0 = time.perf_counter()
-        res = plan_estate(assets, config, as_of=dt.date(2026, 1, 1))
-        s = res.summary
-        extra.update(
-            clusters=s["clusters"],
-            moves=s["moves"],
-            subproblems=s["subproblems"],
-            node_limit=s["subproblems_node_limit"],
-            released_share=round(float(s["share_of_running_cost"]), 4),
-            largest_subproblem=int(res.subproblems["edges"].max()) if len(res.subproblems) else 0,
-        )
+            model = hdbscan.HDBSCAN(min_cluster_size=2, min_samples=2, core_dist_n_jobs=1)
+        labels, wall, cpu = _timed(lambda: model.fit(xy).labels_)
+        extra.update(clusters=int(labels.max() + 1), clustered=int((labels >= 0).sum()))
+    elif stage in ("plan", "plan-greedy"):
+        options = dict(plan, **({"optimiser": "greedy"} if stage == "plan-greedy" else {}))
+        config = Config(title="bench", partners=[{"name": "x", "register": "x.csv"}], plan=options)
+        _, c_wall, c_cpu = _timed(lambda: cluster_assets(assets, config.clustering))
+        extra.update(cluster_s=round(c_wall, 2), cluster_cpu_s=round(c_cpu, 2))
+        res, wall, cpu = _timed(lambda: plan_estate(assets, config, as_of=dt.date(2026, 1, 1)))
+        extra.update(_plan_stats(res))
     else:
         raise SystemExit(f"unknown stage {stage!r}")
-    seconds = time.perf_counter() - t0
     return {
+        "estate": layout,
         "stage": stage,
         "n": n,
-        "seconds": round(seconds, 2),
+        "seconds": round(wall, 2),
+        "cpu_s": round(cpu, 2),
         "peak_mb": round(_rss_mb()),
         "base_mb": round(base),
         **extra,
     }
 
 
+def _option(text: str) -> tuple[str, object]:
+    key, _, value = text.partition("=")
+    return key, json.loads(value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES)
-    parser.add_argument("--one", nargs=2, metavar=("STAGE", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--estate", nargs="+", default=["national"], choices=["national", "towns"])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--stages", nargs="+", default=list(DEFAULT_STAGES), choices=STAGES)
+    parser.add_argument(
+        "--plan", nargs="*", type=_option, default=[], metavar="KEY=VALUE",
+        help="plan options for the plan stages, e.g. work_limit=0 time_limit_s=30",
+    )  # fmt: skip
+    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one[0], int(args.one[1]))))
+        job = json.loads(args.one)
+        print(json.dumps(run_one(job["stage"], job["n"], job["estate"], job["plan"])))
         return
     rows = []
-    for n in args.sizes:
-        for stage in args.stages:
-            proc = subprocess.run(
-                [sys.executable, __file__, "--one", stage, str(n)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if proc.returncode:
-                print(proc.stderr, file=sys.stderr)
-                continue
-            row = json.loads(proc.stdout.strip().splitlines()[-1])
-            rows.append(row)
-            print(json.dumps(row), file=sys.stderr, flush=True)
+    for layout in args.estate:
+        for n in args.sizes:
+            for stage in args.stages:
+                job = {"stage": stage, "n": n, "estate": layout, "plan": dict(args.plan)}
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--one", json.dumps(job)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if proc.returncode:
+                    print(proc.stderr, file=sys.stderr)
+                    continue
+                row = json.loads(proc.stdout.strip().splitlines()[-1])
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr, flush=True)
     table = pd.DataFrame(rows)
     print(table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False))
 
