@@ -396,20 +396,27 @@ def _labels(xy: np.ndarray, config: ClusteringConfig) -> np.ndarray:
     return _bound_extent(points, counts, pairs, labels, config)[inverse]
 
 
+def _codes(values: pd.Series) -> np.ndarray:
+    """A number per distinct value, NaN where missing."""
+    codes = pd.factorize(values.astype("string"))[0].astype(float)
+    codes[codes < 0] = np.nan
+    return codes
+
+
 def _names(out: gpd.GeoDataFrame, labels: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """Cluster ids ``C001``... by running cost then first position, and partners per cluster."""
     n = len(out)
-    cluster_id = pd.Series(pd.NA, index=out.index, dtype="string")
     partners = np.zeros(n, dtype=np.int64)
     member = labels >= 0
     if not member.any():
-        return cluster_id, partners
+        return pd.Series(pd.NA, index=out.index, dtype="string"), partners
     frame = pd.DataFrame(
         {
             "label": labels[member],
             "cost": np.nan_to_num(pd.to_numeric(out["running_cost_gbp"], errors="coerce").to_numpy()[member]),
             "pos": np.flatnonzero(member),
-            "partner": out["partner"].astype("string").to_numpy()[member],
+            # Partners as numbers (missing: NaN, not counted), counted per cluster.
+            "partner": _codes(out["partner"])[member],
         }
     )
     totals = frame.groupby("label", sort=True).agg(
@@ -417,9 +424,11 @@ def _names(out: gpd.GeoDataFrame, labels: np.ndarray) -> tuple[pd.Series, np.nda
     )
     totals = totals.sort_values(["cost", "first"], ascending=[False, True], kind="mergesort")
     width = max(3, len(str(len(totals))))
-    names = np.array([f"C{i:0{width}d}" for i in range(1, len(totals) + 1)], dtype=object)
-    rank = pd.Series(np.arange(len(totals)), index=totals.index)
-    cluster_id.iloc[np.flatnonzero(member)] = names[rank.reindex(labels[member]).to_numpy()]
+    names = np.array([None] + [f"C{i:0{width}d}" for i in range(1, len(totals) + 1)], dtype=object)
+    rank = np.zeros(int(labels.max()) + 1, dtype=np.int64)
+    rank[totals.index.to_numpy()] = np.arange(1, len(totals) + 1)
+    ids = names[np.where(member, rank[np.maximum(labels, 0)], 0)]
+    cluster_id = pd.Series(pd.array(ids, dtype="string"), index=out.index)
     partners[member] = totals["partners"].reindex(labels[member]).to_numpy()
     return cluster_id, partners
 

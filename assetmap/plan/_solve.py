@@ -19,15 +19,17 @@ together in block-diagonal batches of about 600 move choices (one HiGHS start-up
 batch), each with ``plan.node_limit`` branch-and-bound nodes, within two budgets per run:
 
 * ``plan.work_limit`` (deterministic): the work handed to HiGHS, counted as move choices
-  x (1 + branch-and-bound nodes used); a call is made only while its move choices and at
-  least one node fit, and its node limit is cut to what is left. HiGHS is deterministic,
-  so this budget stops the run at the same place on any machine;
-* ``plan.time_limit_s`` (wall clock, a backstop): each call gets ``time_limit`` = the time
-  left, shared among the calls still expected within the work budget in proportion to
-  their move choices; when the time is gone the rest keep their fast answer. A call
-  stopped by its time limit (best answer found, or the fast one if better, kept) and any
-  sub-problem left because time ran out make the run **time-limited**: its figures can
-  then differ between machines, and the summary says so (``plan_repeatable``).
+  x (1 + branch-and-bound nodes used) of each call; a call is made only while its move
+  choices fit in what is left, and its node limit is cut to the rest (at least one node,
+  so the budget can be overrun by one node's worth). HiGHS is deterministic, so this
+  budget stops a run at the same place on any machine;
+* ``plan.time_limit_s`` (wall clock, a backstop): each call gets HiGHS's ``time_limit`` =
+  its share of the time left, in proportion to its move choices among the calls still
+  expected within the work budget (at least 2% of the budget); when the time is gone the
+  rest keep their fast answer. A call stopped by its time limit (the best answer found,
+  or the fast one if better, is kept) and a sub-problem left because the time ran out
+  make the run **time-limited**: its figures could then differ on a slower or busier
+  machine, and the summary says so (``plan_repeatable: false``).
 
 A sub-problem over ``plan.exact_max_binaries`` move choices is rounded from its linear
 relaxation instead (as before). The bound reported per sub-problem is HiGHS's dual bound
