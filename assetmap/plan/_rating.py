@@ -35,6 +35,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.spatial import cKDTree
 
 from ..config import PlanConfig
@@ -74,17 +76,42 @@ def _dates(values: np.ndarray, spec: str) -> np.ndarray:
 
 
 class _Reasons:
-    """Reasons in words, one text per asset, phrases joined by ``"; "`` in the order added."""
+    """Reasons in words, one text per asset, phrases joined by ``"; "`` in the order added.
+
+    Phrases are collected as (asset, text) pairs and joined once at the end, in Arrow: the
+    pairs sorted by asset (stably, so each asset's phrases keep their order) make one list
+    per asset, and ``binary_join`` joins each list.
+    """
 
     def __init__(self, n: int) -> None:
-        self.text = np.full(n, "", dtype=object)
+        self.n = n
+        self.rows: list[np.ndarray] = []
+        self.values: list[pa.Array] = []
 
     def add(self, mask: np.ndarray, phrase: str | np.ndarray) -> None:
         """Append ``phrase`` where ``mask``: one text, or one per masked asset in position order."""
         idx = np.flatnonzero(mask)
-        if len(idx):
-            now = self.text[idx]
-            self.text[idx] = np.where(now == "", now, now + "; ") + phrase
+        if not len(idx):
+            return
+        if isinstance(phrase, str):
+            values = pc.take(
+                pa.array([phrase], type=pa.string()), pa.array(np.zeros(len(idx), dtype=np.int64))
+            )
+        else:
+            values = pa.array(phrase, type=pa.string())
+        self.rows.append(idx)
+        self.values.append(values)
+
+    def text(self) -> pd.api.extensions.ExtensionArray:
+        """The joined reasons (a pandas string array; empty where no phrase applies)."""
+        if not self.rows:
+            return pd.array([""] * self.n, dtype="str")
+        rows = np.concatenate(self.rows)
+        order = np.argsort(rows, kind="stable")
+        offsets = np.r_[0, np.cumsum(np.bincount(rows, minlength=self.n))].astype(np.int64)
+        values = pc.take(pa.concat_arrays(self.values), pa.array(order))
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets), values)
+        return pd.array(pc.binary_join(lists, "; "), dtype="str")
 
 
 def _labels_of(df: pd.DataFrame, idx: np.ndarray) -> np.ndarray:
@@ -193,7 +220,7 @@ def rate(
             "cost_per_m2_gbp": f["cpm"],
             "score": score,
             "rating": rating,
-            "reasons": reasons.text,
+            "reasons": reasons.text(),
             "action": action,
             "people_out": people_out,
             "people_in": people_in,

@@ -122,7 +122,7 @@ def _asset_values(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, object]:
         "cluster_id": df["cluster_id"].astype("str").array,
         "rating": rated["rating"].to_numpy(dtype=object),
         "score": rated["score"].to_numpy(dtype=float),
-        "reasons": rated["reasons"].to_numpy(dtype=object),
+        "reasons": rated["reasons"].array,
         "people_in": rated["people_in"].to_numpy(dtype=float),
         "spare_after": rated["spare_after"].to_numpy(dtype=float),
     }
@@ -148,7 +148,7 @@ def _rows(v: dict[str, object], pos: np.ndarray, action: str, **columns: object)
         "people_estimated": v["est"][pos],
         "rating": v["rating"][pos],
         "score": v["score"][pos],
-        "reasons": v["reasons"][pos],
+        "reasons": _at(v["reasons"], pos),
         "_pos": pos,
     }
     base.update(columns)

@@ -25,7 +25,7 @@ batch), each with ``plan.node_limit`` branch-and-bound nodes, within two budgets
   budget stops a run at the same place on any machine;
 * ``plan.time_limit_s`` (wall clock, a backstop): each call gets HiGHS's ``time_limit`` =
   its share of the time left, in proportion to its move choices among the calls still
-  expected within the work budget (at least 2% of the budget); when the time is gone the
+  expected within the work budget (at least a quarter of the time left); when it is gone the
   rest keep their fast answer. A call stopped by its time limit (the best answer found,
   or the fast one if better, is kept) and a sub-problem left because the time ran out
   make the run **time-limited**: its figures could then differ on a slower or busier
@@ -64,8 +64,9 @@ _BATCH_EDGES = 600
 #: A sub-problem with more move choices than this is solved on its own, not in a batch.
 _BATCH_ALONE = 200
 
-#: Least share of the time budget a solver call is given (when that much is left).
-_MIN_SHARE = 0.02
+#: Least share of the time left a solver call is given: a call is cut by the time limit
+#: only when it is very slow for its size, not because the machine is busy.
+_MIN_SHARE = 0.25
 
 #: Columns of the sub-problems frame.
 SUBPROBLEM_COLUMNS = ("donors", "receivers", "edges", "method", "saving", "bound", "work")
@@ -519,7 +520,7 @@ def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
                     sub.method = "heuristic-no-time"
                 continue
             share = left * size / max(min(ahead + size, budget.work - budget.used), size)
-            share = min(left, max(share, _MIN_SHARE * budget.seconds))
+            share = min(left, max(share, _MIN_SHARE * left))
             e = c.edges[np.concatenate([s.edges for s in call])]
             found = _milp(e, c, config, (nodes, share), exact=len(call) > 1)
             work = size * (1 + found.nodes)
