@@ -1,13 +1,16 @@
 """Co-location and disposal plan for a combined estate.
 
-:func:`plan_estate` runs: proximity clusters (:func:`assetmap.cluster.cluster_assets`) ->
-people figures, estimating what registers lack (:func:`assetmap.cluster.estimate_people`)
--> cluster profile (:func:`assetmap.cluster.profile_clusters`) -> co-location moves, an
-exact mixed-integer programme solved with ``scipy.optimize.milp`` (see
-:mod:`assetmap.plan._colocate`) -> score, red/amber/green rating, reasons and action
-(:mod:`assetmap.plan._rating`) -> opportunities and savings summary
+:func:`plan_estate` runs: proximity clusters, no wider than ``clustering.max_diameter_m``
+(:func:`assetmap.cluster.cluster_assets`) -> people figures, estimating what registers lack
+(:func:`assetmap.cluster.estimate_people`) -> cluster profile
+(:func:`assetmap.cluster.profile_clusters`) -> co-location candidates
+(:mod:`assetmap.plan._colocate`) -> the moves: a fast answer for every group of donors and
+receivers, then ``scipy.optimize.milp`` (HiGHS) within a deterministic work budget and a
+wall-clock time limit (:mod:`assetmap.plan._solve`) -> score, red/amber/green rating,
+reasons and action (:mod:`assetmap.plan._rating`) -> opportunities and savings summary
 (:mod:`assetmap.plan._savings`). The function is pure and deterministic: the same estate,
-config and ``as_of`` date give the same result.
+config and ``as_of`` date give the same result, unless the time limit cut the optimiser
+(``summary['plan_repeatable']`` is then false).
 """
 
 from __future__ import annotations
