@@ -171,13 +171,32 @@ class ClusteringConfig(_Strict):
     #: ``band_high`` is "high", between is "medium"; unknown utilisation is "unknown".
     band_low: Annotated[float, Field(ge=0, le=1.5)] = 0.5
     band_high: Annotated[float, Field(ge=0, le=1.5)] = 0.85
+    #: Widest a cluster may be: every cluster fits inside a circle this many metres across.
+    #: A DBSCAN cluster wider than that (at national density whole cities chain together at
+    #: 400 m) is divided into walkable groups (see :mod:`assetmap.cluster`). Default: five
+    #: times ``radius_m`` (2,000 m at 400 m, about a 25-minute walk from edge to edge: a
+    #: town centre; the demo estates' widest cluster is 840 m). At least twice ``radius_m``.
+    #: Set it larger than the place (e.g. ``1000000``) to keep DBSCAN's clusters whole.
+    max_diameter_m: Annotated[float, Field(gt=0)] | None = None
 
     @model_validator(mode="after")
     def _bands_ordered(self) -> ClusteringConfig:
         if self.band_low > self.band_high:
             msg = f"band_low ({self.band_low}) must not be above band_high ({self.band_high})"
             raise ValueError(msg)
+        if self.max_diameter_m is not None and self.max_diameter_m < 2 * self.radius_m:
+            msg = (
+                f"max_diameter_m ({self.max_diameter_m:g}) must be at least twice radius_m "
+                f"({self.radius_m:g}), so two neighbouring buildings always fit in one cluster; "
+                f"leave it out for the default ({5 * self.radius_m:g} m)"
+            )
+            raise ValueError(msg)
         return self
+
+    @property
+    def diameter_m(self) -> float:
+        """The cluster width bound in force: ``max_diameter_m``, else five times ``radius_m``."""
+        return float(self.max_diameter_m) if self.max_diameter_m is not None else 5.0 * self.radius_m
 
 
 class RatingConfig(_Strict):
@@ -267,6 +286,19 @@ class PlanConfig(_Strict):
     #: Branch and cut stops once the answer is proven within this fraction of the best
     #: possible (HiGHS's own default is 0.0001).
     mip_rel_gap: Annotated[float, Field(ge=0, le=1)] = 0.0001
+    #: Wall-clock seconds all the optimiser's HiGHS calls of a run may take together: a
+    #: backstop that bounds the plan whatever the estate or machine. Each call gets a share
+    #: of the time left in proportion to its size (at least a quarter of it); when the time is
+    #: gone the rest keep their fast answer. A run that reaches it may give different
+    #: figures on a slower or busier machine, and its summary says so
+    #: (``plan_repeatable: false``). Normally ``work_limit`` stops the optimiser first.
+    time_limit_s: Annotated[float, Field(gt=0, le=86_400)] = 15
+    #: Deterministic budget of optimiser work per run, counted for each HiGHS call as its
+    #: move choices x (1 + branch-and-bound nodes used): the same estate stops at the same
+    #: place on any machine. 50,000 takes 2-4 s of one core; at 10^5 assets it leaves the
+    #: plan within 1.5% of the proven optimum, at 10^6 it adds 0.3% to the fast answers
+    #: (see BENCHMARKS.md). 0: fast answers only.
+    work_limit: Annotated[int, Field(ge=0)] = 50_000
     #: A building left with at least this many spare places (below the ceiling) in a
     #: cluster of two or more partners is listed as a ``share`` opportunity.
     min_share_places: Annotated[float, Field(ge=0)] = 10

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import DEMO
 from test_plan import X0, Y0, estate, office
 
 from assetmap.cluster import CLUSTER_COLUMNS, cluster_assets, estimate_people, profile_clusters
@@ -157,3 +158,134 @@ def test_use_density_matches_words() -> None:
     )
     assert out["density_m2_per_person"].tolist() == pytest.approx([25, 8, 10])
     assert out["plan_capacity"].tolist() == pytest.approx([40, 125, 100])
+
+
+# -- DBSCAN from radius pairs, and the width bound ---------------------------------------
+
+UNBOUNDED = ClusteringConfig(radius_m=400, min_assets=2, max_diameter_m=1e9)
+
+
+def _partition(labels: pd.Series | np.ndarray) -> set[frozenset[int]]:
+    """The groups of positions sharing a label (missing / -1 labels left out)."""
+    s = pd.Series(np.asarray(labels, dtype=object))
+    s = s[s.notna() & (s != -1)]
+    return {frozenset(idx) for idx in s.groupby(s.astype(str)).groups.values()}
+
+
+def _walkable(xy: np.ndarray, radius_m: float) -> bool:
+    """Whether the points are connected by steps of at most ``radius_m``."""
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    if len(xy) < 2:
+        return True
+    return (
+        connected_components(cKDTree(xy).sparse_distance_matrix(cKDTree(xy), radius_m), directed=False)[0]
+        == 1
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dbscan_from_pairs_matches_scikit_learn(seed: int) -> None:
+    from sklearn.cluster import DBSCAN
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(50, 300))
+    # An 80 m lattice: many pairs exactly 400 m apart (5 steps, or 3 by 4), and stacks.
+    cells = rng.integers(0, 30, size=(n, 2)) * 80.0
+    min_assets = int(rng.integers(2, 6))
+    cfg = ClusteringConfig(radius_m=400, min_assets=min_assets, max_diameter_m=1e9)
+    out = cluster_assets(estate(*[office(x=x, y=y) for x, y in cells]), cfg)
+    uniq, inverse, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
+    ref = DBSCAN(eps=400, min_samples=min_assets).fit(uniq, sample_weight=counts).labels_[inverse.ravel()]
+    assert _partition(out["cluster_id"]) == _partition(ref)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bound_changes_nothing_when_every_cluster_fits(seed: int) -> None:
+    # Groups of buildings within 600 m of their middle, 5 km apart: all narrower than 2 km.
+    rng = np.random.default_rng(seed)
+    rows = [
+        office(x=5_000.0 * g + float(dx), y=float(dy), partner=f"P{i % 4}", running_cost_gbp=float(i))
+        for g in range(8)
+        for i, (dx, dy) in enumerate(rng.uniform(-420, 420, size=(int(rng.integers(1, 25)), 2)))
+    ]
+    assets = estate(*rows)
+    pd.testing.assert_frame_equal(cluster_assets(assets, CFG), cluster_assets(assets, UNBOUNDED))
+
+
+def test_chain_across_10km_split_into_walkable_pieces() -> None:
+    # 34 buildings 300 m apart in a line: DBSCAN at 400 m chains all 9.9 km into one cluster.
+    assets = estate(*[office(x=300.0 * i, partner=f"P{i % 3}") for i in range(34)])
+    assert cluster_assets(assets, UNBOUNDED)["cluster_id"].nunique() == 1
+    for width in (2_000.0, 3_000.0):
+        out = cluster_assets(assets, ClusteringConfig(radius_m=400, max_diameter_m=width))
+        assert out["cluster_id"].notna().all()  # nobody is dropped
+        ids = out["cluster_id"].tolist()
+        # Pieces are runs of neighbours along the chain, each walkable and no wider than the bound.
+        assert [ids[i] for i in range(34) if i == 0 or ids[i] != ids[i - 1]] == list(dict.fromkeys(ids))
+        for _, piece in out.groupby("cluster_id"):
+            x = piece.geometry.x.to_numpy()
+            assert x.max() - x.min() <= width
+            assert np.all(np.diff(np.sort(x)) <= 400)
+        assert out["cluster_id"].nunique() >= int(np.ceil(9_900 / width))
+
+
+@pytest.mark.parametrize("method", ["dbscan", "hdbscan"])
+def test_every_cluster_fits_the_bound_and_is_walkable(method: str) -> None:
+    # A sparse random estate (8 km square): long chains at 400 m, some far wider than 2 km.
+    rng = np.random.default_rng(0)
+    rows = [office(x=float(x), y=float(y)) for x, y in rng.uniform(0, 8_000, size=(400, 2))]
+    assets = estate(*rows)
+    cfg = ClusteringConfig(radius_m=400, method=method)
+    out = cluster_assets(assets, cfg)
+    wide = cluster_assets(assets, cfg.model_copy(update={"max_diameter_m": 1e9}))
+    assert out["cluster_id"].nunique() > wide["cluster_id"].nunique()
+    for _, piece in out.groupby("cluster_id"):
+        xy = shapely.get_coordinates(piece.geometry.to_numpy())
+        assert len(piece) >= cfg.min_assets
+        assert 2 * shapely.minimum_bounding_radius(shapely.multipoints(xy)) <= cfg.diameter_m + 1e-6
+        # DBSCAN's clusters are walkable by construction, and so are the pieces of a split
+        # one; HDBSCAN's own clusters (kept when they fit) need not be.
+        assert _walkable(xy, cfg.radius_m) or method == "hdbscan"
+    # Only assets already clustered are grouped; none joins a cluster it was not near.
+    assert set(out.index[out["cluster_id"].notna()]) <= set(wide.index[wide["cluster_id"].notna()])
+
+
+def test_default_width_is_five_radii_and_at_least_two() -> None:
+    assert ClusteringConfig().diameter_m == 2_000
+    assert ClusteringConfig(radius_m=250).diameter_m == 1_250
+    assert ClusteringConfig(max_diameter_m=3_000).diameter_m == 3_000
+    with pytest.raises(ValueError, match="at least twice radius_m"):
+        ClusteringConfig(radius_m=400, max_diameter_m=700)
+
+
+@pytest.fixture(scope="module")
+def demo_estates() -> dict[str, object]:
+    from assetmap.config import load_config
+    from assetmap.estate import build_estate
+    from assetmap.geocode import PostcodeLookup
+
+    out = {}
+    for place in ("kent", "worcestershire"):
+        cfg = load_config(DEMO / place / "assetmap.yaml")
+        out[place] = (
+            cfg,
+            build_estate(cfg, postcodes=PostcodeLookup(cfg.postcodes), progress=lambda _m: None),
+        )
+    return out
+
+
+@pytest.mark.parametrize("place", ["kent", "worcestershire"])
+def test_demo_clusters_exactly_as_unbounded_dbscan(place: str, demo_estates: dict[str, object]) -> None:
+    from sklearn.cluster import DBSCAN
+
+    cfg, estate_ = demo_estates[place]
+    assets = estate_.assets
+    bounded = cluster_assets(assets, cfg.clustering)
+    pd.testing.assert_frame_equal(bounded, cluster_assets(assets, UNBOUNDED))
+    # And the same groups as scikit-learn's DBSCAN itself.
+    xy = shapely.get_coordinates(assets.geometry.to_numpy())
+    ref = DBSCAN(eps=cfg.clustering.radius_m, min_samples=cfg.clustering.min_assets).fit(xy).labels_
+    assert _partition(bounded["cluster_id"]) == _partition(ref)
+    assert bounded["cluster_id"].nunique() >= 10

@@ -1,13 +1,16 @@
 """Co-location and disposal plan for a combined estate.
 
-:func:`plan_estate` runs: proximity clusters (:func:`assetmap.cluster.cluster_assets`) ->
-people figures, estimating what registers lack (:func:`assetmap.cluster.estimate_people`)
--> cluster profile (:func:`assetmap.cluster.profile_clusters`) -> co-location moves, an
-exact mixed-integer programme solved with ``scipy.optimize.milp`` (see
-:mod:`assetmap.plan._colocate`) -> score, red/amber/green rating, reasons and action
-(:mod:`assetmap.plan._rating`) -> opportunities and savings summary
+:func:`plan_estate` runs: proximity clusters, no wider than ``clustering.max_diameter_m``
+(:func:`assetmap.cluster.cluster_assets`) -> people figures, estimating what registers lack
+(:func:`assetmap.cluster.estimate_people`) -> cluster profile
+(:func:`assetmap.cluster.profile_clusters`) -> co-location candidates
+(:mod:`assetmap.plan._colocate`) -> the moves: a fast answer for every group of donors and
+receivers, then ``scipy.optimize.milp`` (HiGHS) within a deterministic work budget and a
+wall-clock time limit (:mod:`assetmap.plan._solve`) -> score, red/amber/green rating,
+reasons and action (:mod:`assetmap.plan._rating`) -> opportunities and savings summary
 (:mod:`assetmap.plan._savings`). The function is pure and deterministic: the same estate,
-config and ``as_of`` date give the same result.
+config and ``as_of`` date give the same result, unless the time limit cut the optimiser
+(``summary['plan_repeatable']`` is then false).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import pandas as pd
 
 from ..cluster import PEOPLE_COLUMNS, asset_xy, cluster_assets, estimate_people, profile_clusters
 from ..config import Config
-from ._colocate import MOVE_COLUMNS, find_candidates, solve, use_groups
+from ._colocate import MOVE_COLUMNS, find_candidates, use_groups
 from ._rating import rate
 from ._savings import OPPORTUNITY_COLUMNS, PILOT_REFERENCE, PILOT_REFERENCE_SHARE, opportunities, summarise
+from ._solve import solve
 
 #: Columns the plan needs in the estate layer.
 REQUIRED_COLUMNS = (
@@ -118,10 +122,10 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
     df = estimate_people(cluster_assets(assets, cc), cc)
     clusters = profile_clusters(df, cc)
 
-    cluster_ids = df["cluster_id"].astype(object).where(df["cluster_id"].notna(), None).to_numpy()
+    xy = asset_xy(df)
     cand = find_candidates(
-        asset_xy(df),
-        cluster_ids,
+        xy,
+        pd.factorize(df["cluster_id"], use_na_sentinel=True)[0],
         df["plan_occupancy"].to_numpy(dtype=float),
         df["plan_capacity"].to_numpy(dtype=float),
         df["plan_utilisation"].to_numpy(dtype=float),
@@ -132,33 +136,13 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
         group=use_groups(df["use"], pc),
     )
     moves, subproblems = solve(cand, pc)
-    rated = rate(df, cand, moves, as_of, pc, cc.radius_m)
+    rated = rate(df, cand, moves, as_of, pc, cc.radius_m, xy=xy, diameter_m=cc.diameter_m)
     for col in rated.columns:
         df[col] = rated[col]
     opps = opportunities(df, rated, moves, pc)
 
     if len(clusters):
-        counts = pd.crosstab(df["cluster_id"], df["rating"]).reindex(
-            index=clusters["cluster_id"], columns=["red", "amber", "green"], fill_value=0
-        )
-        reloc = opps[opps["action"].isin(["relocate", "dispose"])]
-        by = reloc.groupby("cluster_id")
-        clusters = clusters.assign(
-            red=counts["red"].to_numpy(),
-            amber=counts["amber"].to_numpy(),
-            green=counts["green"].to_numpy(),
-            moves=(
-                opps[opps["action"] == "relocate"]
-                .groupby("cluster_id")
-                .size()
-                .reindex(clusters["cluster_id"], fill_value=0)
-                .to_numpy()
-            ),
-            annual_saving_gbp=by["annual_saving_gbp"]
-            .sum()
-            .reindex(clusters["cluster_id"], fill_value=0.0)
-            .to_numpy(),
-        )
+        clusters = _tally(clusters, df, opps)
     summary = summarise(df, clusters, rated, opps, subproblems, as_of, pc)
     df["score"] = df["score"].astype(float)
     df["cluster_partners"] = df["cluster_partners"].astype(np.int64)
@@ -170,6 +154,29 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
         moves=moves,
         subproblems=subproblems,
     )
+
+
+def _tally(clusters: gpd.GeoDataFrame, df: pd.DataFrame, opps: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Each cluster's red, amber and green assets, moves and annual saving."""
+    ids = clusters["cluster_id"].astype(str)
+    k = len(ids)
+
+    def count(cluster: pd.Series, weights: np.ndarray | None = None) -> np.ndarray:
+        code = pd.Index(ids).get_indexer(cluster.astype(str).where(cluster.notna(), ""))
+        ok = code >= 0
+        return np.bincount(code[ok], weights=None if weights is None else weights[ok], minlength=k)
+
+    rating = df["rating"].to_numpy()
+    out = {
+        col: count(df.loc[rating == col, "cluster_id"]).astype(np.int64) for col in ("red", "amber", "green")
+    }
+    relocate = opps["action"].eq("relocate").to_numpy()
+    gone = relocate | opps["action"].eq("dispose").to_numpy()
+    out["moves"] = count(opps.loc[relocate, "cluster_id"]).astype(np.int64)
+    out["annual_saving_gbp"] = count(
+        opps.loc[gone, "cluster_id"], opps.loc[gone, "annual_saving_gbp"].to_numpy(dtype=float)
+    )
+    return clusters.assign(**out)
 
 
 __all__ = [

@@ -35,6 +35,9 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.spatial import cKDTree
 
 from ..config import PlanConfig
 from ._colocate import Candidates
@@ -56,6 +59,107 @@ def _money(x: float) -> str:
     return f"£{x:,.0f}"
 
 
+def _fmt(values: np.ndarray, spec: str) -> np.ndarray:
+    """``format(v, spec)`` of each float, each distinct value formatted once (object array)."""
+    if not len(values):
+        return np.array([], dtype=object)
+    uniq, inverse = np.unique(np.asarray(values, dtype=float), return_inverse=True)
+    return np.array([format(v, spec) for v in uniq.tolist()], dtype=object)[inverse.ravel()]
+
+
+def _dates(values: np.ndarray, spec: str) -> np.ndarray:
+    """``strftime(spec)`` of each datetime64, each distinct date formatted once (object array)."""
+    if not len(values):
+        return np.array([], dtype=object)
+    uniq, inverse = np.unique(values, return_inverse=True)
+    return pd.DatetimeIndex(uniq).strftime(spec).to_numpy(dtype=object)[inverse.ravel()]
+
+
+class _Reasons:
+    """Reasons in words, one text per asset, phrases joined by ``"; "`` in the order added.
+
+    Phrases are collected as (asset, text) pairs and joined once at the end, in Arrow: the
+    pairs sorted by asset (stably, so each asset's phrases keep their order) make one list
+    per asset, and ``binary_join`` joins each list.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.rows: list[np.ndarray] = []
+        self.values: list[pa.Array] = []
+
+    def add(self, mask: np.ndarray, phrase: str | np.ndarray) -> None:
+        """Append ``phrase`` where ``mask``: one text, or one per masked asset in position order."""
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        if isinstance(phrase, str):
+            values = pc.take(
+                pa.array([phrase], type=pa.string()), pa.array(np.zeros(len(idx), dtype=np.int64))
+            )
+        else:
+            values = pa.array(phrase, type=pa.string())
+        self.rows.append(idx)
+        self.values.append(values)
+
+    def text(self) -> pd.api.extensions.ExtensionArray:
+        """The joined reasons (a pandas string array; empty where no phrase applies)."""
+        if not self.rows:
+            return pd.array([""] * self.n, dtype="str")
+        rows = np.concatenate(self.rows)
+        order = np.argsort(rows, kind="stable")
+        offsets = np.r_[0, np.cumsum(np.bincount(rows, minlength=self.n))].astype(np.int64)
+        values = pc.take(pa.concat_arrays(self.values), pa.array(order))
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets), values)
+        return pd.array(pc.binary_join(lists, "; "), dtype="str")
+
+
+def _labels_of(df: pd.DataFrame, idx: np.ndarray) -> np.ndarray:
+    """``name (partner)`` of the assets at positions ``idx`` (the asset id when unnamed)."""
+    text = df["name"].iloc[idx].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+    empty = np.flatnonzero(text == "")
+    if len(empty):
+        ids = df["asset_id"].to_numpy(dtype=object)[idx[empty]]
+        text[empty] = [str(a) for a in ids.tolist()]
+    return text + " (" + df["partner"].iloc[idx].astype(str).to_numpy(dtype=object) + ")"
+
+
+def _room_for_all(cand: Candidates, occ: np.ndarray, split: bool) -> tuple[np.ndarray, ...]:
+    """Whether a receiver within the radius has room for all of each asset's people.
+
+    Returns the flag per asset, the nearest receiver that takes them whole (-1: none) and
+    its distance (the edges are in donor, then nearness order).
+    """
+    n = len(occ)
+    room = np.zeros(n, dtype=bool)
+    nearest = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.nan)
+    if len(cand.edges):
+        d, r = cand.edges[:, 0], cand.edges[:, 1]
+        fits = np.flatnonzero(cand.spare[r] >= occ[d] - 1e-9)
+        donors, first = np.unique(d[fits], return_index=True)
+        room[donors] = True
+        nearest[donors] = r[fits][first]
+        dist[donors] = cand.distance[fits][first]
+        if split:
+            total = pd.Series(cand.spare[r]).groupby(d).sum()
+            room[total.index.to_numpy()] |= total.to_numpy() >= occ[total.index.to_numpy()] - 1e-9
+    return room, nearest, dist
+
+
+def _crowded(df: pd.DataFrame, xy: np.ndarray | None, radius_m: float) -> np.ndarray:
+    """Assets outside every cluster with another located asset within the radius."""
+    out = np.zeros(len(df), dtype=bool)
+    if xy is None:
+        return out
+    located = np.isfinite(xy).all(axis=1)
+    alone = np.flatnonzero(df["cluster_id"].isna().to_numpy() & located)
+    if len(alone) and located.sum() > 1:
+        dist, _ = cKDTree(xy[located]).query(xy[alone], k=2, distance_upper_bound=radius_m)
+        out[alone] = np.isfinite(dist[:, 1])
+    return out
+
+
 def rate(
     df: pd.DataFrame,
     cand: Candidates,
@@ -63,6 +167,9 @@ def rate(
     as_of: dt.date,
     config: PlanConfig,
     radius_m: float,
+    *,
+    xy: np.ndarray | None = None,
+    diameter_m: float | None = None,
 ) -> pd.DataFrame:
     """Score, rate and give reasons and an action for every asset.
 
@@ -80,6 +187,11 @@ def rate(
         Weights, thresholds and the plan's limits.
     radius_m : float
         The cluster radius, for the reasons.
+    xy : ndarray, optional
+        Asset coordinates (n, 2): an asset outside every cluster with another asset
+        within the radius is then told why, rather than that it stands alone.
+    diameter_m : float, optional
+        The cluster width bound (``clustering.max_diameter_m``), for that reason.
 
     Returns
     -------
@@ -87,43 +199,60 @@ def rate(
         Same index as ``df`` with ``cost_per_m2_gbp``, ``score``, ``rating``, ``reasons``,
         ``action``, ``people_in``, ``people_out`` and ``spare_after``.
     """
+    n, rc = len(df), config.rating
+    f = _factors(df, cand, as_of, config)
+    score = f["score"]
+    rating = np.where(score >= rc.red_from, "red", np.where(score >= rc.amber_from, "amber", "green"))
+    rating = rating.astype(object)
+    donor, receiver = moves["donor"].to_numpy(dtype=np.int64), moves["receiver"].to_numpy(dtype=np.int64)
+    people = moves["people"].to_numpy(dtype=float)
+    people_out = np.bincount(donor, weights=people, minlength=n).astype(float)
+    people_in = np.bincount(receiver, weights=people, minlength=n).astype(float)
+    spare_after = np.where(cand.spare > 0, cand.spare - people_in, 0.0)
+    spare_after[people_out > 0] = 0.0
+    reasons = _Reasons(n)
+    _fact_reasons(reasons, df, f, as_of, config)
+    _place_reasons(reasons, df, f, radius_m, _crowded(df, xy, radius_m), diameter_m)
+    flows = {"out": people_out, "in": people_in, "spare_after": spare_after}
+    action = _plan_reasons(reasons, df, f, rating, moves, flows, config)
+    return pd.DataFrame(
+        {
+            "cost_per_m2_gbp": f["cpm"],
+            "score": score,
+            "rating": rating,
+            "reasons": reasons.text(),
+            "action": action,
+            "people_out": people_out,
+            "people_in": people_in,
+            "spare_after": spare_after,
+        },
+        index=df.index,
+    )
+
+
+def _factors(df: pd.DataFrame, cand: Candidates, as_of: dt.date, config: PlanConfig) -> dict[str, np.ndarray]:
+    """The six score factors, the score, and the values the reasons quote."""
     rc = config.rating
-    n = len(df)
     util = df["plan_utilisation"].to_numpy(dtype=float)
     occ = df["plan_occupancy"].to_numpy(dtype=float)
-    gia = _num(df, "gia_m2")
-    cost = _num(df, "running_cost_gbp")
-    book = _num(df, "book_value_gbp")
+    gia, cost, book = _num(df, "gia_m2"), _num(df, "running_cost_gbp"), _num(df, "book_value_gbp")
     tenure = df["tenure"].astype("string").str.lower().fillna("").to_numpy(dtype=object)
-    cond = df["condition"].astype("string").str.upper().fillna("").to_numpy(dtype=object)
-    sensitive = df["sensitive"].fillna(False).to_numpy(dtype=bool)
-    clustered = df["cluster_id"].notna().to_numpy()
+    cond = df["condition"].astype("string").str.upper().fillna("")
     expiry = pd.to_datetime(df["lease_expiry"], errors="coerce")
     horizon = pd.Timestamp(as_of) + pd.DateOffset(months=rc.lease_months)
-
     with np.errstate(invalid="ignore", divide="ignore"):
         cpm = np.where((gia > 0) & ~np.isnan(cost), cost / gia, np.nan)
     median = float(np.nanmedian(cpm)) if np.isfinite(cpm).any() else np.nan
     f_util = np.nan_to_num(np.clip((config.well_used - util) / config.well_used, 0, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = cpm / median if median and median > 0 else np.full(n, np.nan)
+        ratio = cpm / median if median and median > 0 else np.full(len(df), np.nan)
     f_cost = np.nan_to_num(np.clip((ratio - 1) / (rc.cost_ratio_full - 1), 0, 1))
-    f_cond = np.array([_CONDITION.get(c, 0.0) for c in cond])
+    f_cond = cond.map(_CONDITION).fillna(0.0).to_numpy(dtype=float)
     lease_ends = (tenure == "leasehold") & expiry.notna().to_numpy() & (expiry <= horizon).to_numpy()
     per_m2 = config.capital_value_per_m2_gbp
     valued = (book > 0) | ((gia > 0) & (per_m2 is not None and per_m2 > 0))
-    f_free = ((tenure == "freehold") & valued).astype(float)
-
-    # Receiver factor: somewhere within the radius with room for all the donor's people.
-    room_for_all = np.zeros(n, dtype=bool)
-    nearest: dict[int, tuple[int, float]] = {}
-    for (d, r), dist in zip(cand.edges.tolist(), cand.distance.tolist(), strict=True):
-        if cand.spare[r] >= occ[d] - 1e-9:
-            room_for_all[d] = True
-            nearest.setdefault(d, (r, dist))
-    if config.split_donors and len(cand.edges):
-        total = pd.Series(cand.spare[cand.edges[:, 1]]).groupby(cand.edges[:, 0]).sum()
-        room_for_all[total.index.to_numpy()] |= total.to_numpy() >= occ[total.index.to_numpy()] - 1e-9
+    f_free = (tenure == "freehold") & valued
+    room, nearest, near_dist = _room_for_all(cand, occ, config.split_donors)
     weights = np.array(
         [
             rc.weight_utilisation,
@@ -134,107 +263,153 @@ def rate(
             rc.weight_receiver,
         ]
     )
-    factors = np.column_stack([f_util, f_cost, f_cond, lease_ends, f_free, room_for_all]).astype(float)
-    score = np.round(100 * factors @ weights / weights.sum(), 1)
-    rating = np.where(score >= rc.red_from, "red", np.where(score >= rc.amber_from, "amber", "green")).astype(
-        object
+    factors = np.column_stack([f_util, f_cost, f_cond, lease_ends, f_free, room]).astype(float)
+    return {
+        "util": util,
+        "occ": occ,
+        "book": book,
+        "cpm": cpm,
+        "median": np.array([median]),
+        "ratio": ratio,
+        "costly": f_cost > 0,
+        "cond": cond.to_numpy(dtype=object),
+        "expiry": expiry.to_numpy(),
+        "lease_ends": lease_ends,
+        "freehold": f_free,
+        "room": room,
+        "nearest": nearest,
+        "near_dist": near_dist,
+        "score": np.round(100 * factors @ weights / weights.sum(), 1),
+        "well_used": np.nan_to_num(util, nan=-1) >= config.well_used,
+        "sensitive": df["sensitive"].fillna(False).to_numpy(dtype=bool),
+    }
+
+
+def _fact_reasons(
+    reasons: _Reasons, df: pd.DataFrame, f: dict[str, np.ndarray], as_of: dt.date, config: PlanConfig
+) -> None:
+    """Reasons stating facts: utilisation, running cost, condition, lease, freehold value."""
+    rc = config.rating
+    util, well = f["util"], f["well_used"]
+    est = np.where(df["utilisation_estimated"].to_numpy(dtype=bool), " (estimated)", "").astype(object)
+    unknown = np.isnan(util)
+    low = ~unknown & ~well & (np.nan_to_num(util) < rc.low_utilisation)
+    reasons.add(unknown, "utilisation unknown")
+    reasons.add(
+        well,
+        "well used ("
+        + _fmt(util[well], ".0%")
+        + est[well]
+        + f", at or above {config.well_used:.0%}): not for disposal",
+    )
+    reasons.add(
+        low, "low utilisation (" + _fmt(util[low], ".0%") + est[low] + f", below {rc.low_utilisation:.0%})"
+    )
+    c = f["costly"]
+    reasons.add(
+        c,
+        "high running cost £" + _fmt(f["cpm"][c], ",.0f") + "/m² (" + _fmt(f["ratio"][c], ".1f")
+        + f"x the estate median {_money(float(f['median'][0]))}/m²)",
+    )  # fmt: skip
+    for grade, word in _CONDITION_WORD.items():
+        reasons.add(f["cond"] == grade, f"condition {grade} ({word})")
+    ends = f["lease_ends"]
+    when = f["expiry"][ends]
+    verb = np.where(when < np.datetime64(pd.Timestamp(as_of)), "ended", "ends").astype(object)
+    reasons.add(
+        ends, "lease " + verb + " " + _dates(when, "%d %b %Y") + f" (within {rc.lease_months} months)"
+    )
+    with_book = f["freehold"] & (f["book"] > 0)
+    reasons.add(with_book, "freehold, book value £" + _fmt(f["book"][with_book], ",.0f"))
+    per_m2 = config.capital_value_per_m2_gbp or 0
+    reasons.add(
+        f["freehold"] & ~with_book, f"freehold, no book value (capital value taken at {_money(per_m2)}/m²)"
     )
 
-    people_out = np.zeros(n)
-    people_in = np.zeros(n)
-    np.add.at(people_out, moves["donor"].to_numpy(dtype=np.int64), moves["people"].to_numpy(dtype=float))
-    np.add.at(people_in, moves["receiver"].to_numpy(dtype=np.int64), moves["people"].to_numpy(dtype=float))
-    donor = people_out > 0
-    receiver = people_in > 0
-    well_used = np.nan_to_num(util, nan=-1) >= config.well_used
-    vacant = ((occ == 0) | (util == 0)) & ~well_used & ~sensitive
-    spare_after = np.where(cand.spare > 0, cand.spare - people_in, 0.0)
-    spare_after[donor] = 0.0
 
-    names = [_label(a, b) for a, b in zip(df["name"].tolist(), df["asset_id"].tolist(), strict=True)]
-    partners = df["partner"].astype(str).tolist()
-    into: dict[int, list[int]] = {}
-    for d, r in zip(moves["donor"].tolist(), moves["receiver"].tolist(), strict=True):
-        into.setdefault(int(d), []).append(int(r))
-    cluster_partners = df["cluster_partners"].to_numpy() if "cluster_partners" in df else np.zeros(n)
+def _place_reasons(
+    reasons: _Reasons,
+    df: pd.DataFrame,
+    f: dict[str, np.ndarray],
+    radius_m: float,
+    crowded: np.ndarray,
+    diameter_m: float | None,
+) -> None:
+    """Reasons about the place: room nearby, standing alone, sensitive site."""
+    room = f["room"] & (f["nearest"] >= 0)
+    est = np.where(df["occupancy_estimated"].to_numpy(dtype=bool), " (estimated)", "").astype(object)
+    reasons.add(
+        room,
+        "room for its " + _fmt(f["occ"][room], ".0f") + " people" + est[room] + " at "
+        + _labels_of(df, f["nearest"][room]) + ", " + _fmt(f["near_dist"][room], ".0f") + " m away",
+    )  # fmt: skip
+    alone = df["cluster_id"].isna().to_numpy()
+    reasons.add(alone & ~crowded, f"stands alone: no other public building within {radius_m:.0f} m")
+    wide = f", or their cluster is already {diameter_m:,.0f} m across" if diameter_m else ""
+    reasons.add(
+        alone & crowded,
+        f"not in a cluster although other public buildings stand within {radius_m:.0f} m: "
+        f"too few of them to make one{wide}",
+    )
+    reasons.add(f["sensitive"], "sensitive site: kept out of moves and disposal; review in confidence")
 
-    reasons: list[str] = []
+
+def _plan_reasons(
+    reasons: _Reasons,
+    df: pd.DataFrame,
+    f: dict[str, np.ndarray],
+    rating: np.ndarray,
+    moves: pd.DataFrame,
+    flows: dict[str, np.ndarray],
+    config: PlanConfig,
+) -> np.ndarray:
+    """The plan's overrides of the rating, their reasons, and each asset's action."""
+    n = len(df)
+    out, into, spare_after = flows["out"], flows["in"], flows["spare_after"]
+    well, sensitive, occ, util = f["well_used"], f["sensitive"], f["occ"], f["util"]
+    donor = out > 0
+    vacant = ((occ == 0) | (util == 0)) & ~well & ~sensitive & ~donor
+    receiver = (into > 0) & ~donor & ~vacant
     action = np.full(n, "retain", dtype=object)
-    est_util = df["utilisation_estimated"].to_numpy(dtype=bool)
-    expiry_list = expiry.tolist()
-    est_occ = df["occupancy_estimated"].to_numpy(dtype=bool)
-    for i in range(n):
-        why: list[str] = []
-        u = util[i]
-        est = " (estimated)" if est_util[i] else ""
-        if np.isnan(u):
-            why.append("utilisation unknown")
-        elif well_used[i]:
-            why.append(f"well used ({u:.0%}{est}, at or above {config.well_used:.0%}): not for disposal")
-        elif u < rc.low_utilisation:
-            why.append(f"low utilisation ({u:.0%}{est}, below {rc.low_utilisation:.0%})")
-        if f_cost[i] > 0:
-            why.append(
-                f"high running cost {_money(cpm[i])}/m² "
-                f"({ratio[i]:.1f}x the estate median {_money(median)}/m²)"
-            )
-        if cond[i] in _CONDITION_WORD:
-            why.append(f"condition {cond[i]} ({_CONDITION_WORD[cond[i]]})")
-        if lease_ends[i]:
-            when = expiry_list[i]
-            verb = "ended" if when < pd.Timestamp(as_of) else "ends"
-            why.append(f"lease {verb} {when:%d %b %Y} (within {rc.lease_months} months)")
-        if f_free[i]:
-            if book[i] > 0:
-                why.append(f"freehold, book value {_money(book[i])}")
-            else:
-                why.append(f"freehold, no book value (capital value taken at {_money(per_m2 or 0)}/m²)")
-        if room_for_all[i] and i in nearest:
-            r, dist = nearest[i]
-            why.append(
-                f"room for its {occ[i]:.0f} people{' (estimated)' if est_occ[i] else ''} at "
-                f"{names[r]} ({partners[r]}), {dist:.0f} m away"
-            )
-        if not clustered[i]:
-            why.append(f"stands alone: no other public building within {radius_m:.0f} m")
-        if sensitive[i]:
-            why.append("sensitive site: kept out of moves and disposal; review in confidence")
-        # Overrides and action.
-        if donor[i]:
-            targets = ", ".join(f"{names[r]} ({partners[r]})" for r in into[i])
-            why.append(f"plan: moves {people_out[i]:.0f} people into {targets}")
-            rating[i], action[i] = "red", "relocate"
-        elif vacant[i]:
-            why.append("vacant: no occupants recorded")
-            rating[i], action[i] = "red", "dispose"
-        elif receiver[i]:
-            why.append(f"plan: receives {people_in[i]:.0f} people (shared use)")
-            rating[i], action[i] = "amber", "receive"
-        if rating[i] == "red" and (well_used[i] or sensitive[i]):
-            rating[i] = "amber"
-            why.append("rated amber, not red: " + ("well used" if well_used[i] else "sensitive site"))
-        if action[i] == "retain":
-            if (
-                cluster_partners[i] >= 2
-                and not sensitive[i]
-                and spare_after[i] >= max(config.min_share_places, 1e-9)
-            ):
-                action[i] = "share"
-                why.append(f"{spare_after[i]:.0f} spare places below the {config.target_ceiling:.0%} ceiling")
-            elif rating[i] == "red":
-                action[i] = "review"
-        reasons.append("; ".join(why))
-
-    return pd.DataFrame(
-        {
-            "cost_per_m2_gbp": cpm,
-            "score": score,
-            "rating": rating,
-            "reasons": reasons,
-            "action": action,
-            "people_out": people_out,
-            "people_in": people_in,
-            "spare_after": spare_after,
-        },
-        index=df.index,
+    reasons.add(
+        donor, "plan: moves " + _fmt(out[donor], ".0f") + " people into " + _targets(df, moves, n)[donor]
     )
+    rating[donor], action[donor] = "red", "relocate"
+    reasons.add(vacant, "vacant: no occupants recorded")
+    rating[vacant], action[vacant] = "red", "dispose"
+    reasons.add(receiver, "plan: receives " + _fmt(into[receiver], ".0f") + " people (shared use)")
+    rating[receiver], action[receiver] = "amber", "receive"
+    demote = (rating == "red") & (well | sensitive)
+    rating[demote] = "amber"
+    reasons.add(
+        demote,
+        "rated amber, not red: " + np.where(well, "well used", "sensitive site").astype(object)[demote],
+    )
+    cluster_partners = df["cluster_partners"].to_numpy() if "cluster_partners" in df else np.zeros(n)
+    retain = action == "retain"
+    share = (
+        retain & (cluster_partners >= 2) & ~sensitive & (spare_after >= max(config.min_share_places, 1e-9))
+    )
+    reasons.add(
+        share,
+        _fmt(spare_after[share], ".0f") + f" spare places below the {config.target_ceiling:.0%} ceiling",
+    )
+    action[share] = "share"
+    action[retain & ~share & (rating == "red")] = "review"
+    return action
+
+
+def _targets(df: pd.DataFrame, moves: pd.DataFrame, n: int) -> np.ndarray:
+    """For each donor, its receivers as ``name (partner)``, joined by ``", "`` in move order."""
+    text = np.full(n, "", dtype=object)
+    if len(moves):
+        donor = moves["donor"].to_numpy(dtype=np.int64)
+        labels = _labels_of(df, moves["receiver"].to_numpy(dtype=np.int64)).tolist()
+        order = np.argsort(donor, kind="stable")
+        d = donor[order]
+        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]]).tolist()
+        ends = [*starts[1:], len(d)]
+        text[d[starts]] = [
+            ", ".join(labels[j] for j in order[a:b].tolist()) for a, b in zip(starts, ends, strict=True)
+        ]
+    return text

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import PlanConfig
+from ._rating import _fmt
+from ._solve import OPTIMAL
 
 #: Columns of ``opportunities``, in order.
 _ROUNDING = {
@@ -74,118 +76,135 @@ PILOT_REFERENCE = (
 _ACTION_ORDER = {"relocate": 0, "dispose": 1, "share": 2}
 
 
-def _receipt(tenure: str, book: float, gia: float, per_m2: float | None) -> tuple[float, str]:
-    if tenure != "freehold":
-        return (
-            0.0,
-            "leasehold: lease exit, no receipt" if tenure == "leasehold" else "not freehold: no receipt",
-        )
-    if book > 0:
-        return float(book), "book value"
-    if per_m2 is not None and per_m2 > 0 and gia > 0:
-        return float(gia * per_m2), f"no book value: {gia:,.0f} m² x £{per_m2:,.0f}/m²"
-    return 0.0, "freehold with no book value or floor area: not valued"
+_TEXT_COLUMNS = (
+    "action", "asset_id", "partner", "name", "cluster_id", "into_asset_id", "into_partner",
+    "into_name", "capital_receipt_basis", "tenure", "rating", "reasons",
+)  # fmt: skip
+
+
+def _receipts(
+    tenure: np.ndarray, book: np.ndarray, gia: np.ndarray, per_m2: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Capital receipt and its basis in words for each asset given (freeholds only)."""
+    free = tenure == "freehold"
+    receipt = np.zeros(len(tenure))
+    basis = np.where(
+        tenure == "leasehold", "leasehold: lease exit, no receipt", "not freehold: no receipt"
+    ).astype(object)
+    booked = free & (np.nan_to_num(book) > 0)
+    receipt[booked] = book[booked]
+    basis[booked] = "book value"
+    valued = free & ~booked & (per_m2 is not None and per_m2 > 0) & (np.nan_to_num(gia) > 0)
+    if valued.any():
+        receipt[valued] = gia[valued] * float(per_m2 or 0)
+        basis[valued] = "no book value: " + _fmt(gia[valued], ",.0f") + f" m² x £{per_m2:,.0f}/m²"
+    basis[free & ~booked & ~valued] = "freehold with no book value or floor area: not valued"
+    return receipt, basis
+
+
+def _asset_values(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, object]:
+    """The per-asset arrays the opportunities are read from."""
+    tenure = df["tenure"].astype("string").str.lower().fillna("").to_numpy(dtype=object)
+    expiry = pd.to_datetime(df["lease_expiry"], errors="coerce").to_numpy()
+    return {
+        "tenure": tenure,
+        "cost": np.nan_to_num(pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy(dtype=float)),
+        "book": pd.to_numeric(df["book_value_gbp"], errors="coerce").to_numpy(dtype=float),
+        "gia": pd.to_numeric(df["gia_m2"], errors="coerce").to_numpy(dtype=float),
+        "occ": df["plan_occupancy"].to_numpy(dtype=float),
+        "cap": df["plan_capacity"].to_numpy(dtype=float),
+        "est": (df["occupancy_estimated"] | df["capacity_estimated"]).to_numpy(dtype=bool),
+        "lease": np.where(tenure == "leasehold", expiry, np.datetime64("NaT")).astype(expiry.dtype),
+        # Text columns stay Arrow-backed: only the rows used are taken.
+        "asset_id": df["asset_id"].astype("str").array,
+        "partner": df["partner"].astype("str").array,
+        "name": df["name"].astype("str").array,
+        "cluster_id": df["cluster_id"].astype("str").array,
+        "rating": rated["rating"].to_numpy(dtype=object),
+        "score": rated["score"].to_numpy(dtype=float),
+        "reasons": rated["reasons"].array,
+        "people_in": rated["people_in"].to_numpy(dtype=float),
+        "spare_after": rated["spare_after"].to_numpy(dtype=float),
+    }
+
+
+def _at(values: object, pos: np.ndarray) -> object:
+    """The values at positions ``pos`` of a NumPy or pandas array."""
+    return values.take(pos) if isinstance(values, pd.api.extensions.ExtensionArray) else values[pos]
+
+
+def _rows(v: dict[str, object], pos: np.ndarray, action: str, **columns: object) -> pd.DataFrame:
+    """One block of opportunities for the assets at ``pos``: the asset's own columns, then ``columns``."""
+    tenure = v["tenure"][pos]
+    base = {
+        "action": np.full(len(pos), action, dtype=object),
+        "asset_id": _at(v["asset_id"], pos),
+        "partner": _at(v["partner"], pos),
+        "name": _at(v["name"], pos),
+        "cluster_id": _at(v["cluster_id"], pos),
+        "tenure": np.where(tenure == "", None, tenure),
+        "lease_expiry": v["lease"][pos],
+        "saving_from": v["lease"][pos],
+        "people_estimated": v["est"][pos],
+        "rating": v["rating"][pos],
+        "score": v["score"][pos],
+        "reasons": _at(v["reasons"], pos),
+        "_pos": pos,
+    }
+    base.update(columns)
+    return pd.DataFrame(base)
 
 
 def opportunities(
     df: pd.DataFrame, rated: pd.DataFrame, moves: pd.DataFrame, config: PlanConfig
 ) -> pd.DataFrame:
     """The ranked list: one row per move, per vacant disposal and per share offer."""
-    tenure = df["tenure"].astype("string").str.lower().fillna("").tolist()
-    cost = pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy(dtype=float)
-    book = pd.to_numeric(df["book_value_gbp"], errors="coerce").to_numpy(dtype=float)
-    gia = pd.to_numeric(df["gia_m2"], errors="coerce").to_numpy(dtype=float)
-    occ = df["plan_occupancy"].to_numpy(dtype=float)
-    cap = df["plan_capacity"].to_numpy(dtype=float)
-    est = (df["occupancy_estimated"] | df["capacity_estimated"]).to_numpy(dtype=bool)
-    expiry = pd.to_datetime(df["lease_expiry"], errors="coerce").tolist()
-    rating = rated["rating"].tolist()
-    score = rated["score"].tolist()
-    reasons = rated["reasons"].tolist()
-    ids = df["asset_id"].astype("string").tolist()
-    partner = df["partner"].astype("string").tolist()
-    name = df["name"].astype("string").tolist()
-    cluster = df["cluster_id"].astype("string").tolist()
-    people_in = rated["people_in"].to_numpy(dtype=float)
-    share_frac = config.people_follow_share
-    per_m2 = config.capital_value_per_m2_gbp
+    v = _asset_values(df, rated)
+    share, per_m2 = config.people_follow_share, config.capital_value_per_m2_gbp
+    d, r = moves["donor"].to_numpy(dtype=np.int64), moves["receiver"].to_numpy(dtype=np.int64)
+    people = moves["people"].to_numpy(dtype=float)
+    frac = np.nan_to_num(moves["share_of_donor"].to_numpy(dtype=float), nan=1.0)
+    receipt, basis = _receipts(v["tenure"][d], v["book"][d], v["gia"][d], per_m2)
+    c = v["cost"][d]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relocate = _rows(
+            v, d, "relocate",
+            into_asset_id=_at(v["asset_id"], r), into_partner=_at(v["partner"], r),
+            into_name=_at(v["name"], r),
+            people_moved=people,
+            into_utilisation_before=v["occ"][r] / v["cap"][r],
+            into_utilisation_after=(v["occ"][r] + v["people_in"][r]) / v["cap"][r],
+            running_cost_gbp=c * frac, cost_following_people_gbp=c * share * frac,
+            annual_saving_gbp=c * (1 - share) * frac, capital_receipt_gbp=receipt * frac,
+            capital_receipt_basis=basis, people_estimated=v["est"][d] | v["est"][r],
+        )  # fmt: skip
+        action = rated["action"].to_numpy()
+        gone = np.flatnonzero(action == "dispose")
+        receipt, basis = _receipts(v["tenure"][gone], v["book"][gone], v["gia"][gone], per_m2)
+        dispose = _rows(
+            v, gone, "dispose",
+            people_moved=0.0, running_cost_gbp=v["cost"][gone], cost_following_people_gbp=0.0,
+            annual_saving_gbp=v["cost"][gone], capital_receipt_gbp=receipt, capital_receipt_basis=basis,
+        )  # fmt: skip
+        offer = np.flatnonzero(action == "share")
+        shares = _rows(
+            v, offer, "share",
+            people_moved=0.0, annual_saving_gbp=0.0, capital_receipt_gbp=0.0,
+            saving_from=np.full(len(offer), np.datetime64("NaT"), dtype=v["lease"].dtype),
+            spare_places=v["spare_after"][offer],
+            into_utilisation_before=v["occ"][offer] / v["cap"][offer],
+        )  # fmt: skip
+    return _ranked(pd.concat([relocate, dispose, shares], ignore_index=True))
 
-    rows: list[dict[str, object]] = []
 
-    def base(i: int, action: str) -> dict[str, object]:
-        lease = expiry[i] if tenure[i] == "leasehold" else pd.NaT
-        return {
-            "action": action,
-            "asset_id": ids[i],
-            "partner": partner[i],
-            "name": name[i],
-            "cluster_id": cluster[i],
-            "tenure": tenure[i] or None,
-            "lease_expiry": lease,
-            "saving_from": lease,
-            "people_estimated": bool(est[i]),
-            "rating": rating[i],
-            "score": score[i],
-            "reasons": reasons[i],
-            "_pos": i,
-        }
-
-    for d, r, people, frac in moves[["donor", "receiver", "people", "share_of_donor"]].itertuples(
-        index=False
-    ):
-        d, r = int(d), int(r)
-        frac = 1.0 if np.isnan(frac) else float(frac)
-        receipt, basis = _receipt(tenure[d], book[d], gia[d], per_m2)
-        row = base(d, "relocate")
-        c = 0.0 if np.isnan(cost[d]) else cost[d]
-        row.update(
-            {
-                "into_asset_id": ids[r],
-                "into_partner": partner[r],
-                "into_name": name[r],
-                "people_moved": float(people),
-                "into_utilisation_before": occ[r] / cap[r],
-                "into_utilisation_after": (occ[r] + people_in[r]) / cap[r],
-                "running_cost_gbp": c * frac,
-                "cost_following_people_gbp": c * share_frac * frac,
-                "annual_saving_gbp": c * (1 - share_frac) * frac,
-                "capital_receipt_gbp": receipt * frac,
-                "capital_receipt_basis": basis,
-                "people_estimated": bool(est[d] or est[r]),
-            }
-        )
-        rows.append(row)
-    action = rated["action"].to_numpy()
-    for i in np.flatnonzero(action == "dispose"):
-        receipt, basis = _receipt(tenure[i], book[i], gia[i], per_m2)
-        c = 0.0 if np.isnan(cost[i]) else cost[i]
-        row = base(int(i), "dispose")
-        row.update(
-            {
-                "people_moved": 0.0,
-                "running_cost_gbp": c,
-                "cost_following_people_gbp": 0.0,
-                "annual_saving_gbp": c,
-                "capital_receipt_gbp": receipt,
-                "capital_receipt_basis": basis,
-            }
-        )
-        rows.append(row)
-    spare = rated["spare_after"].to_numpy(dtype=float)
-    for i in np.flatnonzero(action == "share"):
-        row = base(int(i), "share")
-        row.update(
-            {
-                "people_moved": 0.0,
-                "annual_saving_gbp": 0.0,
-                "capital_receipt_gbp": 0.0,
-                "saving_from": pd.NaT,
-                "spare_places": float(spare[i]),
-                "into_utilisation_before": occ[i] / cap[i],
-            }
-        )
-        rows.append(row)
-    out = pd.DataFrame(rows, columns=[*OPPORTUNITY_COLUMNS, "_pos"])
+def _ranked(out: pd.DataFrame) -> pd.DataFrame:
+    """Typed, sorted (saving, receipt, action, position) and numbered opportunities."""
+    out = out.reindex(columns=[*OPPORTUNITY_COLUMNS, "_pos"])
+    for col in _TEXT_COLUMNS:
+        out[col] = out[col].astype("str")
+    for col in ("lease_expiry", "saving_from"):
+        out[col] = pd.to_datetime(out[col])
+    out["people_estimated"] = out["people_estimated"].astype(bool)
     if len(out):
         out["_order"] = out["action"].map(_ACTION_ORDER)
         out = out.sort_values(
@@ -196,9 +215,6 @@ def opportunities(
         )
     out["rank"] = np.arange(1, len(out) + 1)
     out = out[list(OPPORTUNITY_COLUMNS)].reset_index(drop=True)
-    for col in ("lease_expiry", "saving_from"):
-        out[col] = pd.to_datetime(out[col])
-    out["people_estimated"] = out["people_estimated"].astype(bool)
     # Shown to people: whole pounds, people to one decimal, utilisation to 0.1 point.
     for col, places in _ROUNDING.items():
         out[col] = pd.to_numeric(out[col], errors="coerce").round(places)
@@ -222,6 +238,9 @@ def summarise(
     lease = moved[moved["tenure"] == "leasehold"]
     book_based = moved["capital_receipt_basis"] == "book value"
     method = components["method"].value_counts() if len(components) else pd.Series(dtype=int)
+    time_limited = int(method.get("milp-time-limit", 0) + method.get("heuristic-no-time", 0))
+    found = float(components["saving"].sum()) if len(components) else 0.0
+    bound = float(components["bound"].sum()) if len(components) else 0.0
     rating = rated["rating"].value_counts()
     return {
         "as_of": as_of.isoformat(),
@@ -256,15 +275,20 @@ def summarise(
             "scipy.optimize.milp (HiGHS mixed-integer programme)" if config.optimiser == "milp" else "greedy"
         ),
         "subproblems": len(components),
-        "subproblems_optimal": int(
-            method.get("milp-optimal", 0) + method.get("exact-single", 0) + method.get("exact-all-moved", 0)
-        ),
+        "subproblems_optimal": int(sum(method.get(m, 0) for m in OPTIMAL)),
         "subproblems_node_limit": int(method.get("milp-node-limit", 0)),
         "subproblems_lp_fix": int(
-            method.get("milp-lp-fix", 0) + method.get("lp-round", 0) + method.get("greedy-better", 0)
+            method.get("milp-lp-fix", 0) + method.get("lp-round", 0) + method.get("heuristic-better", 0)
         ),
-        "moves_saving_gbp": float(components["saving"].sum()) if len(components) else 0.0,
-        "moves_saving_bound_gbp": float(components["bound"].sum()) if len(components) else 0.0,
+        "subproblems_fast_answer": int(method.get("heuristic", 0) + method.get("greedy", 0)),
+        "subproblems_time_limited": time_limited,
+        "moves_saving_gbp": found,
+        "moves_saving_bound_gbp": bound,
+        "moves_saving_gap_share": (bound - found) / bound if bound > 0 else 0.0,
+        "optimiser_time_limit_s": config.time_limit_s,
+        "optimiser_work_limit": config.work_limit,
+        "optimiser_work_used": int(components["work"].sum()) if len(components) else 0,
+        "plan_repeatable": time_limited == 0,
         "people_follow_share": config.people_follow_share,
         "target_ceiling": config.target_ceiling,
         "well_used": config.well_used,
