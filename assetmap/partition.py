@@ -67,6 +67,23 @@ def local_map(fn: Callable[..., Any], items: Sequence[Any]) -> list[Any]:
     return [fn(item) for item in items]
 
 
+def dask_mapper(client: Any) -> Mapper:
+    """A :data:`Mapper` on a ``dask.distributed`` client: tasks run on its workers.
+
+    The inputs are scattered first, so large frames go to the workers once rather than
+    inside the task graph; results come back in order. An error in a task (a register
+    that cannot be read) is raised here as it was raised there.
+    """
+
+    def mapper(fn: Callable[..., Any], items: Sequence[Any]) -> list[Any]:
+        if not items:
+            return []
+        data = client.scatter(list(items))
+        return client.gather(client.map(fn, data, pure=False))
+
+    return mapper
+
+
 # -- 1. read, clean and geocode: one task per register ----------------------------------------
 @dataclass
 class PlacedPart:

@@ -26,7 +26,6 @@ import json
 import resource
 import sys
 import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,19 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assetmap.cli import _clean_exit, _summary  # noqa: E402
-from assetmap.partition import run_partitioned  # noqa: E402
-
-
-def _dask_mapper(client: Any) -> Callable[[Callable[..., Any], Sequence[Any]], list[Any]]:
-    """A :data:`assetmap.partition.Mapper` on a ``dask.distributed`` client."""
-
-    def mapper(fn: Callable[..., Any], items: Sequence[Any]) -> list[Any]:
-        if not items:
-            return []
-        data = client.scatter(list(items))  # big frames go to the workers once, not in the graph
-        return client.gather(client.map(fn, data, pure=False))
-
-    return mapper
+from assetmap.partition import dask_mapper, run_partitioned  # noqa: E402
 
 
 def _worker_peaks_mb(client: Any) -> dict[str, float]:
@@ -92,7 +79,7 @@ def run_on_dask(args: argparse.Namespace, out: Path) -> tuple[Any, dict[str, obj
         result = run_partitioned(
             args.config,
             out,
-            mapper=_dask_mapper(client),
+            mapper=dask_mapper(client),
             partitions=partitions,
             progress=lambda m: print(m, file=sys.stderr, flush=True),
         )
