@@ -28,7 +28,9 @@ from assetmap.partition import (
 )
 from assetmap.pipeline import run
 
-distributed = pytest.importorskip("dask.distributed", reason="needs the dask extra: pip install assetmap[dask]")
+distributed = pytest.importorskip(
+    "dask.distributed", reason="needs the dask extra: pip install assetmap[dask]"
+)
 
 HEADER = ["Ref", "Name", "Post Code", "Use", "GIA (sq m)", "Utilisation %", "Annual Running Cost", "Tenure"]
 #: Ref, name, postcode, use, floor area, utilisation %, running cost, tenure.
@@ -79,7 +81,7 @@ def estate_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client():  # noqa: ANN201 - a dask Client
+def client():
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
@@ -89,7 +91,7 @@ def client():  # noqa: ANN201 - a dask Client
 
 
 @pytest.fixture(scope="module")
-def both(estate_config: Path, client, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+def both(estate_config: Path, client, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("out")
     single = run(estate_config, out / "single")
     dask = run_partitioned(estate_config, out / "dask", mapper=dask_mapper(client), partitions=2)
@@ -100,7 +102,7 @@ def _keys(assets: pd.DataFrame) -> list[tuple[str, str]]:
     return list(zip(assets["partner"], assets["asset_id"], strict=True))
 
 
-def test_placements_rejects_and_warnings_are_the_same(both) -> None:  # noqa: ANN001
+def test_placements_rejects_and_warnings_are_the_same(both) -> None:
     single, dask = both
     a, b = single.plan.assets, dask.plan.assets
     assert _keys(a) == _keys(b)
@@ -110,7 +112,7 @@ def test_placements_rejects_and_warnings_are_the_same(both) -> None:  # noqa: AN
     assert [p.placed for p in single.estate.partners] == [p.placed for p in dask.estate.partners] == [5, 7]
 
 
-def test_only_the_cluster_crossing_a_district_edge_changes(both) -> None:  # noqa: ANN001
+def test_only_the_cluster_crossing_a_district_edge_changes(both) -> None:
     single, dask = both
     a = single.plan.assets
     keys = _keys(a)
@@ -131,11 +133,11 @@ def test_only_the_cluster_crossing_a_district_edge_changes(both) -> None:  # noq
     assert len(one) == 3  # Maidstone centre, West Malling, and the crossing one
 
 
-def test_moves_and_ratings_change_only_in_that_cluster(both) -> None:  # noqa: ANN001
+def test_moves_and_ratings_change_only_in_that_cluster(both) -> None:
     single, dask = both
     keys = _keys(single.plan.assets)
 
-    def moves(result) -> set[tuple[tuple[str, str], tuple[str, str]]]:  # noqa: ANN001
+    def moves(result) -> set[tuple[tuple[str, str], tuple[str, str]]]:
         m = result.plan.moves
         return {(keys[d], keys[r]) for d, r in zip(m["donor"], m["receiver"], strict=True)}
 
@@ -146,14 +148,24 @@ def test_moves_and_ratings_change_only_in_that_cluster(both) -> None:  # noqa: A
     assert len(other) >= 2  # the plan still moves people elsewhere
 
     outside = ~pd.Series([k in CROSSING for k in keys]).to_numpy()
-    for col in ("score", "rating", "action", "reasons", "plan_capacity", "plan_occupancy", "cluster_partners"):
+    for col in (
+        "score",
+        "rating",
+        "action",
+        "reasons",
+        "plan_capacity",
+        "plan_occupancy",
+        "cluster_partners",
+    ):
         assert single.plan.assets[col][outside].tolist() == dask.plan.assets[col][outside].tolist(), col
-    released = single.plan.opportunities.query("asset_id == 'K3' and action == 'relocate'")["annual_saving_gbp"]
+    released = single.plan.opportunities.query("asset_id == 'K3' and action == 'relocate'")[
+        "annual_saving_gbp"
+    ]
     gap = single.plan.summary["released_running_cost_gbp"] - dask.plan.summary["released_running_cost_gbp"]
     assert gap == pytest.approx(float(released.sum()))
 
 
-def test_the_same_outputs_are_written(both) -> None:  # noqa: ANN001
+def test_the_same_outputs_are_written(both) -> None:
     single, dask = both
     names = {p.name for p in single.outputs.values()}
     assert names == {p.name for p in dask.outputs.values()}
@@ -164,11 +176,13 @@ def test_the_same_outputs_are_written(both) -> None:  # noqa: ANN001
     assert record["plan"]["clusters"] == len(dask.plan.clusters) == 3
 
 
-def test_a_register_error_on_a_worker_is_reported_by_name(estate_config: Path, client, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_register_error_on_a_worker_is_reported_by_name(
+    estate_config: Path, client, tmp_path: Path
+) -> None:
     bad = tmp_path / "assetmap.yaml"
     text = estate_config.read_text(encoding="utf-8").replace("nhs.csv", str(tmp_path / "missing.csv"))
     bad.write_text(text.replace("council.csv", str(estate_config.parent / "council.csv")), encoding="utf-8")
-    with pytest.raises(AssetmapError, match="missing.csv"):
+    with pytest.raises(AssetmapError, match=r"missing\.csv"):
         run_partitioned(bad, tmp_path / "out", mapper=dask_mapper(client))
 
 
