@@ -46,6 +46,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "demo" / "national" / "registers"
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -194,13 +196,57 @@ def make(realdata: Path, out: Path) -> dict[str, object]:
     return manifest
 
 
+BLUE_LIGHT = ("fire", "police")
+HEALTH = "nhs"
+LIBRARY = "Public libraries"
+
+
+def towns(out: Path) -> pd.DataFrame:
+    """Clusters of a run with fire, police, health (GP or hospital) and library buildings.
+
+    One row per cluster of ``out/estate.gpkg``: its id, number of assets, counts by partner,
+    and the library's and fire station's names and postcode (which say the town).
+    """
+    import geopandas as gpd
+
+    assets = gpd.read_file(out / "estate.gpkg", layer="assets", engine="pyogrio")
+    member = assets[assets["cluster_id"].notna()]
+    rows = []
+    for cid, g in member.groupby("cluster_id", sort=True):
+        kinds = set(g["partner_kind"])
+        if not (set(BLUE_LIGHT) <= kinds and HEALTH in kinds and LIBRARY in set(g["partner"])):
+            continue
+        lib = g[g["partner"] == LIBRARY].iloc[0]
+        fire = g[g["partner_kind"] == "fire"].iloc[0]
+        counts = g["partner"].value_counts().sort_index().to_dict()
+        rows.append(
+            {"cluster_id": cid, "assets": len(g), **counts, "library": lib["name"],
+             "fire_station": fire["name"], "postcode": lib["postcode"]}
+        )  # fmt: skip
+    table = pd.DataFrame(rows)
+    if not len(table):
+        return table
+    partners = sorted(set(table.columns) - {"cluster_id", "assets", "library", "fire_station", "postcode"})
+    table[partners] = table[partners].fillna(0).astype(int)
+    table = table[["cluster_id", "assets", *partners, "library", "fire_station", "postcode"]]
+    return table.sort_values(["assets", "cluster_id"], ascending=[False, True])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--realdata", type=Path, default=REALDATA, help="folder of the published files")
     parser.add_argument("--out", type=Path, default=OUT, help="where the demo's registers go")
+    parser.add_argument(
+        "--towns", type=Path, metavar="RUN_OUT", help="list the towns of a run's clusters instead"
+    )
     args = parser.parse_args()
+    if args.towns:
+        table = towns(args.towns)
+        print(f"{len(table)} clusters with fire, police, health and library buildings within a walk")
+        print(table.to_csv(index=False), end="")
+        return
     manifest = make(args.realdata, args.out)
     for name, entry in manifest.items():
         counts = {k: v for k, v in entry.items() if isinstance(v, int)}
