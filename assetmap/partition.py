@@ -29,6 +29,7 @@ Outputs are written by the same writers as ``assetmap run``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +97,17 @@ class PlacedPart:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=4)
+def _postcodes(source: Path | None) -> PostcodeLookup:
+    """One postcode directory per worker process, so its decoded tables serve every task."""
+    return PostcodeLookup(source)
+
+
+@functools.lru_cache(maxsize=4)
+def _uprns(source: Path) -> UprnLookup:
+    return UprnLookup(source)
+
+
 def place_one(task: tuple[PartnerConfig, Path, Path | None, Path | None]) -> PlacedPart:
     """Read, clean and geocode one register (a task: runs wherever the engine puts it).
 
@@ -111,9 +123,9 @@ def place_one(task: tuple[PartnerConfig, Path, Path | None, Path | None]) -> Pla
     """
     partner, base_dir, postcodes, uprn_lookup = task
     timings: dict[str, float] = {}
-    uprns = UprnLookup(uprn_lookup) if uprn_lookup is not None else None
+    uprns = _uprns(uprn_lookup) if uprn_lookup is not None else None
     assets, rejects, warnings, summary = place_partner(
-        partner, base_dir=base_dir, postcodes=PostcodeLookup(postcodes), uprns=uprns, timings=timings
+        partner, base_dir=base_dir, postcodes=_postcodes(postcodes), uprns=uprns, timings=timings
     )
     return PlacedPart(assets, rejects, warnings, summary, timings)
 
