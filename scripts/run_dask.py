@@ -36,11 +36,10 @@ from assetmap.cli import _clean_exit, _summary  # noqa: E402
 from assetmap.partition import dask_mapper, run_partitioned  # noqa: E402
 
 
-def _worker_peaks_mb(client: Any) -> dict[str, float]:
-    def peak() -> float:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-    return {addr: round(mb, 0) for addr, mb in client.run(peak).items()}
+def _usage() -> dict[str, float]:
+    """This process's peak memory (MB) and CPU seconds (user + system)."""
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return {"peak_mb": round(u.ru_maxrss / 1024), "cpu_s": round(u.ru_utime + u.ru_stime, 1)}
 
 
 def _client(args: argparse.Namespace) -> Any:
@@ -64,10 +63,6 @@ def _single(config: Path, out: Path) -> dict[str, object]:
     return {"wall_s": round(time.perf_counter() - t0, 1), "timings_s": result.timings, "result": result}
 
 
-def _peak_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-
-
 def run_on_dask(args: argparse.Namespace, out: Path) -> tuple[Any, dict[str, object]]:
     """Start (or join) the cluster, run the partitioned pipeline, return the result and the figures."""
     t0 = time.perf_counter()
@@ -88,8 +83,8 @@ def run_on_dask(args: argparse.Namespace, out: Path) -> tuple[Any, dict[str, obj
             "partitions": partitions,
             "cluster_start_s": round(started, 1),
             "timings_s": {k: round(v, 1) for k, v in result.timings.items()},
-            "worker_peak_mb": _worker_peaks_mb(client),
-            "client_peak_mb": _peak_mb(),
+            "workers_usage": client.run(_usage),
+            "client_usage": _usage(),
         }
     finally:
         cluster = client.cluster
@@ -121,7 +116,7 @@ def main() -> None:
         if args.compare:
             single = _single(args.config, out.with_name(out.name + "-single"))
             report["assetmap_run"] = {k: v for k, v in single.items() if k != "result"}
-            report["assetmap_run_peak_mb"] = _peak_mb()
+            report["assetmap_run_usage"] = _usage()
         result, report["dask"] = run_on_dask(args, out)
         if args.compare:
             report["differences"] = compare_plans(single["result"], result)
