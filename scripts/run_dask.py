@@ -77,6 +77,7 @@ def run_on_dask(args: argparse.Namespace, out: Path) -> tuple[Any, dict[str, obj
             mapper=dask_mapper(client),
             partitions=partitions,
             progress=lambda m: print(m, file=sys.stderr, flush=True),
+            write=not args.no_outputs,
         )
         figures = {
             "workers": workers,
@@ -109,6 +110,9 @@ def main() -> None:
     )
     parser.add_argument("--partitions", type=int, default=0, help="district groups (default 4 per worker)")
     parser.add_argument("--compare", action="store_true", help="run assetmap run first and compare")
+    parser.add_argument(
+        "--no-outputs", action="store_true", help="stop before the writers (to time the stages)"
+    )
     args = parser.parse_args()
     out = args.out or args.config.resolve().parent / "out"
     report: dict[str, object] = {}
