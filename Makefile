@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean demo-data postgis
+.PHONY: demo test lint setup clean demo-data postgis demo-national
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ demo: $(STAMP)
 	# two quarterly board runs of Kent, with the change report between them
 	$(BIN)/assetmap quarter data/demo/kent/q2/assetmap.yaml --period 2026-Q2 --runs data/demo/kent/runs --force --quiet
 	$(BIN)/assetmap quarter data/demo/kent/assetmap.yaml --period 2026-Q3 --force
+
+# England's fire and police stations, GP practices, hospitals and libraries (real open data).
+demo-national: $(STAMP)
+	$(BIN)/assetmap run data/demo/national/assetmap.yaml
+	$(BIN)/python scripts/make_national_demo.py --towns data/demo/national/out
 
 demo-data: $(STAMP)
 	$(BIN)/python scripts/make_demo_data.py

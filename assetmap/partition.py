@@ -1,0 +1,528 @@
+"""The pipeline's stage functions run on partitions, for a distributed engine such as Dask.
+
+``assetmap run`` is one process. For an estate that outgrows one machine the same stage
+functions run on partitions:
+
+1. **read, clean and geocode**: one task per partner register
+   (:func:`assetmap.estate.place_partner`), combined into one layer as ``assetmap run``
+   combines them;
+2. **regions**: each asset's local authority district (ONSPD ``laua``) from its postcode;
+   an asset with no known district takes that of the nearest asset with one. Districts
+   are whole regions: they are grouped, whole, into balanced partitions;
+3. **cluster and plan per region**: in each partition, clusters are found district by
+   district (:func:`assetmap.cluster.cluster_assets`), so **a cluster never crosses a
+   district's edge** (the one difference from ``assetmap run``, where two buildings 100 m
+   apart on either side of a district boundary can share a cluster); then the people
+   figures, cluster profiles, candidate moves and the optimiser
+   (:mod:`assetmap.plan`) run on the partition;
+4. **finish**: clusters are numbered across the whole estate by the rule ``assetmap run``
+   uses (total running cost, largest first, then the position of the first asset), and
+   the rating, opportunities and summary are computed on the whole estate (the rating
+   compares each building's cost per m² with the estate's median, so it needs all of it).
+
+The ``map`` argument of :func:`run_partitioned` runs a function over a list of inputs and
+returns the results in order: the built-in :func:`map` runs everything here, and
+``scripts/run_dask.py`` passes a ``dask.distributed`` client's ``map`` and ``gather``.
+Outputs are written by the same writers as ``assetmap run``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from .boardpack import write_board_pack
+from .cluster import asset_xy, cluster_assets, estimate_people, profile_clusters
+from .config import Config, PartnerConfig, load_config
+from .estate import Estate, PartnerSummary, _typed, place_partner
+from .geocode import PostcodeLookup, UprnLookup
+from .maps import write_map
+from .outputs import write_csv, write_json, write_layers
+from .pictures import write_pictures
+from .pipeline import RunResult, _run_record
+from .plan import PlanResult
+from .plan._colocate import Candidates, find_candidates, solve, use_groups
+from .plan._rating import rate
+from .plan._savings import opportunities, summarise
+from .schema import BNG
+
+#: Runs a function over inputs and returns the results in order (like ``list(map(f, xs))``).
+Mapper = Callable[[Callable[..., Any], Sequence[Any]], list[Any]]
+#: District given to assets when no asset of the estate has a known district.
+NO_DISTRICT = "unknown"
+
+
+def local_map(fn: Callable[..., Any], items: Sequence[Any]) -> list[Any]:
+    """Run ``fn`` over ``items`` here, in order: the single-process :data:`Mapper`."""
+    return [fn(item) for item in items]
+
+
+def dask_mapper(client: Any) -> Mapper:
+    """A :data:`Mapper` on a ``dask.distributed`` client: tasks run on its workers.
+
+    The inputs are scattered first, so large frames go to the workers once rather than
+    inside the task graph; results come back in order. An error in a task (a register
+    that cannot be read) is raised here as it was raised there.
+    """
+
+    def mapper(fn: Callable[..., Any], items: Sequence[Any]) -> list[Any]:
+        if not items:
+            return []
+        data = client.scatter(list(items))
+        return client.gather(client.map(fn, data, pure=False))
+
+    return mapper
+
+
+# -- 1. read, clean and geocode: one task per register ----------------------------------------
+@dataclass
+class PlacedPart:
+    """One partner's register placed (what :func:`assetmap.estate.place_partner` returns)."""
+
+    assets: gpd.GeoDataFrame
+    rejects: pd.DataFrame
+    warnings: pd.DataFrame
+    summary: PartnerSummary
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=4)
+def _postcodes(source: Path | None) -> PostcodeLookup:
+    """One postcode directory per worker process, so its decoded tables serve every task."""
+    return PostcodeLookup(source)
+
+
+@functools.lru_cache(maxsize=4)
+def _uprns(source: Path) -> UprnLookup:
+    return UprnLookup(source)
+
+
+def place_one(task: tuple[PartnerConfig, Path, Path | None, Path | None]) -> PlacedPart:
+    """Read, clean and geocode one register (a task: runs wherever the engine puts it).
+
+    Parameters
+    ----------
+    task : tuple
+        ``(partner, base_dir, postcodes, uprn_lookup)``: the partner, the config's folder,
+        and the config's ``postcodes`` and ``uprn_lookup`` paths (None for the defaults).
+
+    Returns
+    -------
+    PlacedPart
+    """
+    partner, base_dir, postcodes, uprn_lookup = task
+    timings: dict[str, float] = {}
+    uprns = _uprns(uprn_lookup) if uprn_lookup is not None else None
+    assets, rejects, warnings, summary = place_partner(
+        partner, base_dir=base_dir, postcodes=_postcodes(postcodes), uprns=uprns, timings=timings
+    )
+    return PlacedPart(assets, rejects, warnings, summary, timings)
+
+
+def combine(parts: Sequence[PlacedPart]) -> Estate:
+    """One estate layer from the placed registers, typed as ``assetmap run`` types it."""
+    t0 = time.perf_counter()
+    assets = gpd.GeoDataFrame(
+        pd.concat([p.assets for p in parts], ignore_index=True), geometry="geometry", crs=BNG
+    )
+    timings: dict[str, float] = {}
+    for p in parts:
+        for key, seconds in p.timings.items():
+            timings[key] = timings.get(key, 0.0) + seconds
+    estate = Estate(
+        assets=_typed(assets),
+        rejects=pd.concat([p.rejects for p in parts], ignore_index=True),
+        warnings=pd.concat([p.warnings for p in parts], ignore_index=True),
+        partners=[p.summary for p in parts],
+        timings=timings,
+    )
+    timings["combine"] = time.perf_counter() - t0
+    return estate
+
+
+# -- 2. regions: whole districts --------------------------------------------------------------
+def asset_districts(assets: gpd.GeoDataFrame, postcodes: PostcodeLookup) -> np.ndarray:
+    """Each asset's local authority district code (ONSPD ``laua``).
+
+    From the asset's postcode; an asset without one (placed by coordinates alone, or at a
+    postcode the directory gives no district) takes the district of the nearest asset that
+    has one. When no asset has a district, all are in :data:`NO_DISTRICT`.
+    """
+    found = postcodes.lookup(assets["postcode"].astype("string"))["district_code"]
+    district = np.array(found.astype(object).where(found.notna(), None).to_numpy(dtype=object), copy=True)
+    known = np.array([d is not None for d in district], dtype=bool)
+    if not known.any():
+        return np.full(len(assets), NO_DISTRICT, dtype=object)
+    xy = asset_xy(assets)
+    ok = np.isfinite(xy).all(axis=1)
+    have, need = known & ok, ~known & ok
+    if need.any() and have.any():
+        _dist, nearest = cKDTree(xy[have]).query(xy[need])
+        district[need] = district[have][nearest]
+    district[~known & ~ok] = NO_DISTRICT
+    return district
+
+
+def group_regions(district: np.ndarray, partitions: int) -> list[np.ndarray]:
+    """Whole districts in ``partitions`` groups of about equal size (positions, ascending).
+
+    Largest district first into the group with fewest assets so far (ties by district
+    code, then group number), so the grouping is the same on every run.
+    """
+    codes, counts = np.unique(district.astype(str), return_counts=True)
+    order = sorted(range(len(codes)), key=lambda i: (-counts[i], codes[i]))
+    load = [0] * max(1, min(partitions, len(codes)))
+    members: list[list[str]] = [[] for _ in load]
+    for i in order:
+        g = min(range(len(load)), key=lambda k: (load[k], k))
+        load[g] += int(counts[i])
+        members[g].append(str(codes[i]))
+    text = district.astype(str)
+    groups = [np.flatnonzero(np.isin(text, m)) for m in members if m]
+    return groups or [np.empty(0, dtype=np.int64)]
+
+
+# -- 3. cluster and plan one partition of whole districts -------------------------------------
+@dataclass
+class RegionPlan:
+    """One partition planned: its rows (in estate order), cluster profiles, candidates, moves.
+
+    ``positions`` are the rows' positions in the whole estate; cluster ids are local
+    (``district|C001``) until :func:`finish_plan` numbers them across the estate; the
+    positions inside ``candidates`` and ``moves`` are into ``assets``.
+    """
+
+    positions: np.ndarray
+    assets: gpd.GeoDataFrame
+    clusters: gpd.GeoDataFrame
+    candidates: Candidates
+    moves: pd.DataFrame
+    subproblems: pd.DataFrame
+
+
+def _cluster_by_district(assets: gpd.GeoDataFrame, district: np.ndarray, config: Config) -> gpd.GeoDataFrame:
+    """:func:`cluster_assets` district by district, so no cluster crosses a district's edge."""
+    cluster_id = pd.Series(pd.NA, index=assets.index, dtype="string")
+    partners = np.zeros(len(assets), dtype=np.int64)
+    for code in sorted(set(district.tolist())):
+        rows = np.flatnonzero(district == code)
+        found = cluster_assets(assets.iloc[rows], config.clustering)
+        ids = found["cluster_id"]
+        cluster_id.iloc[rows] = (str(code) + "|" + ids).to_numpy()
+        partners[rows] = found["cluster_partners"].to_numpy()
+    out = assets.copy()
+    out["cluster_id"] = cluster_id
+    out["cluster_partners"] = partners
+    return out
+
+
+def plan_region(task: tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, Config]) -> RegionPlan:
+    """Cluster a partition district by district, then its people figures, profiles and moves.
+
+    Parameters
+    ----------
+    task : tuple
+        ``(assets, positions, district, config)``: the partition's rows in estate order,
+        their positions in the estate, their district codes, and the run's config.
+
+    Returns
+    -------
+    RegionPlan
+    """
+    assets, positions, district, config = task
+    cc, pc = config.clustering, config.plan
+    df = estimate_people(_cluster_by_district(assets.reset_index(drop=True), district, config), cc)
+    clusters = profile_clusters(df, cc)
+    cluster_ids = df["cluster_id"].astype(object).where(df["cluster_id"].notna(), None).to_numpy()
+    cand = find_candidates(
+        asset_xy(df),
+        cluster_ids,
+        df["plan_occupancy"].to_numpy(dtype=float),
+        df["plan_capacity"].to_numpy(dtype=float),
+        df["plan_utilisation"].to_numpy(dtype=float),
+        pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy(dtype=float),
+        df["sensitive"].fillna(False).to_numpy(dtype=bool),
+        cc.radius_m,
+        pc,
+        group=use_groups(df["use"], pc),
+    )
+    moves, subproblems = solve(cand, pc)
+    return RegionPlan(positions, df, clusters, cand, moves, subproblems)
+
+
+def cluster_members(assets: pd.DataFrame) -> set[frozenset[int]]:
+    """Each cluster as the set of its assets' positions: compares two runs whatever the numbering."""
+    groups: dict[str, list[int]] = {}
+    for pos, cid in enumerate(assets["cluster_id"].astype(object).tolist()):
+        if cid is not None and cid is not pd.NA:
+            groups.setdefault(str(cid), []).append(pos)
+    return {frozenset(v) for v in groups.values()}
+
+
+# -- 4. finish on the whole estate ------------------------------------------------------------
+def _merge_candidates(parts: Sequence[RegionPlan], n: int) -> Candidates:
+    """The partitions' candidates as one, positions into the whole estate."""
+    arrays = {
+        k: np.zeros(n, dtype=bool if k == "donor" else float)
+        for k in ("occupancy", "spare", "saving", "donor")
+    }
+    edges, distance = [np.empty((0, 2), dtype=np.int64)], [np.empty(0)]
+    for part in parts:
+        c = part.candidates
+        for name, values in arrays.items():
+            values[part.positions] = getattr(c, name)
+        edges.append(part.positions[c.edges].reshape(-1, 2))
+        distance.append(c.distance)
+    e, d = np.vstack(edges).astype(np.int64), np.concatenate(distance)
+    order = np.argsort(e[:, 0], kind="stable")  # by donor, each donor's receivers nearest first
+    return Candidates(edges=e[order], distance=d[order], **arrays)
+
+
+def _merge_moves(parts: Sequence[RegionPlan]) -> pd.DataFrame:
+    frames = []
+    for part in parts:
+        m = part.moves.copy()
+        m["donor"] = part.positions[m["donor"].to_numpy(dtype=np.int64)]
+        m["receiver"] = part.positions[m["receiver"].to_numpy(dtype=np.int64)]
+        frames.append(m)
+    moves = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    moves = moves.astype({"donor": np.int64, "receiver": np.int64})
+    return moves.sort_values(["donor", "receiver"], kind="mergesort").reset_index(drop=True)
+
+
+def cluster_names(df: pd.DataFrame) -> dict[str, str]:
+    """Local cluster id -> ``C001``...: by total running cost (largest first), then first asset.
+
+    The rule :func:`assetmap.cluster.cluster_assets` numbers clusters by, applied to the
+    whole estate (``df`` in estate order).
+    """
+    member = df["cluster_id"].notna().to_numpy()
+    frame = pd.DataFrame(
+        {
+            "label": df["cluster_id"].astype(str).to_numpy()[member],
+            "cost": np.nan_to_num(pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy()[member]),
+            "pos": np.flatnonzero(member),
+        }
+    )
+    totals = frame.groupby("label", sort=True).agg(cost=("cost", "sum"), first=("pos", "min"))
+    totals = totals.sort_values(["cost", "first"], ascending=[False, True], kind="mergesort")
+    width = max(3, len(str(len(totals))))
+    return {lab: f"C{i:0{width}d}" for i, lab in enumerate(totals.index, start=1)}
+
+
+def _merge_clusters(parts: Sequence[RegionPlan], names: dict[str, str], crs: Any) -> gpd.GeoDataFrame:
+    frames = [p.clusters for p in parts if len(p.clusters)]
+    if not frames:
+        return parts[0].clusters if parts else gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    clusters = pd.concat(frames, ignore_index=True)
+    clusters["cluster_id"] = clusters["cluster_id"].astype(str).map(names)
+    clusters = clusters.sort_values("cluster_id", kind="mergesort").reset_index(drop=True)
+    return gpd.GeoDataFrame(clusters, geometry="geometry", crs=crs)
+
+
+def _cluster_plan_counts(
+    clusters: gpd.GeoDataFrame, df: pd.DataFrame, opps: pd.DataFrame
+) -> gpd.GeoDataFrame:
+    """Ratings, moves and savings per cluster (as :func:`assetmap.plan.plan_estate` adds them)."""
+    if not len(clusters):
+        return clusters
+    index = clusters["cluster_id"]
+    counts = pd.crosstab(df["cluster_id"], df["rating"]).reindex(
+        index=index, columns=["red", "amber", "green"], fill_value=0
+    )
+    reloc = opps[opps["action"].isin(["relocate", "dispose"])]
+    moves = opps[opps["action"] == "relocate"].groupby("cluster_id").size()
+    return clusters.assign(
+        red=counts["red"].to_numpy(),
+        amber=counts["amber"].to_numpy(),
+        green=counts["green"].to_numpy(),
+        moves=moves.reindex(index, fill_value=0).to_numpy(),
+        annual_saving_gbp=reloc.groupby("cluster_id")["annual_saving_gbp"]
+        .sum()
+        .reindex(index, fill_value=0.0)
+        .to_numpy(),
+    )
+
+
+def finish_plan(parts: Sequence[RegionPlan], config: Config, *, as_of: dt.date, crs: Any = BNG) -> PlanResult:
+    """Number the clusters across the estate, then rate, list opportunities and sum up.
+
+    Parameters
+    ----------
+    parts : sequence of RegionPlan
+        Every partition of the estate (each asset in exactly one).
+    config : Config
+        The run's config.
+    as_of : date
+        The date lease expiries are measured from.
+    crs
+        The estate layer's CRS.
+
+    Returns
+    -------
+    PlanResult
+        As :func:`assetmap.plan.plan_estate` returns for the whole estate, except that no
+        cluster crosses a district's edge.
+    """
+    pc = config.plan
+    positions = np.concatenate([p.positions for p in parts]) if parts else np.empty(0, dtype=np.int64)
+    order = np.argsort(positions, kind="stable")
+    df = pd.concat([p.assets for p in parts], ignore_index=True).iloc[order].reset_index(drop=True)
+    df = gpd.GeoDataFrame(df, geometry="geometry", crs=crs)
+    names = cluster_names(df)
+    df["cluster_id"] = df["cluster_id"].astype(object).map(names).astype("string")
+    clusters = _merge_clusters(parts, names, crs)
+    cand = _merge_candidates(parts, len(df))
+    moves = _merge_moves(parts)
+    subproblems = pd.concat(
+        [p.subproblems for p in parts if len(p.subproblems)] or [parts[0].subproblems], ignore_index=True
+    )
+    rated = rate(df, cand, moves, as_of, pc, config.clustering.radius_m)
+    for col in rated.columns:
+        df[col] = rated[col]
+    opps = opportunities(df, rated, moves, pc)
+    clusters = _cluster_plan_counts(clusters, df, opps)
+    summary = summarise(df, clusters, rated, opps, subproblems, as_of, pc)
+    df["score"] = df["score"].astype(float)
+    df["cluster_partners"] = df["cluster_partners"].astype(np.int64)
+    return PlanResult(
+        assets=df,
+        clusters=clusters,
+        opportunities=opps,
+        summary=summary,
+        moves=moves,
+        subproblems=subproblems,
+    )
+
+
+# -- the whole run ----------------------------------------------------------------------------
+def write_outputs(result: RunResult, postcodes: PostcodeLookup) -> dict[str, Path]:
+    """Write what ``assetmap run`` writes, with its writers, into ``result.out_dir``."""
+    out, cfg, estate, plan = result.out_dir, result.config, result.estate, result.plan
+    out.mkdir(parents=True, exist_ok=True)
+    names = (
+        "estate.gpkg",
+        "rejects.csv",
+        "warnings.csv",
+        "opportunities.csv",
+        "board_pack.xlsx",
+        "map.html",
+        "run.json",
+    )
+    outputs = dict(
+        zip(
+            ("estate", "rejects", "warnings", "opportunities", "board_pack", "map", "run"),
+            (out / n for n in names),
+            strict=True,
+        )
+    )
+    t0 = time.perf_counter()
+    write_layers(outputs["estate"], {"assets": plan.assets, "clusters": plan.clusters})
+    write_csv(estate.rejects, outputs["rejects"])
+    write_csv(estate.warnings, outputs["warnings"])
+    write_csv(plan.opportunities, outputs["opportunities"])
+    write_board_pack(outputs["board_pack"], plan, estate.rejects, title=cfg.title)
+    result.timings["write"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    write_map(outputs["map"], assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities,
+              summary=plan.summary, config=cfg)  # fmt: skip
+    result.timings["map"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pictures = write_pictures(
+        out, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities, config=cfg
+    )
+    outputs.update({p.name: p for p in pictures})
+    result.timings["pictures"] = time.perf_counter() - t0
+    return outputs
+
+
+def run_partitioned(
+    config: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    mapper: Mapper = local_map,
+    partitions: int = 8,
+    as_of: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
+    write: bool = True,
+) -> RunResult:
+    """``assetmap run`` with its stages on partitions: registers, then regions of whole districts.
+
+    Parameters
+    ----------
+    config : str or Path
+        The YAML config file, as for ``assetmap run``.
+    out_dir : str or Path, optional
+        Where outputs go; default ``out/`` beside the config file.
+    mapper : callable
+        Runs a function over a list of tasks, returning the results in order
+        (:func:`local_map` here; a Dask client's ``map`` then ``gather`` in
+        ``scripts/run_dask.py``). Tasks and results must pickle.
+    partitions : int
+        How many groups of whole districts the clustering and planning are split into.
+    as_of : date, optional
+        As for :func:`assetmap.pipeline.run`.
+    progress : callable, optional
+        Called with a short message as each stage starts.
+    write : bool
+        False: stop before the writers (to time the partitioned stages alone; the writers
+        are ``assetmap run``'s own).
+
+    Returns
+    -------
+    RunResult
+        Its ``timings`` are wall-clock seconds per stage as seen from here.
+    """
+    t_start = time.perf_counter()
+    say = progress or (lambda _m: None)
+    config_path = Path(config).resolve()
+    cfg = load_config(config_path)
+    out = (Path(out_dir) if out_dir is not None else cfg.base_dir / "out").resolve()
+    postcodes = PostcodeLookup(cfg.postcodes)
+    timings: dict[str, float] = {"load_config": time.perf_counter() - t_start}
+
+    say(f"Reading, cleaning and geocoding {len(cfg.partners)} registers, one task each")
+    t0 = time.perf_counter()
+    tasks = [(p, cfg.base_dir, cfg.postcodes, cfg.uprn_lookup) for p in cfg.partners]
+    estate = combine(mapper(place_one, tasks))
+    timings["read_clean_geocode"] = time.perf_counter() - t0
+    timings["combine"] = estate.timings["combine"]
+
+    t0 = time.perf_counter()
+    district = asset_districts(estate.assets, postcodes)
+    groups = group_regions(district, partitions)
+    timings["regions"] = time.perf_counter() - t0
+    say(
+        f"Clustering and planning {len(estate.assets):,} assets in {len(groups)} partitions "
+        "of whole districts"
+    )
+    t0 = time.perf_counter()
+    region_tasks = [(estate.assets.iloc[g], g, district[g], cfg) for g in groups]
+    parts = mapper(plan_region, region_tasks)
+    timings["plan_regions"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    as_of = cfg.as_of or as_of or datetime.now(UTC).date()
+    plan = finish_plan(parts, cfg, as_of=as_of, crs=estate.assets.crs)
+    timings["plan_finish"] = time.perf_counter() - t0
+
+    result = RunResult(
+        config=cfg, config_path=config_path, out_dir=out, estate=estate, plan=plan, timings=timings
+    )
+    if write:
+        say("Writing the outputs")
+        result.outputs = write_outputs(result, postcodes)
+    timings["total"] = time.perf_counter() - t_start
+    if write:
+        write_json(result.outputs["run"], _run_record(result, postcodes))
+    return result
