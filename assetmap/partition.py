@@ -42,19 +42,18 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .boardpack import write_board_pack
+from .areas import area_record, finish_areas, prepare_areas
 from .cluster import asset_xy, cluster_assets, estimate_people, profile_clusters
 from .config import Config, PartnerConfig, load_config
 from .estate import Estate, PartnerSummary, _typed, place_partner
 from .geocode import PostcodeLookup, UprnLookup
-from .maps import write_map
-from .outputs import write_csv, write_json, write_layers
-from .pictures import write_pictures
-from .pipeline import RunResult, _run_record
+from .outputs import write_json
+from .pipeline import RunResult, _Clock, _run_record, _write_outputs
 from .plan import PlanResult
-from .plan._colocate import Candidates, find_candidates, solve, use_groups
+from .plan._colocate import Candidates, find_candidates, use_groups
 from .plan._rating import rate
 from .plan._savings import opportunities, summarise
+from .plan._solve import solve
 from .schema import BNG
 
 #: Runs a function over inputs and returns the results in order (like ``list(map(f, xs))``).
@@ -244,10 +243,9 @@ def plan_region(task: tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, Config]) -
     cc, pc = config.clustering, config.plan
     df = estimate_people(_cluster_by_district(assets.reset_index(drop=True), district, config), cc)
     clusters = profile_clusters(df, cc)
-    cluster_ids = df["cluster_id"].astype(object).where(df["cluster_id"].notna(), None).to_numpy()
     cand = find_candidates(
         asset_xy(df),
-        cluster_ids,
+        pd.factorize(df["cluster_id"], use_na_sentinel=True)[0],  # cluster numbers, -1 alone
         df["plan_occupancy"].to_numpy(dtype=float),
         df["plan_capacity"].to_numpy(dtype=float),
         df["plan_utilisation"].to_numpy(dtype=float),
@@ -407,43 +405,12 @@ def finish_plan(parts: Sequence[RegionPlan], config: Config, *, as_of: dt.date, 
 
 
 # -- the whole run ----------------------------------------------------------------------------
-def write_outputs(result: RunResult, postcodes: PostcodeLookup) -> dict[str, Path]:
-    """Write what ``assetmap run`` writes, with its writers, into ``result.out_dir``."""
-    out, cfg, estate, plan = result.out_dir, result.config, result.estate, result.plan
-    out.mkdir(parents=True, exist_ok=True)
-    names = (
-        "estate.gpkg",
-        "rejects.csv",
-        "warnings.csv",
-        "opportunities.csv",
-        "board_pack.xlsx",
-        "map.html",
-        "run.json",
-    )
-    outputs = dict(
-        zip(
-            ("estate", "rejects", "warnings", "opportunities", "board_pack", "map", "run"),
-            (out / n for n in names),
-            strict=True,
-        )
-    )
-    t0 = time.perf_counter()
-    write_layers(outputs["estate"], {"assets": plan.assets, "clusters": plan.clusters})
-    write_csv(estate.rejects, outputs["rejects"])
-    write_csv(estate.warnings, outputs["warnings"])
-    write_csv(plan.opportunities, outputs["opportunities"])
-    write_board_pack(outputs["board_pack"], plan, estate.rejects, title=cfg.title)
-    result.timings["write"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    write_map(outputs["map"], assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities,
-              summary=plan.summary, config=cfg)  # fmt: skip
-    result.timings["map"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    pictures = write_pictures(
-        out, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities, config=cfg
-    )
-    outputs.update({p.name: p for p in pictures})
-    result.timings["pictures"] = time.perf_counter() - t0
+def write_outputs(result: RunResult) -> dict[str, Path]:
+    """Write what ``assetmap run`` writes, with its own writers, into ``result.out_dir``."""
+    result.out_dir.mkdir(parents=True, exist_ok=True)
+    clock = _Clock()
+    outputs = _write_outputs(result.out_dir, result, lambda _m, _d=None, _t=None: None, clock)
+    result.timings.update({k: v for k, v in clock.timings.items() if k in ("write", "map", "pictures")})
     return outputs
 
 
@@ -500,29 +467,34 @@ def run_partitioned(
     timings["combine"] = estate.timings["combine"]
 
     t0 = time.perf_counter()
-    district = asset_districts(estate.assets, postcodes)
+    area_run = prepare_areas(estate.assets, cfg, postcodes=postcodes)
+    assets = area_run.assets
+    district = asset_districts(assets, postcodes)
     groups = group_regions(district, partitions)
     timings["regions"] = time.perf_counter() - t0
     say(
-        f"Clustering and planning {len(estate.assets):,} assets in {len(groups)} partitions "
+        f"Clustering and planning {len(assets):,} assets in {len(groups)} partitions "
         "of whole districts"
     )
     t0 = time.perf_counter()
-    region_tasks = [(estate.assets.iloc[g], g, district[g], cfg) for g in groups]
+    region_tasks = [(assets.iloc[g], g, district[g], cfg) for g in groups]
     parts = mapper(plan_region, region_tasks)
     timings["plan_regions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     as_of = cfg.as_of or as_of or datetime.now(UTC).date()
-    plan = finish_plan(parts, cfg, as_of=as_of, crs=estate.assets.crs)
+    plan = finish_plan(parts, cfg, as_of=as_of, crs=assets.crs)
+    plan, areas = finish_areas(plan, area_run)
     timings["plan_finish"] = time.perf_counter() - t0
 
     result = RunResult(
-        config=cfg, config_path=config_path, out_dir=out, estate=estate, plan=plan, timings=timings
-    )
+        config=cfg, config_path=config_path, out_dir=out, estate=estate, plan=plan, timings=timings,
+        areas=areas, area_run=area_run,
+    )  # fmt: skip
     if write:
         say("Writing the outputs")
-        result.outputs = write_outputs(result, postcodes)
+        result.outputs = write_outputs(result)
     timings["total"] = time.perf_counter() - t_start
     if write:
-        write_json(result.outputs["run"], _run_record(result, postcodes))
+        record = _run_record(result, postcodes) | {"areas": area_record(area_run)}
+        write_json(result.outputs["run"], record)
     return result
