@@ -40,6 +40,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.spatial import cKDTree
 
 from .areas import area_record, finish_areas, prepare_areas
@@ -198,7 +199,7 @@ class RegionPlan:
     """One partition planned: its rows (in estate order), cluster profiles, candidates, moves.
 
     ``positions`` are the rows' positions in the whole estate; cluster ids are local
-    (``district|C001``) until :func:`finish_plan` numbers them across the estate; the
+    (``<first position>|C001``) until :func:`finish_plan` numbers them across the estate; the
     positions inside ``candidates`` and ``moves`` are into ``assets``.
     """
 
@@ -210,15 +211,33 @@ class RegionPlan:
     subproblems: pd.DataFrame
 
 
+#: Metres each district is moved apart by for one DBSCAN over a partition (far beyond any radius).
+_DISTRICT_GAP_M = 1e7
+
+
 def _cluster_by_district(assets: gpd.GeoDataFrame, district: np.ndarray, config: Config) -> gpd.GeoDataFrame:
-    """:func:`cluster_assets` district by district, so no cluster crosses a district's edge."""
+    """:func:`cluster_assets` district by district, so no cluster crosses a district's edge.
+
+    For DBSCAN, each district is moved :data:`_DISTRICT_GAP_M` metres east of the one before
+    and the partition is clustered in one call: no two districts are then within any radius
+    of each other, so this is exactly district by district. HDBSCAN builds one hierarchy over
+    all its points, so it is run on each district separately.
+    """
+    codes = np.unique(district.astype(str), return_inverse=True)[1].ravel()
+    if config.clustering.method == "dbscan":
+        xy = asset_xy(assets)
+        ok = np.isfinite(xy).all(axis=1)
+        moved = np.array(assets.geometry.values, dtype=object)
+        moved[ok] = shapely.points(xy[ok, 0] + codes[ok] * _DISTRICT_GAP_M, xy[ok, 1])
+        apart = assets.set_geometry(gpd.GeoSeries(moved, index=assets.index, crs=assets.crs))
+        found = cluster_assets(apart, config.clustering)
+        return found.set_geometry(assets.geometry.values, crs=assets.crs)
     cluster_id = pd.Series(pd.NA, index=assets.index, dtype="string")
     partners = np.zeros(len(assets), dtype=np.int64)
-    for code in sorted(set(district.tolist())):
-        rows = np.flatnonzero(district == code)
+    for code in np.unique(codes):
+        rows = np.flatnonzero(codes == code)
         found = cluster_assets(assets.iloc[rows], config.clustering)
-        ids = found["cluster_id"]
-        cluster_id.iloc[rows] = (str(code) + "|" + ids).to_numpy()
+        cluster_id.iloc[rows] = (f"{code}|" + found["cluster_id"]).to_numpy()
         partners[rows] = found["cluster_partners"].to_numpy()
     out = assets.copy()
     out["cluster_id"] = cluster_id
@@ -241,7 +260,10 @@ def plan_region(task: tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, Config]) -
     """
     assets, positions, district, config = task
     cc, pc = config.clustering, config.plan
-    df = estimate_people(_cluster_by_district(assets.reset_index(drop=True), district, config), cc)
+    df = _cluster_by_district(assets.reset_index(drop=True), district, config)
+    first = int(positions[0]) if len(positions) else 0
+    df["cluster_id"] = (f"{first}|" + df["cluster_id"]).astype("string")
+    df = estimate_people(df, cc)
     clusters = profile_clusters(df, cc)
     cand = find_candidates(
         asset_xy(df),

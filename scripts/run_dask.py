@@ -55,12 +55,27 @@ def _client(args: argparse.Namespace) -> Any:
     return Client(cluster)
 
 
-def _single(config: Path, out: Path) -> dict[str, object]:
-    from assetmap.pipeline import run
+def _single(config: Path, out: Path, *, write: bool) -> dict[str, object]:
+    """``assetmap run`` here, timed; without ``write``, only its stages before the writers."""
+    from assetmap.config import load_config
+    from assetmap.estate import build_estate
+    from assetmap.pipeline import RunResult, run
+    from assetmap.plan import plan_estate
 
     t0 = time.perf_counter()
-    result = run(config, out)
-    return {"wall_s": round(time.perf_counter() - t0, 1), "timings_s": result.timings, "result": result}
+    if write:
+        result = run(config, out)
+        return {"wall_s": round(time.perf_counter() - t0, 1), "timings_s": result.timings, "result": result}
+    cfg = load_config(config)
+    estate = build_estate(cfg)
+    timings = dict(estate.timings)
+    t1 = time.perf_counter()
+    plan = plan_estate(estate.assets, cfg, as_of=cfg.as_of)
+    timings["plan"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - t0
+    result = RunResult(config=cfg, config_path=config, out_dir=out, estate=estate, plan=plan, timings=timings)
+    return {"wall_s": round(timings["total"], 1), "timings_s": {k: round(v, 1) for k, v in timings.items()},
+            "result": result}  # fmt: skip
 
 
 def run_on_dask(args: argparse.Namespace, out: Path) -> tuple[Any, dict[str, object]]:
@@ -118,7 +133,7 @@ def main() -> None:
     report: dict[str, object] = {}
     with _clean_exit():
         if args.compare:
-            single = _single(args.config, out.with_name(out.name + "-single"))
+            single = _single(args.config, out.with_name(out.name + "-single"), write=not args.no_outputs)
             report["assetmap_run"] = {k: v for k, v in single.items() if k != "result"}
             report["assetmap_run_usage"] = _usage()
         result, report["dask"] = run_on_dask(args, out)

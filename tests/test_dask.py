@@ -13,13 +13,17 @@ import csv
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
 from assetmap._errors import AssetmapError
+from assetmap.cluster import cluster_assets
+from assetmap.config import parse_config
 from assetmap.geocode import PostcodeLookup
 from assetmap.partition import (
+    _cluster_by_district,
     cluster_members,
     dask_mapper,
     group_regions,
@@ -199,3 +203,30 @@ def test_regions_are_whole_districts_in_balanced_groups() -> None:
     assert sorted(len(g) for g in groups) == [55, 60]
     assert group_regions(district, 2)[0].tolist() == groups[0].tolist()  # the same every time
     assert local_map(len, ["ab", "c"]) == [2, 1]
+
+
+@pytest.mark.parametrize("method", ["dbscan", "hdbscan"])
+def test_clusters_never_cross_a_district_edge(method: str) -> None:
+    # Two towns, each inside one district, and a third whose buildings straddle a boundary.
+    rng = np.random.default_rng(7)
+    centres = [(500_000, 200_000, "A", "A"), (510_000, 200_000, "B", "B"), (520_000, 200_000, "A", "B")]
+    rows = []
+    for x, y, west, east in centres:
+        for i in range(8):
+            rows.append((x + rng.uniform(-60, 60), y + rng.uniform(-60, 60), west if i % 2 else east))
+    xy = np.array([(r[0], r[1]) for r in rows])
+    district = np.array([r[2] for r in rows], dtype=object)
+    assets = gpd.GeoDataFrame(
+        {"partner": ["P", "Q"] * 12, "running_cost_gbp": np.ones(24)},
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs="EPSG:27700",
+    )
+    config = parse_config(
+        {"partners": [{"name": "P", "register": "p.csv"}], "clustering": {"method": method}}, "t", Path()
+    )
+    whole = cluster_members(cluster_assets(assets, config.clustering))
+    assert frozenset(range(16, 24)) in whole  # one place as a whole: the straddling town is one cluster
+    split = cluster_members(_cluster_by_district(assets, district, config))
+    assert frozenset(range(8)) in split and frozenset(range(8, 16)) in split
+    assert all(len(set(district[list(m)])) == 1 for m in split)
+    assert {frozenset(i for i in range(16, 24) if district[i] == d) for d in "AB"} <= split
