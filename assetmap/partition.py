@@ -50,10 +50,8 @@ from .estate import Estate, PartnerSummary, _typed, place_partner
 from .geocode import PostcodeLookup, UprnLookup
 from .outputs import write_json
 from .pipeline import RunResult, _Clock, _run_record, _write_outputs
-from .plan import PlanResult
-from .plan._colocate import Candidates, find_candidates, use_groups
-from .plan._rating import rate
-from .plan._savings import opportunities, summarise
+from .plan import PlanResult, plan_candidates, rate_and_cost
+from .plan._colocate import Candidates
 from .plan._solve import solve
 from .schema import BNG
 
@@ -265,18 +263,7 @@ def plan_region(task: tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray, Config]) -
     df["cluster_id"] = (f"{first}|" + df["cluster_id"]).astype("string")
     df = estimate_people(df, cc)
     clusters = profile_clusters(df, cc)
-    cand = find_candidates(
-        asset_xy(df),
-        pd.factorize(df["cluster_id"], use_na_sentinel=True)[0],  # cluster numbers, -1 alone
-        df["plan_occupancy"].to_numpy(dtype=float),
-        df["plan_capacity"].to_numpy(dtype=float),
-        df["plan_utilisation"].to_numpy(dtype=float),
-        pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy(dtype=float),
-        df["sensitive"].fillna(False).to_numpy(dtype=bool),
-        cc.radius_m,
-        pc,
-        group=use_groups(df["use"], pc),
-    )
+    cand = plan_candidates(df, config)
     moves, subproblems = solve(cand, pc)
     return RegionPlan(positions, df, clusters, cand, moves, subproblems)
 
@@ -351,30 +338,6 @@ def _merge_clusters(parts: Sequence[RegionPlan], names: dict[str, str], crs: Any
     return gpd.GeoDataFrame(clusters, geometry="geometry", crs=crs)
 
 
-def _cluster_plan_counts(
-    clusters: gpd.GeoDataFrame, df: pd.DataFrame, opps: pd.DataFrame
-) -> gpd.GeoDataFrame:
-    """Ratings, moves and savings per cluster (as :func:`assetmap.plan.plan_estate` adds them)."""
-    if not len(clusters):
-        return clusters
-    index = clusters["cluster_id"]
-    counts = pd.crosstab(df["cluster_id"], df["rating"]).reindex(
-        index=index, columns=["red", "amber", "green"], fill_value=0
-    )
-    reloc = opps[opps["action"].isin(["relocate", "dispose"])]
-    moves = opps[opps["action"] == "relocate"].groupby("cluster_id").size()
-    return clusters.assign(
-        red=counts["red"].to_numpy(),
-        amber=counts["amber"].to_numpy(),
-        green=counts["green"].to_numpy(),
-        moves=moves.reindex(index, fill_value=0).to_numpy(),
-        annual_saving_gbp=reloc.groupby("cluster_id")["annual_saving_gbp"]
-        .sum()
-        .reindex(index, fill_value=0.0)
-        .to_numpy(),
-    )
-
-
 def finish_plan(parts: Sequence[RegionPlan], config: Config, *, as_of: dt.date, crs: Any = BNG) -> PlanResult:
     """Number the clusters across the estate, then rate, list opportunities and sum up.
 
@@ -395,7 +358,6 @@ def finish_plan(parts: Sequence[RegionPlan], config: Config, *, as_of: dt.date, 
         As :func:`assetmap.plan.plan_estate` returns for the whole estate, except that no
         cluster crosses a district's edge.
     """
-    pc = config.plan
     positions = np.concatenate([p.positions for p in parts]) if parts else np.empty(0, dtype=np.int64)
     order = np.argsort(positions, kind="stable")
     df = pd.concat([p.assets for p in parts], ignore_index=True).iloc[order].reset_index(drop=True)
@@ -408,22 +370,7 @@ def finish_plan(parts: Sequence[RegionPlan], config: Config, *, as_of: dt.date, 
     subproblems = pd.concat(
         [p.subproblems for p in parts if len(p.subproblems)] or [parts[0].subproblems], ignore_index=True
     )
-    rated = rate(df, cand, moves, as_of, pc, config.clustering.radius_m)
-    for col in rated.columns:
-        df[col] = rated[col]
-    opps = opportunities(df, rated, moves, pc)
-    clusters = _cluster_plan_counts(clusters, df, opps)
-    summary = summarise(df, clusters, rated, opps, subproblems, as_of, pc)
-    df["score"] = df["score"].astype(float)
-    df["cluster_partners"] = df["cluster_partners"].astype(np.int64)
-    return PlanResult(
-        assets=df,
-        clusters=clusters,
-        opportunities=opps,
-        summary=summary,
-        moves=moves,
-        subproblems=subproblems,
-    )
+    return rate_and_cost(df, clusters, cand, moves, subproblems, config=config, as_of=as_of)
 
 
 # -- the whole run ----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..cluster import PEOPLE_COLUMNS, asset_xy, cluster_assets, estimate_people, profile_clusters
 from ..config import Config
-from ._colocate import MOVE_COLUMNS, find_candidates, use_groups
+from ._colocate import MOVE_COLUMNS, Candidates, find_candidates, use_groups
 from ._rating import rate
 from ._savings import OPPORTUNITY_COLUMNS, PILOT_REFERENCE, PILOT_REFERENCE_SHARE, opportunities, summarise
 from ._solve import solve
@@ -122,25 +122,75 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
     df = estimate_people(cluster_assets(assets, cc), cc)
     clusters = profile_clusters(df, cc)
 
-    xy = asset_xy(df)
-    cand = find_candidates(
-        xy,
+    cand = plan_candidates(df, config)
+    moves, subproblems = solve(cand, pc)
+    return rate_and_cost(df, clusters, cand, moves, subproblems, config=config, as_of=as_of)
+
+
+def plan_candidates(df: pd.DataFrame, config: Config) -> Candidates:
+    """Donors, receivers and the moves between them, for clustered assets with people figures.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Assets after :func:`~assetmap.cluster.cluster_assets` and
+        :func:`~assetmap.cluster.estimate_people`.
+    config : Config
+        Uses ``config.clustering.radius_m`` and ``config.plan``.
+
+    Returns
+    -------
+    Candidates
+    """
+    pc = config.plan
+    return find_candidates(
+        asset_xy(df),
         pd.factorize(df["cluster_id"], use_na_sentinel=True)[0],
         df["plan_occupancy"].to_numpy(dtype=float),
         df["plan_capacity"].to_numpy(dtype=float),
         df["plan_utilisation"].to_numpy(dtype=float),
         pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy(dtype=float),
         df["sensitive"].fillna(False).to_numpy(dtype=bool),
-        cc.radius_m,
+        config.clustering.radius_m,
         pc,
         group=use_groups(df["use"], pc),
     )
-    moves, subproblems = solve(cand, pc)
-    rated = rate(df, cand, moves, as_of, pc, cc.radius_m, xy=xy, diameter_m=cc.diameter_m)
+
+
+def rate_and_cost(
+    df: pd.DataFrame,
+    clusters: gpd.GeoDataFrame,
+    cand: Candidates,
+    moves: pd.DataFrame,
+    subproblems: pd.DataFrame,
+    *,
+    config: Config,
+    as_of: dt.date,
+) -> PlanResult:
+    """Rate every asset, cost the opportunities, tally the clusters and sum up, once moves are chosen.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Assets with clusters and people figures (changed in place: the rating columns are added).
+    clusters : GeoDataFrame
+        The cluster profiles.
+    cand, moves, subproblems
+        The candidates and what :func:`~assetmap.plan._solve.solve` chose from them.
+    config : Config
+        Uses ``config.clustering`` and ``config.plan``.
+    as_of : date
+        The date lease expiries are measured from.
+
+    Returns
+    -------
+    PlanResult
+    """
+    cc, pc = config.clustering, config.plan
+    rated = rate(df, cand, moves, as_of, pc, cc.radius_m, xy=asset_xy(df), diameter_m=cc.diameter_m)
     for col in rated.columns:
         df[col] = rated[col]
     opps = opportunities(df, rated, moves, pc)
-
     if len(clusters):
         clusters = _tally(clusters, df, opps)
     summary = summarise(df, clusters, rated, opps, subproblems, as_of, pc)
@@ -187,5 +237,7 @@ __all__ = [
     "PLAN_ASSET_COLUMNS",
     "REQUIRED_COLUMNS",
     "PlanResult",
+    "plan_candidates",
     "plan_estate",
+    "rate_and_cost",
 ]
