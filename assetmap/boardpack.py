@@ -119,7 +119,8 @@ _NOT_KNOWN_WHY: dict[str, str] = {
 
 def _not_known(key: str, value: object) -> bool:
     """A figure from the registers that is not known (a setting left out is not one)."""
-    return (key.endswith("_gbp") or key.endswith("_share")) and key not in _SETTINGS and not is_known(value)
+    figure = key.endswith(("_gbp", "_share")) or key.startswith("share_of_")
+    return figure and key not in _SETTINGS and not is_known(value)
 
 
 def _summary_note(key: str, value: object, summary: dict[str, object], note: str) -> str:

@@ -131,7 +131,7 @@ def _figures(work: pd.DataFrame, owork: pd.DataFrame, cross: set[str]) -> pd.Dat
     og = owork.groupby("key", sort=False)
     out["opportunities"] = og.size()
     out["annual_saving_gbp"] = og["saving"].sum()  # of the known savings
-    out["capital_receipt_gbp"] = og["receipt"].sum()
+    out["capital_receipt_gbp"] = og["receipt"].sum(min_count=1)
     out["moves_out_across_border"] = og["out"].sum()
     out["moves_in_across_border"] = owork.loc[owork["out"].astype(bool)].groupby("into_key").size()
     return out
@@ -167,9 +167,12 @@ def _level_rows(assets: pd.DataFrame, opps: pd.DataFrame | None, level: AreaLeve
 def _finish(fig: pd.DataFrame, level: str) -> pd.DataFrame:
     for col in _COUNTS:
         fig[col] = fig[col].fillna(0).astype(np.int64) if col in fig else 0
-    fig["capital_receipt_gbp"] = fig["capital_receipt_gbp"].fillna(0.0)
-    # No running cost known in an area: its saving is not known either (blank, not £0).
-    fig["annual_saving_gbp"] = fig["annual_saving_gbp"].fillna(0.0).where(fig["assets_with_running_cost"] > 0)
+    # No running cost known in an area: its saving is not known either (blank, not £0), nor
+    # its receipts unless a building released there has a value.
+    costed = fig["assets_with_running_cost"] > 0
+    fig["annual_saving_gbp"] = fig["annual_saving_gbp"].fillna(0.0).where(costed)
+    receipt = fig["capital_receipt_gbp"]  # NaN: no receipt valued in the area
+    fig["capital_receipt_gbp"] = receipt.where(receipt.notna(), np.where(costed, 0.0, np.nan))
     known = fig["people_known"].fillna(0) > 0
     for col in ("occupancy", "capacity"):
         fig[col] = fig[col].where(known)

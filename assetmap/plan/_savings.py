@@ -245,7 +245,8 @@ def summarise(
     A figure over running costs is the sum over the assets whose cost is known, beside how
     many those are (``assets_with_running_cost``, ``released_without_running_cost``); with
     no running cost known anywhere, the estate's cost, the running cost released and its
-    share are ``None`` (not known), never 0. Assets whose rating inputs are unknown are
+    share are ``None`` (not known), never 0, and so are the capital receipts unless a
+    building released has a value. Assets whose rating inputs are unknown are
     counted as ``rated_unrated``, not green.
     """
     moved = opps[opps["action"].isin(["relocate", "dispose"])]
@@ -303,7 +304,8 @@ def _released_figures(df: pd.DataFrame, opps: pd.DataFrame, moved: pd.DataFrame)
         "released_running_cost_gbp": released,
         "released_without_running_cost": _buildings(moved[saving.isna().to_numpy()]),
         "cost_following_people_gbp": float(moved["cost_following_people_gbp"].sum()),
-        "capital_receipts_gbp": float(receipt.sum()),
+        # With nothing costed and no receipt valued, the receipts are not known either.
+        "capital_receipts_gbp": None if released is None and receipt.isna().all() else float(receipt.sum()),
         "capital_receipts_book_value_gbp": float(receipt[book_based].sum()),
         "capital_receipts_estimated_gbp": float(receipt[~book_based].sum()),
         "released_not_valued": _buildings(moved[receipt.isna().to_numpy()]),
