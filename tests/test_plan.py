@@ -670,3 +670,46 @@ def test_partly_known_costs_are_summed_with_their_coverage_never_as_zero() -> No
     assert s["released_without_running_cost"] == 1 and s["released_not_valued"] == 2
     assert s["share_of_running_cost"] == pytest.approx(30_000 / 150_000)
     assert res.clusters.iloc[0]["annual_saving_gbp"] == pytest.approx(30_000)
+
+
+@pytest.mark.parametrize(("receiver_people", "moves"), [(13.4, 0), (13.3, 1)])
+def test_published_people_keep_the_receiver_under_its_ceiling(receiver_people: float, moves: int) -> None:
+    # 4.06 people are published as 4.1: into 13.4 of 19.42 that is 90.1%, over the 90% ceiling.
+    assets = estate(
+        office(capacity=20.0, occupancy=4.06, utilisation=4.06 / 20),
+        office(x=150, partner="Police", capacity=19.42, occupancy=receiver_people, utilisation=np.nan),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    move = res.opportunities[res.opportunities["action"] == "relocate"]
+    assert len(move) == moves
+    if moves:
+        assert move["people_moved"].iloc[0] == pytest.approx(4.1)  # all of its people, rounded up
+        assert (receiver_people + 4.1) / 19.42 <= 0.9
+        assert move["into_utilisation_after"].iloc[0] <= 0.9
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_published_moves_never_overfill_a_receiver_on_random_estates(split: bool) -> None:
+    rng = np.random.default_rng(12 + split)
+    rows = []
+    for i in range(120):
+        cap = round(float(rng.uniform(5, 40)), 2)
+        rows.append(
+            office(
+                x=float(rng.uniform(0, 900)), y=float(rng.uniform(0, 900)), partner=f"P{i % 4}",
+                capacity=cap, occupancy=float(cap * rng.uniform(0.05, 0.85)), utilisation=np.nan,
+                running_cost_gbp=float(rng.uniform(1e4, 1e5)),
+            )
+        )  # fmt: skip
+    res = plan_estate(estate(*rows), config(split_donors=split), as_of=AS_OF)
+    opps = res.opportunities[res.opportunities["action"] == "relocate"]
+    assert len(opps) > 10
+    people = opps["people_moved"].to_numpy()
+    assert np.allclose(people * 10, np.round(people * 10))
+    a = res.assets.set_index("asset_id")
+    into = opps.groupby("into_asset_id")["people_moved"].sum()
+    after = (a.loc[into.index, "plan_occupancy"] + into) / a.loc[into.index, "plan_capacity"]
+    assert (after <= 0.9 + 1e-12).all()
+    # Every donor's people move, to the tenth above.
+    out = opps.groupby("asset_id")["people_moved"].sum()
+    assert np.allclose(out, np.ceil(np.round(a.loc[out.index, "plan_occupancy"] * 10, 6)) / 10)

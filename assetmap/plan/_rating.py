@@ -256,7 +256,7 @@ def _factors(df: pd.DataFrame, cand: Candidates, as_of: dt.date, config: PlanCon
     per_m2 = config.capital_value_per_m2_gbp
     valued = (book > 0) | ((gia > 0) & (per_m2 is not None and per_m2 > 0))
     f_free = (tenure == "freehold") & valued
-    room, nearest, near_dist = _room_for_all(cand, occ, config.split_donors)
+    room, nearest, near_dist = _room_for_all(cand, cand.occupancy, config.split_donors)
     weights = np.array(
         [
             rc.weight_utilisation,
