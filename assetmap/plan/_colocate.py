@@ -91,11 +91,34 @@ def find_candidates(
     occupancy, spare = in_tenths(occupancy, up=True), in_tenths(spare, up=False)
     saving = np.where(donor, running_cost * (1.0 - config.people_follow_share), 0.0)
     saving = np.nan_to_num(saving)
-    receivers = np.flatnonzero(spare > 0)
-    donors = np.flatnonzero(donor)
+    edges, distance = _nearest_edges(
+        xy, np.flatnonzero(donor), np.flatnonzero(spare > 0),
+        same=(cluster, group), occupancy=occupancy, spare=spare, radius_m=radius_m, config=config,
+    )  # fmt: skip
+    return Candidates(occupancy, spare, saving, donor, edges, distance)
+
+
+def _nearest_edges(
+    xy: np.ndarray,
+    donors: np.ndarray,
+    receivers: np.ndarray,
+    *,
+    same: tuple[np.ndarray, np.ndarray],
+    occupancy: np.ndarray,
+    spare: np.ndarray,
+    radius_m: float,
+    config: PlanConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each donor's nearest usable receivers within the radius: (donor, receiver) pairs and metres.
+
+    Usable: another building of the same cluster and use group (``same``), with room for the whole
+    donor unless ``split_donors``; at most ``max_receivers_per_donor`` per donor, nearest
+    first (ties by position).
+    """
     empty = np.empty((0, 2), dtype=np.int64)
     if not len(receivers) or not len(donors):
-        return Candidates(occupancy, spare, saving, donor, empty, np.empty(0))
+        return empty, np.empty(0)
+    cluster, group = same
     tree = cKDTree(xy[receivers])
     k = min(len(receivers), 4 * config.max_receivers_per_donor + 1)
     dist, idx = tree.query(xy[donors], k=k, distance_upper_bound=radius_m)
@@ -115,9 +138,8 @@ def find_candidates(
     start = np.searchsorted(row, row, side="left")
     first = (np.arange(len(row)) - start) < config.max_receivers_per_donor
     if not first.any():
-        return Candidates(occupancy, spare, saving, donor, empty, np.empty(0))
-    edges = np.column_stack([d[first], r[first]]).astype(np.int64)
-    return Candidates(occupancy, spare, saving, donor, edges, dd[first])
+        return empty, np.empty(0)
+    return np.column_stack([d[first], r[first]]).astype(np.int64), dd[first]
 
 
 def in_tenths(values: np.ndarray, *, up: bool) -> np.ndarray:

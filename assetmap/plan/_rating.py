@@ -203,35 +203,45 @@ def rate(
         Same index as ``df`` with ``cost_per_m2_gbp``, ``score``, ``rating``, ``reasons``,
         ``action``, ``people_in``, ``people_out`` and ``spare_after``.
     """
-    n, rc = len(df), config.rating
+    n = len(df)
     f = _factors(df, cand, as_of, config)
-    score = f["score"]
+    rating = _first_rating(f, config)
+    flows = _flows(cand, moves, n)
+    reasons = _Reasons(n)
+    _fact_reasons(reasons, df, f, as_of, config)
+    _place_reasons(reasons, df, f, radius_m, _crowded(df, xy, radius_m), diameter_m)
+    action = _plan_reasons(reasons, df, f, rating, moves, flows, config)
+    return pd.DataFrame(
+        {
+            "cost_per_m2_gbp": f["cpm"],
+            "score": f["score"],
+            "rating": rating,
+            "reasons": reasons.text(),
+            "action": action,
+            "people_out": flows["out"],
+            "people_in": flows["in"],
+            "spare_after": flows["spare_after"],
+        },
+        index=df.index,
+    )
+
+
+def _first_rating(f: dict[str, np.ndarray], config: PlanConfig) -> np.ndarray:
+    """Red, amber or green from the score; ``unrated`` where utilisation and cost per m² are unknown."""
+    rc, score = config.rating, f["score"]
     rating = np.where(score >= rc.red_from, "red", np.where(score >= rc.amber_from, "amber", "green"))
-    rating = np.where(f["unrated"], UNRATED, rating).astype(object)
+    return np.where(f["unrated"], UNRATED, rating).astype(object)
+
+
+def _flows(cand: Candidates, moves: pd.DataFrame, n: int) -> dict[str, np.ndarray]:
+    """People moved out of and into each asset, and the spare places a receiver has left."""
     donor, receiver = moves["donor"].to_numpy(dtype=np.int64), moves["receiver"].to_numpy(dtype=np.int64)
     people = moves["people"].to_numpy(dtype=float)
     people_out = np.bincount(donor, weights=people, minlength=n).astype(float)
     people_in = np.bincount(receiver, weights=people, minlength=n).astype(float)
     spare_after = np.where(cand.spare > 0, cand.spare - people_in, 0.0)
     spare_after[people_out > 0] = 0.0
-    reasons = _Reasons(n)
-    _fact_reasons(reasons, df, f, as_of, config)
-    _place_reasons(reasons, df, f, radius_m, _crowded(df, xy, radius_m), diameter_m)
-    flows = {"out": people_out, "in": people_in, "spare_after": spare_after}
-    action = _plan_reasons(reasons, df, f, rating, moves, flows, config)
-    return pd.DataFrame(
-        {
-            "cost_per_m2_gbp": f["cpm"],
-            "score": score,
-            "rating": rating,
-            "reasons": reasons.text(),
-            "action": action,
-            "people_out": people_out,
-            "people_in": people_in,
-            "spare_after": spare_after,
-        },
-        index=df.index,
-    )
+    return {"out": people_out, "in": people_in, "spare_after": spare_after}
 
 
 def _factors(df: pd.DataFrame, cand: Candidates, as_of: dt.date, config: PlanConfig) -> dict[str, np.ndarray]:

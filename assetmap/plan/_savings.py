@@ -170,41 +170,59 @@ def opportunities(
 ) -> pd.DataFrame:
     """The ranked list: one row per move, per vacant disposal and per share offer."""
     v = _asset_values(df, rated)
-    share, per_m2 = config.people_follow_share, config.capital_value_per_m2_gbp
-    d, r = moves["donor"].to_numpy(dtype=np.int64), moves["receiver"].to_numpy(dtype=np.int64)
-    people = moves["people"].to_numpy(dtype=float)
-    frac = np.nan_to_num(moves["share_of_donor"].to_numpy(dtype=float), nan=1.0)
-    receipt, basis = _receipts(v["tenure"][d], v["book"][d], v["gia"][d], per_m2)
-    c = v["cost"][d]
+    action = rated["action"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        relocate = _rows(
-            v, d, "relocate",
-            into_asset_id=_at(v["asset_id"], r), into_partner=_at(v["partner"], r),
-            into_name=_at(v["name"], r),
-            people_moved=people,
-            into_utilisation_before=v["occ"][r] / v["cap"][r],
-            into_utilisation_after=(v["occ"][r] + v["people_in"][r]) / v["cap"][r],
-            running_cost_gbp=c * frac, cost_following_people_gbp=c * share * frac,
-            annual_saving_gbp=c * (1 - share) * frac, capital_receipt_gbp=receipt * frac,
-            capital_receipt_basis=basis, people_estimated=v["est"][d] | v["est"][r],
-        )  # fmt: skip
-        action = rated["action"].to_numpy()
-        gone = np.flatnonzero(action == "dispose")
-        receipt, basis = _receipts(v["tenure"][gone], v["book"][gone], v["gia"][gone], per_m2)
-        dispose = _rows(
-            v, gone, "dispose",
-            people_moved=0.0, running_cost_gbp=v["cost"][gone], cost_following_people_gbp=0.0,
-            annual_saving_gbp=v["cost"][gone], capital_receipt_gbp=receipt, capital_receipt_basis=basis,
-        )  # fmt: skip
-        offer = np.flatnonzero(action == "share")
-        shares = _rows(
-            v, offer, "share",
-            people_moved=0.0, annual_saving_gbp=0.0, capital_receipt_gbp=0.0,
-            saving_from=np.full(len(offer), np.datetime64("NaT"), dtype=v["lease"].dtype),
-            spare_places=v["spare_after"][offer],
-            into_utilisation_before=v["occ"][offer] / v["cap"][offer],
-        )  # fmt: skip
-    return _ranked(pd.concat([relocate, dispose, shares], ignore_index=True))
+        blocks = [
+            _relocations(v, moves, config),
+            _disposals(v, np.flatnonzero(action == "dispose"), config),
+            _share_offers(v, np.flatnonzero(action == "share")),
+        ]
+    return _ranked(pd.concat(blocks, ignore_index=True))
+
+
+def _relocations(v: dict[str, object], moves: pd.DataFrame, config: PlanConfig) -> pd.DataFrame:
+    """One row per move: the donor's running cost released, less what follows its people.
+
+    A split donor's cost, saving and receipt are divided between its moves in proportion
+    to the people moved (``share_of_donor``).
+    """
+    share = config.people_follow_share
+    d, r = moves["donor"].to_numpy(dtype=np.int64), moves["receiver"].to_numpy(dtype=np.int64)
+    frac = np.nan_to_num(moves["share_of_donor"].to_numpy(dtype=float), nan=1.0)
+    receipt, basis = _receipts(v["tenure"][d], v["book"][d], v["gia"][d], config.capital_value_per_m2_gbp)
+    c = v["cost"][d]
+    return _rows(
+        v, d, "relocate",
+        into_asset_id=_at(v["asset_id"], r), into_partner=_at(v["partner"], r), into_name=_at(v["name"], r),
+        people_moved=moves["people"].to_numpy(dtype=float),
+        into_utilisation_before=v["occ"][r] / v["cap"][r],
+        into_utilisation_after=(v["occ"][r] + v["people_in"][r]) / v["cap"][r],
+        running_cost_gbp=c * frac, cost_following_people_gbp=c * share * frac,
+        annual_saving_gbp=c * (1 - share) * frac, capital_receipt_gbp=receipt * frac,
+        capital_receipt_basis=basis, people_estimated=v["est"][d] | v["est"][r],
+    )  # fmt: skip
+
+
+def _disposals(v: dict[str, object], gone: np.ndarray, config: PlanConfig) -> pd.DataFrame:
+    """One row per vacant building disposed: its whole running cost (not known where not given)."""
+    per_m2 = config.capital_value_per_m2_gbp
+    receipt, basis = _receipts(v["tenure"][gone], v["book"][gone], v["gia"][gone], per_m2)
+    return _rows(
+        v, gone, "dispose",
+        people_moved=0.0, running_cost_gbp=v["cost"][gone], cost_following_people_gbp=0.0,
+        annual_saving_gbp=v["cost"][gone], capital_receipt_gbp=receipt, capital_receipt_basis=basis,
+    )  # fmt: skip
+
+
+def _share_offers(v: dict[str, object], offer: np.ndarray) -> pd.DataFrame:
+    """One row per building with spare places to offer other partners: no saving, no receipt."""
+    return _rows(
+        v, offer, "share",
+        people_moved=0.0, annual_saving_gbp=0.0, capital_receipt_gbp=0.0,
+        saving_from=np.full(len(offer), np.datetime64("NaT"), dtype=v["lease"].dtype),
+        spare_places=v["spare_after"][offer],
+        into_utilisation_before=v["occ"][offer] / v["cap"][offer],
+    )  # fmt: skip
 
 
 def _ranked(out: pd.DataFrame) -> pd.DataFrame:
