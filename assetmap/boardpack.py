@@ -114,6 +114,11 @@ _NOT_KNOWN_WHY: dict[str, str] = {
     "estate_running_cost_gbp": "no register gives a running cost",
     "released_running_cost_gbp": "no register gives a running cost, so nothing released can be costed",
     "share_of_running_cost": "the estate's running cost or the running cost released is not known",
+    "cost_following_people_gbp": "no register gives a running cost",
+    "lease_exit_saving_gbp": "no register gives a running cost",
+    "capital_receipts_gbp": "no running cost, tenure, book value or floor area to cost or value a release",
+    "capital_receipts_book_value_gbp": "no running cost, tenure, book value or floor area",
+    "capital_receipts_estimated_gbp": "no running cost, tenure, book value or floor area",
 }
 
 

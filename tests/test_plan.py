@@ -624,6 +624,8 @@ def test_no_running_cost_or_utilisation_is_unrated_and_not_known() -> None:
     s = res.summary
     assert s["estate_running_cost_gbp"] is None
     assert s["released_running_cost_gbp"] is None and s["share_of_running_cost"] is None
+    for key in ("capital_receipts_gbp", "cost_following_people_gbp", "lease_exit_saving_gbp"):
+        assert s[key] is None, key
     assert (s["assets_with_running_cost"], s["assets_without_running_cost"]) == (0, 3)
     assert (s["rated_green"], s["rated_unrated"]) == (0, 3)
     cluster = res.clusters.iloc[0]

@@ -313,6 +313,12 @@ def _released_figures(df: pd.DataFrame, opps: pd.DataFrame, moved: pd.DataFrame)
     receipt = pd.to_numeric(moved["capital_receipt_gbp"], errors="coerce")
     book_based = moved["capital_receipt_basis"] == "book value"
     relocate = opps["action"] == "relocate"
+    # With nothing costed and no receipt valued, the receipts are not known either.
+    valued = released is not None or receipt.notna().any()
+
+    def money(values: pd.Series, known: bool) -> float | None:
+        return float(pd.to_numeric(values, errors="coerce").sum()) if known else None
+
     return {
         "moves": int(relocate.sum()),
         "people_moved": float(opps.loc[relocate, "people_moved"].sum()),
@@ -321,14 +327,13 @@ def _released_figures(df: pd.DataFrame, opps: pd.DataFrame, moved: pd.DataFrame)
         "share_offers": int((opps["action"] == "share").sum()),
         "released_running_cost_gbp": released,
         "released_without_running_cost": _buildings(moved[saving.isna().to_numpy()]),
-        "cost_following_people_gbp": float(moved["cost_following_people_gbp"].sum()),
-        # With nothing costed and no receipt valued, the receipts are not known either.
-        "capital_receipts_gbp": None if released is None and receipt.isna().all() else float(receipt.sum()),
-        "capital_receipts_book_value_gbp": float(receipt[book_based].sum()),
-        "capital_receipts_estimated_gbp": float(receipt[~book_based].sum()),
+        "cost_following_people_gbp": money(moved["cost_following_people_gbp"], released is not None),
+        "capital_receipts_gbp": money(receipt, valued),
+        "capital_receipts_book_value_gbp": money(receipt[book_based], valued),
+        "capital_receipts_estimated_gbp": money(receipt[~book_based], valued),
         "released_not_valued": _buildings(moved[receipt.isna().to_numpy()]),
         "lease_exits": _buildings(lease),
-        "lease_exit_saving_gbp": float(pd.to_numeric(lease["annual_saving_gbp"], errors="coerce").sum()),
+        "lease_exit_saving_gbp": money(lease["annual_saving_gbp"], released is not None),
         "share_of_running_cost": (
             released / estate_cost if released is not None and estate_cost and estate_cost > 0 else None
         ),
