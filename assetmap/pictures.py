@@ -239,7 +239,8 @@ def write_pictures(
         The plan's clusters (only their ids are used; shapes are redrawn from shown assets).
     opportunities : DataFrame, optional
         The plan's opportunities: clusters are ranked by their annual saving, then by
-        running cost; relocations are drawn as arrows.
+        running cost, then partners and assets (registers without costs); relocations are
+        drawn as arrows.
     config : Config
         ``title``, ``map.outline``, ``map.pictures_top_clusters`` and ``clustering.hull_buffer_m``.
     progress : callable, optional
