@@ -163,10 +163,13 @@ def savings_summary(
         Figures rounded to whole pounds; opportunity figures only when ``opps`` is given.
     """
     prev_cost, cur_cost = _num(previous_assets, "running_cost_gbp"), _num(current_assets, "running_cost_gbp")
+    # A period whose registers give no running cost: the estate's cost is not known (None), not £0.
+    before = round(float(np.nansum(prev_cost))) if np.isfinite(prev_cost).any() else None
+    now = round(float(np.nansum(cur_cost))) if np.isfinite(cur_cost).any() else None
     out: dict[str, object] = {
-        "previous_estate_running_cost_gbp": round(float(prev_cost.sum())),
-        "estate_running_cost_gbp": round(float(cur_cost.sum())),
-        "estate_running_cost_change_gbp": round(float(cur_cost.sum() - prev_cost.sum())),
+        "previous_estate_running_cost_gbp": before,
+        "estate_running_cost_gbp": now,
+        "estate_running_cost_change_gbp": None if before is None or now is None else now - before,
     }
     if opps is None:
         return out

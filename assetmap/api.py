@@ -246,7 +246,7 @@ def plan_estate(
     >>> plan.opportunities["action"].iloc[0]
     'relocate'
     >>> sorted(plan.assets["rating"].unique())
-    ['amber', 'green', 'red']
+    ['amber', 'green', 'red', 'unrated']
     """
     cfg = load_config(config) if config is not None else _map_config(None, None)
     return _plan_estate(_assets(assets, "plan_estate()"), cfg, as_of=cfg.as_of or as_of)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._known import NOT_KNOWN, coverage, is_known
 from ._xlsx import COUNT, DECIMAL, MAX_ROWS, Workbook, cell_xml, number_format
 from .plan import PlanResult
 
@@ -35,6 +36,7 @@ SUMMARY_LABELS: dict[str, tuple[str, str]] = {
     "assets": ("Assets", "rows in the combined estate layer"),
     "partners": ("Partners", "distinct partners"),
     "estate_running_cost_gbp": ("Estate running cost a year", "sum of running_cost_gbp where known"),
+    "assets_with_running_cost": ("Assets with a running cost", "the estate total covers these"),
     "assets_without_running_cost": ("Assets without a running cost", "left out of the estate total"),
     "clusters": ("Clusters", "assets within the clustering radius of each other"),
     "cross_partner_clusters": ("Clusters of two or more partners", "where sharing is possible"),
@@ -48,6 +50,10 @@ SUMMARY_LABELS: dict[str, tuple[str, str]] = {
         "Running cost released a year",
         "vacated: running cost less the share that follows the people; vacant: whole running cost",
     ),
+    "released_without_running_cost": (
+        "Buildings released with no running cost",
+        "their saving is not known and not in the released total",
+    ),
     "cost_following_people_gbp": (
         "Running cost that follows the people",
         "running cost x people_follow_share",
@@ -58,6 +64,10 @@ SUMMARY_LABELS: dict[str, tuple[str, str]] = {
     ),
     "capital_receipts_book_value_gbp": ("of which from book values", ""),
     "capital_receipts_estimated_gbp": ("of which estimated from floor area", "capital_value_per_m2_gbp"),
+    "released_not_valued": (
+        "Buildings released not valued",
+        "tenure, or a freehold's book value and floor area, not known: not in the receipts",
+    ),
     "lease_exits": ("Lease exits", "leaseholds released; saving runs from the lease expiry"),
     "lease_exit_saving_gbp": (
         "Running cost released by lease exits a year",
@@ -69,6 +79,7 @@ SUMMARY_LABELS: dict[str, tuple[str, str]] = {
     "rated_red": ("Rated red (disposal)", ""),
     "rated_amber": ("Rated amber (shared use)", ""),
     "rated_green": ("Rated green (retain)", ""),
+    "rated_unrated": ("Not rated", "no running cost per m² or utilisation known: not called green"),
     "sensitive_assets": ("Sensitive sites", "kept out of moves and disposal; locations withheld here"),
     "people_estimated_assets": ("Assets with estimated people", "occupancy or capacity from floor area"),
     "optimiser": ("Optimiser", ""),
@@ -96,12 +107,51 @@ SUMMARY_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Summary keys that are settings from the config: left blank when not set.
+_SETTINGS = frozenset({"capital_value_per_m2_gbp", "optimiser_time_limit_s", "optimiser_work_limit"})
+#: Why a summary figure can be not known.
+_NOT_KNOWN_WHY: dict[str, str] = {
+    "estate_running_cost_gbp": "no register gives a running cost",
+    "released_running_cost_gbp": "no register gives a running cost, so nothing released can be costed",
+    "share_of_running_cost": "the estate's running cost or the running cost released is not known",
+    "cost_following_people_gbp": "no register gives a running cost",
+    "lease_exit_saving_gbp": "no register gives a running cost",
+    "capital_receipts_gbp": "no running cost, tenure, book value or floor area to cost or value a release",
+    "capital_receipts_book_value_gbp": "no running cost, tenure, book value or floor area",
+    "capital_receipts_estimated_gbp": "no running cost, tenure, book value or floor area",
+}
+
+
+def _not_known(key: str, value: object) -> bool:
+    """A figure from the registers that is not known (a setting left out is not one)."""
+    figure = key.endswith(("_gbp", "_share")) or key.startswith("share_of_")
+    return figure and key not in _SETTINGS and not is_known(value)
+
+
+def _summary_note(key: str, value: object, summary: dict[str, object], note: str) -> str:
+    """How a figure is worked out, with how many assets a sum over partly known values covers."""
+    if _not_known(key, value):
+        return f"{NOT_KNOWN}: " + _NOT_KNOWN_WHY.get(key, "no register gives the values it needs")
+    if key == "estate_running_cost_gbp":
+        cover = coverage(summary.get("assets_with_running_cost"), summary.get("assets"))
+        return f"{note}: {cover}" if cover else note
+    if key == "released_running_cost_gbp" and summary.get("released_without_running_cost"):
+        n = int(summary["released_without_running_cost"])  # type: ignore[arg-type]
+        return f"{note}; {n:,} building(s) released have no running cost: their saving is not known"
+    if key == "rated_green" and summary.get("rated_unrated"):
+        return f"{int(summary['rated_unrated']):,} asset(s) not rated (no running cost or utilisation known)"  # type: ignore[arg-type]
+    return note
+
+
 def _summary(wb: Workbook, title: str, summary: dict[str, object], notes: list[str]) -> None:
     rows = [[cell_xml("A1", title, bold=True)], []]
     heads = ("Figure", "Value", "How it is worked out")
     rows.append([cell_xml(f"{c}3", h, bold=True) for c, h in zip("ABC", heads, strict=True)])
     for r, (key, value) in enumerate(summary.items(), start=4):
         label, note = SUMMARY_LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
+        note = _summary_note(key, value, summary, note)
+        if _not_known(key, value):
+            value = NOT_KNOWN
         fmt = number_format(key) or (COUNT if isinstance(value, (int, np.integer)) else DECIMAL)
         rows.append([cell_xml(f"A{r}", label), cell_xml(f"B{r}", value, fmt), cell_xml(f"C{r}", note)])
     for note in notes:

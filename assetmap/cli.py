@@ -57,7 +57,7 @@ def _summary(result: RunResult, console: Console) -> None:
             console.print(f"  {name}")
     n_pictures = sum(name.startswith("cluster-") for name in names)
     if n_pictures:
-        console.print(f"  cluster-*.png ({n_pictures} pictures of the clusters with the largest savings)")
+        console.print(f"  cluster-*.png ({n_pictures} pictures: largest savings first, then most partners)")
     if len(estate.rejects):
         console.print(f"[yellow]{len(estate.rejects)} rows could not be placed: see rejects.csv[/yellow]")
     if result.database:

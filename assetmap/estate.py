@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .config import Config, PartnerConfig
-from .geocode import PostcodeLookup, UprnLookup, geocode
+from .geocode import GeocodeResult, PostcodeLookup, UprnLookup, geocode
 from .postgis import DatabaseSource, register_digest
-from .registers import RawRegister, load_partner
+from .registers import CleanRegister, RawRegister, load_partner
 from .schema import ASSET_COLUMNS, BNG, CANONICAL_FIELDS, REJECT_COLUMNS, WARNING_COLUMNS, WGS84
 
 
@@ -85,6 +86,111 @@ def _duplicate_id_warnings(assets: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _duplicate_place_warnings(rows: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+    """Rows without an id that repeat an earlier row's name at its postcode (or its point).
+
+    Registers with no id column list one building on several rows (data.police.uk gives one
+    row per neighbourhood a station serves). Each repeat is warned about, naming the first
+    row and how many there are; every row is kept, as given.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The register's rows with ``asset_id``, ``name``, ``postcode`` (the one used to
+        place the row), ``partner``, ``source_file`` and ``source_row``.
+    x, y : ndarray
+        Where each row was placed (NaN: not placed).
+
+    Returns
+    -------
+    DataFrame
+        :data:`schema.WARNING_COLUMNS`, one row per repeat.
+    """
+    blank = rows["asset_id"].astype("string").str.strip().fillna("") == ""
+    name = rows["name"].astype("string").str.lower().str.replace(r"[\W_]+", " ", regex=True).str.strip()
+    pcd = rows["postcode"].astype("string").str.upper().str.replace(" ", "", regex=False)
+    point = pd.Series(np.char.add(np.char.add(np.round(x).astype(str), ","), np.round(y).astype(str)))
+    where = pcd.where(pcd.notna() & (pcd != ""), point.where(np.isfinite(x) & np.isfinite(y)).to_numpy())
+    use = (blank & name.notna() & (name != "") & where.notna()).to_numpy()
+    if not use.any():
+        return pd.DataFrame(columns=list(WARNING_COLUMNS))
+    key = pd.DataFrame({"name": name[use].to_numpy(), "where": where[use].to_numpy()})
+    row = rows["source_row"].to_numpy()[use]
+    group = key.groupby(["name", "where"], sort=False).ngroup().to_numpy()
+    first = pd.Series(row).groupby(group).transform("min").to_numpy()
+    size = np.bincount(group)[group]
+    repeat = row != first
+    out = rows.loc[use].loc[repeat, ["partner", "source_file", "source_row", "asset_id", "name"]]
+    by = np.where(pcd[use].notna().to_numpy() & (pcd[use] != "").to_numpy(), "postcode", "location")[repeat]
+    out = out.assign(field="name", value=out["name"].astype(str))
+    out["warning"] = [
+        f"same name and {how} as row {f} ({n} rows in all, none with an id): likely one building "
+        "listed more than once; every row is kept as given"
+        for how, f, n in zip(by.tolist(), first[repeat].tolist(), size[repeat].tolist(), strict=True)
+    ]
+    return out[list(WARNING_COLUMNS)]
+
+
+def _read_and_geocode(
+    partner: PartnerConfig,
+    *,
+    base_dir: Path,
+    postcodes: PostcodeLookup,
+    uprns: UprnLookup | None,
+    timings: dict[str, float],
+) -> tuple[RawRegister, CleanRegister, pd.DataFrame, GeocodeResult]:
+    """Read and clean the register, then place its rows (seconds added to ``timings``)."""
+    t0 = time.perf_counter()
+    raw, clean = load_partner(partner, base_dir=base_dir)
+    t1 = time.perf_counter()
+    rows = clean.assets.reset_index(drop=True)
+    postcode_col = clean.columns_used.get("postcode")
+    raw_pcd = raw.frame[postcode_col] if isinstance(postcode_col, str) else None
+    pcd_warn = clean.warnings.loc[clean.warnings["field"] == "postcode"].drop_duplicates("source_row")
+    pcd_problems = rows["source_row"].map(pcd_warn.set_index("source_row")["warning"])
+    result = geocode(
+        rows,
+        postcodes=postcodes,
+        uprns=uprns,
+        crs=partner.crs,
+        raw_postcodes=raw_pcd,
+        postcode_problems=pcd_problems,
+    )
+    timings["read_clean"] = timings.get("read_clean", 0.0) + (t1 - t0)
+    timings["geocode"] = timings.get("geocode", 0.0) + (time.perf_counter() - t1)
+    return raw, clean, rows, result
+
+
+def _reject_reasons(raw: RawRegister, rows: pd.DataFrame, result: GeocodeResult) -> pd.Series:
+    """Why each row could not be placed (NA where it was); notes below a table are never assets."""
+    reasons = result.placed["reject_reason"].copy()
+    if raw.note_rows:  # notes below the table are kept and reported, never silently dropped
+        note = rows["source_row"].isin(raw.note_rows).to_numpy()
+        text = raw.frame.iloc[:, 0].astype(str).str.slice(0, 60).to_numpy()
+        reasons[note] = ['looks like a note below the table ("' + t + '"), not an asset' for t in text[note]]
+    return reasons
+
+
+def _placed_layer(rows: pd.DataFrame, result: GeocodeResult, placed_mask: np.ndarray) -> gpd.GeoDataFrame:
+    """The placed rows as points, with :data:`schema.ASSET_COLUMNS` and the postcode's district.
+
+    ``district_code`` is the local authority district of the postcode used (ONSPD ``laua``;
+    None without one), as the geocoder found it: the areas step and the partitioned run
+    take it from here rather than looking the postcode up again.
+    """
+    placed = rows.loc[placed_mask]
+    frame = placed[list(ASSET_COLUMNS)].reset_index(drop=True)
+    district = result.placed.loc[placed_mask, "district_code"].to_numpy()
+    frame["district_code"] = pd.array(district, dtype="string")
+    return gpd.GeoDataFrame(
+        frame,
+        geometry=gpd.points_from_xy(
+            result.placed.loc[placed_mask, "x"].to_numpy(), result.placed.loc[placed_mask, "y"].to_numpy()
+        ),
+        crs=BNG,
+    )
+
+
 def place_partner(
     partner: PartnerConfig,
     *,
@@ -109,29 +215,14 @@ def place_partner(
     Returns
     -------
     assets, rejects, warnings, summary
+        ``assets`` has :data:`schema.ASSET_COLUMNS` and ``district_code`` (the postcode's
+        district, from the geocoder).
     """
     timings = {} if timings is None else timings
     source_file = _source_file(partner.register_file, base_dir)
-    t0 = time.perf_counter()
-    raw, clean = load_partner(partner, base_dir=base_dir)
-    t1 = time.perf_counter()
-    rows = clean.assets.reset_index(drop=True)
-    postcode_col = clean.columns_used.get("postcode")
-    raw_pcd = raw.frame[postcode_col] if isinstance(postcode_col, str) else None
-    pcd_warn = clean.warnings.loc[clean.warnings["field"] == "postcode"].drop_duplicates("source_row")
-    pcd_problems = rows["source_row"].map(pcd_warn.set_index("source_row")["warning"])
-    result = geocode(
-        rows,
-        postcodes=postcodes,
-        uprns=uprns,
-        crs=partner.crs,
-        raw_postcodes=raw_pcd,
-        postcode_problems=pcd_problems,
+    raw, clean, rows, result = _read_and_geocode(
+        partner, base_dir=base_dir, postcodes=postcodes, uprns=uprns, timings=timings
     )
-    t2 = time.perf_counter()
-    timings["read_clean"] = timings.get("read_clean", 0.0) + (t1 - t0)
-    timings["geocode"] = timings.get("geocode", 0.0) + (t2 - t1)
-
     rows = rows.assign(
         partner=partner.name,
         partner_kind=partner.kind,
@@ -141,41 +232,53 @@ def place_partner(
         geocode_method=result.placed["geocode_method"].to_numpy(),
         geocode_precision_m=result.placed["geocode_precision_m"].to_numpy(dtype=float),
     )
-    reasons = result.placed["reject_reason"].copy()
-    if raw.note_rows:  # notes below the table are kept and reported, never silently dropped
-        note = rows["source_row"].isin(raw.note_rows).to_numpy()
-        text = raw.frame.iloc[:, 0].astype(str).str.slice(0, 60).to_numpy()
-        reasons[note] = ['looks like a note below the table ("' + t + '"), not an asset' for t in text[note]]
+    reasons = _reject_reasons(raw, rows, result)
     placed_mask = reasons.isna().to_numpy()
-    placed = rows.loc[placed_mask]
-    assets = gpd.GeoDataFrame(
-        placed[list(ASSET_COLUMNS)].reset_index(drop=True),
-        geometry=gpd.points_from_xy(
-            result.placed.loc[placed_mask, "x"].to_numpy(), result.placed.loc[placed_mask, "y"].to_numpy()
-        ),
-        crs=BNG,
-    )
+    assets = _placed_layer(rows, result, placed_mask)
     rejects = rows.loc[~placed_mask, ["partner", "source_file", "source_row", "asset_id"]].copy()
     rejects["reason"] = reasons[~placed_mask].to_numpy()
-
-    geo_warn = result.warnings.merge(
-        rows[["partner", "source_file", "source_row", "asset_id"]], left_on="row", right_index=True
-    )
-    warnings = pd.concat(
-        [
-            clean.warnings.assign(partner=partner.name, source_file=source_file),
-            geo_warn,
-            _duplicate_id_warnings(rows),
-        ],
-        ignore_index=True,
-    )[list(WARNING_COLUMNS)]
-    warnings = warnings.sort_values(["source_row", "field"], kind="stable").reset_index(drop=True)
-
+    warnings = _warnings(partner, source_file, clean, rows, result)
     if len(assets) + len(rejects) != len(raw.frame):  # internal invariant, not user input
         msg = f"{source_file}: {len(raw.frame)} rows read but {len(assets)} placed + {len(rejects)} rejected"
         raise RuntimeError(msg)
+    summary = _summary(partner, source_file, raw, clean, assets, rejects, warnings)
+    return assets, rejects[list(REJECT_COLUMNS)].reset_index(drop=True), warnings, summary
+
+
+def _warnings(
+    partner: PartnerConfig, source_file: str, clean: CleanRegister, rows: pd.DataFrame, result: GeocodeResult
+) -> pd.DataFrame:
+    """Every warning about the register's rows, in row order: cleaning, placing, repeats."""
+    geo_warn = result.warnings.merge(
+        rows[["partner", "source_file", "source_row", "asset_id"]], left_on="row", right_index=True
+    )
+    x = result.placed["x"].to_numpy(dtype=float)
+    y = result.placed["y"].to_numpy(dtype=float)
+    parts = [
+        clean.warnings.assign(partner=partner.name, source_file=source_file),
+        geo_warn,
+        _duplicate_id_warnings(rows),
+        _duplicate_place_warnings(rows, x, y),
+    ]
+    found = [p.reindex(columns=list(WARNING_COLUMNS)) for p in parts if len(p)]
+    if not found:
+        return parts[0].reindex(columns=list(WARNING_COLUMNS)).iloc[:0]
+    warnings = pd.concat(found, ignore_index=True)
+    return warnings.sort_values(["source_row", "field"], kind="stable").reset_index(drop=True)
+
+
+def _summary(
+    partner: PartnerConfig,
+    source_file: str,
+    raw: RawRegister,
+    clean: CleanRegister,
+    assets: gpd.GeoDataFrame,
+    rejects: pd.DataFrame,
+    warnings: pd.DataFrame,
+) -> PartnerSummary:
+    """What happened to the partner's register, for the console and ``run.json``."""
     methods = assets["geocode_method"].value_counts()
-    summary = PartnerSummary(
+    return PartnerSummary(
         name=partner.name,
         kind=partner.kind,
         source_file=source_file,
@@ -188,7 +291,6 @@ def place_partner(
         columns_used=dict(clean.columns_used),
         reader={"header_row": raw.header_row, "encoding": raw.encoding, "sheet": raw.sheet},
     )
-    return assets, rejects[list(REJECT_COLUMNS)].reset_index(drop=True), warnings, summary
 
 
 def _typed(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -203,6 +305,8 @@ def _typed(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out["lease_expiry"] = pd.to_datetime(out["lease_expiry"], errors="coerce")
     out["sensitive"] = out["sensitive"].fillna(False).astype(bool)
     out["source_row"] = out["source_row"].astype("int64")
+    if "district_code" in out.columns:
+        out["district_code"] = out["district_code"].astype("string")
     # easting/northing/latitude/longitude describe where the asset was placed (the values
     # as given, when corrected, are in warnings.csv).
     if len(out):

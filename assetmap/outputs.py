@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -70,6 +71,23 @@ def write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame], *, use_arrow: 
             out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", use_arrow=use_arrow)
 
 
+def json_safe(value: object) -> object:
+    """``value`` with every NaN or infinite float replaced by ``None`` (JSON ``null``).
+
+    JSON has no NaN: Python's ``json`` would write the bare word ``NaN``, which strict
+    readers (browsers' ``JSON.parse``, jq, other languages) refuse. A figure that is not
+    known is ``null``.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def write_json(path: Path, data: object) -> None:
-    """Write indented, key-sorted JSON atomically."""
-    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    """Write indented, key-sorted, strict JSON atomically (NaN and infinities as ``null``)."""
+    text = json.dumps(json_safe(data), indent=2, sort_keys=True, default=str, allow_nan=False)
+    write_text(path, text + "\n")

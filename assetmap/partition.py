@@ -150,14 +150,21 @@ def combine(parts: Sequence[PlacedPart]) -> Estate:
 
 
 # -- 2. regions: whole districts --------------------------------------------------------------
-def asset_districts(assets: gpd.GeoDataFrame, postcodes: PostcodeLookup) -> np.ndarray:
+def asset_districts(
+    assets: gpd.GeoDataFrame, postcodes: PostcodeLookup, *, postcode_district: pd.Series | None = None
+) -> np.ndarray:
     """Each asset's local authority district code (ONSPD ``laua``).
 
-    From the asset's postcode; an asset without one (placed by coordinates alone, or at a
-    postcode the directory gives no district) takes the district of the nearest asset that
-    has one. When no asset has a district, all are in :data:`NO_DISTRICT`.
+    From the asset's postcode (``postcode_district``, the district the geocoder found for
+    it, when given; else looked up); an asset without one (placed by coordinates alone, or
+    at a postcode the directory gives no district) takes the district of the nearest asset
+    that has one. When no asset has a district, all are in :data:`NO_DISTRICT`.
     """
-    found = postcodes.lookup(assets["postcode"].astype("string"))["district_code"]
+    found = (
+        postcodes.lookup(assets["postcode"].astype("string"))["district_code"]
+        if postcode_district is None
+        else postcode_district.astype("string")
+    )
     district = np.array(found.astype(object).where(found.notna(), None).to_numpy(dtype=object), copy=True)
     known = np.array([d is not None for d in district], dtype=bool)
     if not known.any():
@@ -436,9 +443,11 @@ def run_partitioned(
     timings["combine"] = estate.timings["combine"]
 
     t0 = time.perf_counter()
+    # The postcode's district from the geocoder, before the areas step gives each asset its own.
+    postcode_district = estate.assets["district_code"]
     area_run = prepare_areas(estate.assets, cfg, postcodes=postcodes)
     assets = area_run.assets
-    district = asset_districts(assets, postcodes)
+    district = asset_districts(assets, postcodes, postcode_district=postcode_district.reindex(assets.index))
     groups = group_regions(district, partitions)
     timings["regions"] = time.perf_counter() - t0
     say(

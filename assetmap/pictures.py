@@ -144,9 +144,10 @@ def _legend(ax: Any, shown: gpd.GeoDataFrame, has_moves: bool, has_clusters: boo
                               markeredgecolor="#ffffff", markersize=8, label=KIND_LABELS[kind]))  # fmt: skip
     if "rating" in shown.columns:
         for rating, colour in RATING_COLOURS.items():
+            label = "Not rated" if rating == "unrated" else f"Rated {rating}"
             handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#ffffff",
                                   markeredgecolor=colour, markeredgewidth=2, markersize=8,
-                                  label=f"Rated {rating}"))  # fmt: skip
+                                  label=label))  # fmt: skip
     if has_clusters:
         for _, label, colour in CLUSTER_CATEGORIES:
             handles.append(Patch(facecolor=colour, alpha=0.35, edgecolor=colour, label=label))
@@ -197,9 +198,23 @@ def _rank(clusters: gpd.GeoDataFrame | None, opps: pd.DataFrame | None, shown: g
         .groupby(member["cluster_id"].astype(str))
         .sum()
     )
-    order = pd.DataFrame({"saving": saving, "cost": cost.reindex(ids).fillna(0.0), "id": ids}, index=ids)
+    # Where savings and costs tie (registers without running costs), the clusters of most
+    # partners, then most assets, come first: a board's co-location candidates.
+    by = member["cluster_id"].astype(str)
+    order = pd.DataFrame(
+        {
+            "saving": saving,
+            "cost": cost.reindex(ids).fillna(0.0),
+            "partners": member["partner"].groupby(by).nunique().reindex(ids).fillna(0),
+            "assets": by.value_counts().reindex(ids).fillna(0),
+            "id": ids,
+        },
+        index=ids,
+    )
     return order.sort_values(
-        ["saving", "cost", "id"], ascending=[False, False, True], kind="mergesort"
+        ["saving", "cost", "partners", "assets", "id"],
+        ascending=[False, False, False, False, True],
+        kind="mergesort",
     ).index.tolist()
 
 
@@ -224,7 +239,8 @@ def write_pictures(
         The plan's clusters (only their ids are used; shapes are redrawn from shown assets).
     opportunities : DataFrame, optional
         The plan's opportunities: clusters are ranked by their annual saving, then by
-        running cost; relocations are drawn as arrows.
+        running cost, then partners and assets (registers without costs); relocations are
+        drawn as arrows.
     config : Config
         ``title``, ``map.outline``, ``map.pictures_top_clusters`` and ``clustering.hull_buffer_m``.
     progress : callable, optional
@@ -312,7 +328,9 @@ def _cluster_figure(
     if "name" in member.columns:
         names = member["name"].astype(object).where(member["name"].notna(), names).astype(str)
     labelled = (
-        member["rating"].astype(str).str.lower() != "green" if "rating" in member.columns else names.notna()
+        member["rating"].astype(str).str.lower().isin(["red", "amber"])
+        if "rating" in member.columns
+        else names.notna()
     )
     spots = zip(member.geometry.x[labelled], member.geometry.y[labelled], names[labelled], strict=True)
     for x, y, name in list(spots)[:25]:

@@ -183,3 +183,21 @@ def test_an_assets_table_past_excels_limit_continues_and_is_noted(
     assert len(names) == 3
     notes = [r[2].value for r in wb["summary"].iter_rows(min_row=4) if r[0].value == "Note"]
     assert any("'assets 2'" in n and "estate.gpkg" in n for n in notes)
+
+
+def test_partly_known_running_cost_says_how_many_it_covers(tmp_path: Path) -> None:
+    assets = estate(
+        office(occupancy=30.0, utilisation=0.3, running_cost_gbp=1_250_000.0),
+        office(x=150, partner="Police", occupancy=50.0, utilisation=0.5, running_cost_gbp=float("nan")),
+        office(x=300, partner="NHS", running_cost_gbp=None, gia_m2=None, capacity=None),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    path = tmp_path / "pack.xlsx"
+    write_board_pack(path, res, rejects(), title="T")
+    ws = openpyxl.load_workbook(path)["summary"]
+    rows = {r[0]: (r[1], r[2]) for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
+    value, note = rows["Estate running cost a year"]
+    assert value == pytest.approx(1_250_000)
+    assert note.endswith("running cost known for 1 of 3")
+    assert rows["Not rated"][0] == 1
+    assert rows["Rated green (retain)"][1] == "1 asset(s) not rated (no running cost or utilisation known)"

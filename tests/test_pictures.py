@@ -109,3 +109,22 @@ def test_pictures_are_not_blank(tmp_path: Path, estate) -> None:
         assert len(colours) > 50, path.name  # shapes, points, text: far more than a blank page
         # the cluster fill colours (alpha 0.35 over the background) are on the page
         assert (np.abs(pixels - pixels.mean(axis=0)).sum(axis=1) > 0.2).mean() > 0.001
+
+
+def test_clusters_without_costs_are_pictured_most_partners_first() -> None:
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from assetmap.pictures import _rank
+
+    # No running cost or saving anywhere: C1 (one partner, 3 assets), C2 (three partners), C3 (two).
+    rows = [("C1", "A"), ("C1", "A"), ("C1", "A"), ("C2", "A"), ("C2", "B"), ("C2", "C"), ("C3", "A"),
+            ("C3", "B"), ("C3", "B")]  # fmt: skip
+    shown = gpd.GeoDataFrame(
+        {"cluster_id": [c for c, _ in rows], "partner": [p for _, p in rows], "running_cost_gbp": np.nan},
+        geometry=[Point(i, i) for i in range(len(rows))],
+        crs="EPSG:27700",
+    )
+    opps = pd.DataFrame({"cluster_id": pd.Series(dtype=str), "annual_saving_gbp": pd.Series(dtype=float)})
+    assert _rank(None, opps, shown, ["C1", "C2", "C3"]) == ["C2", "C3", "C1"]

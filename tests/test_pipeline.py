@@ -218,3 +218,41 @@ def test_solver_output_never_reaches_the_terminal(place: Path, tmp_path: Path, c
     out, err = capfd.readouterr()
     assert "HiGHS" not in out + err
     assert "Presolv" not in out + err
+
+
+def test_repeated_rows_without_ids_are_warned_about_and_kept(tmp_path: Path) -> None:
+    from assetmap.config import load_config
+    from assetmap.estate import place_partner
+    from assetmap.geocode import PostcodeLookup
+
+    (tmp_path / "stations.csv").write_text(
+        "Station name,Postcode,Lat,Lon\n"
+        "Maidstone Police Station,ME14 1AA,,\n"
+        "Maidstone police station, ,51.2785,0.5219\n"  # no postcode: its point is another place
+        "MAIDSTONE POLICE STATION,,51.2785,0.5219\n"  # the same point as the row above
+        "Maidstone Police Station,me141aa,,\n"  # the same name and postcode as row 2
+        "Other Station,ME14 1AA,,\n",  # another name at the postcode
+        encoding="utf-8",
+    )
+    (tmp_path / "ids.csv").write_text(
+        "Ref,Name,Postcode\nA1,Car park,ME14 1AA\nA2,Car park,ME14 1AA\n", encoding="utf-8"
+    )
+    (tmp_path / "assetmap.yaml").write_text(
+        "partners:\n  - {name: Police, register: stations.csv}\n  - {name: Council, register: ids.csv}\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(tmp_path / "assetmap.yaml")
+    lookup = PostcodeLookup()
+    assets, rejects, warnings, _ = place_partner(cfg.partners[0], base_dir=tmp_path, postcodes=lookup)
+    assert len(assets) + len(rejects) == 5
+    repeats = warnings[warnings["warning"].str.contains("likely one building", na=False)]
+    assert repeats["source_row"].tolist() == [4, 5]
+    assert repeats["warning"].tolist() == [
+        "same name and location as row 3 (2 rows in all, none with an id): likely one building "
+        "listed more than once; every row is kept as given",
+        "same name and postcode as row 2 (2 rows in all, none with an id): likely one building "
+        "listed more than once; every row is kept as given",
+    ]
+    # Rows with ids are different assets by the register's own word: no such warning.
+    _, _, warnings, _ = place_partner(cfg.partners[1], base_dir=tmp_path, postcodes=lookup)
+    assert not warnings["warning"].str.contains("likely one building", na=False).any()

@@ -602,3 +602,116 @@ def test_demo_plan_with_default_budget_is_the_exact_plan(place: str) -> None:
     assert default.summary["subproblems_optimal"] == default.summary["subproblems"] > 0
     assert default.summary["plan_repeatable"] is True
     assert default.summary["moves_saving_gap_share"] <= cfg.plan.mip_rel_gap + 1e-9
+
+
+def _bare(**kw: object) -> dict[str, object]:
+    """A building as national registers list it: no cost, floor area, people or tenure."""
+    return {"condition": None, "tenure": None, **kw}
+
+
+def test_no_running_cost_or_utilisation_is_unrated_and_not_known() -> None:
+    assets = estate(
+        _bare(partner="Fire", use="Fire station"),
+        _bare(x=120, partner="Police", use="Police station"),
+        _bare(x=60, y=90, partner="NHS", use="GP surgery"),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    a = res.assets
+    assert a["rating"].tolist() == ["unrated"] * 3
+    assert a["score"].isna().all()
+    assert a["reasons"].str.startswith("not rated: no running cost or utilisation known").all()
+    assert a["action"].tolist() == ["retain"] * 3
+    s = res.summary
+    assert s["estate_running_cost_gbp"] is None
+    assert s["released_running_cost_gbp"] is None and s["share_of_running_cost"] is None
+    for key in ("capital_receipts_gbp", "cost_following_people_gbp", "lease_exit_saving_gbp"):
+        assert s[key] is None, key
+    assert (s["assets_with_running_cost"], s["assets_without_running_cost"]) == (0, 3)
+    assert (s["rated_green"], s["rated_unrated"]) == (0, 3)
+    cluster = res.clusters.iloc[0]
+    assert (cluster["unrated"], cluster["green"], cluster["assets_with_running_cost"]) == (3, 0, 0)
+    assert np.isnan(cluster["annual_saving_gbp"]) and np.isnan(cluster["running_cost_gbp"])
+
+
+def test_known_utilisation_alone_still_rates_and_says_cost_unknown() -> None:
+    assets = estate(
+        office(running_cost_gbp=np.nan, occupancy=20.0, utilisation=0.2),
+        office(x=150, partner="Police", running_cost_gbp=np.nan, occupancy=80.0, utilisation=0.8),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    assert "unrated" not in res.assets["rating"].tolist()
+    assert res.assets["score"].notna().all()
+    assert res.assets["reasons"].str.contains("running cost unknown").all()
+    # No running cost: the under-used building is no donor, so no move is costed from nothing.
+    assert (res.opportunities["action"] == "relocate").sum() == 0
+
+
+def test_partly_known_costs_are_summed_with_their_coverage_never_as_zero() -> None:
+    assets = estate(
+        # Vacant, no running cost, tenure unknown: disposed, but its saving and receipt are not known.
+        office(running_cost_gbp=np.nan, occupancy=0.0, utilisation=0.0, tenure=None),
+        office(x=150, partner="Police", occupancy=50.0, utilisation=0.5, running_cost_gbp=120_000.0),
+        # Vacant with a running cost, freehold with no book value or floor area: saving known, receipt not.
+        office(x=80, partner="NHS", occupancy=0.0, utilisation=0.0, tenure="freehold", gia_m2=np.nan,
+               running_cost_gbp=30_000.0),
+    )  # fmt: skip
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    opps = res.opportunities.set_index("asset_id")
+    assert opps.loc["A1", "action"] == "dispose"
+    assert np.isnan(opps.loc["A1", "annual_saving_gbp"]) and np.isnan(opps.loc["A1", "running_cost_gbp"])
+    assert np.isnan(opps.loc["A1", "capital_receipt_gbp"])
+    assert opps.loc["A1", "capital_receipt_basis"] == "tenure not known: not valued"
+    assert opps.loc["A3", "annual_saving_gbp"] == pytest.approx(30_000)
+    assert np.isnan(opps.loc["A3", "capital_receipt_gbp"])
+    # Unknown savings rank after known ones.
+    assert opps.loc["A3", "rank"] < opps.loc["A1", "rank"]
+    s = res.summary
+    assert s["estate_running_cost_gbp"] == pytest.approx(150_000)
+    assert (s["assets_with_running_cost"], s["assets"]) == (2, 3)
+    assert s["released_running_cost_gbp"] == pytest.approx(30_000)
+    assert s["released_without_running_cost"] == 1 and s["released_not_valued"] == 2
+    assert s["share_of_running_cost"] == pytest.approx(30_000 / 150_000)
+    assert res.clusters.iloc[0]["annual_saving_gbp"] == pytest.approx(30_000)
+
+
+@pytest.mark.parametrize(("receiver_people", "moves"), [(13.4, 0), (13.3, 1)])
+def test_published_people_keep_the_receiver_under_its_ceiling(receiver_people: float, moves: int) -> None:
+    # 4.06 people are published as 4.1: into 13.4 of 19.42 that is 90.1%, over the 90% ceiling.
+    assets = estate(
+        office(capacity=20.0, occupancy=4.06, utilisation=4.06 / 20),
+        office(x=150, partner="Police", capacity=19.42, occupancy=receiver_people, utilisation=np.nan),
+    )
+    res = plan_estate(assets, config(), as_of=AS_OF)
+    move = res.opportunities[res.opportunities["action"] == "relocate"]
+    assert len(move) == moves
+    if moves:
+        assert move["people_moved"].iloc[0] == pytest.approx(4.1)  # all of its people, rounded up
+        assert (receiver_people + 4.1) / 19.42 <= 0.9
+        assert move["into_utilisation_after"].iloc[0] <= 0.9
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_published_moves_never_overfill_a_receiver_on_random_estates(split: bool) -> None:
+    rng = np.random.default_rng(12 + split)
+    rows = []
+    for i in range(120):
+        cap = round(float(rng.uniform(5, 40)), 2)
+        rows.append(
+            office(
+                x=float(rng.uniform(0, 900)), y=float(rng.uniform(0, 900)), partner=f"P{i % 4}",
+                capacity=cap, occupancy=float(cap * rng.uniform(0.05, 0.85)), utilisation=np.nan,
+                running_cost_gbp=float(rng.uniform(1e4, 1e5)),
+            )
+        )  # fmt: skip
+    res = plan_estate(estate(*rows), config(split_donors=split), as_of=AS_OF)
+    opps = res.opportunities[res.opportunities["action"] == "relocate"]
+    assert len(opps) > 10
+    people = opps["people_moved"].to_numpy()
+    assert np.allclose(people * 10, np.round(people * 10))
+    a = res.assets.set_index("asset_id")
+    into = opps.groupby("into_asset_id")["people_moved"].sum()
+    after = (a.loc[into.index, "plan_occupancy"] + into) / a.loc[into.index, "plan_capacity"]
+    assert (after <= 0.9 + 1e-12).all()
+    # Every donor's people move, to the tenth above.
+    out = opps.groupby("asset_id")["people_moved"].sum()
+    assert np.allclose(out, np.ceil(np.round(a.loc[out.index, "plan_occupancy"] * 10, 6)) / 10)

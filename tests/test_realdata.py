@@ -301,3 +301,48 @@ def test_check_shows_what_minimal_configs_map(tmp_path: Path) -> None:
         "  tenure            <- Asset Ownership  (matched automatically)",
     ):
         assert line in res.output
+
+
+def _key(text: pd.Series) -> pd.Series:
+    return text.str.lower().str.replace(r"[\W_]+", " ", regex=True).str.strip()
+
+
+def test_police_stations_on_many_rows_are_warned_about_and_kept(placed: Callable[[str], tuple]) -> None:
+    assets, rejects, warnings, _, path = placed("police")
+    frame = pd.read_csv(path, sep="\t", dtype=str, quoting=3)
+    assert len(assets) + len(rejects) == len(frame)  # nothing dropped
+    repeats = warnings[warnings["warning"].str.contains("likely one building listed more than once")]
+    # An independent count from the file: rows repeating an earlier row's name and postcode.
+    name, pcd = _key(frame["station_name"]), frame["postcode"].str.upper().str.replace(" ", "")
+    both = name.notna() & pcd.notna()
+    groups = pd.DataFrame({"n": name[both], "p": pcd[both]}).groupby(["n", "p"]).size()
+    assert int((groups - 1).sum()) == 1565
+    # Postcodes taken from addresses and names with trailing commas add a few more.
+    assert 1565 <= len(repeats) <= 1650
+    assert repeats["source_file"].eq("station.tsv").all() and repeats["field"].eq("name").all()
+    # Each names the first row of its group, which has the same name (and so never itself).
+    first = repeats["warning"].str.extract(r"as row (\d+) \((\d+) rows in all")
+    rows = frame.assign(source_row=np.arange(2, len(frame) + 2)).set_index("source_row")
+    named = _key(rows.loc[first[0].astype(int), "station_name"]).to_numpy()
+    assert (named == _key(repeats["value"]).to_numpy()).all()
+    assert (first[0].astype(int).to_numpy() < repeats["source_row"].to_numpy()).all()
+    luton = repeats[_key(repeats["value"]).eq("luton police station").to_numpy()]
+    assert len(luton) == int(first.loc[luton.index, 1].iloc[0]) - 1 > 10
+
+
+def test_placed_assets_keep_the_geocoders_district_and_areas_give_the_same_answers(
+    placed: Callable[[str], tuple], onspd: PostcodeLookup
+) -> None:
+    from assetmap.areas import assign_districts
+    from assetmap.partition import asset_districts
+
+    assets, *_ = placed("police")
+    looked_up = onspd.lookup(assets["postcode"].astype("string"))["district_code"]
+    assert (assets["district_code"].fillna("-").to_numpy() == looked_up.fillna("-").to_numpy()).all()
+    assert assets["district_code"].notna().sum() > 1900
+    kept = assign_districts(assets, onspd)
+    again = assign_districts(assets.drop(columns="district_code"), onspd)
+    for col in ("district_code", "district_name", "district_source"):
+        assert kept[col].fillna("-").tolist() == again[col].fillna("-").tolist()
+    given = asset_districts(assets, onspd, postcode_district=assets["district_code"])
+    assert given.tolist() == asset_districts(assets, onspd).tolist()

@@ -133,3 +133,23 @@ def test_cost_by_use_chart_leaves_sensitive_sites_out() -> None:
     )
     fig = cost_per_m2_by_use(assets)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["office", "library"]
+
+
+def test_headline_says_how_many_assets_a_partly_known_figure_covers(tmp_path: Path) -> None:
+    from assetmap.compare import RunData
+    from assetmap.report._content import headline
+
+    assets = pd.DataFrame(
+        {
+            "partner": ["A", "A", "B", "B"],
+            "running_cost_gbp": [1_000_000.0, 200_000.0, None, None],
+            "gia_m2": [None, None, None, None],
+            "utilisation": [None, None, None, None],
+            "sensitive": [False] * 4,
+        }
+    )
+    table = headline(RunData(tmp_path, "now", assets, None, {}), None).set_index("figure")["this period"]
+    assert table["Estate running cost a year"] == "£1,200,000 (running cost known for 2 of 4)"
+    assert table["Floor area (m²)"] == "not known"
+    assert table["Utilisation (weighted by floor area)"] == "not known"
+    assert table["Assets placed"] == "4"

@@ -110,6 +110,17 @@ def _by_nearest(lookup: PostcodeLookup, xy: np.ndarray, use: np.ndarray) -> np.n
     return codes
 
 
+def _given(assets: gpd.GeoDataFrame, by_postcode: np.ndarray) -> np.ndarray | None:
+    """The postcode districts the geocoder found (:func:`assetmap.estate.place_partner`), where used.
+
+    None when the estate has no ``district_code`` column (its postcodes are then looked up).
+    """
+    if "district_code" not in assets.columns:
+        return None
+    given = assets["district_code"].astype("string").to_numpy(dtype=object, na_value=None)
+    return np.where(by_postcode, given, None).astype(object)
+
+
 def assign_districts(assets: gpd.GeoDataFrame, lookup: PostcodeLookup) -> gpd.GeoDataFrame:
     """Give every placed asset its local authority district from the ONS Postcode Directory.
 
@@ -124,7 +135,9 @@ def assign_districts(assets: gpd.GeoDataFrame, lookup: PostcodeLookup) -> gpd.Ge
     Returns
     -------
     GeoDataFrame
-        A copy with ``district_code`` (``E07000110``; None where no postcode could tell),
+        A copy with ``district_code`` (``E07000110``; None where no postcode could tell:
+        an asset placed by postcode keeps the district the geocoder gave it in
+        ``district_code``, others take the nearest postcode's),
         ``district_name`` (from the shipped ONS list; None for a code not in it) and
         ``district_source``: ``postcode`` (the asset's own postcode, when it was placed by
         it), ``nearest postcode`` (placed by coordinates or UPRN, or its own postcode has
@@ -147,7 +160,9 @@ def assign_districts(assets: gpd.GeoDataFrame, lookup: PostcodeLookup) -> gpd.Ge
         else np.full(n, "", dtype=object)
     )
     by_postcode = (method == "postcode") & (keys != "").to_numpy()
-    codes = _by_postcode(lookup, keys, by_postcode)
+    codes = _given(assets, by_postcode)
+    if codes is None:  # an estate the geocoder did not make: look its postcodes up
+        codes = _by_postcode(lookup, keys, by_postcode)
     source = np.where(pd.notna(codes), "postcode", "unknown").astype(object)
     xy = _xy(assets)
     rest = pd.isna(codes) & np.isfinite(xy).all(axis=1)

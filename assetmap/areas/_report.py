@@ -15,6 +15,7 @@ import pyogrio
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from .._known import NOT_KNOWN, coverage, is_known
 from ._boundaries import OUTSIDE
 
 #: The level the report shows: districts, else wards.
@@ -23,7 +24,25 @@ _LEVELS = ("district", "ward")
 
 def _money(v: object) -> str:
     x = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
-    return "" if pd.isna(x) else f"{'-' if x < 0 else ''}£{abs(x):,.0f}"
+    return NOT_KNOWN if pd.isna(x) else f"{'-' if x < 0 else ''}£{abs(x):,.0f}"
+
+
+def _cost_text(rows: pd.DataFrame) -> list[str]:
+    """Each area's running cost, with how many of its assets it covers when not all."""
+    known = rows["assets_with_running_cost"] if "assets_with_running_cost" in rows else rows["assets"]
+    return [
+        _money(v) + (f" ({cover})" if (cover := coverage(k, n)) and is_known(v) else "")
+        for v, k, n in zip(rows["running_cost_gbp"], known, rows["assets"], strict=True)
+    ]
+
+
+def _ratings_text(rows: pd.DataFrame) -> list[str]:
+    """``red / amber``, and how many assets are not rated when some are."""
+    unrated = rows["unrated"] if "unrated" in rows else pd.Series(0, index=rows.index)
+    return [
+        f"{r:.0f} / {a:.0f}" + (f" ({u:,.0f} not rated)" if u else "")
+        for r, a, u in zip(rows["red"], rows["amber"], unrated.fillna(0), strict=True)
+    ]
 
 
 def _read_csv(run_dir: Path) -> pd.DataFrame | None:
@@ -63,10 +82,10 @@ def area_table(run_dir: str | Path) -> pd.DataFrame | None:
             "area": area,
             "assets": rows["assets"].map("{:,.0f}".format),
             "partners": rows["partners"].map("{:,.0f}".format),
-            "running cost a year": rows["running_cost_gbp"].map(_money),
+            "running cost a year": _cost_text(rows),
             "cost per m²": rows["cost_per_m2_gbp"].map(_money),
-            "utilisation": rows["utilisation"].map(lambda v: "" if pd.isna(v) else f"{v * 100:.0f}%"),
-            "red / amber": [f"{r:.0f} / {a:.0f}" for r, a in zip(rows["red"], rows["amber"], strict=True)],
+            "utilisation": rows["utilisation"].map(lambda v: NOT_KNOWN if pd.isna(v) else f"{v * 100:.0f}%"),
+            "red / amber": _ratings_text(rows),
             "savings a year": rows["annual_saving_gbp"].map(_money),
             "capital receipts": rows["capital_receipt_gbp"].map(_money),
             "clusters across the border": rows["cross_boundary_clusters"].map("{:,.0f}".format),
@@ -91,7 +110,10 @@ def area_figure(run_dir: str | Path) -> Figure | None:
         return None
     areas = gpd.GeoDataFrame(areas[areas["level"] == level]).reset_index(drop=True)
     _, label, _, column, colours = MEASURES[0]
-    limits, index = classes(pd.to_numeric(areas[column], errors="coerce").to_numpy(dtype=float))
+    values = pd.to_numeric(areas[column], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(values).any():
+        return None  # no area's running cost is known: nothing to draw
+    limits, index = classes(values)
     fill = [colours[i] if i >= 0 else "#ffffff" for i in index]
     fig = Figure(figsize=(8.0, 6.0), dpi=100, layout="constrained")
     ax = fig.add_subplot()
@@ -102,7 +124,8 @@ def area_figure(run_dir: str | Path) -> Figure | None:
                 ax.annotate(name, (point.x, point.y), ha="center", fontsize=7, color="#1b1b1b")
     handles = [Patch(facecolor=colours[k], edgecolor="#56616b", label=f"{_money(lo)} to {_money(hi)}")
                for k, (lo, hi) in enumerate(limits)]  # fmt: skip
-    handles.append(Patch(facecolor="#ffffff", edgecolor="#56616b", label="no assets"))
+    blank = "no assets, or running cost not known"
+    handles.append(Patch(facecolor="#ffffff", edgecolor="#56616b", label=blank))
     ax.legend(handles=handles, loc="lower left", fontsize=7, title=label, title_fontsize=8, frameon=True)
     ax.set_title(f"{label} by {level}", fontsize=11)
     ax.set_axis_off()

@@ -3,7 +3,11 @@
 One row per area of each level (every area of a boundary file, with or without assets),
 and an ``outside`` row for assets outside every area when there are any, so that the rows
 of one level add up to the estate's totals: assets, floor area, running cost, people,
-red/amber/green counts, opportunities and the savings and receipts they release.
+red/amber/green/unrated counts, opportunities and the savings and receipts they release.
+
+A figure no asset of an area gives is blank (not known), never 0: running cost and floor
+area, people and utilisation, and the annual saving where no asset's running cost is known.
+``assets_with_running_cost`` says how many assets the running cost covers.
 """
 
 from __future__ import annotations
@@ -14,20 +18,23 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .._known import UNRATED
 from ..schema import BNG
 from ._border import ACROSS, FOCUS, area_keys, opportunity_positions
 from ._boundaries import OUTSIDE, AreaLevel
 
 #: Columns of ``areas.csv``, in order.
 AREA_COLUMNS: Final = (
-    "level", "code", "name", "role", "assets", "partners", "gia_m2", "running_cost_gbp", "cost_per_m2_gbp",
-    "population", "running_cost_per_head_gbp", "utilisation", "occupancy", "capacity", "spare_places",
-    "red", "amber", "green", "sensitive_assets", "clusters", "cross_boundary_clusters", "opportunities",
-    "annual_saving_gbp", "capital_receipt_gbp", "moves_out_across_border", "moves_in_across_border",
+    "level", "code", "name", "role", "assets", "partners", "gia_m2", "running_cost_gbp",
+    "assets_with_running_cost", "cost_per_m2_gbp", "population", "running_cost_per_head_gbp",
+    "utilisation", "occupancy", "capacity", "spare_places", "red", "amber", "green", "unrated",
+    "sensitive_assets", "clusters", "cross_boundary_clusters", "opportunities", "annual_saving_gbp",
+    "capital_receipt_gbp", "moves_out_across_border", "moves_in_across_border",
 )  # fmt: skip
 _COUNTS: Final = (
-    "assets", "partners", "red", "amber", "green", "sensitive_assets", "clusters", "cross_boundary_clusters",
-    "opportunities", "moves_out_across_border", "moves_in_across_border",
+    "assets", "partners", "assets_with_running_cost", "red", "amber", "green", "unrated",
+    "sensitive_assets", "clusters", "cross_boundary_clusters", "opportunities",
+    "moves_out_across_border", "moves_in_across_border",
 )  # fmt: skip
 
 _ROUNDING: Final = {
@@ -66,11 +73,14 @@ def _asset_work(assets: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
             "cost": cost,
             "cgia": np.where(costed, gia, 0.0),
             "ccost": np.where(costed, cost, 0.0),
+            "costed": ~np.isnan(cost),
             "occ": np.where(both, occ, 0.0),
             "cap": np.where(both, cap, 0.0),
+            "both": both,
             "red": rating == "red",
             "amber": rating == "amber",
             "green": rating == "green",
+            "unrated": rating == UNRATED,
             "sensitive": sensitive,
             "cluster": cluster.astype(object).where(cluster.notna(), None).to_numpy(),
         }
@@ -103,13 +113,16 @@ def _figures(work: pd.DataFrame, owork: pd.DataFrame, cross: set[str]) -> pd.Dat
             "partners": g["partner"].nunique(),
             "gia_m2": g["gia"].sum(min_count=1),
             "running_cost_gbp": g["cost"].sum(min_count=1),
+            "assets_with_running_cost": g["costed"].sum(),
             "cgia": g["cgia"].sum(),
             "ccost": g["ccost"].sum(),
             "occupancy": g["occ"].sum(),
             "capacity": g["cap"].sum(),
+            "people_known": g["both"].sum(),
             "red": g["red"].sum(),
             "amber": g["amber"].sum(),
             "green": g["green"].sum(),
+            "unrated": g["unrated"].sum(),
             "sensitive_assets": g["sensitive"].sum(),
             "clusters": g["cluster"].nunique(),
             "cross_boundary_clusters": g["cluster"].agg(lambda s: len(set(s.dropna()) & cross)),
@@ -117,8 +130,8 @@ def _figures(work: pd.DataFrame, owork: pd.DataFrame, cross: set[str]) -> pd.Dat
     )
     og = owork.groupby("key", sort=False)
     out["opportunities"] = og.size()
-    out["annual_saving_gbp"] = og["saving"].sum()
-    out["capital_receipt_gbp"] = og["receipt"].sum()
+    out["annual_saving_gbp"] = og["saving"].sum()  # of the known savings
+    out["capital_receipt_gbp"] = og["receipt"].sum(min_count=1)
     out["moves_out_across_border"] = og["out"].sum()
     out["moves_in_across_border"] = owork.loc[owork["out"].astype(bool)].groupby("into_key").size()
     return out
@@ -154,11 +167,17 @@ def _level_rows(assets: pd.DataFrame, opps: pd.DataFrame | None, level: AreaLeve
 def _finish(fig: pd.DataFrame, level: str) -> pd.DataFrame:
     for col in _COUNTS:
         fig[col] = fig[col].fillna(0).astype(np.int64) if col in fig else 0
-    for col in ("annual_saving_gbp", "capital_receipt_gbp"):
-        fig[col] = fig[col].fillna(0.0)
-    has = fig["assets"] > 0
-    for col in ("occupancy", "capacity", "cgia", "ccost"):
-        fig[col] = fig[col].where(has)
+    # No running cost known in an area: its saving is not known either (blank, not £0), nor
+    # its receipts unless a building released there has a value.
+    costed = fig["assets_with_running_cost"] > 0
+    fig["annual_saving_gbp"] = fig["annual_saving_gbp"].fillna(0.0).where(costed)
+    receipt = fig["capital_receipt_gbp"]  # NaN: no receipt valued in the area
+    fig["capital_receipt_gbp"] = receipt.where(receipt.notna(), np.where(costed, 0.0, np.nan))
+    known = fig["people_known"].fillna(0) > 0
+    for col in ("occupancy", "capacity"):
+        fig[col] = fig[col].where(known)
+    for col in ("cgia", "ccost"):
+        fig[col] = fig[col].where(fig["assets"] > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         fig["cost_per_m2_gbp"] = np.where(fig["cgia"] > 0, fig["ccost"] / fig["cgia"], np.nan)
         fig["utilisation"] = np.where(fig["capacity"] > 0, fig["occupancy"] / fig["capacity"], np.nan)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from .._known import known_money
 from ..areas import AreaRun
 from ..config import Config
 from ..schema import BNG, WGS84
@@ -155,17 +156,20 @@ def _summary(
     summary: dict[str, Any] | None, assets: gpd.GeoDataFrame, shown: int, mode: str
 ) -> list[list[str]]:
     s = dict(summary or {})
-    cost = s.get("running_cost_gbp", s.get("estate_running_cost_gbp"))
-    if cost is None and "running_cost_gbp" in assets.columns:
-        cost = float(pd.to_numeric(assets["running_cost_gbp"], errors="coerce").sum())
+    costs = pd.to_numeric(assets.get("running_cost_gbp", pd.Series(dtype=float)), errors="coerce")
     n_assets = int(s.get("assets", len(assets)))
+    cost = s.get("running_cost_gbp", s.get("estate_running_cost_gbp"))
+    known = s.get("assets_with_running_cost")
+    if "estate_running_cost_gbp" not in s and "running_cost_gbp" not in s:
+        cost = float(costs.sum()) if costs.notna().any() else None
+        known = int(costs.notna().sum())
     partners = int(s.get("partners", assets["partner"].nunique() if "partner" in assets.columns else 0))
     rows = [["Assets", f"{n_assets:,}"], ["Partners", f"{partners:,}"]]
-    if cost is not None and not is_missing(cost):
-        rows.append(["Running cost a year", money(float(cost))])
+    # Not known reads "not known", never £0; a sum over some assets says how many.
+    rows.append(["Running cost a year", known_money(cost, known, n_assets)])
     released = s.get("released_running_cost_gbp")
-    if released is not None and not is_missing(released):
-        rows.append(["Running cost released a year", money(float(released))])
+    if "released_running_cost_gbp" in s:
+        rows.append(["Running cost released a year", known_money(released, known, n_assets)])
     receipts = s.get("capital_receipts_gbp")
     if receipts is not None and not is_missing(receipts):
         rows.append(["Capital receipts", money(float(receipts))])

@@ -173,7 +173,9 @@ def clusters(
         else None
     )
     rag = (rag if rag is not None else pd.DataFrame(index=ids)).reindex(
-        index=ids, columns=list(RATINGS), fill_value=0
+        index=ids,
+        columns=list(RATINGS[:3]),
+        fill_value=0,  # red, amber, green: the popups' three counts
     )
     cats = np.full(len(ids), 2, dtype=int)
     saving = pd.Series(np.nan, index=ids)
@@ -184,7 +186,10 @@ def clusters(
         cats = np.array([0 if c in moves else 1 if c in share else 2 for c in ids], dtype=int)
         if "annual_saving_gbp" in oc.columns:
             saving = (
-                pd.to_numeric(oc["annual_saving_gbp"], errors="coerce").groupby(oc["_c"]).sum().reindex(ids)
+                pd.to_numeric(oc["annual_saving_gbp"], errors="coerce")
+                .groupby(oc["_c"])
+                .sum(min_count=1)  # only unknown savings: not known, not £0
+                .reindex(ids)
             )
     n = len(ids)
     show_hidden = config.map.sensitive == "cluster_only"

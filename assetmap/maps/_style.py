@@ -29,13 +29,16 @@ KIND_LABELS: Final[dict[str, str]] = {
     "other": "Other",
 }
 
-#: Ring colour per rating (disposal or shared use).
-RATINGS: Final[tuple[str, ...]] = ("red", "amber", "green")
-RATING_COLOURS: Final[dict[str, str]] = {"red": "#d7191c", "amber": "#f29e05", "green": "#1a9641"}
+#: Ring colour per rating (disposal or shared use); grey: not rated, its inputs unknown.
+RATINGS: Final[tuple[str, ...]] = ("red", "amber", "green", "unrated")
+RATING_COLOURS: Final[dict[str, str]] = {
+    "red": "#d7191c", "amber": "#f29e05", "green": "#1a9641", "unrated": "#9e9e9e",
+}  # fmt: skip
 RATING_LABELS: Final[dict[str, str]] = {
     "red": "Red: candidate for disposal",
     "amber": "Amber: candidate for shared use",
     "green": "Green: retain",
+    "unrated": "Grey: not rated (no running cost or utilisation known)",
 }
 
 #: Cluster polygon fill per opportunity.

@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .._known import UNRATED
 from ..cluster import PEOPLE_COLUMNS, asset_xy, cluster_assets, estimate_people, profile_clusters
 from ..config import Config
 from ._colocate import MOVE_COLUMNS, Candidates, find_candidates, use_groups
@@ -73,7 +74,8 @@ class PlanResult:
         The input rows and columns plus :data:`PLAN_ASSET_COLUMNS`.
     clusters : GeoDataFrame
         The ``clusters`` layer (:data:`assetmap.cluster.CLUSTER_COLUMNS`) plus ``red``,
-        ``amber``, ``green`` (asset counts), ``moves`` and ``annual_saving_gbp``.
+        ``amber``, ``green``, ``unrated`` (asset counts), ``assets_with_running_cost``,
+        ``moves`` and ``annual_saving_gbp`` (NaN where no member's running cost is known).
     opportunities : DataFrame
         :data:`OPPORTUNITY_COLUMNS`, ranked.
     summary : dict
@@ -207,7 +209,12 @@ def rate_and_cost(
 
 
 def _tally(clusters: gpd.GeoDataFrame, df: pd.DataFrame, opps: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Each cluster's red, amber and green assets, moves and annual saving."""
+    """Each cluster's red, amber, green and unrated assets, moves and annual saving.
+
+    ``assets_with_running_cost`` says how many members have a known running cost; the
+    annual saving is the sum of the known savings, and NaN (not known) in a cluster where
+    no member's running cost is known.
+    """
     ids = clusters["cluster_id"].astype(str)
     k = len(ids)
 
@@ -218,14 +225,17 @@ def _tally(clusters: gpd.GeoDataFrame, df: pd.DataFrame, opps: pd.DataFrame) -> 
 
     rating = df["rating"].to_numpy()
     out = {
-        col: count(df.loc[rating == col, "cluster_id"]).astype(np.int64) for col in ("red", "amber", "green")
+        col: count(df.loc[rating == col, "cluster_id"]).astype(np.int64)
+        for col in ("red", "amber", "green", UNRATED)
     }
+    costed = pd.to_numeric(df["running_cost_gbp"], errors="coerce").notna().to_numpy()
+    out["assets_with_running_cost"] = count(df.loc[costed, "cluster_id"]).astype(np.int64)
     relocate = opps["action"].eq("relocate").to_numpy()
-    gone = relocate | opps["action"].eq("dispose").to_numpy()
+    saving = pd.to_numeric(opps["annual_saving_gbp"], errors="coerce").to_numpy(dtype=float)
+    gone = (relocate | opps["action"].eq("dispose").to_numpy()) & ~np.isnan(saving)
     out["moves"] = count(opps.loc[relocate, "cluster_id"]).astype(np.int64)
-    out["annual_saving_gbp"] = count(
-        opps.loc[gone, "cluster_id"], opps.loc[gone, "annual_saving_gbp"].to_numpy(dtype=float)
-    )
+    total = count(opps.loc[gone, "cluster_id"], saving[gone])
+    out["annual_saving_gbp"] = np.where(out["assets_with_running_cost"] > 0, total, np.nan)
     return clusters.assign(**out)
 
 

@@ -12,6 +12,11 @@ A donor may move to its ``plan.max_receivers_per_donor`` nearest receivers withi
 receiver must have room for the whole donor.
 
 Vacating donor ``d`` releases ``saving_d = running_cost_d * (1 - people_follow_share)``.
+People are planned in tenths, the precision they are published in: a donor's people are
+rounded up to a tenth (every one of them needs a place) and a receiver's spare places down,
+so the people a move publishes never take a receiver past the ceiling (4.06 estimated people
+would be published as 4.1, and 4.1 people into a capacity of 19.42 holding 13.4 would be 90.1%).
+
 The plan maximises the total released, subject to: each donor moves at most once (to one
 receiver, or split over several with ``split_donors``); a receiver never exceeds its spare
 places; a building that is vacated receives nobody. This is a mixed-integer programme
@@ -39,8 +44,8 @@ MOVE_COLUMNS = ("donor", "receiver", "people", "share_of_donor")
 class Candidates:
     """Donors, receivers and the edges between them (all positions into the assets frame)."""
 
-    occupancy: np.ndarray  # people per asset (NaN unknown)
-    spare: np.ndarray  # spare places below the ceiling per asset (0 when not a receiver)
+    occupancy: np.ndarray  # people per asset, rounded up to a tenth (NaN unknown)
+    spare: np.ndarray  # spare places below the ceiling per asset, rounded down to a tenth (0: not a receiver)
     saving: np.ndarray  # saving if vacated (0 when not a donor)
     donor: np.ndarray  # bool per asset
     edges: np.ndarray  # (m, 2) donor, receiver; sorted by donor then nearness
@@ -83,13 +88,37 @@ def find_candidates(
             clustered & (capacity > 0) & (occupancy > 0), config.target_ceiling * capacity - occupancy, 0.0
         )
     spare = np.where(np.isnan(spare) | (spare <= 1e-9), 0.0, spare)
+    occupancy, spare = in_tenths(occupancy, up=True), in_tenths(spare, up=False)
     saving = np.where(donor, running_cost * (1.0 - config.people_follow_share), 0.0)
     saving = np.nan_to_num(saving)
-    receivers = np.flatnonzero(spare > 0)
-    donors = np.flatnonzero(donor)
+    edges, distance = _nearest_edges(
+        xy, np.flatnonzero(donor), np.flatnonzero(spare > 0),
+        same=(cluster, group), occupancy=occupancy, spare=spare, radius_m=radius_m, config=config,
+    )  # fmt: skip
+    return Candidates(occupancy, spare, saving, donor, edges, distance)
+
+
+def _nearest_edges(
+    xy: np.ndarray,
+    donors: np.ndarray,
+    receivers: np.ndarray,
+    *,
+    same: tuple[np.ndarray, np.ndarray],
+    occupancy: np.ndarray,
+    spare: np.ndarray,
+    radius_m: float,
+    config: PlanConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each donor's nearest usable receivers within the radius: (donor, receiver) pairs and metres.
+
+    Usable: another building of the same cluster and use group (``same``), with room for the whole
+    donor unless ``split_donors``; at most ``max_receivers_per_donor`` per donor, nearest
+    first (ties by position).
+    """
     empty = np.empty((0, 2), dtype=np.int64)
     if not len(receivers) or not len(donors):
-        return Candidates(occupancy, spare, saving, donor, empty, np.empty(0))
+        return empty, np.empty(0)
+    cluster, group = same
     tree = cKDTree(xy[receivers])
     k = min(len(receivers), 4 * config.max_receivers_per_donor + 1)
     dist, idx = tree.query(xy[donors], k=k, distance_upper_bound=radius_m)
@@ -109,9 +138,17 @@ def find_candidates(
     start = np.searchsorted(row, row, side="left")
     first = (np.arange(len(row)) - start) < config.max_receivers_per_donor
     if not first.any():
-        return Candidates(occupancy, spare, saving, donor, empty, np.empty(0))
-    edges = np.column_stack([d[first], r[first]]).astype(np.int64)
-    return Candidates(occupancy, spare, saving, donor, edges, dd[first])
+        return empty, np.empty(0)
+    return np.column_stack([d[first], r[first]]).astype(np.int64), dd[first]
+
+
+def in_tenths(values: np.ndarray, *, up: bool) -> np.ndarray:
+    """People to a tenth, as published: rounded ``up`` (people who need a place) or down (places).
+
+    Float noise below a millionth of a tenth is ignored (30.000000001 people are 30).
+    """
+    tenths = np.round(np.asarray(values, dtype=float) * 10, 6)
+    return (np.ceil(tenths) if up else np.floor(tenths)) / 10
 
 
 def _phrase(key: str) -> str:

@@ -18,7 +18,10 @@ Score
   (below the target ceiling) for all its people.
 
 Rating: red (candidate for disposal) at ``red_from`` (60) or more, amber (candidate for
-shared use) at ``amber_from`` (35) or more, else green. Then, in this order: a building the
+shared use) at ``amber_from`` (35) or more, else green. An asset whose utilisation and
+running cost per m² are both unknown (national registers of stations, surgeries and
+libraries carry neither) is ``unrated``, with no score: the two factors that say whether
+a building is worth keeping are missing, so it is not called green. Then, in this order: a building the
 plan vacates, or one that is vacant, is red; a building that receives people is amber
 (shared use); a well-used building (utilisation at or above ``plan.well_used``) and a
 sensitive site are never red (red becomes amber, with the reason given).
@@ -39,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.spatial import cKDTree
 
+from .._known import UNRATED, UNRATED_REASON
 from ..config import PlanConfig
 from ._colocate import Candidates
 
@@ -199,35 +203,45 @@ def rate(
         Same index as ``df`` with ``cost_per_m2_gbp``, ``score``, ``rating``, ``reasons``,
         ``action``, ``people_in``, ``people_out`` and ``spare_after``.
     """
-    n, rc = len(df), config.rating
+    n = len(df)
     f = _factors(df, cand, as_of, config)
-    score = f["score"]
+    rating = _first_rating(f, config)
+    flows = _flows(cand, moves, n)
+    reasons = _Reasons(n)
+    _fact_reasons(reasons, df, f, as_of, config)
+    _place_reasons(reasons, df, f, radius_m, _crowded(df, xy, radius_m), diameter_m)
+    action = _plan_reasons(reasons, df, f, rating, moves, flows, config)
+    return pd.DataFrame(
+        {
+            "cost_per_m2_gbp": f["cpm"],
+            "score": f["score"],
+            "rating": rating,
+            "reasons": reasons.text(),
+            "action": action,
+            "people_out": flows["out"],
+            "people_in": flows["in"],
+            "spare_after": flows["spare_after"],
+        },
+        index=df.index,
+    )
+
+
+def _first_rating(f: dict[str, np.ndarray], config: PlanConfig) -> np.ndarray:
+    """Red, amber or green from the score; ``unrated`` where utilisation and cost per m² are unknown."""
+    rc, score = config.rating, f["score"]
     rating = np.where(score >= rc.red_from, "red", np.where(score >= rc.amber_from, "amber", "green"))
-    rating = rating.astype(object)
+    return np.where(f["unrated"], UNRATED, rating).astype(object)
+
+
+def _flows(cand: Candidates, moves: pd.DataFrame, n: int) -> dict[str, np.ndarray]:
+    """People moved out of and into each asset, and the spare places a receiver has left."""
     donor, receiver = moves["donor"].to_numpy(dtype=np.int64), moves["receiver"].to_numpy(dtype=np.int64)
     people = moves["people"].to_numpy(dtype=float)
     people_out = np.bincount(donor, weights=people, minlength=n).astype(float)
     people_in = np.bincount(receiver, weights=people, minlength=n).astype(float)
     spare_after = np.where(cand.spare > 0, cand.spare - people_in, 0.0)
     spare_after[people_out > 0] = 0.0
-    reasons = _Reasons(n)
-    _fact_reasons(reasons, df, f, as_of, config)
-    _place_reasons(reasons, df, f, radius_m, _crowded(df, xy, radius_m), diameter_m)
-    flows = {"out": people_out, "in": people_in, "spare_after": spare_after}
-    action = _plan_reasons(reasons, df, f, rating, moves, flows, config)
-    return pd.DataFrame(
-        {
-            "cost_per_m2_gbp": f["cpm"],
-            "score": score,
-            "rating": rating,
-            "reasons": reasons.text(),
-            "action": action,
-            "people_out": people_out,
-            "people_in": people_in,
-            "spare_after": spare_after,
-        },
-        index=df.index,
-    )
+    return {"out": people_out, "in": people_in, "spare_after": spare_after}
 
 
 def _factors(df: pd.DataFrame, cand: Candidates, as_of: dt.date, config: PlanConfig) -> dict[str, np.ndarray]:
@@ -252,7 +266,7 @@ def _factors(df: pd.DataFrame, cand: Candidates, as_of: dt.date, config: PlanCon
     per_m2 = config.capital_value_per_m2_gbp
     valued = (book > 0) | ((gia > 0) & (per_m2 is not None and per_m2 > 0))
     f_free = (tenure == "freehold") & valued
-    room, nearest, near_dist = _room_for_all(cand, occ, config.split_donors)
+    room, nearest, near_dist = _room_for_all(cand, cand.occupancy, config.split_donors)
     weights = np.array(
         [
             rc.weight_utilisation,
@@ -279,7 +293,11 @@ def _factors(df: pd.DataFrame, cand: Candidates, as_of: dt.date, config: PlanCon
         "room": room,
         "nearest": nearest,
         "near_dist": near_dist,
-        "score": np.round(100 * factors @ weights / weights.sum(), 1),
+        "cost_known": ~np.isnan(cost),
+        "unrated": np.isnan(util) & np.isnan(cpm),
+        "score": np.where(
+            np.isnan(util) & np.isnan(cpm), np.nan, np.round(100 * factors @ weights / weights.sum(), 1)
+        ),
         "well_used": np.nan_to_num(util, nan=-1) >= config.well_used,
         "sensitive": df["sensitive"].fillna(False).to_numpy(dtype=bool),
     }
@@ -292,9 +310,15 @@ def _fact_reasons(
     rc = config.rating
     util, well = f["util"], f["well_used"]
     est = np.where(df["utilisation_estimated"].to_numpy(dtype=bool), " (estimated)", "").astype(object)
-    unknown = np.isnan(util)
+    unknown, unrated, cost_known = np.isnan(util), f["unrated"], f["cost_known"]
     low = ~unknown & ~well & (np.nan_to_num(util) < rc.low_utilisation)
-    reasons.add(unknown, "utilisation unknown")
+    reasons.add(unrated & ~cost_known, UNRATED_REASON)
+    reasons.add(
+        unrated & cost_known,
+        "not rated: no utilisation known, and no floor area to set the running cost against",
+    )
+    reasons.add(unknown & ~unrated, "utilisation unknown")
+    reasons.add(~cost_known & ~unrated, "running cost unknown")
     reasons.add(
         well,
         "well used ("

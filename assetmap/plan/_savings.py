@@ -24,6 +24,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .._known import UNRATED
 from ..config import PlanConfig
 from ._rating import _fmt
 from ._solve import OPTIMAL
@@ -85,12 +86,18 @@ _TEXT_COLUMNS = (
 def _receipts(
     tenure: np.ndarray, book: np.ndarray, gia: np.ndarray, per_m2: float | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Capital receipt and its basis in words for each asset given (freeholds only)."""
+    """Capital receipt and its basis in words for each asset given (freeholds only).
+
+    A leasehold (or other known tenure that is not freehold) gives no receipt: 0. A
+    freehold with no book value or floor area, and an asset of unknown tenure, give an
+    unknown receipt (NaN), never £0.
+    """
     free = tenure == "freehold"
-    receipt = np.zeros(len(tenure))
+    receipt = np.where(tenure == "", np.nan, 0.0)
     basis = np.where(
         tenure == "leasehold", "leasehold: lease exit, no receipt", "not freehold: no receipt"
     ).astype(object)
+    basis[tenure == ""] = "tenure not known: not valued"
     booked = free & (np.nan_to_num(book) > 0)
     receipt[booked] = book[booked]
     basis[booked] = "book value"
@@ -98,7 +105,9 @@ def _receipts(
     if valued.any():
         receipt[valued] = gia[valued] * float(per_m2 or 0)
         basis[valued] = "no book value: " + _fmt(gia[valued], ",.0f") + f" m² x £{per_m2:,.0f}/m²"
-    basis[free & ~booked & ~valued] = "freehold with no book value or floor area: not valued"
+    unvalued = free & ~booked & ~valued
+    receipt[unvalued] = np.nan
+    basis[unvalued] = "freehold with no book value or floor area: not valued"
     return receipt, basis
 
 
@@ -108,7 +117,8 @@ def _asset_values(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, object]:
     expiry = pd.to_datetime(df["lease_expiry"], errors="coerce").to_numpy()
     return {
         "tenure": tenure,
-        "cost": np.nan_to_num(pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy(dtype=float)),
+        # NaN where the register gives no running cost: a saving from it is not known, never £0.
+        "cost": pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy(dtype=float),
         "book": pd.to_numeric(df["book_value_gbp"], errors="coerce").to_numpy(dtype=float),
         "gia": pd.to_numeric(df["gia_m2"], errors="coerce").to_numpy(dtype=float),
         "occ": df["plan_occupancy"].to_numpy(dtype=float),
@@ -160,41 +170,59 @@ def opportunities(
 ) -> pd.DataFrame:
     """The ranked list: one row per move, per vacant disposal and per share offer."""
     v = _asset_values(df, rated)
-    share, per_m2 = config.people_follow_share, config.capital_value_per_m2_gbp
-    d, r = moves["donor"].to_numpy(dtype=np.int64), moves["receiver"].to_numpy(dtype=np.int64)
-    people = moves["people"].to_numpy(dtype=float)
-    frac = np.nan_to_num(moves["share_of_donor"].to_numpy(dtype=float), nan=1.0)
-    receipt, basis = _receipts(v["tenure"][d], v["book"][d], v["gia"][d], per_m2)
-    c = v["cost"][d]
+    action = rated["action"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        relocate = _rows(
-            v, d, "relocate",
-            into_asset_id=_at(v["asset_id"], r), into_partner=_at(v["partner"], r),
-            into_name=_at(v["name"], r),
-            people_moved=people,
-            into_utilisation_before=v["occ"][r] / v["cap"][r],
-            into_utilisation_after=(v["occ"][r] + v["people_in"][r]) / v["cap"][r],
-            running_cost_gbp=c * frac, cost_following_people_gbp=c * share * frac,
-            annual_saving_gbp=c * (1 - share) * frac, capital_receipt_gbp=receipt * frac,
-            capital_receipt_basis=basis, people_estimated=v["est"][d] | v["est"][r],
-        )  # fmt: skip
-        action = rated["action"].to_numpy()
-        gone = np.flatnonzero(action == "dispose")
-        receipt, basis = _receipts(v["tenure"][gone], v["book"][gone], v["gia"][gone], per_m2)
-        dispose = _rows(
-            v, gone, "dispose",
-            people_moved=0.0, running_cost_gbp=v["cost"][gone], cost_following_people_gbp=0.0,
-            annual_saving_gbp=v["cost"][gone], capital_receipt_gbp=receipt, capital_receipt_basis=basis,
-        )  # fmt: skip
-        offer = np.flatnonzero(action == "share")
-        shares = _rows(
-            v, offer, "share",
-            people_moved=0.0, annual_saving_gbp=0.0, capital_receipt_gbp=0.0,
-            saving_from=np.full(len(offer), np.datetime64("NaT"), dtype=v["lease"].dtype),
-            spare_places=v["spare_after"][offer],
-            into_utilisation_before=v["occ"][offer] / v["cap"][offer],
-        )  # fmt: skip
-    return _ranked(pd.concat([relocate, dispose, shares], ignore_index=True))
+        blocks = [
+            _relocations(v, moves, config),
+            _disposals(v, np.flatnonzero(action == "dispose"), config),
+            _share_offers(v, np.flatnonzero(action == "share")),
+        ]
+    return _ranked(pd.concat(blocks, ignore_index=True))
+
+
+def _relocations(v: dict[str, object], moves: pd.DataFrame, config: PlanConfig) -> pd.DataFrame:
+    """One row per move: the donor's running cost released, less what follows its people.
+
+    A split donor's cost, saving and receipt are divided between its moves in proportion
+    to the people moved (``share_of_donor``).
+    """
+    share = config.people_follow_share
+    d, r = moves["donor"].to_numpy(dtype=np.int64), moves["receiver"].to_numpy(dtype=np.int64)
+    frac = np.nan_to_num(moves["share_of_donor"].to_numpy(dtype=float), nan=1.0)
+    receipt, basis = _receipts(v["tenure"][d], v["book"][d], v["gia"][d], config.capital_value_per_m2_gbp)
+    c = v["cost"][d]
+    return _rows(
+        v, d, "relocate",
+        into_asset_id=_at(v["asset_id"], r), into_partner=_at(v["partner"], r), into_name=_at(v["name"], r),
+        people_moved=moves["people"].to_numpy(dtype=float),
+        into_utilisation_before=v["occ"][r] / v["cap"][r],
+        into_utilisation_after=(v["occ"][r] + v["people_in"][r]) / v["cap"][r],
+        running_cost_gbp=c * frac, cost_following_people_gbp=c * share * frac,
+        annual_saving_gbp=c * (1 - share) * frac, capital_receipt_gbp=receipt * frac,
+        capital_receipt_basis=basis, people_estimated=v["est"][d] | v["est"][r],
+    )  # fmt: skip
+
+
+def _disposals(v: dict[str, object], gone: np.ndarray, config: PlanConfig) -> pd.DataFrame:
+    """One row per vacant building disposed: its whole running cost (not known where not given)."""
+    per_m2 = config.capital_value_per_m2_gbp
+    receipt, basis = _receipts(v["tenure"][gone], v["book"][gone], v["gia"][gone], per_m2)
+    return _rows(
+        v, gone, "dispose",
+        people_moved=0.0, running_cost_gbp=v["cost"][gone], cost_following_people_gbp=0.0,
+        annual_saving_gbp=v["cost"][gone], capital_receipt_gbp=receipt, capital_receipt_basis=basis,
+    )  # fmt: skip
+
+
+def _share_offers(v: dict[str, object], offer: np.ndarray) -> pd.DataFrame:
+    """One row per building with spare places to offer other partners: no saving, no receipt."""
+    return _rows(
+        v, offer, "share",
+        people_moved=0.0, annual_saving_gbp=0.0, capital_receipt_gbp=0.0,
+        saving_from=np.full(len(offer), np.datetime64("NaT"), dtype=v["lease"].dtype),
+        spare_places=v["spare_after"][offer],
+        into_utilisation_before=v["occ"][offer] / v["cap"][offer],
+    )  # fmt: skip
 
 
 def _ranked(out: pd.DataFrame) -> pd.DataFrame:
@@ -230,47 +258,115 @@ def summarise(
     as_of: dt.date,
     config: PlanConfig,
 ) -> dict[str, object]:
-    """The summary figures, in the order a board pack shows them."""
-    cost = pd.to_numeric(df["running_cost_gbp"], errors="coerce")
-    estate_cost = float(cost.sum())
+    """The summary figures, in the order a board pack shows them.
+
+    A figure over running costs is the sum over the assets whose cost is known, beside how
+    many those are (``assets_with_running_cost``, ``released_without_running_cost``); with
+    no running cost known anywhere, the estate's cost, the running cost released and its
+    share are ``None`` (not known), never 0, and so are the capital receipts unless a
+    building released has a value. Assets whose rating inputs are unknown are
+    counted as ``rated_unrated``, not green.
+    """
     moved = opps[opps["action"].isin(["relocate", "dispose"])]
-    released = float(moved["annual_saving_gbp"].sum())
-    lease = moved[moved["tenure"] == "leasehold"]
-    book_based = moved["capital_receipt_basis"] == "book value"
-    method = components["method"].value_counts() if len(components) else pd.Series(dtype=int)
-    time_limited = int(method.get("milp-time-limit", 0) + method.get("heuristic-no-time", 0))
-    found = float(components["saving"].sum()) if len(components) else 0.0
-    bound = float(components["bound"].sum()) if len(components) else 0.0
-    rating = rated["rating"].value_counts()
     return {
         "as_of": as_of.isoformat(),
         "assets": len(df),
         "partners": int(df["partner"].nunique()),
-        "estate_running_cost_gbp": estate_cost,
+        **_estate_figures(df, clusters),
+        **_released_figures(df, opps, moved),
+        **_rating_figures(df, rated),
+        **_optimiser_figures(components, config),
+        "people_follow_share": config.people_follow_share,
+        "target_ceiling": config.target_ceiling,
+        "well_used": config.well_used,
+        "donor_max_utilisation": config.donor_max_utilisation,
+        "capital_value_per_m2_gbp": config.capital_value_per_m2_gbp,
+    }
+
+
+def _known_sum(values: pd.Series) -> float | None:
+    """The sum of the known values; None when none is known."""
+    values = pd.to_numeric(values, errors="coerce")
+    return float(values.sum()) if values.notna().any() else None
+
+
+def _estate_figures(df: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, object]:
+    """The estate's running cost (over known values, with coverage) and its clusters."""
+    cost = pd.to_numeric(df["running_cost_gbp"], errors="coerce")
+    return {
+        "estate_running_cost_gbp": _known_sum(cost),
+        "assets_with_running_cost": int(cost.notna().sum()),
         "assets_without_running_cost": int(cost.isna().sum()),
         "clusters": len(clusters),
         "cross_partner_clusters": int(clusters["cross_partner"].sum()) if len(clusters) else 0,
         "assets_in_clusters": int(df["cluster_id"].notna().sum()),
-        "moves": int((opps["action"] == "relocate").sum()),
-        "people_moved": float(opps.loc[opps["action"] == "relocate", "people_moved"].sum()),
-        "buildings_vacated": int(moved["asset_id"].astype(str).add("\x1f" + moved["partner"]).nunique()),
+    }
+
+
+def _released_figures(df: pd.DataFrame, opps: pd.DataFrame, moved: pd.DataFrame) -> dict[str, object]:
+    """What the plan releases: moves, buildings, running cost, receipts, lease exits."""
+    estate_cost = _known_sum(df["running_cost_gbp"])
+    saving = pd.to_numeric(moved["annual_saving_gbp"], errors="coerce")
+    # With no running cost known anywhere nothing could be costed: not known, not £0.
+    released = None if estate_cost is None else float(saving.sum())
+    lease = moved[moved["tenure"] == "leasehold"]
+    receipt = pd.to_numeric(moved["capital_receipt_gbp"], errors="coerce")
+    book_based = moved["capital_receipt_basis"] == "book value"
+    relocate = opps["action"] == "relocate"
+    # With nothing costed and no receipt valued, the receipts are not known either.
+    valued = released is not None or receipt.notna().any()
+
+    def money(values: pd.Series, known: bool) -> float | None:
+        return float(pd.to_numeric(values, errors="coerce").sum()) if known else None
+
+    return {
+        "moves": int(relocate.sum()),
+        "people_moved": float(opps.loc[relocate, "people_moved"].sum()),
+        "buildings_vacated": _buildings(moved),
         "vacant_disposals": int((opps["action"] == "dispose").sum()),
         "share_offers": int((opps["action"] == "share").sum()),
         "released_running_cost_gbp": released,
-        "cost_following_people_gbp": float(moved["cost_following_people_gbp"].sum()),
-        "capital_receipts_gbp": float(moved["capital_receipt_gbp"].sum()),
-        "capital_receipts_book_value_gbp": float(moved.loc[book_based, "capital_receipt_gbp"].sum()),
-        "capital_receipts_estimated_gbp": float(moved.loc[~book_based, "capital_receipt_gbp"].sum()),
-        "lease_exits": int(lease["asset_id"].astype(str).add("\x1f" + lease["partner"]).nunique()),
-        "lease_exit_saving_gbp": float(lease["annual_saving_gbp"].sum()),
-        "share_of_running_cost": released / estate_cost if estate_cost > 0 else float("nan"),
+        "released_without_running_cost": _buildings(moved[saving.isna().to_numpy()]),
+        "cost_following_people_gbp": money(moved["cost_following_people_gbp"], released is not None),
+        "capital_receipts_gbp": money(receipt, valued),
+        "capital_receipts_book_value_gbp": money(receipt[book_based], valued),
+        "capital_receipts_estimated_gbp": money(receipt[~book_based], valued),
+        "released_not_valued": _buildings(moved[receipt.isna().to_numpy()]),
+        "lease_exits": _buildings(lease),
+        "lease_exit_saving_gbp": money(lease["annual_saving_gbp"], released is not None),
+        "share_of_running_cost": (
+            released / estate_cost if released is not None and estate_cost and estate_cost > 0 else None
+        ),
         "pilot_reference_share": PILOT_REFERENCE_SHARE,
         "pilot_reference": PILOT_REFERENCE,
+    }
+
+
+def _buildings(rows: pd.DataFrame) -> int:
+    """Distinct buildings (asset id and partner) among opportunity rows."""
+    return int(rows["asset_id"].astype(str).add("\x1f" + rows["partner"].astype(str)).nunique())
+
+
+def _rating_figures(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, object]:
+    """Assets per rating, sensitive sites and estimated people figures."""
+    rating = rated["rating"].value_counts()
+    return {
         "rated_red": int(rating.get("red", 0)),
         "rated_amber": int(rating.get("amber", 0)),
         "rated_green": int(rating.get("green", 0)),
+        "rated_unrated": int(rating.get(UNRATED, 0)),
         "sensitive_assets": int(df["sensitive"].fillna(False).astype(bool).sum()),
         "people_estimated_assets": int((df["occupancy_estimated"] | df["capacity_estimated"]).sum()),
+    }
+
+
+def _optimiser_figures(components: pd.DataFrame, config: PlanConfig) -> dict[str, object]:
+    """How the moves were chosen: sub-problems, methods, the bound and the budgets."""
+    method = components["method"].value_counts() if len(components) else pd.Series(dtype=int)
+    time_limited = int(method.get("milp-time-limit", 0) + method.get("heuristic-no-time", 0))
+    found = float(components["saving"].sum()) if len(components) else 0.0
+    bound = float(components["bound"].sum()) if len(components) else 0.0
+    return {
         "optimiser": (
             "scipy.optimize.milp (HiGHS mixed-integer programme)" if config.optimiser == "milp" else "greedy"
         ),
@@ -289,9 +385,4 @@ def summarise(
         "optimiser_work_limit": config.work_limit,
         "optimiser_work_used": int(components["work"].sum()) if len(components) else 0,
         "plan_repeatable": time_limited == 0,
-        "people_follow_share": config.people_follow_share,
-        "target_ceiling": config.target_ceiling,
-        "well_used": config.well_used,
-        "donor_max_utilisation": config.donor_max_utilisation,
-        "capital_value_per_m2_gbp": config.capital_value_per_m2_gbp,
     }

@@ -571,6 +571,8 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
         }
     )
     frame = pd.DataFrame([mv for sub in subs for mv in sub.moves], columns=["donor", "receiver", "people"])
+    # Donors' people and receivers' places are in tenths, so a move is too: drop the solver's float noise.
+    frame["people"] = frame["people"].round(1)
     total = frame.groupby("donor")["people"].transform("sum")
     frame["share_of_donor"] = frame["people"] / total.where(total > 0)
     frame = frame.sort_values(["donor", "receiver"], kind="mergesort").reset_index(drop=True)

@@ -15,7 +15,8 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 SIZE = (8.0, 4.5)
 BLUE, GREY = "#1f5f8b", "#a6b4c0"
-RAG = {"red": "#c0392b", "amber": "#e6a117", "green": "#2e8b57"}
+RAG = {"red": "#c0392b", "amber": "#e6a117", "green": "#2e8b57", "unrated": "#b0b0b0"}
+_RAG_LABEL = {"unrated": "not rated (no running cost or utilisation known)"}
 
 
 def _short(text: object, n: int = 32) -> str:
@@ -99,7 +100,7 @@ def savings_by_cluster(opportunities: pd.DataFrame | None) -> Figure | None:
 
 
 def ratings_by_partner(current: pd.DataFrame) -> Figure | None:
-    """Red/amber/green ratings per partner (when the run has ratings)."""
+    """Red/amber/green ratings per partner (when the run has ratings), and the assets not rated in grey."""
     if "rating" not in current or current["rating"].isna().all():
         return None
     t = pd.crosstab(current["partner"].astype(str), current["rating"].astype(str))
@@ -107,7 +108,9 @@ def ratings_by_partner(current: pd.DataFrame) -> Figure | None:
     fig, ax = _fig()
     left = np.zeros(len(t))
     for rag, colour in RAG.items():
-        ax.barh(np.arange(len(t)), t[rag].to_numpy(), left=left, color=colour, label=rag)
+        if rag not in ("red", "amber", "green") and not t[rag].any():
+            continue
+        ax.barh(np.arange(len(t)), t[rag].to_numpy(), left=left, color=colour, label=_RAG_LABEL.get(rag, rag))
         left += t[rag].to_numpy()
     ax.set_yticks(np.arange(len(t)), [_short(p, 28) for p in t.index], fontsize=8)
     ax.legend(loc="lower right", fontsize=8)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .._known import NOT_KNOWN, coverage
 from ..areas._report import area_figure, area_table
 from ..compare import ChangeReport, RunData
 from . import _charts
@@ -30,26 +31,27 @@ PLAN_LABELS: dict[str, str] = {
     "rated_red": "Rated red (disposal)",
     "rated_amber": "Rated amber (shared use)",
     "rated_green": "Rated green (retain)",
+    "rated_unrated": "Not rated (no running cost or utilisation known)",
 }
 OPPORTUNITY_SHOWN = 20
 
 
 def money(v: object) -> str:
-    """``£1,234`` (negative ``-£1,234``); blank when unknown."""
+    """``£1,234`` (negative ``-£1,234``); ``not known`` when unknown."""
     x = _f(v)
-    return "" if x is None else f"{'-' if x < 0 else ''}£{abs(x):,.0f}"
+    return NOT_KNOWN if x is None else f"{'-' if x < 0 else ''}£{abs(x):,.0f}"
 
 
 def pct(v: object) -> str:
-    """A fraction as a whole percentage; blank when unknown."""
+    """A fraction as a whole percentage; ``not known`` when unknown."""
     x = _f(v)
-    return "" if x is None else f"{x * 100:.0f}%"
+    return NOT_KNOWN if x is None else f"{x * 100:.0f}%"
 
 
 def count(v: object) -> str:
-    """A whole number with thousands separators; blank when unknown."""
+    """A whole number with thousands separators; ``not known`` when unknown."""
     x = _f(v)
-    return "" if x is None else f"{x:,.0f}"
+    return NOT_KNOWN if x is None else f"{x:,.0f}"
 
 
 def _f(v: object) -> float | None:
@@ -91,8 +93,14 @@ class ReportContent:
     areas: pd.DataFrame | None = None
 
 
-def _estate_figures(run: RunData) -> dict[str, tuple[str, float | None]]:
+def _known_sum(values: pd.Series) -> float | None:
+    return float(values.sum()) if values.notna().any() else None
+
+
+def _estate_figures(run: RunData) -> dict[str, tuple[str, float | None, str]]:
+    """Each headline figure: its kind, its value (None: not known) and how many assets it covers."""
     a = run.assets
+    n = len(a)
     totals = run.record.get("totals") if isinstance(run.record.get("totals"), dict) else {}
     cost = pd.to_numeric(a.get("running_cost_gbp"), errors="coerce")
     gia = pd.to_numeric(a.get("gia_m2"), errors="coerce").where(lambda s: s > 0)
@@ -101,34 +109,45 @@ def _estate_figures(run: RunData) -> dict[str, tuple[str, float | None]]:
     w = gia.fillna(1.0)[util.notna()]
     sensitive = a["sensitive"].fillna(False).astype(bool) if "sensitive" in a else pd.Series(dtype=bool)
     return {
-        "Assets placed": ("count", float(len(a))),
-        "Partners": ("count", float(a["partner"].nunique())),
-        "Register rows read": ("count", _f(totals.get("rows_read"))),
-        "Rows rejected": ("count", _f(totals.get("rejected"))),
-        "Warnings": ("count", _f(totals.get("warnings"))),
-        "Estate running cost a year": ("money", float(cost.sum())),
-        "Floor area (m²)": ("count", float(gia.sum())),
-        "Running cost per m²": ("money", float(cost[both].sum() / gia[both].sum()) if both.any() else None),
-        "Utilisation (weighted by floor area)": (
-            "pct", float((util.dropna() * w).sum() / w.sum()) if w.sum() > 0 else None
+        "Assets placed": ("count", float(n), ""),
+        "Partners": ("count", float(a["partner"].nunique()), ""),
+        "Register rows read": ("count", _f(totals.get("rows_read")), ""),
+        "Rows rejected": ("count", _f(totals.get("rejected")), ""),
+        "Warnings": ("count", _f(totals.get("warnings")), ""),
+        "Estate running cost a year": ("money", _known_sum(cost), coverage(cost.notna().sum(), n)),
+        "Floor area (m²)": ("count", _known_sum(gia), coverage(gia.notna().sum(), n, "floor area")),
+        "Running cost per m²": (
+            "money", float(cost[both].sum() / gia[both].sum()) if both.any() else None,
+            coverage(both.sum(), n, "running cost and floor area"),
         ),
-        "Sensitive sites (locations withheld)": ("count", float(sensitive.sum())),
+        "Utilisation (weighted by floor area)": (
+            "pct", float((util.dropna() * w).sum() / w.sum()) if w.sum() > 0 else None,
+            coverage(util.notna().sum(), n, "utilisation"),
+        ),
+        "Sensitive sites (locations withheld)": ("count", float(sensitive.sum()), ""),
     }  # fmt: skip
 
 
-def _fmt(kind: str, v: float | None) -> str:
-    return {"money": money, "pct": pct}.get(kind, count)(v)
+def _fmt(kind: str, v: float | None, note: str = "") -> str:
+    text = {"money": money, "pct": pct}.get(kind, count)(v)
+    return f"{text} ({note})" if note and v is not None else text
 
 
 def headline(current: RunData, previous: RunData | None) -> pd.DataFrame:
-    """Headline figures: this period, last period and the change."""
+    """Headline figures: this period, last period and the change.
+
+    A figure no register gives reads ``not known``; one over partly known values says how
+    many assets it covers (``£1.2m (running cost known for 40 of 120)``).
+    """
     now = _estate_figures(current)
     before = _estate_figures(previous) if previous is not None else {}
     rows = []
-    for name, (kind, v) in now.items():
-        b = before.get(name, (kind, None))[1]
+    for name, (kind, v, note) in now.items():
+        _, b, b_note = before.get(name, (kind, None, ""))
         change = _signed(kind, v - b) if v is not None and b is not None else ""
-        rows.append((name, _fmt(kind, v), _fmt(kind, b) if previous is not None else "", change))
+        rows.append(
+            (name, _fmt(kind, v, note), _fmt(kind, b, b_note) if previous is not None else "", change)
+        )
     return pd.DataFrame(rows, columns=["figure", "this period", "last period", "change"])
 
 
@@ -145,8 +164,19 @@ def plan_table(current: RunData) -> pd.DataFrame | None:
             v = plan[key]
             is_share = key.startswith("share_of_") or key.endswith("_share")
             text = money(v) if key.endswith("_gbp") else pct(v) if is_share else count(v)
-            rows.append((label, text))
+            rows.append((label, text + _plan_note(key, plan)))
     return pd.DataFrame(rows, columns=["figure", "value"]) if rows else None
+
+
+def _plan_note(key: str, plan: dict[str, object]) -> str:
+    """How many assets a plan figure leaves out for want of a running cost, in brackets."""
+    if key == "released_running_cost_gbp" and _f(plan.get(key)) is not None:
+        missing = _f(plan.get("released_without_running_cost"))
+        if missing:
+            return f" ({missing:,.0f} building(s) released have no running cost: not counted)"
+    if key == "released_running_cost_gbp" and _f(plan.get(key)) is None:
+        return " (no running cost in the registers)"
+    return ""
 
 
 def savings_table(report: ChangeReport) -> pd.DataFrame:
