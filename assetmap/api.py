@@ -42,6 +42,7 @@ from .maps import write_map as _write_map
 from .maps._folium import MAX_ASSETS, explore_map
 from .plan import PlanResult
 from .plan import plan_estate as _plan_estate
+from .schema import BNG
 
 #: Anything the API accepts as a config.
 ConfigLike = str | os.PathLike[str] | Mapping[str, Any] | Config
@@ -149,9 +150,12 @@ def read_registers(config: ConfigLike, *, progress: Callable[[str], None] | None
 
 
 def _assets(data: Estate | gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """The assets layer of an Estate, or a GeoDataFrame in British National Grid (reprojected)."""
     if isinstance(data, Estate):
         return data.assets
     if isinstance(data, gpd.GeoDataFrame):
+        if data.crs is not None and data.crs.to_epsg() != 27700:  # distances are in metres on the BNG
+            return data.to_crs(BNG)
         return data
     got = type(data).__name__
     msg = f"{what} takes an Estate (from read_registers) or a GeoDataFrame of assets, not {got}"
@@ -166,7 +170,8 @@ def cluster_assets(
     Parameters
     ----------
     assets : Estate or GeoDataFrame
-        The estate (from :func:`read_registers`) or its ``assets`` layer.
+        The estate (from :func:`read_registers`) or its ``assets`` layer (points in any CRS;
+        distances are measured in British National Grid metres).
     config : str, Path, dict or Config, optional
         Its ``clustering`` section is used; default: every clustering default.
     **options
@@ -176,7 +181,7 @@ def cluster_assets(
     Returns
     -------
     GeoDataFrame
-        A copy of the assets with ``cluster_id`` (``C001``... in order of running cost,
+        A copy of the assets (in EPSG:27700) with ``cluster_id`` (``C001``... in order of running cost,
         ``<NA>`` for an asset standing alone) and ``cluster_partners`` (partners in its cluster).
 
     Raises
@@ -215,7 +220,8 @@ def plan_estate(
     Parameters
     ----------
     assets : Estate or GeoDataFrame
-        The estate (from :func:`read_registers`) or its ``assets`` layer.
+        The estate (from :func:`read_registers`) or its ``assets`` layer (points in any CRS;
+        the plan is in EPSG:27700).
     config : str, Path, dict or Config, optional
         Its ``clustering``, ``plan`` and ``as_of`` are used; default: every default.
     as_of : date, optional
@@ -657,7 +663,13 @@ def show_versions() -> None:
         print(f"{name}: {version}")
 
 
+#: What each stage returns, for type hints and ``isinstance`` (re-exported by ``assetmap``).
+RunResult = _pipeline.RunResult
+QuarterResult = _quarter.QuarterResult
+ChangeReport = _compare.ChangeReport
+
 __all__ = [
-    "ConfigLike", "MapData", "cluster_assets", "compare_runs", "config_yaml", "explore", "load_config",
-    "plan_estate", "read_registers", "run", "run_quarter", "show_versions", "write_board_pack", "write_map",
+    "ChangeReport", "Config", "ConfigLike", "Estate", "MapData", "PlanResult", "QuarterResult", "RunResult",
+    "cluster_assets", "compare_runs", "config_yaml", "explore", "load_config", "plan_estate",
+    "read_registers", "run", "run_quarter", "show_versions", "write_board_pack", "write_map",
 ]  # fmt: skip

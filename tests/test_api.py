@@ -110,6 +110,28 @@ def test_config_yaml_reads_back_to_the_same_settings(from_dict, tmp_path: Path) 
     assert again.map.outline == (KENT.parent / "outline.geojson").resolve()
 
 
+def test_a_layer_in_another_crs_is_clustered_and_planned_in_metres() -> None:
+    from assetmap.testing import make_estate, office
+
+    bng = make_estate(
+        office(x=0), office(x=300, partner="Police", utilisation=0.3), office(x=450), office(x=3000)
+    )
+    wgs = bng.to_crs("EPSG:4326")  # as an analyst's own layer often is
+    near = assetmap.cluster_assets(wgs)
+    assert near.crs.to_epsg() == 27700
+    assert near["cluster_id"].tolist() == assetmap.cluster_assets(bng)["cluster_id"].tolist()
+    assert near["cluster_id"].notna().tolist() == [True, True, True, False]
+    assert assetmap.plan_estate(wgs).summary == assetmap.plan_estate(bng).summary
+
+
+def test_result_classes_are_exported() -> None:
+    assert assetmap.Config is assetmap.config.Config
+    assert assetmap.RunResult is assetmap.pipeline.RunResult and assetmap.Estate is assetmap.estate.Estate
+    assert assetmap.PlanResult is assetmap.plan.PlanResult
+    assert assetmap.QuarterResult is assetmap.quarter.QuarterResult
+    assert assetmap.ChangeReport is assetmap.compare.ChangeReport
+
+
 @pytest.mark.slow
 def test_stages_take_a_dict_config(from_dict) -> None:
     estate = assetmap.read_registers(from_dict)
