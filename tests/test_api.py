@@ -72,11 +72,13 @@ def test_readme_python_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     section = text.split("## Python API", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
     assert blocks, "the README's Python API section has no python block"
-    monkeypatch.chdir(REPO)
+    (tmp_path / "data").symlink_to(REPO / "data")  # a fresh folder, as a user's, with the demo in it
+    monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": "readme"}
     for block in blocks:
-        exec(compile(block.replace('"out/', f'"{tmp_path}/'), "README.md", "exec"), namespace)
+        exec(compile(block, "README.md", "exec"), namespace)
     assert isinstance(namespace["m"], folium.Map)
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {"explore.html", "map.html", "board_pack.xlsx"}
 
 
 # ---- a config built in Python works everywhere a file does ----
