@@ -13,6 +13,10 @@ The stages of ``assetmap run``, for notebooks and scripts (see :mod:`assetmap.ap
 
     result = assetmap.run("data/demo/kent/assetmap.yaml")  # everything, as the command does
 
+What each stage returns is a class of its own (:class:`Estate`, :class:`PlanResult`,
+:class:`RunResult`, :class:`QuarterResult`, :class:`ChangeReport`); a run's settings are a
+:class:`Config` (``assetmap.load_config(...)``, changed with ``config.model_copy(update=...)``).
+
 Every error caused by the input (a config, a register, a period) is an
 :class:`AssetmapError`, with a message naming the file, row and column.
 """
@@ -31,6 +35,12 @@ from ._errors import (
     RegisterError,
 )
 from .api import (
+    ChangeReport,
+    Config,
+    Estate,
+    PlanResult,
+    QuarterResult,
+    RunResult,
     cluster_assets,
     compare_runs,
     config_yaml,
@@ -48,13 +58,19 @@ from .api import (
 __all__ = [
     "AssetmapError",
     "BoundaryError",
+    "ChangeReport",
     "CompareError",
+    "Config",
     "ConfigError",
     "DatabaseError",
+    "Estate",
     "LookupFileError",
     "MapError",
     "PeriodError",
+    "PlanResult",
+    "QuarterResult",
     "RegisterError",
+    "RunResult",
     "__version__",
     "cluster_assets",
     "compare_runs",

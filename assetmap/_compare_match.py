@@ -37,6 +37,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 
+from .config import MOVED_M
 from .registers._clean_base import NONE_WORDS
 
 #: How a pair of assets was matched, in the order the passes run.
@@ -353,7 +354,7 @@ def _confidence(method: str, *, in_group: bool, same_uprn: bool, near: bool, sim
 
 
 def match_assets(
-    previous: pd.DataFrame, current: pd.DataFrame, *, within_m: float = 50.0, min_similarity: float = 0.6
+    previous: pd.DataFrame, current: pd.DataFrame, *, within_m: float = MOVED_M, min_similarity: float = 0.6
 ) -> pd.DataFrame:
     """Match assets of two runs one-to-one in five passes (see the module's docstring).
 

@@ -40,12 +40,6 @@ def write_text(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-
-
 # -- a set of outputs written together: staging folder beside the target, then one swap ------------
 _STAGING = ".staging-"
 _REPLACED = ".replaced-"

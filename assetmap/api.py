@@ -18,8 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
@@ -28,7 +26,6 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from . import compare as _compare
@@ -36,7 +33,6 @@ from . import config as _config
 from . import pipeline as _pipeline
 from . import quarter as _quarter
 from ._errors import ConfigError, MapError
-from ._io import write_text
 from .boardpack import write_board_pack as _write_board_pack
 from .cluster import cluster_assets as _cluster_assets
 from .config import ClusteringConfig, Config
@@ -44,9 +40,9 @@ from .estate import Estate, build_estate
 from .maps import _config as _map_config
 from .maps import write_map as _write_map
 from .maps._folium import MAX_ASSETS, explore_map
-from .maps._geometry import outline_path
 from .plan import PlanResult
 from .plan import plan_estate as _plan_estate
+from .schema import BNG
 
 #: Anything the API accepts as a config.
 ConfigLike = str | os.PathLike[str] | Mapping[str, Any] | Config
@@ -55,8 +51,6 @@ MapData = _pipeline.RunResult | _quarter.QuarterResult | PlanResult | Estate | g
 #: Packages the API uses beyond the pipeline's (reported by :func:`show_versions`).
 _API_PACKAGES = ("folium", "branca", "xstatic-jquery", "xstatic-leaflet-markercluster")
 _IN_MEMORY = "<config given in Python>"
-#: The file a config given in Python is written to beside a run's outputs (see :func:`run`).
-SNAPSHOT = "run_config.yaml"
 
 
 def load_config(source: ConfigLike, *, base_dir: str | os.PathLike[str] | None = None) -> Config:
@@ -156,9 +150,12 @@ def read_registers(config: ConfigLike, *, progress: Callable[[str], None] | None
 
 
 def _assets(data: Estate | gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """The assets layer of an Estate, or a GeoDataFrame in British National Grid (reprojected)."""
     if isinstance(data, Estate):
         return data.assets
     if isinstance(data, gpd.GeoDataFrame):
+        if data.crs is not None and data.crs.to_epsg() != 27700:  # distances are in metres on the BNG
+            return data.to_crs(BNG)
         return data
     got = type(data).__name__
     msg = f"{what} takes an Estate (from read_registers) or a GeoDataFrame of assets, not {got}"
@@ -173,7 +170,8 @@ def cluster_assets(
     Parameters
     ----------
     assets : Estate or GeoDataFrame
-        The estate (from :func:`read_registers`) or its ``assets`` layer.
+        The estate (from :func:`read_registers`) or its ``assets`` layer (points in any CRS;
+        distances are measured in British National Grid metres).
     config : str, Path, dict or Config, optional
         Its ``clustering`` section is used; default: every clustering default.
     **options
@@ -183,7 +181,7 @@ def cluster_assets(
     Returns
     -------
     GeoDataFrame
-        A copy of the assets with ``cluster_id`` (``C001``... in order of running cost,
+        A copy of the assets (in EPSG:27700) with ``cluster_id`` (``C001``... in order of running cost,
         ``<NA>`` for an asset standing alone) and ``cluster_partners`` (partners in its cluster).
 
     Raises
@@ -222,7 +220,8 @@ def plan_estate(
     Parameters
     ----------
     assets : Estate or GeoDataFrame
-        The estate (from :func:`read_registers`) or its ``assets`` layer.
+        The estate (from :func:`read_registers`) or its ``assets`` layer (points in any CRS;
+        the plan is in EPSG:27700).
     config : str, Path, dict or Config, optional
         Its ``clustering``, ``plan`` and ``as_of`` are used; default: every default.
     as_of : date, optional
@@ -283,13 +282,8 @@ def config_yaml(config: ConfigLike) -> str:
     >>> print(text.splitlines()[1:4])
     ['title: T', 'partners:', '- name: P']
     """
-    cfg = load_config(config)
-    data = cfg.model_dump(mode="json", by_alias=True, exclude={"base_dir"}, exclude_none=True)
-    outline = outline_path(cfg)
-    if outline is not None:
-        data["map"]["outline"] = str(outline.resolve())
-    header = f"# Written by assetmap {_version('assetmap')} from a config given in Python.\n"
-    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    header = f"Written by assetmap {_version('assetmap')} from a config given in Python."
+    return _config.config_yaml(load_config(config), header=header)
 
 
 def run(
@@ -353,8 +347,8 @@ def run_quarter(
     *,
     runs_dir: str | os.PathLike[str] | None = None,
     force: bool = False,
-    moved_m: float = 50.0,
-    utilisation_points: float = 10.0,
+    moved_m: float | None = None,
+    utilisation_points: float | None = None,
 ) -> _quarter.QuarterResult:
     """Run one quarter into ``runs/<period>``, compare it with the last one, write the board report.
 
@@ -365,11 +359,12 @@ def run_quarter(
     period : str
         The quarter, ``YYYY-Qn`` (``2026-Q3``); figures are as at its last day.
     runs_dir : str or Path, optional
-        Folder of period runs; default ``runs/`` beside the config.
+        Folder of period runs; default ``runs/`` beside the config (its ``base_dir``).
     force : bool
         Replace the period's run if there is one (only once the new run has succeeded).
-    moved_m, utilisation_points : float
-        Change report thresholds: metres for a move, percentage points for utilisation.
+    moved_m, utilisation_points : float, optional
+        Change report thresholds: metres for a move, percentage points for utilisation;
+        default the config's ``compare:`` section (50 and 10 unless it says otherwise).
 
     Returns
     -------
@@ -384,8 +379,10 @@ def run_quarter(
 
     Notes
     -----
-    A config given as a dict (or changed in Python) is run from a snapshot (see :func:`run`)
-    kept as ``run_config.yaml`` in the period's folder.
+    A config given as a dict, or a Config that differs from the ``assetmap.yaml`` it was read
+    from, is run as it is; ``quarter.json`` then names no file, and the period's folder keeps
+    the settings it ran with as ``run_config.yaml`` (every path absolute), which
+    ``assetmap quarter`` can run again.
 
     Examples
     --------
@@ -395,22 +392,11 @@ def run_quarter(
     >>> q3.run_dir.name, q3.previous_dir, q3.run.plan.summary["as_of"]
     ('2026-Q3', None, '2026-09-30')
     """
-    if isinstance(config, str | os.PathLike):
-        return _quarter.run_quarter(config, period, runs_dir=runs_dir, force=force,
-                                    moved_m=moved_m, utilisation_points=utilisation_points)  # fmt: skip
-    cfg = load_config(config)
-    root = Path(runs_dir if runs_dir is not None else cfg.base_dir / "runs")
-    path = _same_file(cfg)
-    if path is not None:
-        return _quarter.run_quarter(path, period, runs_dir=root, force=force,
-                                    moved_m=moved_m, utilisation_points=utilisation_points)  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="assetmap-config-") as folder:
-        snapshot = Path(folder) / SNAPSHOT
-        write_text(snapshot, config_yaml(cfg))
-        result = _quarter.run_quarter(snapshot, period, runs_dir=root, force=force,
-                                      moved_m=moved_m, utilisation_points=utilisation_points)  # fmt: skip
-        shutil.copyfile(snapshot, result.run_dir / SNAPSHOT)
-    return result
+    if not isinstance(config, str | os.PathLike):
+        cfg = load_config(config)
+        config = _same_file(cfg) or cfg  # unchanged from its file: quarter.json names that file
+    return _quarter.run_quarter(config, period, runs_dir=runs_dir, force=force, moved_m=moved_m,
+                                utilisation_points=utilisation_points)  # fmt: skip
 
 
 def _run_dir(run: str | os.PathLike[str] | _pipeline.RunResult | _quarter.QuarterResult) -> Path:
@@ -425,8 +411,9 @@ def compare_runs(
     previous: str | os.PathLike[str] | _pipeline.RunResult | _quarter.QuarterResult,
     current: str | os.PathLike[str] | _pipeline.RunResult | _quarter.QuarterResult,
     *,
-    moved_m: float = 50.0,
-    utilisation_points: float = 10.0,
+    config: ConfigLike | None = None,
+    moved_m: float | None = None,
+    utilisation_points: float | None = None,
 ) -> _compare.ChangeReport:
     """What changed between two runs: assets added, removed, moved, re-rated, renamed.
 
@@ -435,10 +422,12 @@ def compare_runs(
     previous, current : str, Path, RunResult or QuarterResult
         Two run folders (``runs/2026-Q2``, ``runs/2026-Q3``), or what :func:`run` or
         :func:`run_quarter` returned.
-    moved_m : float
-        Distance in metres beyond which a matched asset counts as moved.
-    utilisation_points : float
-        Least change of utilisation reported, in percentage points.
+    config : str, Path, dict or Config, optional
+        Its ``compare:`` section gives the thresholds; default 50 m and 10 points.
+    moved_m : float, optional
+        Distance in metres beyond which a matched asset counts as moved (instead of the config's).
+    utilisation_points : float, optional
+        Least change of utilisation reported, in percentage points (instead of the config's).
 
     Returns
     -------
@@ -450,6 +439,8 @@ def compare_runs(
     ------
     CompareError
         If a folder is not a readable run.
+    ConfigError
+        If a threshold is not a positive number.
 
     Examples
     --------
@@ -463,9 +454,9 @@ def compare_runs(
     >>> {k: report.counts[k] for k in ("added", "removed", "moved", "renamed")}
     {'added': 1, 'removed': 1, 'moved': 1, 'renamed': 1}
     """
-    return _compare.compare_runs(
-        _run_dir(previous), _run_dir(current), moved_m=moved_m, utilisation_points=utilisation_points
-    )
+    base = load_config(config).compare if config is not None else None
+    limits = _config.compare_thresholds(base, moved_m=moved_m, utilisation_points=utilisation_points)
+    return _compare.compare_runs(_run_dir(previous), _run_dir(current), **limits.model_dump())
 
 
 def _map_inputs(data: MapData, config: ConfigLike | None, what: str) -> dict[str, Any]:
@@ -672,7 +663,13 @@ def show_versions() -> None:
         print(f"{name}: {version}")
 
 
+#: What each stage returns, for type hints and ``isinstance`` (re-exported by ``assetmap``).
+RunResult = _pipeline.RunResult
+QuarterResult = _quarter.QuarterResult
+ChangeReport = _compare.ChangeReport
+
 __all__ = [
-    "ConfigLike", "MapData", "cluster_assets", "compare_runs", "config_yaml", "explore", "load_config",
-    "plan_estate", "read_registers", "run", "run_quarter", "show_versions", "write_board_pack", "write_map",
+    "ChangeReport", "Config", "ConfigLike", "Estate", "MapData", "PlanResult", "QuarterResult", "RunResult",
+    "cluster_assets", "compare_runs", "config_yaml", "explore", "load_config", "plan_estate",
+    "read_registers", "run", "run_quarter", "show_versions", "write_board_pack", "write_map",
 ]  # fmt: skip

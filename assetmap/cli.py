@@ -26,6 +26,7 @@ from rich.table import Table
 from . import __version__
 from ._errors import AssetmapError
 from .check import check_config
+from .config import MOVED_M, UTILISATION_POINTS, compare_thresholds, load_config
 from .pipeline import RunResult, run
 
 
@@ -154,6 +155,11 @@ def _clean_exit(debug: bool = False) -> Iterator[None]:
         sys.exit(2)
 
 
+#: Every command takes ``--debug``: the internal-error message tells the user to run again with it.
+debug_option = click.option("--debug", is_flag=True, help="Show a traceback on unexpected errors.")
+quiet_option = click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+
+
 @click.group()
 @click.version_option(__version__, prog_name="assetmap")
 def cli() -> None:
@@ -168,8 +174,8 @@ def cli() -> None:
     type=click.Path(path_type=Path),
     help="Output directory (default: out/ beside CONFIG).",
 )
-@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("--debug", is_flag=True, help="Show a traceback on unexpected errors.")
+@quiet_option
+@debug_option
 def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) -> None:
     """Combine the partners' registers named in CONFIG into one estate layer and map."""
     console = Console(quiet=quiet)
@@ -182,9 +188,10 @@ def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) ->
 
 @cli.command("check")
 @click.argument("config", type=click.Path(path_type=Path))
-def check_command(config: Path) -> None:
+@debug_option
+def check_command(config: Path, debug: bool) -> None:
     """Read the registers named in CONFIG and show how their columns will be used; write nothing."""
-    with _clean_exit():
+    with _clean_exit(debug):
         checks = check_config(config)
     problems = 0
     for c in checks:
@@ -226,12 +233,18 @@ def main() -> None:
     help="Runs directory (default: runs/ beside CONFIG).",
 )
 @click.option("--force", is_flag=True, help="Replace the period's run if there is one.")
-@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def quarter_command(config: Path, period: str, runs_dir: Path | None, force: bool, quiet: bool) -> None:
-    """Run CONFIG for a quarter into runs/PERIOD, compare with the last period, write the board report."""
+@quiet_option
+@debug_option
+def quarter_command(
+    config: Path, period: str, runs_dir: Path | None, force: bool, quiet: bool, debug: bool
+) -> None:
+    """Run CONFIG for a quarter into runs/PERIOD, compare with the last period, write the board report.
+
+    The change report's thresholds are the config's compare: section (moved_m, utilisation_points).
+    """
     from .quarter import run_quarter
 
-    with _clean_exit():
+    with _clean_exit(debug):
         res = run_quarter(config, period, runs_dir=runs_dir, force=force)
     if not quiet:
         click.echo(f"{res.period}: {res.run_dir}")
@@ -250,27 +263,54 @@ def quarter_command(config: Path, period: str, runs_dir: Path | None, force: boo
 @click.argument("previous", type=click.Path(path_type=Path))
 @click.argument("current", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Where to write (default: CURRENT).")
-@click.option("--threshold", default=10.0, show_default=True, help="Utilisation change to report (points).")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    help="Take the thresholds from this config's compare: section.",
+)
+@click.option(
+    "--moved",
+    "moved_m",
+    type=float,
+    help=f"Distance that counts as moved, in metres (default: the config's, else {MOVED_M:g}).",
+)
+@click.option(
+    "--threshold",
+    "utilisation_points",
+    type=float,
+    help=f"Utilisation change to report, in points (default: the config's, else {UTILISATION_POINTS:g}).",
+)
 @click.option(
     "--database",
     help="PREVIOUS and CURRENT are periods (2026-Q2, run, latest) in this PostGIS database "
     "(postgresql://user@host/db, ?schema=name if not assetmap); --out defaults to "
     "./changes-PREVIOUS-CURRENT.",
 )
+@debug_option
 def compare_command(
-    previous: Path, current: Path, out_dir: Path | None, threshold: float, database: str | None
+    previous: Path,
+    current: Path,
+    out_dir: Path | None,
+    config: Path | None,
+    moved_m: float | None,
+    utilisation_points: float | None,
+    database: str | None,
+    debug: bool,
 ) -> None:
     """Compare two run directories (or two periods in a database): write changes.csv and changes.xlsx."""
     from .compare import compare_runs, write_changes
 
-    with _clean_exit():
+    with _clean_exit(debug):
+        base = load_config(config).compare if config is not None else None
+        limits = compare_thresholds(base, moved_m=moved_m, utilisation_points=utilisation_points)
         runs: tuple[object, object] = (previous, current)
         if database:
             from .postgis import database_runs
 
             runs = database_runs(database, str(previous), str(current))
             out_dir = out_dir or Path(f"changes-{previous}-{current}")
-        report = compare_runs(*runs, utilisation_points=threshold)
+        report = compare_runs(*runs, **limits.model_dump())
         paths = write_changes(report, out_dir or current)
     counts = ", ".join(
         f"{v} {k.replace('_', ' ')}" for k, v in report.counts.items() if v and "_by_" not in k

@@ -55,6 +55,7 @@ from ._compare_notes import (
 from ._compare_opps import opportunity_changes, savings_summary
 from ._errors import CompareError
 from ._xlsx import write_sheets
+from .config import MOVED_M, UTILISATION_POINTS
 from .outputs import write_csv
 
 #: Columns of ``changes.csv``, one row per change to one asset.
@@ -154,7 +155,8 @@ def load_run(run_dir: str | Path) -> RunData:
     Raises
     ------
     CompareError
-        If the directory or its ``estate.gpkg`` is missing or unreadable.
+        If the directory or its ``estate.gpkg`` is missing or unreadable, or its ``run.json``
+        is damaged.
     """
     path = Path(run_dir)
     gpkg = path / "estate.gpkg"
@@ -168,10 +170,22 @@ def load_run(run_dir: str | Path) -> RunData:
     opps = None
     if (path / "opportunities.csv").is_file():
         opps = read_opportunities(path / "opportunities.csv")
-    record: dict[str, object] = {}
-    if (path / "run.json").is_file():
-        record = json.loads((path / "run.json").read_text("utf-8"))
+    record = _run_record(path / "run.json") if (path / "run.json").is_file() else {}
     return RunData(path=path, label=_label(path), assets=assets, opportunities=opps, record=record)
+
+
+def _run_record(path: Path) -> dict[str, object]:
+    """A run's ``run.json``; a damaged one stops the comparison, naming the file."""
+    try:
+        record = json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        raise CompareError(f"{path}: the run record is damaged (not valid JSON at {where})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CompareError(f"{path}: cannot read the run record: {exc}") from None
+    if not isinstance(record, dict):
+        raise CompareError(f"{path}: not a run record (a JSON object as assetmap run writes)")
+    return record
 
 
 def assets_with_xy(frame: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -331,8 +345,8 @@ def asset_changes(
     current: pd.DataFrame,
     matches: pd.DataFrame,
     *,
-    moved_m: float = 50.0,
-    utilisation_points: float = 10.0,
+    moved_m: float = MOVED_M,
+    utilisation_points: float = UTILISATION_POINTS,
     previous_presence: Presence | None = None,
     current_presence: Presence | None = None,
 ) -> pd.DataFrame:
@@ -391,8 +405,8 @@ def compare_runs(
     previous_dir: str | Path | RunData,
     current_dir: str | Path | RunData,
     *,
-    moved_m: float = 50.0,
-    utilisation_points: float = 10.0,
+    moved_m: float = MOVED_M,
+    utilisation_points: float = UTILISATION_POINTS,
 ) -> ChangeReport:
     """Compare two run directories.
 
@@ -402,9 +416,11 @@ def compare_runs(
         Run directories (``runs/2026-Q2``, ``runs/2026-Q3``), or runs already loaded (such as
         periods read from a database by :func:`assetmap.postgis.load_period`).
     moved_m : float
-        Distance beyond which a matched asset has moved (metres).
+        Distance beyond which a matched asset has moved (metres); default the config's
+        ``compare.moved_m`` default, 50.
     utilisation_points : float
-        Least change of utilisation reported (percentage points).
+        Least change of utilisation reported (percentage points); default
+        ``compare.utilisation_points``'s, 10.
 
     Returns
     -------

@@ -23,10 +23,7 @@ from pydantic import (
 
 from ._errors import ConfigError
 from .postgis._source import DatabaseSource, check_identifier, mask_text, parse_target, register_source
-from .schema import CANONICAL_FIELDS
-
-PartnerKind = Literal["council", "nhs", "police", "fire", "education", "central_government", "other"]
-
+from .schema import CANONICAL_FIELDS, PartnerKind
 
 #: Default use groups of the co-location plan (``plan.use_groups``).
 USE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -355,6 +352,22 @@ class OutputConfig(_Strict):
         return check_identifier(v, what="schema")
 
 
+#: Default distance in metres beyond which a matched asset counts as moved (``compare.moved_m``).
+MOVED_M: float = 50.0
+#: Default least change of utilisation reported, in percentage points (``compare.utilisation_points``).
+UTILISATION_POINTS: float = 10.0
+
+
+class CompareConfig(_Strict):
+    """The change report between two runs (``assetmap quarter``, ``assetmap compare``)."""
+
+    #: A matched asset further than this (metres) from where it was has moved; also how near
+    #: two assets must stand to be matched by location and name.
+    moved_m: Annotated[float, Field(gt=0, le=10_000)] = MOVED_M
+    #: Least change of utilisation reported, in percentage points (10: 50% to 60%).
+    utilisation_points: Annotated[float, Field(gt=0, le=150)] = UTILISATION_POINTS
+
+
 class Config(_Strict):
     """A whole run: the place, its partners and the options of each stage."""
 
@@ -365,6 +378,7 @@ class Config(_Strict):
     plan: PlanConfig = PlanConfig()
     map: MapConfig = MapConfig()
     output: OutputConfig = OutputConfig()
+    compare: CompareConfig = CompareConfig()
     postcodes: Path | None = None
     uprn_lookup: Path | None = None
     #: The date the figures are "as at": lease expiries are measured from it. Default: the
@@ -515,16 +529,69 @@ def load_config(path: str | Path) -> Config:
     return parse_config(data, path, path.resolve().parent)
 
 
+def compare_thresholds(
+    base: CompareConfig | None = None,
+    *,
+    moved_m: float | None = None,
+    utilisation_points: float | None = None,
+) -> CompareConfig:
+    """The change report's thresholds: ``base`` (a config's ``compare:``), with any given instead.
+
+    Raises
+    ------
+    ConfigError
+        If a threshold given is not a positive number in range.
+    """
+    given = {"moved_m": moved_m, "utilisation_points": utilisation_points}
+    data = (base or CompareConfig()).model_dump() | {k: v for k, v in given.items() if v is not None}
+    try:
+        return CompareConfig.model_validate(data)
+    except ValidationError as exc:
+        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"compare thresholds: {where}") from None
+
+
+def config_yaml(config: Config, *, header: str = "") -> str:
+    """The config as YAML with every path absolute, so it reads back the same from any folder.
+
+    Parameters
+    ----------
+    config : Config
+        A loaded config, or one built in Python.
+    header : str, optional
+        A comment line (or lines) put first, such as who wrote the file.
+
+    Returns
+    -------
+    str
+        YAML that :func:`load_config` reads back to the same settings (``base_dir`` aside).
+    """
+    data = config.model_dump(mode="json", by_alias=True, exclude={"base_dir"}, exclude_none=True)
+    outline = config.map.outline
+    if outline is not None:  # map.outline is kept as written and resolved when it is drawn
+        outline = outline.expanduser()
+        outline = outline if outline.is_absolute() else config.base_dir / outline
+        data["map"]["outline"] = str(outline.resolve())
+    lines = "".join(f"# {line}\n" for line in header.splitlines())
+    return lines + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 __all__ = [
     "CANONICAL_FIELDS",
+    "MOVED_M",
+    "UTILISATION_POINTS",
     "ClusteringConfig",
     "ColumnMap",
+    "CompareConfig",
     "Config",
     "MapConfig",
     "OutputConfig",
     "PartnerConfig",
+    "PartnerKind",
     "PlanConfig",
     "RatingConfig",
+    "compare_thresholds",
+    "config_yaml",
     "load_config",
     "parse_config",
 ]

@@ -182,6 +182,9 @@ def _figure(title: str, footer: str) -> tuple[Figure, Any]:
 
 def _rank(clusters: gpd.GeoDataFrame | None, opps: pd.DataFrame | None, shown: gpd.GeoDataFrame,
           ids: list[str]) -> list[str]:  # fmt: skip
+    if clusters is not None and "cluster_id" in clusters.columns:  # only the clusters asked for
+        asked = set(clusters["cluster_id"].dropna().astype(str))
+        ids = [cid for cid in ids if cid in asked]
     if not ids:
         return []
     saving = pd.Series(0.0, index=ids)
@@ -236,7 +239,8 @@ def write_pictures(
     assets : GeoDataFrame
         The estate layer, with the plan's columns when it has run.
     clusters : GeoDataFrame, optional
-        The plan's clusters (only their ids are used; shapes are redrawn from shown assets).
+        The clusters to draw pictures of (their ``cluster_id``; shapes are redrawn from the
+        shown assets): the plan's, or a selection of them. Default: every cluster.
     opportunities : DataFrame, optional
         The plan's opportunities: clusters are ranked by their annual saving, then by
         running cost, then partners and assets (registers without costs); relocations are

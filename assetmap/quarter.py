@@ -34,12 +34,14 @@ from ._io import clean_staging, make_staging, swap_in, write_text
 from .areas import area_csv
 from .boardpack import write_board_pack
 from .compare import ChangeReport, change_sheets, compare_runs, write_changes
-from .config import load_config
+from .config import CompareConfig, Config, compare_thresholds, config_yaml, load_config
 from .outputs import write_json
 
 _PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
 LATEST_LINK = "latest"
 LATEST_FILE = "LATEST"
+#: The settings a period built from a config given in Python ran with (every path absolute).
+SETTINGS_FILE = "run_config.yaml"
 
 
 @dataclass(frozen=True, order=True)
@@ -150,21 +152,22 @@ class QuarterResult:
 
 
 def run_quarter(
-    config: str | Path,
+    config: str | Path | Config,
     period: str | Period,
     *,
     runs_dir: str | Path | None = None,
     force: bool = False,
-    runner: Callable[[Path, Path], Any] | None = None,
-    moved_m: float = 50.0,
-    utilisation_points: float = 10.0,
+    runner: Callable[[Path | Config, Path], Any] | None = None,
+    moved_m: float | None = None,
+    utilisation_points: float | None = None,
 ) -> QuarterResult:
     """Run one period into ``runs/<period>``, compare it with the last one and write the board report.
 
     Parameters
     ----------
-    config : str or Path
-        The YAML config.
+    config : str, Path or Config
+        The YAML config, or a config loaded or built in Python (its ``base_dir`` stands for
+        the file's folder; its settings are kept as ``run_config.yaml`` in the period's folder).
     period : str or Period
         The quarter, ``YYYY-Qn``.
     runs_dir : str or Path, optional
@@ -172,10 +175,12 @@ def run_quarter(
     force : bool
         Replace the period's run if there is one (only once the new run has succeeded).
     runner : callable, optional
-        ``runner(config_path, out_dir)`` doing the run; default :func:`assetmap.pipeline.run`
-        with the figures as at the quarter's last day (unless the config sets ``as_of``).
-    moved_m, utilisation_points : float
-        Change report thresholds (see :func:`assetmap.compare.compare_runs`).
+        ``runner(config, out_dir)`` doing the run (``config`` is the file's path, or the
+        Config when there is no file); default :func:`assetmap.pipeline.run` with the figures
+        as at the quarter's last day (unless the config sets ``as_of``).
+    moved_m, utilisation_points : float, optional
+        Change report thresholds (see :func:`assetmap.compare.compare_runs`); default the
+        config's ``compare:`` section.
 
     Returns
     -------
@@ -189,9 +194,13 @@ def run_quarter(
         For problems with the config or registers (nothing is changed in ``runs/``).
     """
     this = period if isinstance(period, Period) else parse_period(period)
-    config_path = Path(config).resolve()
-    cfg = load_config(config_path)  # a config error is reported before anything is written
-    root = Path(runs_dir).resolve() if runs_dir is not None else config_path.parent / "runs"
+    if isinstance(config, Config):
+        cfg, config_path = config, None
+    else:
+        config_path = Path(config).resolve()
+        cfg = load_config(config_path)  # a config error is reported before anything is written
+    thresholds = compare_thresholds(cfg.compare, moved_m=moved_m, utilisation_points=utilisation_points)
+    root = Path(runs_dir).resolve() if runs_dir is not None else Path(cfg.base_dir).resolve() / "runs"
     target = root / str(this)
     if (target.exists() or target.is_symlink()) and not force:
         raise PeriodError(f"{target} already exists: use --force to replace it with a new run")
@@ -204,7 +213,30 @@ def run_quarter(
     except OSError as exc:
         raise PeriodError(f"cannot create the runs directory {root}: {exc.strerror}") from exc
     with _period_lock(root, this):
-        return _run_locked(config_path, this, root, target, runner, moved_m, utilisation_points, force)
+        run = _Run(cfg, config_path, runner, thresholds)
+        return _run_locked(run, this, root, target, force)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What a period is run from: the config (and its file, if any), how, and the change thresholds."""
+
+    config: Config
+    path: Path | None
+    runner: Callable[[Path | Config, Path], Any] | None
+    thresholds: CompareConfig
+
+    def __call__(self, staging: Path, period: Period) -> Any:
+        source = self.path if self.path is not None else self.config
+        if self.runner is not None:
+            return self.runner(source, staging)
+        return pipeline.run(source, staging, as_of=period.end, stage=False, publish=False)
+
+    def record(self) -> dict[str, object]:
+        """What ``quarter.json`` says of the config: its file, or the settings file kept beside it."""
+        if self.path is not None:
+            return {"config": str(self.path)}
+        return {"config": None, "config_settings": SETTINGS_FILE}
 
 
 @contextlib.contextmanager
@@ -227,49 +259,25 @@ def _period_lock(root: Path, period: Period) -> Iterator[None]:
         lock.unlink(missing_ok=True)
 
 
-def _run_locked(
-    config_path: Path,
-    this: Period,
-    root: Path,
-    target: Path,
-    runner: Callable[[Path, Path], Any] | None,
-    moved_m: float,
-    utilisation_points: float,
-    force: bool = False,
-) -> QuarterResult:
+def _run_locked(run: _Run, this: Period, root: Path, target: Path, force: bool = False) -> QuarterResult:
     previous = previous_run(root, this)
     clean_staging(target)  # folders left by a killed run of this period
     staging = make_staging(target)
     try:
-        if runner is None:
-            result = pipeline.run(config_path, staging, as_of=this.end, stage=False, publish=False)
-        else:
-            result = runner(config_path, staging)
-        record = {
-            "period": str(this),
-            "previous_period": previous.name if previous is not None else None,
-            "config": str(config_path),
-            "moved_m": moved_m,
-            "utilisation_points": utilisation_points,
-        }
+        result = run(staging, this)
+        if run.path is None:  # built in Python: keep the settings it ran with
+            header = f"The settings assetmap ran {this} with (a config given in Python)."
+            write_text(staging / SETTINGS_FILE, config_yaml(run.config, header=header))
+        record = {"period": str(this), "previous_period": previous.name if previous is not None else None}
+        record |= run.record() | run.thresholds.model_dump()
         write_text(staging / "quarter.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
         changes = None
         outputs: dict[str, Path] = {}
         if previous is not None:
-            changes = compare_runs(previous, staging, moved_m=moved_m, utilisation_points=utilisation_points)
+            changes = compare_runs(previous, staging, **run.thresholds.model_dump())
         outputs |= board_report.write_report(staging, previous_dir=previous, changes=changes)
         if changes is not None:
-            extra = {"data quality": board_report.quality_table(staging, previous)}
-            outputs |= write_changes(changes, staging, extra_sheets=extra)
-            if isinstance(result, pipeline.RunResult):  # the board pack gains the change sheets
-                areas = {"areas": area_csv(result.areas)} if result.areas is not None else {}
-                write_board_pack(
-                    staging / "board_pack.xlsx",
-                    result.plan,
-                    result.estate.rejects,
-                    title=result.config.title,
-                    extra_sheets=areas | change_sheets(changes) | extra,
-                )
+            outputs |= _write_change_outputs(result, changes, staging, previous)
         database = _publish(result, staging, this, force)
         swap_in(staging, target)
     except BaseException:
@@ -278,6 +286,24 @@ def _run_locked(
     update_latest(root)
     outputs = {k: target / p.name for k, p in outputs.items()}
     return QuarterResult(this, target, previous, result, changes, outputs, database)
+
+
+def _write_change_outputs(
+    result: Any, changes: ChangeReport, staging: Path, previous: Path
+) -> dict[str, Path]:
+    """``changes.csv``/``changes.xlsx``, and the change sheets added to the run's board pack."""
+    extra = {"data quality": board_report.quality_table(staging, previous)}
+    outputs = write_changes(changes, staging, extra_sheets=extra)
+    if isinstance(result, pipeline.RunResult):  # the board pack gains the change sheets
+        areas = {"areas": area_csv(result.areas)} if result.areas is not None else {}
+        write_board_pack(
+            staging / "board_pack.xlsx",
+            result.plan,
+            result.estate.rejects,
+            title=result.config.title,
+            extra_sheets=areas | change_sheets(changes) | extra,
+        )
+    return outputs
 
 
 def _publish(result: Any, staging: Path, period: Period, force: bool) -> dict[str, object] | None:
@@ -300,6 +326,6 @@ def _publish(result: Any, staging: Path, period: Period, force: bool) -> dict[st
 
 
 __all__ = [
-    "LATEST_FILE", "LATEST_LINK", "Period", "QuarterResult", "latest_run", "list_periods", "parse_period",
-    "previous_run", "run_quarter", "update_latest",
+    "LATEST_FILE", "LATEST_LINK", "SETTINGS_FILE", "Period", "QuarterResult", "latest_run", "list_periods",
+    "parse_period", "previous_run", "run_quarter", "update_latest",
 ]  # fmt: skip

@@ -6,7 +6,7 @@ single place that says what an asset record is.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal, get_args
 
 #: Canonical register fields a partner's ``columns:`` mapping may name, with their kind.
 #: Kinds: ``text`` (kept as text, stripped), ``id`` (identifier text, never a number),
@@ -70,15 +70,10 @@ WARNING_COLUMNS: Final[tuple[str, ...]] = (
     "warning",
 )
 
-PARTNER_KINDS: Final[tuple[str, ...]] = (
-    "council",
-    "nhs",
-    "police",
-    "fire",
-    "education",
-    "central_government",
-    "other",
-)
+#: What kind of body a partner is (``kind:`` in the config): its colour on the map and in pictures.
+PartnerKind = Literal["council", "nhs", "police", "fire", "education", "central_government", "other"]
+#: The partner kinds, in the order the map's legend lists them.
+PARTNER_KINDS: Final[tuple[str, ...]] = get_args(PartnerKind)
 
 #: Geocoding methods, best first (geometry in a vector file counts as coordinates).
 GEOCODE_METHODS: Final[tuple[str, ...]] = ("coordinates", "uprn", "postcode")

@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python scripts/bench_explore.py [--sizes 1000 10000 50000] [--repeat 3]
 
 For each size a seeded synthetic estate shaped like the plan's output
-(``assetmap.maps.synthetic``) is drawn with ``explore()`` and saved (``build_s`` is both
+(``assetmap.testing``) is drawn with ``explore()`` and saved (``build_s`` is both
 together, as a notebook user waits for them), then opened in headless Debian Chromium with
 every request that is not ``file:`` or ``data:`` refused. ``ready_s`` is
 ``performance.now()`` once every marker is in folium's ``MarkerCluster`` and the first
@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import assetmap
-from assetmap.maps.synthetic import synthetic_estate
 from assetmap.plan import PlanResult
+from assetmap.testing import synthetic_estate
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assetmap.config import Config
 from assetmap.maps import write_map
-from assetmap.maps.synthetic import synthetic_estate
+from assetmap.testing import synthetic_estate
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

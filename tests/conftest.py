@@ -27,6 +27,28 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     mp.undo()
 
 
+#: The Chromium the browser tests drive (Debian's; Playwright's own download is never used).
+CHROMIUM = os.environ.get("ASSETMAP_CHROMIUM", "/usr/bin/chromium")
+_CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium through Playwright, one for the session (skipped, saying why, where missing)."""
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=_CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 def realdata(*parts: str) -> Path:
     """Path to a file in ../shared/realdata, skipping the test when it is absent."""
     path = REALDATA.joinpath(*parts)

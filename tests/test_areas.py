@@ -97,6 +97,7 @@ def level(path: Path, **cfg: str) -> AreaLevel:
 # ---------------------------------------------------------------- the shipped code -> name list
 
 
+@pytest.mark.slow
 def test_name_list_has_current_names_and_every_code_the_directory_uses(lookup: PostcodeLookup) -> None:
     names = district_names()
     assert names["E07000110"] == "Maidstone"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from test_plan import AS_OF, config, estate, office
 
 from assetmap.boardpack import write_board_pack
 from assetmap.plan import PlanResult, plan_estate
 from assetmap.schema import REJECT_COLUMNS
+from assetmap.testing import make_config, office
+from assetmap.testing import make_estate as estate
 
 NASTY = ['=HYPERLINK("http://evil","click")', "+44 1622 000000", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
 
@@ -49,7 +51,7 @@ def result() -> PlanResult:
             postcode="ME14 1AA",
         ),
     )
-    return plan_estate(assets, config(), as_of=AS_OF)
+    return plan_estate(assets, make_config(), as_of=dt.date(2026, 1, 1))
 
 
 def rejects() -> pd.DataFrame:

@@ -7,8 +7,6 @@ is never used). No test asserts a time: timings are in BENCHMARKS.md (``scripts/
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,34 +18,19 @@ from assetmap.areas import AreaRun, assign_areas, read_level
 from assetmap.config import AreaLevelConfig, Config
 from assetmap.geocode import PostcodeLookup
 from assetmap.maps import write_map
-from assetmap.maps.synthetic import synthetic_estate
 from assetmap.schema import WGS84
+from assetmap.testing import ALERT_TRAP as TRAP
+from assetmap.testing import HOSTILE, synthetic_estate
 
-CHROMIUM = os.environ.get("ASSETMAP_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-HOSTILE = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
 expect = None  # playwright.sync_api.expect, set when the browser starts
-TRAP = """
-window.__ran = false;
-window.alert = function () { window.__ran = true; };
-window.confirm = window.prompt = window.alert;
-"""
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+def browser(browser: object) -> object:
+    """The session's Chromium (conftest), once Playwright's ``expect`` is at hand."""
     global expect
-    expect = sync_api.expect
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
+    return browser
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import click
+import pytest
 from click.testing import CliRunner
 
-from assetmap.cli import cli
+from assetmap.cli import _clean_exit, cli, debug_option
+from assetmap.testing import make_run_dir
 
 REGISTER = "Ref,Name,Postcode\nA1,Civic Centre,ME14 1AA\nA2,Nowhere,ZZ99 9ZZ\n"
 
@@ -138,3 +142,93 @@ def test_progress_bar_counts_each_stage_and_is_silent_off_a_terminal() -> None:
     assert all(t.finished for t in bar.progress.tasks)
     text = screen.getvalue()
     assert "Reading the registers" in text and "5/5" in text and "2/2" in text
+
+
+# ---- every command takes --debug, as the internal-error message says ----
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_takes_debug(command: str) -> None:
+    res = CliRunner().invoke(cli, [command, "--help"])
+    assert res.exit_code == 0, res.output
+    assert re.search(r"^  --debug +Show a traceback on unexpected errors\.$", res.output, re.M), res.output
+
+
+def test_internal_error_says_to_run_again_with_debug_which_shows_the_traceback() -> None:
+    @click.command()
+    @debug_option
+    def broken(debug: bool) -> None:
+        with _clean_exit(debug):
+            {}["missing"]
+
+    res = CliRunner().invoke(broken, [])
+    assert res.exit_code == 2
+    assert res.output == (
+        "Internal error: KeyError: 'missing'\n"
+        "This is a bug in assetmap; run again with --debug and report the output.\n"
+    )
+    res = CliRunner().invoke(broken, ["--debug"])
+    assert res.exit_code == 2
+    assert res.output.startswith("Traceback (most recent call last):\n")
+    assert '{}["missing"]' in res.output and res.output.endswith("report the output.\n")
+
+
+@pytest.mark.parametrize("command", ["check", "quarter", "run"])
+def test_debug_leaves_input_errors_plain(command: str, tmp_path: Path) -> None:
+    period = ["--period", "2026-Q3"] if command == "quarter" else []
+    res = CliRunner().invoke(cli, [command, str(tmp_path / "nope.yaml"), *period, "--debug"])
+    assert res.exit_code == 1
+    assert res.output == f"Error: config file {str(tmp_path / 'nope.yaml')!r} not found\n"
+
+
+# ---- assetmap compare: thresholds from the options, the config, or the defaults ----
+
+
+@pytest.fixture
+def two_runs(tmp_path: Path) -> tuple[Path, Path]:
+    before = [
+        {"asset_id": "A1", "name": "Civic Centre", "x": 575000, "y": 155000, "utilisation": 0.50},
+        {"asset_id": "A2", "name": "Library", "x": 576000, "y": 155000},
+    ]
+    after = [before[0] | {"x": 575060, "utilisation": 0.58}, before[1]]  # 60 m away, 8 points more
+    return make_run_dir(tmp_path / "2026-Q2", before), make_run_dir(tmp_path / "2026-Q3", after)
+
+
+@pytest.mark.parametrize(
+    ("options", "first_line"),
+    [
+        ([], "Changes 2026-Q2 to 2026-Q3: 1 moved, 2 continuing"),
+        (["--moved", "100"], "Changes 2026-Q2 to 2026-Q3: 2 continuing"),
+        (["--threshold", "5"], "Changes 2026-Q2 to 2026-Q3: 1 moved, 1 utilisation rose, 2 continuing"),
+        (["--config", "{config}"], "Changes 2026-Q2 to 2026-Q3: 1 utilisation rose, 2 continuing"),
+        (["--config", "{config}", "--moved", "30"],
+         "Changes 2026-Q2 to 2026-Q3: 1 moved, 1 utilisation rose, 2 continuing"),
+    ],
+)  # fmt: skip
+def test_compare_thresholds(
+    two_runs: tuple[Path, Path], tmp_path: Path, options: list[str], first_line: str
+) -> None:
+    config = make_place(tmp_path, GOOD + "compare: {moved_m: 100, utilisation_points: 5}\n")
+    args = [o.format(config=config) for o in options]
+    res = CliRunner().invoke(cli, ["compare", *map(str, two_runs), "--out", str(tmp_path / "c"), *args])
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0] == first_line
+
+
+def test_compare_refuses_a_threshold_out_of_range(two_runs: tuple[Path, Path]) -> None:
+    res = CliRunner().invoke(cli, ["compare", *map(str, two_runs), "--moved", "0"])
+    assert res.exit_code == 1
+    assert res.output == "Error: compare thresholds: moved_m: Input should be greater than 0\n"
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ('{"title": "cut off', "the run record is damaged (not valid JSON at line 1, column 11: "
+                           "Unterminated string starting at)"),
+    ("[1, 2]", "not a run record (a JSON object as assetmap run writes)"),
+])  # fmt: skip
+def test_compare_names_a_damaged_run_record(two_runs: tuple[Path, Path], text: str, why: str) -> None:
+    (two_runs[0] / "run.json").write_text(text, encoding="utf-8")
+    for debug in ([], ["--debug"]):
+        res = CliRunner().invoke(cli, ["compare", *map(str, two_runs), *debug])
+        assert res.exit_code == 1
+        assert res.output == f"Error: {two_runs[0] / 'run.json'}: {why}\n"

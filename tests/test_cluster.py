@@ -7,12 +7,14 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import DEMO
-from test_plan import X0, Y0, estate, office
 
 from assetmap.cluster import CLUSTER_COLUMNS, cluster_assets, estimate_people, profile_clusters
 from assetmap.config import ClusteringConfig
+from assetmap.testing import ORIGIN, office
+from assetmap.testing import make_estate as estate
 
 CFG = ClusteringConfig(radius_m=400, min_assets=2)
+X0, Y0 = ORIGIN
 
 
 def test_lone_building_never_in_a_cluster() -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import DEMO
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Point
 
 from assetmap import pipeline
 from assetmap._compare_match import id_key, id_stem, id_suffix
@@ -27,66 +26,23 @@ from assetmap.compare import (
     match_assets,
     write_changes,
 )
+from assetmap.testing import make_run_dir
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "kent"
-
-
-def make_run_dir(
-    path: Path,
-    assets: list[dict],
-    *,
-    opportunities: list[dict] | None = None,
-    title: str = "Test place",
-    extra: dict | None = None,
-    columns_used: dict[str, dict[str, str]] | None = None,
-) -> Path:
-    """A run directory as ``assetmap run`` leaves it: estate.gpkg, run.json (and opportunities.csv).
-
-    ``columns_used`` (``{partner: {field: register column}}``) is recorded in run.json as the
-    pipeline records it; without it run.json says nothing of the register's columns.
-    """
-    path.mkdir(parents=True, exist_ok=True)
-    rows = [
-        {"partner": "Council", "asset_id": None, "name": None, "uprn": None, "use": "office", "gia_m2": 100.0,
-         "running_cost_gbp": 10000.0, "utilisation": 0.5, "occupancy": None, "capacity": None,
-         "sensitive": False, "geocode_method": "coordinates"} | a
-        for a in assets
-    ]  # fmt: skip
-    frame = pd.DataFrame(rows)
-    geom = [Point(x, y) for x, y in zip(frame.pop("x"), frame.pop("y"), strict=True)]
-    gdf = gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:27700")
-    for col in ("asset_id", "name", "uprn", "partner", "use", "geocode_method", "address"):
-        if col in gdf:
-            gdf[col] = gdf[col].astype("string")
-    for col in ("occupancy", "capacity"):
-        gdf[col] = gdf[col].astype(float)
-    gdf.to_file(path / "estate.gpkg", layer="assets", driver="GPKG", engine="pyogrio")
-    partners = []
-    for name, g in frame.groupby("partner", sort=False):
-        by = {"coordinates": len(g), "uprn": 0, "postcode": 0}
-        counts = {"rows_read": len(g) + 1, "placed": len(g), "rejected": 1, "warnings": 0}
-        used = {"columns_used": columns_used[name]} if columns_used and name in columns_used else {}
-        partners.append({"name": name, **counts, "placed_by": by} | used)
-    totals = {"rows_read": len(frame) + len(partners), "placed": len(frame), "rejected": len(partners)}
-    record = {"title": title, "partners": partners, "finished_at": "2026-09-30T09:00:00+00:00"}
-    record |= {"totals": totals | {"warnings": 0}} | (extra or {})
-    (path / "run.json").write_text(json.dumps(record), "utf-8")
-    if opportunities is not None:
-        pd.DataFrame(opportunities).to_csv(path / "opportunities.csv", index=False, encoding="utf-8-sig")
-    return path
+KENT = DEMO / "kent"
 
 
 @pytest.fixture(scope="module")
 def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The two demo quarters run with the real pipeline."""
     root = tmp_path_factory.mktemp("demo_runs")
-    pipeline.run(DEMO / "q2" / "assetmap.yaml", root / "2026-Q2")
-    pipeline.run(DEMO / "assetmap.yaml", root / "2026-Q3")
+    pipeline.run(KENT / "q2" / "assetmap.yaml", root / "2026-Q2")
+    pipeline.run(KENT / "assetmap.yaml", root / "2026-Q3")
     return root / "2026-Q2", root / "2026-Q3"
 
 
+@pytest.mark.slow
 def test_demo_change_report_finds_exactly_the_known_changes(demo_runs: tuple[Path, Path]) -> None:
-    key = json.loads((DEMO / "q2" / "changes.json").read_text("utf-8"))
+    key = json.loads((KENT / "q2" / "changes.json").read_text("utf-8"))
     report = compare_runs(*demo_runs)
     found = {
         (r.change, r.partner, None if pd.isna(r.asset_id) else r.asset_id,
@@ -121,6 +77,7 @@ def test_demo_change_report_finds_exactly_the_known_changes(demo_runs: tuple[Pat
         assert report.savings["planned_saving_carried_out_gbp"] > 0
 
 
+@pytest.mark.slow
 def test_demo_compare_cli_writes_csv_and_xlsx(demo_runs: tuple[Path, Path], tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["compare", *map(str, demo_runs), "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output

@@ -128,6 +128,28 @@ def test_readme_config_example_loads(tmp_path: Path) -> None:
     assert kcc.header_row == "auto" and kcc.columns.named()["postcode"] == "Post Code"
     assert gps.header_row == "none"
     assert gps.columns.named() == {"asset_id": "A", "name": "B", "address": list("EFGHI"), "postcode": "J"}
+    assert (cfg.compare.moved_m, cfg.compare.utilisation_points) == (50, 10)
+
+
+def test_change_report_thresholds_are_checked(tmp_path: Path) -> None:
+    base = "partners:\n  - name: Council\n    register: r.csv\n"
+    cfg = load_config(write(tmp_path, base + "compare: {moved_m: 120}\n"))
+    assert (cfg.compare.moved_m, cfg.compare.utilisation_points) == (120, 10)
+    with pytest.raises(ConfigError, match=r"compare\.utilisation_points: Input should be greater than 0"):
+        load_config(write(tmp_path, base + "compare: {utilisation_points: -5}\n"))
+    with pytest.raises(ConfigError, match=r"compare\.moved: unknown key"):
+        load_config(write(tmp_path, base + "compare: {moved: 120}\n"))
+
+
+def test_partner_kinds_are_listed_once_and_each_has_a_colour_and_a_label() -> None:
+    from typing import get_args
+
+    from assetmap.config import PartnerConfig
+    from assetmap.maps._style import KIND_COLOURS, KIND_LABELS
+    from assetmap.schema import PARTNER_KINDS
+
+    assert get_args(PartnerConfig.model_fields["kind"].annotation) == PARTNER_KINDS
+    assert set(KIND_COLOURS) == set(KIND_LABELS) == set(PARTNER_KINDS)
 
 
 def test_the_smallest_config_names_only_the_registers(tmp_path: Path) -> None:

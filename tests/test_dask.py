@@ -106,6 +106,7 @@ def _keys(assets: pd.DataFrame) -> list[tuple[str, str]]:
     return list(zip(assets["partner"], assets["asset_id"], strict=True))
 
 
+@pytest.mark.slow
 def test_placements_rejects_and_warnings_are_the_same(both) -> None:
     single, dask = both
     a, b = single.plan.assets, dask.plan.assets
@@ -116,6 +117,7 @@ def test_placements_rejects_and_warnings_are_the_same(both) -> None:
     assert [p.placed for p in single.estate.partners] == [p.placed for p in dask.estate.partners] == [5, 7]
 
 
+@pytest.mark.slow
 def test_only_the_cluster_crossing_a_district_edge_changes(both) -> None:
     single, dask = both
     a = single.plan.assets
@@ -137,6 +139,7 @@ def test_only_the_cluster_crossing_a_district_edge_changes(both) -> None:
     assert len(one) == 3  # Maidstone centre, West Malling, and the crossing one
 
 
+@pytest.mark.slow
 def test_moves_and_ratings_change_only_in_that_cluster(both) -> None:
     single, dask = both
     keys = _keys(single.plan.assets)
@@ -169,6 +172,7 @@ def test_moves_and_ratings_change_only_in_that_cluster(both) -> None:
     assert gap == pytest.approx(float(released.sum()))
 
 
+@pytest.mark.slow
 def test_the_same_outputs_are_written(both) -> None:
     single, dask = both
     names = {p.name for p in single.outputs.values()}
@@ -180,6 +184,7 @@ def test_the_same_outputs_are_written(both) -> None:
     assert record["plan"]["clusters"] == len(dask.plan.clusters) == 3
 
 
+@pytest.mark.slow
 def test_a_register_error_on_a_worker_is_reported_by_name(
     estate_config: Path, client, tmp_path: Path
 ) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DEMO
 
 from assetmap.config import load_config
 from assetmap.geocode import PostcodeLookup, UprnLookup
@@ -15,7 +15,7 @@ from assetmap.geocode._coords import wgs84_to_bng
 from assetmap.pipeline import RunResult, run
 from assetmap.registers import load_partner
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+pytestmark = pytest.mark.slow  # the whole pipeline on both demos
 
 PLACES = ["kent", "worcestershire"]
 

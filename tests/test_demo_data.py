@@ -11,17 +11,16 @@ from pathlib import Path
 import openpyxl
 import pyogrio
 import pytest
+from conftest import DEMO, REPO
 
 from assetmap.config import load_config
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo"
 PLACES = ("kent", "worcestershire")
 BYTE_STABLE = (".csv", ".xlsx", ".geojson")
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("make_demo_data", ROOT / "scripts" / "make_demo_data.py")
+    spec = importlib.util.spec_from_file_location("make_demo_data", REPO / "scripts" / "make_demo_data.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built

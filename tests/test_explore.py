@@ -9,9 +9,7 @@ locked-down council laptop would), like ``tests/test_browser_map.py``. They are 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,28 +20,12 @@ import pytest
 
 import assetmap
 from assetmap.config import Config
-from assetmap.maps.synthetic import synthetic_estate
 from assetmap.plan import PlanResult
 from assetmap.schema import WGS84
+from assetmap.testing import ALERT_TRAP as TRAP
+from assetmap.testing import HOSTILE, make_config, synthetic_estate
 
-CHROMIUM = os.environ.get("ASSETMAP_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-#: Names that would run as markup or code if anything on the way were not escaped: the
-#: second breaks out of the ``<script>``, the third runs inside a JavaScript template literal,
-#: the fourth is Jinja, which folium applies to the rendered GeoJSON a second time (so it
-#: would run Python on the analyst's machine: ``{{ cycler.__init__.__globals__.os... }}``).
-HOSTILE = (
-    "<img src=x onerror=alert(1)>",
-    "</script><script>alert(1)</script>",
-    "${alert(1)}",
-    "{{ 7*7 }} {% if true %}Jinja ran{% endif %} {# hidden #}",
-)
 HOSTILE_PARTNER = "<img src=y onerror=alert(2)> & Co"
-TRAP = """
-window.__ran = false;
-window.alert = function () { window.__ran = true; };
-window.confirm = window.prompt = window.alert;
-"""
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +42,7 @@ def estate():
 
 
 def _config(**options: object) -> Config:
-    return Config.model_validate(
-        {"title": "Explore <test>", "partners": [{"name": "x", "register": "x"}], **options}
-    )
+    return make_config(title="Explore <test>", **options)
 
 
 def _plan(estate) -> PlanResult:
@@ -178,17 +158,6 @@ def test_tiles_follow_the_config(estate) -> None:
 
 
 # ---- in the browser ----
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 class Opened:

@@ -81,6 +81,7 @@ def _check_error(exc: AssetmapError, rows: list[list[str]], non_blank: int, uncl
     return "no data rows"
 
 
+@pytest.mark.slow
 def test_any_register_rows_are_placed_or_rejected_once(
     tmp_path_factory: pytest.TempPathFactory, onspd: PostcodeLookup
 ) -> None:
@@ -123,6 +124,7 @@ def test_any_register_rows_are_placed_or_rejected_once(
     assert outcomes["unclosed quote"] > 0, dict(outcomes)  # the error path was exercised too
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(values=st.lists(st.one_of(st.none(), st.text(max_size=20), CELL), max_size=20))
 def test_cleaners_never_raise_and_keep_every_row(values: list[str | None]) -> None:

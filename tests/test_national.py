@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 from click.testing import CliRunner
 from conftest import DEMO, REALDATA, REPO, realdata
@@ -81,6 +82,7 @@ def test_check_reads_every_register_in_full() -> None:
     assert "asset_id          <- Column A" in result.output
 
 
+@pytest.mark.slow
 def test_run_of_blue_light_and_hospitals_places_what_the_files_allow(tmp_path: Path) -> None:
     config = yaml.safe_load((NATIONAL / "assetmap.yaml").read_text(encoding="utf-8"))
     keep = {"Fire and rescue services", "Police forces", "NHS hospitals"}

@@ -7,8 +7,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from assetmap.maps.synthetic import synthetic_estate
 from assetmap.outputs import write_layers
+from assetmap.testing import synthetic_estate
 
 
 def test_geopackage_through_arrow_round_trips_identically(tmp_path: Path) -> None:

@@ -9,16 +9,14 @@ import pytest
 import shapely
 
 from assetmap.config import Config
-from assetmap.maps.synthetic import synthetic_estate
 from assetmap.pictures import write_pictures
+from assetmap.testing import make_config, synthetic_estate
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def config(**map_options: object) -> Config:
-    return Config.model_validate(
-        {"title": "Costs $5 <b>", "partners": [{"name": "x", "register": "x.csv"}], "map": map_options}
-    )
+    return make_config(title="Costs $5 <b>", map=map_options)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +62,16 @@ def test_without_plan(tmp_path: Path) -> None:
         columns=["cluster_id", "rating", "score", "reasons", "action"]
     )
     assert write_pictures(tmp_path, assets=assets, config=config()) == [tmp_path / "map.png"]
+
+
+def test_only_the_clusters_given_get_pictures(tmp_path: Path, estate) -> None:
+    assets, clusters, opps = estate
+    cfg = config()
+    every = write_pictures(tmp_path / "a", assets=assets, clusters=clusters, opportunities=opps, config=cfg)
+    chosen = [p.stem.split("-", 2)[2] for p in every[1:4]]  # the first three by saving; keep two
+    picked = clusters[clusters["cluster_id"].isin(chosen[1:])]
+    some = write_pictures(tmp_path / "b", assets=assets, clusters=picked, opportunities=opps, config=cfg)
+    assert [p.name for p in some] == ["map.png", f"cluster-01-{chosen[1]}.png", f"cluster-02-{chosen[2]}.png"]
 
 
 def test_pictures_from_an_earlier_run_are_removed(tmp_path: Path, estate) -> None:

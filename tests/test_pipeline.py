@@ -11,8 +11,7 @@ import pytest
 
 from assetmap.pipeline import RunResult, run
 from assetmap.schema import ASSET_COLUMNS, REJECT_COLUMNS, WARNING_COLUMNS
-
-HOSTILE = "<img src=x onerror=alert(1)>"
+from assetmap.testing import HOSTILE
 
 # A council export as it really arrives: cp1252, title rows, a blank row, £ amounts.
 COUNCIL_CSV = (
@@ -24,7 +23,7 @@ COUNCIL_CSV = (
     ",,,,,,,\r\n"
     "A3,Library,me141ab,,,800,£12x,0.5\r\n"
     "A4,Store,TBC,,,100,,\r\n"
-    f'A5,{HOSTILE},ME14 1AD,,,300,"£1,000",180%\r\n'
+    f'A5,{HOSTILE[0]},ME14 1AD,,,300,"£1,000",180%\r\n'
     'A6,=HYPERLINK("http://evil"),ME14 1AE,,,120,,\r\n'
 )
 
@@ -168,7 +167,7 @@ def test_run_json_records_inputs_counts_and_timings(result, place: Path) -> None
 
 def test_map_escapes_names_and_hides_sensitive_sites(result, place: Path) -> None:
     page = (place / "out" / "map.html").read_text(encoding="utf-8")
-    assert HOSTILE not in page
+    assert HOSTILE[0] not in page
     assert "Custody Suite" not in page
     assert "51.279" not in page  # the custody suite's latitude
     assert "Maidstone Police Station" in page

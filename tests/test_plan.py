@@ -8,72 +8,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point
 
 from assetmap.config import ClusteringConfig, Config, PlanConfig
 from assetmap.plan import OPPORTUNITY_COLUMNS, PLAN_ASSET_COLUMNS, plan_estate
-from assetmap.schema import ASSET_COLUMNS, BNG
+from assetmap.schema import BNG
+from assetmap.testing import make_config, office
+from assetmap.testing import make_estate as estate
 
 AS_OF = dt.date(2026, 1, 1)
-X0, Y0 = 575_000.0, 155_000.0  # Maidstone
-
-
-def estate(*rows: dict[str, object]) -> gpd.GeoDataFrame:
-    """An estate layer from short dicts: ``x``/``y`` are metres from a fixed origin."""
-    records = []
-    for i, row in enumerate(rows):
-        row = dict(row)
-        x, y = X0 + float(row.pop("x", 0.0)), Y0 + float(row.pop("y", 0.0))
-        rec: dict[str, object] = {c: None for c in ASSET_COLUMNS}
-        rec.update(
-            {
-                "asset_id": f"A{i + 1}",
-                "name": f"Building {i + 1}",
-                "partner": "Council",
-                "partner_kind": "council",
-                "use": "Office",
-                "tenure": "leasehold",
-                "condition": "B",
-                "easting": x,
-                "northing": y,
-                "gia_m2": np.nan,
-                "running_cost_gbp": np.nan,
-                "utilisation": np.nan,
-                "occupancy": np.nan,
-                "capacity": np.nan,
-                "book_value_gbp": np.nan,
-                "lease_expiry": pd.NaT,
-                "sensitive": False,
-                "source_file": "test.csv",
-                "source_row": i + 2,
-                "geocode_method": "coordinates",
-                "geocode_precision_m": 1.0,
-            }
-        )
-        rec.update(row)
-        records.append(rec)
-    df = pd.DataFrame.from_records(records, columns=list(ASSET_COLUMNS))
-    for col in ("gia_m2", "running_cost_gbp", "utilisation", "occupancy", "capacity", "book_value_gbp"):
-        df[col] = df[col].astype("float64")
-    df["lease_expiry"] = pd.to_datetime(df["lease_expiry"])
-    df["sensitive"] = df["sensitive"].astype(bool)
-    geom = [Point(e, n) for e, n in zip(df["easting"], df["northing"], strict=True)]
-    return gpd.GeoDataFrame(df, geometry=geom, crs=BNG)
 
 
 def config(**plan: object) -> Config:
-    return Config(
-        title="Test",
-        partners=[{"name": "Council", "register": "x.csv"}],
-        clustering=ClusteringConfig(radius_m=400, min_assets=2),
-        plan=PlanConfig(**plan),
-    )
-
-
-def office(**kw: object) -> dict[str, object]:
-    base = {"gia_m2": 1000.0, "capacity": 100.0, "running_cost_gbp": 200_000.0, "condition": "B"}
-    base.update(kw)
-    return base
+    """The plan options given, every other setting the default."""
+    return make_config(plan=plan)
 
 
 def test_two_partners_150m_apart_one_move_and_its_saving() -> None:

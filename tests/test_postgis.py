@@ -135,6 +135,7 @@ def plain_run(
     return {"url": url, "out": place / "out", "output": proc.stdout + proc.stderr, "nhs_rows": len(nhs)}
 
 
+@pytest.mark.slow
 def test_plain_run_round_trips_the_geopackage(plain_run: dict[str, object]) -> None:
     url, out = str(plain_run["url"]), Path(plain_run["out"])
     target = parse_target(url)
@@ -173,6 +174,7 @@ def _texts_in(folder: Path) -> dict[str, bytes]:
     return found
 
 
+@pytest.mark.slow
 def test_credentials_are_in_no_output(plain_run: dict[str, object]) -> None:
     secrets = (PG_PASSWORD, PG_ADMIN_PASSWORD)
     files = _texts_in(Path(plain_run["out"]))
@@ -208,6 +210,7 @@ def quarters(
     return {"url": url, "place": place, "runs": runs, "q3": q3}
 
 
+@pytest.mark.slow
 def test_compare_two_periods_in_the_database(quarters: dict[str, object], tmp_path: Path) -> None:
     url, runs = str(quarters["url"]), Path(quarters["runs"])
     assert _periods(url) == ["2026-Q2", "2026-Q3"]
@@ -227,6 +230,7 @@ def test_compare_two_periods_in_the_database(quarters: dict[str, object], tmp_pa
     assert PG_PASSWORD not in result.output
 
 
+@pytest.mark.slow
 def test_latest_view_shows_the_newest_quarter(quarters: dict[str, object]) -> None:
     url, q3 = str(quarters["url"]), quarters["q3"]
     with psycopg.connect(url) as conn:
@@ -241,6 +245,7 @@ def test_latest_view_shows_the_newest_quarter(quarters: dict[str, object]) -> No
     assert load_run(q3.run_dir).record["database"] == q3.database
 
 
+@pytest.mark.slow
 def test_a_period_in_the_database_is_not_replaced_without_force(
     quarters: dict[str, object], tmp_path: Path
 ) -> None:

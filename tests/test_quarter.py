@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_compare import DEMO, make_run_dir
+from conftest import DEMO
 
 from assetmap import pipeline, quarter
 from assetmap import report as board_report
@@ -18,6 +18,7 @@ from assetmap._errors import PeriodError
 from assetmap.cli import cli
 from assetmap.compare import load_run
 from assetmap.quarter import Period, latest_run, list_periods, parse_period, previous_run, run_quarter
+from assetmap.testing import make_run_dir
 
 CONFIG = "title: Test place\npartners:\n  - {name: Council, kind: council, register: r.csv}\n"
 Q2_ASSETS = [
@@ -147,10 +148,11 @@ def test_cli_quarter_messages(place: Path, monkeypatch: pytest.MonkeyPatch) -> N
     )
 
 
+@pytest.mark.slow
 def test_demo_two_quarters_with_the_real_pipeline(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    run_quarter(DEMO / "q2" / "assetmap.yaml", "2026-Q2", runs_dir=runs)
-    q3 = run_quarter(DEMO / "assetmap.yaml", "2026-Q3", runs_dir=runs)
+    run_quarter(DEMO / "kent" / "q2" / "assetmap.yaml", "2026-Q2", runs_dir=runs)
+    q3 = run_quarter(DEMO / "kent" / "assetmap.yaml", "2026-Q3", runs_dir=runs)
     assert q3.changes is not None
     assert (q3.changes.changes["change"] != "rating_changed").sum() == 5
     pack = openpyxl.load_workbook(runs / "2026-Q3" / "board_pack.xlsx", read_only=True)
@@ -160,7 +162,7 @@ def test_demo_two_quarters_with_the_real_pipeline(tmp_path: Path) -> None:
     ]  # fmt: skip
     first = {n: (runs / "2026-Q3" / n).read_bytes() for n in ("changes.csv", "report.html", "changes.xlsx")}
     assets = load_run(runs / "2026-Q3").assets
-    run_quarter(DEMO / "assetmap.yaml", "2026-Q3", runs_dir=runs, force=True)
+    run_quarter(DEMO / "kent" / "assetmap.yaml", "2026-Q3", runs_dir=runs, force=True)
     assert {n: (runs / "2026-Q3" / n).read_bytes() for n in first} == first
     pd.testing.assert_frame_equal(load_run(runs / "2026-Q3").assets, assets)
     assert latest_run(runs) == runs / "2026-Q3"

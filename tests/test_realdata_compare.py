@@ -20,6 +20,8 @@ from conftest import realdata
 from assetmap.compare import load_run
 from assetmap.quarter import QuarterResult, run_quarter
 
+pytestmark = pytest.mark.slow  # the whole pipeline on real registers
+
 PARTNER = "Cheltenham Borough Council"
 FILES = {
     "2021-Q1": "local_authority_land_and_assets_2021.csv",

@@ -18,6 +18,8 @@ from assetmap.config import load_config
 from assetmap.estate import Estate, build_estate
 from assetmap.geocode import PostcodeLookup
 
+pytestmark = pytest.mark.slow  # the whole pipeline on real registers
+
 #: A full postcode at the very end of an address, upper case with one space: a stricter,
 #: independent reading than the one under test (which also finds mixed-up and inner ones).
 POSTCODE_AT_END = r"\b([A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2})$"

@@ -11,14 +11,13 @@ import matplotlib
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
-from test_compare import make_run_dir
 
 from assetmap.compare import compare_runs, load_run
 from assetmap.report import quality_table, write_report
 from assetmap.report._content import build_content
 from assetmap.report._pdf import build_pages
+from assetmap.testing import HOSTILE, make_run_dir
 
-HOSTILE = "<img src=x onerror=alert(1)>"
 SCRIPT = '</td><script>alert("x")</script>'
 
 
@@ -31,7 +30,7 @@ def pdf_text(data: bytes) -> str:
 @pytest.fixture
 def runs(tmp_path: Path) -> tuple[Path, Path]:
     prev = make_run_dir(tmp_path / "2026-Q2", [
-        {"asset_id": "H1", "name": HOSTILE, "x": 575000, "y": 155000, "utilisation": 0.9},
+        {"asset_id": "H1", "name": HOSTILE[0], "x": 575000, "y": 155000, "utilisation": 0.9},
         {"asset_id": "G1", "name": "Gone Office", "x": 575100, "y": 155000, "gia_m2": None},
         {"asset_id": "S1", "name": "Stack A", "x": 576000, "y": 155000},
     ], opportunities=[
@@ -40,7 +39,8 @@ def runs(tmp_path: Path) -> tuple[Path, Path]:
          "capital_receipt_gbp": 1.0},
     ])  # fmt: skip
     cur = make_run_dir(tmp_path / "2026-Q3", [
-        {"asset_id": "H1", "name": HOSTILE, "x": 575000, "y": 155000, "utilisation": 0.5, "rating": "amber"},
+        {"asset_id": "H1", "name": HOSTILE[0], "x": 575000, "y": 155000, "utilisation": 0.5,
+         "rating": "amber"},
         {"asset_id": "S1", "name": "Stack A", "x": 576000, "y": 155000, "rating": "green"},
         {"asset_id": "S2", "name": SCRIPT, "x": 576000, "y": 155000, "partner": "Police", "rating": "red"},
     ], opportunities=[
@@ -60,7 +60,7 @@ def test_html_is_self_contained_and_escapes_register_values(runs: tuple[Path, Pa
     (cur / "map.html").write_text("<html></html>", "utf-8")
     out = write_report(cur, previous_dir=prev)
     html = out["report_html"].read_text("utf-8")
-    assert HOSTILE not in html and "<script" not in html
+    assert HOSTILE[0] not in html and "<script" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "&lt;/td&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "Content-Security-Policy" in html

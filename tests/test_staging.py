@@ -80,6 +80,7 @@ def place(tmp_path: Path) -> Path:
     return config
 
 
+@pytest.mark.slow
 def test_killed_run_leaves_the_previous_set(place: Path, tmp_path: Path) -> None:
     out = tmp_path / "elsewhere" / "out"  # --out anywhere: staging goes beside it
     run(place, out)
@@ -114,6 +115,7 @@ def test_killed_run_leaves_the_previous_set(place: Path, tmp_path: Path) -> None
     assert sorted(p.name for p in out.parent.iterdir()) == ["out"]
 
 
+@pytest.mark.slow
 def test_killed_after_a_delay_leaves_one_whole_set(place: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run(place, out)

@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 
 import assetmap._xlsx as xlsx
 from assetmap.boardpack import _assets_sheet
-from assetmap.maps.synthetic import synthetic_estate
+from assetmap.testing import synthetic_estate
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

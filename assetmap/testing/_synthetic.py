@@ -1,4 +1,4 @@
-"""Synthetic estates shaped like the pipeline's output, for the map's tests and benchmarks.
+"""Synthetic estates shaped like the pipeline's output, for the maps' tests and the benchmarks.
 
 :func:`synthetic_estate` makes ``assets`` (``schema.ASSET_COLUMNS`` plus the plan's
 ``cluster_id``, ``rating``, ``score``, ``reasons``, ``action``), ``clusters``,
@@ -9,16 +9,25 @@ some assets stacked on one postcode centroid as real registers have them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from ..maps._geometry import cluster_hulls
 from ..schema import BNG
-from ._geometry import cluster_hulls
 
+#: Register text that does harm if it reaches a page unescaped: markup with a handler, a
+#: break out of ``<script>``, a JavaScript template literal, and Jinja (which folium renders a
+#: second time, so it would run Python on the analyst's machine).
+HOSTILE: Final[tuple[str, ...]] = (
+    "<img src=x onerror=alert(1)>",
+    "</script><script>alert(1)</script>",
+    "${alert(1)}",
+    "{{ 7*7 }} {% if true %}Jinja ran{% endif %} {# hidden #}",
+)
 PARTNERS = (
     ("Kent County Council", "council"),
     ("Maidstone Borough Council", "council"),
@@ -57,7 +66,7 @@ def synthetic_estate(
     seed : int
         Random seed; the same seed gives the same estate.
     hostile : bool
-        Give the first two assets names that are HTML/script injections.
+        Give the first two assets names that are HTML/script injections (``HOSTILE[:2]``).
     sensitive : int
         How many assets (the last ones) are sensitive sites.
     stacked : int
@@ -80,8 +89,7 @@ def synthetic_estate(
         dtype=object,
     )
     if hostile and n >= 2:
-        names[0] = "<img src=x onerror=alert(1)>"
-        names[1] = "</script><script>alert(1)</script>"
+        names[0], names[1] = HOSTILE[:2]
     streets = rng.integers(0, len(STREETS), n)
     numbers = rng.integers(1, 200, n)
     address = [
