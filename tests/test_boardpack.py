@@ -193,7 +193,7 @@ def test_partly_known_running_cost_says_how_many_it_covers(tmp_path: Path) -> No
         office(x=150, partner="Police", occupancy=50.0, utilisation=0.5, running_cost_gbp=float("nan")),
         office(x=300, partner="NHS", running_cost_gbp=None, gia_m2=None, capacity=None),
     )
-    res = plan_estate(assets, config(), as_of=AS_OF)
+    res = plan_estate(assets, make_config(), as_of=dt.date(2026, 1, 1))
     path = tmp_path / "pack.xlsx"
     write_board_pack(path, res, rejects(), title="T")
     ws = openpyxl.load_workbook(path)["summary"]
