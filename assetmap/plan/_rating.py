@@ -6,7 +6,7 @@ Score
 (weights in ``plan.rating``; defaults in brackets):
 
 * utilisation (35): ``(well_used - utilisation) / well_used`` clipped to 0..1, so an empty
-  building scores 1 and one at ``plan.well_used`` (0.85) or above scores 0; unknown is 0;
+  building scores 1 and one at ``plan.well_used`` (0.85) or above scores 0;
 * cost (15): running cost per m² against the estate median: 0 at or below the median,
   rising to 1 at ``cost_ratio_full`` (2) times it;
 * condition (15): A 0, B 1/3, C 2/3, D 1;
@@ -16,6 +16,9 @@ Score
   ``plan.capital_value_per_m2_gbp`` is set);
 * receiver (15): 1 when a building of any partner within the cluster radius has room
   (below the target ceiling) for all its people.
+
+A factor that is not known (utilisation, running cost per m², condition) is left out: the
+score is the weighted mean of the known factors, so an unknown is never taken as the best value.
 
 Rating: red (candidate for disposal) at ``red_from`` (60) or more, amber (candidate for
 shared use) at ``amber_from`` (35) or more, else green. An asset whose utilisation and
@@ -278,6 +281,12 @@ def _factors(df: pd.DataFrame, cand: Candidates, as_of: dt.date, config: PlanCon
         ]
     )
     factors = np.column_stack([f_util, f_cost, f_cond, lease_ends, f_free, room]).astype(float)
+    # An unknown utilisation, running cost per m² or condition is left out of the score (the known
+    # factors' weights are rescaled), never counted as the best value.
+    known = np.column_stack(
+        [~np.isnan(util), ~np.isnan(ratio), cond.isin(list(_CONDITION)).to_numpy(), *([np.ones(len(df))] * 3)]
+    ).astype(float)
+    weight_known = known @ weights
     return {
         "util": util,
         "occ": occ,
@@ -296,7 +305,9 @@ def _factors(df: pd.DataFrame, cand: Candidates, as_of: dt.date, config: PlanCon
         "cost_known": ~np.isnan(cost),
         "unrated": np.isnan(util) & np.isnan(cpm),
         "score": np.where(
-            np.isnan(util) & np.isnan(cpm), np.nan, np.round(100 * factors @ weights / weights.sum(), 1)
+            np.isnan(util) & np.isnan(cpm),
+            np.nan,
+            np.round(100 * (factors * known) @ weights / np.where(weight_known > 0, weight_known, 1), 1),
         ),
         "well_used": np.nan_to_num(util, nan=-1) >= config.well_used,
         "sensitive": df["sensitive"].fillna(False).to_numpy(dtype=bool),
