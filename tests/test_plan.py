@@ -662,3 +662,21 @@ def test_published_moves_never_overfill_a_receiver_on_random_estates(split: bool
     # Every donor's people move, to the tenth above.
     out = opps.groupby("asset_id")["people_moved"].sum()
     assert np.allclose(out, np.ceil(np.round(a.loc[out.index, "plan_occupancy"] * 10, 6)) / 10)
+
+
+def test_an_unknown_condition_is_left_out_of_the_score_not_taken_as_best() -> None:
+    """Condition A scores 0 on its factor; an unknown condition is left out, so the same building
+    scores the weighted mean of its known factors (higher), never the best-condition score."""
+    far = 5_000.0  # each alone, so the plan does not change their ratings
+    assets = estate(
+        office(asset_id="GOOD", condition="A", utilisation=0.3, occupancy=30.0),
+        office(asset_id="UNKNOWN", x=far, condition=None, utilisation=0.3, occupancy=30.0),
+        office(asset_id="BAD", x=2 * far, condition="D", utilisation=0.3, occupancy=30.0),
+    )
+    scores = plan_estate(assets, config(), as_of=AS_OF).assets.set_index("asset_id")["score"]
+    weights = config().plan.rating
+    factors = ("utilisation", "cost", "condition", "lease", "freehold", "receiver")
+    total = sum(getattr(weights, f"weight_{k}") for k in factors)
+    assert scores["GOOD"] < scores["UNKNOWN"] < scores["BAD"]
+    known = total - weights.weight_condition
+    assert scores["UNKNOWN"] == pytest.approx(scores["GOOD"] * total / known, abs=0.1)
