@@ -119,6 +119,8 @@ class ChangeReport:
     notes : tuple of str
         What changed in the registers themselves (columns, id schemes), said once for the
         top of the report.
+    moved_m, utilisation_points : float
+        The thresholds the report was made with (metres; percentage points).
     """
 
     previous: str
@@ -130,6 +132,8 @@ class ChangeReport:
     counts: dict[str, int]
     columns: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COLUMN_CHANGE_COLUMNS)))
     notes: tuple[str, ...] = ()
+    moved_m: float = MOVED_M
+    utilisation_points: float = UTILISATION_POINTS
 
 
 def _label(path: Path) -> str:
@@ -454,8 +458,9 @@ def compare_runs(
             f"opportunities_{s}": int((opps["status"] == s).sum()) for s in sorted(set(opps["status"]))
         }
     return ChangeReport(
-        prev.label, cur.label, matches, changes, opps, savings, counts, columns=columns, notes=tuple(notes)
-    )
+        prev.label, cur.label, matches, changes, opps, savings, counts, columns=columns, notes=tuple(notes),
+        moved_m=moved_m, utilisation_points=utilisation_points,
+    )  # fmt: skip
 
 
 def summary_frame(report: ChangeReport) -> pd.DataFrame:

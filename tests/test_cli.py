@@ -232,3 +232,4 @@ def test_compare_names_a_damaged_run_record(two_runs: tuple[Path, Path], text: s
         res = CliRunner().invoke(cli, ["compare", *map(str, two_runs), *debug])
         assert res.exit_code == 1
         assert res.output == f"Error: {two_runs[0] / 'run.json'}: {why}\n"
+

@@ -153,3 +153,11 @@ def test_headline_says_how_many_assets_a_partly_known_figure_covers(tmp_path: Pa
     assert table["Floor area (m²)"] == "not known"
     assert table["Utilisation (weighted by floor area)"] == "not known"
     assert table["Assets placed"] == "4"
+
+
+@pytest.mark.parametrize("moved_m", [50.0, 120.0])
+def test_report_states_the_distance_it_matched_within(runs: tuple[Path, Path], moved_m: float) -> None:
+    prev, cur = runs
+    changes = compare_runs(prev, cur, moved_m=moved_m)
+    html = write_report(cur, previous_dir=prev, changes=changes, pdf=False)["report_html"].read_text("utf-8")
+    assert f"then by location (within {moved_m:.0f} m)" in html

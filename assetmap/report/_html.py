@@ -65,14 +65,15 @@ def change_rows(changes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-#: How assets are matched between periods, as the report says it.
-MATCHING_TEXT = (
-    "Assets are matched one-to-one by partner and asset id; then by the id written differently (case, "
-    "spaces, punctuation); then by the id's reference when its ending changed (09/00002/Land and Building "
-    "and 09/00002/BLDG); then by UPRN, assets sharing one UPRN paired by location, then name or address; "
-    "then by location (within 50 m) and a similar name or address. The table says how each was matched "
-    "and how sure that is."
-)
+def matching_text(within_m: float) -> str:
+    """How assets are matched between periods, as the report says it."""
+    return (
+        "Assets are matched one-to-one by partner and asset id; then by the id written differently (case, "
+        "spaces, punctuation); then by the id's reference when its ending changed (09/00002/Land and "
+        "Building and 09/00002/BLDG); then by UPRN, assets sharing one UPRN paired by location, then name "
+        f"or address; then by location (within {within_m:,.0f} m) and a similar name or address. The table "
+        "says how each was matched and how sure that is."
+    )
 
 
 def notes_html(c: ReportContent) -> list[str]:
@@ -122,7 +123,7 @@ def render(c: ReportContent) -> str:
         )
         out += [
             f"<h2>What changed since {_e(c.previous)}</h2>",
-            f"<p>{_e(MATCHING_TEXT)}</p>",
+            f"<p>{_e(matching_text(c.changes.moved_m))}</p>",
             table(counts, numeric=("number",)),
         ]
         if c.changes.changes.empty:
@@ -159,4 +160,4 @@ def render(c: ReportContent) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["MATCHING_TEXT", "change_rows", "notes_html", "opportunity_rows", "render", "table"]
+__all__ = ["change_rows", "matching_text", "notes_html", "opportunity_rows", "render", "table"]
