@@ -25,9 +25,9 @@ import pandas as pd
 from .._io import atomic_path
 from ..areas import AreaRun
 from ..config import Config, MapConfig
+from ._build import build_payload
 from ._escape import escape_text, json_for_script, popup_html
 from ._page import render_page
-from ._payload import build_payload
 from ._style import KIND_COLOURS
 
 

@@ -57,7 +57,7 @@ def _sha256(text: str) -> str:
 
 
 def render_page(payload: dict[str, Any]) -> str:
-    """The whole HTML document for ``payload`` (see :func:`assetmap.maps._payload.build_payload`).
+    """The whole HTML document for ``payload`` (see :func:`assetmap.maps._build.build_payload`).
 
     Parameters
     ----------

@@ -1,0 +1,283 @@
+"""Build the board map's page data (format: :mod:`assetmap.maps._payload`) in named steps.
+
+1. split the estate into the assets shown and the sensitive sites (never shown);
+2. place the shown assets on the document's integer grid;
+3. encode the assets' columns (partner, use, rating, popup facts, reasons);
+4. the plan's parts: opportunities that touch no sensitive site, cluster shapes and figures;
+5. the areas' choropleth and the clusters across a boundary;
+6. the summary panel and the fixed tables (kinds, ratings, uses...).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from ..areas import AreaRun
+from ..config import Config
+from ..schema import BNG, WGS84
+from ._areas import areas_payload, cross_border
+from ._escape import is_missing
+from ._geometry import place_outline, shown_mask
+from ._payload import (
+    DECIMALS,
+    POPUP_FIELDS,
+    SCALE,
+    Border,
+    Clu,
+    Col,
+    Doc,
+    Grid,
+    Partner,
+    delta_rings,
+    encode_numbers,
+    encode_phrases,
+    encode_text,
+)
+from ._plan import ACTIONS, keys, positions
+from ._plan import clusters as plan_clusters
+from ._plan import opportunities as plan_opportunities
+from ._style import (
+    CLUSTER_CATEGORIES,
+    KIND_COLOURS,
+    KIND_LABELS,
+    RATING_COLOURS,
+    RATING_LABELS,
+    RATINGS,
+    USE_CATEGORIES,
+    money,
+    use_category,
+)
+
+
+@dataclass
+class Estate:
+    """The estate split for the page: what is shown, what is not, and where."""
+
+    #: Every asset (sensitive sites included), index reset.
+    everything: gpd.GeoDataFrame
+    #: The assets that may be shown: not sensitive, with a usable point.
+    shown: gpd.GeoDataFrame
+    #: The others (sensitive sites, assets with no point).
+    hidden: gpd.GeoDataFrame
+    #: Names of sensitive sites (three characters or more), replaced in other assets' text.
+    hidden_names: list[str]
+    #: WGS84 latitude and longitude of the shown assets.
+    lat: np.ndarray
+    lon: np.ndarray
+
+
+def split_estate(assets: gpd.GeoDataFrame) -> Estate:
+    """Step 1: the assets shown and the sensitive sites, and the names never to print."""
+    if assets.crs is None:
+        assets = assets.set_crs(BNG)
+    assets = assets.reset_index(drop=True)
+    mask = shown_mask(assets)
+    shown = assets.loc[mask].reset_index(drop=True)
+    hidden = assets.loc[~mask]
+    names = hidden.get("name", pd.Series(dtype=object)).dropna().astype(str)
+    hidden_names = sorted({v for v in names if len(v) >= 3}, key=len, reverse=True)
+    pts = shown.geometry.to_crs(WGS84)
+    return Estate(assets, shown, hidden, hidden_names, pts.y.to_numpy(), pts.x.to_numpy())
+
+
+def _to_wgs84(geom: BaseGeometry | None) -> BaseGeometry | None:
+    if geom is None:
+        return None
+    return gpd.GeoSeries([geom], crs=BNG).to_crs(WGS84).iloc[0]
+
+
+def partner_table(shown: gpd.GeoDataFrame) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Each shown asset's partner index, and the partners (name, kind, count) in first-seen order."""
+    partner = shown["partner"].astype(str) if "partner" in shown else pd.Series("Unknown", index=shown.index)
+    codes, names = pd.factorize(partner)
+    kinds = shown.get("partner_kind", pd.Series("other", index=shown.index)).astype(str).to_numpy()
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy() if len(codes) else []
+    counts = np.bincount(codes, minlength=len(names)) if len(codes) else []
+    partners = []
+    for i, name in enumerate(names):
+        kind = kinds[first[i]]
+        partners.append(
+            {
+                Partner.NAME: name,
+                Partner.KIND: kind if kind in KIND_COLOURS else "other",
+                Partner.COUNT: int(counts[i]),
+            }
+        )
+    return codes, partners
+
+
+def rating_codes(shown: gpd.GeoDataFrame) -> np.ndarray:
+    """Index into :data:`RATINGS` per shown asset, -1 when not rated."""
+    if "rating" not in shown:
+        return np.full(len(shown), -1, dtype=np.int64)
+    rating = shown["rating"].astype(str).str.lower()
+    return rating.map({r: i for i, r in enumerate(RATINGS)}).fillna(-1).astype(int).to_numpy()
+
+
+def popup_columns(shown: gpd.GeoDataFrame, hidden_names: list[str]) -> tuple[list[list[str]], dict[str, Any]]:
+    """The popup rows present in the register, and the encoded columns behind them."""
+    fields: list[list[str]] = []
+    cols: dict[str, Any] = {}
+    for col, label, fmt in POPUP_FIELDS:
+        if col in shown.columns:
+            fields.append([col, label, fmt])
+            cols[col] = (
+                encode_numbers(shown[col], DECIMALS[col]) if col in DECIMALS else encode_text(shown[col])
+            )
+    for col in (Col.SCORE, Col.SOURCE_ROW, Col.PRECISION):
+        if col in shown.columns:
+            cols[col] = encode_numbers(shown[col], DECIMALS[col], delta=col == Col.SOURCE_ROW)
+    for col in (Col.SOURCE_FILE, Col.METHOD):
+        if col in shown.columns:
+            cols[col] = encode_text(shown[col])
+    if Col.REASONS in shown.columns:
+        cols[Col.REASONS] = encode_phrases(shown[Col.REASONS], hidden_names)
+    return fields, cols
+
+
+def asset_columns(
+    estate: Estate, grid: Grid, partner_codes: np.ndarray
+) -> tuple[list[list[str]], dict[str, Any]]:
+    """Step 3: position, partner, use, rating and name of each shown asset, and its popup facts."""
+    shown = estate.shown
+    ilat, ilon = grid.points(estate.lat, estate.lon)
+    cols: dict[str, Any] = {
+        Col.LAT: ilat,
+        Col.LON: ilon,
+        Col.PARTNER: partner_codes.tolist(),
+        Col.USE: use_category(shown.get("use", pd.Series(None, index=shown.index, dtype=object))).tolist(),
+        Col.RATING: rating_codes(shown).tolist(),
+        Col.NAME: encode_text(shown.get("name", pd.Series(None, index=shown.index, dtype=object))),
+    }
+    fields, popup = popup_columns(shown, estate.hidden_names)
+    cols.update(popup)
+    return fields, cols
+
+
+def _summary(
+    summary: dict[str, Any] | None, assets: gpd.GeoDataFrame, shown: int, mode: str
+) -> list[list[str]]:
+    s = dict(summary or {})
+    cost = s.get("running_cost_gbp", s.get("estate_running_cost_gbp"))
+    if cost is None and "running_cost_gbp" in assets.columns:
+        cost = float(pd.to_numeric(assets["running_cost_gbp"], errors="coerce").sum())
+    n_assets = int(s.get("assets", len(assets)))
+    partners = int(s.get("partners", assets["partner"].nunique() if "partner" in assets.columns else 0))
+    rows = [["Assets", f"{n_assets:,}"], ["Partners", f"{partners:,}"]]
+    if cost is not None and not is_missing(cost):
+        rows.append(["Running cost a year", money(float(cost))])
+    released = s.get("released_running_cost_gbp")
+    if released is not None and not is_missing(released):
+        rows.append(["Running cost released a year", money(float(released))])
+    receipts = s.get("capital_receipts_gbp")
+    if receipts is not None and not is_missing(receipts):
+        rows.append(["Capital receipts", money(float(receipts))])
+    share = s.get("share_of_running_cost")
+    if share is not None and not is_missing(share) and math.isfinite(float(share)):
+        rows.append(["Share of running cost", f"{float(share):.1%}"])
+    hidden = n_assets - shown
+    if hidden > 0:
+        where = "left off the map" if mode == "omit" else "counted in cluster figures only"
+        rows.append(["Not shown", f"{hidden:,} ({where})"])
+    return rows
+
+
+def _area_rows(summary: dict[str, Any] | None, border: dict[str, list[Any]] | None) -> list[list[str]]:
+    """Summary rows for the areas: the focus area and the clusters across a boundary (shown ones)."""
+    s, rows = summary or {}, []
+    if s.get("focus_area"):
+        rows.append(["Focus area", str(s["focus_area"])])
+        rows.append(["Assets across its border", f"{int(s.get('across_border_assets') or 0):,}"])
+    crossing = sum(border[Border.CROSS]) if border else 0
+    if crossing:
+        rows.append(["Clusters across a boundary", f"{crossing:,}"])
+    return rows
+
+
+def fixed_tables() -> dict[str, Any]:
+    """Step 6: the tables that do not depend on the estate (colours, labels, glyphs)."""
+    return {
+        Doc.KINDS: [[k, KIND_LABELS[k], KIND_COLOURS[k]] for k in KIND_COLOURS],
+        Doc.RATINGS: [[r, RATING_LABELS[r], RATING_COLOURS[r]] for r in RATINGS],
+        Doc.USES: [[label, glyph] for _, label, glyph, _ in USE_CATEGORIES],
+        Doc.CLUSTER_CATEGORIES: [[label, colour] for _, label, colour in CLUSTER_CATEGORIES],
+        Doc.ACTIONS: list(ACTIONS),
+    }
+
+
+def build_payload(
+    assets: gpd.GeoDataFrame,
+    *,
+    clusters: gpd.GeoDataFrame | None,
+    opportunities: pd.DataFrame | None,
+    summary: dict[str, Any] | None,
+    config: Config,
+    areas: AreaRun | None = None,
+) -> dict[str, Any]:
+    """Everything the page shows, as JSON-ready data (no sensitive site in it).
+
+    Parameters
+    ----------
+    assets : GeoDataFrame
+        The estate layer, optionally with the plan's columns.
+    clusters, opportunities, summary
+        The plan's outputs, each optional.
+    config : Config
+        ``title``, ``map`` and ``clustering.hull_buffer_m``.
+    areas : AreaRun, optional
+        The run's areas (:func:`assetmap.areas.prepare_areas`): the choropleth and the
+        clusters across a border.
+
+    Returns
+    -------
+    dict
+        The document described in :mod:`assetmap.maps._payload`.
+    """
+    estate = split_estate(assets)
+    shown = estate.shown
+    outline = _to_wgs84(place_outline(shown, config))
+    grid = Grid.around(estate.lat, estate.lon, outline)
+    partner_codes, partners = partner_table(shown)
+    fields, cols = asset_columns(estate, grid, partner_codes)
+    index = positions(keys(shown, "partner", "asset_id"))
+    opps, opp_cols = plan_opportunities(opportunities, index, keys(estate.hidden, "partner", "asset_id"))
+    cluster_cols = (
+        plan_clusters(clusters, shown, estate.everything, opps, config, grid)
+        if "cluster_id" in shown
+        else {Clu.ID: []}
+    )
+    border = cross_border(areas, shown, cluster_cols[Clu.ID])
+    if border is not None:
+        cluster_cols[Clu.BORDER] = border
+    summary_rows = _summary(summary, estate.everything, len(shown), config.map.sensitive)
+    summary_rows += _area_rows(summary, border)
+    area_cols = areas_payload(
+        areas, vis=shown, all_assets=estate.everything, opportunities=opps, sensitive=config.map.sensitive,
+        grid=grid,
+    )  # fmt: skip
+    lat, lon = cols[Col.LAT], cols[Col.LON]
+    return {
+        Doc.TITLE: config.title,
+        Doc.OFFLINE: bool(config.map.offline),
+        Doc.ORIGIN: [grid.lat0, grid.lon0],
+        Doc.SCALE: SCALE,
+        Doc.BOUNDS: [[min(lat), min(lon)], [max(lat), max(lon)]] if len(shown) else None,
+        Doc.COUNT: len(shown),
+        Doc.PARTNERS: partners,
+        **fixed_tables(),
+        Doc.FIELDS: fields,
+        Doc.COLUMNS: cols,
+        Doc.OPPORTUNITIES: opp_cols,
+        Doc.CLUSTERS: cluster_cols,
+        Doc.AREAS: area_cols,
+        Doc.OUTLINE: [delta_rings(poly) for poly in grid.rings(outline)],
+        Doc.SUMMARY: summary_rows,
+        Doc.SENSITIVE: config.map.sensitive,
+    }
