@@ -105,7 +105,7 @@ def test_page_is_self_contained_and_offline(estate) -> None:
     assert "img-src data:;" in csp
     data = page_data(page)
     assert data["offline"] is True and data["tiles"] is None
-    assert page.count("<script") == 5 and page.count("</script>") == 5
+    assert page.count("<script") == 3 and page.count("</script>") == 3
 
 
 def test_online_map_uses_tiles(estate) -> None:
@@ -121,7 +121,7 @@ def test_hostile_names_are_data_not_markup(estate) -> None:
         assert name not in page
     assert "onerror=alert(1)" in page  # present, but only inside the JSON string
     assert "<img" not in page
-    assert page.count("</script>") == 5
+    assert page.count("</script>") == 3
     data = page_data(page)
     assert data["cols"]["name"][:2] == list(HOSTILE)
     assert "<title>Kent &amp; &lt;Medway&gt;</title>" in page

@@ -4,7 +4,7 @@ folium puts popup and tooltip text into the page as HTML (and folium's own ``Pop
 ``Tooltip`` put it inside a JavaScript template literal, where ``${...}`` runs), so every
 value here goes through :func:`assetmap.maps._escape.escape_text`, which also turns
 backtick, ``$`` and backslash into character references. The wording follows the board
-map's (``assetmap/data/map.js``), read from the same page data
+map's (``assetmap/data/map/popups.js``), read from the same page data
 (:func:`assetmap.maps._build.build_payload`), so the two maps say the same thing.
 """
 

@@ -1,4 +1,4 @@
-"""The page: a small HTML template with Leaflet, the grid clusterer and the map script inlined.
+"""The page: a small HTML template with Leaflet and the map's script inlined.
 
 Nothing is fetched at run time: Leaflet comes from the installed ``xstatic-leaflet``
 package, its CSS images become ``data:`` URLs,
@@ -21,6 +21,12 @@ import xstatic.pkg.leaflet as xleaflet
 
 from ._escape import json_for_script
 
+#: The page's script, by concern, in the order it is put together (``assetmap/data/map/``): one
+#: function scope, so a later file uses an earlier one's names (each file says what it gives).
+MAP_SCRIPTS: Final = (
+    "payload.js", "format.js", "records.js", "basemap.js", "popups.js", "clusters.js", "areas.js",
+    "moves.js", "markers.js", "search.js", "grid.js", "estate.js", "panels.js", "main.js",
+)  # fmt: skip
 TILE_URL: Final = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TILE_ORIGIN: Final = "https://tile.openstreetmap.org"
 _SLOT = re.compile(r"@@([A-Z_]+)@@")
@@ -28,6 +34,13 @@ _SLOT = re.compile(r"@@([A-Z_]+)@@")
 
 def _data_file(name: str) -> str:
     return resources.files("assetmap").joinpath("data", name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def map_script() -> str:
+    """The board map's script: the files of :data:`MAP_SCRIPTS` in one strict-mode closure."""
+    parts = [f"/* ---- {name} ---- */\n" + _data_file(f"map/{name}") for name in MAP_SCRIPTS]
+    return _strip_js("(function () {\n'use strict';\n" + "\n".join(parts) + "}());\n")
 
 
 def _strip_js(text: str) -> str:
@@ -70,10 +83,8 @@ def render_page(payload: dict[str, Any]) -> str:
         A self-contained HTML document.
     """
     libs = _libraries()
-    app_js = _strip_js(_data_file("map.js"))
-    grid_js = _strip_js(_data_file("grid.js"))
-    panels_js = _strip_js(_data_file("panels.js"))
-    scripts = (libs["LEAFLET_JS"], grid_js, panels_js, app_js)
+    app_js = map_script()
+    scripts = (libs["LEAFLET_JS"], app_js)
     img_src = "data:" if payload["offline"] else f"data: {TILE_ORIGIN}"
     csp = (
         "default-src 'none'; "
@@ -88,8 +99,6 @@ def render_page(payload: dict[str, Any]) -> str:
         "TITLE": html.escape(str(payload["title"]), quote=True),
         "APP_CSS": _data_file("map.css").replace("</style", "<\\/style"),
         "DATA": json_for_script({**payload, "tiles": None if payload["offline"] else TILE_URL}),
-        "GRID_JS": grid_js,
-        "PANELS_JS": panels_js,
         "APP_JS": app_js,
     }
     return _SLOT.sub(lambda m: slots[m.group(1)], _data_file("map.html"))

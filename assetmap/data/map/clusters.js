@@ -1,0 +1,58 @@
+/* Cluster shapes with their figures, on a canvas (thousands of polygons stay quick to draw). */
+var canvas = L.canvas({padding: 0.3});
+var clusterLayer = L.featureGroup();
+var clusterCount = pyramid ? pyramid.clusters : data.clusters[CLUSTER.id].length;
+
+function clusterFacts(table, i) {
+  var border = table[CLUSTER.border] || null;
+  var rows = [['Assets', wholeNumber.format(table[CLUSTER.assets][i])], ['Partners', table[CLUSTER.partners][i] || '']];
+  if (border && border[CLUSTER.areas][i]) {
+    rows.push([border[CLUSTER.crosses][i] ? 'Areas (across a boundary)' : 'Area', border[CLUSTER.areas][i]]);
+  }
+  var cost = table[CLUSTER.cost][i], gia = table[CLUSTER.gia][i], util = table[CLUSTER.utilisation][i];
+  var spare = table[CLUSTER.spare][i], saving = table[CLUSTER.saving][i], hidden = table[CLUSTER.hidden];
+  if (cost !== null) { rows.push(['Running cost a year', pounds.format(cost)]); }
+  if (gia !== null) { rows.push(['Floor area', wholeNumber.format(gia) + ' m²']); }
+  if (util !== null) { rows.push(['Utilisation', Math.round(util * 100) + '%']); }
+  if (spare !== null) { rows.push(['Spare places', wholeNumber.format(spare)]); }
+  if (table[CLUSTER.rag]) { rows.push(['Red / amber / green', table[CLUSTER.rag][i].join(' / ')]); }
+  if (saving !== null) { rows.push(['Saving a year (plan)', pounds.format(saving)]); }
+  if (hidden && hidden[i]) { rows.push(['Sensitive sites (not shown)', wholeNumber.format(hidden[i])]); }
+  return rows;
+}
+
+function clusterPolygon(table, i) {
+  var border = table[CLUSTER.border] || null;
+  var category = clusterCategories[table[CLUSTER.category][i]], crosses = !!(border && border[CLUSTER.crosses][i]);
+  /* A cluster across a boundary: a heavier dashed outline in its own colour. */
+  var polygon = L.polygon(decodePolygons(table[CLUSTER.rings][i]), {renderer: canvas,
+    color: crosses ? CROSS_COLOUR : colour(category[1]), weight: crosses ? 3 : 2, dashArray: crosses ? '8 5' : null,
+    fillColor: colour(category[1]), fillOpacity: 0.2});
+  polygon.bindPopup(function () {
+    var root = el('div', 'am-popup');
+    root.appendChild(el('h3', null, 'Cluster ' + table[CLUSTER.id][i]));
+    root.appendChild(el('div', 'am-who', category[0]));
+    if (crosses) { root.appendChild(el('div', 'am-border', 'Across a boundary: ' + border[CLUSTER.areas][i])); }
+    root.appendChild(factTable(clusterFacts(table, i)));
+    return root;
+  }, {maxWidth: 340});
+  return polygon;
+}
+
+function drawClusters(block) {
+  var table = block.clusters;
+  for (var i = 0; i < table[CLUSTER.id].length; i++) {
+    var polygon = clusterPolygon(table, i);
+    clusterLayer.addLayer(polygon);
+    block.clusterPolygons.push(polygon);
+  }
+}
+
+/* Zoom to cluster i of a block and open its figures. */
+function showCluster(i, blockIndex) {
+  var polygon = blocks[blockIndex || 0].clusterPolygons[i];
+  if (!map.hasLayer(clusterLayer)) { map.addLayer(clusterLayer); }
+  map.fitBounds(polygon.getBounds(), {padding: [40, 40], maxZoom: 16});
+  polygon.openPopup();
+}
+api.showCluster = showCluster;
