@@ -27,7 +27,9 @@ from ..areas import AreaRun
 from ..config import Config, MapConfig
 from ._build import build_payload
 from ._escape import escape_text, json_for_script, popup_html
-from ._page import render_page
+from ._geometry import shown_mask
+from ._national import national_payload
+from ._page import render_national, render_page
 from ._style import KIND_COLOURS
 
 
@@ -73,13 +75,37 @@ def build_map(
     Returns
     -------
     str
-        The self-contained HTML document.
+        The self-contained HTML document. Above ``map.pyramid_above`` assets shown it is a
+        national page (:mod:`assetmap.maps._pyramid`): windows-1252, holding compressed
+        blocks as bytes, returned here with each byte as one character (its bytes are
+        ``text.encode("latin-1")``, as :func:`write_map` writes them).
     """
+    return _page_bytes(
+        assets, clusters=clusters, opportunities=opportunities, summary=summary, config=config, title=title,
+        areas=areas,
+    ).decode("latin-1" if _is_national(assets, _config(config, title)) else "utf-8")  # fmt: skip
+
+
+def _is_national(assets: gpd.GeoDataFrame, config: Config) -> bool:
+    return bool(len(assets)) and int(shown_mask(assets).sum()) > config.map.pyramid_above
+
+
+def _page_bytes(
+    assets: gpd.GeoDataFrame,
+    *,
+    clusters: gpd.GeoDataFrame | None,
+    opportunities: pd.DataFrame | None,
+    summary: dict[str, Any] | None,
+    config: Config | None,
+    title: str | None,
+    areas: AreaRun | None,
+) -> bytes:
+    """The page's bytes: a county page (UTF-8), or a national one above ``map.pyramid_above``."""
     cfg = _config(config, title)
-    payload = build_payload(
-        assets, clusters=clusters, opportunities=opportunities, summary=summary, config=cfg, areas=areas
-    )
-    return render_page(payload)
+    parts = {"clusters": clusters, "opportunities": opportunities, "summary": summary, "areas": areas}
+    if _is_national(assets, cfg):
+        return render_national(national_payload(assets, **parts, config=cfg))
+    return render_page(build_payload(assets, **parts, config=cfg)).encode("utf-8")
 
 
 def write_map(
@@ -107,13 +133,13 @@ def write_map(
     Path
         ``path``.
     """
-    text = build_map(
+    data = _page_bytes(
         assets, clusters=clusters, opportunities=opportunities, summary=summary, config=config, title=title,
         areas=areas,
     )  # fmt: skip
     path = Path(path)
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
     return path
 
 

@@ -72,6 +72,13 @@ class Estate:
     lat: np.ndarray
     lon: np.ndarray
 
+    def reordered(self, order: np.ndarray) -> Estate:
+        """The same estate with the shown assets in ``order`` (positions of the shown assets)."""
+        shown = self.shown.iloc[order].reset_index(drop=True)
+        return Estate(
+            self.everything, shown, self.hidden, self.hidden_names, self.lat[order], self.lon[order]
+        )
+
 
 def split_estate(assets: gpd.GeoDataFrame) -> Estate:
     """Step 1: the assets shown and the sensitive sites, and the names never to print."""
@@ -212,6 +219,84 @@ def fixed_tables() -> dict[str, Any]:
     }
 
 
+@dataclass
+class Parts:
+    """The page's parts for an estate, before they are put into a document."""
+
+    estate: Estate
+    grid: Grid
+    outline: BaseGeometry | None
+    partners: list[dict[str, Any]]
+    fields: list[list[str]]
+    columns: dict[str, Any]
+    #: The opportunities kept (with ``_donor`` and ``_into`` positions) and their columns.
+    opportunities: pd.DataFrame
+    opportunity_columns: dict[str, Any]
+    clusters: dict[str, Any]
+    areas: dict[str, Any] | None
+    summary: list[list[str]]
+
+
+def page_parts(
+    estate: Estate,
+    *,
+    clusters: gpd.GeoDataFrame | None,
+    opportunities: pd.DataFrame | None,
+    summary: dict[str, Any] | None,
+    config: Config,
+    areas: AreaRun | None,
+) -> Parts:
+    """Steps 2 to 5 for an estate already split (and, for a national page, put in its order)."""
+    shown = estate.shown
+    outline = _to_wgs84(place_outline(shown, config))
+    grid = Grid.around(estate.lat, estate.lon, outline)
+    partner_codes, partners = partner_table(shown)
+    fields, cols = asset_columns(estate, grid, partner_codes)
+    index = positions(keys(shown, "partner", "asset_id"))
+    opps, opp_cols = plan_opportunities(opportunities, index, keys(estate.hidden, "partner", "asset_id"))
+    cluster_cols = (
+        plan_clusters(clusters, shown, estate.everything, opps, config, grid)
+        if "cluster_id" in shown
+        else {Clu.ID: []}
+    )
+    border = cross_border(areas, shown, cluster_cols[Clu.ID])
+    if border is not None:
+        cluster_cols[Clu.BORDER] = border
+    summary_rows = _summary(summary, estate.everything, len(shown), config.map.sensitive)
+    summary_rows += _area_rows(summary, border)
+    area_cols = areas_payload(
+        areas, vis=shown, all_assets=estate.everything, opportunities=opps, sensitive=config.map.sensitive,
+        grid=grid,
+    )  # fmt: skip
+    return Parts(
+        estate, grid, outline, partners, fields, cols, opps, opp_cols, cluster_cols, area_cols, summary_rows
+    )
+
+
+def document(parts: Parts, config: Config) -> dict[str, Any]:
+    """Step 6: the document's keys (a county page: every asset's columns in it)."""
+    lat, lon = parts.columns[Col.LAT], parts.columns[Col.LON]
+    n = len(parts.estate.shown)
+    return {
+        Doc.TITLE: config.title,
+        Doc.OFFLINE: bool(config.map.offline),
+        Doc.ORIGIN: [parts.grid.lat0, parts.grid.lon0],
+        Doc.SCALE: SCALE,
+        Doc.BOUNDS: [[min(lat), min(lon)], [max(lat), max(lon)]] if n else None,
+        Doc.COUNT: n,
+        Doc.PARTNERS: parts.partners,
+        **fixed_tables(),
+        Doc.FIELDS: parts.fields,
+        Doc.COLUMNS: parts.columns,
+        Doc.OPPORTUNITIES: parts.opportunity_columns,
+        Doc.CLUSTERS: parts.clusters,
+        Doc.AREAS: parts.areas,
+        Doc.OUTLINE: [delta_rings(poly) for poly in parts.grid.rings(parts.outline)],
+        Doc.SUMMARY: parts.summary,
+        Doc.SENSITIVE: config.map.sensitive,
+    }
+
+
 def build_payload(
     assets: gpd.GeoDataFrame,
     *,
@@ -240,44 +325,8 @@ def build_payload(
     dict
         The document described in :mod:`assetmap.maps._payload`.
     """
-    estate = split_estate(assets)
-    shown = estate.shown
-    outline = _to_wgs84(place_outline(shown, config))
-    grid = Grid.around(estate.lat, estate.lon, outline)
-    partner_codes, partners = partner_table(shown)
-    fields, cols = asset_columns(estate, grid, partner_codes)
-    index = positions(keys(shown, "partner", "asset_id"))
-    opps, opp_cols = plan_opportunities(opportunities, index, keys(estate.hidden, "partner", "asset_id"))
-    cluster_cols = (
-        plan_clusters(clusters, shown, estate.everything, opps, config, grid)
-        if "cluster_id" in shown
-        else {Clu.ID: []}
-    )
-    border = cross_border(areas, shown, cluster_cols[Clu.ID])
-    if border is not None:
-        cluster_cols[Clu.BORDER] = border
-    summary_rows = _summary(summary, estate.everything, len(shown), config.map.sensitive)
-    summary_rows += _area_rows(summary, border)
-    area_cols = areas_payload(
-        areas, vis=shown, all_assets=estate.everything, opportunities=opps, sensitive=config.map.sensitive,
-        grid=grid,
+    parts = page_parts(
+        split_estate(assets), clusters=clusters, opportunities=opportunities, summary=summary, config=config,
+        areas=areas,
     )  # fmt: skip
-    lat, lon = cols[Col.LAT], cols[Col.LON]
-    return {
-        Doc.TITLE: config.title,
-        Doc.OFFLINE: bool(config.map.offline),
-        Doc.ORIGIN: [grid.lat0, grid.lon0],
-        Doc.SCALE: SCALE,
-        Doc.BOUNDS: [[min(lat), min(lon)], [max(lat), max(lon)]] if len(shown) else None,
-        Doc.COUNT: len(shown),
-        Doc.PARTNERS: partners,
-        **fixed_tables(),
-        Doc.FIELDS: fields,
-        Doc.COLUMNS: cols,
-        Doc.OPPORTUNITIES: opp_cols,
-        Doc.CLUSTERS: cluster_cols,
-        Doc.AREAS: area_cols,
-        Doc.OUTLINE: [delta_rings(poly) for poly in grid.rings(outline)],
-        Doc.SUMMARY: summary_rows,
-        Doc.SENSITIVE: config.map.sensitive,
-    }
+    return document(parts, config)

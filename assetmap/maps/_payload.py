@@ -29,7 +29,10 @@ Document (:class:`Doc`)::
     summary      [[label, value]]                  summary panel rows
     sensitive    "omit" | "cluster_only"
     base         {...} | null                      offline base map (``maps._base``)
-    pyramid      {...} | null                      large estates only (``maps._pyramid``)
+    pyramid      {...}                             national estates only, instead of cols, opps and
+                                                   clusters (``maps._pyramid``)
+    blocks       {element id: text}                national estates only: compressed blocks, written by
+                                                   the page writer as elements of their own, not as JSON
 
 A column is a list of values, ``{"d": distinct values, "i": codes (-1 missing)}``, or
 ``{"delta": differences}`` (integers, a running sum gives the values). A polygon is a list of
@@ -84,6 +87,7 @@ class Doc:
     SENSITIVE: Final = "sensitive"
     BASE: Final = "base"
     PYRAMID: Final = "pyramid"
+    BLOCKS: Final = "blocks"
 
 
 class Partner:

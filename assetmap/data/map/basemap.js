@@ -10,7 +10,7 @@ function goOffline(note) {
   map.attributionControl.addAttribution(note);
 }
 if (tileUrl) {
-  var tiles = L.tileLayer(tileUrl, {maxZoom: 18, attribution: '© OpenStreetMap contributors'}).addTo(map);
+  var tiles = L.tileLayer(tileUrl, {maxZoom: 18, attribution: '\u00a9 OpenStreetMap contributors'}).addTo(map);
   var tilesLoaded = 0, tilesFailed = 0;
   tiles.on('tileload', function () { tilesLoaded += 1; });
   /* No network (or tiles blocked): fall back to the offline look instead of a grey void. */

@@ -12,7 +12,7 @@ function clusterFacts(table, i) {
   var cost = table[CLUSTER.cost][i], gia = table[CLUSTER.gia][i], util = table[CLUSTER.utilisation][i];
   var spare = table[CLUSTER.spare][i], saving = table[CLUSTER.saving][i], hidden = table[CLUSTER.hidden];
   if (cost !== null) { rows.push(['Running cost a year', pounds.format(cost)]); }
-  if (gia !== null) { rows.push(['Floor area', wholeNumber.format(gia) + ' m²']); }
+  if (gia !== null) { rows.push(['Floor area', wholeNumber.format(gia) + ' m\u00b2']); }
   if (util !== null) { rows.push(['Utilisation', Math.round(util * 100) + '%']); }
   if (spare !== null) { rows.push(['Spare places', wholeNumber.format(spare)]); }
   if (table[CLUSTER.rag]) { rows.push(['Red / amber / green', table[CLUSTER.rag][i].join(' / ')]); }
@@ -21,11 +21,12 @@ function clusterFacts(table, i) {
   return rows;
 }
 
-function clusterPolygon(table, i) {
+function clusterPolygon(block, table, i) {
   var border = table[CLUSTER.border] || null;
   var category = clusterCategories[table[CLUSTER.category][i]], crosses = !!(border && border[CLUSTER.crosses][i]);
   /* A cluster across a boundary: a heavier dashed outline in its own colour. */
-  var polygon = L.polygon(decodePolygons(table[CLUSTER.rings][i]), {renderer: canvas,
+  var rings = table[CLUSTER.rings] ? decodePolygons(table[CLUSTER.rings][i]) : clusterHull(block, table[CLUSTER.id][i]);
+  var polygon = L.polygon(rings, {renderer: canvas,
     color: crosses ? CROSS_COLOUR : colour(category[1]), weight: crosses ? 3 : 2, dashArray: crosses ? '8 5' : null,
     fillColor: colour(category[1]), fillOpacity: 0.2});
   polygon.bindPopup(function () {
@@ -42,7 +43,7 @@ function clusterPolygon(table, i) {
 function drawClusters(block) {
   var table = block.clusters;
   for (var i = 0; i < table[CLUSTER.id].length; i++) {
-    var polygon = clusterPolygon(table, i);
+    var polygon = clusterPolygon(block, table, i);
     clusterLayer.addLayer(polygon);
     block.clusterPolygons.push(polygon);
   }

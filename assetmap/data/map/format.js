@@ -29,7 +29,7 @@ function formatValue(value, kind) {
   if (value === null || value === undefined || value === '') { return null; }
   if (kind === 'gbp') { return pounds.format(value); }
   if (kind === 'pct') { return Math.round(value * 100) + '%'; }
-  if (kind === 'm2') { return wholeNumber.format(value) + ' m²'; }
+  if (kind === 'm2') { return wholeNumber.format(value) + ' m\u00b2'; }
   if (kind === 'num') { return oneDecimal.format(value); }
   if (kind === 'date') {
     var parts = String(value).split('-');

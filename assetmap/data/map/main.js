@@ -41,3 +41,4 @@ grid.onRender = function () {
 api.grid = grid;
 grid.render();
 finish();
+if (pyramid) { readAhead(); }

@@ -37,13 +37,20 @@ function searchBox(box) {
   box.appendChild(input);
   box.appendChild(list);
   var found = [];
+  function waitForIndex(then) {
+    list.textContent = '';
+    list.appendChild(el('li', 'am-none', 'Reading the search index\u2026'));
+    searchWaiting.push(then);
+    readSearchIndex();
+  }
   function show() {
+    if (pyramid && !searchIndex && input.value.trim()) { waitForIndex(show); return; }
     found = search(input.value);
     list.textContent = '';
     found.slice(0, 12).forEach(function (k) {
       var li = el('li'), button = el('button', null, label(k));
       button.type = 'button';
-      button.appendChild(el('small', null, ' ' + partners[partnerOf(k)].name + (postcodeOf(k) ? ' · ' + postcodeOf(k) : '')));
+      button.appendChild(el('small', null, ' ' + partners[partnerOf(k)].name + (postcodeOf(k) ? ' \u00b7 ' + postcodeOf(k) : '')));
       button.addEventListener('click', function () { select(k); });
       li.appendChild(button);
       list.appendChild(li);
@@ -54,7 +61,11 @@ function searchBox(box) {
   var timer = null;
   input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(show, 120); });
   input.addEventListener('keydown', function (event) {
-    if (event.key === 'Enter') { clearTimeout(timer); show(); if (found.length) { select(found[0]); } }
+    if (event.key === 'Enter') {
+      clearTimeout(timer);
+      var pick = function () { show(); if (found.length) { select(found[0]); } };
+      if (pyramid && !searchIndex && input.value.trim()) { waitForIndex(pick); } else { pick(); }
+    }
     if (event.key === 'Escape') { input.value = ''; show(); }
   });
 }
@@ -234,9 +245,9 @@ panel('bottomright', 'am-legend', function (box) {
   }
   if (areaData && areaData[AREA.levels].length) { body.appendChild(areaLegend); }
   body.appendChild(el('h4', null, 'Other'));
-  if (moveCount) { legendItem(body, el('span', 'am-arrow', '→'), 'Planned move: donor to receiver'); }
+  if (moveCount) { legendItem(body, el('span', 'am-arrow', '\u2192'), 'Planned move: donor to receiver'); }
   legendItem(body, el('span', 'am-bubble', '12'), 'Number of assets grouped: click to zoom in; assets at one spot spread out');
   if (outlinePolygons.length) { legendItem(body, el('span', 'am-outline'), 'Outline of the place'); }
-  if (pyramid) { legendItem(body, el('span', 'am-bubble', '…'), pyramidNote); }
+  if (pyramid) { legendItem(body, el('span', 'am-bubble', '\u2026'), pyramidNote); }
   box.appendChild(details);
 });

@@ -36,6 +36,15 @@ var OPPORTUNITY = {rank: 'rank', action: 'a', donor: 'd', receiver: 't', people:
 var CLUSTER = {id: 'id', category: 'cat', rings: 'rings', assets: 'assets', partners: 'partners', cost: 'cost',
   gia: 'gia', utilisation: 'util', spare: 'spare', rag: 'rag', saving: 'saving', hidden: 'hidden',
   border: 'border', crosses: 'cross', areas: 'areas'};
+/* Keys of a national estate's pyramid (assetmap/maps/_pyramid.py), one of its far levels, its
+ * chunks' index and its search index. */
+var PYRAMID = {detail: 'detail', cellPx: 'cellPx', fine: 'fine', levels: 'levels', chunks: 'chunks', tables: 'tables',
+  search: 'search', clusters: 'clusters', moves: 'moves', ratingCounts: 'ratingCounts', uses: 'uses', top: 'top',
+  crossing: 'crossing', hullBuffer: 'hullBuffer', topWords: 'who'};
+var LEVEL = {zoom: 'z', col: 'ix', row: 'iy', count: 'n', x: 'x', y: 'y', box: 'box', combos: 'combos', single: 'single',
+  singleCell: 'cell', singleAsset: 'k', singleUse: 'u'};
+var CHUNKS = {start: 'start', box: 'box', id: 'id'};
+var CROSSING = {id: 'id', areas: 'areas', chunk: 'chunk', row: 'row'};
 /* Keys of the choropleth. */
 var AREA = {levels: 'levels', measures: 'measures', figures: 'figures', key: 'key', label: 'label', code: 'code',
   name: 'name', rings: 'rings', figure: 'fig', classes: 'cls', limits: 'limits', codes: 'i'};

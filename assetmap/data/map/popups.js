@@ -1,5 +1,9 @@
 /* Popups: an asset's facts, rating, reasons, plan notes and source; the words of an opportunity. */
-function who(k) { return label(k) + ' (' + partners[partnerOf(k)].name + ')'; }
+function who(k) {
+  /* Before a national page has read its search index, only the top opportunities' assets have words. */
+  if (pyramid && !searchIndex) { return pyramid[PYRAMID.top][PYRAMID.topWords][k] || 'another building'; }
+  return label(k) + ' (' + partners[partnerOf(k)].name + ')';
+}
 
 /* The words for row i of an opportunities table, as seen from asset k. */
 function opportunityText(table, i, k) {
@@ -32,7 +36,7 @@ function assetPopup(k) {
   var partner = partners[block.partner[row]];
   var line = el('div', 'am-who');
   line.appendChild(swatch(partnerColour(block.partner[row])));
-  line.appendChild(document.createTextNode(partner.name + ' · ' + (kindInfo[partner.kind] || kindInfo.other).label));
+  line.appendChild(document.createTextNode(partner.name + ' \u00b7 ' + (kindInfo[partner.kind] || kindInfo.other).label));
   root.appendChild(line);
   var rating = block.rating[row];
   if (rating >= 0) {
@@ -70,7 +74,7 @@ function sourceLine(block, row) {
   var method = block.value(COLUMN.method, row), precision = block.value(COLUMN.precision, row);
   var parts = [];
   if (file) { parts.push('From ' + file + (sourceRow === null ? '' : ', row ' + sourceRow)); }
-  if (method) { parts.push('placed by ' + method + (precision === null ? '' : ' (±' + wholeNumber.format(precision) + ' m)')); }
+  if (method) { parts.push('placed by ' + method + (precision === null ? '' : ' (\u00b1' + wholeNumber.format(precision) + ' m)')); }
   return parts.length ? el('div', 'am-source', parts.join('; ')) : null;
 }
 

@@ -7,6 +7,7 @@ var blocks = [];            // block index -> RecordBlock (undefined until read)
 var blockStarts = [0];      // block index -> number of its first asset
 var notesOf = {};           // asset -> [[opportunities table, row], ...]
 var moveList = [];          // [[opportunities table, row], ...]: relocations between two shown assets
+var searchIndex = null;     // a national page's search index (chunks.js), once read
 
 function RecordBlock(index, start, doc) {
   var columns = undoDeltas(doc.cols);
@@ -33,7 +34,12 @@ function RecordBlock(index, start, doc) {
 }
 RecordBlock.prototype.value = function (name, row) {
   var getter = this.getters[name];
-  if (!getter) { getter = this.getters[name] = columnGetter(this.columns[name]); }
+  if (!getter) {
+    /* A national page keeps name, id and postcode in its search index only. */
+    var start = this.start;
+    getter = this.getters[name] = this.columns[name] || !searchIndex || !searchIndex.text[name] ? columnGetter(this.columns[name])
+      : function (row) { return searchIndex.value(name, start + row); };
+  }
   return getter(row);
 };
 
@@ -49,15 +55,18 @@ function globalOpportunities(table, start) {
   return table;
 }
 
+/* Record a block that has been read: its opportunities become notes, its relocations moves. */
 function addBlock(block) {
   blocks[block.index] = block;
   var table = block.opportunities, actions = table[OPPORTUNITY.action] || [];
   var donors = table[OPPORTUNITY.donor], receivers = table[OPPORTUNITY.receiver];
+  block.moves = [];
   for (var i = 0; i < actions.length; i++) {
     (notesOf[donors[i]] = notesOf[donors[i]] || []).push([table, i]);
     if (receivers[i] >= 0) { (notesOf[receivers[i]] = notesOf[receivers[i]] || []).push([table, i]); }
-    if (actions[i] === 0 && donors[i] >= 0 && receivers[i] >= 0) { moveList.push([table, i]); }
+    if (actions[i] === 0 && donors[i] >= 0 && receivers[i] >= 0) { block.moves.push([table, i]); }
   }
+  Array.prototype.push.apply(moveList, block.moves);
 }
 
 /* The block index holding asset k (binary search over the blocks' first numbers). */
@@ -69,14 +78,17 @@ function blockIndexOf(k) {
   }
   return low;
 }
-function blockOf(k) { return blocks.length === 1 ? blocks[0] : blocks[blockIndexOf(k)]; }
-function partnerOf(k) { var block = blockOf(k); return block.partner[k - block.start]; }
+function blockOf(k) { return blockStarts.length === 1 ? blocks[0] : blocks[blockIndexOf(k)]; }
+function partnerOf(k) {
+  var block = blockOf(k);
+  return block ? block.partner[k - block.start] : searchIndex.partner[k];
+}
 function useOf(k) { var block = blockOf(k); return block.use[k - block.start]; }
 function ratingOf(k) { var block = blockOf(k); return block.rating[k - block.start]; }
 function valueOf(name, k) { var block = blockOf(k); return block.value(name, k - block.start); }
 function positionOf(k) { var block = blockOf(k), row = k - block.start; return toLatLng(block.lat[row], block.lon[row]); }
 function projectedOf(k) { var block = blockOf(k), row = k - block.start; return {x: block.xs[row], y: block.ys[row]}; }
-function nameOf(k) { return valueOf(COLUMN.name, k); }
-function idOf(k) { return valueOf(COLUMN.assetId, k); }
-function postcodeOf(k) { return valueOf(COLUMN.postcode, k); }
+function nameOf(k) { return searchIndex ? searchIndex.value(COLUMN.name, k) : valueOf(COLUMN.name, k); }
+function idOf(k) { return searchIndex ? searchIndex.value(COLUMN.assetId, k) : valueOf(COLUMN.assetId, k); }
+function postcodeOf(k) { return searchIndex ? searchIndex.value(COLUMN.postcode, k) : valueOf(COLUMN.postcode, k); }
 function label(k) { return nameOf(k) || idOf(k) || 'Asset ' + (k + 1); }

@@ -1,5 +1,6 @@
 /* Search by name, id or postcode (postcodes ignore case and spaces): exact matches first, then
- * those that start with the words, then those that contain them. */
+ * those that start with the words, then those that contain them. A national page searches its
+ * search index (chunks.js), read when the page is ready or at the first search. */
 var haystack = null;
 function searchText(k) {
   return [(nameOf(k) || '').toLowerCase(), (idOf(k) || '').toLowerCase(),
@@ -9,6 +10,10 @@ function search(query) {
   query = String(query || '').trim().toLowerCase();
   var compact = query.replace(/\s+/g, '');
   if (!query) { return []; }
+  if (pyramid) {
+    if (!searchIndex) { readSearchIndex(); return []; }
+    return searchIndex.search(query, compact);
+  }
   if (!haystack) {
     haystack = new Array(assetCount);
     for (var k = 0; k < assetCount; k++) { haystack[k] = searchText(k); }
@@ -26,6 +31,7 @@ function search(query) {
 
 /* Bring asset k into view on its own and open its popup (its filters are switched back on). */
 function select(k) {
+  if (pyramid && !blocks[blockIndexOf(k)]) { readChunk(blockIndexOf(k)).then(function () { select(k); }); return; }
   var partner = partnerOf(k), rating = ratingOf(k);
   if (!isShown(partner, rating)) {
     partnerOn[partner] = true; ratingOn[rating] = true;

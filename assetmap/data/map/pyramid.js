@@ -1,0 +1,139 @@
+/* A national estate's map (assetmap/maps/_pyramid.py). Far out, it draws the cells counted by
+ * assetmap for each zoom level: the assets in each square of the screen, by partner and rating so
+ * the filters still count exactly. From the detail zoom on, it draws the assets themselves from
+ * the chunks of records in view (chunks.js), read when the view first comes near them. */
+var detailZoom = pyramid ? pyramid[PYRAMID.detail] : 0;
+var pyramidNote = pyramid ? 'Far out, assets are counted per square; from closer in (zoom ' + detailZoom +
+  ') each asset, its cluster shape and its moves are drawn' : '';
+
+function startPyramid() {
+  var index = pyramid[PYRAMID.chunks];
+  blockStarts = index[CHUNKS.start];
+  var top = pyramid[PYRAMID.top] || {};
+  topTable = top[OPPORTUNITY.donor] ? opportunityEntries(top) : [];
+  moveCount = pyramid[PYRAMID.moves];
+}
+
+/* After the page is ready: read the search index and the shared tables while the user looks. */
+function readAhead() {
+  setTimeout(function () { readSearchIndex().then(readTables); }, 50);
+}
+
+/* The chunks whose box meets the view (zoom-0 pixels); those not read yet are read, and the
+ * grid drawn again when they arrive. */
+var renderPending = false;
+function renderSoon() {
+  if (renderPending) { return; }
+  renderPending = true;
+  requestAnimationFrame(function () { renderPending = false; grid.render(); });
+}
+function chunksInView(view) {
+  var index = pyramid[PYRAMID.chunks], boxes = index[CHUNKS.box], fine = pyramid[PYRAMID.fine], out = [];
+  if (map.getZoom() < detailZoom) { return out; }
+  var x0 = view.x0 * fine, x1 = view.x1 * fine, y0 = view.y0 * fine, y1 = view.y1 * fine;
+  for (var c = 0; c < boxes.length; c++) {
+    var box = boxes[c];
+    if (box[2] < x0 || box[0] > x1 || box[3] < y0 || box[1] > y1) { continue; }
+    if (blocks[c]) { out.push(blocks[c]); } else { readChunk(c).then(renderSoon); }
+  }
+  return out;
+}
+
+/* The far cells in view at this zoom (null from the detail zoom on: the grid groups the points). */
+function pyramidCells(zoom, box) {
+  if (zoom >= detailZoom) { return null; }
+  var levels = pyramid[PYRAMID.levels];
+  var level = levels[Math.max(0, Math.min(levels.length - 1, Math.floor(zoom) - levels[0][LEVEL.zoom]))];
+  var factor = Math.pow(2, zoom - level[LEVEL.zoom]) / 4, allOn = filtersAllOn();
+  var singles = {}, single = level[LEVEL.single];
+  single[LEVEL.singleCell].forEach(function (cell, j) { singles[cell] = j; });
+  var cells = [], index = new Map();
+  for (var i = 0; i < level[LEVEL.count].length; i++) {
+    var x = level[LEVEL.x][i] * factor, y = level[LEVEL.y][i] * factor;
+    if (x < box.x0 || x > box.x1 || y < box.y0 || y > box.y1) { continue; }
+    var count = allOn ? level[LEVEL.count][i] : shownInCell(level[LEVEL.combos][i]);
+    if (!count) { continue; }
+    var key = level[LEVEL.col][i] * CELL_KEY + level[LEVEL.row][i], b = level[LEVEL.box];
+    var cell = {key: key, count: count, sx: x * count, sy: y * count, minx: b[4 * i] * factor,
+      miny: b[4 * i + 1] * factor, maxx: b[4 * i + 2] * factor, maxy: b[4 * i + 3] * factor, members: null};
+    if (count === 1 && singles[i] !== undefined) { singleMarkerCell(cell, single, singles[i], level[LEVEL.combos][i], zoom); }
+    index.set(key, cells.length);
+    cells.push(cell);
+  }
+  return grid.merge(cells, index);
+}
+function filtersAllOn() {
+  return partnerOn.every(Boolean) && ratingOn['-1'] && ratingOn[0] && ratingOn[1] && ratingOn[2];
+}
+function shownInCell(combos) {
+  var count = 0;
+  for (var j = 0; j < combos.length; j += 2) {
+    var combo = combos[j];
+    if (isShown(Math.floor(combo / 4), (combo % 4) - 1)) { count += combos[j + 1]; }
+  }
+  return count;
+}
+/* A cell holding one asset is drawn as that asset's marker; its popup reads its chunk. */
+function singleMarkerCell(cell, single, j, combos, zoom) {
+  var k = single[LEVEL.singleAsset][j], partner = Math.floor(combos[0] / 4), rating = (combos[0] % 4) - 1;
+  cell.k = k;
+  cell.marker = function () {
+    var position = map.unproject([cell.sx, cell.sy], zoom);
+    var marker = L.marker(position, {icon: iconFor(partner, single[LEVEL.singleUse][j], rating),
+      title: searchIndex ? label(k) : ''});
+    marker.on('click', function () { readChunk(blockIndexOf(k)).then(function () { openAsset(k, position); }); });
+    return marker;
+  };
+}
+
+function pyramidCrossings() {
+  var crossing = pyramid[PYRAMID.crossing], out = [];
+  crossing[CROSSING.id].forEach(function (id, i) {
+    var chunk = crossing[CROSSING.chunk][i], row = crossing[CROSSING.row][i];
+    out.push({id: id, areas: crossing[CROSSING.areas][i], show: function () {
+      readChunk(chunk).then(function () { showCluster(row, chunk); });
+    }});
+  });
+  return out;
+}
+
+/* A cluster's shape on a national page: the convex hull of its members buffered by the
+ * clustering's hull buffer, drawn here from their positions (in metres around the cluster). */
+function clusterHull(block, clusterId) {
+  var rows = block.clusterRows || clusterRowsOf(block), members = rows[clusterId] || [];
+  if (!members.length) { return []; }
+  var lat0 = originLat + block.lat[members[0]] / gridScale, lon0 = originLon + block.lon[members[0]] / gridScale;
+  var my = 110574, mx = 111320 * Math.cos(lat0 * Math.PI / 180), radius = pyramid[PYRAMID.hullBuffer], points = [];
+  members.forEach(function (row) {
+    var x = (originLon + block.lon[row] / gridScale - lon0) * mx, y = (originLat + block.lat[row] / gridScale - lat0) * my;
+    for (var a = 0; a < 16; a++) {
+      points.push([x + radius * Math.cos(a * Math.PI / 8), y + radius * Math.sin(a * Math.PI / 8)]);
+    }
+  });
+  return [[convexHull(points).map(function (p) { return L.latLng(lat0 + p[1] / my, lon0 + p[0] / mx); })]];
+}
+function clusterRowsOf(block) {
+  var rows = {};
+  for (var row = 0; row < block.count; row++) {
+    var id = block.value('cluster_id', row);
+    if (id !== null) { (rows[id] = rows[id] || []).push(row); }
+  }
+  block.clusterRows = rows;
+  return rows;
+}
+/* Andrew's monotone chain. */
+function convexHull(points) {
+  points.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+  function cross(o, a, b) { return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]); }
+  var lower = [], upper = [];
+  points.forEach(function (p) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) { lower.pop(); }
+    lower.push(p);
+  });
+  for (var i = points.length - 1; i >= 0; i--) {
+    var p = points[i];
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) { upper.pop(); }
+    upper.push(p);
+  }
+  return lower.slice(0, -1).concat(upper.slice(0, -1));
+}
