@@ -25,10 +25,13 @@ from ._pyramid import (
     CELL_PX,
     CHUNK_ID,
     FINE,
+    MIN_LEVEL,
     SEARCH_COLUMNS,
     SEARCH_ID,
     TABLES_ID,
+    Ints,
     Layout,
+    Lvl,
     Pyr,
     detail_zoom,
     far_levels,
@@ -42,6 +45,21 @@ from ._pyramid import (
 
 #: Planned moves shown in the panel of top opportunities.
 TOP: int = 10
+#: Numeric columns of the opportunities and clusters tables, stored as integers in chunks.
+_OPPORTUNITY_NUMBERS = (
+    Opp.RANK,
+    Opp.ACTION,
+    Opp.DONOR,
+    Opp.RECEIVER,
+    Opp.PEOPLE,
+    Opp.SAVING,
+    Opp.RECEIPT,
+    Opp.SPARE,
+)
+_CLUSTER_NUMBERS = {Clu.CATEGORY: 0, Clu.ASSETS: 0, Clu.COST: 0, Clu.GIA: 0, Clu.UTILISATION: 3, Clu.SPARE: 0,
+                    Clu.SAVING: 0}  # fmt: skip
+#: Element ids of the far levels' blocks.
+LEVEL_ID = "am-level-{}"
 
 
 def _chunk_rows(chunk_of: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -81,8 +99,10 @@ def _opportunity_chunks(
         rows = np.flatnonzero(owner == chunk)
         table = _take(cols, rows, skip=(Opp.INTO,))
         start = int(bounds[chunk])
-        table[Opp.DONOR] = np.where(donor[rows] >= 0, donor[rows] - start, -1).tolist()
-        table[Opp.RECEIVER] = np.where(receiver[rows] >= 0, receiver[rows] - start, -1).tolist()
+        table[Opp.DONOR] = np.where(donor[rows] >= 0, donor[rows] - start, -1)
+        table[Opp.RECEIVER] = np.where(receiver[rows] >= 0, receiver[rows] - start, -1)
+        for key in _OPPORTUNITY_NUMBERS:
+            table[key] = Ints.of(table[key])
         into = cols.get(Opp.INTO, {})
         table[Opp.INTO] = {str(j): into[str(i)] for j, i in enumerate(rows.tolist()) if str(i) in into}
         out.append(table)
@@ -100,10 +120,13 @@ def _cluster_chunks(
         found = member.notna().to_numpy()
         first = pd.Series(chunk_of[found]).groupby(member[found].astype(str).to_numpy()).first()
         where = first.reindex(ids).fillna(-1).astype(np.int64).to_numpy()
-    tables = [
-        _take(parts.clusters, np.flatnonzero(where == chunk), skip=(Clu.CATEGORY_LABELS, Clu.RINGS))
-        for chunk in range(chunks)
-    ]
+    tables = []
+    for chunk in range(chunks):
+        table = _take(parts.clusters, np.flatnonzero(where == chunk), skip=(Clu.CATEGORY_LABELS, Clu.RINGS))
+        for key, scale in _CLUSTER_NUMBERS.items():
+            if key in table:
+                table[key] = Ints.of(table[key], scale=scale)
+        tables.append(table)
     return tables, where
 
 
@@ -180,10 +203,13 @@ def _pyramid(
     use = np.asarray(parts.columns[Col.USE], dtype=np.int64)
     detail = detail_zoom(x, y)
     chunks = len(lay.bounds) - 1
-    ready, shared = split_columns(parts.columns)
+    ready, shared = split_columns(parts.columns, estate.shown)
     opportunity_tables = _opportunity_chunks(parts.opportunity_columns, chunk_of, lay.bounds)
     cluster_tables, where = _cluster_chunks(parts, chunk_of, chunks)
     blocks = {TABLES_ID: pack(shared), SEARCH_ID: pack(_search_index(parts, partner))}
+    levels = far_levels(x, y, partner * 4 + rating + 1, use, detail)
+    for level in levels:
+        blocks[LEVEL_ID.format(level[Lvl.ZOOM])] = pack(level)
     for c in range(chunks):
         start, stop = int(lay.bounds[c]), int(lay.bounds[c + 1])
         doc = {
@@ -199,7 +225,7 @@ def _pyramid(
         Pyr.DETAIL: detail,
         Pyr.CELL_PX: CELL_PX,
         Pyr.FINE: FINE,
-        Pyr.LEVELS: far_levels(x, y, partner * 4 + rating + 1, use, detail),
+        Pyr.LEVELS: {"first": MIN_LEVEL, "count": len(levels), "id": LEVEL_ID},
         Pyr.CHUNKS: {"start": lay.bounds[:-1].tolist(), "box": lay.boxes.tolist(), "id": CHUNK_ID},
         Pyr.TABLES: TABLES_ID,
         Pyr.SEARCH: SEARCH_ID,

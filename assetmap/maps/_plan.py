@@ -44,6 +44,7 @@ def _nums(values: pd.Series | None, n: int, decimals: int = 0) -> list[float | i
     if values is None:
         return [None] * n
     arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float).round(decimals)
+    arr[~np.isfinite(arr)] = np.nan  # a ratio over nothing (no capacity) is not known
     if decimals == 0:
         return [None if v != v else int(v) for v in arr.tolist()]
     return [None if v != v else v for v in arr.tolist()]

@@ -28,6 +28,7 @@ Sensitive sites are left out before any of this is counted, exactly as on the co
 from __future__ import annotations
 
 import json
+import struct
 import zlib
 from dataclasses import dataclass
 from typing import Any, Final
@@ -37,18 +38,20 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ._payload import Col, Enc
+from ._payload import DECIMALS, Col, Enc
 
-#: Most assets in a chunk (a cluster is never split, so one big cluster can exceed it).
+#: Most assets in a chunk (a cluster is never split, so one big cluster can exceed it); an
+#: estate of fewer than 50 * MAX_CHUNK assets has chunks of a fiftieth of it, at least MIN_CHUNK.
 MAX_CHUNK: Final = 4_000
+MIN_CHUNK: Final = 100
 #: Most assets a screenful may hold at the zoom from which records are drawn.
-WINDOW_MAX: Final = 30_000
+WINDOW_MAX: Final = 100_000
 #: Side of a far-zoom cell in screen pixels at its level.
 CELL_PX: Final = 64
 #: Far levels start here (the map's smallest zoom).
 MIN_LEVEL: Final = 3
 #: Closest level the records can wait for, and the deepest quadtree level for chunks.
-MAX_DETAIL: Final = 14
+MAX_DETAIL: Final = 13
 MAX_TILE_ZOOM: Final = 18
 #: Positions of chunk boxes and far cells are integers at this many pixels per zoom-0 pixel.
 FINE: Final = 2**16
@@ -66,7 +69,7 @@ class Pyr:
     DETAIL: Final = "detail"  # zoom from which records are drawn
     CELL_PX: Final = "cellPx"
     FINE: Final = "fine"
-    LEVELS: Final = "levels"  # far cells, one entry per zoom level from MIN_LEVEL
+    LEVELS: Final = "levels"  # far levels: {"first": zoom, "count": n, "id": element id pattern}
     CHUNKS: Final = "chunks"  # {"start": [...], "box": [[x0, y0, x1, y1] fine pixels], "id": "amc-{}"}
     TABLES: Final = "tables"  # element id of the shared distinct values
     SEARCH: Final = "search"  # element id of the search index
@@ -90,7 +93,8 @@ class Lvl:
     X: Final = "x"
     Y: Final = "y"
     BOX: Final = "box"  # flat [x0, y0, x1, y1, ...]
-    COMBOS: Final = "combos"  # per cell, flat [combo, count, ...]
+    COMBOS: Final = "combos"  # every cell's [combo, count, ...] one after the other
+    COMBO_COUNT: Final = "m"  # per cell, how many combinations it has
     SINGLE: Final = "single"  # cells of one asset: {"cell", "k", "u"}
 
 
@@ -106,25 +110,113 @@ def mercator(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: byte: each is written as ``=`` and the byte XOR 0x40 (NUL would become U+FFFD, a CR a LF,
 #: and ``<`` could end the element).
 _ESCAPE: Final = {b"=": b"=}", b"\x00": b"=@", b"\r": b"=M", b"<": b"=|"}
+#: Key of a reference to an array of integers stored after a block's JSON.
+INTS: Final = "@"
+
+
+@dataclass
+class Ints:
+    """Integers stored in binary after a block's JSON rather than as JSON numbers.
+
+    Each value (its difference from the previous one with ``delta``) is zigzag-encoded
+    (0, -1, 1, -2... -> 0, 1, 2, 3...), plus one where missing values are allowed (0 being
+    missing), and written as four planes of bytes (all lowest bytes, then all second bytes...),
+    which DEFLATE packs much better than decimal text. ``scale`` is the number of decimals:
+    the page divides by 10**scale.
+    """
+
+    values: np.ndarray
+    delta: bool = False
+    scale: int = 0
+    missing: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, values: Any, *, scale: int = 0, delta: bool = False) -> Ints | list[Any]:
+        """Numbers (NaN or None missing) as :class:`Ints`, or as a list when they do not fit."""
+        arr = (
+            pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float) * 10**scale
+        )
+        missing = ~np.isfinite(arr)
+        whole = np.rint(np.where(missing, 0, arr))
+        if delta and missing.any():
+            delta = False
+        ints = cls(whole.astype(np.int64), delta, scale, missing if missing.any() else None)
+        if len(whole) and (
+            np.abs(whole).max() >= 2**30 or (delta and np.abs(np.diff(whole)).max(initial=0) >= 2**30)
+        ):
+            return [
+                None if m else v / 10**scale if scale else int(v) for v, m in zip(whole, missing, strict=True)
+            ]
+        return ints
+
+    def part(self, start: int, stop: int) -> Ints:
+        """Rows ``start`` to ``stop``."""
+        missing = None if self.missing is None else self.missing[start:stop]
+        return Ints(self.values[start:stop], self.delta, self.scale, missing)
+
+    def take(self, rows: np.ndarray) -> Ints:
+        """The given rows."""
+        missing = None if self.missing is None else self.missing[rows]
+        return Ints(self.values[rows], self.delta, self.scale, missing)
+
+    def planes(self) -> bytes:
+        """The binary form (see the class)."""
+        v = np.diff(self.values, prepend=0) if self.delta else self.values
+        z = ((v << 1) ^ (v >> 63)).astype(np.uint64)
+        if self.missing is not None:
+            z = np.where(self.missing, 0, z + 1)
+        return np.ascontiguousarray(z.astype("<u4").view(np.uint8).reshape(-1, 4).T).tobytes()
+
+
+def _with_refs(obj: Any, arrays: list[bytes], offset: list[int]) -> Any:
+    """``obj`` with each :class:`Ints` (in a dict) replaced by a reference to its bytes."""
+    if isinstance(obj, Ints):
+        data = obj.planes()
+        ref = {INTS: [offset[0], len(obj.values), int(obj.delta), obj.scale, int(obj.missing is not None)]}
+        arrays.append(data)
+        offset[0] += len(data)
+        return ref
+    if isinstance(obj, dict):
+        return {key: _with_refs(value, arrays, offset) for key, value in obj.items()}
+    return obj
 
 
 def pack(obj: Any) -> bytes:
-    """One compressed block: JSON, raw DEFLATE, then the four unsafe bytes escaped.
+    """One compressed block: its JSON's length (4 bytes), its JSON, its integers (:class:`Ints`),
+    all DEFLATE-compressed, then the four unsafe bytes escaped.
 
     The national page is windows-1252, a one-byte encoding in which every byte is a
     character, so the block costs about 1.02 bytes per compressed byte (base64 would cost
     1.33); the page maps the characters back to bytes before inflating them.
     """
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    arrays: list[bytes] = []
+    text = json.dumps(
+        _with_refs(obj, arrays, [0]), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+    encoded = text.encode("utf-8")
     packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9)
-    data = packer.compress(text) + packer.flush()
+    data = packer.compress(struct.pack("<I", len(encoded)) + encoded + b"".join(arrays)) + packer.flush()
     for raw, escaped in _ESCAPE.items():  # "=" first, so no escape is escaped again
         data = data.replace(raw, escaped)
     return data
 
 
+def _read_ints(data: bytes, ref: list[int]) -> list[Any]:
+    offset, count, delta, scale, nullable = ref
+    planes = np.frombuffer(data, dtype=np.uint8, count=4 * count, offset=offset).reshape(4, count)
+    z = planes.T.copy().view("<u4").ravel().astype(np.int64)
+    missing = z == 0 if nullable else np.zeros(count, dtype=bool)
+    z = z - 1 if nullable else z
+    v = (z >> 1) ^ -(z & 1)
+    if delta:
+        v = np.cumsum(v)
+    return [
+        None if m else (x / 10**scale if scale else int(x)) for x, m in zip(v.tolist(), missing, strict=True)
+    ]
+
+
 def unpack(data: bytes) -> Any:
-    """The object in a block written by :func:`pack` (for tests and tools)."""
+    """The object in a block written by :func:`pack`, integers as lists (for tests and tools)."""
     out, i = bytearray(), 0
     while i < len(data):
         byte = data[i]
@@ -134,7 +226,18 @@ def unpack(data: bytes) -> Any:
         else:
             out.append(byte)
             i += 1
-    return json.loads(zlib.decompress(bytes(out), -15))
+    raw = zlib.decompress(bytes(out), -15)
+    size = struct.unpack("<I", raw[:4])[0]
+    body = raw[4 + size :]
+
+    def resolve(obj: Any) -> Any:
+        if isinstance(obj, dict) and set(obj) == {INTS}:
+            return _read_ints(body, obj[INTS])
+        if isinstance(obj, dict):
+            return {key: resolve(value) for key, value in obj.items()}
+        return obj
+
+    return resolve(json.loads(raw[4 : 4 + size]))
 
 
 def groups(cluster: pd.Series, donors: np.ndarray, receivers: np.ndarray) -> np.ndarray:
@@ -152,11 +255,18 @@ def groups(cluster: pd.Series, donors: np.ndarray, receivers: np.ndarray) -> np.
 
 
 def detail_zoom(x: np.ndarray, y: np.ndarray) -> int:
-    """The smallest zoom at which a screenful (about 5 by 3 tiles) holds at most WINDOW_MAX assets."""
-    for zoom in range(MIN_LEVEL + 3, MAX_DETAIL):
+    """The zoom from which records are drawn.
+
+    The smallest zoom at which a screenful (about 5 by 3 tiles) holds at most
+    :data:`WINDOW_MAX` assets, and at least three zooms closer than the view of the whole
+    estate (so the far levels always show it from afar), at most :data:`MAX_DETAIL`.
+    """
+    if len(x) == 0:
+        return MIN_LEVEL + 3
+    width, height = max(x.max() - x.min(), 1e-9), max(y.max() - y.min(), 1e-9)
+    whole = int(np.floor(np.log2(min(1000 / width, 700 / height))))
+    for zoom in range(max(MIN_LEVEL + 3, whole + 3), MAX_DETAIL):
         tx, ty = np.floor(x * 2**zoom / 256).astype(np.int64), np.floor(y * 2**zoom / 256).astype(np.int64)
-        if len(tx) == 0:
-            return zoom
         tx, ty = tx - tx.min(), ty - ty.min()
         counts = np.zeros((tx.max() + 6, ty.max() + 4), dtype=np.int64)
         np.add.at(counts, (tx + 5, ty + 3), 1)
@@ -193,12 +303,14 @@ def _morton(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def layout(x: np.ndarray, y: np.ndarray, group: np.ndarray) -> Layout:
-    """Chunks by quadtree of the groups' centres, at most :data:`MAX_CHUNK` assets each."""
+    """Chunks by quadtree of the groups' centres, at most :data:`MAX_CHUNK` assets each (fewer
+    in a smaller estate)."""
     n = len(x)
     if n == 0:
         return Layout(
             np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros((0, 4), dtype=np.int64)
         )
+    most = min(MAX_CHUNK, max(MIN_CHUNK, n // 50))
     size = np.bincount(group)
     ax = (np.bincount(group, weights=x) / np.maximum(size, 1))[group]
     ay = (np.bincount(group, weights=y) / np.maximum(size, 1))[group]
@@ -209,7 +321,7 @@ def layout(x: np.ndarray, y: np.ndarray, group: np.ndarray) -> Layout:
         ty = np.floor(ay[todo] * 2**zoom / 256).astype(np.int64)
         key = (np.int64(zoom) << 48) | (tx << 24) | ty
         _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        done = (counts[inverse] <= MAX_CHUNK) | (zoom == MAX_TILE_ZOOM)
+        done = (counts[inverse] <= most) | (zoom == MAX_TILE_ZOOM)
         chunk[todo[done]] = key[done]
         todo = todo[~done]
         if len(todo) == 0:
@@ -239,58 +351,50 @@ def far_levels(
         _, first, cell = np.unique(ix * (1 << 24) + iy, return_index=True, return_inverse=True)
         count = np.bincount(cell)
         fx, fy = x * scale * 4, y * scale * 4
-        cx = np.rint(np.bincount(cell, weights=fx) / count).astype(np.int64)
-        cy = np.rint(np.bincount(cell, weights=fy) / count).astype(np.int64)
         boxes = pd.DataFrame({"c": cell, "x": np.floor(fx), "y": np.floor(fy)}).groupby("c")
         box = np.column_stack([boxes["x"].min(), boxes["y"].min(), boxes["x"].max(), boxes["y"].max()])
+        combos, per_cell = _combos(cell, combo, len(count))
         levels.append(
             {
                 Lvl.ZOOM: zoom,
-                Lvl.COL: ix[first].tolist(),
-                Lvl.ROW: iy[first].tolist(),
-                Lvl.COUNT: count.tolist(),
-                Lvl.X: cx.tolist(),
-                Lvl.Y: cy.tolist(),
-                Lvl.BOX: box.astype(np.int64).ravel().tolist(),
-                Lvl.COMBOS: _combos(cell, combo, len(count)),
+                Lvl.COL: Ints.of(ix[first], delta=True),
+                Lvl.ROW: Ints.of(iy[first]),
+                Lvl.COUNT: Ints.of(count),
+                Lvl.X: Ints.of(np.rint(np.bincount(cell, weights=fx) / count)),
+                Lvl.Y: Ints.of(np.rint(np.bincount(cell, weights=fy) / count)),
+                Lvl.BOX: Ints.of(box.astype(np.int64).ravel()),
+                Lvl.COMBOS: Ints.of(combos),
+                Lvl.COMBO_COUNT: Ints.of(per_cell),
                 Lvl.SINGLE: _singles(cell, count, use),
             }
         )
     return levels
 
 
-def _combos(cell: np.ndarray, combo: np.ndarray, cells: int) -> list[list[int]]:
-    """Per cell, ``[combo, count, combo, count, ...]``."""
+def _combos(cell: np.ndarray, combo: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """All cells' ``[combo, count, combo, count, ...]`` one after the other, and how many
+    combinations each cell has."""
     pairs, counts = np.unique(cell * np.int64(1 << 20) + combo, return_counts=True)
     owner, which = pairs >> 20, pairs & ((1 << 20) - 1)
-    flat = np.column_stack([which, counts]).ravel().tolist()
-    starts = np.searchsorted(owner, np.arange(cells + 1)) * 2
-    return [flat[a:b] for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True)]
+    return np.column_stack([which, counts]).ravel(), np.bincount(owner, minlength=cells)
 
 
-def _singles(cell: np.ndarray, count: np.ndarray, use: np.ndarray) -> dict[str, list[int]]:
+def _singles(cell: np.ndarray, count: np.ndarray, use: np.ndarray) -> dict[str, Any]:
     """Cells holding one asset: the cell, the asset's number and its use (for its marker)."""
     k = np.flatnonzero(count[cell] == 1)
-    return {"cell": cell[k].tolist(), "k": k.tolist(), "u": use[k].tolist()}
-
-
-def _values(column: Any) -> Any:
-    """A delta-encoded column back to its values (other columns unchanged)."""
-    if isinstance(column, dict) and Enc.DELTA in column:
-        return np.cumsum(np.asarray(column[Enc.DELTA], dtype=np.int64))
-    return column
+    return {"cell": Ints.of(cell[k]), "k": Ints.of(k), "u": Ints.of(use[k])}
 
 
 #: Columns carried by the search index rather than by the chunks.
-SEARCH_COLUMNS: Final = (Col.NAME, "asset_id", "postcode")
+SEARCH_COLUMNS: Final = (Col.NAME, "asset_id", "postcode", Col.PARTNER)
 
 
-def split_columns(cols: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
     """The chunks' columns made ready for slicing, and the shared tables of distinct values.
 
-    Positions and runs become arrays (each chunk stores differences); columns with few
-    distinct values keep their codes and put the values once in the shared tables; name, id
-    and postcode are left to the search index.
+    Numbers and codes become :class:`Ints` (positions as differences); columns with few
+    distinct values keep their codes and put the values once in the shared tables; name, id,
+    postcode and partner are left to the search index.
     """
     shared: dict[str, Any] = {}
     ready: dict[str, Any] = {}
@@ -298,17 +402,24 @@ def split_columns(cols: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]
         if name in SEARCH_COLUMNS:
             continue
         if name in (Col.LAT, Col.LON):
-            ready[name] = np.asarray(column, dtype=np.int64)
-        elif isinstance(column, dict) and Enc.DISTINCT in column and len(column[Enc.DISTINCT]) <= _SHARED_MAX:
+            ready[name] = Ints.of(column, delta=True)
+        elif name in (Col.USE, Col.RATING):
+            ready[name] = Ints.of(column)
+        elif name in DECIMALS:
+            ready[name] = Ints.of(shown[name], scale=DECIMALS[name])
+        elif name == Col.REASONS and len(column[Enc.DISTINCT]) <= _SHARED_MAX:
             shared[name] = column[Enc.DISTINCT]
             ready[name] = {Enc.CODES: column[Enc.CODES]}
         elif name == Col.REASONS:
             ready[name] = column  # too many phrases to share: each chunk gets its own
+        elif isinstance(column, dict) and Enc.DISTINCT in column and len(column[Enc.DISTINCT]) <= _SHARED_MAX:
+            shared[name] = column[Enc.DISTINCT]
+            ready[name] = {Enc.CODES: Ints.of(column[Enc.CODES])}
         elif isinstance(column, dict) and Enc.DISTINCT in column:
             distinct, codes = column[Enc.DISTINCT], column[Enc.CODES]
             ready[name] = [None if c < 0 else distinct[c] for c in codes]
         else:
-            ready[name] = _values(column)
+            ready[name] = column
     return ready, shared
 
 
@@ -320,14 +431,15 @@ def _local_phrases(distinct: list[str], rows: list[list[int]]) -> dict[str, Any]
 
 
 def slice_columns(ready: dict[str, Any], start: int, stop: int) -> dict[str, Any]:
-    """One chunk's columns: lists sliced, positions and runs as differences, codes only."""
+    """One chunk's columns."""
     out: dict[str, Any] = {}
     for name, column in ready.items():
-        if isinstance(column, np.ndarray):
-            part = column[start:stop]
-            out[name] = {Enc.DELTA: np.diff(part, prepend=0).tolist()}
+        if isinstance(column, Ints):
+            out[name] = column.part(start, stop)
         elif isinstance(column, dict) and Enc.DISTINCT in column:
             out[name] = _local_phrases(column[Enc.DISTINCT], column[Enc.CODES][start:stop])
+        elif isinstance(column, dict) and isinstance(column[Enc.CODES], Ints):
+            out[name] = {Enc.CODES: column[Enc.CODES].part(start, stop)}
         elif isinstance(column, dict):
             out[name] = {Enc.CODES: column[Enc.CODES][start:stop]}
         else:

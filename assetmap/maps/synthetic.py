@@ -236,15 +236,38 @@ def _gb_points(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray
     return postcode, np.round(xy)
 
 
+#: Town centres of Great Britain (British National Grid, metres) for ``places="towns"``.
+GB_TOWNS = (
+    ("London", 530_000, 180_000), ("Birmingham", 407_000, 287_000), ("Manchester", 384_000, 398_000),
+    ("Leeds", 430_000, 433_000), ("Glasgow", 259_000, 665_000), ("Edinburgh", 325_000, 673_000),
+    ("Cardiff", 318_000, 176_000), ("Bristol", 359_000, 173_000), ("Newcastle", 424_000, 564_000),
+    ("Norwich", 623_000, 308_000), ("Plymouth", 248_000, 55_000), ("Inverness", 266_000, 845_000),
+)  # fmt: skip
+
+
+def _town_points(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points scattered (3 km) around the towns of :data:`GB_TOWNS`, and made-up postcodes."""
+    town = rng.integers(0, len(GB_TOWNS), n)
+    centre = np.array([[x, y] for _, x, y in GB_TOWNS], dtype=float)[town]
+    xy = np.round(centre + rng.normal(0, 3_000, size=(n, 2)))
+    postcode = np.array(
+        [f"{GB_TOWNS[t][0][:2].upper()}{i % 20 + 1} {i % 9 + 1}AB" for i, t in enumerate(town)]
+    )
+    return postcode.astype(object), xy
+
+
 def national_estate(
-    n: int, *, seed: int = 1, sensitive_share: float = 0.01
+    n: int, *, seed: int = 1, sensitive_share: float = 0.01, places: str = "postcodes"
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, dict[str, Any]]:
     """A made-up national estate with plan results, quickly, at any size up to millions.
 
     Each asset sits within 40 m of a random real postcode of Great Britain (the packaged ONS
-    Postcode Directory), so density follows where people live. Clusters are the 400 m squares
-    of British National Grid holding two assets or more; in each, red assets move into green
-    ones in turn (the plan's relocations stay within a cluster, as the planner's do).
+    Postcode Directory), so density follows where people live. Figures are drawn as
+    ``scripts/bench_plan.py`` draws them, with its gaps (capacity, occupancy, utilisation, book
+    value and running cost missing for some) and rounding (costs to £100, values to £1,000).
+    Clusters are the 400 m squares of British National Grid holding two assets or more; in
+    each, red assets move into green ones in turn (the plan's relocations stay within a
+    cluster, as the planner's do).
 
     Parameters
     ----------
@@ -254,6 +277,9 @@ def national_estate(
         Random seed; the same seed gives the same estate.
     sensitive_share : float
         Share of assets (chosen at random) that are sensitive sites.
+    places : {"postcodes", "towns"}
+        ``towns``: around twelve towns of Great Britain instead (no postcode directory
+        needed: quick, for tests).
 
     Returns
     -------
@@ -261,13 +287,18 @@ def national_estate(
         As :func:`synthetic_estate`.
     """
     rng = np.random.default_rng(seed)
-    postcode, xy = _gb_points(n, rng)
+    postcode, xy = _gb_points(n, rng) if places == "postcodes" else _town_points(n, rng)
     p = rng.integers(0, len(NATIONAL_PARTNERS), n)
     u = rng.integers(0, len(USES), n)
-    gia = rng.uniform(100, 5000, n).round(0)
-    util = rng.uniform(0.1, 1.2, n).round(3)
-    tenure = np.where(rng.random(n) < 0.7, "freehold", "leasehold")
-    lease = pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 3650, n), unit="D")
+    gia = np.round(rng.lognormal(6.5, 0.8, n))
+    capacity = np.round(gia / rng.uniform(8, 14, n))
+    util = np.round(rng.beta(2.2, 1.6, n), 2)
+    tenure = np.where(rng.random(n) < 0.65, "freehold", "leasehold")
+    lease = pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(-200, 3650, n), unit="D")
+
+    def gaps(values: np.ndarray, share: float) -> np.ndarray:
+        return np.where(rng.random(n) < share, np.nan, values)
+
     uses = np.array(USES, dtype=object)[u]
     number = np.arange(n)
     district = np.array([pc.split(" ")[0] for pc in postcode], dtype=object)
@@ -283,11 +314,11 @@ def national_estate(
             "tenure": tenure,
             "condition": np.array(list("ABCD"), dtype=object)[rng.integers(0, 4, n)],
             "gia_m2": gia,
-            "running_cost_gbp": (gia * rng.uniform(60, 250, n)).round(0),
-            "utilisation": util,
-            "occupancy": (gia / 10 * util).round(0),
-            "capacity": (gia / 10).round(0),
-            "book_value_gbp": (gia * 1500).round(0),
+            "running_cost_gbp": gaps(np.round(gia * rng.uniform(80, 250, n), -2), 0.05),
+            "utilisation": gaps(util, 0.2),
+            "occupancy": gaps(np.round(util * capacity), 0.5),
+            "capacity": gaps(capacity, 0.4),
+            "book_value_gbp": gaps(np.round(gia * rng.uniform(500, 3000, n), -3), 0.3),
             "easting": xy[:, 0],
             "northing": xy[:, 1],
             "latitude": np.nan,
@@ -319,12 +350,15 @@ def _national_plan(assets: pd.DataFrame, xy: np.ndarray) -> None:
     ids = np.char.add("C", np.char.zfill((number + 1).astype(str), 6)).astype(object)
     assets["cluster_id"] = pd.Series(np.where(clustered, ids, None), dtype=object)
     util = assets["utilisation"].to_numpy()
-    score = (100 * (1.2 - util) / 1.1).round(1)
+    known = ~np.isnan(util)
+    score = np.where(known, (100 * (1.2 - np.nan_to_num(util)) / 1.1).round(1), 50.0)
     assets["score"] = score
     assets["rating"] = np.where(score >= 60, "red", np.where(score >= 35, "amber", "green"))
-    pct = (util * 100).round(0).astype(int).astype(str).astype(object)
-    low = "low utilisation (" + pct + "%, below 50%); condition " + assets["condition"].to_numpy(dtype=object)
-    assets["reasons"] = np.where(util < 0.5, low, "well used (" + pct + "%)")
+    pct = np.round(np.nan_to_num(util) * 100).astype(int).astype(str).astype(object)
+    condition = assets["condition"].to_numpy(dtype=object)
+    low = "low utilisation (" + pct + "%, below 50%); condition " + condition
+    reasons = np.where(util < 0.5, low, "well used (" + pct + "%)")
+    assets["reasons"] = np.where(known, reasons, "utilisation not known; condition " + condition)
     assets["action"] = np.where(assets["rating"] == "red", "relocate", "retain")
 
 

@@ -19,13 +19,43 @@ function blockBytes(text) {
   return bytes.subarray(0, size);
 }
 
-/* The object in block element id (a promise); the element is emptied once read. */
+/* Integers stored after a block's JSON (assetmap/maps/_pyramid.py, Ints): four planes of bytes of
+ * zigzag-encoded values (plus one where a value may be missing, 0 being missing), optionally as
+ * running differences and with a number of decimals. */
+function readIntegers(bytes, base, ref) {
+  var offset = base + ref[0], count = ref[1], delta = ref[2], scale = Math.pow(10, ref[3]), nullable = ref[4];
+  var out = nullable || ref[3] ? new Array(count) : new Int32Array(count), run = 0;
+  for (var i = 0; i < count; i++) {
+    var z = (bytes[offset + i] | (bytes[offset + count + i] << 8) | (bytes[offset + 2 * count + i] << 16) |
+      (bytes[offset + 3 * count + i] << 24)) >>> 0;
+    if (nullable) {
+      if (z === 0) { out[i] = null; continue; }
+      z -= 1;
+    }
+    var value = (z >>> 1) ^ -(z & 1);
+    if (delta) { run += value; value = run; }
+    out[i] = scale === 1 ? value : value / scale;
+  }
+  return out;
+}
+function resolveIntegers(node, bytes, base) {
+  if (!node || typeof node !== 'object' || Array.isArray(node)) { return node; }
+  if (node[INTEGERS]) { return readIntegers(bytes, base, node[INTEGERS]); }
+  Object.keys(node).forEach(function (key) { node[key] = resolveIntegers(node[key], bytes, base); });
+  return node;
+}
+
+/* The object in block element id (a promise): its JSON with its integers; the element is emptied. */
 function readBlock(id) {
   var element = document.getElementById(id);
-  var bytes = blockBytes(element.textContent);
+  var packed = blockBytes(element.textContent);
   element.textContent = '';
-  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-  return new Response(stream).text().then(JSON.parse);
+  var stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Response(stream).arrayBuffer().then(function (buffer) {
+    var bytes = new Uint8Array(buffer), size = new DataView(buffer).getUint32(0, true);
+    var doc = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + size)));
+    return resolveIntegers(doc, bytes, 4 + size);
+  });
 }
 
 var sharedTables = null, tablesPromise = null, searchPromise = null, chunkPromises = {};

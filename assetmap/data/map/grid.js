@@ -103,7 +103,9 @@ AMGrid.prototype.render = function () {
   var far = this.farCells ? this.farCells(zoom, this.box()) : null;
   var cells = far || this.cells(false);
   this.cellCount = cells.length;
+  this.assetsDrawn = 0;
   cells.forEach(function (cell) {
+    self.assetsDrawn += cell.count;
     if (cell.key === keep) { kept = cell; return; }
     if (cell.count === 1 && cell.k !== undefined && (!far || cell.marker)) {
       var marker = far ? cell.marker() : self.marker(cell.k);

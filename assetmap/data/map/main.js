@@ -39,6 +39,4 @@ grid.onRender = function () {
   api.drawn = count;
 };
 api.grid = grid;
-grid.render();
-finish();
-if (pyramid) { readAhead(); }
+if (pyramid) { startDrawing(finish); } else { grid.render(); finish(); }

@@ -27,8 +27,10 @@ var pyramid = data.pyramid || null;         // a national estate: far-zoom cells
 var COLUMN = {lat: 'lat', lon: 'lon', partner: 'p', use: 'u', rating: 'r', name: 'name', assetId: 'asset_id',
   postcode: 'postcode', score: 'score', sourceFile: 'source_file', sourceRow: 'source_row',
   method: 'geocode_method', precision: 'geocode_precision_m', reasons: 'reasons'};
-/* Keys of an encoded column: distinct values and codes, or running differences. */
+/* Keys of an encoded column: distinct values and codes, or running differences; and of a
+ * reference to integers stored in binary after a compressed block's JSON. */
 var ENCODED = {distinct: 'd', codes: 'i', delta: 'delta'};
+var INTEGERS = '@';
 /* Keys of an opportunities table. */
 var OPPORTUNITY = {rank: 'rank', action: 'a', donor: 'd', receiver: 't', people: 'people', saving: 'saving',
   receipt: 'receipt', spare: 'spare', into: 'into'};
@@ -41,8 +43,9 @@ var CLUSTER = {id: 'id', category: 'cat', rings: 'rings', assets: 'assets', part
 var PYRAMID = {detail: 'detail', cellPx: 'cellPx', fine: 'fine', levels: 'levels', chunks: 'chunks', tables: 'tables',
   search: 'search', clusters: 'clusters', moves: 'moves', ratingCounts: 'ratingCounts', uses: 'uses', top: 'top',
   crossing: 'crossing', hullBuffer: 'hullBuffer', topWords: 'who'};
-var LEVEL = {zoom: 'z', col: 'ix', row: 'iy', count: 'n', x: 'x', y: 'y', box: 'box', combos: 'combos', single: 'single',
-  singleCell: 'cell', singleAsset: 'k', singleUse: 'u'};
+var LEVEL = {zoom: 'z', col: 'ix', row: 'iy', count: 'n', x: 'x', y: 'y', box: 'box', combos: 'combos',
+  comboCount: 'm', single: 'single', singleCell: 'cell', singleAsset: 'k', singleUse: 'u',
+  first: 'first', levels: 'count', id: 'id'};
 var CHUNKS = {start: 'start', box: 'box', id: 'id'};
 var CROSSING = {id: 'id', areas: 'areas', chunk: 'chunk', row: 'row'};
 /* Keys of the choropleth. */
@@ -70,7 +73,7 @@ function undoDeltas(columns) {
 /* A function from a row to the column's value (null when missing or no such column). */
 function columnGetter(column) {
   if (!column) { return function () { return null; }; }
-  if (Array.isArray(column)) { return function (row) { return column[row]; }; }
+  if (Array.isArray(column) || ArrayBuffer.isView(column)) { return function (row) { return column[row]; }; }
   var distinct = column[ENCODED.distinct], codes = column[ENCODED.codes];
   return function (row) { var code = codes[row]; return code < 0 ? null : distinct[code]; };
 }

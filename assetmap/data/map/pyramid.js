@@ -18,6 +18,10 @@ function startPyramid() {
 function readAhead() {
   setTimeout(function () { readSearchIndex().then(readTables); }, 50);
 }
+/* The page is ready once the far level of its first view has been read. */
+function startDrawing(then) {
+  readLevel(levelAt(map.getZoom())).then(function () { grid.render(); then(); readAhead(); });
+}
 
 /* The chunks whose box meets the view (zoom-0 pixels); those not read yet are read, and the
  * grid drawn again when they arrive. */
@@ -39,24 +43,53 @@ function chunksInView(view) {
   return out;
 }
 
+/* The far levels: read one when a zoom first needs it. */
+var levelsRead = {}, levelPromises = {};
+function levelAt(zoom) {
+  var levels = pyramid[PYRAMID.levels], first = levels[LEVEL.first];
+  return Math.max(first, Math.min(first + levels[LEVEL.levels] - 1, Math.floor(zoom)));
+}
+function readLevel(zoom) {
+  if (!levelPromises[zoom]) {
+    levelPromises[zoom] = readBlock(pyramid[PYRAMID.levels][LEVEL.id].replace('{}', String(zoom))).then(function (level) {
+      var counts = level[LEVEL.comboCount], starts = new Int32Array(counts.length + 1), singles = {};
+      for (var i = 0; i < counts.length; i++) { starts[i + 1] = starts[i] + 2 * counts[i]; }
+      level.comboStarts = starts;
+      level[LEVEL.single][LEVEL.singleCell].forEach(function (cell, j) { singles[cell] = j; });
+      level.singleOf = singles;
+      levelsRead[zoom] = level;
+      return level;
+    });
+  }
+  return levelPromises[zoom];
+}
+/* The level read that is nearest the one wanted (null when none has been read yet). */
+function nearestLevel(wanted) {
+  var best = null;
+  Object.keys(levelsRead).forEach(function (zoom) {
+    if (best === null || Math.abs(zoom - wanted) < Math.abs(best - wanted)) { best = +zoom; }
+  });
+  return best === null ? null : levelsRead[best];
+}
+
 /* The far cells in view at this zoom (null from the detail zoom on: the grid groups the points). */
 function pyramidCells(zoom, box) {
   if (zoom >= detailZoom) { return null; }
-  var levels = pyramid[PYRAMID.levels];
-  var level = levels[Math.max(0, Math.min(levels.length - 1, Math.floor(zoom) - levels[0][LEVEL.zoom]))];
+  var wanted = levelAt(zoom), level = levelsRead[wanted];
+  if (!level) { readLevel(wanted).then(renderSoon); level = nearestLevel(wanted); }
+  if (!level) { return []; }
   var factor = Math.pow(2, zoom - level[LEVEL.zoom]) / 4, allOn = filtersAllOn();
-  var singles = {}, single = level[LEVEL.single];
-  single[LEVEL.singleCell].forEach(function (cell, j) { singles[cell] = j; });
+  var count = level[LEVEL.count], xs = level[LEVEL.x], ys = level[LEVEL.y], b = level[LEVEL.box];
   var cells = [], index = new Map();
-  for (var i = 0; i < level[LEVEL.count].length; i++) {
-    var x = level[LEVEL.x][i] * factor, y = level[LEVEL.y][i] * factor;
+  for (var i = 0; i < count.length; i++) {
+    var x = xs[i] * factor, y = ys[i] * factor;
     if (x < box.x0 || x > box.x1 || y < box.y0 || y > box.y1) { continue; }
-    var count = allOn ? level[LEVEL.count][i] : shownInCell(level[LEVEL.combos][i]);
-    if (!count) { continue; }
-    var key = level[LEVEL.col][i] * CELL_KEY + level[LEVEL.row][i], b = level[LEVEL.box];
-    var cell = {key: key, count: count, sx: x * count, sy: y * count, minx: b[4 * i] * factor,
+    var shown = allOn ? count[i] : shownInCell(level, i);
+    if (!shown) { continue; }
+    var key = level[LEVEL.col][i] * CELL_KEY + level[LEVEL.row][i];
+    var cell = {key: key, count: shown, sx: x * shown, sy: y * shown, minx: b[4 * i] * factor,
       miny: b[4 * i + 1] * factor, maxx: b[4 * i + 2] * factor, maxy: b[4 * i + 3] * factor, members: null};
-    if (count === 1 && singles[i] !== undefined) { singleMarkerCell(cell, single, singles[i], level[LEVEL.combos][i], zoom); }
+    if (shown === 1 && level.singleOf[i] !== undefined) { singleMarkerCell(cell, level, i, zoom); }
     index.set(key, cells.length);
     cells.push(cell);
   }
@@ -65,17 +98,19 @@ function pyramidCells(zoom, box) {
 function filtersAllOn() {
   return partnerOn.every(Boolean) && ratingOn['-1'] && ratingOn[0] && ratingOn[1] && ratingOn[2];
 }
-function shownInCell(combos) {
-  var count = 0;
-  for (var j = 0; j < combos.length; j += 2) {
+/* How many of cell i's assets the partner and rating filters show. */
+function shownInCell(level, i) {
+  var combos = level[LEVEL.combos], count = 0;
+  for (var j = level.comboStarts[i]; j < level.comboStarts[i + 1]; j += 2) {
     var combo = combos[j];
     if (isShown(Math.floor(combo / 4), (combo % 4) - 1)) { count += combos[j + 1]; }
   }
   return count;
 }
 /* A cell holding one asset is drawn as that asset's marker; its popup reads its chunk. */
-function singleMarkerCell(cell, single, j, combos, zoom) {
-  var k = single[LEVEL.singleAsset][j], partner = Math.floor(combos[0] / 4), rating = (combos[0] % 4) - 1;
+function singleMarkerCell(cell, level, i, zoom) {
+  var single = level[LEVEL.single], j = level.singleOf[i], combo = level[LEVEL.combos][level.comboStarts[i]];
+  var k = single[LEVEL.singleAsset][j], partner = Math.floor(combo / 4), rating = (combo % 4) - 1;
   cell.k = k;
   cell.marker = function () {
     var position = map.unproject([cell.sx, cell.sy], zoom);

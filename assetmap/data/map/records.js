@@ -16,10 +16,11 @@ function RecordBlock(index, start, doc) {
   this.columns = columns;
   this.lat = columns[COLUMN.lat];
   this.lon = columns[COLUMN.lon];
-  this.partner = columns[COLUMN.partner];
+  this.count = columns[COLUMN.lat].length;
+  /* A national page's chunks leave each asset's partner to the search index. */
+  this.partner = columns[COLUMN.partner] || searchIndex.partner.slice(start, start + this.count);
   this.use = columns[COLUMN.use];
   this.rating = columns[COLUMN.rating];
-  this.count = this.lat.length;
   this.getters = {};
   this.opportunities = globalOpportunities(doc.opps || {}, start);
   this.clusters = doc.clusters || {id: []};
