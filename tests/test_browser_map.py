@@ -418,6 +418,7 @@ def test_national_search_finds_any_asset_and_opens_its_popup(national_page: Page
         popup = page.text_content(".leaflet-popup .am-popup")
         assert f"{target['asset_id']}" in popup and f"row {int(target['source_row'])}" in popup
         page.click(".leaflet-popup-close-button")
+        expect(page.locator(".leaflet-popup")).to_have_count(0)  # it fades out before it goes
     page.fill("#am-search", shown.iloc[99]["name"])
     expect(page.locator("#am-results button").first).to_contain_text(shown.iloc[99]["name"])
     assert national_page.errors == [] and national_page.console == []

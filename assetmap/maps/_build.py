@@ -23,6 +23,7 @@ from ..areas import AreaRun
 from ..config import Config
 from ..schema import BNG, WGS84
 from ._areas import areas_payload, cross_border
+from ._base import base_map
 from ._escape import is_missing
 from ._geometry import place_outline, shown_mask
 from ._payload import (
@@ -294,6 +295,7 @@ def document(parts: Parts, config: Config) -> dict[str, Any]:
         Doc.OUTLINE: [delta_rings(poly) for poly in parts.grid.rings(parts.outline)],
         Doc.SUMMARY: parts.summary,
         Doc.SENSITIVE: config.map.sensitive,
+        Doc.BASE: base_map(),
     }
 
 

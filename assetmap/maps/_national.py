@@ -18,7 +18,7 @@ import pandas as pd
 from ..areas import AreaRun
 from ..config import Config
 from ._build import Parts, document, page_parts, rating_codes, split_estate
-from ._payload import Border, Clu, Col, Doc, Opp
+from ._payload import Border, Clu, Col, Doc, Enc, Opp
 from ._plan import keys, positions
 from ._plan import opportunities as plan_opportunities
 from ._pyramid import (
@@ -130,6 +130,18 @@ def _cluster_chunks(
     return tables, where
 
 
+def _cluster_codes(cols: dict[str, Any], clusters: dict[str, Any]) -> dict[str, Any]:
+    """A chunk's cluster ids as positions in its own clusters table (the page looks them up)."""
+    values = cols.get(Col.CLUSTER)
+    if values is None:
+        return cols
+    position = {cid: i for i, cid in enumerate(clusters.get(Clu.ID, []))}
+    if any(v is not None and v not in position for v in values):
+        return cols  # a cluster without a shape here: keep the ids as text
+    cols[Col.CLUSTER] = {Enc.CODES: Ints.of([-1 if v is None else position[v] for v in values])}
+    return cols
+
+
 def _top(parts: Parts) -> dict[str, Any]:
     """The top opportunities (estate numbers) with the words for the assets they name."""
     cols = parts.opportunity_columns
@@ -213,7 +225,7 @@ def _pyramid(
     for c in range(chunks):
         start, stop = int(lay.bounds[c]), int(lay.bounds[c + 1])
         doc = {
-            Doc.COLUMNS: slice_columns(ready, start, stop),
+            Doc.COLUMNS: _cluster_codes(slice_columns(ready, start, stop), cluster_tables[c]),
             Doc.OPPORTUNITIES: opportunity_tables[c],
             Doc.CLUSTERS: cluster_tables[c],
         }

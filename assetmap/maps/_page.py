@@ -25,7 +25,7 @@ from ._payload import Doc
 #: The page's script, by concern, in the order it is put together (``assetmap/data/map/``): one
 #: function scope, so a later file uses an earlier one's names (each file says what it gives).
 MAP_SCRIPTS: Final = (
-    "payload.js", "format.js", "records.js", "basemap.js", "popups.js", "clusters.js", "areas.js",
+    "payload.js", "format.js", "records.js", "basemap.js", "base.js", "popups.js", "clusters.js", "areas.js",
     "moves.js", "markers.js", "search.js", "chunks.js", "pyramid.js", "grid.js", "estate.js", "panels.js",
     "main.js",
 )  # fmt: skip

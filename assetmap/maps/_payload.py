@@ -113,6 +113,7 @@ class Col:
     METHOD: Final = "geocode_method"
     PRECISION: Final = "geocode_precision_m"
     REASONS: Final = "reasons"  # {"d": phrases, "i": [[phrase codes] per asset]}
+    CLUSTER: Final = "cluster_id"
 
 
 class Enc:

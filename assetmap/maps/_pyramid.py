@@ -39,6 +39,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ._payload import DECIMALS, Col, Enc
+from ._style import use_category
 
 #: Most assets in a chunk (a cluster is never split, so one big cluster can exceed it); an
 #: estate of fewer than 50 * MAX_CHUNK assets has chunks of a fiftieth of it, at least MIN_CHUNK.
@@ -120,15 +121,18 @@ class Ints:
 
     Each value (its difference from the previous one with ``delta``) is zigzag-encoded
     (0, -1, 1, -2... -> 0, 1, 2, 3...), plus one where missing values are allowed (0 being
-    missing), and written as four planes of bytes (all lowest bytes, then all second bytes...),
-    which DEFLATE packs much better than decimal text. ``scale`` is the number of decimals:
-    the page divides by 10**scale.
+    missing), and written as four planes of bytes (eight when ``wide``): all lowest bytes, then
+    all second bytes..., which DEFLATE packs much better than decimal text. ``scale`` is the
+    number of decimals (the page divides by 10**scale); ``text`` asks the page for strings
+    (ids such as UPRNs written in digits).
     """
 
     values: np.ndarray
     delta: bool = False
     scale: int = 0
     missing: np.ndarray | None = None
+    wide: bool = False
+    text: bool = False
 
     @classmethod
     def of(cls, values: Any, *, scale: int = 0, delta: bool = False) -> Ints | list[Any]:
@@ -149,30 +153,47 @@ class Ints:
             ]
         return ints
 
+    @classmethod
+    def of_digits(cls, values: list[Any]) -> Ints | None:
+        """Text that is all whole numbers in digits (no leading zero, below 2**50), else None."""
+        series = pd.Series(values, dtype="string")
+        known = series.notna().to_numpy()
+        if not known.any() or not series[known].str.fullmatch(r"0|[1-9][0-9]{0,14}").all():
+            return None
+        numbers = pd.to_numeric(series, errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+        if numbers.max(initial=0) >= 2**50:
+            return None
+        return cls(numbers, missing=None if known.all() else ~known, wide=True, text=True)
+
     def part(self, start: int, stop: int) -> Ints:
         """Rows ``start`` to ``stop``."""
-        missing = None if self.missing is None else self.missing[start:stop]
-        return Ints(self.values[start:stop], self.delta, self.scale, missing)
+        return self.take(slice(start, stop))
 
-    def take(self, rows: np.ndarray) -> Ints:
+    def take(self, rows: Any) -> Ints:
         """The given rows."""
         missing = None if self.missing is None else self.missing[rows]
-        return Ints(self.values[rows], self.delta, self.scale, missing)
+        return Ints(self.values[rows], self.delta, self.scale, missing, self.wide, self.text)
 
     def planes(self) -> bytes:
         """The binary form (see the class)."""
         v = np.diff(self.values, prepend=0) if self.delta else self.values
         z = ((v << 1) ^ (v >> 63)).astype(np.uint64)
         if self.missing is not None:
-            z = np.where(self.missing, 0, z + 1)
-        return np.ascontiguousarray(z.astype("<u4").view(np.uint8).reshape(-1, 4).T).tobytes()
+            z = np.where(self.missing, np.uint64(0), z + np.uint64(1))
+        width = 8 if self.wide else 4
+        return np.ascontiguousarray(z.astype(f"<u{width}").view(np.uint8).reshape(-1, width).T).tobytes()
+
+    def ref(self, offset: int) -> list[int]:
+        """Where and how the page finds these integers."""
+        flags = [int(self.delta), self.scale, int(self.missing is not None), int(self.wide), int(self.text)]
+        return [offset, len(self.values), *flags]
 
 
 def _with_refs(obj: Any, arrays: list[bytes], offset: list[int]) -> Any:
     """``obj`` with each :class:`Ints` (in a dict) replaced by a reference to its bytes."""
     if isinstance(obj, Ints):
         data = obj.planes()
-        ref = {INTS: [offset[0], len(obj.values), int(obj.delta), obj.scale, int(obj.missing is not None)]}
+        ref = {INTS: obj.ref(offset[0])}
         arrays.append(data)
         offset[0] += len(data)
         return ref
@@ -202,17 +223,17 @@ def pack(obj: Any) -> bytes:
 
 
 def _read_ints(data: bytes, ref: list[int]) -> list[Any]:
-    offset, count, delta, scale, nullable = ref
-    planes = np.frombuffer(data, dtype=np.uint8, count=4 * count, offset=offset).reshape(4, count)
-    z = planes.T.copy().view("<u4").ravel().astype(np.int64)
+    offset, count, delta, scale, nullable, wide, text = ref
+    width = 8 if wide else 4
+    planes = np.frombuffer(data, dtype=np.uint8, count=width * count, offset=offset).reshape(width, count)
+    z = planes.T.copy().view(f"<u{width}").ravel().astype(np.uint64)
     missing = z == 0 if nullable else np.zeros(count, dtype=bool)
-    z = z - 1 if nullable else z
+    z = (z - np.uint64(1) if nullable else z).astype(np.int64)
     v = (z >> 1) ^ -(z & 1)
     if delta:
         v = np.cumsum(v)
-    return [
-        None if m else (x / 10**scale if scale else int(x)) for x, m in zip(v.tolist(), missing, strict=True)
-    ]
+    values = [x / 10**scale if scale else (str(x) if text else int(x)) for x in v.tolist()]
+    return [None if m else x for x, m in zip(values, missing.tolist(), strict=True)]
 
 
 def unpack(data: bytes) -> Any:
@@ -398,10 +419,16 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
     """
     shared: dict[str, Any] = {}
     ready: dict[str, Any] = {}
+    use = cols.get("use")
+    if isinstance(use, dict) and len(use[Enc.DISTINCT]) <= _SHARED_MAX:
+        # The page finds each asset's use category from its use (the last entry: no use given).
+        shared[Col.USE] = use_category(pd.Series([*use[Enc.DISTINCT], None], dtype=object)).tolist()
     for name, column in cols.items():
-        if name in SEARCH_COLUMNS:
+        if name in SEARCH_COLUMNS or (name == Col.USE and Col.USE in shared):
             continue
-        if name in (Col.LAT, Col.LON):
+        if name == Col.CLUSTER:  # each chunk numbers its assets' clusters by its own table
+            ready[name] = _plain_values(column)
+        elif name in (Col.LAT, Col.LON):
             ready[name] = Ints.of(column, delta=True)
         elif name in (Col.USE, Col.RATING):
             ready[name] = Ints.of(column)
@@ -417,10 +444,18 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
             ready[name] = {Enc.CODES: Ints.of(column[Enc.CODES])}
         elif isinstance(column, dict) and Enc.DISTINCT in column:
             distinct, codes = column[Enc.DISTINCT], column[Enc.CODES]
-            ready[name] = [None if c < 0 else distinct[c] for c in codes]
+            values = [None if c < 0 else distinct[c] for c in codes]
+            ready[name] = Ints.of_digits(values) or values
         else:
-            ready[name] = column
+            ready[name] = Ints.of_digits(column) or column
     return ready, shared
+
+
+def _plain_values(column: Any) -> list[Any]:
+    if isinstance(column, dict) and Enc.DISTINCT in column:
+        distinct = column[Enc.DISTINCT]
+        return [None if c < 0 else distinct[c] for c in column[Enc.CODES]]
+    return list(column)
 
 
 def _local_phrases(distinct: list[str], rows: list[list[int]]) -> dict[str, Any]:

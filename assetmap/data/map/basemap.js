@@ -1,5 +1,5 @@
-/* The map and what lies under the assets: online tiles, or the offline look (a plain background
- * with the place's outline) when tiles are off or cannot load. */
+/* The map and what lies under the assets: online tiles, or the offline look (the offline base map
+ * of base.js, and the place's outline) when tiles are off or cannot load. */
 var map = L.map('map', {maxZoom: 18, minZoom: 3, zoomSnap: 0.5});
 api.map = map;
 L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map);
@@ -8,6 +8,8 @@ var outlineLayer = L.layerGroup();
 function goOffline(note) {
   document.body.classList.add('am-offline');
   map.attributionControl.addAttribution(note);
+  /* Drawn once the map has a view (the base map's band and labels follow the zoom). */
+  map.whenReady(showBase);
 }
 if (tileUrl) {
   var tiles = L.tileLayer(tileUrl, {maxZoom: 18, attribution: '\u00a9 OpenStreetMap contributors'}).addTo(map);

@@ -24,17 +24,22 @@ function blockBytes(text) {
  * running differences and with a number of decimals. */
 function readIntegers(bytes, base, ref) {
   var offset = base + ref[0], count = ref[1], delta = ref[2], scale = Math.pow(10, ref[3]), nullable = ref[4];
-  var out = nullable || ref[3] ? new Array(count) : new Int32Array(count), run = 0;
+  var wide = ref[5], text = ref[6];
+  var out = nullable || ref[3] || wide ? new Array(count) : new Int32Array(count), run = 0;
   for (var i = 0; i < count; i++) {
     var z = (bytes[offset + i] | (bytes[offset + count + i] << 8) | (bytes[offset + 2 * count + i] << 16) |
       (bytes[offset + 3 * count + i] << 24)) >>> 0;
+    if (wide) {
+      z += 4294967296 * ((bytes[offset + 4 * count + i] | (bytes[offset + 5 * count + i] << 8) |
+        (bytes[offset + 6 * count + i] << 16) | (bytes[offset + 7 * count + i] << 24)) >>> 0);
+    }
     if (nullable) {
       if (z === 0) { out[i] = null; continue; }
       z -= 1;
     }
-    var value = (z >>> 1) ^ -(z & 1);
+    var value = wide ? (z % 2 ? -(z + 1) / 2 : z / 2) : (z >>> 1) ^ -(z & 1);
     if (delta) { run += value; value = run; }
-    out[i] = scale === 1 ? value : value / scale;
+    out[i] = text ? String(value) : scale === 1 ? value : value / scale;
   }
   return out;
 }
@@ -142,6 +147,16 @@ function readSearchIndex() {
   return searchPromise;
 }
 
+/* Each asset's use category, from its use (the shared table gives each distinct use's category,
+ * and last the category of assets with no use given). */
+function useCategories(columns) {
+  var codes = columns.use[ENCODED.codes], categories = sharedTables[COLUMN.use], out = new Int32Array(codes.length);
+  for (var row = 0; row < codes.length; row++) {
+    out[row] = categories[codes[row] < 0 ? categories.length - 1 : codes[row]];
+  }
+  return out;
+}
+
 /* Chunk c of the records, with its clusters and moves drawn (a promise of its block). */
 function readChunk(c) {
   if (blocks[c]) { return Promise.resolve(blocks[c]); }
@@ -152,8 +167,12 @@ function readChunk(c) {
     }).then(function (doc) {
       Object.keys(doc.cols).forEach(function (name) {
         var column = doc.cols[name];
-        if (column && column[ENCODED.codes] && !column[ENCODED.distinct]) { column[ENCODED.distinct] = sharedTables[name]; }
+        if (column && column[ENCODED.codes] && !column[ENCODED.distinct]) {
+          /* Codes into the shared tables, or (cluster ids) into the chunk's own clusters. */
+          column[ENCODED.distinct] = name === COLUMN.cluster ? doc.clusters[CLUSTER.id] : sharedTables[name];
+        }
       });
+      if (!doc.cols[COLUMN.use]) { doc.cols[COLUMN.use] = useCategories(doc.cols); }
       var block = new RecordBlock(c, index[CHUNKS.start][c], doc);
       addBlock(block);
       drawClusters(block);

@@ -26,7 +26,7 @@ var pyramid = data.pyramid || null;         // a national estate: far-zoom cells
 /* Keys of a block of asset columns (data.cols, or one chunk's). */
 var COLUMN = {lat: 'lat', lon: 'lon', partner: 'p', use: 'u', rating: 'r', name: 'name', assetId: 'asset_id',
   postcode: 'postcode', score: 'score', sourceFile: 'source_file', sourceRow: 'source_row',
-  method: 'geocode_method', precision: 'geocode_precision_m', reasons: 'reasons'};
+  method: 'geocode_method', precision: 'geocode_precision_m', reasons: 'reasons', cluster: 'cluster_id'};
 /* Keys of an encoded column: distinct values and codes, or running differences; and of a
  * reference to integers stored in binary after a compressed block's JSON. */
 var ENCODED = {distinct: 'd', codes: 'i', delta: 'delta'};

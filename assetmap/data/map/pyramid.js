@@ -150,7 +150,7 @@ function clusterHull(block, clusterId) {
 function clusterRowsOf(block) {
   var rows = {};
   for (var row = 0; row < block.count; row++) {
-    var id = block.value('cluster_id', row);
+    var id = block.value(COLUMN.cluster, row);
     if (id !== null) { (rows[id] = rows[id] || []).push(row); }
   }
   block.clusterRows = rows;
