@@ -224,6 +224,8 @@ def test_online_tiles_that_cannot_load_fall_back_to_the_outline(browser, estate,
         assert any("tile.openstreetmap.org" in url for url in page.requests)  # tried, and blocked here
         page.page.wait_for_selector("body.am-offline", state="attached", timeout=20_000)
         assert "Base map tiles could not load" in page.page.text_content(".leaflet-control-attribution")
+        assert page.page.evaluate("window.assetmap.baseBand") >= 0  # the offline base map instead
+        assert "Crown copyright" in page.page.text_content(".leaflet-control-attribution")
         assert page.errors == []
     finally:
         page.page.close()
@@ -433,3 +435,15 @@ def test_national_sensitive_sites_are_not_found_and_not_counted(national_page: P
     page.fill("#am-search", hidden["name"])
     expect(page.locator("#am-results .am-none")).to_have_text("No asset found")
     assert _drawn(page) == int((~assets["sensitive"]).sum())
+
+
+def test_offline_page_draws_the_base_map_with_district_names(opened: Page) -> None:
+    page = opened.page
+    assert page.evaluate("window.assetmap.baseBand") >= 0  # Kent's view: districts, not the land alone
+    assert "Crown copyright" in page.text_content(".leaflet-control-attribution")
+    page.evaluate("window.assetmap.map.setView([51.27, 0.52], 10, {animate: false}); null")
+    expect(page.locator(".am-place", has_text="Maidstone")).to_have_count(1)
+    page.evaluate("window.assetmap.map.setView([54.5, -2.5], 5, {animate: false}); null")
+    assert page.evaluate("window.assetmap.baseBand") == -1 and page.locator(".am-place").count() == 0
+    assert page.locator(".leaflet-amBase-pane canvas").count() == 1
+    assert opened.errors == [] and opened.console == []

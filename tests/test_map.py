@@ -487,3 +487,27 @@ def test_national_hostile_names_are_data(national) -> None:
 
 def test_national_page_is_deterministic(national) -> None:
     assert national_page(national) == national_page(national)
+
+
+# ---------------------------------------------------------------- the offline base map
+
+
+def test_offline_base_map_of_great_britain_is_in_the_page(estate) -> None:
+    data = page_data(render(estate))
+    base = data["base"]
+    districts = base["districts"]
+    assert len(districts["code"]) == 380 and "Maidstone" in districts["name"]
+    assert "Folkestone and Hythe" in districts["name"] and "Shepway" not in districts["name"]
+    assert "Open Government Licence" in base["attribution"] and "Crown copyright" in base["attribution"]
+    # The bands get finer closer in, every border of each band is there, and the coast is a part of it.
+    counts = [sum(band["points"]) for band in base["bands"]]
+    assert counts == sorted(counts) and all(
+        len(band["points"]) == len(base["bands"][0]["points"]) for band in base["bands"]
+    )
+    assert 0 < len(base["coast"]) < len(base["bands"][0]["points"])
+    # Maidstone's label point lies in Kent.
+    i = districts["name"].index("Maidstone")
+    lat, lon = (v / base["scale"] for v in districts["label"][i])
+    assert 51.1 < lat < 51.4 and 0.3 < lon < 0.8
+    size = len(json.dumps(base, separators=(",", ":")))
+    assert size < 700_000, size
