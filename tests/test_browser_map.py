@@ -394,12 +394,15 @@ def test_national_map_zooms_from_the_country_to_one_asset(national_page: Page, n
     page = national_page.page
     target = assets.loc[~assets["sensitive"]].to_crs(WGS84).iloc[1234]
     lat, lon = target.geometry.y, target.geometry.x
+    on_map = "window.assetmap.map.hasLayer(window.assetmap.clusterLayer)"
+    assert page.evaluate(on_map) is False  # cluster shapes wait for the detail zoom
     zoom = page.evaluate("window.assetmap.map.getZoom()")
     while zoom < 18:  # step in towards the asset, as a user would with the wheel
         zoom = min(18, zoom + 2)
         page.evaluate(f"window.assetmap.map.setView([{lat}, {lon}], {zoom}, {{animate: false}})")
         page.wait_for_timeout(150)
     page.wait_for_function("(window.assetmap.chunksRead || 0) > 0", timeout=20_000)
+    assert page.evaluate(on_map) and page.evaluate("window.assetmap.clusterLayer.getLayers().length") > 0
     marker = page.locator(f".am-marker[title='{target['name']}']")
     expect(marker.first).to_be_visible(timeout=20_000)
     marker.first.click()

@@ -52,8 +52,11 @@ function drawClusters(block) {
 /* Zoom to cluster i of a block and open its figures. */
 function showCluster(i, blockIndex) {
   var polygon = blocks[blockIndex || 0].clusterPolygons[i];
-  if (!map.hasLayer(clusterLayer)) { map.addLayer(clusterLayer); }
-  map.fitBounds(polygon.getBounds(), {padding: [40, 40], maxZoom: 16});
+  clusterLayer.wanted = true;
+  /* (On a national page the shapes show from the detail zoom: get there before opening.) */
+  map.fitBounds(polygon.getBounds(), {padding: [40, 40], maxZoom: 16, animate: !pyramid});
+  showOverlay(clusterLayer);
   polygon.openPopup();
 }
 api.showCluster = showCluster;
+api.clusterLayer = clusterLayer;

@@ -21,9 +21,17 @@ if (pyramid) {
   moveCount = moveList.length;
 }
 timings.projected = performance.now();
-clusterLayer.addTo(map);
 drawMoves(moveList);
-movesLayer.addTo(map);
+/* An overlay is on the map when its box is ticked (and, on a national page, for cluster shapes
+ * and moves, from the detail zoom on: further out they would be specks under the counts). */
+[outlineLayer, clusterLayer, movesLayer].forEach(function (layer) { layer.wanted = true; });
+function showOverlay(layer) {
+  var near = !pyramid || layer === outlineLayer || map.getZoom() >= detailZoom;
+  if (layer.wanted && near) { map.addLayer(layer); } else { map.removeLayer(layer); }
+}
+showOverlay(clusterLayer);
+showOverlay(movesLayer);
+if (pyramid) { map.on('zoomend', function () { showOverlay(clusterLayer); showOverlay(movesLayer); }); }
 
 function crossingClusters() {
   if (pyramid) { return pyramidCrossings(); }

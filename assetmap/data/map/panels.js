@@ -129,7 +129,7 @@ function checkBox(parent, text, on, onChange, sample) {
   return box;
 }
 function overlayBox(parent, text, layer) {
-  checkBox(parent, text, true, function (on) { if (on) { map.addLayer(layer); } else { map.removeLayer(layer); } });
+  checkBox(parent, text, true, function (on) { layer.wanted = on; showOverlay(layer); });
 }
 panel('topright', 'am-layers', function (box) {
   box.id = 'am-layers';
