@@ -81,13 +81,22 @@ class Estate:
         )
 
 
-def split_estate(assets: gpd.GeoDataFrame) -> Estate:
-    """Step 1: the assets shown and the sensitive sites, and the names never to print."""
+def prepared(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The estate layer in British National Grid when it says no CRS, numbered from 0."""
     if assets.crs is None:
         assets = assets.set_crs(BNG)
-    assets = assets.reset_index(drop=True)
+    return assets.reset_index(drop=True)
+
+
+def split_estate(assets: gpd.GeoDataFrame, rows: np.ndarray | None = None) -> Estate:
+    """Step 1: the assets shown and the sensitive sites, and the names never to print.
+
+    ``rows`` (of :func:`prepared` assets) are the assets shown in the page's order (a national
+    page's chunks); by default, those :func:`shown_mask` keeps, in the estate's order.
+    """
+    assets = prepared(assets)
     mask = shown_mask(assets)
-    shown = assets.loc[mask].reset_index(drop=True)
+    shown = assets.iloc[np.flatnonzero(mask) if rows is None else rows].reset_index(drop=True)
     hidden = assets.loc[~mask]
     names = hidden.get("name", pd.Series(dtype=object)).dropna().astype(str)
     hidden_names = sorted({v for v in names if len(v) >= 3}, key=len, reverse=True)
@@ -246,17 +255,25 @@ def page_parts(
     summary: dict[str, Any] | None,
     config: Config,
     areas: AreaRun | None,
+    planned: tuple[pd.DataFrame, dict[str, Any]] | None = None,
+    shapes: bool = True,
 ) -> Parts:
-    """Steps 2 to 5 for an estate already split (and, for a national page, put in its order)."""
+    """Steps 2 to 5 for an estate already split (and, for a national page, put in its order).
+
+    ``planned``: the opportunities kept and their columns, when already worked out for this
+    order of the shown assets; ``shapes=False``: no cluster shapes (a national page).
+    """
     shown = estate.shown
     outline = _to_wgs84(place_outline(shown, config))
     grid = Grid.around(estate.lat, estate.lon, outline)
     partner_codes, partners = partner_table(shown)
     fields, cols = asset_columns(estate, grid, partner_codes)
-    index = positions(keys(shown, "partner", "asset_id"))
-    opps, opp_cols = plan_opportunities(opportunities, index, keys(estate.hidden, "partner", "asset_id"))
+    if planned is None:
+        index = positions(keys(shown, "partner", "asset_id"))
+        planned = plan_opportunities(opportunities, index, keys(estate.hidden, "partner", "asset_id"))
+    opps, opp_cols = planned
     cluster_cols = (
-        plan_clusters(clusters, shown, estate.everything, opps, config, grid)
+        plan_clusters(clusters, shown, estate.everything, opps, config, grid, shapes=shapes)
         if "cluster_id" in shown
         else {Clu.ID: []}
     )

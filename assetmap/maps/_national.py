@@ -9,6 +9,8 @@ page writer as their own elements). See :mod:`assetmap.maps._pyramid` for the de
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -17,7 +19,9 @@ import pandas as pd
 
 from ..areas import AreaRun
 from ..config import Config
-from ._build import Parts, document, page_parts, rating_codes, split_estate
+from ..schema import WGS84
+from ._build import Parts, document, page_parts, prepared, rating_codes, split_estate
+from ._geometry import shown_mask
 from ._payload import Border, Clu, Col, Doc, Enc, Opp
 from ._plan import keys, positions
 from ._plan import opportunities as plan_opportunities
@@ -222,14 +226,17 @@ def _pyramid(
     levels = far_levels(x, y, partner * 4 + rating + 1, use, detail)
     for level in levels:
         blocks[LEVEL_ID.format(level[Lvl.ZOOM])] = pack(level)
-    for c in range(chunks):
+
+    def chunk(c: int) -> bytes:
         start, stop = int(lay.bounds[c]), int(lay.bounds[c + 1])
-        doc = {
-            Doc.COLUMNS: _cluster_codes(slice_columns(ready, start, stop), cluster_tables[c]),
-            Doc.OPPORTUNITIES: opportunity_tables[c],
-            Doc.CLUSTERS: cluster_tables[c],
-        }
-        blocks[CHUNK_ID.format(c)] = pack(doc)
+        columns = _cluster_codes(slice_columns(ready, start, stop), cluster_tables[c])
+        return pack(
+            {Doc.COLUMNS: columns, Doc.OPPORTUNITIES: opportunity_tables[c], Doc.CLUSTERS: cluster_tables[c]}
+        )
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # zlib lets go of the GIL
+        for c, data in enumerate(pool.map(chunk, range(chunks))):
+            blocks[CHUNK_ID.format(c)] = data
     action = np.asarray(parts.opportunity_columns.get(Opp.ACTION, []))
     donor = np.asarray(parts.opportunity_columns.get(Opp.DONOR, []))
     receiver = np.asarray(parts.opportunity_columns.get(Opp.RECEIVER, []))
@@ -252,6 +259,27 @@ def _pyramid(
     return index, blocks
 
 
+def _renumbered(
+    kept: pd.DataFrame, cols: dict[str, Any], order: np.ndarray
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Opportunities naming the shown assets by their place in ``order`` instead."""
+    place = np.empty(len(order), dtype=np.int64)
+    place[order] = np.arange(len(order))
+
+    def moved(values: Any) -> np.ndarray:
+        values = np.asarray(values, dtype=np.int64)
+        return np.where(values >= 0, place[np.maximum(values, 0)], -1)
+
+    kept = kept.assign(_donor=moved(kept["_donor"]), _into=moved(kept["_into"]))
+    if cols:
+        cols = {
+            **cols,
+            Opp.DONOR: moved(cols[Opp.DONOR]).tolist(),
+            Opp.RECEIVER: moved(cols[Opp.RECEIVER]).tolist(),
+        }
+    return kept, cols
+
+
 def national_payload(
     assets: gpd.GeoDataFrame,
     *,
@@ -269,16 +297,21 @@ def national_payload(
         The document, with ``pyramid`` in place of the assets' columns, and ``blocks``
         (element id -> compressed text) for the page writer.
     """
-    estate = split_estate(assets)
-    x, y = mercator(estate.lat, estate.lon)
-    index = positions(keys(estate.shown, "partner", "asset_id"))
-    kept, _ = plan_opportunities(opportunities, index, keys(estate.hidden, "partner", "asset_id"))
-    cluster = estate.shown.get("cluster_id", pd.Series(None, index=estate.shown.index, dtype=object))
-    group = groups(cluster, kept["_donor"].to_numpy(np.int64), kept["_into"].to_numpy(np.int64))
-    lay = layout(x, y, group)
+    assets = prepared(assets)
+    mask = shown_mask(assets)
+    rows = np.flatnonzero(mask)
+    pts = assets.geometry.iloc[rows].to_crs(WGS84)
+    x, y = mercator(pts.y.to_numpy(), pts.x.to_numpy())
+    named = pd.DataFrame(assets[[c for c in ("partner", "asset_id", "cluster_id") if c in assets]])
+    shown = named.iloc[rows]
+    index = positions(keys(shown, "partner", "asset_id"))
+    kept, opp_cols = plan_opportunities(opportunities, index, keys(named.loc[~mask], "partner", "asset_id"))
+    cluster = shown.get("cluster_id", pd.Series(None, index=shown.index, dtype=object))
+    lay = layout(x, y, groups(cluster, kept["_donor"].to_numpy(np.int64), kept["_into"].to_numpy(np.int64)))
     parts = page_parts(
-        estate.reordered(lay.order), clusters=clusters, opportunities=opportunities, summary=summary,
-        config=config, areas=areas,
+        split_estate(assets, rows[lay.order]), clusters=clusters, opportunities=opportunities,
+        summary=summary, config=config, areas=areas, planned=_renumbered(kept, opp_cols, lay.order),
+        shapes=False,
     )  # fmt: skip
     chunk_of = np.repeat(np.arange(len(lay.bounds) - 1), np.diff(lay.bounds))
     pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m)

@@ -211,6 +211,12 @@ def _categories(opps: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, pd.Seri
     return cats, saving
 
 
+def _rings(hulls: dict[str, Any], ids: list[str], grid: Grid) -> list[Any]:
+    """The clusters' hulls (simplified to 5 m) as the page's polygons."""
+    wgs = gpd.GeoSeries([hulls[c] for c in ids], crs=BNG).simplify(5).to_crs(WGS84)
+    return grid.polygons(wgs.to_numpy())
+
+
 def clusters(
     frame: gpd.GeoDataFrame | None,
     vis: gpd.GeoDataFrame,
@@ -218,12 +224,15 @@ def clusters(
     opps: pd.DataFrame,
     config: Config,
     grid: Grid,
+    shapes: bool = True,
 ) -> dict[str, Any]:
     """Cluster shapes and figures for the page, column-wise.
 
     With ``map.sensitive: cluster_only`` the plan's figures are shown (they count sensitive
     sites) with the number of sites not shown; with ``omit``, a cluster holding a sensitive
     site gets figures from its shown members only.
+
+    ``shapes=False`` (a national page, which draws each hull itself) leaves the shapes out.
 
     Returns
     -------
@@ -232,12 +241,11 @@ def clusters(
         :data:`CLUSTER_CATEGORIES`), polygons of delta-encoded rings, assets, partners, cost,
         floor area, utilisation, spare places, red/amber/green counts, saving, hidden sites.
     """
-    hulls = cluster_hulls(vis, config.clustering.hull_buffer_m)
-    if not hulls:
-        return {Clu.ID: []}
-    ids = sorted(hulls)
-    wgs = gpd.GeoSeries([hulls[c] for c in ids], crs=BNG).simplify(5).to_crs(WGS84)
     member = vis.loc[vis["cluster_id"].notna()]
+    hulls = cluster_hulls(vis, config.clustering.hull_buffer_m) if shapes else {}
+    ids = sorted(hulls) if shapes else sorted(set(member["cluster_id"].astype(str).tolist()))
+    if not ids:
+        return {Clu.ID: []}
     hidden = _hidden_counts(all_assets, ids)
     figures = _figures(frame, _shown_figures(member, ids), hidden, ids, config.map.sensitive)
     cats, saving = _categories(opps, ids)
@@ -245,7 +253,7 @@ def clusters(
     return {
         Clu.ID: ids,
         Clu.CATEGORY: cats.tolist(),
-        Clu.RINGS: grid.polygons(wgs.to_numpy()),
+        Clu.RINGS: _rings(hulls, ids, grid) if shapes else None,
         Clu.ASSETS: _nums(figures["assets"], n),
         Clu.PARTNERS: figures["partners"].astype(object).where(figures["partners"].notna(), None).tolist(),
         Clu.COST: _nums(figures["running_cost_gbp"], n),

@@ -137,9 +137,11 @@ class Ints:
     @classmethod
     def of(cls, values: Any, *, scale: int = 0, delta: bool = False) -> Ints | list[Any]:
         """Numbers (NaN or None missing) as :class:`Ints`, or as a list when they do not fit."""
-        arr = (
-            pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float) * 10**scale
-        )
+        try:
+            arr = np.asarray(values, dtype=float) * 10**scale  # None becomes NaN
+        except (TypeError, ValueError):
+            arr = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+            arr = arr * 10**scale
         missing = ~np.isfinite(arr)
         whole = np.rint(np.where(missing, 0, arr))
         if delta and missing.any():
