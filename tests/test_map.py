@@ -511,3 +511,36 @@ def test_offline_base_map_of_great_britain_is_in_the_page(estate) -> None:
     assert 51.1 < lat < 51.4 and 0.3 < lon < 0.8
     size = len(json.dumps(base, separators=(",", ":")))
     assert size < 700_000, size
+
+
+# ---------------------------------------------------------------- the page data's format, named once
+
+
+def _keys(cls: type) -> dict[str, str]:
+    return {name: value for name, value in vars(cls).items() if name.isupper() and isinstance(value, str)}
+
+
+def test_every_key_of_the_page_data_is_named_in_the_page_script() -> None:
+    """The format is written down in maps/_payload.py (and _pyramid.py); payload.js names each key
+    the page reads once, and the page reads the document only through those names."""
+    from assetmap.maps import _payload, _pyramid
+    from assetmap.maps._page import MAP_SCRIPTS
+
+    folder = Path(_payload.__file__).parents[1] / "data" / "map"
+    script = (folder / "payload.js").read_text(encoding="utf-8")
+    everything = "\n".join((folder / name).read_text(encoding="utf-8") for name in MAP_SCRIPTS)
+    not_read = {"offline", "actions", "sensitive", "blocks", "catLabels"}  # written for other readers
+    for key in _keys(_payload.Doc).values():
+        if key not in not_read:
+            assert re.search(rf"\bdata\.{key}\b|'{key}'", script), key
+    for cls in (_payload.Col, _payload.Enc, _payload.Opp, _payload.Clu, _payload.Border, _payload.Area,
+                _pyramid.Pyr, _pyramid.Lvl):  # fmt: skip
+        for key in _keys(cls).values():
+            if key not in not_read:
+                assert f"'{key}'" in script, (cls.__name__, key)
+    assert f"'{_pyramid.INTS}'" in script
+    # No other file reads a short key of the document directly.
+    for name in MAP_SCRIPTS:
+        if name != "payload.js":
+            text = (folder / name).read_text(encoding="utf-8")
+            assert not re.search(r"\b(data|doc|pyramid)\.(?!js\b)[a-zA-Z]", text), name

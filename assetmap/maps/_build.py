@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from ..areas import AreaRun
@@ -100,8 +103,23 @@ def split_estate(assets: gpd.GeoDataFrame, rows: np.ndarray | None = None) -> Es
     hidden = assets.loc[~mask]
     names = hidden.get("name", pd.Series(dtype=object)).dropna().astype(str)
     hidden_names = sorted({v for v in names if len(v) >= 3}, key=len, reverse=True)
-    pts = shown.geometry.to_crs(WGS84)
-    return Estate(assets, shown, hidden, hidden_names, pts.y.to_numpy(), pts.x.to_numpy())
+    lat, lon = wgs84_points(shown.geometry)
+    return Estate(assets, shown, hidden, hidden_names, lat, lon)
+
+
+def wgs84_points(points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude of points, transformed as arrays (no geometry made on the way)."""
+    xy = shapely.get_coordinates(points.to_numpy())
+    if len(xy) != len(points):
+        pts = points.to_crs(WGS84)  # an empty or multi-part geometry: let geopandas sort it out
+        return pts.y.to_numpy(), pts.x.to_numpy()
+    lon, lat = _to_wgs84_transformer(points.crs.to_wkt()).transform(xy[:, 0], xy[:, 1])
+    return np.asarray(lat), np.asarray(lon)
+
+
+@functools.cache
+def _to_wgs84_transformer(crs: str) -> Transformer:
+    return Transformer.from_crs(crs, WGS84, always_xy=True)
 
 
 def _to_wgs84(geom: BaseGeometry | None) -> BaseGeometry | None:
@@ -138,13 +156,18 @@ def rating_codes(shown: gpd.GeoDataFrame) -> np.ndarray:
     return rating.map({r: i for i, r in enumerate(RATINGS)}).fillna(-1).astype(int).to_numpy()
 
 
-def popup_columns(shown: gpd.GeoDataFrame, hidden_names: list[str]) -> tuple[list[list[str]], dict[str, Any]]:
-    """The popup rows present in the register, and the encoded columns behind them."""
+def popup_columns(
+    shown: gpd.GeoDataFrame, hidden_names: list[str], leave: tuple[str, ...] = ()
+) -> tuple[list[list[str]], dict[str, Any]]:
+    """The popup rows present in the register, and the encoded columns behind them (but not
+    those in ``leave``, which a national page carries in its search index)."""
     fields: list[list[str]] = []
     cols: dict[str, Any] = {}
     for col, label, fmt in POPUP_FIELDS:
         if col in shown.columns:
             fields.append([col, label, fmt])
+            if col in leave:
+                continue
             cols[col] = (
                 encode_numbers(shown[col], DECIMALS[col]) if col in DECIMALS else encode_text(shown[col])
             )
@@ -160,9 +183,10 @@ def popup_columns(shown: gpd.GeoDataFrame, hidden_names: list[str]) -> tuple[lis
 
 
 def asset_columns(
-    estate: Estate, grid: Grid, partner_codes: np.ndarray
+    estate: Estate, grid: Grid, partner_codes: np.ndarray, leave: tuple[str, ...] = ()
 ) -> tuple[list[list[str]], dict[str, Any]]:
-    """Step 3: position, partner, use, rating and name of each shown asset, and its popup facts."""
+    """Step 3: position, partner, use, rating and name of each shown asset, and its popup facts
+    (text columns in ``leave`` are left out: a national page's search index holds them)."""
     shown = estate.shown
     ilat, ilon = grid.points(estate.lat, estate.lon)
     cols: dict[str, Any] = {
@@ -171,9 +195,10 @@ def asset_columns(
         Col.PARTNER: partner_codes.tolist(),
         Col.USE: use_category(shown.get("use", pd.Series(None, index=shown.index, dtype=object))).tolist(),
         Col.RATING: rating_codes(shown).tolist(),
-        Col.NAME: encode_text(shown.get("name", pd.Series(None, index=shown.index, dtype=object))),
     }
-    fields, popup = popup_columns(shown, estate.hidden_names)
+    if Col.NAME not in leave:
+        cols[Col.NAME] = encode_text(shown.get("name", pd.Series(None, index=shown.index, dtype=object)))
+    fields, popup = popup_columns(shown, estate.hidden_names, leave)
     cols.update(popup)
     return fields, cols
 
@@ -257,17 +282,19 @@ def page_parts(
     areas: AreaRun | None,
     planned: tuple[pd.DataFrame, dict[str, Any]] | None = None,
     shapes: bool = True,
+    leave: tuple[str, ...] = (),
 ) -> Parts:
     """Steps 2 to 5 for an estate already split (and, for a national page, put in its order).
 
     ``planned``: the opportunities kept and their columns, when already worked out for this
-    order of the shown assets; ``shapes=False``: no cluster shapes (a national page).
+    order of the shown assets; ``shapes=False``: no cluster shapes, and ``leave``: text columns
+    not encoded (a national page).
     """
     shown = estate.shown
     outline = _to_wgs84(place_outline(shown, config))
     grid = Grid.around(estate.lat, estate.lon, outline)
     partner_codes, partners = partner_table(shown)
-    fields, cols = asset_columns(estate, grid, partner_codes)
+    fields, cols = asset_columns(estate, grid, partner_codes, leave)
     if planned is None:
         index = positions(keys(shown, "partner", "asset_id"))
         planned = plan_opportunities(opportunities, index, keys(estate.hidden, "partner", "asset_id"))

@@ -19,8 +19,7 @@ import pandas as pd
 
 from ..areas import AreaRun
 from ..config import Config
-from ..schema import WGS84
-from ._build import Parts, document, page_parts, prepared, rating_codes, split_estate
+from ._build import Parts, document, page_parts, prepared, rating_codes, split_estate, wgs84_points
 from ._geometry import shown_mask
 from ._payload import Border, Clu, Col, Doc, Enc, Opp
 from ._plan import keys, positions
@@ -300,8 +299,7 @@ def national_payload(
     assets = prepared(assets)
     mask = shown_mask(assets)
     rows = np.flatnonzero(mask)
-    pts = assets.geometry.iloc[rows].to_crs(WGS84)
-    x, y = mercator(pts.y.to_numpy(), pts.x.to_numpy())
+    x, y = mercator(*wgs84_points(assets.geometry.iloc[rows]))
     named = pd.DataFrame(assets[[c for c in ("partner", "asset_id", "cluster_id") if c in assets]])
     shown = named.iloc[rows]
     index = positions(keys(shown, "partner", "asset_id"))
@@ -311,7 +309,7 @@ def national_payload(
     parts = page_parts(
         split_estate(assets, rows[lay.order]), clusters=clusters, opportunities=opportunities,
         summary=summary, config=config, areas=areas, planned=_renumbered(kept, opp_cols, lay.order),
-        shapes=False,
+        shapes=False, leave=SEARCH_COLUMNS,
     )  # fmt: skip
     chunk_of = np.repeat(np.arange(len(lay.bounds) - 1), np.diff(lay.bounds))
     pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m)

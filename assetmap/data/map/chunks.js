@@ -165,14 +165,15 @@ function readChunk(c) {
     chunkPromises[c] = Promise.all([readTables(), readSearchIndex()]).then(function () {
       return readBlock(index[CHUNKS.id].replace('{}', String(c)));
     }).then(function (doc) {
-      Object.keys(doc.cols).forEach(function (name) {
-        var column = doc.cols[name];
+      var columns = doc[DOCUMENT.columns];
+      Object.keys(columns).forEach(function (name) {
+        var column = columns[name];
         if (column && column[ENCODED.codes] && !column[ENCODED.distinct]) {
           /* Codes into the shared tables, or (cluster ids) into the chunk's own clusters. */
-          column[ENCODED.distinct] = name === COLUMN.cluster ? doc.clusters[CLUSTER.id] : sharedTables[name];
+          column[ENCODED.distinct] = name === COLUMN.cluster ? doc[DOCUMENT.clusters][CLUSTER.id] : sharedTables[name];
         }
       });
-      if (!doc.cols[COLUMN.use]) { doc.cols[COLUMN.use] = useCategories(doc.cols); }
+      if (!columns[COLUMN.use]) { columns[COLUMN.use] = useCategories(columns); }
       var block = new RecordBlock(c, index[CHUNKS.start][c], doc);
       addBlock(block);
       drawClusters(block);

@@ -1,7 +1,6 @@
 /* Cluster shapes with their figures, on a canvas (thousands of polygons stay quick to draw). */
 var canvas = L.canvas({padding: 0.3});
 var clusterLayer = L.featureGroup();
-var clusterCount = pyramid ? pyramid.clusters : data.clusters[CLUSTER.id].length;
 
 function clusterFacts(table, i) {
   var border = table[CLUSTER.border] || null;

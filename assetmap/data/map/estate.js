@@ -45,14 +45,14 @@ function crossingClusters() {
 }
 function anyCrossing() { return crossingClusters().length > 0; }
 function ratingCounts() {
-  if (pyramid) { return pyramid.ratingCounts; }
+  if (pyramid) { return pyramid[PYRAMID.ratingCounts]; }
   var counts = {'-1': 0, 0: 0, 1: 0, 2: 0}, ratings = blocks[0].rating;
   for (var k = 0; k < assetCount; k++) { counts[ratings[k]] += 1; }
   return counts;
 }
 function usesPresent() {
   var uses = {};
-  if (pyramid) { pyramid.uses.forEach(function (use) { uses[use] = true; }); return uses; }
+  if (pyramid) { pyramid[PYRAMID.uses].forEach(function (use) { uses[use] = true; }); return uses; }
   for (var k = 0; k < assetCount; k++) { uses[blocks[0].use[k]] = true; }
   return uses;
 }

@@ -23,6 +23,8 @@ var areaData = data.areas || null;          // the choropleth: levels, measures,
 var baseData = data.base || null;           // the offline base map (coast, districts)
 var pyramid = data.pyramid || null;         // a national estate: far-zoom cells and record chunks
 
+/* Keys of the document (and of a national page's chunks) holding the assets' records. */
+var DOCUMENT = {columns: 'cols', opportunities: 'opps', clusters: 'clusters'};
 /* Keys of a block of asset columns (data.cols, or one chunk's). */
 var COLUMN = {lat: 'lat', lon: 'lon', partner: 'p', use: 'u', rating: 'r', name: 'name', assetId: 'asset_id',
   postcode: 'postcode', score: 'score', sourceFile: 'source_file', sourceRow: 'source_row',
@@ -51,6 +53,9 @@ var CROSSING = {id: 'id', areas: 'areas', chunk: 'chunk', row: 'row'};
 /* Keys of the choropleth. */
 var AREA = {levels: 'levels', measures: 'measures', figures: 'figures', key: 'key', label: 'label', code: 'code',
   name: 'name', rings: 'rings', figure: 'fig', classes: 'cls', limits: 'limits', codes: 'i'};
+
+/* Clusters in the estate (a national page's are in its chunks). */
+var clusterCount = pyramid ? pyramid[PYRAMID.clusters] : data[DOCUMENT.clusters][CLUSTER.id].length;
 
 var api = {ready: false, timings: timings};
 window.assetmap = api;

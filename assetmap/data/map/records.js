@@ -10,7 +10,7 @@ var moveList = [];          // [[opportunities table, row], ...]: relocations be
 var searchIndex = null;     // a national page's search index (chunks.js), once read
 
 function RecordBlock(index, start, doc) {
-  var columns = undoDeltas(doc.cols);
+  var columns = undoDeltas(doc[DOCUMENT.columns]);
   this.index = index;
   this.start = start;
   this.columns = columns;
@@ -22,8 +22,8 @@ function RecordBlock(index, start, doc) {
   this.use = columns[COLUMN.use];
   this.rating = columns[COLUMN.rating];
   this.getters = {};
-  this.opportunities = globalOpportunities(doc.opps || {}, start);
-  this.clusters = doc.clusters || {id: []};
+  this.opportunities = globalOpportunities(doc[DOCUMENT.opportunities] || {}, start);
+  this.clusters = doc[DOCUMENT.clusters] || {id: []};
   this.clusterPolygons = [];
   /* Positions projected once (Web Mercator pixels at zoom 0) for the grid. */
   var xs = new Float64Array(this.count), ys = new Float64Array(this.count);
