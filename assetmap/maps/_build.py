@@ -283,15 +283,17 @@ def page_parts(
     planned: tuple[pd.DataFrame, dict[str, Any]] | None = None,
     shapes: bool = True,
     leave: tuple[str, ...] = (),
+    outline: bool = True,
 ) -> Parts:
     """Steps 2 to 5 for an estate already split (and, for a national page, put in its order).
 
     ``planned``: the opportunities kept and their columns, when already worked out for this
     order of the shown assets; ``shapes=False``: no cluster shapes, and ``leave``: text columns
-    not encoded (a national page).
+    not encoded, and ``outline=False``: no outline unless ``map.outline`` gives one (a national
+    page, whose offline base map has the coast).
     """
     shown = estate.shown
-    outline = _to_wgs84(place_outline(shown, config))
+    outline = _to_wgs84(place_outline(shown, config)) if outline or config.map.outline else None
     grid = Grid.around(estate.lat, estate.lon, outline)
     partner_codes, partners = partner_table(shown)
     fields, cols = asset_columns(estate, grid, partner_codes, leave)

@@ -21,7 +21,7 @@ from ..areas import AreaRun
 from ..config import Config
 from ._build import Parts, document, page_parts, prepared, rating_codes, split_estate, wgs84_points
 from ._geometry import shown_mask
-from ._payload import Border, Clu, Col, Doc, Enc, Opp
+from ._payload import DECIMALS, Border, Clu, Col, Doc, Enc, Opp
 from ._plan import keys, positions
 from ._plan import opportunities as plan_opportunities
 from ._pyramid import (
@@ -221,10 +221,8 @@ def _pyramid(
     ready, shared = split_columns(parts.columns, estate.shown)
     opportunity_tables = _opportunity_chunks(parts.opportunity_columns, chunk_of, lay.bounds)
     cluster_tables, where = _cluster_chunks(parts, chunk_of, chunks)
-    blocks = {TABLES_ID: pack(shared), SEARCH_ID: pack(_search_index(parts, partner))}
     levels = far_levels(x, y, partner * 4 + rating + 1, use, detail)
-    for level in levels:
-        blocks[LEVEL_ID.format(level[Lvl.ZOOM])] = pack(level)
+    index = _search_index(parts, partner)
 
     def chunk(c: int) -> bytes:
         start, stop = int(lay.bounds[c]), int(lay.bounds[c + 1])
@@ -234,8 +232,11 @@ def _pyramid(
         )
 
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # zlib lets go of the GIL
-        for c, data in enumerate(pool.map(chunk, range(chunks))):
-            blocks[CHUNK_ID.format(c)] = data
+        search = pool.submit(pack, index)  # the biggest block: started first
+        blocks = {TABLES_ID: pack(shared)}
+        blocks |= {LEVEL_ID.format(level[Lvl.ZOOM]): pack(level) for level in levels}
+        blocks |= {CHUNK_ID.format(c): data for c, data in enumerate(pool.map(chunk, range(chunks)))}
+        blocks[SEARCH_ID] = search.result()
     action = np.asarray(parts.opportunity_columns.get(Opp.ACTION, []))
     donor = np.asarray(parts.opportunity_columns.get(Opp.DONOR, []))
     receiver = np.asarray(parts.opportunity_columns.get(Opp.RECEIVER, []))
@@ -309,7 +310,7 @@ def national_payload(
     parts = page_parts(
         split_estate(assets, rows[lay.order]), clusters=clusters, opportunities=opportunities,
         summary=summary, config=config, areas=areas, planned=_renumbered(kept, opp_cols, lay.order),
-        shapes=False, leave=SEARCH_COLUMNS,
+        shapes=False, leave=SEARCH_COLUMNS + tuple(DECIMALS), outline=bool(config.map.outline),
     )  # fmt: skip
     chunk_of = np.repeat(np.arange(len(lay.bounds) - 1), np.diff(lay.bounds))
     pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m)

@@ -425,8 +425,11 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
     if isinstance(use, dict) and len(use[Enc.DISTINCT]) <= _SHARED_MAX:
         # The page finds each asset's use category from its use (the last entry: no use given).
         shared[Col.USE] = use_category(pd.Series([*use[Enc.DISTINCT], None], dtype=object)).tolist()
+    for name, scale in DECIMALS.items():
+        if name in shown:  # numbers straight from the register's column
+            ready[name] = Ints.of(pd.to_numeric(shown[name], errors="coerce").to_numpy(dtype=float), scale=scale)
     for name, column in cols.items():
-        if name in SEARCH_COLUMNS or (name == Col.USE and Col.USE in shared):
+        if name in SEARCH_COLUMNS or name in DECIMALS or (name == Col.USE and Col.USE in shared):
             continue
         if name == Col.CLUSTER:  # each chunk numbers its assets' clusters by its own table
             ready[name] = _plain_values(column)
@@ -434,8 +437,6 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
             ready[name] = Ints.of(column, delta=True)
         elif name in (Col.USE, Col.RATING):
             ready[name] = Ints.of(column)
-        elif name in DECIMALS:
-            ready[name] = Ints.of(shown[name], scale=DECIMALS[name])
         elif name == Col.REASONS and len(column[Enc.DISTINCT]) <= _SHARED_MAX:
             shared[name] = column[Enc.DISTINCT]
             ready[name] = {Enc.CODES: column[Enc.CODES]}
