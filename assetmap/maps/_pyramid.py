@@ -427,7 +427,8 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
         shared[Col.USE] = use_category(pd.Series([*use[Enc.DISTINCT], None], dtype=object)).tolist()
     for name, scale in DECIMALS.items():
         if name in shown:  # numbers straight from the register's column
-            ready[name] = Ints.of(pd.to_numeric(shown[name], errors="coerce").to_numpy(dtype=float), scale=scale)
+            numbers = pd.to_numeric(shown[name], errors="coerce").to_numpy(dtype=float)
+            ready[name] = Ints.of(numbers, scale=scale)
     for name, column in cols.items():
         if name in SEARCH_COLUMNS or name in DECIMALS or (name == Col.USE and Col.USE in shared):
             continue
