@@ -333,7 +333,7 @@ class MapConfig(_Strict):
     #: Above this many assets shown, the map is a national one: counts per screen cell at far
     #: zooms, the assets' records read from compressed chunks of the same file only when the
     #: view comes close (see the README). At or below it, every record is in the page.
-    pyramid_above: Annotated[int, Field(ge=1)] = 150_000
+    pyramid_above: Annotated[int, Field(ge=1)] = 100_000
 
 
 class OutputConfig(_Strict):

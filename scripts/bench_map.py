@@ -9,7 +9,7 @@ Usage::
 ``--sizes``: county estates (``maps.synthetic.synthetic_estate``: towns of Kent, every field
 filled). ``--national``: national estates (``maps.synthetic.national_estate``: each asset at a
 random real postcode of Great Britain, with the gaps and rounding of ``scripts/bench_plan.py``).
-Each page is written as ``assetmap run`` writes it, so above ``map.pyramid_above`` (150,000 by
+Each page is written as ``assetmap run`` writes it, so above ``map.pyramid_above`` (100,000 by
 default; ``--pyramid-above`` changes it) it is a national page: counts per cell far out,
 records read from compressed chunks of the same file close in.
 

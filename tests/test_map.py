@@ -528,7 +528,6 @@ def test_every_key_of_the_page_data_is_named_in_the_page_script() -> None:
 
     folder = Path(_payload.__file__).parents[1] / "data" / "map"
     script = (folder / "payload.js").read_text(encoding="utf-8")
-    everything = "\n".join((folder / name).read_text(encoding="utf-8") for name in MAP_SCRIPTS)
     not_read = {"offline", "actions", "sensitive", "blocks", "catLabels"}  # written for other readers
     for key in _keys(_payload.Doc).values():
         if key not in not_read:

@@ -288,6 +288,17 @@ def national_estate(
     """
     rng = np.random.default_rng(seed)
     postcode, xy = _gb_points(n, rng) if places == "postcodes" else _town_points(n, rng)
+    assets = _national_register(rng, postcode, xy, sensitive_share)
+    _national_plan(assets, xy)
+    gdf = gpd.GeoDataFrame(assets, geometry=shapely.points(xy), crs=BNG)
+    return gdf, _clusters(gdf), _national_opportunities(gdf), _summary(gdf)
+
+
+def _national_register(
+    rng: np.random.Generator, postcode: np.ndarray, xy: np.ndarray, sensitive_share: float
+) -> pd.DataFrame:
+    """The register columns of :func:`national_estate` (figures as ``scripts/bench_plan.py`` draws them)."""
+    n = len(xy)
     p = rng.integers(0, len(NATIONAL_PARTNERS), n)
     u = rng.integers(0, len(USES), n)
     gia = np.round(rng.lognormal(6.5, 0.8, n))
@@ -334,9 +345,7 @@ def national_estate(
             "geocode_precision_m": np.where(rng.random(n) < 0.3, 1.0, 100.0),
         }
     )  # fmt: skip
-    _national_plan(assets, xy)
-    gdf = gpd.GeoDataFrame(assets, geometry=shapely.points(xy), crs=BNG)
-    return gdf, _clusters(gdf), _national_opportunities(gdf), _summary(gdf)
+    return assets
 
 
 def _national_plan(assets: pd.DataFrame, xy: np.ndarray) -> None:
