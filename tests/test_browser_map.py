@@ -450,3 +450,19 @@ def test_offline_page_draws_the_base_map_with_district_names(opened: Page) -> No
     assert page.evaluate("window.assetmap.baseBand") == -1 and page.locator(".am-place").count() == 0
     assert page.locator(".leaflet-amBase-pane canvas").count() == 1
     assert opened.errors == [] and opened.console == []
+
+
+def test_national_top_opportunities_open_their_donor(national_page: Page, national) -> None:
+    assets, _, opps, _ = national
+    hidden = set(assets.loc[assets["sensitive"], "asset_id"])
+    kept = opps.loc[~opps["asset_id"].isin(hidden) & ~opps["into_asset_id"].isin(hidden)]
+    top = kept.sort_values("rank").iloc[0]
+    page = national_page.page
+    page.click("#am-top summary")
+    first = page.locator("#am-top button").first
+    assert first.text_content().startswith(f"#{top['rank']} ") and top["into_name"] in first.text_content()
+    first.click()
+    page.wait_for_selector(".leaflet-popup .am-popup h3", timeout=20_000)
+    assert page.text_content(".leaflet-popup .am-popup h3") == top["name"]
+    assert page.text_content(".leaflet-popup .am-notes").count(f"#{top['rank']} ") == 1
+    assert national_page.errors == [] and national_page.console == []
