@@ -18,7 +18,7 @@ function decodeSteps(steps, scale, counts) {
   var arcs = [], lat = 0, lon = 0, at = 0;
   counts.forEach(function (count) {
     var arc = new Array(count);
-    for (var j = 0; j < count; j++, at += 2) { lat += steps[at]; lon += steps[at + 1]; arc[j] = L.latLng(lat / scale, lon / scale); }
+    for (var step = 0; step < count; step++, at += 2) { lat += steps[at]; lon += steps[at + 1]; arc[step] = L.latLng(lat / scale, lon / scale); }
     arcs.push(arc);
   });
   return arcs;
@@ -54,9 +54,9 @@ function bandLayers(index) {
         layers.push(L.polygon(ring, L.extend({stroke: false, fillColor: '#f5f3ee', fillOpacity: 1}, style)));
       });
     });
-    arcs.forEach(function (arc, i) {
+    arcs.forEach(function (arc, nth) {
       if (arc.length < 2) { return; }
-      layers.push(L.polyline(arc, L.extend(coast[i] ? {color: '#8aa0b4', weight: 1.2} : {color: '#bdb6aa', weight: 1},
+      layers.push(L.polyline(arc, L.extend(coast[nth] ? {color: '#8aa0b4', weight: 1.2} : {color: '#bdb6aa', weight: 1},
         style)));
     });
   }
@@ -70,8 +70,8 @@ function drawLabels() {
   var zoom = map.getZoom();
   if (!baseShown || zoom < LABEL_ZOOMS[0] || zoom > LABEL_ZOOMS[1]) { return; }
   var districts = baseData[BASE.districts], scale = baseData[BASE.scale], view = map.getBounds().pad(0.2);
-  districts[BASE.name].forEach(function (name, i) {
-    var box = districts[BASE.box][i], at = L.latLng(districts[BASE.label][i][0] / scale, districts[BASE.label][i][1] / scale);
+  districts[BASE.name].forEach(function (name, nth) {
+    var box = districts[BASE.box][nth], at = L.latLng(districts[BASE.label][nth][0] / scale, districts[BASE.label][nth][1] / scale);
     if (!view.contains(at)) { return; }
     var west = map.project([box[0] / scale, box[1] / scale], zoom), east = map.project([box[0] / scale, box[3] / scale], zoom);
     if (east.x - west.x < name.length * 6.5) { return; }

@@ -4,17 +4,17 @@
  * byte; four bytes are escaped as '=' and the byte XOR 0x40. */
 var BYTE_OF = (function () {
   var all = new Uint8Array(256);
-  for (var b = 0; b < 256; b++) { all[b] = b; }
+  for (var second = 0; second < 256; second++) { all[second] = second; }
   var text = new TextDecoder('windows-1252').decode(all), table = new Uint8Array(0x2200);
-  for (var i = 0; i < 256; i++) { table[text.charCodeAt(i)] = i; }
+  for (var nth = 0; nth < 256; nth++) { table[text.charCodeAt(nth)] = nth; }
   return table;
 }());
 
 function blockBytes(text) {
   var bytes = new Uint8Array(text.length), size = 0;
-  for (var i = 0; i < text.length; i++) {
-    var code = text.charCodeAt(i);
-    if (code === 0x3d) { i += 1; bytes[size++] = text.charCodeAt(i) ^ 0x40; } else { bytes[size++] = BYTE_OF[code]; }
+  for (var nth = 0; nth < text.length; nth++) {
+    var code = text.charCodeAt(nth);
+    if (code === 0x3d) { nth += 1; bytes[size++] = text.charCodeAt(nth) ^ 0x40; } else { bytes[size++] = BYTE_OF[code]; }
   }
   return bytes.subarray(0, size);
 }
@@ -26,20 +26,20 @@ function readIntegers(bytes, base, ref) {
   var offset = base + ref[0], count = ref[1], delta = ref[2], scale = Math.pow(10, ref[3]), nullable = ref[4];
   var wide = ref[5], text = ref[6];
   var out = nullable || ref[3] || wide ? new Array(count) : new Int32Array(count), run = 0;
-  for (var i = 0; i < count; i++) {
-    var z = (bytes[offset + i] | (bytes[offset + count + i] << 8) | (bytes[offset + 2 * count + i] << 16) |
-      (bytes[offset + 3 * count + i] << 24)) >>> 0;
+  for (var nth = 0; nth < count; nth++) {
+    var zigzag = (bytes[offset + nth] | (bytes[offset + count + nth] << 8) | (bytes[offset + 2 * count + nth] << 16) |
+      (bytes[offset + 3 * count + nth] << 24)) >>> 0;
     if (wide) {
-      z += 4294967296 * ((bytes[offset + 4 * count + i] | (bytes[offset + 5 * count + i] << 8) |
-        (bytes[offset + 6 * count + i] << 16) | (bytes[offset + 7 * count + i] << 24)) >>> 0);
+      zigzag += 4294967296 * ((bytes[offset + 4 * count + nth] | (bytes[offset + 5 * count + nth] << 8) |
+        (bytes[offset + 6 * count + nth] << 16) | (bytes[offset + 7 * count + nth] << 24)) >>> 0);
     }
     if (nullable) {
-      if (z === 0) { out[i] = null; continue; }
-      z -= 1;
+      if (zigzag === 0) { out[nth] = null; continue; }
+      zigzag -= 1;
     }
-    var value = wide ? (z % 2 ? -(z + 1) / 2 : z / 2) : (z >>> 1) ^ -(z & 1);
+    var value = wide ? (zigzag % 2 ? -(zigzag + 1) / 2 : zigzag / 2) : (zigzag >>> 1) ^ -(zigzag & 1);
     if (delta) { run += value; value = run; }
-    out[i] = text ? String(value) : scale === 1 ? value : value / scale;
+    out[nth] = text ? String(value) : scale === 1 ? value : value / scale;
   }
   return out;
 }
@@ -74,8 +74,8 @@ function readTables() {
 /* The search index: name, id and postcode of every asset, each column one string with the values
  * separated by line feeds, searched with indexOf; and each asset's partner. */
 function lineStarts(text) {
-  var starts = new Int32Array(assetCount + 1), k = 1;
-  for (var i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) { starts[k++] = i + 1; }
+  var starts = new Int32Array(assetCount + 1), asset = 1;
+  for (var nth = text.indexOf('\n'); nth >= 0; nth = text.indexOf('\n', nth + 1)) { starts[asset++] = nth + 1; }
   starts[assetCount] = text.length + 1;
   return starts;
 }
@@ -96,9 +96,9 @@ function SearchIndex(doc) {
     self.lowerStarts[name] = lower.length === text.length && name !== COLUMN.postcode ? self.starts[name] : lineStarts(lower);
   });
 }
-SearchIndex.prototype.value = function (name, k) {
+SearchIndex.prototype.value = function (name, asset) {
   var starts = this.starts[name];
-  var text = this.text[name].substring(starts[k], starts[k + 1] - 1);
+  var text = this.text[name].substring(starts[asset], starts[asset + 1] - 1);
   return text === '' ? null : text;
 };
 /* The asset whose line holds character position at (binary search over the line starts). */
@@ -114,9 +114,9 @@ function lineOf(starts, at) {
 function scanColumn(text, starts, query, found) {
   if (!query) { return; }
   for (var at = text.indexOf(query); at >= 0; at = text.indexOf(query, at + 1)) {
-    var k = lineOf(starts, at), end = starts[k + 1] - 1;
-    var rank = at === starts[k] ? (at + query.length === end ? 0 : 1) : 2;
-    if (found[k] === undefined || rank < found[k]) { found[k] = rank; }
+    var asset = lineOf(starts, at), end = starts[asset + 1] - 1;
+    var rank = at === starts[asset] ? (at + query.length === end ? 0 : 1) : 2;
+    if (found[asset] === undefined || rank < found[asset]) { found[asset] = rank; }
     at = end;
   }
 }
@@ -126,12 +126,12 @@ SearchIndex.prototype.search = function (query, compact) {
   scanColumn(this.lower[COLUMN.assetId], this.lowerStarts[COLUMN.assetId], query, found);
   var byPostcode = {};
   scanColumn(this.lower[COLUMN.postcode], this.lowerStarts[COLUMN.postcode], compact, byPostcode);
-  Object.keys(byPostcode).forEach(function (k) {
-    if (byPostcode[k] < 2 && (found[k] === undefined || byPostcode[k] < found[k])) { found[k] = byPostcode[k]; }
+  Object.keys(byPostcode).forEach(function (asset) {
+    if (byPostcode[asset] < 2 && (found[asset] === undefined || byPostcode[asset] < found[asset])) { found[asset] = byPostcode[asset]; }
   });
   var groups = [[], [], []];
-  Object.keys(found).forEach(function (k) { groups[found[k]].push(+k); });
-  groups.forEach(function (group) { group.sort(function (a, b) { return a - b; }); });
+  Object.keys(found).forEach(function (asset) { groups[found[asset]].push(+asset); });
+  groups.forEach(function (group) { group.sort(function (first, second) { return first - second; }); });
   return groups[0].concat(groups[1], groups[2]);
 };
 
@@ -158,12 +158,12 @@ function useCategories(columns) {
 }
 
 /* Chunk c of the records, with its clusters and moves drawn (a promise of its block). */
-function readChunk(c) {
-  if (blocks[c]) { return Promise.resolve(blocks[c]); }
-  if (!chunkPromises[c]) {
+function readChunk(chunk) {
+  if (blocks[chunk]) { return Promise.resolve(blocks[chunk]); }
+  if (!chunkPromises[chunk]) {
     var index = pyramid[PYRAMID.chunks];
-    chunkPromises[c] = Promise.all([readTables(), readSearchIndex()]).then(function () {
-      return readBlock(index[CHUNKS.id].replace('{}', String(c)));
+    chunkPromises[chunk] = Promise.all([readTables(), readSearchIndex()]).then(function () {
+      return readBlock(index[CHUNKS.id].replace('{}', String(chunk)));
     }).then(function (doc) {
       var columns = doc[DOCUMENT.columns];
       Object.keys(columns).forEach(function (name) {
@@ -174,7 +174,7 @@ function readChunk(c) {
         }
       });
       if (!columns[COLUMN.use]) { columns[COLUMN.use] = useCategories(columns); }
-      var block = new RecordBlock(c, index[CHUNKS.start][c], doc);
+      var block = new RecordBlock(chunk, index[CHUNKS.start][chunk], doc);
       addBlock(block);
       drawClusters(block);
       drawMoves(block.moves);
@@ -182,5 +182,5 @@ function readChunk(c) {
       return block;
     });
   }
-  return chunkPromises[c];
+  return chunkPromises[chunk];
 }

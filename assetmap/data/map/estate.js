@@ -6,8 +6,8 @@ var topTable = [], moveCount = 0;
 
 function opportunityEntries(table) {
   var entries = [], donors = table[OPPORTUNITY.donor] || [];
-  donors.forEach(function (donor, i) {
-    entries.push({donor: donor, rank: table[OPPORTUNITY.rank][i], text: function () { return opportunityText(table, i, donor); }});
+  donors.forEach(function (donor, nth) {
+    entries.push({donor: donor, rank: table[OPPORTUNITY.rank][nth], text: function () { return opportunityText(table, nth, donor); }});
   });
   return entries;
 }
@@ -36,9 +36,9 @@ if (pyramid) { map.on('zoomend', function () { showOverlay(clusterLayer); showOv
 function crossingClusters() {
   if (pyramid) { return pyramidCrossings(); }
   var table = blocks[0].clusters, border = table[CLUSTER.border], out = [];
-  for (var i = 0; border && i < table[CLUSTER.id].length; i++) {
-    if (border[CLUSTER.crosses][i]) {
-      out.push({id: table[CLUSTER.id][i], areas: border[CLUSTER.areas][i], show: showCluster.bind(null, i, 0)});
+  for (var nth = 0; border && nth < table[CLUSTER.id].length; nth++) {
+    if (border[CLUSTER.crosses][nth]) {
+      out.push({id: table[CLUSTER.id][nth], areas: border[CLUSTER.areas][nth], show: showCluster.bind(null, nth, 0)});
     }
   }
   return out;
@@ -47,12 +47,12 @@ function anyCrossing() { return crossingClusters().length > 0; }
 function ratingCounts() {
   if (pyramid) { return pyramid[PYRAMID.ratingCounts]; }
   var counts = {'-1': 0, 0: 0, 1: 0, 2: 0}, ratings = blocks[0].rating;
-  for (var k = 0; k < assetCount; k++) { counts[ratings[k]] += 1; }
+  for (var asset = 0; asset < assetCount; asset++) { counts[ratings[asset]] += 1; }
   return counts;
 }
 function usesPresent() {
   var uses = {};
   if (pyramid) { pyramid[PYRAMID.uses].forEach(function (use) { uses[use] = true; }); return uses; }
-  for (var k = 0; k < assetCount; k++) { uses[blocks[0].use[k]] = true; }
+  for (var asset = 0; asset < assetCount; asset++) { uses[blocks[0].use[asset]] = true; }
   return uses;
 }

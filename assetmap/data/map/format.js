@@ -9,7 +9,7 @@ function el(tag, className, text) {
   return node;
 }
 function escapeHtml(text) {
-  return String(text).replace(/[&<>"'`]/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; });
+  return String(text).replace(/[&<>"'`]/g, function (character) { return '&#' + character.charCodeAt(0) + ';'; });
 }
 function colour(value) { return HEX_COLOUR.test(value) ? value : '#7f7f7f'; }
 function swatch(value, className) {

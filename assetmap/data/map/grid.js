@@ -10,25 +10,25 @@ var CELL_KEY = 4194304;
 function AMGrid(map, options) {
   this.map = map;
   this.sets = options.sets;             // function (pixel bounds at zoom 0) -> blocks that may be in view
-  this.visible = options.visible;       // function (k) -> bool
+  this.visible = options.visible;       // function (asset) -> bool
   this.shownRow = options.shownRow;     // function (block, row) -> bool
-  this.marker = options.marker;         // function (k, position) -> L.Marker (cached by the caller)
-  this.projected = options.projected;   // function (k) -> {x, y} at zoom 0
-  this.latlng = options.latlng;         // function (k) -> L.LatLng
+  this.marker = options.marker;         // function (asset, position) -> L.Marker (cached by the caller)
+  this.projected = options.projected;   // function (asset) -> {x, y} at zoom 0
+  this.latlng = options.latlng;         // function (asset) -> L.LatLng
   this.farCells = options.farCells || null;  // function (zoom, bounds) -> cells, or null to group points
   this.cellPx = options.cellPx || 60;
   this.layer = L.layerGroup().addTo(map);
   this.spider = L.layerGroup().addTo(map);
   this.spiderCell = null;
-  this.where = {};                      // k -> position drawn (own place or spider leg)
+  this.where = {};                      // asset -> position drawn (own place or spider leg)
   map.on('moveend', this.render, this);
   map.on('zoomstart', this.unspider, this);
 }
 
 /* The pixel box (at the current zoom) a render covers: the view and a margin of two cells. */
 AMGrid.prototype.box = function () {
-  var b = this.map.getPixelBounds(), pad = this.cellPx * 2;
-  return {x0: b.min.x - pad, x1: b.max.x + pad, y0: b.min.y - pad, y1: b.max.y + pad};
+  var pixels = this.map.getPixelBounds(), pad = this.cellPx * 2;
+  return {x0: pixels.min.x - pad, x1: pixels.max.x + pad, y0: pixels.min.y - pad, y1: pixels.max.y + pad};
 };
 
 AMGrid.prototype.cells = function (members) {
@@ -37,20 +37,20 @@ AMGrid.prototype.cells = function (members) {
   this.sets({x0: box.x0 / scale, x1: box.x1 / scale, y0: box.y0 / scale, y1: box.y1 / scale}).forEach(function (set) {
     var xs = set.xs, ys = set.ys;
     for (var row = 0; row < set.count; row++) {
-      var x = xs[row] * scale, y = ys[row] * scale;
-      if (x < box.x0 || x > box.x1 || y < box.y0 || y > box.y1 || !self.shownRow(set, row)) { continue; }
-      var k = set.start + row, key = Math.floor(x / size) * CELL_KEY + Math.floor(y / size);
-      var i = index.get(key);
-      if (i === undefined) {
-        i = out.length;
-        index.set(key, i);
-        out.push({key: key, k: k, count: 0, sx: 0, sy: 0, minx: x, maxx: x, miny: y, maxy: y, members: null});
+      var px = xs[row] * scale, py = ys[row] * scale;
+      if (px < box.x0 || px > box.x1 || py < box.y0 || py > box.y1 || !self.shownRow(set, row)) { continue; }
+      var asset = set.start + row, key = Math.floor(px / size) * CELL_KEY + Math.floor(py / size);
+      var nth = index.get(key);
+      if (nth === undefined) {
+        nth = out.length;
+        index.set(key, nth);
+        out.push({key: key, asset: asset, count: 0, sx: 0, sy: 0, minx: px, maxx: px, miny: py, maxy: py, members: null});
       }
-      var cell = out[i];
-      cell.count += 1; cell.sx += x; cell.sy += y;
-      if (x < cell.minx) { cell.minx = x; } if (x > cell.maxx) { cell.maxx = x; }
-      if (y < cell.miny) { cell.miny = y; } if (y > cell.maxy) { cell.maxy = y; }
-      if (members) { (cell.members = cell.members || []).push(k); }
+      var cell = out[nth];
+      cell.count += 1; cell.sx += px; cell.sy += py;
+      if (px < cell.minx) { cell.minx = px; } if (px > cell.maxx) { cell.maxx = px; }
+      if (py < cell.miny) { cell.miny = py; } if (py > cell.maxy) { cell.maxy = py; }
+      if (members) { (cell.members = cell.members || []).push(asset); }
     }
   });
   return this.merge(out, index);
@@ -58,14 +58,14 @@ AMGrid.prototype.cells = function (members) {
 
 /* Fold a cell into a bigger neighbour whose centre is close, so groups do not overlap. */
 AMGrid.prototype.merge = function (cells, index) {
-  var near = this.cellPx * 0.8, order = cells.slice().sort(function (a, b) { return b.count - a.count; });
+  var near = this.cellPx * 0.8, order = cells.slice().sort(function (first, second) { return second.count - first.count; });
   order.forEach(function (cell) {
     if (cell.into) { return; }
     var gx = Math.floor(cell.key / CELL_KEY), gy = cell.key - gx * CELL_KEY;
     for (var dx = -1; dx <= 1; dx++) {
       for (var dy = -1; dy <= 1; dy++) {
-        var i = index.get((gx + dx) * CELL_KEY + gy + dy);
-        var other = i === undefined ? null : cells[i];
+        var nth = index.get((gx + dx) * CELL_KEY + gy + dy);
+        var other = nth === undefined ? null : cells[nth];
         if (!other || other === cell || other.into || other.count > cell.count) { continue; }
         var ex = other.sx / other.count - cell.sx / cell.count, ey = other.sy / other.count - cell.sy / cell.count;
         if (ex * ex + ey * ey > near * near) { continue; }
@@ -107,10 +107,10 @@ AMGrid.prototype.render = function () {
   cells.forEach(function (cell) {
     self.assetsDrawn += cell.count;
     if (cell.key === keep) { kept = cell; return; }
-    if (cell.count === 1 && cell.k !== undefined && (!far || cell.marker)) {
-      var marker = far ? cell.marker() : self.marker(cell.k);
+    if (cell.count === 1 && cell.asset !== undefined && (!far || cell.marker)) {
+      var marker = far ? cell.marker() : self.marker(cell.asset);
       self.layer.addLayer(marker);
-      self.where[cell.k] = marker.getLatLng();
+      self.where[cell.asset] = marker.getLatLng();
       return;
     }
     self.layer.addLayer(self.groupMarker(cell, map.unproject([cell.sx / cell.count, cell.sy / cell.count], zoom), atMax));
@@ -134,18 +134,18 @@ AMGrid.prototype.open = function (cell, then) {
 AMGrid.prototype.spiderfy = function (cell, then) {
   var map = this.map, zoom = map.getZoom(), self = this;
   this.unspider();
-  var members = this.cells(true).filter(function (c) { return c.key === cell.key; })[0];
+  var members = this.cells(true).filter(function (candidate) { return candidate.key === cell.key; })[0];
   if (!members) { return; }
-  var ks = members.members, n = ks.length;
-  var cx = members.sx / n, cy = members.sy / n, centre = map.unproject([cx, cy], zoom);
-  ks.forEach(function (k, i) {
+  var inCell = members.members, total = inCell.length;
+  var cx = members.sx / total, cy = members.sy / total, centre = map.unproject([cx, cy], zoom);
+  inCell.forEach(function (asset, nth) {
     var angle, radius;
-    if (n <= 9) { angle = 2 * Math.PI * i / n - Math.PI / 2; radius = 28 + 3 * n; }
-    else { angle = 0.9 * Math.sqrt(i + 1) * 2.2 + i * 0.55; radius = 26 + 9 * Math.sqrt(i + 1); }
+    if (total <= 9) { angle = 2 * Math.PI * nth / total - Math.PI / 2; radius = 28 + 3 * total; }
+    else { angle = 0.9 * Math.sqrt(nth + 1) * 2.2 + nth * 0.55; radius = 26 + 9 * Math.sqrt(nth + 1); }
     var position = map.unproject([cx + radius * Math.cos(angle), cy + radius * Math.sin(angle)], zoom);
     self.spider.addLayer(L.polyline([centre, position], {color: '#37474f', weight: 1.5, opacity: 0.8, interactive: false}));
-    self.spider.addLayer(self.marker(k, position));
-    self.where[k] = position;
+    self.spider.addLayer(self.marker(asset, position));
+    self.where[asset] = position;
   });
   this.spiderCell = cell.key;
   this.spiderZoom = zoom;
@@ -160,14 +160,16 @@ AMGrid.prototype.unspider = function () {
 };
 
 /* Bring asset k into view on its own (zooming and spreading as needed), then call done(latlng). */
-AMGrid.prototype.show = function (k, done) {
-  var map = this.map, self = this, position = this.latlng(k), projected = this.projected(k);
+AMGrid.prototype.show = function (asset, done) {
+  var map = this.map, self = this, position = this.latlng(asset), projected = this.projected(asset);
   function settle() {
-    if (self.where[k]) { done(self.where[k]); return; }
+    if (self.where[asset]) { done(self.where[asset]); return; }
     var scale = Math.pow(2, map.getZoom()), size = self.cellPx;
     var key = Math.floor(projected.x * scale / size) * CELL_KEY + Math.floor(projected.y * scale / size);
-    var cell = self.cells(false).filter(function (c) { return c.key === key || (c.keys && c.keys.indexOf(key) >= 0); })[0];
-    if (cell) { self.spiderfy(cell, function () { done(self.where[k] || position); }); } else { done(position); }
+    var cell = self.cells(false).filter(function (candidate) {
+      return candidate.key === key || (candidate.keys && candidate.keys.indexOf(key) >= 0);
+    })[0];
+    if (cell) { self.spiderfy(cell, function () { done(self.where[asset] || position); }); } else { done(position); }
   }
   var target = Math.max(map.getZoom(), map.getMaxZoom() - 1);
   if (map.getZoom() === target && map.getBounds().pad(-0.1).contains(position)) { this.render(); settle(); return; }

@@ -29,7 +29,7 @@ goHome();
 var grid = new AMGrid(map, {
   sets: pyramid ? chunksInView : function () { return blocks; },
   shownRow: function (block, row) { return isShown(block.partner[row], block.rating[row]); },
-  visible: function (k) { return isShown(partnerOf(k), ratingOf(k)); },
+  visible: function (asset) { return isShown(partnerOf(asset), ratingOf(asset)); },
   marker: markerFor, projected: projectedOf, latlng: positionOf,
   farCells: pyramid ? pyramidCells : null
 });

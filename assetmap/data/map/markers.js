@@ -17,14 +17,14 @@ function iconFor(partner, use, rating) {
   return icon;
 }
 var markers = {};
-function markerFor(k, position) {
-  var marker = markers[k];
+function markerFor(asset, position) {
+  var marker = markers[asset];
   if (!marker) {
-    marker = L.marker(positionOf(k), {icon: iconFor(partnerOf(k), useOf(k), ratingOf(k)), title: label(k)});
-    marker.on('click', function () { openAsset(k, marker.getLatLng()); });
-    markers[k] = marker;
+    marker = L.marker(positionOf(asset), {icon: iconFor(partnerOf(asset), useOf(asset), ratingOf(asset)), title: label(asset)});
+    marker.on('click', function () { openAsset(asset, marker.getLatLng()); });
+    markers[asset] = marker;
   }
-  marker.setLatLng(position || positionOf(k));
+  marker.setLatLng(position || positionOf(asset));
   return marker;
 }
 

@@ -47,11 +47,11 @@ function searchBox(box) {
     if (pyramid && !searchIndex && input.value.trim()) { waitForIndex(show); return; }
     found = search(input.value);
     list.textContent = '';
-    found.slice(0, 12).forEach(function (k) {
-      var li = el('li'), button = el('button', null, label(k));
+    found.slice(0, 12).forEach(function (asset) {
+      var li = el('li'), button = el('button', null, label(asset));
       button.type = 'button';
-      button.appendChild(el('small', null, ' ' + partners[partnerOf(k)].name + (postcodeOf(k) ? ' \u00b7 ' + postcodeOf(k) : '')));
-      button.addEventListener('click', function () { select(k); });
+      button.appendChild(el('small', null, ' ' + partners[partnerOf(asset)].name + (postcodeOf(asset) ? ' \u00b7 ' + postcodeOf(asset) : '')));
+      button.addEventListener('click', function () { select(asset); });
       li.appendChild(button);
       list.appendChild(li);
     });
@@ -73,7 +73,7 @@ function searchBox(box) {
 function topOpportunities(box) {
   var order = [];
   topTable.forEach(function (entry) { if (entry.donor >= 0) { order.push(entry); } });
-  order.sort(function (a, b) { return (a.rank || 1e9) - (b.rank || 1e9); });
+  order.sort(function (first, second) { return (first.rank || 1e9) - (second.rank || 1e9); });
   if (!order.length) { return; }
   var details = el('details', 'am-top');
   details.id = 'am-top';
@@ -115,7 +115,7 @@ panel('topleft', 'am-summary', function (box) {
 
 var boxes = {partner: [], rating: {}};
 var panels = {syncBoxes: function () {
-  boxes.partner.forEach(function (box, i) { box.checked = partnerOn[i]; });
+  boxes.partner.forEach(function (box, nth) { box.checked = partnerOn[nth]; });
   Object.keys(boxes.rating).forEach(function (rating) { boxes.rating[rating].checked = ratingOn[rating]; });
 }};
 function checkBox(parent, text, on, onChange, sample) {
@@ -137,9 +137,9 @@ panel('topright', 'am-layers', function (box) {
   details.open = true;
   details.appendChild(el('summary', null, 'Layers'));
   details.appendChild(el('h4', null, 'Partners'));
-  partners.forEach(function (partner, i) {
+  partners.forEach(function (partner, nth) {
     boxes.partner.push(checkBox(details, partner.name + ' (' + wholeNumber.format(partner.count) + ')', true,
-      function (on) { partnerOn[i] = on; applyFilters(); }, swatch(partnerColour(i))));
+      function (on) { partnerOn[nth] = on; applyFilters(); }, swatch(partnerColour(nth))));
   });
   var counts = ratingCounts();
   if (counts[0] + counts[1] + counts[2] > 0) {
@@ -172,9 +172,9 @@ function drawAreaLegend(levelIndex, measureIndex) {
   var level = areaData[AREA.levels][levelIndex], measure = areaData[AREA.measures][measureIndex];
   var classes = level[AREA.classes][measure[0]];
   areaLegend.appendChild(el('h4', null, level[AREA.label] + ': ' + measure[1]));
-  (classes ? classes[AREA.limits] : []).forEach(function (limit, k) {
+  (classes ? classes[AREA.limits] : []).forEach(function (limit, asset) {
     var line = el('div', 'am-item am-class');
-    line.appendChild(swatch(measure[3][k], 'am-area'));
+    line.appendChild(swatch(measure[3][asset], 'am-area'));
     var low = formatValue(limit[0], measure[2]), high = formatValue(limit[1], measure[2]);
     line.appendChild(document.createTextNode(low === high ? low : low + ' to ' + high));
     areaLegend.appendChild(line);
@@ -191,12 +191,12 @@ function areaControls(parent) {
   levelSelect.setAttribute('aria-label', 'Areas shown');
   measureSelect.setAttribute('aria-label', 'Figure the areas are coloured by');
   option(levelSelect, -1, 'Off');
-  areaData[AREA.levels].forEach(function (level, i) { option(levelSelect, i, level[AREA.label]); });
+  areaData[AREA.levels].forEach(function (level, nth) { option(levelSelect, nth, level[AREA.label]); });
   function measures() {
     var levelIndex = +levelSelect.value, keep = measureSelect.value;
     measureSelect.textContent = '';
-    areaData[AREA.measures].forEach(function (measure, i) {
-      if (levelIndex < 0 || areaData[AREA.levels][levelIndex][AREA.classes][measure[0]]) { option(measureSelect, i, measure[1]); }
+    areaData[AREA.measures].forEach(function (measure, nth) {
+      if (levelIndex < 0 || areaData[AREA.levels][levelIndex][AREA.classes][measure[0]]) { option(measureSelect, nth, measure[1]); }
     });
     if (keep && measureSelect.querySelector('option[value="' + keep + '"]')) { measureSelect.value = keep; }
     measureSelect.disabled = levelIndex < 0;
@@ -233,7 +233,7 @@ panel('bottomright', 'am-legend', function (box) {
   ratingTable.forEach(function (rating) { legendItem(body, swatch(rating[2], 'am-ring'), rating[1]); });
   legendItem(body, swatch('#ffffff', 'am-ring'), 'Not rated');
   body.appendChild(el('h4', null, 'Letter: use'));
-  useTable.forEach(function (use, i) { if (uses[i]) { legendItem(body, el('span', 'am-glyph', use[1]), use[0]); } });
+  useTable.forEach(function (use, nth) { if (uses[nth]) { legendItem(body, el('span', 'am-glyph', use[1]), use[0]); } });
   if (clusterCount) {
     body.appendChild(el('h4', null, 'Clusters'));
     clusterCategories.forEach(function (category) { legendItem(body, swatch(category[1], 'am-area'), category[0]); });

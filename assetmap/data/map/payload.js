@@ -68,7 +68,7 @@ function undoDeltas(columns) {
     var column = columns[name];
     if (column && column[ENCODED.delta]) {
       var steps = column[ENCODED.delta], values = new Array(steps.length), run = 0;
-      for (var j = 0; j < steps.length; j++) { run += steps[j]; values[j] = run; }
+      for (var step = 0; step < steps.length; step++) { run += steps[step]; values[step] = run; }
       columns[name] = values;
     }
   });
@@ -88,7 +88,7 @@ function decodePolygons(polygons) {
   return polygons.map(function (rings) {
     return rings.map(function (ring) {
       var out = [], lat = 0, lon = 0;
-      for (var j = 0; j < ring.length; j += 2) { lat += ring[j]; lon += ring[j + 1]; out.push(toLatLng(lat, lon)); }
+      for (var step = 0; step < ring.length; step += 2) { lat += ring[step]; lon += ring[step + 1]; out.push(toLatLng(lat, lon)); }
       return out;
     });
   });

@@ -1,38 +1,38 @@
 /* Popups: an asset's facts, rating, reasons, plan notes and source; the words of an opportunity. */
-function who(k) {
+function who(asset) {
   /* Before a national page has read its search index, only the top opportunities' assets have words. */
-  if (pyramid && !searchIndex) { return pyramid[PYRAMID.top][PYRAMID.topWords][k] || 'another building'; }
-  return label(k) + ' (' + partners[partnerOf(k)].name + ')';
+  if (pyramid && !searchIndex) { return pyramid[PYRAMID.top][PYRAMID.topWords][asset] || 'another building'; }
+  return label(asset) + ' (' + partners[partnerOf(asset)].name + ')';
 }
 
 /* The words for row i of an opportunities table, as seen from asset k. */
-function opportunityText(table, i, k) {
-  var rank = table[OPPORTUNITY.rank][i], people = table[OPPORTUNITY.people][i];
-  var saving = table[OPPORTUNITY.saving][i], receipt = table[OPPORTUNITY.receipt][i];
-  var donor = table[OPPORTUNITY.donor][i], receiver = table[OPPORTUNITY.receiver][i];
+function opportunityText(table, nth, asset) {
+  var rank = table[OPPORTUNITY.rank][nth], people = table[OPPORTUNITY.people][nth];
+  var saving = table[OPPORTUNITY.saving][nth], receipt = table[OPPORTUNITY.receipt][nth];
+  var donor = table[OPPORTUNITY.donor][nth], receiver = table[OPPORTUNITY.receiver][nth];
   var rankText = rank === null ? '' : '#' + rank + ' ';
   var peopleText = people === null ? 'its people' : wholeNumber.format(people) + ' people';
   var money = (saving ? '; saves ' + pounds.format(saving) + ' a year' : '') +
     (receipt ? '; capital receipt ' + pounds.format(receipt) : '');
-  var action = table[OPPORTUNITY.action][i];
+  var action = table[OPPORTUNITY.action][nth];
   if (action === 0) {
-    if (k === receiver) { return rankText + 'Receives ' + peopleText + ' from ' + who(donor); }
-    var into = receiver >= 0 ? who(receiver) : (table[OPPORTUNITY.into][String(i)] || 'another building');
+    if (asset === receiver) { return rankText + 'Receives ' + peopleText + ' from ' + who(donor); }
+    var into = receiver >= 0 ? who(receiver) : (table[OPPORTUNITY.into][String(nth)] || 'another building');
     return rankText + 'Relocate ' + peopleText + ' into ' + into + money;
   }
   if (action === 1) { return rankText + 'Dispose: vacant or surplus' + money; }
   if (action === 2) {
-    var spare = table[OPPORTUNITY.spare][i];
+    var spare = table[OPPORTUNITY.spare][nth];
     return rankText + 'Share: offer ' + (spare === null ? 'spare space' : wholeNumber.format(spare) + ' spare places') +
       ' to other partners';
   }
   return rankText + 'Review' + money;
 }
 
-function assetPopup(k) {
-  var block = blockOf(k), row = k - block.start;
+function assetPopup(asset) {
+  var block = blockOf(asset), row = asset - block.start;
   var root = el('div', 'am-popup');
-  root.appendChild(el('h3', null, label(k)));
+  root.appendChild(el('h3', null, label(asset)));
   var partner = partners[block.partner[row]];
   var line = el('div', 'am-who');
   line.appendChild(swatch(partnerColour(block.partner[row])));
@@ -52,9 +52,9 @@ function assetPopup(k) {
     reasons[ENCODED.codes][row].forEach(function (code) { list.appendChild(el('li', null, reasons[ENCODED.distinct][code])); });
     root.appendChild(list);
   }
-  if (notesOf[k]) {
+  if (notesOf[asset]) {
     var notes = el('ul', 'am-notes');
-    notesOf[k].forEach(function (note) { notes.appendChild(el('li', null, opportunityText(note[0], note[1], k))); });
+    notesOf[asset].forEach(function (note) { notes.appendChild(el('li', null, opportunityText(note[0], note[1], asset))); });
     root.appendChild(notes);
   }
   var rows = [];
@@ -79,7 +79,7 @@ function sourceLine(block, row) {
 }
 
 var assetPopupLayer = L.popup({maxWidth: 360, minWidth: 240, autoPanPadding: [30, 30], offset: [0, -8]});
-function openAsset(k, at) {
-  assetPopupLayer.setLatLng(at || (grid && grid.where[k]) || positionOf(k)).setContent(assetPopup(k)).openOn(map);
-  api.openAsset = k;
+function openAsset(asset, at) {
+  assetPopupLayer.setLatLng(at || (grid && grid.where[asset]) || positionOf(asset)).setContent(assetPopup(asset)).openOn(map);
+  api.openAsset = asset;
 }

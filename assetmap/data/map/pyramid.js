@@ -35,10 +35,10 @@ function chunksInView(view) {
   var index = pyramid[PYRAMID.chunks], boxes = index[CHUNKS.box], fine = pyramid[PYRAMID.fine], out = [];
   if (map.getZoom() < detailZoom) { return out; }
   var x0 = view.x0 * fine, x1 = view.x1 * fine, y0 = view.y0 * fine, y1 = view.y1 * fine;
-  for (var c = 0; c < boxes.length; c++) {
-    var box = boxes[c];
+  for (var chunk = 0; chunk < boxes.length; chunk++) {
+    var box = boxes[chunk];
     if (box[2] < x0 || box[0] > x1 || box[3] < y0 || box[1] > y1) { continue; }
-    if (blocks[c]) { out.push(blocks[c]); } else { readChunk(c).then(renderSoon); }
+    if (blocks[chunk]) { out.push(blocks[chunk]); } else { readChunk(chunk).then(renderSoon); }
   }
   return out;
 }
@@ -53,9 +53,9 @@ function readLevel(zoom) {
   if (!levelPromises[zoom]) {
     levelPromises[zoom] = readBlock(pyramid[PYRAMID.levels][LEVEL.id].replace('{}', String(zoom))).then(function (level) {
       var counts = level[LEVEL.comboCount], starts = new Int32Array(counts.length + 1), singles = {};
-      for (var i = 0; i < counts.length; i++) { starts[i + 1] = starts[i] + 2 * counts[i]; }
+      for (var nth = 0; nth < counts.length; nth++) { starts[nth + 1] = starts[nth] + 2 * counts[nth]; }
       level.comboStarts = starts;
-      level[LEVEL.single][LEVEL.singleCell].forEach(function (cell, j) { singles[cell] = j; });
+      level[LEVEL.single][LEVEL.singleCell].forEach(function (cell, step) { singles[cell] = step; });
       level.singleOf = singles;
       levelsRead[zoom] = level;
       return level;
@@ -79,17 +79,17 @@ function pyramidCells(zoom, box) {
   if (!level) { readLevel(wanted).then(renderSoon); level = nearestLevel(wanted); }
   if (!level) { return []; }
   var factor = Math.pow(2, zoom - level[LEVEL.zoom]) / 4, allOn = filtersAllOn();
-  var count = level[LEVEL.count], xs = level[LEVEL.x], ys = level[LEVEL.y], b = level[LEVEL.box];
+  var count = level[LEVEL.count], xs = level[LEVEL.x], ys = level[LEVEL.y], extents = level[LEVEL.box];
   var cells = [], index = new Map();
-  for (var i = 0; i < count.length; i++) {
-    var x = xs[i] * factor, y = ys[i] * factor;
-    if (x < box.x0 || x > box.x1 || y < box.y0 || y > box.y1) { continue; }
-    var shown = allOn ? count[i] : shownInCell(level, i);
+  for (var nth = 0; nth < count.length; nth++) {
+    var px = xs[nth] * factor, py = ys[nth] * factor;
+    if (px < box.x0 || px > box.x1 || py < box.y0 || py > box.y1) { continue; }
+    var shown = allOn ? count[nth] : shownInCell(level, nth);
     if (!shown) { continue; }
-    var key = level[LEVEL.col][i] * CELL_KEY + level[LEVEL.row][i];
-    var cell = {key: key, count: shown, sx: x * shown, sy: y * shown, minx: b[4 * i] * factor,
-      miny: b[4 * i + 1] * factor, maxx: b[4 * i + 2] * factor, maxy: b[4 * i + 3] * factor, members: null};
-    if (shown === 1 && level.singleOf[i] !== undefined) { singleMarkerCell(cell, level, i, zoom); }
+    var key = level[LEVEL.col][nth] * CELL_KEY + level[LEVEL.row][nth];
+    var cell = {key: key, count: shown, sx: px * shown, sy: py * shown, minx: extents[4 * nth] * factor,
+      miny: extents[4 * nth + 1] * factor, maxx: extents[4 * nth + 2] * factor, maxy: extents[4 * nth + 3] * factor, members: null};
+    if (shown === 1 && level.singleOf[nth] !== undefined) { singleMarkerCell(cell, level, nth, zoom); }
     index.set(key, cells.length);
     cells.push(cell);
   }
@@ -99,33 +99,33 @@ function filtersAllOn() {
   return partnerOn.every(Boolean) && ratingOn['-1'] && ratingOn[0] && ratingOn[1] && ratingOn[2];
 }
 /* How many of cell i's assets the partner and rating filters show. */
-function shownInCell(level, i) {
+function shownInCell(level, nth) {
   var combos = level[LEVEL.combos], count = 0;
-  for (var j = level.comboStarts[i]; j < level.comboStarts[i + 1]; j += 2) {
-    var combo = combos[j];
-    if (isShown(Math.floor(combo / 4), (combo % 4) - 1)) { count += combos[j + 1]; }
+  for (var step = level.comboStarts[nth]; step < level.comboStarts[nth + 1]; step += 2) {
+    var combo = combos[step];
+    if (isShown(Math.floor(combo / 4), (combo % 4) - 1)) { count += combos[step + 1]; }
   }
   return count;
 }
 /* A cell holding one asset is drawn as that asset's marker; its popup reads its chunk. */
-function singleMarkerCell(cell, level, i, zoom) {
-  var single = level[LEVEL.single], j = level.singleOf[i], combo = level[LEVEL.combos][level.comboStarts[i]];
-  var k = single[LEVEL.singleAsset][j], partner = Math.floor(combo / 4), rating = (combo % 4) - 1;
-  cell.k = k;
+function singleMarkerCell(cell, level, nth, zoom) {
+  var single = level[LEVEL.single], step = level.singleOf[nth], combo = level[LEVEL.combos][level.comboStarts[nth]];
+  var asset = single[LEVEL.singleAsset][step], partner = Math.floor(combo / 4), rating = (combo % 4) - 1;
+  cell.asset = asset;
   cell.marker = function () {
     var position = map.unproject([cell.sx, cell.sy], zoom);
-    var marker = L.marker(position, {icon: iconFor(partner, single[LEVEL.singleUse][j], rating),
-      title: searchIndex ? label(k) : ''});
-    marker.on('click', function () { readChunk(blockIndexOf(k)).then(function () { openAsset(k, position); }); });
+    var marker = L.marker(position, {icon: iconFor(partner, single[LEVEL.singleUse][step], rating),
+      title: searchIndex ? label(asset) : ''});
+    marker.on('click', function () { readChunk(blockIndexOf(asset)).then(function () { openAsset(asset, position); }); });
     return marker;
   };
 }
 
 function pyramidCrossings() {
   var crossing = pyramid[PYRAMID.crossing], out = [];
-  crossing[CROSSING.id].forEach(function (id, i) {
-    var chunk = crossing[CROSSING.chunk][i], row = crossing[CROSSING.row][i];
-    out.push({id: id, areas: crossing[CROSSING.areas][i], show: function () {
+  crossing[CROSSING.id].forEach(function (id, nth) {
+    var chunk = crossing[CROSSING.chunk][nth], row = crossing[CROSSING.row][nth];
+    out.push({id: id, areas: crossing[CROSSING.areas][nth], show: function () {
       readChunk(chunk).then(function () { showCluster(row, chunk); });
     }});
   });
@@ -140,12 +140,12 @@ function clusterHull(block, clusterId) {
   var lat0 = originLat + block.lat[members[0]] / gridScale, lon0 = originLon + block.lon[members[0]] / gridScale;
   var my = 110574, mx = 111320 * Math.cos(lat0 * Math.PI / 180), radius = pyramid[PYRAMID.hullBuffer], points = [];
   members.forEach(function (row) {
-    var x = (originLon + block.lon[row] / gridScale - lon0) * mx, y = (originLat + block.lat[row] / gridScale - lat0) * my;
-    for (var a = 0; a < 16; a++) {
-      points.push([x + radius * Math.cos(a * Math.PI / 8), y + radius * Math.sin(a * Math.PI / 8)]);
+    var px = (originLon + block.lon[row] / gridScale - lon0) * mx, py = (originLat + block.lat[row] / gridScale - lat0) * my;
+    for (var first = 0; first < 16; first++) {
+      points.push([px + radius * Math.cos(first * Math.PI / 8), py + radius * Math.sin(first * Math.PI / 8)]);
     }
   });
-  return [[convexHull(points).map(function (p) { return L.latLng(lat0 + p[1] / my, lon0 + p[0] / mx); })]];
+  return [[convexHull(points).map(function (point) { return L.latLng(lat0 + point[1] / my, lon0 + point[0] / mx); })]];
 }
 function clusterRowsOf(block) {
   var rows = {};
@@ -158,17 +158,17 @@ function clusterRowsOf(block) {
 }
 /* Andrew's monotone chain. */
 function convexHull(points) {
-  points.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
-  function cross(o, a, b) { return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]); }
+  points.sort(function (first, second) { return first[0] - second[0] || first[1] - second[1]; });
+  function cross(pivot, first, second) { return (first[0] - pivot[0]) * (second[1] - pivot[1]) - (first[1] - pivot[1]) * (second[0] - pivot[0]); }
   var lower = [], upper = [];
-  points.forEach(function (p) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) { lower.pop(); }
-    lower.push(p);
+  points.forEach(function (point) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], point) <= 0) { lower.pop(); }
+    lower.push(point);
   });
-  for (var i = points.length - 1; i >= 0; i--) {
-    var p = points[i];
-    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) { upper.pop(); }
-    upper.push(p);
+  for (var nth = points.length - 1; nth >= 0; nth--) {
+    var point = points[nth];
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], point) <= 0) { upper.pop(); }
+    upper.push(point);
   }
   return lower.slice(0, -1).concat(upper.slice(0, -1));
 }

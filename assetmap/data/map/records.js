@@ -48,9 +48,9 @@ RecordBlock.prototype.value = function (name, row) {
 function globalOpportunities(table, start) {
   var donors = table[OPPORTUNITY.donor], receivers = table[OPPORTUNITY.receiver];
   if (start && donors) {
-    for (var i = 0; i < donors.length; i++) {
-      if (donors[i] >= 0) { donors[i] += start; }
-      if (receivers[i] >= 0) { receivers[i] += start; }
+    for (var nth = 0; nth < donors.length; nth++) {
+      if (donors[nth] >= 0) { donors[nth] += start; }
+      if (receivers[nth] >= 0) { receivers[nth] += start; }
     }
   }
   return table;
@@ -62,34 +62,34 @@ function addBlock(block) {
   var table = block.opportunities, actions = table[OPPORTUNITY.action] || [];
   var donors = table[OPPORTUNITY.donor], receivers = table[OPPORTUNITY.receiver];
   block.moves = [];
-  for (var i = 0; i < actions.length; i++) {
-    (notesOf[donors[i]] = notesOf[donors[i]] || []).push([table, i]);
-    if (receivers[i] >= 0) { (notesOf[receivers[i]] = notesOf[receivers[i]] || []).push([table, i]); }
-    if (actions[i] === 0 && donors[i] >= 0 && receivers[i] >= 0) { block.moves.push([table, i]); }
+  for (var nth = 0; nth < actions.length; nth++) {
+    (notesOf[donors[nth]] = notesOf[donors[nth]] || []).push([table, nth]);
+    if (receivers[nth] >= 0) { (notesOf[receivers[nth]] = notesOf[receivers[nth]] || []).push([table, nth]); }
+    if (actions[nth] === 0 && donors[nth] >= 0 && receivers[nth] >= 0) { block.moves.push([table, nth]); }
   }
   Array.prototype.push.apply(moveList, block.moves);
 }
 
 /* The block index holding asset k (binary search over the blocks' first numbers). */
-function blockIndexOf(k) {
+function blockIndexOf(asset) {
   var low = 0, high = blockStarts.length - 1;
   while (low < high) {
     var middle = (low + high + 1) >> 1;
-    if (blockStarts[middle] <= k) { low = middle; } else { high = middle - 1; }
+    if (blockStarts[middle] <= asset) { low = middle; } else { high = middle - 1; }
   }
   return low;
 }
-function blockOf(k) { return blockStarts.length === 1 ? blocks[0] : blocks[blockIndexOf(k)]; }
-function partnerOf(k) {
-  var block = blockOf(k);
-  return block ? block.partner[k - block.start] : searchIndex.partner[k];
+function blockOf(asset) { return blockStarts.length === 1 ? blocks[0] : blocks[blockIndexOf(asset)]; }
+function partnerOf(asset) {
+  var block = blockOf(asset);
+  return block ? block.partner[asset - block.start] : searchIndex.partner[asset];
 }
-function useOf(k) { var block = blockOf(k); return block.use[k - block.start]; }
-function ratingOf(k) { var block = blockOf(k); return block.rating[k - block.start]; }
-function valueOf(name, k) { var block = blockOf(k); return block.value(name, k - block.start); }
-function positionOf(k) { var block = blockOf(k), row = k - block.start; return toLatLng(block.lat[row], block.lon[row]); }
-function projectedOf(k) { var block = blockOf(k), row = k - block.start; return {x: block.xs[row], y: block.ys[row]}; }
-function nameOf(k) { return searchIndex ? searchIndex.value(COLUMN.name, k) : valueOf(COLUMN.name, k); }
-function idOf(k) { return searchIndex ? searchIndex.value(COLUMN.assetId, k) : valueOf(COLUMN.assetId, k); }
-function postcodeOf(k) { return searchIndex ? searchIndex.value(COLUMN.postcode, k) : valueOf(COLUMN.postcode, k); }
-function label(k) { return nameOf(k) || idOf(k) || 'Asset ' + (k + 1); }
+function useOf(asset) { var block = blockOf(asset); return block.use[asset - block.start]; }
+function ratingOf(asset) { var block = blockOf(asset); return block.rating[asset - block.start]; }
+function valueOf(name, asset) { var block = blockOf(asset); return block.value(name, asset - block.start); }
+function positionOf(asset) { var block = blockOf(asset), row = asset - block.start; return toLatLng(block.lat[row], block.lon[row]); }
+function projectedOf(asset) { var block = blockOf(asset), row = asset - block.start; return {x: block.xs[row], y: block.ys[row]}; }
+function nameOf(asset) { return searchIndex ? searchIndex.value(COLUMN.name, asset) : valueOf(COLUMN.name, asset); }
+function idOf(asset) { return searchIndex ? searchIndex.value(COLUMN.assetId, asset) : valueOf(COLUMN.assetId, asset); }
+function postcodeOf(asset) { return searchIndex ? searchIndex.value(COLUMN.postcode, asset) : valueOf(COLUMN.postcode, asset); }
+function label(asset) { return nameOf(asset) || idOf(asset) || 'Asset ' + (asset + 1); }
