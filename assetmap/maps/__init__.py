@@ -1,11 +1,15 @@
 """The board map: one self-contained, offline HTML file.
 
-The page is written from a small template (``assetmap/data/map.html``) with Leaflet and
-Leaflet.markercluster inlined from the ``xstatic`` packages, so it opens with no network.
-All assets go in as one compact JSON document; the browser clusters them, builds a popup
-only when one is opened, and searches them by name, id or postcode. Measured against
-folium's one-object-per-marker output, this is what keeps 100,000 assets usable (see
-BENCHMARKS.md).
+The page is written from a small template (``assetmap/data/map.html``) with Leaflet inlined
+from the ``xstatic`` package and the page's own script (``assetmap/data/map/*.js``), so it
+opens with no network; an offline base map of Great Britain (``_base``) is drawn whenever
+there are no tiles. Up to ``map.pyramid_above`` assets shown, all assets go in as one compact
+JSON document (``_payload`` writes its format down, ``_build`` builds it); the browser groups
+them, builds a popup only when one is opened, and searches them by name, id or postcode.
+Above it, the page is a national one (``_pyramid``, ``_national``): counts per screen square
+for the far zooms, and the records in compressed chunks of the same file, read when the view
+comes close. Measured against folium's one-object-per-marker output, this is what keeps
+100,000 and 1,000,000 assets usable (see BENCHMARKS.md).
 
 Sensitive sites (``sensitive`` true) never reach the page: with ``map.sensitive: omit``
 (default) they are left out entirely, and cluster figures are those of the assets shown;
