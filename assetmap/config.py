@@ -327,6 +327,10 @@ class MapConfig(_Strict):
     outline: Path | None = None
     #: Clusters drawn as their own pictures (``cluster-01-C001.png``...), biggest saving first.
     pictures_top_clusters: Annotated[int, Field(ge=0, le=100)] = 10
+    #: Above this many assets shown, the map is a national one: counts per screen cell at far
+    #: zooms, the assets' records read from compressed chunks of the same file only when the
+    #: view comes close (see the README). At or below it, every record is in the page.
+    pyramid_above: Annotated[int, Field(ge=1)] = 100_000
 
 
 class OutputConfig(_Strict):

@@ -3,13 +3,23 @@
 Usage::
 
     .venv/bin/python scripts/bench_map.py [--sizes 1000 10000 100000] [--repeat 3] [--folium 10000]
+    .venv/bin/python scripts/bench_map.py --sizes --national 100000 1000000 --repeat 1
+    .venv/bin/python scripts/bench_map.py --sizes --national 100000 200000 --pyramid-above 10000000
 
-"Interactive" is the page's own ready mark: every marker is clustered and the first view
-drawn (``window.assetmap.ready``), read as ``performance.now()`` since navigation started,
-in headless Debian Chromium with all network requests refused. The search time is from
-typing an asset id in the search box until its popup is open. ``--folium N`` also times
-folium's ``MarkerCluster`` with one popup per marker and ``FastMarkerCluster`` at N assets
-for comparison. Prints a Markdown table for BENCHMARKS.md.
+``--sizes``: county estates (``assetmap.testing.synthetic_estate``: towns of Kent, every field
+filled). ``--national``: national estates (``assetmap.testing.national_estate``: each asset at a
+random real postcode of Great Britain, with the gaps and rounding of ``scripts/bench_plan.py``).
+Each page is written as ``assetmap run`` writes it, so above ``map.pyramid_above`` (100,000 by
+default; ``--pyramid-above`` changes it) it is a national page: counts per cell far out,
+records read from compressed chunks of the same file close in.
+
+"Interactive" is the page's own ready mark: the first view drawn and every control working
+(``window.assetmap.ready``), read as ``performance.now()`` since navigation started (so it
+includes reading the file), in headless Debian Chromium with all network requests refused.
+The search time is from typing an asset id in the search box until its popup is open (on a
+national page: its search index read first, if it was not yet, and its chunk). ``--folium N``
+also times folium's ``MarkerCluster`` with one popup per marker and ``FastMarkerCluster`` at N
+assets for comparison. Prints a Markdown table for BENCHMARKS.md.
 
 ``--screenshot CONFIG`` instead runs ``assetmap run`` on CONFIG (into a temporary folder),
 writes its map with the plan's clusters, opportunities and summary, and saves a screenshot of
@@ -31,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assetmap.config import Config
 from assetmap.maps import write_map
-from assetmap.testing import synthetic_estate
+from assetmap.testing import national_estate, synthetic_estate
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -61,9 +71,17 @@ def _search_ms(page, asset_id: str) -> float:
     return (time.perf_counter() - t0) * 1000
 
 
-def bench_assetmap(browser, n: int, repeat: int, tmp: Path) -> dict[str, object]:
-    assets, clusters, opps, summary = synthetic_estate(n, seed=7)
-    cfg = Config.model_validate({"title": f"Benchmark {n:,}", "partners": [{"name": "x", "register": "x"}]})
+def bench_assetmap(
+    browser, n: int, repeat: int, tmp: Path, *, national: bool = False, pyramid_above: int | None = None
+) -> dict[str, object]:
+    """Build, open and search the map of a synthetic estate of ``n`` assets."""
+    t0 = time.perf_counter()
+    assets, clusters, opps, summary = national_estate(n, seed=7) if national else synthetic_estate(n, seed=7)
+    made = time.perf_counter() - t0
+    options = {} if pyramid_above is None else {"pyramid_above": pyramid_above}
+    cfg = Config.model_validate(
+        {"title": f"Benchmark {n:,}", "partners": [{"name": "x", "register": "x"}], "map": options}
+    )
     path = tmp / f"map-{n}.html"
     builds, loads, searches = [], [], []
     for _ in range(repeat):
@@ -72,12 +90,15 @@ def bench_assetmap(browser, n: int, repeat: int, tmp: Path) -> dict[str, object]
         builds.append(time.perf_counter() - t0)
         _, errors, page = _open(browser, path, "html[data-ready=true]")
         loads.append(page.evaluate("window.assetmap.readyMs"))
-        searches.append(_search_ms(page, str(assets["asset_id"].iloc[n // 2])))
+        shown = assets.loc[~assets["sensitive"].astype(bool), "asset_id"]
+        searches.append(_search_ms(page, str(shown.iloc[len(shown) // 2])))
+        pyramid = page.evaluate("!!window.assetmap.grid.farCells")
         page.close()
         if errors:
             raise RuntimeError(f"console errors at {n}: {errors[:3]}")
     return {
-        "renderer": "assetmap (JSON + grid clustering)",
+        "renderer": ("national page (pyramid + chunks)" if pyramid else "county page (every record)")
+        + (", national estate" if national else ", county estate"),
         "assets": n,
         "clusters": len(clusters),
         "moves": int((opps["action"] == "relocate").sum()) if len(opps) else 0,
@@ -85,6 +106,7 @@ def bench_assetmap(browser, n: int, repeat: int, tmp: Path) -> dict[str, object]
         "build_s": statistics.median(builds),
         "ready_s": statistics.median(loads) / 1000,
         "search_s": statistics.median(searches) / 1000,
+        "estate_s": made,
     }
 
 
@@ -143,7 +165,9 @@ def screenshot(config: Path, out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
+    parser.add_argument("--national", type=int, nargs="*", default=[], help="national estates of these sizes")
+    parser.add_argument("--pyramid-above", type=int, help="map.pyramid_above for these pages")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--folium", type=int, default=0, help="also build folium maps of this many assets")
     parser.add_argument("--screenshot", type=Path, help="config to run and picture into maps/demo-map.png")
@@ -158,13 +182,24 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         version = browser.version
         for n in args.sizes:
-            rows.append(bench_assetmap(browser, n, args.repeat, Path(tmpdir)))
+            rows.append(
+                bench_assetmap(browser, n, args.repeat, Path(tmpdir), pyramid_above=args.pyramid_above)
+            )
+            print(rows[-1], file=sys.stderr)
+        for n in args.national:
+            rows.append(
+                bench_assetmap(
+                    browser, n, args.repeat, Path(tmpdir), national=True, pyramid_above=args.pyramid_above
+                )
+            )
             print(rows[-1], file=sys.stderr)
         if args.folium:
             rows.extend(bench_folium(browser, args.folium, Path(tmpdir)))
         browser.close()
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"Machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}, "
-          f"Chromium {version} (headless), median of {args.repeat} runs.\n")  # fmt: skip
+          f"Chromium {version} (headless), median of {args.repeat} runs; "
+          f"load average at the end {load}.\n")  # fmt: skip
     print(
         "| Renderer | Assets | File size | Build (Python) | Interactive in Chromium | Search to open popup |"
     )

@@ -20,7 +20,7 @@ from assetmap.geocode import PostcodeLookup
 from assetmap.maps import write_map
 from assetmap.schema import WGS84
 from assetmap.testing import ALERT_TRAP as TRAP
-from assetmap.testing import HOSTILE, synthetic_estate
+from assetmap.testing import HOSTILE, national_estate, synthetic_estate
 
 expect = None  # playwright.sync_api.expect, set when the browser starts
 
@@ -207,6 +207,8 @@ def test_online_tiles_that_cannot_load_fall_back_to_the_outline(browser, estate,
         assert any("tile.openstreetmap.org" in url for url in page.requests)  # tried, and blocked here
         page.page.wait_for_selector("body.am-offline", state="attached", timeout=20_000)
         assert "Base map tiles could not load" in page.page.text_content(".leaflet-control-attribution")
+        assert page.page.evaluate("window.assetmap.baseBand") >= 0  # the offline base map instead
+        assert "Crown copyright" in page.page.text_content(".leaflet-control-attribution")
         assert page.errors == []
     finally:
         page.page.close()
@@ -309,3 +311,141 @@ def test_clusters_across_a_boundary_are_listed_and_open(browser, areas_map: Path
         assert opened.errors == [] and opened.console == []
     finally:
         page.close()
+
+
+# ---------------------------------------------------------------- a national estate: pyramid and chunks
+
+
+@pytest.fixture(scope="module")
+def national():
+    """2,500 assets around twelve towns of Great Britain (2% sensitive): just enough, with the
+    pyramid switched on above 1,000, to be drawn as a national map."""
+    return national_estate(2500, seed=11, sensitive_share=0.02, places="towns")
+
+
+@pytest.fixture(scope="module")
+def national_file(tmp_path_factory: pytest.TempPathFactory, national) -> Path:
+    assets, clusters, opps, summary = national
+    cfg = Config.model_validate(
+        {
+            "title": "National test",
+            "partners": [{"name": "x", "register": "x"}],
+            "map": {"pyramid_above": 1000},
+        }
+    )
+    path = tmp_path_factory.mktemp("national") / "map.html"
+    return write_map(path, assets=assets, clusters=clusters, opportunities=opps, summary=summary, config=cfg)
+
+
+@pytest.fixture
+def national_page(browser, national_file) -> Iterator[Page]:
+    page = Page(browser, national_file)
+    yield page
+    page.page.close()
+
+
+def _drawn(page) -> int:
+    """Assets counted in the groups and markers drawn now."""
+    return page.evaluate("window.assetmap.grid.assetsDrawn")
+
+
+def test_national_map_opens_offline_with_counted_cells(national_page: Page, national) -> None:
+    page = national_page.page
+    shown = int((~national[0]["sensitive"]).sum())
+    assert national_page.errors == [] and national_page.console == [] and national_page.requests == []
+    detail = page.evaluate("window.assetmap.map.getZoom() < 20 && JSON.parse(document.getElementById("
+                           "'assetmap-data').textContent).pyramid.detail")  # fmt: skip
+    assert page.evaluate("window.assetmap.map.getZoom()") < detail
+    assert page.evaluate("window.assetmap.chunksRead || 0") == 0  # no record read for the country view
+    assert page.locator(".am-group").count() > 3
+    assert _drawn(page) == shown
+
+
+def test_national_filters_count_exactly_from_afar(national_page: Page, national) -> None:
+    assets = national[0]
+    page = national_page.page
+    shown = assets.loc[~assets["sensitive"]]
+    first = page.evaluate("JSON.parse(document.getElementById('assetmap-data').textContent).partners[0].name")
+    page.locator("#am-layers input[type=checkbox]").first.uncheck()
+    assert _drawn(page) == int((shown["partner"] != first).sum())
+    page.locator("#am-layers input[type=checkbox]").first.check()
+    assert _drawn(page) == len(shown)
+
+
+def test_national_map_zooms_from_the_country_to_one_asset(national_page: Page, national) -> None:
+    assets = national[0]
+    page = national_page.page
+    target = assets.loc[~assets["sensitive"]].to_crs(WGS84).iloc[1234]
+    lat, lon = target.geometry.y, target.geometry.x
+    on_map = "window.assetmap.map.hasLayer(window.assetmap.clusterLayer)"
+    assert page.evaluate(on_map) is False  # cluster shapes wait for the detail zoom
+    zoom = page.evaluate("window.assetmap.map.getZoom()")
+    while zoom < 18:  # step in towards the asset, as a user would with the wheel
+        zoom = min(18, zoom + 2)
+        page.evaluate(f"window.assetmap.map.setView([{lat}, {lon}], {zoom}, {{animate: false}})")
+        page.wait_for_timeout(150)
+    page.wait_for_function("(window.assetmap.chunksRead || 0) > 0", timeout=20_000)
+    assert page.evaluate(on_map) and page.evaluate("window.assetmap.clusterLayer.getLayers().length") > 0
+    marker = page.locator(f".am-marker[title='{target['name']}']")
+    expect(marker.first).to_be_visible(timeout=20_000)
+    marker.first.click()
+    page.wait_for_selector(".leaflet-popup .am-popup h3", timeout=20_000)
+    popup = page.text_content(".leaflet-popup .am-popup")
+    assert page.text_content(".leaflet-popup .am-popup h3") == target["name"]
+    assert target["asset_id"] in popup and target["postcode"] in popup and target["partner"] in popup
+    assert national_page.errors == [] and national_page.console == [] and national_page.requests == []
+
+
+def test_national_search_finds_any_asset_and_opens_its_popup(national_page: Page, national) -> None:
+    assets = national[0]
+    shown = assets.loc[~assets["sensitive"]]
+    page = national_page.page
+    for k in (7, len(shown) // 2, len(shown) - 1):
+        target = shown.iloc[k]
+        assert national_page.search(target["asset_id"]) == target["name"]
+        popup = page.text_content(".leaflet-popup .am-popup")
+        assert f"{target['asset_id']}" in popup and f"row {int(target['source_row'])}" in popup
+        page.click(".leaflet-popup-close-button")
+        expect(page.locator(".leaflet-popup")).to_have_count(0)  # it fades out before it goes
+    page.fill("#am-search", shown.iloc[99]["name"])
+    expect(page.locator("#am-results button").first).to_contain_text(shown.iloc[99]["name"])
+    assert national_page.errors == [] and national_page.console == []
+
+
+def test_national_sensitive_sites_are_not_found_and_not_counted(national_page: Page, national) -> None:
+    assets = national[0]
+    page = national_page.page
+    hidden = assets.loc[assets["sensitive"]].iloc[0]
+    page.fill("#am-search", hidden["asset_id"])
+    expect(page.locator("#am-results .am-none")).to_have_text("No asset found")
+    page.fill("#am-search", hidden["name"])
+    expect(page.locator("#am-results .am-none")).to_have_text("No asset found")
+    assert _drawn(page) == int((~assets["sensitive"]).sum())
+
+
+def test_offline_page_draws_the_base_map_with_district_names(opened: Page) -> None:
+    page = opened.page
+    assert page.evaluate("window.assetmap.baseBand") >= 0  # Kent's view: districts, not the land alone
+    assert "Crown copyright" in page.text_content(".leaflet-control-attribution")
+    page.evaluate("window.assetmap.map.setView([51.27, 0.52], 10, {animate: false}); null")
+    expect(page.locator(".am-place", has_text="Maidstone")).to_have_count(1)
+    page.evaluate("window.assetmap.map.setView([54.5, -2.5], 5, {animate: false}); null")
+    assert page.evaluate("window.assetmap.baseBand") == -1 and page.locator(".am-place").count() == 0
+    assert page.locator(".leaflet-amBase-pane canvas").count() == 1
+    assert opened.errors == [] and opened.console == []
+
+
+def test_national_top_opportunities_open_their_donor(national_page: Page, national) -> None:
+    assets, _, opps, _ = national
+    hidden = set(assets.loc[assets["sensitive"], "asset_id"])
+    kept = opps.loc[~opps["asset_id"].isin(hidden) & ~opps["into_asset_id"].isin(hidden)]
+    top = kept.sort_values("rank").iloc[0]
+    page = national_page.page
+    page.click("#am-top summary")
+    first = page.locator("#am-top button").first
+    assert first.text_content().startswith(f"#{top['rank']} ") and top["into_name"] in first.text_content()
+    first.click()
+    page.wait_for_selector(".leaflet-popup .am-popup h3", timeout=20_000)
+    assert page.text_content(".leaflet-popup .am-popup h3") == top["name"]
+    assert page.text_content(".leaflet-popup .am-notes").count(f"#{top['rank']} ") == 1
+    assert national_page.errors == [] and national_page.console == []

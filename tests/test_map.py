@@ -22,8 +22,9 @@ from assetmap.config import AreaLevelConfig, Config
 from assetmap.geocode import PostcodeLookup
 from assetmap.maps import build_map, escape_text, popup_html, write_map
 from assetmap.maps._areas import classes
+from assetmap.maps._pyramid import unpack
 from assetmap.schema import WGS84
-from assetmap.testing import HOSTILE, make_config, synthetic_estate
+from assetmap.testing import HOSTILE, make_config, national_estate, synthetic_estate
 
 
 def config(**map_options: object) -> Config:
@@ -101,7 +102,7 @@ def test_page_is_self_contained_and_offline(estate) -> None:
     assert "img-src data:;" in csp
     data = page_data(page)
     assert data["offline"] is True and data["tiles"] is None
-    assert page.count("<script") == 5 and page.count("</script>") == 5
+    assert page.count("<script") == 3 and page.count("</script>") == 3
 
 
 def test_online_map_uses_tiles(estate) -> None:
@@ -117,7 +118,7 @@ def test_hostile_names_are_data_not_markup(estate) -> None:
         assert name not in page
     assert "onerror=alert(1)" in page  # present, but only inside the JSON string
     assert "<img" not in page
-    assert page.count("</script>") == 5
+    assert page.count("</script>") == 3
     data = page_data(page)
     assert data["cols"]["name"][:2] == list(HOSTILE[:2])
     assert "<title>Kent &amp; &lt;Medway&gt;</title>" in page
@@ -345,3 +346,212 @@ def test_choropleth_classes_put_zero_in_its_own_class() -> None:
     assert index[:2] == [0, 0] and index[5] == -1 and min(index[2:5]) >= 1
     assert classes(np.array([3.0, 3.0])) == ([[3.0, 3.0]], [0, 0])
     assert classes(np.array([np.nan])) == ([], [-1])
+
+
+# ---------------------------------------------------------------- a national estate: pyramid and chunks
+
+
+@pytest.fixture(scope="module")
+def national() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, dict]:
+    """2,500 assets around twelve towns of Great Britain, 2% sensitive, hostile names."""
+    assets, clusters, opps, summary = national_estate(2500, seed=11, sensitive_share=0.02, places="towns")
+    names = assets["name"].to_numpy(dtype=object)
+    names[: len(HOSTILE)] = HOSTILE
+    assets["name"] = names
+    return assets, clusters, opps, summary
+
+
+def national_page(estate, **map_options: object) -> bytes:
+    """The page's bytes with the pyramid switched on above 1,000 assets."""
+    assets, clusters, opps, summary = estate
+    text = build_map(
+        assets, clusters=clusters, opportunities=opps, summary=summary,
+        config=config(pyramid_above=1000, **map_options),
+    )  # fmt: skip
+    return text.encode("latin-1")
+
+
+def national_data(page: bytes) -> tuple[dict, dict[str, object]]:
+    """The page's document and each compressed block, decoded."""
+    main = re.search(rb'<script type="application/json" id="assetmap-data">(.*?)</script>', page, re.S)
+    blocks = re.findall(rb'<script type="application/x-assetmap" id="([^"]+)">(.*?)</script>', page, re.S)
+    return json.loads(main.group(1)), {key.decode(): unpack(data) for key, data in blocks}
+
+
+def chunk_positions(data: dict, blocks: dict) -> np.ndarray:
+    """Every asset position in the chunks (page order) as grid units."""
+    ids = [data["pyramid"]["chunks"]["id"].format(c) for c in range(len(data["pyramid"]["chunks"]["start"]))]
+    parts = [
+        np.column_stack([np.cumsum(blocks[i]["cols"]["lat"]), np.cumsum(blocks[i]["cols"]["lon"])])
+        for i in ids
+    ]
+    return np.vstack(parts)
+
+
+def test_small_estates_keep_the_county_page(national) -> None:
+    assets = national[0]
+    shown = int((~assets["sensitive"]).sum())
+    county = build_map(assets, config=config(pyramid_above=shown))
+    assert "pyramid" not in page_data(county) and len(page_data(county)["cols"]["lat"]) == shown
+    assert '<meta charset="utf-8">' in county
+    page = build_map(assets, config=config(pyramid_above=shown - 1)).encode("latin-1")
+    data, _ = national_data(page)
+    assert data["n"] == shown and "cols" not in data and data["pyramid"]["detail"] >= 6
+
+
+def test_national_page_is_one_offline_file(national) -> None:
+    page = national_page(national)
+    assert page.startswith(b"<!DOCTYPE html>") and b'<meta charset="windows-1252">' in page[:300]
+    outside = re.sub(
+        rb'(<script type="application/x-assetmap" id="[^"]+">).*?(</script>)', rb"\1\2", page, flags=re.S
+    )
+    outside.decode("ascii")  # everything but the compressed blocks is ASCII
+    assert not re.search(rb"<script[^>]+src=", page) and b"<link" not in page
+    assert b"default-src &#x27;none&#x27;" in page
+    data, blocks = national_data(page)
+    chunks = data["pyramid"]["chunks"]
+    assert len(chunks["start"]) > 5
+    assert set(blocks) >= {data["pyramid"]["search"], data["pyramid"]["tables"]}
+    assert all(f"am-level-{z}" in blocks for z in range(3, data["pyramid"]["detail"]))
+
+
+def test_national_page_holds_every_shown_asset_once(national) -> None:
+    assets = national[0]
+    shown = assets.loc[~assets["sensitive"]]
+    data, blocks = national_data(national_page(national))
+    index = blocks[data["pyramid"]["search"]]
+    ids = index["asset_id"].split("\n")
+    assert sorted(ids) == sorted(shown["asset_id"]) and len(set(ids)) == len(ids)
+    assert len(chunk_positions(data, blocks)) == len(shown)
+    for z in range(3, data["pyramid"]["detail"]):
+        level = blocks[f"am-level-{z}"]
+        assert sum(level["n"]) == len(shown)
+        combos = np.asarray(level["combos"]).reshape(-1, 2)
+        assert combos[:, 1].sum() == len(shown) and sum(level["m"]) == len(combos)
+        partners = combos[:, 0] // 4
+        by_partner = np.bincount(partners, weights=combos[:, 1], minlength=len(data["partners"]))
+        assert by_partner.tolist() == [p["count"] for p in data["partners"]]
+
+
+def test_national_records_match_the_register(national) -> None:
+    assets = national[0]
+    data, blocks = national_data(national_page(national))
+    index, tables = blocks[data["pyramid"]["search"]], blocks[data["pyramid"]["tables"]]
+    ids = index["asset_id"].split("\n")
+    starts = data["pyramid"]["chunks"]["start"]
+    register = assets.set_index("asset_id")
+    for k in (0, 777, len(ids) - 1):
+        chunk = int(np.searchsorted(starts, k, side="right")) - 1
+        cols, row = blocks[f"amc-{chunk}"]["cols"], k - starts[chunk]
+        want = register.loc[ids[k]]
+        assert cols["gia_m2"][row] == want["gia_m2"]
+        assert cols["utilisation"][row] == (None if pd.isna(want["utilisation"]) else want["utilisation"])
+        assert tables["use"][cols["use"]["i"][row]] == want["use"]
+        reasons = [tables["reasons"][c] for c in cols["reasons"]["i"][row]]
+        assert "; ".join(reasons) == want["reasons"]
+        assert data["partners"][index["p"][k]]["name"] == want["partner"]
+        assert index["name"].split("\n")[k] == want["name"]
+
+
+def test_national_page_has_no_sensitive_site(national) -> None:
+    assets, clusters, opps, summary = national
+    page = national_page(national)
+    data, blocks = national_data(page)
+    hidden = assets.loc[assets["sensitive"]]
+    text = json.dumps([data, blocks])
+    for _, row in hidden.iterrows():
+        assert row["asset_id"] not in text and row["name"] not in text and row["uprn"] not in text
+    # Positions of assets and far cells are the same as for the estate without its sensitive sites.
+    kept = assets.loc[~assets["sensitive"]]
+    gone = set(hidden["asset_id"])
+    kept_opps = opps.loc[~opps["asset_id"].isin(gone) & ~opps["into_asset_id"].isin(gone)]
+    without_data, without = national_data(national_page((kept, clusters, kept_opps, summary)))
+    assert np.array_equal(chunk_positions(data, blocks), chunk_positions(without_data, without))
+    for z in range(3, data["pyramid"]["detail"]):
+        for key in ("x", "y", "n", "box"):
+            assert blocks[f"am-level-{z}"][key] == without[f"am-level-{z}"][key]
+
+
+def test_national_hostile_names_are_data(national) -> None:
+    page = national_page(national)
+    for name in HOSTILE:
+        assert name.encode() not in page
+    data, blocks = national_data(page)
+    names = blocks[data["pyramid"]["search"]]["name"].split("\n")
+    assert set(HOSTILE) <= set(names)
+
+
+def test_national_page_is_deterministic(national) -> None:
+    assert national_page(national) == national_page(national)
+
+
+# ---------------------------------------------------------------- the offline base map
+
+
+def test_offline_base_map_of_great_britain_is_in_the_page(estate) -> None:
+    data = page_data(render(estate))
+    base = data["base"]
+    districts = base["districts"]
+    assert len(districts["code"]) == 380 and "Maidstone" in districts["name"]
+    assert "Folkestone and Hythe" in districts["name"] and "Shepway" not in districts["name"]
+    assert "Open Government Licence" in base["attribution"] and "Crown copyright" in base["attribution"]
+    # The bands get finer closer in, every border of each band is there, and the coast is a part of it.
+    counts = [sum(band["points"]) for band in base["bands"]]
+    assert counts == sorted(counts) and all(
+        len(band["points"]) == len(base["bands"][0]["points"]) for band in base["bands"]
+    )
+    assert 0 < len(base["coast"]) < len(base["bands"][0]["points"])
+    # Maidstone's label point lies in Kent.
+    i = districts["name"].index("Maidstone")
+    lat, lon = (v / base["scale"] for v in districts["label"][i])
+    assert 51.1 < lat < 51.4 and 0.3 < lon < 0.8
+    size = len(json.dumps(base, separators=(",", ":")))
+    assert size < 700_000, size
+
+
+# ---------------------------------------------------------------- the page data's format, named once
+
+
+def _keys(cls: type) -> dict[str, str]:
+    return {name: value for name, value in vars(cls).items() if name.isupper() and isinstance(value, str)}
+
+
+def test_every_key_of_the_page_data_is_named_in_the_page_script() -> None:
+    """The format is written down in maps/_payload.py (and _pyramid.py); payload.js names each key
+    the page reads once, and the page reads the document only through those names."""
+    from assetmap.maps import _payload, _pyramid
+    from assetmap.maps._page import MAP_SCRIPTS
+
+    folder = Path(_payload.__file__).parents[1] / "data" / "map"
+    script = (folder / "payload.js").read_text(encoding="utf-8")
+    not_read = {"offline", "actions", "sensitive", "blocks", "catLabels"}  # written for other readers
+    for key in _keys(_payload.Doc).values():
+        if key not in not_read:
+            assert re.search(rf"\bdata\.{key}\b|'{key}'", script), key
+    for cls in (_payload.Col, _payload.Enc, _payload.Opp, _payload.Clu, _payload.Border, _payload.Area,
+                _pyramid.Pyr, _pyramid.Lvl):  # fmt: skip
+        for key in _keys(cls).values():
+            if key not in not_read:
+                assert f"'{key}'" in script, (cls.__name__, key)
+    assert f"'{_pyramid.INTS}'" in script
+    # No other file reads a short key of the document directly.
+    for name in MAP_SCRIPTS:
+        if name != "payload.js":
+            text = (folder / name).read_text(encoding="utf-8")
+            assert not re.search(r"\b(data|doc|pyramid)\.(?!js\b)[a-zA-Z]", text), name
+
+
+def test_unrated_assets_are_drawn_as_not_rated_and_counted_in_clusters(tmp_path: Path) -> None:
+    """Assets rated ``unrated`` (no running cost or utilisation known) are coded -1 like any asset
+    without a rating, so the page's rating filters show them; clusters count them in a fourth column."""
+    assets, clusters, _, _ = synthetic_estate(60, seed=4)
+    assets.loc[assets.index[::2], "rating"] = "unrated"
+    path = write_map(tmp_path / "map.html", assets=assets, clusters=clusters, config=config())
+    data = page_data(path.read_text(encoding="utf-8"))
+    codes = data["cols"]["r"]
+    shown_unrated = (assets["rating"] == "unrated") & ~assets["sensitive"].astype(bool)
+    assert set(codes) <= {-1, 0, 1, 2} and codes.count(-1) == shown_unrated.sum() > 0
+    assert [r[0] for r in data["ratings"]] == ["red", "amber", "green", "unrated"]
+    rag = data["clusters"]["rag"]
+    in_clusters = assets["cluster_id"].notna() & (assets["rating"] == "unrated") & ~assets["sensitive"]
+    assert sum(row[3] for row in rag) == in_clusters.sum()

@@ -1,11 +1,15 @@
 """The board map: one self-contained, offline HTML file.
 
-The page is written from a small template (``assetmap/data/map.html``) with Leaflet and
-Leaflet.markercluster inlined from the ``xstatic`` packages, so it opens with no network.
-All assets go in as one compact JSON document; the browser clusters them, builds a popup
-only when one is opened, and searches them by name, id or postcode. Measured against
-folium's one-object-per-marker output, this is what keeps 100,000 assets usable (see
-BENCHMARKS.md).
+The page is written from a small template (``assetmap/data/map.html``) with Leaflet inlined
+from the ``xstatic`` package and the page's own script (``assetmap/data/map/*.js``), so it
+opens with no network; an offline base map of Great Britain (``_base``) is drawn whenever
+there are no tiles. Up to ``map.pyramid_above`` assets shown, all assets go in as one compact
+JSON document (``_payload`` writes its format down, ``_build`` builds it); the browser groups
+them, builds a popup only when one is opened, and searches them by name, id or postcode.
+Above it, the page is a national one (``_pyramid``, ``_national``): counts per screen square
+for the far zooms, and the records in compressed chunks of the same file, read when the view
+comes close. Measured against folium's one-object-per-marker output, this is what keeps
+100,000 and 1,000,000 assets usable (see BENCHMARKS.md).
 
 Sensitive sites (``sensitive`` true) never reach the page: with ``map.sensitive: omit``
 (default) they are left out entirely, and cluster figures are those of the assets shown;
@@ -25,9 +29,11 @@ import pandas as pd
 from .._io import atomic_path
 from ..areas import AreaRun
 from ..config import Config, MapConfig
+from ._build import build_payload
 from ._escape import escape_text, json_for_script, popup_html
-from ._page import render_page
-from ._payload import build_payload
+from ._geometry import shown_mask
+from ._national import national_payload
+from ._page import render_national, render_page
 from ._style import KIND_COLOURS
 
 
@@ -73,13 +79,37 @@ def build_map(
     Returns
     -------
     str
-        The self-contained HTML document.
+        The self-contained HTML document. Above ``map.pyramid_above`` assets shown it is a
+        national page (:mod:`assetmap.maps._pyramid`): windows-1252, holding compressed
+        blocks as bytes, returned here with each byte as one character (its bytes are
+        ``text.encode("latin-1")``, as :func:`write_map` writes them).
     """
+    return _page_bytes(
+        assets, clusters=clusters, opportunities=opportunities, summary=summary, config=config, title=title,
+        areas=areas,
+    ).decode("latin-1" if _is_national(assets, _config(config, title)) else "utf-8")  # fmt: skip
+
+
+def _is_national(assets: gpd.GeoDataFrame, config: Config) -> bool:
+    return bool(len(assets)) and int(shown_mask(assets).sum()) > config.map.pyramid_above
+
+
+def _page_bytes(
+    assets: gpd.GeoDataFrame,
+    *,
+    clusters: gpd.GeoDataFrame | None,
+    opportunities: pd.DataFrame | None,
+    summary: dict[str, Any] | None,
+    config: Config | None,
+    title: str | None,
+    areas: AreaRun | None,
+) -> bytes:
+    """The page's bytes: a county page (UTF-8), or a national one above ``map.pyramid_above``."""
     cfg = _config(config, title)
-    payload = build_payload(
-        assets, clusters=clusters, opportunities=opportunities, summary=summary, config=cfg, areas=areas
-    )
-    return render_page(payload)
+    parts = {"clusters": clusters, "opportunities": opportunities, "summary": summary, "areas": areas}
+    if _is_national(assets, cfg):
+        return render_national(national_payload(assets, **parts, config=cfg))
+    return render_page(build_payload(assets, **parts, config=cfg)).encode("utf-8")
 
 
 def write_map(
@@ -107,13 +137,13 @@ def write_map(
     Path
         ``path``.
     """
-    text = build_map(
+    data = _page_bytes(
         assets, clusters=clusters, opportunities=opportunities, summary=summary, config=config, title=title,
         areas=areas,
     )  # fmt: skip
     path = Path(path)
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
     return path
 
 

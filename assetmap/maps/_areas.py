@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..areas import OUTSIDE, AreaRun, cluster_areas, summarise_areas
 from ..schema import BNG, WGS84
+from ._payload import Area, Border, Enc, Grid
 
 #: Measures: key, label, number format (as the page's ``fmt``), column, five colours (light to dark).
 MEASURES: Final[tuple[tuple[str, str, str, str, tuple[str, ...]], ...]] = (
@@ -97,9 +98,7 @@ def _nums(values: pd.Series) -> list[float | None]:
     return [None if not np.isfinite(x) else round(float(x), 4) for x in arr]
 
 
-def _level(
-    table: pd.DataFrame, areas: gpd.GeoDataFrame, level: str, rings: Any, delta: Any
-) -> dict[str, Any]:
+def _level(table: pd.DataFrame, areas: gpd.GeoDataFrame, level: str, grid: Grid) -> dict[str, Any]:
     rows = table[(table["level"] == level) & (table["code"] != OUTSIDE)].reset_index(drop=True)
     shapes = dict(zip(areas["code"].astype(str), areas.geometry, strict=True))
     geoms = gpd.GeoSeries([shapes[c] for c in rows["code"]], crs=BNG)
@@ -110,15 +109,15 @@ def _level(
         if key == "per_head" and not has_pop:
             continue
         limits, index = classes(rows[col].to_numpy(dtype=float))
-        cls[key] = {"limits": limits, "i": index}
+        cls[key] = {Area.LIMITS: limits, Enc.CODES: index}
     return {
-        "key": level,
-        "label": LEVEL_LABELS.get(level, level),
-        "code": rows["code"].astype(str).tolist(),
-        "name": [None if pd.isna(n) else str(n) for n in rows["name"]],
-        "rings": [[delta(poly) for poly in rings(g)] for g in geoms],
-        "fig": {col: _nums(rows[col]) for col, _, _ in AREA_FIGURES if col != "population" or has_pop},
-        "cls": cls,
+        Area.KEY: level,
+        Area.LABEL: LEVEL_LABELS.get(level, level),
+        Area.CODE: rows["code"].astype(str).tolist(),
+        Area.NAME: [None if pd.isna(n) else str(n) for n in rows["name"]],
+        Area.RINGS: grid.polygons(geoms.to_numpy()),
+        Area.FIG: {col: _nums(rows[col]) for col, _, _ in AREA_FIGURES if col != "population" or has_pop},
+        Area.CLASSES: cls,
     }
 
 
@@ -129,8 +128,7 @@ def areas_payload(
     all_assets: gpd.GeoDataFrame,
     opportunities: pd.DataFrame,
     sensitive: str,
-    rings: Any,
-    delta: Any,
+    grid: Grid,
 ) -> dict[str, Any] | None:
     """The choropleth's data: levels with polygons, their areas' figures and classes.
 
@@ -144,8 +142,8 @@ def areas_payload(
         The opportunities the map shows (none touches a sensitive site).
     sensitive : str
         ``map.sensitive``.
-    rings, delta : callable
-        The page's polygon encoders (grid rings, delta encoding).
+    grid : Grid
+        The page's grid (polygons are encoded on it).
     """
     if run is None or not any(lv.has_polygons for lv in run.levels.values()):
         return None
@@ -153,9 +151,9 @@ def areas_payload(
     levels = {k: lv for k, lv in run.levels.items() if lv.has_polygons}
     table = summarise_areas(counted, opportunities, levels)
     return {
-        "levels": [_level(table, lv.areas, key, rings, delta) for key, lv in levels.items()],
-        "measures": [[key, label, fmt, list(colours)] for key, label, fmt, _, colours in MEASURES],
-        "figures": [list(f) for f in AREA_FIGURES],
+        Area.LEVELS: [_level(table, lv.areas, key, grid) for key, lv in levels.items()],
+        Area.MEASURES: [[key, label, fmt, list(colours)] for key, label, fmt, _, colours in MEASURES],
+        Area.FIGURES: [list(f) for f in AREA_FIGURES],
     }
 
 
@@ -165,6 +163,6 @@ def cross_border(run: AreaRun | None, vis: gpd.GeoDataFrame, ids: list[str]) -> 
         return None
     per = cluster_areas(vis, run.border_level).reindex(ids)
     return {
-        "cross": per["cross_boundary"].fillna(False).astype(bool).tolist(),
-        "areas": [None if pd.isna(a) else str(a) for a in per["areas"]],
+        Border.CROSS: per["cross_boundary"].fillna(False).astype(bool).tolist(),
+        Border.AREAS: [None if pd.isna(a) else str(a) for a in per["areas"]],
     }

@@ -67,20 +67,22 @@ def escape_text(value: object) -> str:
     return html.escape(text, quote=True).translate(_JS_TEMPLATE)
 
 
-def json_for_script(obj: Any) -> str:
+def json_for_script(obj: Any, *, ascii_only: bool = False) -> str:
     """Serialise ``obj`` as compact JSON that is safe inside an HTML ``<script>`` element.
 
     Parameters
     ----------
     obj : object
         JSON-serialisable data (no NaN: use ``None``).
+    ascii_only : bool
+        Write every other character as ``\\uXXXX`` too (for a page that is not UTF-8).
 
     Returns
     -------
     str
         JSON text without any ``<``, ``>`` or ``&`` character.
     """
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(obj, ensure_ascii=ascii_only, separators=(",", ":"), allow_nan=False)
     for char, code in _JSON_ESCAPES.items():
         text = text.replace(char, code)
     return text

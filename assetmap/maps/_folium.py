@@ -1,6 +1,6 @@
 """The estate as a folium map, for notebooks: the board map's essentials as folium layers.
 
-:func:`explore_map` reads the board map's own page data (:func:`~assetmap.maps._payload.build_payload`:
+:func:`explore_map` reads the board map's own page data (:func:`~assetmap.maps._build.build_payload`:
 the same filtering of sensitive sites, the same cluster figures, the same opportunities and
 reasons with hidden sites' names replaced) and turns it into ordinary folium layers the
 analyst can add to, show inline and save:
@@ -31,11 +31,11 @@ from folium.utilities import JsCode
 
 from .._errors import MapError
 from ..config import Config
+from ._build import build_payload
 from ._escape import escape_text, json_for_script
 from ._folium_text import Opportunities, PageData, asset_properties, cluster_popup, swatch, tables
 from ._offline import RawHTML, inline_libraries
 from ._page import _data_file, _strip_js
-from ._payload import build_payload
 from ._style import CLUSTER_CATEGORIES, KIND_COLOURS, KIND_LABELS, RATING_COLOURS, RATING_LABELS, RATINGS
 
 #: Above this many assets :func:`explore_map` refuses and points to the board map

@@ -4,8 +4,8 @@ folium puts popup and tooltip text into the page as HTML (and folium's own ``Pop
 ``Tooltip`` put it inside a JavaScript template literal, where ``${...}`` runs), so every
 value here goes through :func:`assetmap.maps._escape.escape_text`, which also turns
 backtick, ``$`` and backslash into character references. The wording follows the board
-map's (``assetmap/data/map.js``), read from the same page data
-(:func:`assetmap.maps._payload.build_payload`), so the two maps say the same thing.
+map's (``assetmap/data/map/popups.js``), read from the same page data
+(:func:`assetmap.maps._build.build_payload`), so the two maps say the same thing.
 """
 
 from __future__ import annotations
@@ -214,7 +214,8 @@ def cluster_popup(clusters: dict[str, Any], i: int, category: str) -> str:
     if c["spare"][i] is not None:
         rows.append(("Spare places", f"{c['spare'][i]:,}"))
     if c.get("rag"):
-        rows.append(("Red / amber / green", " / ".join(str(v) for v in c["rag"][i])))
+        heading = " / ".join(("Red", "amber", "green", "not rated")[: len(c["rag"][i])])
+        rows.append((heading, " / ".join(str(v) for v in c["rag"][i])))
     if c["saving"][i] is not None:
         rows.append(("Saving a year (plan)", number(c["saving"][i], "gbp")))
     if c.get("hidden") and c["hidden"][i]:

@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import ConvexHull, QhullError
 from shapely.geometry.base import BaseGeometry
 
 from ..config import Config
@@ -64,11 +65,23 @@ def place_outline(shown: gpd.GeoDataFrame, config: Config) -> BaseGeometry | Non
         return None
     pts = shown.to_crs(BNG).geometry
     xy = np.unique(np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]).round(0), axis=0)
-    multi = shapely.multipoints(xy)
-    hull = shapely.convex_hull(multi)
-    minx, miny, maxx, maxy = multi.bounds
+    hull = shapely.convex_hull(shapely.multipoints(_hull_candidates(xy)))
+    (minx, miny), (maxx, maxy) = xy.min(axis=0), xy.max(axis=0)
     pad = max(500.0, 0.03 * max(maxx - minx, maxy - miny))
     return hull.buffer(pad).simplify(50)
+
+
+def _hull_candidates(xy: np.ndarray) -> np.ndarray:
+    """The points that can be on the convex hull of ``xy`` (Qhull's vertices; all when degenerate).
+
+    GEOS then draws the hull from these few instead of from every asset, with the same result.
+    """
+    if len(xy) < 4:
+        return xy
+    try:
+        return xy[np.sort(ConvexHull(xy).vertices)]
+    except QhullError:  # all on a line, or a single point
+        return xy
 
 
 def cluster_hulls(shown: gpd.GeoDataFrame, buffer_m: float) -> dict[str, BaseGeometry]:

@@ -1,4 +1,43 @@
-"""The data the page draws: one compact, column-wise JSON document.
+"""The board map's page data: its format, in one place, and the encoders of its columns.
+
+The page carries one compact, column-wise JSON document (``<script type="application/json"
+id="assetmap-data">``), built by :func:`assetmap.maps._build.build_payload` and read by
+``assetmap/data/map/payload.js``, which gives every key below a descriptive JavaScript name.
+The key strings are short because they repeat in the file; the classes here name them.
+
+Document (:class:`Doc`)::
+
+    title        str           page title
+    offline      bool          no base map tiles (``map.offline``)
+    tiles        str | null    tile URL template (added by the page writer when online)
+    origin       [lat, lon]    positions are integers: (value - origin) * scale
+    scale        int           grid units per degree (1e-5 degree, about a metre)
+    bounds       [[lat, lon], [lat, lon]] | null   grid units of the assets shown
+    n            int           assets shown (sensitive sites are never in the document)
+    partners     [{name, kind, count}]             partner index -> partner (Partner keys)
+    kinds        [[key, label, colour]]            partner kinds
+    ratings      [[key, label, colour]]            red, amber, green
+    uses         [[label, glyph]]                  use categories
+    clusterCats  [[label, colour]]                 cluster categories
+    actions      [str]                             opportunity action index -> name
+    fields       [[column, label, format]]         popup rows (format: text, gbp, pct, m2, num, date)
+    cols         {name: column}                    one value per asset shown (Col keys)
+    opps         {name: [...]} | {}                opportunities (Opp keys)
+    clusters     {name: [...]}                     cluster shapes and figures (Clu keys)
+    areas        {...} | null                      choropleth (``maps._areas``)
+    outline      [polygon]                         the place's outline
+    summary      [[label, value]]                  summary panel rows
+    sensitive    "omit" | "cluster_only"
+    base         {...} | null                      offline base map (``maps._base``)
+    pyramid      {...}                             national estates only, instead of cols, opps and
+                                                   clusters (``maps._pyramid``)
+    blocks       {element id: text}                national estates only: compressed blocks, written by
+                                                   the page writer as elements of their own, not as JSON
+
+A column is a list of values, ``{"d": distinct values, "i": codes (-1 missing)}``, or
+``{"delta": differences}`` (integers, a running sum gives the values). A polygon is a list of
+rings, each a flat list ``[lat, lon, lat, lon, ...]`` in grid units, delta-encoded from the
+second point on.
 
 Positions are integers in units of 1e-5 degree (about a metre) counted from an origin, so
 the file holds no coordinate as a decimal literal; text columns that repeat are stored
@@ -11,35 +50,135 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
 from shapely.geometry.base import BaseGeometry
-
-from .._known import known_money
-from ..areas import AreaRun
-from ..config import Config
-from ..schema import BNG, WGS84
-from ._areas import areas_payload, cross_border
-from ._escape import is_missing
-from ._geometry import place_outline, shown_mask
-from ._plan import ACTIONS, _delta, keys
-from ._plan import clusters as plan_clusters
-from ._plan import opportunities as plan_opportunities
-from ._style import (
-    CLUSTER_CATEGORIES,
-    KIND_COLOURS,
-    KIND_LABELS,
-    RATING_COLOURS,
-    RATING_LABELS,
-    RATINGS,
-    USE_CATEGORIES,
-    money,
-    use_category,
-)
 
 SCALE: Final = 100_000
 SENSITIVE_TEXT: Final = "a sensitive site"
+
+
+class Doc:
+    """Keys of the document."""
+
+    TITLE: Final = "title"
+    OFFLINE: Final = "offline"
+    TILES: Final = "tiles"
+    ORIGIN: Final = "origin"
+    SCALE: Final = "scale"
+    BOUNDS: Final = "bounds"
+    COUNT: Final = "n"
+    PARTNERS: Final = "partners"
+    KINDS: Final = "kinds"
+    RATINGS: Final = "ratings"
+    USES: Final = "uses"
+    CLUSTER_CATEGORIES: Final = "clusterCats"
+    ACTIONS: Final = "actions"
+    FIELDS: Final = "fields"
+    COLUMNS: Final = "cols"
+    OPPORTUNITIES: Final = "opps"
+    CLUSTERS: Final = "clusters"
+    AREAS: Final = "areas"
+    OUTLINE: Final = "outline"
+    SUMMARY: Final = "summary"
+    SENSITIVE: Final = "sensitive"
+    BASE: Final = "base"
+    PYRAMID: Final = "pyramid"
+    BLOCKS: Final = "blocks"
+
+
+class Partner:
+    """Keys of one entry of ``partners``."""
+
+    NAME: Final = "name"
+    KIND: Final = "kind"
+    COUNT: Final = "count"
+
+
+class Col:
+    """Keys of ``cols`` besides the register's own popup columns (``POPUP_FIELDS``)."""
+
+    LAT: Final = "lat"
+    LON: Final = "lon"
+    PARTNER: Final = "p"  # index into partners
+    USE: Final = "u"  # index into uses
+    RATING: Final = "r"  # index into ratings, -1 not rated
+    NAME: Final = "name"
+    SCORE: Final = "score"
+    SOURCE_FILE: Final = "source_file"
+    SOURCE_ROW: Final = "source_row"
+    METHOD: Final = "geocode_method"
+    PRECISION: Final = "geocode_precision_m"
+    REASONS: Final = "reasons"  # {"d": phrases, "i": [[phrase codes] per asset]}
+    CLUSTER: Final = "cluster_id"
+
+
+class Enc:
+    """Keys of an encoded column."""
+
+    DISTINCT: Final = "d"
+    CODES: Final = "i"
+    DELTA: Final = "delta"
+
+
+class Opp:
+    """Keys of ``opps``: one value per opportunity shown (asset positions index ``cols``)."""
+
+    RANK: Final = "rank"
+    ACTION: Final = "a"  # index into actions, -1 other
+    DONOR: Final = "d"  # asset position, -1 not on the map
+    RECEIVER: Final = "t"  # asset position, -1 none or not on the map
+    PEOPLE: Final = "people"
+    SAVING: Final = "saving"
+    RECEIPT: Final = "receipt"
+    SPARE: Final = "spare"
+    INTO: Final = "into"  # {row: words for a receiver not on the map}
+
+
+class Clu:
+    """Keys of ``clusters``: one value per cluster with a shown member."""
+
+    ID: Final = "id"
+    CATEGORY: Final = "cat"  # index into clusterCats
+    RINGS: Final = "rings"  # per cluster, polygons
+    ASSETS: Final = "assets"
+    PARTNERS: Final = "partners"
+    COST: Final = "cost"
+    GIA: Final = "gia"
+    UTILISATION: Final = "util"
+    SPARE: Final = "spare"
+    RAG: Final = "rag"  # [red, amber, green] counts, or null without ratings
+    SAVING: Final = "saving"
+    HIDDEN: Final = "hidden"  # sensitive sites counted (cluster_only), or null
+    CATEGORY_LABELS: Final = "catLabels"
+    BORDER: Final = "border"  # with areas: Border keys
+
+
+class Border:
+    """Keys of ``clusters.border``: per cluster, whether it crosses a boundary and the areas."""
+
+    CROSS: Final = "cross"
+    AREAS: Final = "areas"
+
+
+class Area:
+    """Keys of ``areas``: ``levels`` (each a :class:`Area` level), ``measures``, ``figures``."""
+
+    LEVELS: Final = "levels"
+    MEASURES: Final = "measures"  # [[key, label, format, [five colours]]]
+    FIGURES: Final = "figures"  # popup rows: [[column, label, format]]
+    KEY: Final = "key"
+    LABEL: Final = "label"
+    CODE: Final = "code"
+    NAME: Final = "name"
+    RINGS: Final = "rings"
+    FIG: Final = "fig"  # {column: [value per area]}
+    CLASSES: Final = "cls"  # {measure: {"limits": [[low, high]], "i": [class per area]}}
+    LIMITS: Final = "limits"
+
 
 #: Popup rows: column, label, format (text, int, gbp, pct, m2, num, date).
 POPUP_FIELDS: Final[tuple[tuple[str, str, str], ...]] = (
@@ -60,32 +199,38 @@ POPUP_FIELDS: Final[tuple[tuple[str, str, str], ...]] = (
     ("cluster_id", "Cluster", "text"),
     ("action", "Action", "text"),
 )
-_DECIMALS: Final = {
+#: Decimals kept per numeric column (the others are text).
+DECIMALS: Final = {
     "gia_m2": 0, "running_cost_gbp": 0, "utilisation": 2, "occupancy": 0, "capacity": 0,
     "book_value_gbp": 0, "score": 0, "geocode_precision_m": 0, "source_row": 0,
 }  # fmt: skip
 
 
-def _num(values: pd.Series, decimals: int, delta: bool = False) -> Any:
-    """Numbers rounded; ``{"d", "i"}`` when few distinct values, ``{"delta"}`` for runs of rows."""
-    arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float).round(decimals)
-    finite = ~np.isnan(arr)
-    if delta and finite.all() and len(arr):
-        ints = arr.astype(np.int64)
-        return {"delta": np.diff(ints, prepend=0).tolist()}
-    uniq = np.unique(arr[finite])
-    if len(arr) >= 16 and len(uniq) <= 64:
-        codes = np.where(
-            finite, np.searchsorted(uniq, np.where(finite, arr, uniq[0] if len(uniq) else 0)), -1
-        )
-        d = [int(v) for v in uniq] if decimals == 0 else uniq.tolist()
-        return {"d": d, "i": codes.astype(int).tolist()}
+def _plain(arr: np.ndarray, decimals: int) -> list[Any]:
+    """Rounded floats as a JSON list: ints when no decimals, ``None`` for NaN."""
     if decimals == 0:
         return [None if v != v else int(v) for v in arr.tolist()]
     return [None if v != v else v for v in arr.tolist()]
 
 
-def _text(values: pd.Series) -> list[str | None] | dict[str, list[Any]]:
+def encode_numbers(values: pd.Series, decimals: int, delta: bool = False) -> Any:
+    """Numbers rounded; ``{"d", "i"}`` when few distinct values, ``{"delta"}`` for runs of rows."""
+    arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float).round(decimals)
+    finite = ~np.isnan(arr)
+    if delta and finite.all() and len(arr):
+        ints = arr.astype(np.int64)
+        return {Enc.DELTA: np.diff(ints, prepend=0).tolist()}
+    uniq = np.unique(arr[finite])
+    if len(arr) >= 16 and len(uniq) <= 64:
+        codes = np.where(
+            finite, np.searchsorted(uniq, np.where(finite, arr, uniq[0] if len(uniq) else 0)), -1
+        )
+        distinct = [int(v) for v in uniq] if decimals == 0 else uniq.tolist()
+        return {Enc.DISTINCT: distinct, Enc.CODES: codes.astype(int).tolist()}
+    return _plain(arr, decimals)
+
+
+def encode_text(values: pd.Series) -> list[str | None] | dict[str, list[Any]]:
     """Text column: a plain list, or ``{"d": distinct values, "i": codes}`` when values repeat."""
     if pd.api.types.is_datetime64_any_dtype(values):
         values = values.dt.strftime("%Y-%m-%d")
@@ -93,41 +238,91 @@ def _text(values: pd.Series) -> list[str | None] | dict[str, list[Any]]:
     s = s.where(s != "")
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     if len(uniques) <= max(1, len(s) // 2):
-        return {"d": [str(v) for v in uniques], "i": codes.tolist()}
+        return {Enc.DISTINCT: [str(v) for v in uniques], Enc.CODES: codes.tolist()}
     return s.astype(object).where(s.notna(), None).tolist()
 
 
-def _phrases(values: pd.Series, scrub: list[str]) -> dict[str, list[Any]]:
-    """Reasons (``"; "``-joined phrases): distinct phrases once, a list of codes per asset."""
+def _re2_literal(text: str) -> str:
+    """``text`` as an RE2 pattern that matches itself (ASCII punctuation and controls escaped)."""
+
+    def one(ch: str) -> str:
+        if not ch.isascii() or ch.isalnum() or ch in " _":
+            return ch
+        return "\\" + ch if ch.isprintable() else f"\\x{ord(ch):02x}"
+
+    return "".join(one(ch) for ch in text)
+
+
+def scrub(texts: pd.Series, names: list[str]) -> pd.Series:
+    """Replace each of ``names`` (sensitive sites' names) in ``texts`` by :data:`SENSITIVE_TEXT`.
+
+    One pass of one regular expression (RE2, through Arrow) over the distinct texts, longest
+    name first where names overlap, so thousands of names cost about as much as one.
+    """
+    if not names or len(texts) == 0:
+        return texts
+    pattern = "|".join(_re2_literal(name) for name in sorted(set(names), key=len, reverse=True))
+    arr = pa.array(texts.astype(object).where(texts.notna(), None), type=pa.string())
+    out = pc.replace_substring_regex(arr, pattern=pattern, replacement=SENSITIVE_TEXT)
+    return pd.Series(out.to_pylist(), index=texts.index, dtype=object)
+
+
+def encode_phrases(values: pd.Series, names: list[str]) -> dict[str, list[Any]]:
+    """Reasons (``"; "``-joined phrases): distinct phrases once, a list of codes per asset.
+
+    ``names`` (sensitive sites' names) are replaced first. Phrases are numbered in the order
+    they first appear, and each distinct reason is split once.
+    """
+    texts = values.astype("string")
+    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    clean = scrub(pd.Series(uniques.astype(object), dtype=object), names)
     table: dict[str, int] = {}
-    rows: list[list[int]] = []
-    for text in values.tolist():
-        codes: list[int] = []
-        if not is_missing(text):
-            for phrase in _scrub(str(text), scrub).split("; "):
-                if phrase.strip():
-                    codes.append(table.setdefault(phrase.strip(), len(table)))
-        rows.append(codes)
-    return {"d": list(table), "i": rows}
+    per_unique: list[list[int]] = []
+    for text in clean.tolist():
+        phrases = (p.strip() for p in str(text).split("; "))
+        per_unique.append([table.setdefault(p, len(table)) for p in phrases if p])
+    empty: list[int] = []
+    rows = [per_unique[c] if c >= 0 else empty for c in codes.tolist()]  # shared lists: JSON repeats them
+    return {Enc.DISTINCT: list(table), Enc.CODES: rows}
 
 
-def _scrub(text: str, names: list[str]) -> str:
-    for name in names:
-        text = text.replace(name, SENSITIVE_TEXT)
-    return text
+def delta_rings(rings: list[list[int]]) -> list[list[int]]:
+    """Flat ``[lat, lon, ...]`` rings with each point after the first as a difference."""
+    out = []
+    for ring in rings:
+        arr = np.asarray(ring, dtype=np.int64)
+        arr[2:] = np.diff(arr.reshape(-1, 2), axis=0).ravel()
+        out.append(arr.tolist())
+    return out
 
 
-class _Grid:
-    """WGS84 <-> integer grid from an origin."""
+class Grid:
+    """WGS84 <-> the document's integer grid, counted from an origin."""
 
     def __init__(self, lat0: float, lon0: float) -> None:
         self.lat0, self.lon0 = lat0, lon0
 
-    def points(self, lat: np.ndarray, lon: np.ndarray) -> tuple[list[int], list[int]]:
+    @classmethod
+    def around(cls, lat: np.ndarray, lon: np.ndarray, outline: BaseGeometry | None) -> Grid:
+        """The grid whose origin is a tenth of a degree below the assets (or the outline)."""
+        if len(lat):
+            return cls(math.floor(lat.min() * 10) / 10, math.floor(lon.min() * 10) / 10)
+        if outline is not None:
+            lon0, lat0 = (math.floor(v * 10) / 10 for v in outline.bounds[:2])
+            return cls(lat0, lon0)
+        return cls(52.0, -2.0)
+
+    def integers(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in grid units, as int64 arrays."""
         return (
-            np.rint((lat - self.lat0) * SCALE).astype(np.int64).tolist(),
-            np.rint((lon - self.lon0) * SCALE).astype(np.int64).tolist(),
+            np.rint((np.asarray(lat) - self.lat0) * SCALE).astype(np.int64),
+            np.rint((np.asarray(lon) - self.lon0) * SCALE).astype(np.int64),
         )
+
+    def points(self, lat: np.ndarray, lon: np.ndarray) -> tuple[list[int], list[int]]:
+        """Positions in grid units, as lists."""
+        ilat, ilon = self.integers(lat, lon)
+        return ilat.tolist(), ilon.tolist()
 
     def rings(self, geom: BaseGeometry | None) -> list[list[list[int]]]:
         """Polygons (EPSG:4326) as lists of rings, each a flat ``[lat, lon, lat, lon, ...]``."""
@@ -140,181 +335,38 @@ class _Grid:
             rings = []
             for ring in (poly.exterior, *poly.interiors):
                 xy = np.asarray(ring.coords)
-                lat, lon = self.points(xy[:, 1], xy[:, 0])
-                rings.append([v for pair in zip(lat, lon, strict=True) for v in pair])
+                ilat, ilon = self.integers(xy[:, 1], xy[:, 0])
+                rings.append(np.column_stack([ilat, ilon]).ravel().tolist())
             out.append(rings)
         return out
 
+    def polygons(self, geoms: Any) -> list[list[list[list[int]]]]:
+        """Each geometry's polygons (EPSG:4326) as delta-encoded rings, all in one pass.
 
-def _to_wgs84(geom: BaseGeometry | None) -> BaseGeometry | None:
-    if geom is None:
-        return None
-    return gpd.GeoSeries([geom], crs=BNG).to_crs(WGS84).iloc[0]
-
-
-def _summary(
-    summary: dict[str, Any] | None, assets: gpd.GeoDataFrame, shown: int, mode: str
-) -> list[list[str]]:
-    s = dict(summary or {})
-    costs = pd.to_numeric(assets.get("running_cost_gbp", pd.Series(dtype=float)), errors="coerce")
-    n_assets = int(s.get("assets", len(assets)))
-    cost = s.get("running_cost_gbp", s.get("estate_running_cost_gbp"))
-    known = s.get("assets_with_running_cost")
-    if "estate_running_cost_gbp" not in s and "running_cost_gbp" not in s:
-        cost = float(costs.sum()) if costs.notna().any() else None
-        known = int(costs.notna().sum())
-    partners = int(s.get("partners", assets["partner"].nunique() if "partner" in assets.columns else 0))
-    rows = [["Assets", f"{n_assets:,}"], ["Partners", f"{partners:,}"]]
-    # Not known reads "not known", never £0; a sum over some assets says how many.
-    rows.append(["Running cost a year", known_money(cost, known, n_assets)])
-    released = s.get("released_running_cost_gbp")
-    if "released_running_cost_gbp" in s:
-        rows.append(["Running cost released a year", known_money(released, known, n_assets)])
-    receipts = s.get("capital_receipts_gbp")
-    if receipts is not None and not is_missing(receipts):
-        rows.append(["Capital receipts", money(float(receipts))])
-    share = s.get("share_of_running_cost")
-    if share is not None and not is_missing(share) and math.isfinite(float(share)):
-        rows.append(["Share of running cost", f"{float(share):.1%}"])
-    hidden = n_assets - shown
-    if hidden > 0:
-        where = "left off the map" if mode == "omit" else "counted in cluster figures only"
-        rows.append(["Not shown", f"{hidden:,} ({where})"])
-    return rows
-
-
-def _area_rows(summary: dict[str, Any] | None, border: dict[str, list[Any]] | None) -> list[list[str]]:
-    """Summary rows for the areas: the focus area and the clusters across a boundary (shown ones)."""
-    s, rows = summary or {}, []
-    if s.get("focus_area"):
-        rows.append(["Focus area", str(s["focus_area"])])
-        rows.append(["Assets across its border", f"{int(s.get('across_border_assets') or 0):,}"])
-    crossing = sum(border["cross"]) if border else 0
-    if crossing:
-        rows.append(["Clusters across a boundary", f"{crossing:,}"])
-    return rows
-
-
-def build_payload(
-    assets: gpd.GeoDataFrame,
-    *,
-    clusters: gpd.GeoDataFrame | None,
-    opportunities: pd.DataFrame | None,
-    summary: dict[str, Any] | None,
-    config: Config,
-    areas: AreaRun | None = None,
-) -> dict[str, Any]:
-    """Everything the page shows, as JSON-ready data (no sensitive site in it).
-
-    Parameters
-    ----------
-    assets : GeoDataFrame
-        The estate layer, optionally with the plan's columns.
-    clusters, opportunities, summary
-        The plan's outputs, each optional.
-    config : Config
-        ``title``, ``map`` and ``clustering.hull_buffer_m``.
-    areas : AreaRun, optional
-        The run's areas (:func:`assetmap.areas.prepare_areas`): the choropleth and the
-        clusters across a border.
-
-    Returns
-    -------
-    dict
-    """
-    if assets.crs is None:
-        assets = assets.set_crs(BNG)
-    assets = assets.reset_index(drop=True)
-    mask = shown_mask(assets)
-    vis = assets.loc[mask].reset_index(drop=True)
-    hidden_rows = assets.loc[~mask]
-    scrub = sorted(
-        {str(v) for v in hidden_rows.get("name", pd.Series(dtype=object)).dropna() if len(str(v)) >= 3},
-        key=len,
-        reverse=True,
-    )
-    pts = vis.geometry.to_crs(WGS84)
-    lat, lon = pts.y.to_numpy(), pts.x.to_numpy()
-    outline = _to_wgs84(place_outline(vis, config))
-    if len(vis):
-        lat0, lon0 = math.floor(lat.min() * 10) / 10, math.floor(lon.min() * 10) / 10
-    elif outline is not None:
-        lon0, lat0 = (math.floor(v * 10) / 10 for v in outline.bounds[:2])
-    else:
-        lat0, lon0 = 52.0, -2.0
-    grid = _Grid(lat0, lon0)
-    ilat, ilon = grid.points(lat, lon)
-
-    partner = vis["partner"].astype(str) if "partner" in vis else pd.Series("Unknown", index=vis.index)
-    p_codes, p_names = pd.factorize(partner)
-    kinds = vis.get("partner_kind", pd.Series("other", index=vis.index)).astype(str)
-    partners = [
-        {"name": name, "kind": kinds[p_codes == i].iloc[0], "count": int((p_codes == i).sum())}
-        for i, name in enumerate(p_names)
-    ]
-    for p in partners:
-        p["kind"] = p["kind"] if p["kind"] in KIND_COLOURS else "other"
-    rating = vis["rating"].astype(str).str.lower() if "rating" in vis else pd.Series("", index=vis.index)
-    r_codes = rating.map({r: i for i, r in enumerate(RATINGS)}).fillna(-1).astype(int)
-
-    index = dict(zip(keys(vis, "partner", "asset_id"), range(len(vis)), strict=True)) if len(vis) else {}
-    hidden_keys = set(keys(hidden_rows, "partner", "asset_id")) if len(hidden_rows) else set()
-    opps, opp_cols = plan_opportunities(opportunities, index, hidden_keys)
-
-    cols: dict[str, Any] = {
-        "lat": ilat,
-        "lon": ilon,
-        "p": p_codes.tolist(),
-        "u": use_category(vis.get("use", pd.Series(None, index=vis.index, dtype=object))).tolist(),
-        "r": r_codes.tolist(),
-        "name": _text(vis.get("name", pd.Series(None, index=vis.index, dtype=object))),
-    }
-    fields = []
-    for col, label, fmt in POPUP_FIELDS:
-        if col in vis.columns:
-            fields.append([col, label, fmt])
-            cols[col] = _num(vis[col], _DECIMALS[col]) if col in _DECIMALS else _text(vis[col])
-    for col in ("score", "source_row", "geocode_precision_m"):
-        if col in vis.columns:
-            cols[col] = _num(vis[col], _DECIMALS[col], delta=col == "source_row")
-    for col in ("source_file", "geocode_method"):
-        if col in vis.columns:
-            cols[col] = _text(vis[col])
-    if "reasons" in vis.columns:
-        cols["reasons"] = _phrases(vis["reasons"], scrub)
-
-    bounds = [[min(ilat), min(ilon)], [max(ilat), max(ilon)]] if len(vis) else None
-    cluster_cols = (
-        plan_clusters(clusters, vis, assets, opps, config, grid.rings) if "cluster_id" in vis else {"id": []}
-    )
-    border = cross_border(areas, vis, cluster_cols["id"])
-    if border is not None:
-        cluster_cols["border"] = border
-    summary_rows = _summary(summary, assets, len(vis), config.map.sensitive)
-    summary_rows += _area_rows(summary, border)
-    area_cols = areas_payload(
-        areas, vis=vis, all_assets=assets, opportunities=opps, sensitive=config.map.sensitive,
-        rings=grid.rings, delta=_delta,
-    )  # fmt: skip
-    return {
-        "title": config.title,
-        "offline": bool(config.map.offline),
-        "origin": [lat0, lon0],
-        "scale": SCALE,
-        "bounds": bounds,
-        "n": len(vis),
-        "partners": partners,
-        "kinds": [[k, KIND_LABELS[k], KIND_COLOURS[k]] for k in KIND_COLOURS],
-        "ratings": [[r, RATING_LABELS[r], RATING_COLOURS[r]] for r in RATINGS],
-        "uses": [[label, glyph] for _, label, glyph, _ in USE_CATEGORIES],
-        "clusterCats": [[label, colour] for _, label, colour in CLUSTER_CATEGORIES],
-        "actions": list(ACTIONS),
-        "fields": fields,
-        "cols": cols,
-        "opps": opp_cols,
-        "clusters": cluster_cols,
-        "areas": area_cols,
-        "outline": [[_delta([ring])[0] for ring in poly] for poly in grid.rings(outline)],
-        "summary": summary_rows,
-        "sensitive": config.map.sensitive,
-    }
+        The same as ``[[delta_rings(p) for p in self.rings(g)] for g in geoms]``, with the
+        coordinates taken out and encoded by shapely and numpy rather than shape by shape.
+        """
+        geoms = np.asarray(geoms, dtype=object)
+        out: list[list[list[list[int]]]] = [[] for _ in range(len(geoms))]
+        parts, part_of = shapely.get_parts(geoms, return_index=True)
+        polygon = shapely.get_type_id(parts) == 3
+        parts, part_of = parts[polygon], part_of[polygon]
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+        if len(rings) == 0:
+            return out
+        xy, point_of = shapely.get_coordinates(rings, return_index=True)
+        ilat, ilon = self.integers(xy[:, 1], xy[:, 0])
+        pts = np.column_stack([ilat, ilon])
+        steps = pts.copy()
+        steps[1:] -= pts[:-1]
+        starts = np.flatnonzero(np.r_[True, point_of[1:] != point_of[:-1]])
+        steps[starts] = pts[starts]
+        flat = np.split(steps.ravel(), starts[1:] * 2)
+        ring_list = [r.tolist() for r in flat]
+        polys: list[list[list[int]]] = [[] for _ in range(len(parts))]
+        for ring, poly in zip(ring_list, ring_of[point_of[starts]].tolist(), strict=True):
+            polys[poly].append(ring)
+        for poly, geom in zip(polys, part_of.tolist(), strict=True):
+            if poly:
+                out[geom].append(poly)
+        return out

@@ -24,7 +24,7 @@ import shapely
 
 from ..config import Config
 from ..schema import ASSET_COLUMNS, BNG
-from ._synthetic import HOSTILE, PARTNERS, synthetic_estate
+from ._synthetic import HOSTILE, PARTNERS, national_estate, synthetic_estate
 
 #: Where :func:`make_estate` puts ``x=0, y=0``: Maidstone, in British National Grid metres.
 ORIGIN: Final[tuple[float, float]] = (575_000.0, 155_000.0)
@@ -170,6 +170,6 @@ def make_run_dir(
 
 
 __all__ = [
-    "ALERT_TRAP", "HOSTILE", "ORIGIN", "PARTNERS", "make_config", "make_estate", "make_run_dir", "office",
-    "synthetic_estate",
+    "ALERT_TRAP", "HOSTILE", "ORIGIN", "PARTNERS", "make_config", "make_estate", "make_run_dir",
+    "national_estate", "office", "synthetic_estate",
 ]  # fmt: skip

@@ -210,3 +210,205 @@ def _summary(assets: gpd.GeoDataFrame) -> dict[str, Any]:
         "capital_receipts_gbp": float(assets.loc[assets["rating"] == "red", "book_value_gbp"].sum()),
         "share_of_running_cost": released / cost if cost else float("nan"),
     }
+
+
+NATIONAL_PARTNERS = (
+    ("County and district councils", "council"),
+    ("Unitary councils", "council"),
+    ("NHS trusts", "nhs"),
+    ("GP practices", "nhs"),
+    ("Police forces", "police"),
+    ("Fire and rescue services", "fire"),
+    ("Department for Work and Pensions", "central_government"),
+    ("HM Courts and Tribunals", "central_government"),
+    ("Academy trusts", "education"),
+    ("Further education colleges", "education"),
+    ("Housing associations", "other"),
+    ("Ministry of Defence", "central_government"),
+)
+
+
+def _gb_points(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random real postcodes of Great Britain (ONSPD) and a point within 40 m of each."""
+    from ..geocode import PostcodeLookup
+
+    lookup = PostcodeLookup()
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    table = pd.concat([lookup._table(letter) for letter in letters], ignore_index=True)
+    area = table["key"].astype(str).str.extract(r"^([A-Z]+)", expand=False)
+    table = table.loc[table["easting"].notna() & ~area.isin(["BT", "IM", "JE", "GY"])].reset_index(drop=True)
+    pick = rng.integers(0, len(table), n)
+    key = table["key"].astype(str).to_numpy(dtype=object)[pick]
+    postcode = np.array([f"{k[:-3]} {k[-3:]}" for k in key], dtype=object)
+    xy = table[["easting", "northing"]].to_numpy(dtype=float)[pick] + rng.uniform(-40, 40, size=(n, 2))
+    return postcode, np.round(xy)
+
+
+#: Town centres of Great Britain (British National Grid, metres) for ``places="towns"``.
+GB_TOWNS = (
+    ("London", 530_000, 180_000), ("Birmingham", 407_000, 287_000), ("Manchester", 384_000, 398_000),
+    ("Leeds", 430_000, 433_000), ("Glasgow", 259_000, 665_000), ("Edinburgh", 325_000, 673_000),
+    ("Cardiff", 318_000, 176_000), ("Bristol", 359_000, 173_000), ("Newcastle", 424_000, 564_000),
+    ("Norwich", 623_000, 308_000), ("Plymouth", 248_000, 55_000), ("Inverness", 266_000, 845_000),
+)  # fmt: skip
+
+
+def _town_points(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points scattered (3 km) around the towns of :data:`GB_TOWNS`, and made-up postcodes."""
+    town = rng.integers(0, len(GB_TOWNS), n)
+    centre = np.array([[x, y] for _, x, y in GB_TOWNS], dtype=float)[town]
+    xy = np.round(centre + rng.normal(0, 3_000, size=(n, 2)))
+    postcode = np.array(
+        [f"{GB_TOWNS[t][0][:2].upper()}{i % 20 + 1} {i % 9 + 1}AB" for i, t in enumerate(town)]
+    )
+    return postcode.astype(object), xy
+
+
+def national_estate(
+    n: int, *, seed: int = 1, sensitive_share: float = 0.01, places: str = "postcodes"
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, dict[str, Any]]:
+    """A made-up national estate with plan results, quickly, at any size up to millions.
+
+    Each asset sits within 40 m of a random real postcode of Great Britain (the packaged ONS
+    Postcode Directory), so density follows where people live. Figures are drawn as
+    ``scripts/bench_plan.py`` draws them, with its gaps (capacity, occupancy, utilisation, book
+    value and running cost missing for some) and rounding (costs to £100, values to £1,000).
+    Clusters are the 400 m squares of British National Grid holding two assets or more; in
+    each, red assets move into green ones in turn (the plan's relocations stay within a
+    cluster, as the planner's do).
+
+    Parameters
+    ----------
+    n : int
+        Number of assets.
+    seed : int
+        Random seed; the same seed gives the same estate.
+    sensitive_share : float
+        Share of assets (chosen at random) that are sensitive sites.
+    places : {"postcodes", "towns"}
+        ``towns``: around twelve towns of Great Britain instead (no postcode directory
+        needed: quick, for tests).
+
+    Returns
+    -------
+    assets, clusters, opportunities, summary
+        As :func:`synthetic_estate`.
+    """
+    rng = np.random.default_rng(seed)
+    postcode, xy = _gb_points(n, rng) if places == "postcodes" else _town_points(n, rng)
+    assets = _national_register(rng, postcode, xy, sensitive_share)
+    _national_plan(assets, xy)
+    gdf = gpd.GeoDataFrame(assets, geometry=shapely.points(xy), crs=BNG)
+    return gdf, _clusters(gdf), _national_opportunities(gdf), _summary(gdf)
+
+
+def _national_register(
+    rng: np.random.Generator, postcode: np.ndarray, xy: np.ndarray, sensitive_share: float
+) -> pd.DataFrame:
+    """The register columns of :func:`national_estate` (figures as ``scripts/bench_plan.py`` draws them)."""
+    n = len(xy)
+    p = rng.integers(0, len(NATIONAL_PARTNERS), n)
+    u = rng.integers(0, len(USES), n)
+    gia = np.round(rng.lognormal(6.5, 0.8, n))
+    capacity = np.round(gia / rng.uniform(8, 14, n))
+    util = np.round(rng.beta(2.2, 1.6, n), 2)
+    tenure = np.where(rng.random(n) < 0.65, "freehold", "leasehold")
+    lease = pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(-200, 3650, n), unit="D")
+
+    def gaps(values: np.ndarray, share: float) -> np.ndarray:
+        return np.where(rng.random(n) < share, np.nan, values)
+
+    uses = np.array(USES, dtype=object)[u]
+    number = np.arange(n)
+    district = np.array([pc.split(" ")[0] for pc in postcode], dtype=object)
+    assets = pd.DataFrame(
+        {
+            "asset_id": np.char.add("N", np.char.zfill(number.astype(str), 7)).astype(object),
+            "name": uses + " " + district + " " + number.astype(str).astype(object),
+            "address": (rng.integers(1, 200, n).astype(str).astype(object) + " "
+                        + np.array(STREETS, dtype=object)[rng.integers(0, len(STREETS), n)]),
+            "postcode": postcode,
+            "uprn": (100_000_000_000 + number * 7919).astype(str).astype(object),
+            "use": uses,
+            "tenure": tenure,
+            "condition": np.array(list("ABCD"), dtype=object)[rng.integers(0, 4, n)],
+            "gia_m2": gia,
+            "running_cost_gbp": gaps(np.round(gia * rng.uniform(80, 250, n), -2), 0.05),
+            "utilisation": gaps(util, 0.2),
+            "occupancy": gaps(np.round(util * capacity), 0.5),
+            "capacity": gaps(capacity, 0.4),
+            "book_value_gbp": gaps(np.round(gia * rng.uniform(500, 3000, n), -3), 0.3),
+            "easting": xy[:, 0],
+            "northing": xy[:, 1],
+            "latitude": np.nan,
+            "longitude": np.nan,
+            "lease_expiry": lease.where(tenure == "leasehold"),
+            "sensitive": rng.random(n) < sensitive_share,
+            "partner": np.array([name for name, _ in NATIONAL_PARTNERS], dtype=object)[p],
+            "partner_kind": np.array([kind for _, kind in NATIONAL_PARTNERS], dtype=object)[p],
+            "source_file": np.array([f"registers/partner_{i:02d}.csv" for i in range(len(NATIONAL_PARTNERS))],
+                                    dtype=object)[p],
+            "source_row": number + 2,
+            "geocode_method": np.where(rng.random(n) < 0.3, "coordinates", "postcode"),
+            "geocode_precision_m": np.where(rng.random(n) < 0.3, 1.0, 100.0),
+        }
+    )  # fmt: skip
+    return assets
+
+
+def _national_plan(assets: pd.DataFrame, xy: np.ndarray) -> None:
+    """Cluster ids (400 m squares with two assets or more), scores, ratings, reasons, actions."""
+    cell = (xy[:, 0] // 400).astype(np.int64) * 10_000 + (xy[:, 1] // 400).astype(np.int64)
+    codes, _ = pd.factorize(cell, sort=True)
+    sizes = np.bincount(codes)
+    clustered = sizes[codes] >= 2
+    number = pd.factorize(np.where(clustered, codes, -1), sort=True)[0]
+    number = number - (number[~clustered].max() + 1 if (~clustered).any() else 0)
+    ids = np.char.add("C", np.char.zfill((number + 1).astype(str), 6)).astype(object)
+    assets["cluster_id"] = pd.Series(np.where(clustered, ids, None), dtype=object)
+    util = assets["utilisation"].to_numpy()
+    known = ~np.isnan(util)
+    score = np.where(known, (100 * (1.2 - np.nan_to_num(util)) / 1.1).round(1), 50.0)
+    assets["score"] = score
+    assets["rating"] = np.where(score >= 60, "red", np.where(score >= 35, "amber", "green"))
+    pct = np.round(np.nan_to_num(util) * 100).astype(int).astype(str).astype(object)
+    condition = assets["condition"].to_numpy(dtype=object)
+    low = "low utilisation (" + pct + "%, below 50%); condition " + condition
+    reasons = np.where(util < 0.5, low, "well used (" + pct + "%)")
+    assets["reasons"] = np.where(known, reasons, "utilisation not known; condition " + condition)
+    assets["action"] = np.where(assets["rating"] == "red", "relocate", "retain")
+
+
+def _national_opportunities(assets: gpd.GeoDataFrame) -> pd.DataFrame:
+    """In each cluster the k-th red asset moves into the k-th green one; a cluster with greens
+    and no red offers its first green's spare space."""
+    frame = pd.DataFrame(assets.drop(columns="geometry"))
+    member = frame.loc[frame["cluster_id"].notna()]
+    red = member.loc[member["rating"] == "red"].assign(_k=lambda d: d.groupby("cluster_id").cumcount())
+    green = member.loc[member["rating"] == "green"].assign(_k=lambda d: d.groupby("cluster_id").cumcount())
+    pairs = red.merge(green, on=["cluster_id", "_k"], suffixes=("", "_into"))
+    moves = pd.DataFrame(
+        {
+            "action": "relocate", "asset_id": pairs["asset_id"], "partner": pairs["partner"],
+            "name": pairs["name"], "cluster_id": pairs["cluster_id"], "into_asset_id": pairs["asset_id_into"],
+            "into_partner": pairs["partner_into"], "into_name": pairs["name_into"],
+            "people_moved": pairs["occupancy"].astype(float),
+            "annual_saving_gbp": pairs["running_cost_gbp"].astype(float) * 0.85,
+            "capital_receipt_gbp": np.where(pairs["tenure"] == "freehold", pairs["book_value_gbp"], 0.0),
+            "rating": "red", "reasons": pairs["reasons"],
+        }
+    )  # fmt: skip
+    no_red = ~green["cluster_id"].isin(red["cluster_id"])
+    first = green.loc[no_red & (green["_k"] == 0)]
+    share = pd.DataFrame(
+        {
+            "action": "share", "asset_id": first["asset_id"], "partner": first["partner"],
+            "name": first["name"], "cluster_id": first["cluster_id"], "spare_places": 12.0,
+            "annual_saving_gbp": 0.0, "capital_receipt_gbp": 0.0, "rating": "amber",
+            "reasons": first["reasons"],
+        }
+    )  # fmt: skip
+    opps = pd.concat([moves, share], ignore_index=True)
+    opps = opps.sort_values("annual_saving_gbp", ascending=False, kind="mergesort").reset_index(drop=True)
+    opps.insert(0, "rank", np.arange(1, len(opps) + 1))
+    return opps

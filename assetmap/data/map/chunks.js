@@ -1,0 +1,186 @@
+/* A national estate's compressed blocks (assetmap/maps/_pyramid.py): the chunks of records, the
+ * shared tables of repeated values and the search index, each read from its element of this
+ * page only when first needed. The page is windows-1252, so each character of a block is one
+ * byte; four bytes are escaped as '=' and the byte XOR 0x40. */
+var BYTE_OF = (function () {
+  var all = new Uint8Array(256);
+  for (var second = 0; second < 256; second++) { all[second] = second; }
+  var text = new TextDecoder('windows-1252').decode(all), table = new Uint8Array(0x2200);
+  for (var nth = 0; nth < 256; nth++) { table[text.charCodeAt(nth)] = nth; }
+  return table;
+}());
+
+function blockBytes(text) {
+  var bytes = new Uint8Array(text.length), size = 0;
+  for (var nth = 0; nth < text.length; nth++) {
+    var code = text.charCodeAt(nth);
+    if (code === 0x3d) { nth += 1; bytes[size++] = text.charCodeAt(nth) ^ 0x40; } else { bytes[size++] = BYTE_OF[code]; }
+  }
+  return bytes.subarray(0, size);
+}
+
+/* Integers stored after a block's JSON (assetmap/maps/_pyramid.py, Ints): four planes of bytes of
+ * zigzag-encoded values (plus one where a value may be missing, 0 being missing), optionally as
+ * running differences and with a number of decimals. */
+function readIntegers(bytes, base, ref) {
+  var offset = base + ref[0], count = ref[1], delta = ref[2], scale = Math.pow(10, ref[3]), nullable = ref[4];
+  var wide = ref[5], text = ref[6];
+  var out = nullable || ref[3] || wide ? new Array(count) : new Int32Array(count), run = 0;
+  for (var nth = 0; nth < count; nth++) {
+    var zigzag = (bytes[offset + nth] | (bytes[offset + count + nth] << 8) | (bytes[offset + 2 * count + nth] << 16) |
+      (bytes[offset + 3 * count + nth] << 24)) >>> 0;
+    if (wide) {
+      zigzag += 4294967296 * ((bytes[offset + 4 * count + nth] | (bytes[offset + 5 * count + nth] << 8) |
+        (bytes[offset + 6 * count + nth] << 16) | (bytes[offset + 7 * count + nth] << 24)) >>> 0);
+    }
+    if (nullable) {
+      if (zigzag === 0) { out[nth] = null; continue; }
+      zigzag -= 1;
+    }
+    var value = wide ? (zigzag % 2 ? -(zigzag + 1) / 2 : zigzag / 2) : (zigzag >>> 1) ^ -(zigzag & 1);
+    if (delta) { run += value; value = run; }
+    out[nth] = text ? String(value) : scale === 1 ? value : value / scale;
+  }
+  return out;
+}
+function resolveIntegers(node, bytes, base) {
+  if (!node || typeof node !== 'object' || Array.isArray(node)) { return node; }
+  if (node[INTEGERS]) { return readIntegers(bytes, base, node[INTEGERS]); }
+  Object.keys(node).forEach(function (key) { node[key] = resolveIntegers(node[key], bytes, base); });
+  return node;
+}
+
+/* The object in block element id (a promise): its JSON with its integers; the element is emptied. */
+function readBlock(id) {
+  var element = document.getElementById(id);
+  var packed = blockBytes(element.textContent);
+  element.textContent = '';
+  var stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Response(stream).arrayBuffer().then(function (buffer) {
+    var bytes = new Uint8Array(buffer), size = new DataView(buffer).getUint32(0, true);
+    var doc = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + size)));
+    return resolveIntegers(doc, bytes, 4 + size);
+  });
+}
+
+var sharedTables = null, tablesPromise = null, searchPromise = null, chunkPromises = {};
+function readTables() {
+  if (!tablesPromise) {
+    tablesPromise = readBlock(pyramid[PYRAMID.tables]).then(function (tables) { sharedTables = tables; });
+  }
+  return tablesPromise;
+}
+
+/* The search index: name, id and postcode of every asset, each column one string with the values
+ * separated by line feeds, searched with indexOf; and each asset's partner. */
+function lineStarts(text) {
+  var starts = new Int32Array(assetCount + 1), asset = 1;
+  for (var nth = text.indexOf('\n'); nth >= 0; nth = text.indexOf('\n', nth + 1)) { starts[asset++] = nth + 1; }
+  starts[assetCount] = text.length + 1;
+  return starts;
+}
+function SearchIndex(doc) {
+  var self = this;
+  this.partner = doc[COLUMN.partner];
+  this.text = {};
+  this.starts = {};
+  this.lower = {};
+  this.lowerStarts = {};
+  [COLUMN.name, COLUMN.assetId, COLUMN.postcode].forEach(function (name) {
+    var text = doc[name];
+    /* Postcodes are searched in lower case without spaces; names and ids in lower case. */
+    var lower = name === COLUMN.postcode ? text.toLowerCase().replace(/[^\S\n]+/g, '') : text.toLowerCase();
+    self.text[name] = text;
+    self.starts[name] = lineStarts(text);
+    self.lower[name] = lower;
+    self.lowerStarts[name] = lower.length === text.length && name !== COLUMN.postcode ? self.starts[name] : lineStarts(lower);
+  });
+}
+SearchIndex.prototype.value = function (name, asset) {
+  var starts = this.starts[name];
+  var text = this.text[name].substring(starts[asset], starts[asset + 1] - 1);
+  return text === '' ? null : text;
+};
+/* The asset whose line holds character position at (binary search over the line starts). */
+function lineOf(starts, at) {
+  var low = 0, high = assetCount - 1;
+  while (low < high) {
+    var middle = (low + high + 1) >> 1;
+    if (starts[middle] <= at) { low = middle; } else { high = middle - 1; }
+  }
+  return low;
+}
+/* Assets whose value in text (lines at starts) equals, starts with or contains query. */
+function scanColumn(text, starts, query, found) {
+  if (!query) { return; }
+  for (var at = text.indexOf(query); at >= 0; at = text.indexOf(query, at + 1)) {
+    var asset = lineOf(starts, at), end = starts[asset + 1] - 1;
+    var rank = at === starts[asset] ? (at + query.length === end ? 0 : 1) : 2;
+    if (found[asset] === undefined || rank < found[asset]) { found[asset] = rank; }
+    at = end;
+  }
+}
+SearchIndex.prototype.search = function (query, compact) {
+  var found = {};
+  scanColumn(this.lower[COLUMN.name], this.lowerStarts[COLUMN.name], query, found);
+  scanColumn(this.lower[COLUMN.assetId], this.lowerStarts[COLUMN.assetId], query, found);
+  var byPostcode = {};
+  scanColumn(this.lower[COLUMN.postcode], this.lowerStarts[COLUMN.postcode], compact, byPostcode);
+  Object.keys(byPostcode).forEach(function (asset) {
+    if (byPostcode[asset] < 2 && (found[asset] === undefined || byPostcode[asset] < found[asset])) { found[asset] = byPostcode[asset]; }
+  });
+  var groups = [[], [], []];
+  Object.keys(found).forEach(function (asset) { groups[found[asset]].push(+asset); });
+  groups.forEach(function (group) { group.sort(function (first, second) { return first - second; }); });
+  return groups[0].concat(groups[1], groups[2]);
+};
+
+var searchWaiting = [];
+function readSearchIndex() {
+  if (!searchPromise) {
+    searchPromise = readBlock(pyramid[PYRAMID.search]).then(function (doc) {
+      searchIndex = new SearchIndex(doc);
+      api.searchReady = true;
+      searchWaiting.splice(0).forEach(function (then) { then(); });
+    });
+  }
+  return searchPromise;
+}
+
+/* Each asset's use category, from its use (the shared table gives each distinct use's category,
+ * and last the category of assets with no use given). */
+function useCategories(columns) {
+  var codes = columns.use[ENCODED.codes], categories = sharedTables[COLUMN.use], out = new Int32Array(codes.length);
+  for (var row = 0; row < codes.length; row++) {
+    out[row] = categories[codes[row] < 0 ? categories.length - 1 : codes[row]];
+  }
+  return out;
+}
+
+/* Chunk c of the records, with its clusters and moves drawn (a promise of its block). */
+function readChunk(chunk) {
+  if (blocks[chunk]) { return Promise.resolve(blocks[chunk]); }
+  if (!chunkPromises[chunk]) {
+    var index = pyramid[PYRAMID.chunks];
+    chunkPromises[chunk] = Promise.all([readTables(), readSearchIndex()]).then(function () {
+      return readBlock(index[CHUNKS.id].replace('{}', String(chunk)));
+    }).then(function (doc) {
+      var columns = doc[DOCUMENT.columns];
+      Object.keys(columns).forEach(function (name) {
+        var column = columns[name];
+        if (column && column[ENCODED.codes] && !column[ENCODED.distinct]) {
+          /* Codes into the shared tables, or (cluster ids) into the chunk's own clusters. */
+          column[ENCODED.distinct] = name === COLUMN.cluster ? doc[DOCUMENT.clusters][CLUSTER.id] : sharedTables[name];
+        }
+      });
+      if (!columns[COLUMN.use]) { columns[COLUMN.use] = useCategories(columns); }
+      var block = new RecordBlock(chunk, index[CHUNKS.start][chunk], doc);
+      addBlock(block);
+      drawClusters(block);
+      drawMoves(block.moves);
+      api.chunksRead = (api.chunksRead || 0) + 1;
+      return block;
+    });
+  }
+  return chunkPromises[chunk];
+}
