@@ -62,6 +62,30 @@ def test_lookup_table_is_cached(onspd: PostcodeLookup, monkeypatch: pytest.Monke
     assert tuple(again.loc[0, ["easting", "northing"]]) == ME14_1AA
 
 
+def test_lookup_equals_a_plain_join_against_the_whole_directory(onspd: PostcodeLookup) -> None:
+    """The per-letter hashed lookup gives what one merge against the whole directory gives."""
+    from assetmap.geocode._postcodes import _LETTERS, postcode_key
+
+    directory = pd.concat([onspd.table(letter) for letter in _LETTERS], ignore_index=True)
+    rng = np.random.default_rng(9)
+    known = directory["key"].to_numpy(dtype=object)[rng.integers(0, len(directory), 3000)].tolist()
+    odd = [None, "", " ", "me14 1aa", "ZZ99 9ZZ", "1AB 2CD", "JE1 0BD", "BT1 1AA", "IM1 3PW", "Café", "q"]
+    postcodes = pd.Series(known + odd, index=np.arange(len(known) + len(odd))[::-1] * 7)
+    for _ in range(2):  # the second call reuses the hashed keys
+        hit = onspd.lookup(postcodes)
+        keys = postcode_key(postcodes).astype(object).where(postcodes.notna(), None)
+        want = pd.DataFrame({"key": keys.to_numpy()}).merge(
+            directory.astype({"key": object}), on="key", how="left"
+        )
+        assert hit.index.equals(postcodes.index)
+        assert hit["found"].tolist() == keys.isin(set(directory["key"])).tolist()
+        assert hit["found"].sum() >= 3000
+        for col in ("easting", "northing", "district_code", "country"):
+            got = hit[col].to_numpy(dtype=object)
+            exp = want[col].to_numpy(dtype=object)
+            assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in exp], col
+
+
 def test_postcode_path_places_at_onspd_point(onspd: PostcodeLookup) -> None:
     res = geocode(frame(postcode=["ME14 1AA", "ZZ99 9ZZ"]), postcodes=onspd)
     placed = res.placed

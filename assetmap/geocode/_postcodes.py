@@ -155,6 +155,9 @@ class PostcodeLookup:
     def __init__(self, source: Path | None = None) -> None:
         self.source = source
         self._tables: dict[str, pd.DataFrame] = {}
+        #: Per area letter: the directory's keys hashed once per process (Python strings, so
+        #: each lookup is one probe of the registers' keys, whatever the directory's size).
+        self._indexes: dict[str, pd.Index] = {}
 
     @property
     def description(self) -> str:
@@ -297,27 +300,41 @@ class PostcodeLookup:
             Ireland``, ``Guernsey``, ``Jersey``, ``Isle of Man``...), text, missing when unknown.
         """
         keys = postcode_key(postcodes)
-        firsts = keys.str[:1].dropna().unique()
-        letters = sorted(str(k) for k in firsts if str(k) in _LETTERS)
-        tables = [self._table(letter) for letter in letters]
-        if tables:
-            table = pd.concat(tables, ignore_index=True)
-        else:
-            table = _frame(pd.Series([], dtype=str), pd.Series([]), pd.Series([]))
-        pos = pd.Index(table["key"]).get_indexer(keys.fillna("").astype(table["key"].dtype))
-        found = pos >= 0
-        at = np.where(found, pos, 0) if len(table) else np.zeros(len(pos), dtype=np.intp)
-
-        def column(name: str) -> pd.Series:
-            values = table[name].iloc[at] if len(table) else pd.Series([None] * len(pos), dtype=object)
-            return values.set_axis(postcodes.index).where(found)
-
+        n = len(keys)
+        key_text = keys.to_numpy(dtype=object, na_value="")
+        first = keys.str[:1].to_numpy(dtype=object, na_value="")
+        letter = np.full(n, -1, dtype=np.int8)  # which area letter's table each row was found in
+        pos = np.full(n, -1, dtype=np.intp)
+        for i, ltr in enumerate(_LETTERS):
+            rows = np.flatnonzero(first == ltr)
+            if len(rows):
+                at = self._index(ltr).get_indexer(key_text[rows])
+                hit = at >= 0
+                letter[rows[hit]], pos[rows[hit]] = i, at[hit]
+        found = letter >= 0
+        easting, northing = np.full(n, np.nan), np.full(n, np.nan)
+        district, country = np.full(n, np.nan, dtype=object), np.full(n, np.nan, dtype=object)
+        for i in np.unique(letter[found]):
+            rows = np.flatnonzero(letter == i)
+            table, at = self._table(_LETTERS[i]), pos[rows]
+            easting[rows] = table["easting"].to_numpy(dtype="float64")[at]
+            northing[rows] = table["northing"].to_numpy(dtype="float64")[at]
+            district[rows] = table["district_code"].to_numpy(dtype=object, na_value=np.nan)[at]
+            country[rows] = table["country"].to_numpy(dtype=object, na_value=np.nan)[at]
+        index = postcodes.index
         return pd.DataFrame(
             {
-                "found": pd.Series(found, index=postcodes.index),
-                "easting": column("easting").astype("float64"),
-                "northing": column("northing").astype("float64"),
-                "district_code": column("district_code"),
-                "country": column("country"),
+                "found": pd.Series(found, index=index),
+                "easting": pd.Series(easting, index=index),
+                "northing": pd.Series(northing, index=index),
+                "district_code": pd.Series(district, index=index, dtype=object),
+                "country": pd.Series(country, index=index, dtype=object),
             }
         )
+
+    def _index(self, letter: str) -> pd.Index:
+        """The keys of one area letter's table, hashed once (the table's keys are unique)."""
+        if letter not in self._indexes:
+            keys = self._table(letter)["key"].to_numpy(dtype=object, na_value="")
+            self._indexes[letter] = pd.Index(keys, dtype=object, copy=False)
+        return self._indexes[letter]
