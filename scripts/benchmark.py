@@ -106,7 +106,10 @@ def floor(folder: Path) -> dict[str, float]:
         if not lookup._cache_file(letter).exists():
             lookup._table(letter)
     t0 = time.perf_counter()
-    directory = pa.concat_tables([pq.read_table(lookup._cache_file(c)) for c in letters])
+    # a letter with no districts has null-typed text columns: promote them to text
+    directory = pa.concat_tables(
+        [pq.read_table(lookup._cache_file(c)) for c in letters], promote_options="permissive"
+    )
     directory = directory.cast(pa.schema([f.with_type(pa.large_string()) if f.name == "key" else f
                                           for f in directory.schema]))  # fmt: skip
     keys = pc.replace_substring(pc.utf8_upper(postcodes), " ", "").cast(pa.large_string())
