@@ -36,6 +36,7 @@ _Y_COLUMNS: Final = ("osnrth1m", "north1m", "northing", "y")
 _DISTRICT_COLUMN: Final = re.compile(r"^(?:os)?laua$|^lad\d{2}cd$")
 _COUNTRY_COLUMN: Final = re.compile(r"^ctry(?:\d{2}cd)?$")
 _LETTERS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTER_SET: Final = frozenset(_LETTERS)
 #: Bumped whenever the cached table's columns change, so an old cache is never read.
 _CACHE_SCHEMA: Final = "2"
 
@@ -302,25 +303,26 @@ class PostcodeLookup:
         keys = postcode_key(postcodes)
         n = len(keys)
         key_text = keys.to_numpy(dtype=object, na_value="")
-        first = keys.str[:1].to_numpy(dtype=object, na_value="")
-        letter = np.full(n, -1, dtype=np.int8)  # which area letter's table each row was found in
+        letter = np.full(n, -1, dtype=np.intp)  # which area letter's table each row was found in
         pos = np.full(n, -1, dtype=np.intp)
-        for i, ltr in enumerate(_LETTERS):
-            rows = np.flatnonzero(first == ltr)
-            if len(rows):
-                at = self._index(ltr).get_indexer(key_text[rows])
-                hit = at >= 0
-                letter[rows[hit]], pos[rows[hit]] = i, at[hit]
+        codes, firsts = pd.factorize(keys.str[:1], use_na_sentinel=True)
+        for code, ltr in enumerate(firsts):
+            if ltr not in _LETTER_SET:  # a blank key, or one starting with a digit
+                continue
+            rows = np.flatnonzero(codes == code)
+            at = self._index(ltr).get_indexer(key_text[rows])
+            hit = at >= 0
+            letter[rows[hit]], pos[rows[hit]] = _LETTERS.index(ltr), at[hit]
         found = letter >= 0
         easting, northing = np.full(n, np.nan), np.full(n, np.nan)
         district, country = np.full(n, np.nan, dtype=object), np.full(n, np.nan, dtype=object)
         for i in np.unique(letter[found]):
             rows = np.flatnonzero(letter == i)
-            table, at = self._table(_LETTERS[i]), pos[rows]
-            easting[rows] = table["easting"].to_numpy(dtype="float64")[at]
-            northing[rows] = table["northing"].to_numpy(dtype="float64")[at]
-            district[rows] = table["district_code"].to_numpy(dtype=object, na_value=np.nan)[at]
-            country[rows] = table["country"].to_numpy(dtype=object, na_value=np.nan)[at]
+            part = self._table(_LETTERS[i]).iloc[pos[rows]]
+            easting[rows] = part["easting"].to_numpy(dtype="float64")
+            northing[rows] = part["northing"].to_numpy(dtype="float64")
+            district[rows] = part["district_code"].to_numpy(dtype=object, na_value=np.nan)
+            country[rows] = part["country"].to_numpy(dtype=object, na_value=np.nan)
         index = postcodes.index
         return pd.DataFrame(
             {

@@ -14,8 +14,15 @@ NONE_WORDS: Final[frozenset[str]] = frozenset(
 )
 
 _STR = pd.StringDtype(na_value=float("nan"))
-#: Characters that are whitespace to a person but not all to regular expressions.
-_SPACE_LIKE = r"[\s\u00a0\u200b\u2007\u202f\ufeff]+"
+#: Characters that are whitespace to a person: Python's ``\s`` (``str.isspace``) and the
+#: zero-width space and byte-order mark. Spelt out as the characters themselves, not as
+#: ``\s`` or ``\u`` escapes, so that pandas runs the replacement in pyarrow's regular
+#: expressions rather than in Python, value by value (tests/test_clean.py checks the set).
+SPACE_CHARACTERS: Final[str] = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_SPACE_LIKE = "[" + SPACE_CHARACTERS + "]+"
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ class Cleaned:
 def as_text(s: pd.Series) -> pd.Series:
     """Register text as a NaN-missing str Series: stripped, inner whitespace collapsed, blank -> NaN."""
     t = s.astype(object).where(s.notna(), None).astype(_STR)
-    t = t.str.replace(_SPACE_LIKE, " ", regex=True).str.strip()
+    t = t.str.replace(_SPACE_LIKE, " ", regex=True).str.strip(" ")
     return t.where(t != "")
 
 
