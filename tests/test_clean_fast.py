@@ -92,3 +92,23 @@ def test_as_text_in_pyarrow_equals_pythons_regular_expression(cells: list[str | 
     ]
     got = as_text(pd.Series(cells, dtype=object))
     assert [None if pd.isna(v) else v for v in got] == want
+
+
+#: Text as ``as_text`` leaves it, drawn towards what the shapes match, with the odd non-ASCII.
+SHAPED = st.text(
+    alphabet=st.sampled_from("0123456789.,-−+£%() kKmMbnBNEe/:xtfpesqrc²٣\u00e9"), min_size=0, max_size=14
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), SHAPED, st.sampled_from(SAMPLES)), min_size=1, max_size=30))
+def test_extract_in_pyarrow_equals_pandas_in_python(cells: list[str | None]) -> None:
+    """pyarrow's RE2 matches each cleaner's shape exactly as Python's ``re`` does (the rows it takes)."""
+    from assetmap.registers._clean_base import extract
+    from assetmap.registers._clean_codes import SERIAL, UPRN
+    from assetmap.registers.clean import COORD, FRACTION, MONEY, NUMBER
+
+    text = as_text(pd.Series(cells, dtype=object))
+    for pattern in (MONEY, NUMBER, FRACTION, COORD, UPRN, SERIAL):
+        want = text.astype(object).str.extract(pattern).astype(text.dtype)
+        pd.testing.assert_frame_equal(extract(text, pattern), want)

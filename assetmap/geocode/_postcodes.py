@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -158,7 +159,7 @@ class PostcodeLookup:
         self._tables: dict[str, pd.DataFrame] = {}
         #: Per area letter: the directory's keys hashed once per process (Python strings, so
         #: each lookup is one probe of the registers' keys, whatever the directory's size).
-        self._indexes: dict[str, pd.Index] = {}
+        self._indexes: dict[str, _Hashed] = {}
 
     @property
     def description(self) -> str:
@@ -318,11 +319,10 @@ class PostcodeLookup:
         district, country = np.full(n, np.nan, dtype=object), np.full(n, np.nan, dtype=object)
         for i in np.unique(letter[found]):
             rows = np.flatnonzero(letter == i)
-            part = self._table(_LETTERS[i]).iloc[pos[rows]]
-            easting[rows] = part["easting"].to_numpy(dtype="float64")
-            northing[rows] = part["northing"].to_numpy(dtype="float64")
-            district[rows] = part["district_code"].to_numpy(dtype=object, na_value=np.nan)
-            country[rows] = part["country"].to_numpy(dtype=object, na_value=np.nan)
+            hashed, at = self._index(_LETTERS[i]), pos[rows]
+            easting[rows], northing[rows] = hashed.easting[at], hashed.northing[at]
+            district[rows] = hashed.district_names[hashed.district[at]]
+            country[rows] = hashed.country_names[hashed.country[at]]
         index = postcodes.index
         return pd.DataFrame(
             {
@@ -334,9 +334,42 @@ class PostcodeLookup:
             }
         )
 
-    def _index(self, letter: str) -> pd.Index:
-        """The keys of one area letter's table, hashed once (the table's keys are unique)."""
+    def _index(self, letter: str) -> _Hashed:
+        """One area letter's table with its keys hashed, built once (the table's keys are unique)."""
         if letter not in self._indexes:
-            keys = self._table(letter)["key"].to_numpy(dtype=object, na_value="")
-            self._indexes[letter] = pd.Index(keys, dtype=object, copy=False)
+            self._indexes[letter] = _Hashed.of(self._table(letter))
         return self._indexes[letter]
+
+
+@dataclass(frozen=True)
+class _Hashed:
+    """An area letter's table ready for lookups: its keys hashed (Python strings) and its columns
+    as arrays, the text ones as codes into their distinct values (the last of which is NaN)."""
+
+    keys: pd.Index
+    easting: np.ndarray
+    northing: np.ndarray
+    district: np.ndarray
+    district_names: np.ndarray
+    country: np.ndarray
+    country_names: np.ndarray
+
+    def get_indexer(self, keys: np.ndarray) -> np.ndarray:
+        """Row of each key in the table, -1 where it is not there."""
+        return self.keys.get_indexer(keys)
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> _Hashed:
+        def coded(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+            codes, names = pd.factorize(column, use_na_sentinel=True)
+            names = np.append(np.asarray(names, dtype=object), np.nan)
+            return np.where(codes < 0, len(names) - 1, codes), names
+
+        keys = table["key"].to_numpy(dtype=object, na_value="")
+        return cls(
+            pd.Index(keys, dtype=object, copy=False),
+            table["easting"].to_numpy(dtype="float64"),
+            table["northing"].to_numpy(dtype="float64"),
+            *coded(table["district_code"]),
+            *coded(table["country"]),
+        )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Cell text meaning "nothing here": missing without a problem.
 NONE_WORDS: Final[frozenset[str]] = frozenset(
@@ -46,6 +48,51 @@ def as_text(s: pd.Series) -> pd.Series:
     t = s.astype(object).where(s.notna(), None).astype(_STR)
     t = t.str.replace(_SPACE_LIKE, " ", regex=True).str.strip(" ")
     return t.where(t != "")
+
+
+#: Text of printable ASCII only: on it RE2 (pyarrow) and Python's ``re`` agree on ``\\d``, ``\\s``,
+#: ``\\w``, ``\\b``, case folding and ``$`` (no newline).
+_PRINTABLE_ASCII = "^[ -~]*$"
+
+
+def extract(t: pd.Series, pattern: str) -> pd.DataFrame:
+    """``t.str.extract(pattern)``, in pyarrow for the rows where its regular expressions agree with Python's.
+
+    For text from :func:`as_text` (whitespace already one space, no newline), with every
+    group of ``pattern`` named and none able to match empty text (pyarrow gives a group that
+    took no part in a match as empty text; here it is missing, as Python gives it). Rows of
+    printable ASCII, nearly all of a register, are matched by pyarrow's RE2; the rest (a
+    ``²``, a non-breaking hyphen, digits of another script) by Python's ``re``, as pandas does.
+
+    Parameters
+    ----------
+    t : pandas.Series
+        Text (the ``str`` dtype :func:`as_text` returns).
+    pattern : str
+        A regular expression with named groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One ``str`` column per group, same index as ``t``; missing where the row did not match.
+    """
+    if not isinstance(t.dtype, pd.StringDtype) or t.dtype.storage != "pyarrow" or len(t) == 0:
+        return t.str.extract(pattern)
+    text = pa.array(t.array)
+    found = pc.extract_regex(text, pattern)
+    matched = found.is_valid()
+    columns = {}
+    for field in found.type:
+        part = pc.struct_field(found, field.name)
+        part = pc.if_else(pc.and_(matched, pc.not_equal(part, "")), part, pa.scalar(None, part.type))
+        columns[field.name] = pd.Series(_STR.__from_arrow__(part), index=t.index)
+    out = pd.DataFrame(columns, index=t.index)
+    other = ~pc.fill_null(pc.match_substring_regex(text, _PRINTABLE_ASCII), True).to_numpy(
+        zero_copy_only=False
+    )
+    if other.any():  # left to Python's re, value by value
+        out.loc[other] = t[other].astype(object).str.extract(pattern).astype(_STR).to_numpy()
+    return out
 
 
 def to_object(t: pd.Series) -> pd.Series:
