@@ -198,6 +198,24 @@ def test_newer_onspd_zip_is_used_when_configured(tmp_path: Path) -> None:
     assert np.isnan(hit.loc[1, "easting"])
 
 
+def test_a_directory_with_keys_longer_than_a_postcode_is_still_looked_up(tmp_path: Path) -> None:
+    """Keys are compared as 64-bit integers when all fit in 8 ASCII characters, else as text."""
+    csv = (
+        "pcd,oseast1m,osnrth1m\nME141AA,575000,156000\nMEADOWBANK9,1,2\nME141AB,575100,156100\nMÉ1 1AA,5,6\n"
+    )
+    path = tmp_path / "onspd.csv"
+    path.write_text(csv, encoding="latin-1")
+    hit = PostcodeLookup(path).lookup(pd.Series(["me14 1ab", "meadowbank 9", "MÉ11AA", "ME141A", None]))
+    assert hit["found"].tolist() == [True, True, True, False, False]
+    assert hit["easting"].tolist()[:3] == [575100.0, 1.0, 5.0]
+    short = PostcodeLookup(tmp_path / "short.csv")
+    (tmp_path / "short.csv").write_text(
+        "pcd,oseast1m,osnrth1m\nME141AA,575000,156000\nME141AB,575100,156100\n"
+    )
+    hit = short.lookup(pd.Series(["ME14 1AB", "ME141AB\x00", "ME141AAX", "ME14", "", None]))
+    assert hit["found"].tolist() == [True, False, False, False, False, False]
+
+
 def test_onspd_file_without_postcode_column(tmp_path: Path) -> None:
     path = tmp_path / "pc.csv"
     path.write_text("code,e,n\n", encoding="utf-8")

@@ -23,6 +23,8 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._cache import cache_dir
 from .._errors import LookupFileError
@@ -343,10 +345,14 @@ class PostcodeLookup:
 
 @dataclass(frozen=True)
 class _Hashed:
-    """An area letter's table ready for lookups: its keys hashed (Python strings) and its columns
-    as arrays, the text ones as codes into their distinct values (the last of which is NaN)."""
+    """An area letter's table ready for lookups: its keys in order (as 64-bit integers: a
+    postcode key is at most 7 ASCII characters; as a hashed index of Python strings for a
+    directory whose keys are not) and its columns as arrays, the text ones as codes into
+    their distinct values (the last of which is NaN)."""
 
-    keys: pd.Index
+    order: np.ndarray  # the rows, by key
+    packed: np.ndarray  # their keys as integers, in that order (empty when not packed)
+    index: pd.Index | None  # the keys hashed, when they could not be packed
     easting: np.ndarray
     northing: np.ndarray
     district: np.ndarray
@@ -355,8 +361,14 @@ class _Hashed:
     country_names: np.ndarray
 
     def get_indexer(self, keys: np.ndarray) -> np.ndarray:
-        """Row of each key in the table, -1 where it is not there."""
-        return self.keys.get_indexer(keys)
+        """Row of each key (``str``) in the table, -1 where it is not there."""
+        if self.index is not None:
+            return self.index.get_indexer(keys)
+        if not len(self.packed):
+            return np.full(len(keys), -1, dtype=np.intp)
+        packed, fits = _packed(pa.array(keys, type=pa.large_string(), from_pandas=True))
+        at = np.minimum(np.searchsorted(self.packed, packed), len(self.packed) - 1)
+        return np.where(fits & (self.packed[at] == packed), self.order[at], -1)
 
     @classmethod
     def of(cls, table: pd.DataFrame) -> _Hashed:
@@ -365,11 +377,35 @@ class _Hashed:
             names = np.append(np.asarray(names, dtype=object), np.nan)
             return np.where(codes < 0, len(names) - 1, codes), names
 
-        keys = table["key"].to_numpy(dtype=object, na_value="")
+        packed, fits = _packed(pa.array(table["key"].array, type=pa.large_string()))
+        index = None
+        if fits.all():
+            order = np.argsort(packed, kind="stable")
+            packed = packed[order]
+        else:  # keys of another shape (a directory not of postcodes): hashed as text
+            index = pd.Index(table["key"].to_numpy(dtype=object, na_value=""), dtype=object, copy=False)
+            order, packed = np.arange(len(table)), np.empty(0, dtype=np.uint64)
         return cls(
-            pd.Index(keys, dtype=object, copy=False),
+            order, packed, index,
             table["easting"].to_numpy(dtype="float64"),
             table["northing"].to_numpy(dtype="float64"),
             *coded(table["district_code"]),
             *coded(table["country"]),
-        )
+        )  # fmt: skip
+
+
+def _packed(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of up to 8 ASCII characters as 64-bit integers, padded with spaces (no key holds
+    one: :func:`postcode_key` took them out), and which keys fit (the others are 0)."""
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    keys = pc.fill_null(keys.cast(pa.large_string()), "")  # large: 64-bit offsets, read below
+    fits = pc.and_(pc.string_is_ascii(keys), pc.less_equal(pc.binary_length(keys), 8))
+    padded = pc.utf8_rpad(pc.if_else(fits, keys, ""), width=8, padding=" ")
+    offsets = np.frombuffer(
+        padded.buffers()[1], dtype=np.int64, count=len(padded) + 1, offset=8 * padded.offset
+    )
+    data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    packed = data.view("<u8") if len(padded) else np.empty(0, dtype=np.uint64)
+    fit = fits.to_numpy(zero_copy_only=False)
+    return np.where(fit, packed, np.uint64(0)), fit
