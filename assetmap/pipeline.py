@@ -440,6 +440,11 @@ def _draw(
     return {p.name: p for p in drawn}
 
 
+#: Linux only: macOS has ``fork`` but some of its system libraries are not safe in a forked
+#: child of a process with threads (a hang there would stop the run; a crash is caught).
+_CAN_FORK = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
 def _draw_pictures(
     folder: Path, result: RunResult, progress: Callable[[int, int], None] | None = None
 ) -> list[Path]:
@@ -485,19 +490,15 @@ class _Pictures:
     """``map.png`` and the cluster pictures: in a forked process for a national estate, else here.
 
     A fork copies nothing (the child shares the parent's memory until either writes to it)
-    and is made before the run starts any thread of its own. Where there is no ``fork``
-    (Windows), or the process cannot be made or dies, the pictures are drawn in the run's
-    process as before.
+    and is made before the run starts any thread of its own. Elsewhere than on Linux, or
+    when the process cannot be made or dies, the pictures are drawn in the run's process.
     """
 
     def __init__(self, folder: Path, result: RunResult) -> None:
         self.folder, self.result = folder, result
         self.process: multiprocessing.process.BaseProcess | None = None
         self.conn: Connection | None = None
-        if (
-            len(result.plan.assets) > PICTURES_PROCESS_ABOVE
-            and "fork" in multiprocessing.get_all_start_methods()
-        ):
+        if len(result.plan.assets) > PICTURES_PROCESS_ABOVE and _CAN_FORK:
             ctx = multiprocessing.get_context("fork")
             reader, writer = ctx.Pipe(duplex=False)
             try:

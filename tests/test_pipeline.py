@@ -202,12 +202,10 @@ def test_pictures_drawn_in_their_own_process_are_the_same(
     result, place: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A national estate's pictures are drawn in a forked process: the same files, byte for byte."""
-    import multiprocessing
-
     from assetmap import pipeline
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform: the pictures are always drawn in the run's process")
+    if not pipeline._CAN_FORK:
+        pytest.skip("not Linux: the pictures are always drawn in the run's process")
     monkeypatch.setattr(pipeline, "PICTURES_PROCESS_ABOVE", 0)
     seen: list[tuple[str, int | None, int | None]] = []
     forked = run(place / "assetmap.yaml", tmp_path / "forked", progress=lambda *args: seen.append(args))
@@ -230,13 +228,11 @@ def test_a_failure_in_the_pictures_process_is_the_runs_error(
 ) -> None:
     """An error raised while drawing in the forked process stops the run with that error, and the
     output folder is not made (the staging folder is removed)."""
-    import multiprocessing
-
     from assetmap import pipeline
     from assetmap._errors import OutputError
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform")
+    if not pipeline._CAN_FORK:
+        pytest.skip("not Linux: the pictures are always drawn in the run's process")
 
     def fail(*_args: object, **_kwargs: object) -> list[Path]:
         raise OutputError("map.png cannot be written: the disk is full")
