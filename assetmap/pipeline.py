@@ -520,6 +520,8 @@ class _Pictures:
                 reply = self.conn.recv()
             except EOFError:  # the process died (out of memory?): draw them here after all
                 reply = None
+                for stray in self.folder.glob(".*.png"):  # a picture it was writing when it died
+                    stray.unlink(missing_ok=True)
             finally:
                 self.stop(kill=False)
             if isinstance(reply, BaseException):

@@ -245,6 +245,35 @@ def test_a_failure_in_the_pictures_process_is_the_runs_error(
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no staging folder left
 
 
+def test_pictures_are_drawn_in_the_run_if_their_process_dies(
+    result, place: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pictures process that dies (killed, out of memory) half way through a file: the run
+    draws them itself, and the half-written file is not left among the outputs."""
+    import os
+
+    from assetmap import pipeline
+
+    if not pipeline._CAN_FORK:
+        pytest.skip("not Linux: the pictures are always drawn in the run's process")
+    run_pid, draw = os.getpid(), pipeline.write_pictures
+
+    def dies_when_forked(folder: Path, **kwargs: object) -> list[Path]:
+        if os.getpid() != run_pid:
+            (Path(folder) / ".map.half.png").write_bytes(b"\x89PNG")
+            os._exit(9)
+        return draw(folder, **kwargs)
+
+    monkeypatch.setattr(pipeline, "PICTURES_PROCESS_ABOVE", 0)
+    monkeypatch.setattr(pipeline, "write_pictures", dies_when_forked)
+    run(place / "assetmap.yaml", tmp_path / "out")
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.png")) + [
+        p.name for p in (tmp_path / "out").glob(".*")
+    ]
+    assert names == sorted(p.name for p in (place / "out").glob("*.png"))
+    assert (tmp_path / "out" / "map.png").read_bytes() == (place / "out" / "map.png").read_bytes()
+
+
 def test_solver_output_never_reaches_the_terminal(place: Path, tmp_path: Path, capfd) -> None:
     """HiGHS writes from C++ to file descriptors 1 and 2: the plan stage keeps them off the terminal."""
     import numpy as np
