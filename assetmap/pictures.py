@@ -34,7 +34,12 @@ from .maps._style import CLUSTER_CATEGORIES, KIND_COLOURS, KIND_LABELS, RATING_C
 from .schema import BNG
 
 DPI = 150
+#: Above this many assets the points are drawn as markers, one line per colour pair, which
+#: Agg stamps from one rendered marker (about 7 times faster than a scatter at 1,000,000).
+MARKERS_ABOVE = 20_000
 _TEXT = {"parse_math": False}
+#: The columns of the estate layer the pictures use.
+_COLUMNS = ("partner", "partner_kind", "asset_id", "name", "cluster_id", "rating", "running_cost_gbp")
 
 
 def _rings(geom: BaseGeometry | None) -> list[np.ndarray]:
@@ -110,11 +115,30 @@ def _draw(ax: Any, shown: gpd.GeoDataFrame, hulls: dict[str, BaseGeometry], cats
                   angles="xy", scale_units="xy", scale=1, color="#6a3d9a", width=0.0025,
                   zorder=3)  # fmt: skip
     kinds = shown.get("partner_kind", pd.Series("other", index=shown.index)).astype(str)
-    fill = _rgba(kinds.map(KIND_COLOURS).fillna(KIND_COLOURS["other"]))
+    fill = kinds.map(KIND_COLOURS).fillna(KIND_COLOURS["other"])
     rating = shown.get("rating", pd.Series(None, index=shown.index, dtype=object)).astype(str).str.lower()
-    edge = _rgba(rating.map(RATING_COLOURS).fillna("#ffffff"))
-    ax.scatter(shown.geometry.x, shown.geometry.y, s=size, c=fill, edgecolors=edge,
-               linewidths=max(0.6, size / 25), zorder=4)  # fmt: skip
+    edge = rating.map(RATING_COLOURS).fillna("#ffffff")
+    x, y, width = shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy(), max(0.6, size / 25)
+    if len(shown) > MARKERS_ABOVE:
+        _markers(ax, x, y, fill, edge, size=size, width=width)
+    else:
+        ax.scatter(x, y, s=size, c=_rgba(fill), edgecolors=_rgba(edge), linewidths=width, zorder=4)
+
+
+def _markers(ax: Any, x: np.ndarray, y: np.ndarray, fill: pd.Series, edge: pd.Series, *, size: float,
+             width: float) -> None:  # fmt: skip
+    """Points as round markers, one line artist per (fill, edge) colour pair, in a fixed order.
+
+    Looks like the scatter (``size`` is its area in points squared), drawn far faster.
+    """
+    pair = fill.astype(str).to_numpy(dtype=object) + "|" + edge.astype(str).to_numpy(dtype=object)
+    codes, pairs = pd.factorize(pair, sort=True)
+    for code, name in enumerate(pairs):
+        face, ring = name.split("|")
+        rows = np.flatnonzero(codes == code)
+        ax.add_line(Line2D(x[rows], y[rows], linestyle="none", marker="o", markersize=float(np.sqrt(size)),
+                           markerfacecolor=face, markeredgecolor=ring, markeredgewidth=width,
+                           zorder=4))  # fmt: skip
 
 
 def _scale_bar(ax: Any) -> None:
@@ -258,7 +282,9 @@ def write_pictures(
     out = Path(out_dir)
     report = progress or (lambda _done, _total: None)
     assets = assets if assets.crs is not None else assets.set_crs(BNG)
-    shown = assets.loc[shown_mask(assets)].to_crs(BNG)
+    keep = [c for c in _COLUMNS if c in assets.columns] + [assets.geometry.name]
+    shown = assets.loc[shown_mask(assets), keep]  # only what is drawn: far less to copy per picture
+    shown = shown if shown.crs.equals(BNG) else shown.to_crs(BNG)
     hidden = len(assets) - len(shown)
     outline = place_outline(shown, config)
     hulls = cluster_hulls(shown, config.clustering.hull_buffer_m)

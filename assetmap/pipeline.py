@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import fnmatch
 import hashlib
+import multiprocessing
 import os
 import platform
 import shutil
@@ -17,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import geopandas as gpd
@@ -145,16 +147,24 @@ def _peak_mb() -> float | None:
 
 @dataclass
 class _Clock:
-    """Seconds and peak memory (MB, the process's peak when the stage ended) per stage."""
+    """Per stage: seconds, CPU seconds, and peak memory (MB, the process's peak when the stage ended).
+
+    CPU seconds are the whole process's for stages run one at a time, and the writing
+    thread's own for the writers that run side by side (``write`` is the whole output
+    phase: every thread, and the pictures' process when they are drawn in one).
+    """
 
     timings: dict[str, float] = field(default_factory=dict)
     peaks: dict[str, float | None] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @contextlib.contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
+    def stage(self, name: str, *, thread: bool = False) -> Iterator[None]:
+        cpu = time.thread_time if thread else time.process_time
+        t0, c0 = time.perf_counter(), cpu()
         yield
         self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
+        self.cpu[name] = self.cpu.get(name, 0.0) + cpu() - c0
         self.peaks[name] = _peak_mb()
 
 
@@ -284,7 +294,9 @@ def run(
 
     n_partners = len(cfg.partners)
     started = iter(range(n_partners))
+    cpu0 = time.process_time()
     estate = build_estate(cfg, postcodes=postcodes, progress=lambda m: say(m, next(started, 0), n_partners))
+    clock.cpu["estate"] = time.process_time() - cpu0  # reading, cleaning, geocoding and combining
     say("Reading the registers", n_partners, n_partners)
     clock.timings.update(estate.timings)
     clock.peaks |= dict.fromkeys(estate.timings, _peak_mb())
@@ -305,8 +317,13 @@ def run(
         folder.mkdir(parents=True, exist_ok=True)
         names = _write_outputs(folder, result, say, clock)
         clock.timings["total"] = time.perf_counter() - t_start
+        clock.cpu["total"] = time.process_time() + clock.cpu.get("pictures_process", 0.0)
         result.outputs = {k: out / p.name for k, p in names.items()}
-        record = _run_record(result, postcodes) | {"areas": area_record(area_run), "peak_rss_mb": clock.peaks}
+        record = _run_record(result, postcodes) | {
+            "areas": area_record(area_run),
+            "peak_rss_mb": clock.peaks,
+            "cpu_s": {k: round(v, 3) for k, v in clock.cpu.items()},
+        }
         if publish and cfg.output.postgis:  # the shared database: one transaction, after the files
             from .postgis import publish_run
 
@@ -326,12 +343,24 @@ def run(
     return result
 
 
+#: With more assets shown than this, the pictures are drawn in a process of their own (forked,
+#: so nothing is copied) beside the map and the other writers: matplotlib holds the
+#: interpreter while it draws, so on one thread the pictures and the map take turns.
+PICTURES_PROCESS_ABOVE = 20_000
+#: With more assets than this, the board pack leaves its assets table to ``estate.gpkg`` (with
+#: a note on its summary sheet): a sheet of hundreds of thousands of rows is not something a
+#: board opens, and it is most of the cost of writing a national run's outputs.
+BOARD_PACK_MAX_ASSET_ROWS = 250_000
+
+
 def _write_outputs(folder: Path, result: RunResult, say: Progress, clock: _Clock) -> dict[str, Path]:
     """Write every output but ``run.json`` into ``folder``; returns them by key.
 
     ``estate.gpkg`` and ``board_pack.xlsx`` are written on two background threads while the
     CSVs, the map and the pictures are written on this one: GDAL, Arrow's kernels and zlib
     let go of the interpreter while they work, so on two cores most of their time is hidden.
+    A national estate's pictures are drawn in a process of their own, started first
+    (:data:`PICTURES_PROCESS_ABOVE`).
     """
     plan, estate, cfg = result.plan, result.estate, result.config
     outputs = {
@@ -349,7 +378,8 @@ def _write_outputs(folder: Path, result: RunResult, say: Progress, clock: _Clock
     background: list[tuple[str, str, Callable[[], object]]] = [
         ("board_pack", "write_board_pack",
          lambda: write_board_pack(
-             outputs["board_pack"], plan, estate.rejects, title=cfg.title, extra_sheets={"areas": area_rows}
+             outputs["board_pack"], plan, estate.rejects, title=cfg.title, extra_sheets={"areas": area_rows},
+             max_asset_rows=BOARD_PACK_MAX_ASSET_ROWS,
          )),
         ("estate", "write_gpkg", lambda: write_layers(outputs["estate"], layers)),
     ]  # fmt: skip
@@ -363,29 +393,36 @@ def _write_outputs(folder: Path, result: RunResult, say: Progress, clock: _Clock
     lock, done = threading.Lock(), [0]
 
     def step(key: str, timing: str, write: Callable[[], object]) -> None:
-        with clock.stage(timing):
+        with clock.stage(timing, thread=True):
             write()
         _pause(key)
         with lock:
             done[0] += 1
             say(message, done[0], total)
 
-    with clock.stage("write"), ThreadPoolExecutor(max_workers=len(background)) as pool:
-        say(message, 0, total)
-        pending = [pool.submit(step, *job) for job in background]
-        for job in foreground:
-            step(*job)
-        outputs |= _draw(folder, outputs["map"], result, say, clock)
-        for future in pending:
-            future.result()  # an error in a background writer stops the run here
+    with clock.stage("write"):
+        pictures = _Pictures(folder, result)  # forked first, before any thread of ours runs
+        try:
+            with ThreadPoolExecutor(max_workers=len(background)) as pool:
+                say(message, 0, total)
+                pending = [pool.submit(step, *job) for job in background]
+                for job in foreground:
+                    step(*job)
+                outputs |= _draw(outputs["map"], result, pictures, say, clock)
+                for future in pending:
+                    future.result()  # an error in a background writer stops the run here
+        finally:
+            pictures.stop()
     return outputs
 
 
-def _draw(folder: Path, map_path: Path, result: RunResult, say: Progress, clock: _Clock) -> dict[str, Path]:
-    """``map.html``, ``map.png`` and the cluster pictures."""
+def _draw(
+    map_path: Path, result: RunResult, pictures: _Pictures, say: Progress, clock: _Clock
+) -> dict[str, Path]:
+    """``map.html``, then ``map.png`` and the cluster pictures (drawn here, or collected)."""
     plan, cfg = result.plan, result.config
     say("Drawing map.html", None, None)
-    with clock.stage("map"):
+    with clock.stage("map", thread=True):
         write_map(
             map_path,
             assets=plan.assets,
@@ -398,13 +435,115 @@ def _draw(folder: Path, map_path: Path, result: RunResult, say: Progress, clock:
     _pause("map")
     message = "Drawing map.png and the cluster pictures"
     say(message, 0, None)
-    with clock.stage("pictures"):
-        pictures = write_pictures(
-            folder, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities, config=cfg,
-            progress=lambda done, total: say(message, done, total),
-        )  # fmt: skip
+    drawn = pictures.collect(lambda done, total: say(message, done, total), clock)
     _pause("pictures")
-    return {p.name: p for p in pictures}
+    return {p.name: p for p in drawn}
+
+
+#: Linux only: macOS has ``fork`` but some of its system libraries are not safe in a forked
+#: child of a process with threads (a hang there would stop the run; a crash is caught).
+_CAN_FORK = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _draw_pictures(
+    folder: Path, result: RunResult, progress: Callable[[int, int], None] | None = None
+) -> list[Path]:
+    plan = result.plan
+    return write_pictures(
+        folder, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities,
+        config=result.config, progress=progress,
+    )  # fmt: skip
+
+
+def _die_with_parent() -> None:
+    """Linux: have this (forked) process killed when the run's process dies, so a run stopped
+    from outside leaves nothing drawing into its staging folder."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _pictures_process(conn: Connection, folder: Path, result: RunResult) -> None:
+    """In the forked process: draw, and send back the files, seconds, CPU seconds and peak MB."""
+    _die_with_parent()
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        paths = _draw_pictures(folder, result)
+        reply: object = (
+            [str(p) for p in paths],
+            time.perf_counter() - t0,
+            time.process_time() - c0,
+            _peak_mb(),
+        )
+    except BaseException as exc:  # sent back to be raised in the run's process
+        reply = exc
+    try:
+        conn.send(reply)
+    except Exception as exc:  # an exception that cannot be pickled: its words are enough
+        conn.send(OutputError(f"drawing the pictures failed: {type(exc).__name__}: {exc}"))
+    conn.close()
+
+
+class _Pictures:
+    """``map.png`` and the cluster pictures: in a forked process for a national estate, else here.
+
+    A fork copies nothing (the child shares the parent's memory until either writes to it)
+    and is made before the run starts any thread of its own. Elsewhere than on Linux, or
+    when the process cannot be made or dies, the pictures are drawn in the run's process.
+    """
+
+    def __init__(self, folder: Path, result: RunResult) -> None:
+        self.folder, self.result = folder, result
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.conn: Connection | None = None
+        if len(result.plan.assets) > PICTURES_PROCESS_ABOVE and _CAN_FORK:
+            ctx = multiprocessing.get_context("fork")
+            reader, writer = ctx.Pipe(duplex=False)
+            try:
+                self.process = ctx.Process(
+                    target=_pictures_process, args=(writer, folder, result), daemon=True
+                )
+                self.process.start()
+                self.conn = reader
+            except OSError:  # no process to be had (limits): drawn here instead
+                self.process = None
+                reader.close()
+            finally:
+                writer.close()
+
+    def collect(self, progress: Callable[[int, int], None], clock: _Clock) -> list[Path]:
+        """The pictures written: waited for, or drawn now (also if their process died)."""
+        if self.conn is not None:
+            try:
+                reply = self.conn.recv()
+            except EOFError:  # the process died (out of memory?): draw them here after all
+                reply = None
+                for stray in self.folder.glob(".*.png"):  # a picture it was writing when it died
+                    stray.unlink(missing_ok=True)
+            finally:
+                self.stop(kill=False)
+            if isinstance(reply, BaseException):
+                raise reply
+            if reply is not None:
+                paths, clock.timings["pictures"], clock.cpu["pictures_process"], peak = reply  # type: ignore[misc]
+                clock.peaks["pictures_process"] = peak
+                progress(len(paths), len(paths))
+                return [Path(p) for p in paths]
+        with clock.stage("pictures", thread=True):
+            return _draw_pictures(self.folder, self.result, progress)
+
+    def stop(self, *, kill: bool = True) -> None:
+        """Wait for the process to end (``kill``: end it now, as when the run stopped) and close the pipe."""
+        if self.process is not None:
+            if kill and self.process.is_alive():
+                self.process.terminate()
+            self.process.join()
+            self.process = None
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 __all__ = ["RunResult", "run"]

@@ -62,6 +62,30 @@ def test_lookup_table_is_cached(onspd: PostcodeLookup, monkeypatch: pytest.Monke
     assert tuple(again.loc[0, ["easting", "northing"]]) == ME14_1AA
 
 
+def test_lookup_equals_a_plain_join_against_the_whole_directory(onspd: PostcodeLookup) -> None:
+    """The per-letter hashed lookup gives what one merge against the whole directory gives."""
+    from assetmap.geocode._postcodes import _LETTERS, postcode_key
+
+    directory = pd.concat([onspd.table(letter) for letter in _LETTERS], ignore_index=True)
+    rng = np.random.default_rng(9)
+    known = directory["key"].to_numpy(dtype=object)[rng.integers(0, len(directory), 3000)].tolist()
+    odd = [None, "", " ", "me14 1aa", "ZZ99 9ZZ", "1AB 2CD", "JE1 0BD", "BT1 1AA", "IM1 3PW", "Café", "q"]
+    postcodes = pd.Series(known + odd, index=np.arange(len(known) + len(odd))[::-1] * 7)
+    for _ in range(2):  # the second call reuses the hashed keys
+        hit = onspd.lookup(postcodes)
+        keys = postcode_key(postcodes).astype(object).where(postcodes.notna(), None)
+        want = pd.DataFrame({"key": keys.to_numpy()}).merge(
+            directory.astype({"key": object}), on="key", how="left"
+        )
+        assert hit.index.equals(postcodes.index)
+        assert hit["found"].tolist() == keys.isin(set(directory["key"])).tolist()
+        assert hit["found"].sum() >= 3000
+        for col in ("easting", "northing", "district_code", "country"):
+            got = hit[col].to_numpy(dtype=object)
+            exp = want[col].to_numpy(dtype=object)
+            assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in exp], col
+
+
 def test_postcode_path_places_at_onspd_point(onspd: PostcodeLookup) -> None:
     res = geocode(frame(postcode=["ME14 1AA", "ZZ99 9ZZ"]), postcodes=onspd)
     placed = res.placed
@@ -172,6 +196,24 @@ def test_newer_onspd_zip_is_used_when_configured(tmp_path: Path) -> None:
     assert hit["found"].tolist() == [True, True, False]
     assert tuple(hit.loc[0, ["easting", "northing"]]) == (575000.0, 156000.0)
     assert np.isnan(hit.loc[1, "easting"])
+
+
+def test_a_directory_with_keys_longer_than_a_postcode_is_still_looked_up(tmp_path: Path) -> None:
+    """Keys are compared as 64-bit integers when all fit in 8 ASCII characters, else as text."""
+    csv = (
+        "pcd,oseast1m,osnrth1m\nME141AA,575000,156000\nMEADOWBANK9,1,2\nME141AB,575100,156100\nMÉ1 1AA,5,6\n"
+    )
+    path = tmp_path / "onspd.csv"
+    path.write_text(csv, encoding="latin-1")
+    hit = PostcodeLookup(path).lookup(pd.Series(["me14 1ab", "meadowbank 9", "MÉ11AA", "ME141A", None]))
+    assert hit["found"].tolist() == [True, True, True, False, False]
+    assert hit["easting"].tolist()[:3] == [575100.0, 1.0, 5.0]
+    short = PostcodeLookup(tmp_path / "short.csv")
+    (tmp_path / "short.csv").write_text(
+        "pcd,oseast1m,osnrth1m\nME141AA,575000,156000\nME141AB,575100,156100\n"
+    )
+    hit = short.lookup(pd.Series(["ME14 1AB", "ME141AB\x00", "ME141AAX", "ME14", "", None]))
+    assert hit["found"].tolist() == [True, False, False, False, False, False]
 
 
 def test_onspd_file_without_postcode_column(tmp_path: Path) -> None:

@@ -197,6 +197,82 @@ def test_progress_reports_each_register_and_stage(place: Path, tmp_path: Path) -
     assert pictures[0] == (0, None) and pictures[-1][0] == pictures[-1][1] >= 1
 
 
+def test_pictures_drawn_in_their_own_process_are_the_same(
+    result, place: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national estate's pictures are drawn in a forked process: the same files, byte for byte."""
+    from assetmap import pipeline
+
+    if not pipeline._CAN_FORK:
+        pytest.skip("not Linux: the pictures are always drawn in the run's process")
+    monkeypatch.setattr(pipeline, "PICTURES_PROCESS_ABOVE", 0)
+    seen: list[tuple[str, int | None, int | None]] = []
+    forked = run(place / "assetmap.yaml", tmp_path / "forked", progress=lambda *args: seen.append(args))
+    pictures = sorted(p.name for p in (place / "out").glob("*.png"))
+    assert pictures[0] == "cluster-01-C001.png" and "map.png" in pictures
+    assert sorted(p.name for p in (tmp_path / "forked").glob("*.png")) == pictures
+    for name in pictures:
+        assert (tmp_path / "forked" / name).read_bytes() == (place / "out" / name).read_bytes(), name
+    record = json.loads((tmp_path / "forked" / "run.json").read_text())
+    assert record["cpu_s"]["pictures_process"] > 0  # measured in the process that drew them
+    assert "pictures_process" not in json.loads((place / "out" / "run.json").read_text())["cpu_s"]
+    assert record["timings_s"]["pictures"] > 0
+    assert forked.outputs["map.png"] == tmp_path / "forked" / "map.png"
+    drawn = [(d, t) for m, d, t in seen if m == "Drawing map.png and the cluster pictures"]
+    assert drawn[0] == (0, None) and drawn[-1] == (len(pictures), len(pictures))
+
+
+def test_a_failure_in_the_pictures_process_is_the_runs_error(
+    place: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error raised while drawing in the forked process stops the run with that error, and the
+    output folder is not made (the staging folder is removed)."""
+    from assetmap import pipeline
+    from assetmap._errors import OutputError
+
+    if not pipeline._CAN_FORK:
+        pytest.skip("not Linux: the pictures are always drawn in the run's process")
+
+    def fail(*_args: object, **_kwargs: object) -> list[Path]:
+        raise OutputError("map.png cannot be written: the disk is full")
+
+    monkeypatch.setattr(pipeline, "PICTURES_PROCESS_ABOVE", 0)
+    monkeypatch.setattr(pipeline, "write_pictures", fail)  # inherited by the forked process
+    with pytest.raises(OutputError, match="the disk is full"):
+        run(place / "assetmap.yaml", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no staging folder left
+
+
+def test_pictures_are_drawn_in_the_run_if_their_process_dies(
+    result, place: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pictures process that dies (killed, out of memory) half way through a file: the run
+    draws them itself, and the half-written file is not left among the outputs."""
+    import os
+
+    from assetmap import pipeline
+
+    if not pipeline._CAN_FORK:
+        pytest.skip("not Linux: the pictures are always drawn in the run's process")
+    run_pid, draw = os.getpid(), pipeline.write_pictures
+
+    def dies_when_forked(folder: Path, **kwargs: object) -> list[Path]:
+        if os.getpid() != run_pid:
+            (Path(folder) / ".map.half.png").write_bytes(b"\x89PNG")
+            os._exit(9)
+        return draw(folder, **kwargs)
+
+    monkeypatch.setattr(pipeline, "PICTURES_PROCESS_ABOVE", 0)
+    monkeypatch.setattr(pipeline, "write_pictures", dies_when_forked)
+    run(place / "assetmap.yaml", tmp_path / "out")
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.png")) + [
+        p.name for p in (tmp_path / "out").glob(".*")
+    ]
+    assert names == sorted(p.name for p in (place / "out").glob("*.png"))
+    assert (tmp_path / "out" / "map.png").read_bytes() == (place / "out" / "map.png").read_bytes()
+
+
 def test_solver_output_never_reaches_the_terminal(place: Path, tmp_path: Path, capfd) -> None:
     """HiGHS writes from C++ to file descriptors 1 and 2: the plan stage keeps them off the terminal."""
     import numpy as np

@@ -504,6 +504,16 @@ def test_binary_data_renamed_csv_is_named(tmp_path: Path, name: str, content: by
         read_register(path)
 
 
+def test_a_stray_nul_in_a_cell_is_still_text(tmp_path: Path) -> None:
+    """Only data full of control characters is binary: one NUL (a database export's) is a cell's."""
+    path = tmp_path / "r.csv"
+    rows = b"".join(b"A%d,Depot,ME14 1AB\r\n" % i for i in range(2, 12))
+    path.write_bytes(b"Ref,Name,Post Code\r\nA1,Note\x00,ME14 1AA\r\n" + rows)
+    raw = read_register(path)
+    assert raw.frame.to_numpy().tolist()[:2] == [["A1", "Note\x00", "ME14 1AA"], ["A2", "Depot", "ME14 1AB"]]
+    assert len(raw.frame) == 11
+
+
 def test_real_kent_xls_saved_as_xlsx_is_read() -> None:
     raw = read_register(_real("fire-stations-kent", "stations-kent.xlsx"))  # an Excel 97-2003 file inside
     assert len(raw.frame) == 58 and raw.header_row == 1

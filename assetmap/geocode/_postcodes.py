@@ -17,11 +17,14 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._cache import cache_dir
 from .._errors import LookupFileError
@@ -36,6 +39,7 @@ _Y_COLUMNS: Final = ("osnrth1m", "north1m", "northing", "y")
 _DISTRICT_COLUMN: Final = re.compile(r"^(?:os)?laua$|^lad\d{2}cd$")
 _COUNTRY_COLUMN: Final = re.compile(r"^ctry(?:\d{2}cd)?$")
 _LETTERS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTER_SET: Final = frozenset(_LETTERS)
 #: Bumped whenever the cached table's columns change, so an old cache is never read.
 _CACHE_SCHEMA: Final = "2"
 
@@ -155,6 +159,9 @@ class PostcodeLookup:
     def __init__(self, source: Path | None = None) -> None:
         self.source = source
         self._tables: dict[str, pd.DataFrame] = {}
+        #: Per area letter: the directory's keys hashed once per process (Python strings, so
+        #: each lookup is one probe of the registers' keys, whatever the directory's size).
+        self._indexes: dict[str, _Hashed] = {}
 
     @property
     def description(self) -> str:
@@ -297,27 +304,108 @@ class PostcodeLookup:
             Ireland``, ``Guernsey``, ``Jersey``, ``Isle of Man``...), text, missing when unknown.
         """
         keys = postcode_key(postcodes)
-        firsts = keys.str[:1].dropna().unique()
-        letters = sorted(str(k) for k in firsts if str(k) in _LETTERS)
-        tables = [self._table(letter) for letter in letters]
-        if tables:
-            table = pd.concat(tables, ignore_index=True)
-        else:
-            table = _frame(pd.Series([], dtype=str), pd.Series([]), pd.Series([]))
-        pos = pd.Index(table["key"]).get_indexer(keys.fillna("").astype(table["key"].dtype))
-        found = pos >= 0
-        at = np.where(found, pos, 0) if len(table) else np.zeros(len(pos), dtype=np.intp)
-
-        def column(name: str) -> pd.Series:
-            values = table[name].iloc[at] if len(table) else pd.Series([None] * len(pos), dtype=object)
-            return values.set_axis(postcodes.index).where(found)
-
+        n = len(keys)
+        key_text = keys.to_numpy(dtype=object, na_value="")
+        letter = np.full(n, -1, dtype=np.intp)  # which area letter's table each row was found in
+        pos = np.full(n, -1, dtype=np.intp)
+        codes, firsts = pd.factorize(keys.str[:1], use_na_sentinel=True)
+        for code, ltr in enumerate(firsts):
+            if ltr not in _LETTER_SET:  # a blank key, or one starting with a digit
+                continue
+            rows = np.flatnonzero(codes == code)
+            at = self._index(ltr).get_indexer(key_text[rows])
+            hit = at >= 0
+            letter[rows[hit]], pos[rows[hit]] = _LETTERS.index(ltr), at[hit]
+        found = letter >= 0
+        easting, northing = np.full(n, np.nan), np.full(n, np.nan)
+        district, country = np.full(n, np.nan, dtype=object), np.full(n, np.nan, dtype=object)
+        for i in np.unique(letter[found]):
+            rows = np.flatnonzero(letter == i)
+            hashed, at = self._index(_LETTERS[i]), pos[rows]
+            easting[rows], northing[rows] = hashed.easting[at], hashed.northing[at]
+            district[rows] = hashed.district_names[hashed.district[at]]
+            country[rows] = hashed.country_names[hashed.country[at]]
+        index = postcodes.index
         return pd.DataFrame(
             {
-                "found": pd.Series(found, index=postcodes.index),
-                "easting": column("easting").astype("float64"),
-                "northing": column("northing").astype("float64"),
-                "district_code": column("district_code"),
-                "country": column("country"),
+                "found": pd.Series(found, index=index),
+                "easting": pd.Series(easting, index=index),
+                "northing": pd.Series(northing, index=index),
+                "district_code": pd.Series(district, index=index, dtype=object),
+                "country": pd.Series(country, index=index, dtype=object),
             }
         )
+
+    def _index(self, letter: str) -> _Hashed:
+        """One area letter's table with its keys hashed, built once (the table's keys are unique)."""
+        if letter not in self._indexes:
+            self._indexes[letter] = _Hashed.of(self._table(letter))
+        return self._indexes[letter]
+
+
+@dataclass(frozen=True)
+class _Hashed:
+    """An area letter's table ready for lookups: its keys in order (as 64-bit integers: a
+    postcode key is at most 7 ASCII characters; as a hashed index of Python strings for a
+    directory whose keys are not) and its columns as arrays, the text ones as codes into
+    their distinct values (the last of which is NaN)."""
+
+    order: np.ndarray  # the rows, by key
+    packed: np.ndarray  # their keys as integers, in that order (empty when not packed)
+    index: pd.Index | None  # the keys hashed, when they could not be packed
+    easting: np.ndarray
+    northing: np.ndarray
+    district: np.ndarray
+    district_names: np.ndarray
+    country: np.ndarray
+    country_names: np.ndarray
+
+    def get_indexer(self, keys: np.ndarray) -> np.ndarray:
+        """Row of each key (``str``) in the table, -1 where it is not there."""
+        if self.index is not None:
+            return self.index.get_indexer(keys)
+        if not len(self.packed):
+            return np.full(len(keys), -1, dtype=np.intp)
+        packed, fits = _packed(pa.array(keys, type=pa.large_string(), from_pandas=True))
+        at = np.minimum(np.searchsorted(self.packed, packed), len(self.packed) - 1)
+        return np.where(fits & (self.packed[at] == packed), self.order[at], -1)
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> _Hashed:
+        def coded(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+            codes, names = pd.factorize(column, use_na_sentinel=True)
+            names = np.append(np.asarray(names, dtype=object), np.nan)
+            return np.where(codes < 0, len(names) - 1, codes), names
+
+        packed, fits = _packed(pa.array(table["key"].array, type=pa.large_string()))
+        index = None
+        if fits.all():
+            order = np.argsort(packed, kind="stable")
+            packed = packed[order]
+        else:  # keys of another shape (a directory not of postcodes): hashed as text
+            index = pd.Index(table["key"].to_numpy(dtype=object, na_value=""), dtype=object, copy=False)
+            order, packed = np.arange(len(table)), np.empty(0, dtype=np.uint64)
+        return cls(
+            order, packed, index,
+            table["easting"].to_numpy(dtype="float64"),
+            table["northing"].to_numpy(dtype="float64"),
+            *coded(table["district_code"]),
+            *coded(table["country"]),
+        )  # fmt: skip
+
+
+def _packed(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of up to 8 ASCII characters as 64-bit integers, padded with spaces (no key holds
+    one: :func:`postcode_key` took them out), and which keys fit (the others are 0)."""
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    keys = pc.fill_null(keys.cast(pa.large_string()), "")  # large: 64-bit offsets, read below
+    fits = pc.and_(pc.string_is_ascii(keys), pc.less_equal(pc.binary_length(keys), 8))
+    padded = pc.utf8_rpad(pc.if_else(fits, keys, ""), width=8, padding=" ")
+    offsets = np.frombuffer(
+        padded.buffers()[1], dtype=np.int64, count=len(padded) + 1, offset=8 * padded.offset
+    )
+    data = np.frombuffer(padded.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    packed = data.view("<u8") if len(padded) else np.empty(0, dtype=np.uint64)
+    fit = fits.to_numpy(zero_copy_only=False)
+    return np.where(fit, packed, np.uint64(0)), fit

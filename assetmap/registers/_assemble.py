@@ -38,7 +38,8 @@ _LABELS = {
 }
 
 
-def _cleaner(field: str) -> Callable[[pd.Series], c.Cleaned]:
+def cleaner_for(field: str) -> Callable[[pd.Series], c.Cleaned]:
+    """The value cleaner of a canonical field, with the field's label and rules."""
     kind = FIELDS[field]
     label = _LABELS.get(field, field)
     table: dict[str, Callable[[pd.Series], c.Cleaned]] = {
@@ -56,6 +57,40 @@ def _cleaner(field: str) -> Callable[[pd.Series], c.Cleaned]:
         "bool": c.clean_bool,
     }
     return table[kind]
+
+
+def clean_distinct(cleaner: Callable[[pd.Series], c.Cleaned], text: pd.Series) -> c.Cleaned:
+    """``cleaner(text)``, cleaning each distinct text once and mapping the results back to its rows.
+
+    Registers repeat themselves (a use, a tenure, a condition grade, a lease date, a round
+    amount), and every cleaner works value by value, so this gives exactly what the cleaner
+    gives on the whole column, in a fraction of the time. Columns holding anything but text
+    and blanks are cleaned as they are (``1`` and ``1.0`` and ``True`` hash alike).
+
+    Parameters
+    ----------
+    cleaner : callable
+        A value cleaner (``registers.clean``): a Series of text in, a :class:`Cleaned` out.
+    text : pandas.Series
+        The register's text for one field (``str`` or missing), index 0..n-1.
+
+    Returns
+    -------
+    Cleaned
+        ``values`` and ``problems`` indexed 0..n-1, as ``cleaner(text)`` would give them.
+    """
+    cells = text.to_numpy(dtype=object)
+    if len(cells) < 2 or pd.api.types.infer_dtype(cells, skipna=True) not in {"string", "empty"}:
+        return cleaner(text)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    if len(uniques) == len(cells):
+        return cleaner(text)
+    distinct = pd.Series(np.append(uniques.astype(object), None), dtype=object)
+    codes = np.where(codes < 0, len(uniques), codes)  # blanks take the last value, None
+    result = cleaner(distinct)
+    values = result.values.iloc[codes].reset_index(drop=True)
+    problems = result.problems.iloc[codes].reset_index(drop=True)
+    return c.Cleaned(values.set_axis(text.index), problems.set_axis(text.index))
 
 
 def _empty(field: str, n: int) -> pd.Series:
@@ -166,7 +201,7 @@ def clean_register(
             out[field] = _empty(field, n)
             continue
         text = _column_text(raw.frame, columns[field])
-        result = _cleaner(field)(text)
+        result = clean_distinct(cleaner_for(field), text)
         out[field] = result.values.reset_index(drop=True)
         found.append((field, text, result.problems.reset_index(drop=True)))
     if PAIR_FIELD in columns:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Cell text meaning "nothing here": missing without a problem.
 NONE_WORDS: Final[frozenset[str]] = frozenset(
@@ -14,8 +16,15 @@ NONE_WORDS: Final[frozenset[str]] = frozenset(
 )
 
 _STR = pd.StringDtype(na_value=float("nan"))
-#: Characters that are whitespace to a person but not all to regular expressions.
-_SPACE_LIKE = r"[\s\u00a0\u200b\u2007\u202f\ufeff]+"
+#: Characters that are whitespace to a person: Python's ``\s`` (``str.isspace``) and the
+#: zero-width space and byte-order mark. Spelt out as the characters themselves, not as
+#: ``\s`` or ``\u`` escapes, so that pandas runs the replacement in pyarrow's regular
+#: expressions rather than in Python, value by value (tests/test_clean.py checks the set).
+SPACE_CHARACTERS: Final[str] = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_SPACE_LIKE = "[" + SPACE_CHARACTERS + "]+"
 
 
 @dataclass(frozen=True)
@@ -37,8 +46,53 @@ class Cleaned:
 def as_text(s: pd.Series) -> pd.Series:
     """Register text as a NaN-missing str Series: stripped, inner whitespace collapsed, blank -> NaN."""
     t = s.astype(object).where(s.notna(), None).astype(_STR)
-    t = t.str.replace(_SPACE_LIKE, " ", regex=True).str.strip()
+    t = t.str.replace(_SPACE_LIKE, " ", regex=True).str.strip(" ")
     return t.where(t != "")
+
+
+#: Text of printable ASCII only: on it RE2 (pyarrow) and Python's ``re`` agree on ``\\d``, ``\\s``,
+#: ``\\w``, ``\\b``, case folding and ``$`` (no newline).
+_PRINTABLE_ASCII = "^[ -~]*$"
+
+
+def extract(t: pd.Series, pattern: str) -> pd.DataFrame:
+    """``t.str.extract(pattern)``, in pyarrow for the rows where its regular expressions agree with Python's.
+
+    For text from :func:`as_text` (whitespace already one space, no newline), with every
+    group of ``pattern`` named and none able to match empty text (pyarrow gives a group that
+    took no part in a match as empty text; here it is missing, as Python gives it). Rows of
+    printable ASCII, nearly all of a register, are matched by pyarrow's RE2; the rest (a
+    ``²``, a non-breaking hyphen, digits of another script) by Python's ``re``, as pandas does.
+
+    Parameters
+    ----------
+    t : pandas.Series
+        Text (the ``str`` dtype :func:`as_text` returns).
+    pattern : str
+        A regular expression with named groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One ``str`` column per group, same index as ``t``; missing where the row did not match.
+    """
+    if not isinstance(t.dtype, pd.StringDtype) or t.dtype.storage != "pyarrow" or len(t) == 0:
+        return t.str.extract(pattern)
+    text = pa.array(t.array)
+    found = pc.extract_regex(text, pattern)
+    matched = found.is_valid()
+    columns = {}
+    for field in found.type:
+        part = pc.struct_field(found, field.name)
+        part = pc.if_else(pc.and_(matched, pc.not_equal(part, "")), part, pa.scalar(None, part.type))
+        columns[field.name] = pd.Series(_STR.__from_arrow__(part), index=t.index)
+    out = pd.DataFrame(columns, index=t.index)
+    other = ~pc.fill_null(pc.match_substring_regex(text, _PRINTABLE_ASCII), True).to_numpy(
+        zero_copy_only=False
+    )
+    if other.any():  # left to Python's re, value by value
+        out.loc[other] = t[other].astype(object).str.extract(pattern).astype(_STR).to_numpy()
+    return out
 
 
 def to_object(t: pd.Series) -> pd.Series:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._clean_base import NONE_WORDS, Cleaned, as_text, problems_where, quoted, to_object
+from ._clean_base import NONE_WORDS, Cleaned, as_text, extract, problems_where, quoted, to_object
 
 #: Text people put in a postcode cell when there is no postcode.
 POSTCODE_PLACEHOLDERS = frozenset(
@@ -40,6 +40,9 @@ _DATE_FORMATS = (
     "%d/%m/%Y %H:%M",
     "%Y/%m/%d",
 )
+#: A UPRN's digits (an Excel float's ``.0`` after them), and an Excel day number.
+UPRN = r"^(?P<digits>\d+)(?:\.0*)?$"
+SERIAL = r"^(?P<number>\d+(?:\.\d+)?)$"
 #: Excel day numbers accepted as dates (1954-10-03 to 2119-01-10).
 EXCEL_SERIAL_RANGE = (20000, 80000)
 
@@ -164,7 +167,7 @@ def clean_uprn(s: pd.Series) -> Cleaned:
     """
     t = as_text(s).str.replace(" ", "", regex=False)
     blank = t.isna() | t.str.lower().isin(NONE_WORDS)
-    digits = t.str.extract(r"^(\d+)(?:\.0*)?$")[0].str.lstrip("0")
+    digits = extract(t, UPRN)["digits"].str.lstrip("0")
     ok = digits.str.len().between(1, 12).fillna(False) & ~blank
     sci = t.str.fullmatch(r"(?i)\d+(?:\.\d+)?e\+?\d+").fillna(False) & ~blank
     bad = ~blank & ~ok & ~sci
@@ -268,7 +271,7 @@ def clean_date(s: pd.Series, *, label: str = "date") -> Cleaned:
     t = as_text(s)
     blank = t.isna() | t.str.lower().isin(NONE_WORDS)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    serial = pd.to_numeric(t.str.extract(r"^(\d+(?:\.\d+)?)$")[0], errors="coerce")
+    serial = pd.to_numeric(extract(t, SERIAL)["number"], errors="coerce")
     lo, hi = EXCEL_SERIAL_RANGE
     is_serial = serial.between(lo, hi)
     excel = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial.where(is_serial).floordiv(1), unit="D")

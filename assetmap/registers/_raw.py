@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -236,8 +238,81 @@ class Table(NamedTuple):
         )
 
 
+class _Cells(Sequence[list[Cell]]):
+    """Rows as cells, converted on demand: text cells (``text=True``, a CSV's) become ``None``
+    when blank, as :func:`cell_text` makes them; other rows are given as they are."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]], *, text: bool, index: np.ndarray | None = None) -> None:
+        self.rows, self.text = rows, text
+        self.index = np.arange(len(rows)) if index is None else index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def row(self, k: int) -> list[Cell]:
+        row = self.rows[int(self.index[k])]
+        return [cell_text(c) for c in row] if self.text else list(row)
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self.row(j) for j in range(*k.indices(len(self)))]
+        return self.row(k if k >= 0 else len(self) + k)
+
+
+class _Body(_Cells):
+    """The body rows as ``(index in the sheet, cells)``, built on demand: notes are looked for
+    only at the end of the table, so only the last rows are ever built."""
+
+    def row(self, k: int) -> tuple[int, list[Cell]]:  # type: ignore[override]
+        return int(self.index[k]), super().row(k)
+
+
+def _blank(column: np.ndarray, *, text: bool) -> np.ndarray:
+    """Where a column's cells are blank: ``None`` (and, for text cells, empty or only whitespace,
+    which ``str.strip`` would leave empty)."""
+    if not text:
+        return pd.isna(column)
+    return np.fromiter((not c or c.isspace() for c in column), dtype=bool, count=len(column))
+
+
+def _columns(
+    rows: Sequence[Sequence[Any]], *, text: bool
+) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """The rows as object columns (blanks ``None``, short rows padded), where each column is
+    blank, and each row's length (cells up to its last, as read)."""
+    lengths = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
+    width = int(lengths.max(initial=0))
+    if (lengths < width).any():
+        rows = [r if len(r) == width else [*r, *([None] * (width - len(r)))] for r in rows]
+    columns = [np.array(col, dtype=object) for col in zip(*rows, strict=True)] if len(rows) else []
+    blanks = []
+    for col in columns:
+        blank = _blank(col, text=text)
+        if text:
+            col[blank] = None
+        blanks.append(blank)
+    return columns, blanks, lengths
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off while a register's millions of cells are made.
+
+    Each of its passes walks every row list and tuple alive, and reading a large register
+    makes them by the hundred thousand (about 40% of the time spent reading); nothing made
+    here refers to itself, so reference counting frees it all the same.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def build_frame(
-    path: Path, rows: Sequence[Sequence[Cell]], header_row: int | Literal["auto"] | None
+    path: Path, rows: Sequence[Sequence[Any]], header_row: int | Literal["auto"] | None, *, text: bool = False
 ) -> Table:
     """Split rows (1 row per spreadsheet row) into header and data.
 
@@ -250,6 +325,9 @@ def build_frame(
     header_row : int, "auto" or None
         1-based header row, ``"auto"`` to detect it, or ``None`` for a file with no header
         row: every row is data and the columns are named by letter (``Column A``...).
+    text : bool, default False
+        The cells are text as read from a CSV: blank or whitespace-only text is a blank cell
+        (``None``), as :func:`cell_text` makes it. The body is turned into columns in one go.
 
     Returns
     -------
@@ -258,27 +336,31 @@ def build_frame(
         there is none), the rows that look like notes below the table (kept in the frame)
         and the columns whose heading is blank.
     """
-    if not any(any(c is not None for c in r) for r in rows):
+    cells = _Cells(rows, text=text)
+    if not any(any(c is not None for c in row) for row in cells):  # stops at the first row with a value
         msg = f"{path.name}: the register is empty (no values found)"
         raise RegisterError(msg)
-    h = -1 if header_row is None else _header_index(path, rows, header_row)
-    headings = [] if h < 0 else [clean_heading(c) for c in rows[h]]
-    body = [(i, list(r)) for i, r in enumerate(rows) if i > h and any(c is not None for c in r)]
-    width = max([len(headings), *(len(r) for _, r in body)])
+    h = -1 if header_row is None else _header_index(path, cells, header_row)
+    headings = [] if h < 0 else [clean_heading(c) for c in cells[h]]
+    columns, blanks, lengths = _columns(rows[h + 1 :], text=text)
+    body = np.flatnonzero(~np.logical_and.reduce(blanks)) if blanks else np.empty(0, dtype=np.intp)
+    width = max(len(headings), int(lengths[body].max(initial=0)))
     named = sum(bool(x) for x in headings) if h >= 0 else width
-    notes = _note_rows(body, named)
-    if not body or len(notes) == len(body):
+    notes = _note_rows(_Body(rows, text=text, index=body + h + 1), named)
+    if not len(body) or len(notes) == len(body):
         where = f"a header (row {h + 1})" if h >= 0 else "only notes"
         msg = f"{path.name}: the register has {where} but no data rows"
         raise RegisterError(msg)
     headings += [""] * (width - len(headings))
-    data = [r + [None] * (width - len(r)) if len(r) < width else r for _, r in body]
-    frame = pd.DataFrame(data, columns=range(width), dtype=object)
-    filled = frame.notna().any(axis=0).to_numpy()
+    data = [col[body] for col in columns[:width]]
+    data += [np.full(len(body), None, dtype=object)] * (width - len(data))
+    has_value = [not blank[body].all() for blank in blanks[:width]] + [False] * (width - len(blanks))
     # a headerless file keeps every column, so column letters in the config always resolve
-    keep = [j for j in range(width) if h < 0 or headings[j] or filled[j]]
+    keep = [j for j in range(width) if h < 0 or headings[j] or has_value[j]]
     names = unique_names([headings[j] or f"Column {column_letter(j)}" for j in keep])
-    frame = frame[keep].set_axis(names, axis=1)
+    frame = pd.DataFrame(
+        dict(zip(names, (data[j] for j in keep), strict=True)), index=pd.RangeIndex(len(body)), dtype=object
+    )
     unnamed = tuple(name for name, j in zip(names, keep, strict=True) if h >= 0 and not headings[j])
-    source_row = np.array([i + 1 for i, _ in body], dtype=np.int64)
+    source_row = (body + h + 2).astype(np.int64)
     return Table(frame, source_row, (h + 1 if h >= 0 else None), notes, unnamed)

@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import Literal
 
 from .._errors import RegisterError
-from ._raw import HEADER_SEARCH_ROWS, Cell, RawRegister, build_frame, cell_text, find_header, header_score
+from ._raw import (
+    HEADER_SEARCH_ROWS,
+    Cell,
+    RawRegister,
+    build_frame,
+    cell_text,
+    find_header,
+    header_score,
+    paused_gc,
+)
 
 #: Delimiters tried when sniffing a CSV, in order of preference on a tie.
 DELIMITERS = (",", ";", "\t", "|", "¬")
@@ -82,23 +91,25 @@ def sniff_delimiter(text: str) -> str:
 def _records(path: Path, text: str, delim: str) -> list[list[str]]:
     """Parse CSV records; a quote never closed is an error naming its row, not a lost file tail.
 
-    Other stray quotes (``"Say "hi" there"``) are read leniently, as Excel does.
+    Other stray quotes (``"Say "hi" there"``) are read leniently, as Excel does. A file that
+    reads strictly (nearly all) is parsed once: strict and lenient parsing differ only where
+    strict parsing stops with an error.
     """
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
+    except csv.Error as exc:
+        strict_error = str(exc)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
     except csv.Error as exc:
         msg = f"{path.name}: not a readable CSV file: {exc}"
         raise RegisterError(msg) from None
-    try:
-        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True):
-            pass
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            msg = (
-                f'{path.name}: row {len(records)}: a quote (") opened in this row is never closed, so '
-                "everything after it would be read as one cell; close or remove that quote and run again"
-            )
-            raise RegisterError(msg) from None
+    if "unexpected end of data" in strict_error:
+        msg = (
+            f'{path.name}: row {len(records)}: a quote (") opened in this row is never closed, so '
+            "everything after it would be read as one cell; close or remove that quote and run again"
+        )
+        raise RegisterError(msg)
     return records
 
 
@@ -125,7 +136,7 @@ def _refuse_binary(path: Path, data: bytes) -> None:
         return
     sample = data[:65536]
     control = sum(sample.count(bytes([b])) for b in (*range(0, 9), 11, *range(14, 32)))
-    if b"\x00" in sample or control > 0.01 * len(sample):
+    if control > 0.01 * len(sample):  # a stray NUL in a cell (a database export) is still text
         msg = (
             f"{path.name}: is not a text table (it holds binary data); export the register as CSV "
             "(comma-separated text) or Excel and name that file"
@@ -146,9 +157,9 @@ def read_csv(path: Path, *, encoding: str, header_row: int | Literal["auto"] | N
     text, used = decode(path, data, encoding)
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # cells holding WKT can be huge
     delim = sniff_delimiter(text)
-    records = _records(path, text, delim)
-    rows = [[cell_text(c) for c in rec] for rec in records]
-    return build_frame(path, rows, header_row).register(path, encoding=used)
+    with paused_gc():
+        records = _records(path, text, delim)
+        return build_frame(path, records, header_row, text=True).register(path, encoding=used)
 
 
 #: Workbook formats read with calamine, with a word for messages.

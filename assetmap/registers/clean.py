@@ -11,7 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._clean_base import NONE_WORDS, Cleaned, as_text, problems_where, quoted, set_problems, to_object
+from ._clean_base import (
+    NONE_WORDS,
+    Cleaned,
+    as_text,
+    extract,
+    problems_where,
+    quoted,
+    set_problems,
+    to_object,
+)
 from ._clean_codes import (
     clean_bool,
     clean_condition,
@@ -41,6 +50,12 @@ __all__ = [
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _MULT = {"": 1.0, "k": 1e3, "m": 1e6, "bn": 1e9}
+_UNITS = r"(?i:\s*(?:m2|m²|sq\.?\s*m(?:etres|eters)?|sqm|square\s+met(?:re|er)s|fte|people|desks?|%)\.?)?"
+#: The shapes of amounts, quantities, fractions and coordinates (every group named; see ``extract``).
+MONEY = rf"^(?P<open>\()?(?P<sign>[-+])?(?P<num>{_NUM})(?P<mult>(?i:k|m|bn))?(?P<close>\))?$"
+NUMBER = rf"^(?P<sign>[-−+])?\s*(?P<num>{_NUM}){_UNITS}$"
+FRACTION = rf"^(?P<sign>[-−+])?\s*(?P<num>{_NUM})\s*(?P<pct>%|(?i:percent|pc))?$"
+COORD = rf"^(?P<sign>[-+])?\s*(?P<num>{_NUM})$"
 
 
 def _fmt(v: float) -> str:
@@ -86,8 +101,9 @@ def clean_money(s: pd.Series, *, allow_negative: bool = True, label: str = "amou
     """
     t = as_text(s)
     blank = t.isna() | t.str.lower().isin(NONE_WORDS)
-    u = t.str.replace(r"(?i)\s+|£|gbp", "", regex=True).str.replace("−", "-", regex=False)
-    m = u.str.extract(rf"^(?P<open>\()?(?P<sign>[-+])?(?P<num>{_NUM})(?P<mult>(?i:k|m|bn))?(?P<close>\))?$")
+    # as_text left one kind of whitespace, the space: so no \s (which pandas runs in Python)
+    u = t.str.replace(r" +|£|(?i:gbp)", "", regex=True).str.replace("−", "-", regex=False)
+    m = extract(u, MONEY)
     paren = m["open"].notna() & m["close"].notna()
     ok = m["num"].notna() & (m["open"].isna() == m["close"].isna()) & ~(paren & m["sign"].notna())
     mult = m["mult"].fillna("").str.lower().map(_MULT).astype("float64")
@@ -121,8 +137,7 @@ def clean_number(s: pd.Series, *, label: str = "value", allow_zero: bool = True)
     """
     t = as_text(s)
     blank = t.isna() | t.str.lower().isin(NONE_WORDS)
-    units = r"(?i:\s*(?:m2|m²|sq\.?\s*m(?:etres|eters)?|sqm|square\s+met(?:re|er)s|fte|people|desks?|%)\.?)?"
-    m = t.str.extract(rf"^(?P<sign>[-−+])?\s*(?P<num>{_NUM}){units}$")
+    m = extract(t, NUMBER)
     ok = m["num"].notna() & ~blank
     value = _float(m["num"])
     value = value.where(m["sign"].isna() | (m["sign"] == "+"), -value).where(ok)
@@ -158,7 +173,7 @@ def clean_fraction(s: pd.Series, *, label: str = "utilisation") -> Cleaned:
     """
     t = as_text(s)
     blank = t.isna() | t.str.lower().isin(NONE_WORDS)
-    m = t.str.extract(rf"^(?P<sign>[-−+])?\s*(?P<num>{_NUM})\s*(?P<pct>%|(?i:percent|pc))?$")
+    m = extract(t, FRACTION)
     ok = m["num"].notna() & ~blank
     num = _float(m["num"])
     num = num.where(m["sign"].isna() | (m["sign"] == "+"), -num)
@@ -212,7 +227,7 @@ def clean_coord(s: pd.Series, *, label: str = "coordinate") -> Cleaned:
     """
     t = as_text(s).str.replace("−", "-", regex=False)
     blank = t.isna() | t.str.lower().isin(NONE_WORDS)
-    m = t.str.extract(rf"^(?P<sign>[-+])?\s*(?P<num>{_NUM})$")
+    m = extract(t, COORD)
     ok = m["num"].notna() & ~blank
     value = _float(m["num"])
     value = value.where(m["sign"] != "-", -value).where(ok)

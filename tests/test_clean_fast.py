@@ -1,0 +1,114 @@
+"""The fast paths of cleaning give exactly what the simple, value-by-value cleaners give."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assetmap.registers._assemble import clean_distinct, cleaner_for
+from assetmap.registers._clean_base import SPACE_CHARACTERS, as_text
+from assetmap.schema import FIELDS
+
+#: What register cells hold, field by field, with the mess (and the odd Unicode) they come with.
+SAMPLES = [
+    "", " ", "-", "n/a", "None", "NIL", "ME14 1AA", "me141aa", " ME14\n1AA ", "P019 8AD", "ZZ99 9ZZ", "TBC",
+    "M31", "GIR 0AA", "575794", "575,794", "156256.0", "-0.5219", "−1.25", "-9.95E-3", "1e400", "inf", "nan",
+    "£12,345", "£1.2m", "£250k", "(1,200)", "-1,200", "12,34", "£ 1 200", "GBP 5", "£12,3OO", "0", "-5",
+    "85%", "85.0 %", "0.85", "1", "180%", "85 percent", "1,234 sq m", "12 FTE", "1234 m²", "99 desks",
+    "31/03/2027", "31-03-27", "2027-03-31", "31 Mar 2027", "46477", "46477.5", "31/02/2027",
+    "2027-03-31 00:00:00",
+    "A", "b", "Condition B", "C - poor", "good", "Poor condition", "E", "freehold", "FH", "Long Leasehold",
+    "l/h", "licence", "Yes", "y", "x", "✓", "no", "maybe", "000100012345678", "12345.0", "1.00023E+11",
+    "=1+1", "@SUM(A1)", "Café & Library £ Hub", "٣٤", "１２", "12\u00a0345", "\u200b12", "\ufeff£5",
+]  # fmt: skip
+#: Cells drawn from a small pool repeat, as register values do; arbitrary text does not.
+CELL = st.one_of(
+    st.sampled_from(SAMPLES),
+    st.none(),
+    st.text(alphabet=st.sampled_from("0123456789.,-+£%() kmKMbnEe/\u00a0\u2007\n"), max_size=10),
+    st.text(max_size=8),
+)
+COLUMN = st.lists(CELL, min_size=2, max_size=60)
+
+
+def _same(got: pd.Series, want: pd.Series) -> None:
+    pd.testing.assert_series_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_names=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=COLUMN, field=st.sampled_from(sorted(FIELDS)))
+def test_distinct_cleaning_equals_the_cleaner_on_every_row(cells: list[str | None], field: str) -> None:
+    """Cleaning each distinct value once gives what the cleaner gives on the whole column, and
+    what it gives on each value alone."""
+    text = pd.Series(cells + cells[::2], dtype=object)  # every other value twice
+    cleaner = cleaner_for(field)
+    fast, whole = clean_distinct(cleaner, text), cleaner(text)
+    _same(fast.values, whole.values)
+    _same(fast.problems, whole.problems)
+    assert fast.values.index.equals(text.index) and fast.problems.index.equals(text.index)
+    for i in range(0, len(text), 7):  # and value by value
+        one = cleaner(text.iloc[i : i + 1])
+        _same(fast.values.iloc[i : i + 1], one.values)
+        assert fast.problems.iloc[i] == one.problems.iloc[0]
+
+
+def test_distinct_cleaning_on_every_sample_and_every_field() -> None:
+    text = pd.Series(SAMPLES * 3 + [None], dtype=object)
+    for field in FIELDS:
+        cleaner = cleaner_for(field)
+        fast, whole = clean_distinct(cleaner, text), cleaner(text)
+        _same(fast.values, whole.values)
+        _same(fast.problems, whole.problems)
+
+
+def test_distinct_cleaning_leaves_columns_that_are_not_text_to_the_cleaner() -> None:
+    """``1``, ``1.0`` and ``True`` hash alike, so a column holding them is cleaned as it is."""
+    text = pd.Series(["1", 1, 1.0, True, None, "1"], dtype=object)
+    for field in ("asset_id", "gia_m2", "sensitive"):
+        cleaner = cleaner_for(field)
+        _same(clean_distinct(cleaner, text).values, cleaner(text).values)
+
+
+def test_space_characters_are_pythons_whitespace_and_the_invisible_ones() -> None:
+    every = (chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
+    spaces = {ch for ch in every if re.match(r"\s", ch)}
+    assert set(SPACE_CHARACTERS) == spaces | {"\u200b", "\ufeff"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cells=st.lists(
+        st.one_of(st.none(), st.text(alphabet=st.sampled_from(SPACE_CHARACTERS + "aé1"))), max_size=20
+    )
+)
+def test_as_text_in_pyarrow_equals_pythons_regular_expression(cells: list[str | None]) -> None:
+    pattern = re.compile(r"[\s\u200b\ufeff]+")
+    want = [
+        None if v is None or not pattern.sub(" ", v).strip(" ") else pattern.sub(" ", v).strip(" ")
+        for v in cells
+    ]
+    got = as_text(pd.Series(cells, dtype=object))
+    assert [None if pd.isna(v) else v for v in got] == want
+
+
+#: Text as ``as_text`` leaves it, drawn towards what the shapes match, with the odd non-ASCII.
+SHAPED = st.text(
+    alphabet=st.sampled_from("0123456789.,-−+£%() kKmMbnBNEe/:xtfpesqrc²٣\u00e9"), min_size=0, max_size=14
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), SHAPED, st.sampled_from(SAMPLES)), min_size=1, max_size=30))
+def test_extract_in_pyarrow_equals_pandas_in_python(cells: list[str | None]) -> None:
+    """pyarrow's RE2 matches each cleaner's shape exactly as Python's ``re`` does (the rows it takes)."""
+    from assetmap.registers._clean_base import extract
+    from assetmap.registers._clean_codes import SERIAL, UPRN
+    from assetmap.registers.clean import COORD, FRACTION, MONEY, NUMBER
+
+    text = as_text(pd.Series(cells, dtype=object))
+    for pattern in (MONEY, NUMBER, FRACTION, COORD, UPRN, SERIAL):
+        want = text.astype(object).str.extract(pattern).astype(text.dtype)
+        pd.testing.assert_frame_equal(extract(text, pattern), want)
