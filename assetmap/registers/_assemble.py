@@ -59,6 +59,11 @@ def cleaner_for(field: str) -> Callable[[pd.Series], c.Cleaned]:
     return table[kind]
 
 
+#: Values looked at first: a column whose first values are nearly all different (an identifier,
+#: a name, a postcode) is cleaned as it is, without looking for repeats.
+_PROBE = 2_000
+
+
 def clean_distinct(cleaner: Callable[[pd.Series], c.Cleaned], text: pd.Series) -> c.Cleaned:
     """``cleaner(text)``, cleaning each distinct text once and mapping the results back to its rows.
 
@@ -81,6 +86,9 @@ def clean_distinct(cleaner: Callable[[pd.Series], c.Cleaned], text: pd.Series) -
     """
     cells = text.to_numpy(dtype=object)
     if len(cells) < 2 or pd.api.types.infer_dtype(cells, skipna=True) not in {"string", "empty"}:
+        return cleaner(text)
+    probe = cells[:_PROBE]
+    if len(probe) == _PROBE and len(set(probe)) > 0.9 * _PROBE:  # identifiers, names: hashing would not pay
         return cleaner(text)
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     if len(uniques) == len(cells):
