@@ -20,7 +20,7 @@ from conftest import DEMO
 from assetmap.areas import AreaRun, assign_areas, read_level
 from assetmap.config import AreaLevelConfig, Config
 from assetmap.geocode import PostcodeLookup
-from assetmap.maps import build_map, escape_text, popup_html, write_map
+from assetmap.maps import build_map, escape_text, write_map
 from assetmap.maps._areas import classes
 from assetmap.maps._pyramid import unpack
 from assetmap.schema import WGS84
@@ -224,13 +224,10 @@ def test_outline_from_a_boundary_file(tmp_path: Path) -> None:
     assert len(data["outline"]) == 1 and len(ring) == 5
 
 
-def test_escape_text_and_popup_html() -> None:
+def test_escape_text() -> None:
     assert escape_text("<b>`${x}`\\") == "&lt;b&gt;&#96;&#36;&#123;x&#125;&#96;&#92;"
     assert escape_text(None) == "" and escape_text(float("nan")) == ""
-    row = pd.Series(
-        {"name": HOSTILE[0], "partner": "P", "asset_id": "1", "source_file": "f.csv", "source_row": 2}
-    )
-    assert "<img" not in popup_html(row) and "row 2" in popup_html(row)
+    assert "<img" not in escape_text(HOSTILE[0])
 
 
 def test_deterministic(estate) -> None:

@@ -30,7 +30,7 @@ from .._io import atomic_path
 from ..areas import AreaRun
 from ..config import Config, MapConfig
 from ._build import build_payload
-from ._escape import escape_text, json_for_script, popup_html
+from ._escape import escape_text, json_for_script
 from ._geometry import shown_mask
 from ._national import national_payload
 from ._page import render_national, render_page
@@ -147,4 +147,4 @@ def write_map(
     return path
 
 
-__all__ = ["KIND_COLOURS", "build_map", "escape_text", "json_for_script", "popup_html", "write_map"]
+__all__ = ["KIND_COLOURS", "build_map", "escape_text", "json_for_script", "write_map"]

@@ -25,18 +25,6 @@ _JSON_ESCAPES: Final = {
 #: Characters with a meaning in JavaScript template literals and Jinja templates.
 _JS_TEMPLATE: Final = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
 
-_POPUP_FIELDS: Final = (
-    ("asset_id", "Asset id"),
-    ("use", "Use"),
-    ("postcode", "Postcode"),
-    ("tenure", "Tenure"),
-    ("gia_m2", "Floor area (m²)"),
-    ("running_cost_gbp", "Running cost (£/yr)"),
-    ("utilisation", "Utilisation"),
-    ("geocode_method", "Placed by"),
-)
-
-
 def is_missing(value: object) -> bool:
     """True for ``None``, ``NaN``, ``NaT`` and ``pd.NA``."""
     if value is None:
@@ -86,38 +74,3 @@ def json_for_script(obj: Any, *, ascii_only: bool = False) -> str:
     for char, code in _JSON_ESCAPES.items():
         text = text.replace(char, code)
     return text
-
-
-def _fmt(name: str, value: object) -> str:
-    if is_missing(value):
-        return ""
-    if name == "utilisation":
-        return f"{float(value):.0%}"  # type: ignore[arg-type]
-    if name in ("gia_m2", "running_cost_gbp"):
-        return f"{float(value):,.0f}"  # type: ignore[arg-type]
-    return str(value)
-
-
-def popup_html(row: pd.Series) -> str:
-    """The facts of one asset as escaped HTML (for other HTML outputs; the map builds its own).
-
-    Parameters
-    ----------
-    row : pandas.Series
-        One asset record.
-
-    Returns
-    -------
-    str
-        HTML with every value escaped by :func:`escape_text`.
-    """
-    lines = [f"<b>{escape_text(row.get('name') or row.get('asset_id'))}</b>"]
-    lines.append(f"<i>{escape_text(row.get('partner'))}</i>")
-    for field, label in _POPUP_FIELDS:
-        text = _fmt(field, row.get(field))
-        if text:
-            lines.append(f"{label}: {escape_text(text)}")
-    source_row = row.get("source_row")
-    where = "" if is_missing(source_row) else f", row {int(source_row)}"
-    lines.append(f"Source: {escape_text(row.get('source_file'))}{where}")
-    return "<br>".join(lines)
