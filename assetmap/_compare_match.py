@@ -17,7 +17,8 @@ built for that:
    ``uprn+location`` or ``uprn+name``, or plain ``uprn`` (low confidence) when nothing told
    the group's assets apart.
 5. ``location+name``: within ``within_m`` metres and a similar name (or address, for a
-   register without names).
+   register without names), paired so that as many assets as possible are matched, then
+   the most similar names, then the nearest.
 
 Whenever a key is shared by several assets on either side, the group is paired as a
 one-to-one assignment (:func:`scipy.optimize.linear_sum_assignment`) on a cost that weighs
@@ -35,6 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from .config import MOVED_M
@@ -307,24 +310,71 @@ def _by_name(ctx: _Ctx, r: int, k: int, sim: np.ndarray | None) -> str:
 
 
 def _location_pairs(ctx: _Ctx, left_p: np.ndarray, left_c: np.ndarray) -> list[tuple[int, int, str, bool]]:
-    """Unmatched assets within ``within_m`` with a similar name or address; best similarity first."""
+    """Unmatched assets within ``within_m`` with a similar name or address, paired one-to-one.
+
+    The candidate pairs fall into groups that share an asset; each group is paired as an
+    assignment (:func:`_assign_nearby`) that matches as many assets as it can, then the most
+    similar names, then the nearest places. Best-first pairing would leave an asset unmatched
+    when its only candidate was taken by a neighbour that had another one.
+    """
     p, c = ctx.p, ctx.c
     lp = left_p[~np.isnan(p.xy[left_p]).any(axis=1)]
     lc = left_c[~np.isnan(c.xy[left_c]).any(axis=1)]
     if not len(lp) or not len(lc):
         return []
     near = cKDTree(p.xy[lp]).query_ball_tree(cKDTree(c.xy[lc]), r=ctx.within_m)
-    cands = []
+    rows, cols, sims = [], [], []
     for a, bs in enumerate(near):
         for b in bs:
-            i, j = int(lp[a]), int(lc[b])
-            sim = _text_similarity(p, c, i, j)
+            sim = _text_similarity(p, c, int(lp[a]), int(lc[b]))
             if sim >= ctx.min_similarity:
-                cands.append((-round(sim, 6), float(np.hypot(*(p.xy[i] - c.xy[j]))), i, j))
+                rows.append(a)
+                cols.append(b)
+                sims.append(round(sim, 6))
+    if not rows:
+        return []
+    return _assign_nearby(ctx, lp, lc, np.array(rows), np.array(cols), np.array(sims))
+
+
+def _assign_nearby(
+    ctx: _Ctx, lp: np.ndarray, lc: np.ndarray, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray
+) -> list[tuple[int, int, str, bool]]:
+    """Pair each connected group of candidate pairs by :func:`scipy.optimize.linear_sum_assignment`.
+
+    Every candidate pair is worth more than any number of better names could make up for
+    (so the most pairs are made), then its similarity, then a sliver for nearness.
+    """
+    n_p, n_c = len(lp), len(lc)
+    graph = coo_matrix((np.ones(len(rows)), (rows, n_p + cols)), shape=(n_p + n_c, n_p + n_c))
+    _, labels = connected_components(graph, directed=False)
+    dist = _distances(ctx.p, ctx.c, lp[rows], lc[cols])
+    order = np.lexsort((cols, rows, labels[rows]))
+    out: list[tuple[int, int, str, bool]] = []
+    bounds = np.flatnonzero(np.diff(labels[rows][order])) + 1
+    for edges in np.split(order, bounds):
+        r_ids, r_at = np.unique(rows[edges], return_inverse=True)
+        c_ids, c_at = np.unique(cols[edges], return_inverse=True)
+        if len(r_ids) * len(c_ids) > _MAX_SIMILARITY_CELLS:
+            out += _best_first(lp[rows[edges]], lc[cols[edges]], sims[edges], dist[edges])
+            continue
+        worth = np.zeros((len(r_ids), len(c_ids)))
+        worth[r_at, c_at] = (len(edges) + 1.0) + sims[edges] - 1e-6 * dist[edges] / (ctx.within_m + 1.0)
+        got_r, got_c = linear_sum_assignment(worth, maximize=True)
+        for a, b in zip(got_r, got_c, strict=True):
+            if worth[a, b] > 0:
+                out.append((int(lp[r_ids[a]]), int(lc[c_ids[b]]), "location+name", False))
+    return out
+
+
+def _best_first(
+    ii: np.ndarray, jj: np.ndarray, sims: np.ndarray, dist: np.ndarray
+) -> list[tuple[int, int, str, bool]]:
+    """Most similar, then nearest, first: for a group too large to assign as a whole."""
     used_p: set[int] = set()
     used_c: set[int] = set()
     out = []
-    for _, _, i, j in sorted(cands):
+    for k in np.lexsort((jj, ii, dist, -sims)):
+        i, j = int(ii[k]), int(jj[k])
         if i not in used_p and j not in used_c:
             used_p.add(i)
             used_c.add(j)

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assetmap import pipeline
-from assetmap._compare_match import id_key, id_stem, id_suffix
+from assetmap._compare_match import id_key, id_stem, id_suffix, norm_words, similarity
 from assetmap.cli import cli
 from assetmap.compare import (
     CHANGE_COLUMNS,
@@ -122,6 +122,32 @@ def test_match_passes_in_order_and_say_which() -> None:
     # UPRN matched despite zero padding; the library within 50 m with a similar name; the depot 80 m
     # away and the pool with another name stay unmatched; the civic centre matched by id although 500 m away.
     assert got == {("A1", "A1", "asset_id"), ("OLD", "NEW", "uprn"), ("L1", "L2", "location+name")}
+
+
+def test_location_pass_matches_every_asset_it_can_not_best_first() -> None:
+    # The centre's closest name is the new "Riverside Store", but the depot store can only be
+    # that one: pairing best first would leave the depot store unmatched (closed and new).
+    prev = _frame([
+        {"asset_id": "P1", "name": "Riverside Centre", "x": 0, "y": 0},
+        {"asset_id": "P2", "name": "Depot Store", "x": 20, "y": 0},
+    ])  # fmt: skip
+    cur = _frame([
+        {"asset_id": "C1", "name": "Riverside Store", "x": 10, "y": 0},
+        {"asset_id": "C2", "name": "Riverside Centre Annexe", "x": 5, "y": 0},
+    ])  # fmt: skip
+    sim = {(a, b): similarity(norm_words(a), norm_words(b)) for a in prev["name"] for b in cur["name"]}
+    assert (
+        sim[("Riverside Centre", "Riverside Store")]
+        > sim[("Riverside Centre", "Riverside Centre Annexe")]
+        >= 0.6
+    )
+    assert sim[("Depot Store", "Riverside Centre Annexe")] < 0.6 <= sim[("Depot Store", "Riverside Store")]
+    m = match_assets(prev, cur)
+    got = {
+        (prev.loc[r.previous_index, "asset_id"], cur.loc[r.current_index, "asset_id"]) for r in m.itertuples()
+    }
+    assert got == {("P1", "C2"), ("P2", "C1")}
+    assert set(m["matched_by"]) == {"location+name"}
 
 
 def test_repeated_ids_are_paired_in_order_not_multiplied() -> None:
