@@ -94,6 +94,8 @@ REAL = {
     "libraries": ("libraries-england-2017", "libraries.csv", "council", ""),
     "police": ("police-stations-datapoliceuk", "station.tsv", "police", ""),
     "banes_gps": ("banes-public-services", "GP_Surgeries_in_Bath_and_North_East_Somerset.csv", "nhs", ""),
+    "banes_toilets": ("banes-public-services", "BANES_Public_Toilets.csv", "council", ""),
+    "banes_post_offices": ("banes-public-services", "Post_Office_Branches.csv", "other", ""),
 }  # fmt: skip
 
 
@@ -279,6 +281,29 @@ def test_banes_pairs_in_location_text(placed: Callable[[str], tuple]) -> None:
     assert summary.columns_used["coordinates"] == "Location 1"
     assert summary.by_method["coordinates"] == len(expected) == 31  # was 31 by postcode
     _at(assets, expected)
+
+
+def test_lga_open_data_schema_names_and_uses(placed: Callable[[str], tuple]) -> None:
+    # The LGA's open-data schema (public toilets): the name is "LocationText", the use
+    # "ServiceTypeLabel"; a minimal config left every toilet nameless.
+    assets, _, _, summary, path = placed("banes_toilets")
+    frame = pd.read_csv(path, dtype=str)
+    assert summary.columns_used["name"] == "LocationText"
+    assert summary.columns_used["use"] == "ServiceTypeLabel"
+    got = assets.sort_values("source_row")["name"].tolist()
+    assert got == frame["LocationText"].str.strip().tolist()
+    assert assets["uprn"].notna().all()
+
+
+def test_null_address_parts_are_left_out(placed: Callable[[str], tuple]) -> None:
+    # Post Office branches write "NULL" in empty address lines: "23 Corston, NULL, NULL, Bath".
+    assets, _, _, _, path = placed("banes_post_offices")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert (frame["LOCATION_ADDRESS_LINE_2"] == "NULL").any()
+    assert not assets["address"].str.contains("NULL", case=False).any()
+    first = assets.sort_values("source_row").iloc[0]
+    lines = [frame.loc[0, f"LOCATION_ADDRESS_LINE_{k}"] for k in range(1, 6)]
+    assert first["address"] == ", ".join(v for v in lines if v != "NULL")
 
 
 def test_check_shows_what_minimal_configs_map(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from .._errors import RegisterError
 from ..postgis._source import DatabaseSource
 from ..schema import CANONICAL_FIELDS, FIELDS, WARNING_COLUMNS
 from . import clean as c
+from ._clean_base import NONE_WORDS
 from ._columns import can_place, match_columns, not_a_register
 from ._pairs import PAIR_FIELD, parse_pairs
 from ._raw import RawRegister
@@ -113,14 +114,14 @@ def _empty(field: str, n: int) -> pd.Series:
 
 
 def _join(parts: tuple[str | None, ...]) -> str | None:
-    """Address parts joined with ", ", skipping blanks and parts already written as whole words.
+    """Address parts joined with ", ", skipping blanks, "NULL"-like parts and repeated words.
 
     ``"1 High St, Ash"`` then ``"Ash"`` gives ``"1 High St, Ash"``; ``"Bathwick St"`` then
-    ``"Bath"`` keeps both.
+    ``"Bath"`` keeps both; ``"23 Corston"``, ``"NULL"``, ``"Bath"`` gives ``"23 Corston, Bath"``.
     """
     out: list[str] = []
     for part in parts:
-        if not part:
+        if not part or part.casefold() in NONE_WORDS:
             continue
         folded = part.casefold()
         near = [done for done in out if folded in done.casefold()]  # cheap test first
