@@ -319,8 +319,16 @@ def test_clusters_across_a_boundary_are_listed_and_open(browser, areas_map: Path
 @pytest.fixture(scope="module")
 def national():
     """2,500 assets around twelve towns of Great Britain (2% sensitive): just enough, with the
-    pyramid switched on above 1,000, to be drawn as a national map."""
-    return national_estate(2500, seed=11, sensitive_share=0.02, places="towns")
+    pyramid switched on above 1,000, to be drawn as a national map. Every third asset's reasons
+    hold numbers written in the ways the page must give back exactly (thousands with commas,
+    leading zeros, runs of digits and commas that are not one number)."""
+    assets, clusters, opps, summary = national_estate(2500, seed=11, sensitive_share=0.02, places="towns")
+    every = assets.index[::3]
+    extra = [f"freehold, book value £{k * 1013:,}; room for its {k % 40} people at Unit 00{k}, 1,2345 m away"
+             for k in range(len(every))]  # fmt: skip
+    own = assets.loc[every, "reasons"]
+    assets.loc[every, "reasons"] = [f"{more}; {text}" for more, text in zip(extra, own, strict=True)]
+    return assets, clusters, opps, summary
 
 
 @pytest.fixture(scope="module")
@@ -400,11 +408,14 @@ def test_national_search_finds_any_asset_and_opens_its_popup(national_page: Page
     assets = national[0]
     shown = assets.loc[~assets["sensitive"]]
     page = national_page.page
-    for k in (7, len(shown) // 2, len(shown) - 1):
+    numbered = int(np.flatnonzero(shown["reasons"].str.contains("Unit 00", regex=False))[5])
+    for k in (7, numbered, len(shown) // 2, len(shown) - 1):
         target = shown.iloc[k]
         assert national_page.search(target["asset_id"]) == target["name"]
         popup = page.text_content(".leaflet-popup .am-popup")
         assert f"{target['asset_id']}" in popup and f"row {int(target['source_row'])}" in popup
+        reasons = page.locator(".leaflet-popup .am-reasons li").all_text_contents()
+        assert reasons == target["reasons"].split("; ")
         page.click(".leaflet-popup-close-button")
         expect(page.locator(".leaflet-popup")).to_have_count(0)  # it fades out before it goes
     page.fill("#am-search", shown.iloc[99]["name"])

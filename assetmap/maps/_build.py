@@ -162,7 +162,7 @@ def popup_columns(
     shown: gpd.GeoDataFrame, hidden_names: list[str], leave: tuple[str, ...] = ()
 ) -> tuple[list[list[str]], dict[str, Any]]:
     """The popup rows present in the register, and the encoded columns behind them (but not
-    those in ``leave``, which a national page carries in its search index)."""
+    those in ``leave``, which a national page carries in its search index or as templates)."""
     fields: list[list[str]] = []
     cols: dict[str, Any] = {}
     for col, label, fmt in POPUP_FIELDS:
@@ -179,7 +179,7 @@ def popup_columns(
     for col in (Col.SOURCE_FILE, Col.METHOD):
         if col in shown.columns:
             cols[col] = encode_text(shown[col])
-    if Col.REASONS in shown.columns:
+    if Col.REASONS in shown.columns and Col.REASONS not in leave:
         cols[Col.REASONS] = encode_phrases(shown[Col.REASONS], hidden_names)
     return fields, cols
 

@@ -31,6 +31,7 @@ from ._pyramid import (
     MIN_LEVEL,
     SEARCH_COLUMNS,
     SEARCH_ID,
+    SHARED_MAX,
     TABLES_ID,
     Ints,
     Layout,
@@ -45,6 +46,7 @@ from ._pyramid import (
     slice_columns,
     split_columns,
 )
+from ._texts import Templated, reasons_chunk, split_texts, template_reasons
 
 #: Planned moves shown in the panel of top opportunities.
 TOP: int = 10
@@ -193,18 +195,23 @@ def _crossing(parts: Parts, where: np.ndarray) -> dict[str, list[Any]]:
 def _search_index(parts: Parts, partner: np.ndarray) -> dict[str, Any]:
     """Name, id and postcode of every asset shown (in page order), and its partner.
 
-    Each text column is one string, the values joined by a line feed (line breaks inside a
-    value become spaces), which the page searches with ``indexOf``.
+    Each text column is split at its last number (:func:`~assetmap.maps._texts.split_texts`);
+    the page joins it again into one string, the values separated by line feeds (line breaks
+    inside a value become spaces), which it searches with ``indexOf``.
     """
     shown = parts.estate.shown
+    empty = pd.Series(None, index=shown.index, dtype=object)
+    index: dict[str, Any] = {column: split_texts(shown.get(column, empty)) for column in SEARCH_COLUMNS}
+    return index | {Col.PARTNER: Ints(partner.astype(np.int64))}
 
-    def joined(col: str) -> str:
-        if col not in shown:
-            return "\n" * (len(shown) - 1) if len(shown) else ""
-        values = shown[col].astype("string").str.strip().fillna("")
-        return "\n".join(values.str.replace(r"[\r\n]+", " ", regex=True).tolist())
 
-    return {column: joined(column) for column in SEARCH_COLUMNS} | {Col.PARTNER: partner.tolist()}
+def _reasons(parts: Parts) -> tuple[Templated | None, bool]:
+    """The reasons as templates, and whether their templates are few enough to share."""
+    estate = parts.estate
+    if Col.REASONS not in estate.shown:
+        return None, True
+    templated = template_reasons(estate.shown[Col.REASONS], estate.hidden_names)
+    return templated, len(templated.templates) <= SHARED_MAX
 
 
 def _pyramid(
@@ -219,6 +226,9 @@ def _pyramid(
     detail = detail_zoom(x, y)
     chunks = len(lay.bounds) - 1
     ready, shared = split_columns(parts.columns, estate.shown)
+    reasons, share_templates = _reasons(parts)
+    if reasons is not None and share_templates:
+        shared[Col.REASONS] = reasons.templates
     opportunity_tables = _opportunity_chunks(parts.opportunity_columns, chunk_of, lay.bounds)
     cluster_tables, where = _cluster_chunks(parts, chunk_of, chunks)
     levels = far_levels(x, y, partner * 4 + rating + 1, use, detail)
@@ -227,6 +237,8 @@ def _pyramid(
     def chunk(c: int) -> bytes:
         start, stop = int(lay.bounds[c]), int(lay.bounds[c + 1])
         columns = _cluster_codes(slice_columns(ready, start, stop), cluster_tables[c])
+        if reasons is not None:
+            columns[Col.REASONS] = reasons_chunk(reasons, start, stop, shared=share_templates)
         return pack(
             {Doc.COLUMNS: columns, Doc.OPPORTUNITIES: opportunity_tables[c], Doc.CLUSTERS: cluster_tables[c]}
         )
@@ -310,7 +322,7 @@ def national_payload(
     parts = page_parts(
         split_estate(assets, rows[lay.order]), clusters=clusters, opportunities=opportunities,
         summary=summary, config=config, areas=areas, planned=_renumbered(kept, opp_cols, lay.order),
-        shapes=False, leave=SEARCH_COLUMNS + tuple(DECIMALS), outline=bool(config.map.outline),
+        shapes=False, leave=(*SEARCH_COLUMNS, *DECIMALS, Col.REASONS), outline=bool(config.map.outline),
     )  # fmt: skip
     chunk_of = np.repeat(np.arange(len(lay.bounds) - 1), np.diff(lay.bounds))
     pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m)
