@@ -63,6 +63,13 @@ _OPPORTUNITY_NUMBERS = (
 )
 _CLUSTER_NUMBERS = {Clu.CATEGORY: 0, Clu.ASSETS: 0, Clu.COST: 0, Clu.GIA: 0, Clu.UTILISATION: 3, Clu.SPARE: 0,
                     Clu.SAVING: 0}  # fmt: skip
+#: Columns of the plan's estate layer that no part of the page reads (its working figures and
+#: the coordinates as numbers): not carried into the page's order of the assets.
+_UNUSED = (
+    "latitude", "longitude", "capacity_estimated", "occupancy_estimated", "utilisation_estimated",
+    "density_m2_per_person", "utilisation_band", "cost_per_m2_gbp", "people_out", "people_in", "spare_after",
+    "cluster_partners", "district_source",
+)  # fmt: skip
 #: Element ids of the far levels' blocks.
 LEVEL_ID = "am-level-{}"
 
@@ -312,7 +319,8 @@ def national_payload(
     assets = prepared(assets)
     mask = shown_mask(assets)
     rows = np.flatnonzero(mask)
-    x, y = mercator(*wgs84_points(assets.geometry.iloc[rows]))
+    lat, lon = wgs84_points(assets.geometry.iloc[rows])
+    x, y = mercator(lat, lon)
     named = pd.DataFrame(assets[[c for c in ("partner", "asset_id", "cluster_id") if c in assets]])
     shown = named.iloc[rows]
     index = positions(keys(shown, "partner", "asset_id"))
@@ -320,7 +328,9 @@ def national_payload(
     cluster = shown.get("cluster_id", pd.Series(None, index=shown.index, dtype=object))
     lay = layout(x, y, groups(cluster, kept["_donor"].to_numpy(np.int64), kept["_into"].to_numpy(np.int64)))
     parts = page_parts(
-        split_estate(assets, rows[lay.order]), clusters=clusters, opportunities=opportunities,
+        split_estate(assets.drop(columns=list(_UNUSED), errors="ignore"), rows[lay.order],
+                     points=(lat[lay.order], lon[lay.order])),
+        clusters=clusters, opportunities=opportunities,
         summary=summary, config=config, areas=areas, planned=_renumbered(kept, opp_cols, lay.order),
         shapes=False, leave=(*SEARCH_COLUMNS, *DECIMALS, Col.REASONS), outline=bool(config.map.outline),
     )  # fmt: skip

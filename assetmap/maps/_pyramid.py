@@ -121,8 +121,10 @@ class Ints:
 
     Each value (its difference from the previous one with ``delta``) is zigzag-encoded
     (0, -1, 1, -2... -> 0, 1, 2, 3...), plus one where missing values are allowed (0 being
-    missing), and written as four planes of bytes (eight when ``wide``): all lowest bytes, then
-    all second bytes..., which DEFLATE packs much better than decimal text. ``scale`` is the
+    missing), and written as planes of bytes, as many as the largest needs (1, 2, 4 or 8; more
+    than 4 only when ``wide``, which asks the page for numbers that may not fit 32 bits): all
+    lowest bytes, then all second bytes..., which DEFLATE packs much better than decimal text.
+    ``scale`` is the
     number of decimals (the page divides by 10**scale; below zero, it multiplies by 10**-scale,
     see :meth:`reduced`); ``text`` asks the page for strings
     (ids such as UPRNs written in digits).
@@ -187,18 +189,22 @@ class Ints:
             values, scale = values // 10, scale - 1
         return self if scale == self.scale else Ints(values, False, scale, self.missing, self.wide, False)
 
-    def planes(self) -> bytes:
-        """The binary form (see the class)."""
+    def planes(self) -> tuple[bytes, int]:
+        """The binary form (see the class), and how many planes of bytes it has."""
         v = np.diff(self.values, prepend=0) if self.delta else self.values
         z = ((v << 1) ^ (v >> 63)).astype(np.uint64)
         if self.missing is not None:
             z = np.where(self.missing, np.uint64(0), z + np.uint64(1))
-        width = 8 if self.wide else 4
-        return np.ascontiguousarray(z.astype(f"<u{width}").view(np.uint8).reshape(-1, width).T).tobytes()
+        top = int(z.max(initial=0))
+        width = next(w for w in (1, 2, 4, 8) if top < 256**w or w == 8)
+        if width > 4 and not self.wide:
+            raise ValueError("integers beyond 32 bits in a column not marked wide")
+        planes = z.astype("<u8").view(np.uint8).reshape(-1, 8)[:, :width].T
+        return np.ascontiguousarray(planes).tobytes(), width
 
-    def ref(self, offset: int) -> list[int]:
-        """Where and how the page finds these integers."""
-        flags = [int(self.delta), self.scale, int(self.missing is not None), int(self.wide), int(self.text)]
+    def ref(self, offset: int, width: int) -> list[int]:
+        """Where and how the page finds these integers (``width``: planes of bytes)."""
+        flags = [int(self.delta), self.scale, int(self.missing is not None), width, int(self.text)]
         return [offset, len(self.values), *flags]
 
 
@@ -206,8 +212,8 @@ def _with_refs(obj: Any, arrays: list[bytes], offset: list[int]) -> Any:
     """``obj`` with each :class:`Ints` (in a dict) replaced by a reference to its bytes."""
     if isinstance(obj, Ints):
         obj = obj.reduced()
-        data = obj.planes()
-        ref = {INTS: obj.ref(offset[0])}
+        data, width = obj.planes()
+        ref = {INTS: obj.ref(offset[0], width)}
         arrays.append(data)
         offset[0] += len(data)
         return ref
@@ -237,10 +243,11 @@ def pack(obj: Any) -> bytes:
 
 
 def _read_ints(data: bytes, ref: list[int]) -> list[Any]:
-    offset, count, delta, scale, nullable, wide, text = ref
-    width = 8 if wide else 4
+    offset, count, delta, scale, nullable, width, text = ref
     planes = np.frombuffer(data, dtype=np.uint8, count=width * count, offset=offset).reshape(width, count)
-    z = planes.T.copy().view(f"<u{width}").ravel().astype(np.uint64)
+    full = np.zeros((count, 8), dtype=np.uint8)
+    full[:, :width] = planes.T
+    z = full.view("<u8").ravel()
     missing = z == 0 if nullable else np.zeros(count, dtype=bool)
     z = (z - np.uint64(1) if nullable else z).astype(np.int64)
     v = (z >> 1) ^ -(z & 1)

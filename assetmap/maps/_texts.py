@@ -12,7 +12,8 @@
   ""; "HG1 9ES" -> "HG1 ", 9, "ES"). The page joins them again when it reads its search index.
 
 Both are exact for any text: a number is taken only where writing it back gives the same
-characters (no leading zero, at most 15 digits; commas only as thousands separators).
+characters (no leading zero, at most 15 digits; commas only as thousands separators). Both are
+done by Arrow (RE2) over the whole column, not value by value in Python.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ import pyarrow.compute as pc
 from ._payload import scrub
 from ._pyramid import Ints
 
-#: A number in a phrase: thousands with commas ("4,285,000"), or plain digits; never with a
-#: leading zero, never part of a longer run of digits, at most 15 digits.
-_NUMBER: Final = re.compile(
-    r"(?<![0-9])(?:[1-9][0-9]{0,2}(?:,[0-9]{3}){1,4}(?![0-9])|[1-9][0-9]{0,14}(?![0-9])|0(?![0-9]))"
-)
+#: A number in a phrase, as the page writes it back: thousands with commas ("4,285,000"), plain
+#: digits with no leading zero, or a zero; at most 15 digits (longer runs are cut into several).
+#: Taken leftmost first (RE2 and Python agree), so "007" is three numbers and "1,2345" two.
+_NUMBER_PATTERN: Final = r"[1-9][0-9]{0,2}(?:,[0-9]{3}){1,4}|[1-9][0-9]{0,14}|0"
+_NUMBER: Final = re.compile(_NUMBER_PATTERN)
 #: How a number is written back: plain digits, or with commas between thousands.
 PLAIN: Final = "p"
 GROUPED: Final = "g"
@@ -121,31 +122,41 @@ def _phrase_lists(values: pd.Series, names: list[str]) -> tuple[pa.Array, np.nda
 def _split_all(phrases: pa.Array) -> tuple[list[list[str]], np.ndarray, np.ndarray, np.ndarray]:
     """Every phrase's template (as codes into the distinct templates) and numbers (padded).
 
-    The same as :func:`split_phrase` of each, in a few passes of C over the phrases joined by
-    a mark (one by one when a phrase holds a mark).
+    The same as :func:`split_phrase` of each, done by Arrow's RE2 over all of them (one by one
+    in Python when a phrase holds one of the marks used).
     """
-    texts = phrases.to_pylist()
-    joined = "\x00".join(texts)
-    if "\x01" in joined or joined.count("\x00") != max(len(texts) - 1, 0):
-        split = [split_phrase(t) for t in texts]
+    if len(phrases) and pc.any(pc.match_substring_regex(phrases, pattern="[\x01\x02]")).as_py():
+        split = [split_phrase(t) for t in phrases.to_pylist()]
         template, distinct = pd.factorize(pd.Series([t for t, _ in split], dtype=object))
-        templates = [list(t) for t in distinct]
-        values = [n for _, numbers in split for n in numbers]
+        values = np.asarray([n for _, numbers in split for n in numbers], dtype=np.int64)
         slots = np.array([len(numbers) for _, numbers in split], dtype=np.int64)
-    else:
-        found = _NUMBER.findall(joined)
-        values = [int(t.replace(",", "")) for t in found]
-        kinds = "".join(GROUPED if "," in t else PLAIN for t in found)
-        marked = _NUMBER.sub("\x01", joined).split("\x00") if texts else []
-        slots = np.fromiter((m.count("\x01") for m in marked), dtype=np.int64, count=len(marked))
-        ends = np.cumsum(slots).tolist()
-        keys = [kinds[e - n : e] + "\x00" + m for m, n, e in zip(marked, slots.tolist(), ends, strict=True)]
-        template, distinct = pd.factorize(pd.Series(keys, dtype=object))
-        templates = [[key.split("\x00", 1)[0], *key.split("\x00", 1)[1].split("\x01")] for key in distinct]
-    numbers = np.zeros((len(texts), max(int(slots.max(initial=0)), 1)), dtype=np.int64)
-    row = np.repeat(np.arange(len(texts)), slots)
-    place = np.arange(len(row)) - np.repeat(np.cumsum(slots) - slots, slots)
-    numbers[row, place] = np.asarray(values, dtype=np.int64)
+        return _padded([list(t) for t in distinct], template, values, slots)
+    marked = pc.replace_substring_regex(phrases, pattern=f"({_NUMBER_PATTERN})", replacement="\x01\\1\x02")
+    pieces = pc.split_pattern_regex(marked, pattern="[\x01\x02]")
+    lengths = pc.list_value_length(pieces).to_numpy(zero_copy_only=False).astype(np.int64)
+    slots = (lengths - 1) // 2
+    flat = pieces.flatten()
+    place = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    tokens = flat.filter(pa.array(place % 2 == 1))
+    grouped = pc.match_substring(tokens, ",")
+    kinds = pc.if_else(grouped, GROUPED, PLAIN)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(slots)]).astype(np.int32))
+    kind_text = pc.binary_join(pa.ListArray.from_arrays(offsets, kinds), "")
+    bare = pc.replace_substring_regex(phrases, pattern=_NUMBER_PATTERN, replacement="\x01")
+    keys = pc.binary_join_element_wise(kind_text, bare, "\x00")
+    template, distinct = pd.factorize(pd.Series(keys.to_pylist(), dtype=object))
+    templates = [[key.split("\x00", 1)[0], *key.split("\x00", 1)[1].split("\x01")] for key in distinct]
+    values = pc.cast(pc.replace_substring(tokens, ",", ""), pa.int64()).to_numpy(zero_copy_only=False)
+    return _padded(templates, template, values, slots)
+
+
+def _padded(
+    templates: list[list[str]], template: np.ndarray, values: np.ndarray, slots: np.ndarray
+) -> tuple[list[list[str]], np.ndarray, np.ndarray, np.ndarray]:
+    """The phrases' numbers (all one after the other, ``slots`` each) as rows padded with 0."""
+    numbers = np.zeros((len(slots), max(int(slots.max(initial=0)), 1)), dtype=np.int64)
+    row = np.repeat(np.arange(len(slots)), slots)
+    numbers[row, np.arange(len(row)) - np.repeat(np.cumsum(slots) - slots, slots)] = values
     return templates, np.asarray(template, dtype=np.int64), numbers, slots
 
 
@@ -223,30 +234,43 @@ class Srch:
     TAIL: Final = "t"
 
 
-_LAST_NUMBER: Final = r"^(?P<h>.*?)(?P<n>[0-9]{1,15})(?P<t>[^0-9]*)$"
+#: A value's last number (at most its last 15 digits) and what follows it, in the value backwards.
+_FIRST_NUMBER_BACKWARDS: Final = r"^(?P<t>[^0-9]*)(?P<n>[0-9]{1,15})"
+
+
+def _lines(texts: pa.Array) -> str:
+    """Texts joined by line feeds, in one pass of Arrow."""
+    bounds = pa.array([0, len(texts)], type=pa.int64())
+    one = pa.LargeListArray.from_arrays(bounds, texts.cast(pa.large_string()))
+    return str(pc.binary_join(one, pa.scalar("\n", pa.large_string()))[0].as_py())
 
 
 def split_texts(values: pd.Series) -> dict[str, Any]:
     """Text values (missing: empty) split at their last run of digits, each part a column.
 
-    Line breaks inside a value become spaces; the texts are joined by line feeds.
+    Values are stripped and line breaks inside them become spaces; each text part is one string,
+    the values joined by line feeds.
     """
-    text = pa.array(values.astype("string").str.strip().fillna("").tolist(), type=pa.string())
+    text = pa.array(values.astype("string"), type=pa.large_string())
+    text = pc.fill_null(pc.utf8_trim_whitespace(text), "")
     text = pc.replace_substring_regex(text, pattern=r"[\r\n]+", replacement=" ")
-    parts = pc.extract_regex(text, pattern=_LAST_NUMBER)
-    has = parts.is_valid().to_numpy(zero_copy_only=False)
-    digits = pc.fill_null(parts.field("n"), "")
-    head = pc.if_else(parts.is_valid(), parts.field("h"), text)
-    tail = pc.fill_null(parts.field("t"), "")
-    number = pc.cast(pc.if_else(parts.is_valid(), digits, "0"), pa.int64()).to_numpy()
+    backwards = pc.utf8_reverse(text)  # the last number is the first one backwards: quicker for RE2
+    parts = pc.extract_regex(backwards, pattern=_FIRST_NUMBER_BACKWARDS)
+    found = parts.is_valid()
+    has = found.to_numpy(zero_copy_only=False)
+    digits = pc.utf8_reverse(pc.fill_null(parts.field("n"), ""))
+    before = pc.replace_substring_regex(
+        backwards, pattern=_FIRST_NUMBER_BACKWARDS, replacement="", max_replacements=1
+    )
+    number = pc.cast(pc.if_else(found, digits, "0"), pa.int64()).to_numpy(zero_copy_only=False)
     leading = pc.and_(pc.starts_with(digits, "0"), pc.greater(pc.utf8_length(digits), 1))
-    width = pc.if_else(leading, pc.utf8_length(digits), 0).to_numpy().astype(np.int64)
+    width = pc.if_else(leading, pc.utf8_length(digits), 0).to_numpy(zero_copy_only=False).astype(np.int64)
     wide = bool(len(number)) and int(number.max()) >= 2**31
     return {
-        Srch.HEAD: "\n".join(head.to_pylist()),
+        Srch.HEAD: _lines(pc.if_else(found, pc.utf8_reverse(before), text)),
         Srch.NUMBER: Ints(number.astype(np.int64), missing=None if has.all() else ~has, wide=wide),
         Srch.WIDTH: Ints(width),
-        Srch.TAIL: "\n".join(tail.to_pylist()),
+        Srch.TAIL: _lines(pc.utf8_reverse(pc.fill_null(parts.field("t"), ""))),
     }
 
 

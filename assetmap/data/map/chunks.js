@@ -19,26 +19,23 @@ function blockBytes(text) {
   return bytes.subarray(0, size);
 }
 
-/* Integers stored after a block's JSON (assetmap/maps/_pyramid.py, Ints): four planes of bytes of
- * zigzag-encoded values (plus one where a value may be missing, 0 being missing), optionally as
- * running differences and with a number of decimals (below zero: a number of trailing zeros). */
+/* Integers stored after a block's JSON (assetmap/maps/_pyramid.py, Ints): planes of bytes (1, 2,
+ * 4 or 8: all lowest bytes, then all second bytes...) of zigzag-encoded values (plus one where a
+ * value may be missing, 0 being missing), optionally as running differences and with a number of
+ * decimals (below zero: a number of trailing zeros). */
 function readIntegers(bytes, base, ref) {
   var offset = base + ref[0], count = ref[1], delta = ref[2], scale = Math.pow(10, Math.abs(ref[3])), nullable = ref[4];
+  var width = ref[5], text = ref[6];
   var times = ref[3] < 0;  // whole tens, hundreds...: multiplied (exact), not divided
-  var wide = ref[5], text = ref[6];
-  var out = nullable || ref[3] || wide ? new Array(count) : new Int32Array(count), run = 0;
+  var out = nullable || ref[3] || width > 4 ? new Array(count) : new Int32Array(count), run = 0;
   for (var nth = 0; nth < count; nth++) {
-    var zigzag = (bytes[offset + nth] | (bytes[offset + count + nth] << 8) | (bytes[offset + 2 * count + nth] << 16) |
-      (bytes[offset + 3 * count + nth] << 24)) >>> 0;
-    if (wide) {
-      zigzag += 4294967296 * ((bytes[offset + 4 * count + nth] | (bytes[offset + 5 * count + nth] << 8) |
-        (bytes[offset + 6 * count + nth] << 16) | (bytes[offset + 7 * count + nth] << 24)) >>> 0);
-    }
+    var zigzag = bytes[offset + nth];
+    for (var plane = 1, factor = 256; plane < width; plane++, factor *= 256) { zigzag += factor * bytes[offset + plane * count + nth]; }
     if (nullable) {
       if (zigzag === 0) { out[nth] = null; continue; }
       zigzag -= 1;
     }
-    var value = wide ? (zigzag % 2 ? -(zigzag + 1) / 2 : zigzag / 2) : (zigzag >>> 1) ^ -(zigzag & 1);
+    var value = zigzag % 2 ? -(zigzag + 1) / 2 : zigzag / 2;
     if (delta) { run += value; value = run; }
     out[nth] = text ? String(value) : scale === 1 ? value : times ? value * scale : value / scale;
   }
