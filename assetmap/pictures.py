@@ -21,6 +21,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
@@ -33,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ._io import atomic_path
 from .config import Config
-from .maps._base import base_shapes
+from .maps._base import base_shapes, district_at
 from .maps._geometry import cluster_hulls, outline_path, place_outline, shown_mask
 from .maps._style import CLUSTER_CATEGORIES, KIND_COLOURS, KIND_LABELS, RATING_COLOURS, money
 from .schema import BNG
@@ -97,9 +99,10 @@ def _categories(opps: pd.DataFrame | None, ids: list[str]) -> dict[str, int]:
     return {i: 0 if i in moves else 1 if i in share else 2 for i in ids}
 
 
-def _key(frame: pd.DataFrame, partner: str, asset_id: str) -> pd.Series:
+def _key(frame: pd.DataFrame, partner: str, asset_id: str) -> pa.ChunkedArray:
     """Partner and asset id as one text (missing when either is), in Arrow."""
-    return frame[partner].astype("string") + "\x1f" + frame[asset_id].astype("string")
+    joined = frame[partner].astype("string") + "\x1f" + frame[asset_id].astype("string")
+    return pa.chunked_array([pa.array(joined, type=pa.large_string())])
 
 
 def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
@@ -107,16 +110,22 @@ def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
     need = {"action", "partner", "asset_id", "into_partner", "into_asset_id"}
     if opps is None or len(opps) == 0 or not need <= set(opps.columns):
         return np.empty((0, 4))
-    key = _key(shown, "partner", "asset_id")
-    first = (~key.duplicated() & key.notna()).to_numpy()
-    index = pd.Index(key[first])
-    xy = np.column_stack([shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()])[first]
     rel = opps.loc[opps["action"] == "relocate"]
-    a = index.get_indexer(_key(rel, "partner", "asset_id"))
-    b = index.get_indexer(_key(rel, "into_partner", "into_asset_id"))
+    keys = [_key(shown, "partner", "asset_id"), _key(rel, "partner", "asset_id"),
+            _key(rel, "into_partner", "into_asset_id")]  # fmt: skip
+    codes = pc.dictionary_encode(pa.chunked_array([c for k in keys for c in k.chunks])).combine_chunks()
+    code = pc.fill_null(codes.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    mine, donor, receiver = np.split(code, np.cumsum([len(k) for k in keys])[:2])
+    first = np.full(len(codes.dictionary), -1, dtype=np.int64)  # each key's first shown asset
+    rows = np.flatnonzero(mine >= 0)
+    known, at = np.unique(mine[rows], return_index=True)
+    first[known] = rows[at]
+    a = np.where(donor >= 0, first[np.maximum(donor, 0)], -1)
+    b = np.where(receiver >= 0, first[np.maximum(receiver, 0)], -1)
     ok = (a >= 0) & (b >= 0)
     if not ok.any():
         return np.empty((0, 4))
+    xy = np.column_stack([shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()])
     return np.column_stack([xy[a[ok]], xy[b[ok]]])
 
 
@@ -149,9 +158,20 @@ def _hulls(ax: Any, hulls: dict[str, BaseGeometry], cats: dict[str, int]) -> Non
                                          linewidths=1, zorder=2), autolim=False)  # fmt: skip
 
 
+def _pieces(parts: np.ndarray, *, closed: bool) -> DrawnPath:
+    """Many short lines (or triangles, ``closed``) of the same number of points as one path."""
+    count, size = parts.shape[:2]
+    codes = np.full((count, size + int(closed)), DrawnPath.LINETO, dtype=DrawnPath.code_type)
+    codes[:, 0] = DrawnPath.MOVETO
+    if closed:
+        codes[:, -1] = DrawnPath.CLOSEPOLY
+        parts = np.concatenate([parts, parts[:, :1]], axis=1)
+    return DrawnPath(parts.reshape(-1, 2), codes.ravel())
+
+
 def _arrows(ax: Any, moves: np.ndarray, head: float) -> None:
-    """Planned moves as arrows (``head``: the longest head, in metres), one collection each for
-    the lines and the heads."""
+    """Planned moves as arrows (``head``: the longest head, in metres): one path of all the lines
+    and one of all the heads."""
     start, end = moves[:, :2], moves[:, 2:]
     step = end - start
     length = np.hypot(step[:, 0], step[:, 1])
@@ -160,17 +180,20 @@ def _arrows(ax: Any, moves: np.ndarray, head: float) -> None:
     back = -step / length[:, None] * np.minimum(length * 0.3, head)[:, None]
     side = np.column_stack([-back[:, 1], back[:, 0]]) * 0.45
     heads = np.stack([end, end + back + side, end + back - side], axis=1)
-    ax.add_collection(LineCollection(np.stack([start, end], axis=1), colors="#6a3d9a", linewidths=1.2,
-                                     zorder=3), autolim=False)  # fmt: skip
-    ax.add_collection(PolyCollection(heads, facecolors="#6a3d9a", edgecolors="none", zorder=3),
-                      autolim=False)  # fmt: skip
+    if not len(start):
+        return
+    lines = _pieces(np.stack([start, end], axis=1), closed=False)
+    style = {"zorder": 3, "edgecolors": "#6a3d9a"}
+    ax.add_collection(PathCollection([lines], facecolors="none", linewidths=1.2, **style), autolim=False)
+    tips = _pieces(heads, closed=True)
+    ax.add_collection(PathCollection([tips], facecolors="#6a3d9a", linewidths=0, **style), autolim=False)
 
 
 def _draw(ax: Any, shown: gpd.GeoDataFrame, hulls: dict[str, BaseGeometry], cats: dict[str, int],
           moves: np.ndarray, size: float, box: tuple[float, float, float, float]) -> None:  # fmt: skip
     _hulls(ax, hulls, cats)
     if len(moves):
-        _arrows(ax, moves, head=(box[2] - box[0]) / 120)
+        _arrows(ax, moves, head=(box[2] - box[0]) / 60)
     kinds = shown.get("partner_kind", pd.Series("other", index=shown.index)).astype(str)
     fill = kinds.map(KIND_COLOURS).fillna(KIND_COLOURS["other"])
     rating = shown.get("rating", pd.Series(None, index=shown.index, dtype=object)).astype(str).str.lower()
@@ -222,7 +245,12 @@ def _base_map(ax: Any, box: tuple[float, float, float, float]) -> None:
         if width > _COUNTRY_ABOVE and not coast:
             line = 0.3
         ax.add_collection(LineCollection(chosen, colors=colour, linewidths=line, zorder=0.3), autolim=False)
-    _place_names(ax, box)
+    if not _place_names(ax, box):  # closer in than any district's name: say which district it is
+        where = district_at((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        if where:
+            plate = {"facecolor": "#ffffff", "edgecolor": "none", "alpha": 0.8}
+            ax.text(0.5, 0.985, where, transform=ax.transAxes, fontsize=9, color=_PLACE, ha="center",
+                    va="top", style="italic", zorder=6, bbox=plate, **_TEXT)  # fmt: skip
     if width <= _COUNTRY_ABOVE:
         _locator(ax.figure, box)
 
@@ -250,12 +278,12 @@ def _locator(fig: Figure, box: tuple[float, float, float, float]) -> None:
                    markerfacecolor=CROSS, markeredgecolor="#ffffff", markeredgewidth=0.6)  # fmt: skip
 
 
-def _place_names(ax: Any, box: tuple[float, float, float, float]) -> None:
+def _place_names(ax: Any, box: tuple[float, float, float, float]) -> int:
     """District names, closer in than the country view, whose district is wide enough in this
-    view to hold them, biggest first, none over another."""
+    view to hold them, biggest first, none over another; how many were drawn (-1 for the country)."""
     base = base_shapes()
     if box[2] - box[0] > _COUNTRY_ABOVE:
-        return
+        return -1
     per_metre = min(_PLOT_PX[0] / (box[2] - box[0]), _PLOT_PX[1] / (box[3] - box[1]))
     inside = (
         (base.labels[:, 0] >= box[0]) & (base.labels[:, 0] <= box[2])
@@ -271,6 +299,7 @@ def _place_names(ax: Any, box: tuple[float, float, float, float]) -> None:
         taken.append((x, y, half[i]))
         ax.text(*base.labels[i], base.names[i], fontsize=7, color=_PLACE, ha="center", va="center",
                 zorder=1.5, clip_on=True, **_TEXT)  # fmt: skip
+    return len(taken)
 
 
 def _scale_bar(ax: Any) -> None:

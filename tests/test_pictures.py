@@ -136,6 +136,9 @@ def test_pictures_draw_the_base_map_under_the_assets(tmp_path: Path, estate) -> 
     assert "Maidstone" in names and "Glasgow City" not in names  # only what is in view
     assert len(ax.collections) == 3  # land, borders, coast: one collection each
     assert len(fig.axes) == 2  # and the small map of Great Britain, with where the view is
+    close = Figure().add_subplot()
+    _base_map(close, (575_500, 155_300, 576_500, 156_300))  # 1 km: no whole district, its name said
+    assert [text.get_text() for text in close.texts] == ["Maidstone"]
 
 
 def test_a_national_estate_is_drawn_on_the_country_without_a_hull(tmp_path: Path) -> None:

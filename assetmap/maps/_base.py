@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+import shapely
 from pyproj import Transformer
 
 from ..schema import BNG, WGS84
@@ -50,9 +51,10 @@ class Band:
     arcs: list[np.ndarray]
     arc_boxes: np.ndarray
     coast: np.ndarray
-    #: Per ring of a district (all districts one after the other): its points and box.
+    #: Per ring of a district (all districts one after the other): its points, box and district.
     rings: list[np.ndarray]
     ring_boxes: np.ndarray
+    ring_district: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -82,15 +84,17 @@ def _band(band: dict[str, Any], data: dict[str, Any]) -> Band:
     steps = np.asarray(band["steps"], dtype=np.int64).reshape(-1, 2).cumsum(axis=0) / band["scale"]
     xy = _to_bng(steps[:, 0], steps[:, 1])
     arcs = np.split(xy, np.cumsum(band["points"])[:-1])
-    rings = []
-    for refs in (ring for district in data["districts"]["rings"] for ring in district):
+    rings, owner = [], []
+    every = data["districts"]["rings"]
+    for district, refs in ((d, ring) for d, rings_of in enumerate(every) for ring in rings_of):
         pieces = [arcs[r] if r >= 0 else arcs[~r][::-1] for r in refs]
         ring = np.concatenate([pieces[0], *(p[1:] for p in pieces[1:])]) if pieces else np.zeros((0, 2))
         if len(ring) >= 4:
             rings.append(ring)
+            owner.append(district)
     coast = np.zeros(len(arcs), dtype=bool)
     coast[np.asarray(data["coast"], dtype=np.int64)] = True
-    return Band(arcs, _boxes(arcs), coast, rings, _boxes(rings))
+    return Band(arcs, _boxes(arcs), coast, rings, _boxes(rings), np.asarray(owner, dtype=np.int64))
 
 
 @functools.cache
@@ -117,4 +121,16 @@ def base_shapes() -> BaseShapes:
     )
 
 
-__all__ = ["Band", "BaseShapes", "base_map", "base_shapes"]
+def district_at(x: float, y: float) -> str | None:
+    """The name of the district (finest band) holding the point ``x``, ``y`` (EPSG:27700), if any."""
+    shapes = base_shapes()
+    band = shapes.bands[-1]
+    boxes = band.ring_boxes
+    near = np.flatnonzero((boxes[:, 0] <= x) & (boxes[:, 2] >= x) & (boxes[:, 1] <= y) & (boxes[:, 3] >= y))
+    for ring in near.tolist():
+        if shapely.contains_xy(shapely.Polygon(band.rings[ring]), x, y):
+            return shapes.names[int(band.ring_district[ring])]
+    return None
+
+
+__all__ = ["Band", "BaseShapes", "base_map", "base_shapes", "district_at"]
