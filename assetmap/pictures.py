@@ -94,8 +94,8 @@ def _categories(opps: pd.DataFrame | None, ids: list[str]) -> dict[str, int]:
     if opps is None or len(opps) == 0 or not {"cluster_id", "action"} <= set(opps.columns):
         return dict.fromkeys(ids, 2)
     c = opps["cluster_id"].astype(str)
-    moves = set(c[opps["action"].isin(["relocate", "dispose"])])
-    share = set(c[opps["action"] == "share"])
+    moves = set(c[opps["action"].isin(["relocate", "dispose"])].unique().tolist())
+    share = set(c[opps["action"] == "share"].unique().tolist())
     return {i: 0 if i in moves else 1 if i in share else 2 for i in ids}
 
 
@@ -323,7 +323,8 @@ def _scale_bar(ax: Any) -> None:
 
 def _legend(ax: Any, shown: gpd.GeoDataFrame, has_moves: bool, has_clusters: bool) -> None:
     handles: list[Any] = []
-    kinds = sorted(set(shown.get("partner_kind", pd.Series(dtype=object)).astype(str)) & set(KIND_COLOURS))
+    present = shown.get("partner_kind", pd.Series(dtype=object)).astype(str).unique().tolist()
+    kinds = sorted(set(present) & set(KIND_COLOURS))
     for kind in kinds:
         handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=KIND_COLOURS[kind],
                               markeredgecolor="#ffffff", markersize=8, label=KIND_LABELS[kind]))  # fmt: skip
