@@ -48,8 +48,27 @@ function resolveIntegers(node, bytes, base) {
   return node;
 }
 
-/* The object in block element id (a promise): its JSON with its integers; the element is emptied. */
+/* A national page reads its blocks with DecompressionStream (Chrome and Edge 80, Firefox 113, Safari
+ * 16.4 and later). A browser without it is told so in the page, instead of a map that never fills. */
+var canInflate = typeof window.DecompressionStream === 'function';
+function explainNoInflate() {
+  var note = el('div', 'am-unsupported');
+  note.id = 'am-unsupported';
+  note.setAttribute('role', 'alert');
+  note.appendChild(el('h2', null, 'This browser cannot show this map'));
+  note.appendChild(el('p', null, 'The map of ' + wholeNumber.format(assetCount) + ' assets keeps its records ' +
+    'compressed inside this file, and this browser cannot read them (it has no DecompressionStream).'));
+  note.appendChild(el('p', null, 'Open map.html in an up-to-date browser: Microsoft Edge or Google Chrome 80 or ' +
+    'later, Firefox 113 or later, or Safari 16.4 or later. Nothing needs to be downloaded: the file works offline.'));
+  document.body.appendChild(note);
+  document.documentElement.setAttribute('data-unsupported', 'true');
+  api.unsupported = true;
+}
+
+/* The object in block element id (a promise): its JSON with its integers; the element is emptied.
+ * (Without DecompressionStream, a promise that never settles: the page has said why.) */
 function readBlock(id) {
+  if (!canInflate) { return new Promise(function () {}); }
   var element = document.getElementById(id);
   var packed = blockBytes(element.textContent);
   element.textContent = '';
