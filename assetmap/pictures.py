@@ -1,11 +1,14 @@
 """Pictures for board papers: ``map.png`` and one PNG per top cluster, drawn with matplotlib.
 
-They show the same things as the HTML map, from the same data and rules: the place's outline,
-cluster shapes coloured by opportunity, assets coloured by partner kind and ringed by rating,
-planned moves as arrows. Sensitive sites are never drawn and shapes are hulls of the assets
-shown; in a cluster picture the red and amber assets are named. Text is drawn literally (no
-mathtext, so ``$`` in a name stays a ``$``). The output is byte-for-byte the same for the same
-input: no pyplot state, no timestamp or version in the file.
+They show the same things as the HTML map, from the same data and rules: the offline base map
+of Great Britain (land, coast, district borders and names, ``maps._base``) under everything,
+the place's outline, cluster shapes coloured by opportunity, assets coloured by partner kind
+and ringed by rating, planned moves as arrows. Sensitive sites are never drawn and shapes are
+hulls of the assets shown; in a cluster picture the red and amber assets are named. Text is
+drawn literally (no mathtext, so ``$`` in a name stays a ``$``). Shapes of one kind are one
+artist each (a collection, or one compound path per colour), never one per shape. The output
+is byte-for-byte the same for the same input: no pyplot state, no timestamp or version in the
+file.
 """
 
 from __future__ import annotations
@@ -18,18 +21,22 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.path import Path as DrawnPath
 from shapely.geometry.base import BaseGeometry
 
 from ._io import atomic_path
 from .config import Config
-from .maps._geometry import cluster_hulls, place_outline, shown_mask
+from .maps._base import base_shapes, district_at
+from .maps._geometry import cluster_hulls, outline_path, place_outline, shown_mask
 from .maps._style import CLUSTER_CATEGORIES, KIND_COLOURS, KIND_LABELS, RATING_COLOURS, money
 from .schema import BNG
 
@@ -38,6 +45,16 @@ DPI = 150
 #: Agg stamps from one rendered marker (about 7 times faster than a scatter at 1,000,000).
 MARKERS_ABOVE = 20_000
 _TEXT = {"parse_math": False}
+#: The base map's colours (as the page's, ``assetmap/data/map/base.js``): sea, land, coast,
+#: district borders and district names.
+_SEA, _LAND, _COAST, _BORDER, _PLACE = "#dfe6ec", "#f5f3ee", "#8aa0b4", "#bdb6aa", "#6b6459"
+#: Where the view is on the small map of Great Britain.
+CROSS = "#c51b7d"
+#: Views wider than this (metres) show the land of the country view; narrower, the districts,
+#: with their finer borders below :data:`_FINE_BELOW`.
+_COUNTRY_ABOVE, _FINE_BELOW = 300_000, 60_000
+#: The plot's size in pixels (10 by 7.5 inches at :data:`DPI`, less the margins).
+_PLOT_PX = (10.0 * 0.98 * DPI, 7.5 * 0.915 * DPI)
 #: The columns of the estate layer the pictures use.
 _COLUMNS = ("partner", "partner_kind", "asset_id", "name", "cluster_id", "rating", "running_cost_gbp")
 
@@ -77,9 +94,15 @@ def _categories(opps: pd.DataFrame | None, ids: list[str]) -> dict[str, int]:
     if opps is None or len(opps) == 0 or not {"cluster_id", "action"} <= set(opps.columns):
         return dict.fromkeys(ids, 2)
     c = opps["cluster_id"].astype(str)
-    moves = set(c[opps["action"].isin(["relocate", "dispose"])])
-    share = set(c[opps["action"] == "share"])
+    moves = set(c[opps["action"].isin(["relocate", "dispose"])].unique().tolist())
+    share = set(c[opps["action"] == "share"].unique().tolist())
     return {i: 0 if i in moves else 1 if i in share else 2 for i in ids}
+
+
+def _key(frame: pd.DataFrame, partner: str, asset_id: str) -> pa.ChunkedArray:
+    """Partner and asset id as one text (missing when either is), in Arrow."""
+    joined = frame[partner].astype("string") + "\x1f" + frame[asset_id].astype("string")
+    return pa.chunked_array([pa.array(joined, type=pa.large_string())])
 
 
 def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
@@ -87,33 +110,90 @@ def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
     need = {"action", "partner", "asset_id", "into_partner", "into_asset_id"}
     if opps is None or len(opps) == 0 or not need <= set(opps.columns):
         return np.empty((0, 4))
-    key = (shown["partner"].astype(str) + "\x1f" + shown["asset_id"].astype(str)).to_numpy(dtype=object)
-    xy = np.column_stack([shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()])
-    first = ~pd.Index(key).duplicated()
-    index = pd.Index(key[first])
-    xy = xy[first]
     rel = opps.loc[opps["action"] == "relocate"]
-    a = index.get_indexer(
-        (rel["partner"].astype(str) + "\x1f" + rel["asset_id"].astype(str)).to_numpy(dtype=object)
-    )
-    b = index.get_indexer(
-        (rel["into_partner"].astype(str) + "\x1f" + rel["into_asset_id"].astype(str)).to_numpy(dtype=object)
-    )
+    keys = [_key(shown, "partner", "asset_id"), _key(rel, "partner", "asset_id"),
+            _key(rel, "into_partner", "into_asset_id")]  # fmt: skip
+    codes = pc.dictionary_encode(pa.chunked_array([c for k in keys for c in k.chunks])).combine_chunks()
+    code = pc.fill_null(codes.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    mine, donor, receiver = np.split(code, np.cumsum([len(k) for k in keys])[:2])
+    first = np.full(len(codes.dictionary), -1, dtype=np.int64)  # each key's first shown asset
+    rows = np.flatnonzero(mine >= 0)
+    known, at = np.unique(mine[rows], return_index=True)
+    first[known] = rows[at]
+    a = np.where(donor >= 0, first[np.maximum(donor, 0)], -1)
+    b = np.where(receiver >= 0, first[np.maximum(receiver, 0)], -1)
     ok = (a >= 0) & (b >= 0)
     if not ok.any():
         return np.empty((0, 4))
+    xy = np.column_stack([shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()])
     return np.column_stack([xy[a[ok]], xy[b[ok]]])
 
 
-def _draw(ax: Any, shown: gpd.GeoDataFrame, hulls: dict[str, BaseGeometry], cats: dict[str, int],
-          moves: np.ndarray, size: float) -> None:  # fmt: skip
+def _compound(geoms: list[BaseGeometry]) -> DrawnPath:
+    """The outer rings of many polygons as one path (each ring counter-clockwise, so the
+    overlaps of neighbours fill once)."""
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    rings = shapely.get_exterior_ring(shapely.orient_polygons(parts[shapely.get_type_id(parts) == 3]))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    if not len(xy):
+        return DrawnPath(np.zeros((0, 2)))
+    codes = np.full(len(xy), DrawnPath.LINETO, dtype=DrawnPath.code_type)
+    first = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    codes[first] = DrawnPath.MOVETO
+    codes[np.r_[first[1:] - 1, len(xy) - 1]] = DrawnPath.CLOSEPOLY
+    return DrawnPath(xy, codes)
+
+
+def _hulls(ax: Any, hulls: dict[str, BaseGeometry], cats: dict[str, int]) -> None:
+    """Cluster shapes: one path per opportunity category, drawn as one collection."""
     ids = sorted(hulls)
-    colours = [CLUSTER_CATEGORIES[cats.get(cid, 2)][2] for cid in ids]
-    _polys(ax, [hulls[cid] for cid in ids], colours, alpha=0.35, linewidths=1, zorder=2)
+    paths, colours = [], []
+    for category, (_, _, colour) in enumerate(CLUSTER_CATEGORIES):
+        chosen = [hulls[cid] for cid in ids if cats.get(cid, 2) == category]
+        if chosen:
+            paths.append(_compound(chosen))
+            colours.append(colour)
+    if paths:
+        ax.add_collection(PathCollection(paths, facecolors=colours, edgecolors=colours, alpha=0.35,
+                                         linewidths=1, zorder=2), autolim=False)  # fmt: skip
+
+
+def _pieces(parts: np.ndarray, *, closed: bool) -> DrawnPath:
+    """Many short lines (or triangles, ``closed``) of the same number of points as one path."""
+    count, size = parts.shape[:2]
+    codes = np.full((count, size + int(closed)), DrawnPath.LINETO, dtype=DrawnPath.code_type)
+    codes[:, 0] = DrawnPath.MOVETO
+    if closed:
+        codes[:, -1] = DrawnPath.CLOSEPOLY
+        parts = np.concatenate([parts, parts[:, :1]], axis=1)
+    return DrawnPath(parts.reshape(-1, 2), codes.ravel())
+
+
+def _arrows(ax: Any, moves: np.ndarray, head: float) -> None:
+    """Planned moves as arrows (``head``: the longest head, in metres): one path of all the lines
+    and one of all the heads."""
+    start, end = moves[:, :2], moves[:, 2:]
+    step = end - start
+    length = np.hypot(step[:, 0], step[:, 1])
+    keep = length > 0
+    start, end, step, length = start[keep], end[keep], step[keep], length[keep]
+    back = -step / length[:, None] * np.minimum(length * 0.3, head)[:, None]
+    side = np.column_stack([-back[:, 1], back[:, 0]]) * 0.45
+    heads = np.stack([end, end + back + side, end + back - side], axis=1)
+    if not len(start):
+        return
+    lines = _pieces(np.stack([start, end], axis=1), closed=False)
+    style = {"zorder": 3, "edgecolors": "#6a3d9a"}
+    ax.add_collection(PathCollection([lines], facecolors="none", linewidths=1.2, **style), autolim=False)
+    tips = _pieces(heads, closed=True)
+    ax.add_collection(PathCollection([tips], facecolors="#6a3d9a", linewidths=0, **style), autolim=False)
+
+
+def _draw(ax: Any, shown: gpd.GeoDataFrame, hulls: dict[str, BaseGeometry], cats: dict[str, int],
+          moves: np.ndarray, size: float, box: tuple[float, float, float, float]) -> None:  # fmt: skip
+    _hulls(ax, hulls, cats)
     if len(moves):
-        ax.quiver(moves[:, 0], moves[:, 1], moves[:, 2] - moves[:, 0], moves[:, 3] - moves[:, 1],
-                  angles="xy", scale_units="xy", scale=1, color="#6a3d9a", width=0.0025,
-                  zorder=3)  # fmt: skip
+        _arrows(ax, moves, head=(box[2] - box[0]) / 60)
     kinds = shown.get("partner_kind", pd.Series("other", index=shown.index)).astype(str)
     fill = kinds.map(KIND_COLOURS).fillna(KIND_COLOURS["other"])
     rating = shown.get("rating", pd.Series(None, index=shown.index, dtype=object)).astype(str).str.lower()
@@ -141,6 +221,87 @@ def _markers(ax: Any, x: np.ndarray, y: np.ndarray, fill: pd.Series, edge: pd.Se
                            zorder=4))  # fmt: skip
 
 
+def _meets(boxes: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Which of ``boxes`` ([x0, y0, x1, y1] rows) meet ``box``."""
+    across = (boxes[:, 0] <= box[2]) & (boxes[:, 2] >= box[0])
+    return across & (boxes[:, 1] <= box[3]) & (boxes[:, 3] >= box[1])
+
+
+def _base_map(ax: Any, box: tuple[float, float, float, float]) -> None:
+    """The offline base map of Great Britain under everything: only the shapes that meet the view
+    ``box`` (the axes clip the rest), the land far out, the districts closer in, with names."""
+    base = base_shapes()
+    width = box[2] - box[0]
+    if width > _COUNTRY_ABOVE:
+        band = base.bands[0]
+        land = [base.land[i] for i in np.flatnonzero(_meets(base.land_boxes, box))]
+    else:
+        band = base.bands[0 if width > _FINE_BELOW else 1]
+        land = [band.rings[i] for i in np.flatnonzero(_meets(band.ring_boxes, box))]
+    ax.add_collection(PolyCollection(land, facecolors=_LAND, edgecolors="none", zorder=0.2), autolim=False)
+    arcs = np.flatnonzero(_meets(band.arc_boxes, box))
+    for coast, colour, line in ((False, _BORDER, 0.5), (True, _COAST, 0.8)):
+        chosen = [band.arcs[i] for i in arcs if band.coast[i] == coast]
+        if width > _COUNTRY_ABOVE and not coast:
+            line = 0.3
+        ax.add_collection(LineCollection(chosen, colors=colour, linewidths=line, zorder=0.3), autolim=False)
+    if not _place_names(ax, box):  # closer in than any district's name: say which district it is
+        where = district_at((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        if where:
+            plate = {"facecolor": "#ffffff", "edgecolor": "none", "alpha": 0.8}
+            ax.text(0.5, 0.985, where, transform=ax.transAxes, fontsize=9, color=_PLACE, ha="center",
+                    va="top", style="italic", zorder=6, bbox=plate, **_TEXT)  # fmt: skip
+    if width <= _COUNTRY_ABOVE:
+        _locator(ax.figure, box)
+
+
+def _locator(fig: Figure, box: tuple[float, float, float, float]) -> None:
+    """A small map of Great Britain in the top left corner, with where the view is."""
+    base = base_shapes()
+    inset = fig.add_axes((0.015, 0.70, 0.11, 0.24))
+    inset.set_aspect("equal")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_facecolor(_SEA)
+    for spine in inset.spines.values():
+        spine.set_edgecolor("#8c8c8c")
+        spine.set_linewidth(0.6)
+    inset.add_collection(PolyCollection(base.land, facecolors=_LAND, edgecolors=_COAST, linewidths=0.3))
+    low, high = base.land_boxes[:, :2].min(axis=0), base.land_boxes[:, 2:].max(axis=0)
+    inset.set_xlim(low[0] - 20_000, high[0] + 20_000)
+    inset.set_ylim(low[1] - 20_000, high[1] + 20_000)
+    if box[2] - box[0] > 40_000:  # a county: its box; closer in, a dot
+        inset.add_patch(Rectangle(box[:2], box[2] - box[0], box[3] - box[1], fill=False, edgecolor=CROSS,
+                                  linewidth=1.0))  # fmt: skip
+    else:
+        inset.plot([(box[0] + box[2]) / 2], [(box[1] + box[3]) / 2], marker="o", markersize=4,
+                   markerfacecolor=CROSS, markeredgecolor="#ffffff", markeredgewidth=0.6)  # fmt: skip
+
+
+def _place_names(ax: Any, box: tuple[float, float, float, float]) -> int:
+    """District names, closer in than the country view, whose district is wide enough in this
+    view to hold them, biggest first, none over another; how many were drawn (-1 for the country)."""
+    base = base_shapes()
+    if box[2] - box[0] > _COUNTRY_ABOVE:
+        return -1
+    per_metre = min(_PLOT_PX[0] / (box[2] - box[0]), _PLOT_PX[1] / (box[3] - box[1]))
+    inside = (
+        (base.labels[:, 0] >= box[0]) & (base.labels[:, 0] <= box[2])
+        & (base.labels[:, 1] >= box[1]) & (base.labels[:, 1] <= box[3])
+    )  # fmt: skip
+    wide = (base.boxes[:, 2] - base.boxes[:, 0]) * per_metre
+    half = np.array([len(name) for name in base.names]) * 3.0  # pixels either side of the label point
+    taken: list[tuple[float, float, float]] = []
+    for i in sorted(np.flatnonzero(inside & (wide >= 2 * half)).tolist(), key=lambda i: (-wide[i], i)):
+        x, y = base.labels[i] * per_metre
+        if any(abs(x - tx) < half[i] + th and abs(y - ty) < 12 for tx, ty, th in taken):
+            continue
+        taken.append((x, y, half[i]))
+        ax.text(*base.labels[i], base.names[i], fontsize=7, color=_PLACE, ha="center", va="center",
+                zorder=1.5, clip_on=True, **_TEXT)  # fmt: skip
+    return len(taken)
+
+
 def _scale_bar(ax: Any) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -162,7 +323,8 @@ def _scale_bar(ax: Any) -> None:
 
 def _legend(ax: Any, shown: gpd.GeoDataFrame, has_moves: bool, has_clusters: bool) -> None:
     handles: list[Any] = []
-    kinds = sorted(set(shown.get("partner_kind", pd.Series(dtype=object)).astype(str)) & set(KIND_COLOURS))
+    present = shown.get("partner_kind", pd.Series(dtype=object)).astype(str).unique().tolist()
+    kinds = sorted(set(present) & set(KIND_COLOURS))
     for kind in kinds:
         handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=KIND_COLOURS[kind],
                               markeredgecolor="#ffffff", markersize=8, label=KIND_LABELS[kind]))  # fmt: skip
@@ -177,7 +339,12 @@ def _legend(ax: Any, shown: gpd.GeoDataFrame, has_moves: bool, has_clusters: boo
             handles.append(Patch(facecolor=colour, alpha=0.35, edgecolor=colour, label=label))
     if has_moves:
         handles.append(Line2D([], [], color="#6a3d9a", marker=">", label="Planned move"))
-    if handles:
+    if not handles:
+        return
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    if (y1 - y0) / max(x1 - x0, 1e-9) > 1.1:  # a tall view (a country) leaves room on its right
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.02, 0.0), fontsize=7, framealpha=0.9)
+    else:
         ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
 
 
@@ -190,17 +357,22 @@ def _save(fig: Figure, path: Path) -> Path:
 
 
 def _figure(title: str, footer: str) -> tuple[Figure, Any]:
+    """A figure with one map axes, its title and its footer (with the base map's attribution)."""
     # A fixed layout: a layout engine draws the whole figure once more to measure it.
     fig = Figure(figsize=(10.0, 7.5))
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.035, top=0.95)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.045, top=0.95)
     ax = fig.add_subplot()
     ax.set_aspect("equal")
-    ax.set_axis_off()
-    ax.set_facecolor("#dfe6ec")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_facecolor(_SEA)  # the sea, where the base map has no land
     fig.set_facecolor("#ffffff")
     # A fixed title position: the automatic one measures every artist in the axes on each draw.
     ax.set_title(title, fontsize=12, loc="left", y=1.0, pad=6, **_TEXT)
     fig.text(0.01, 0.005, footer, fontsize=7, color="#555555", **_TEXT)
+    fig.text(0.01, 0.022, f"Base map: {base_shapes().attribution}", fontsize=5.5, color="#777777", **_TEXT)
     return fig, ax
 
 
@@ -286,7 +458,7 @@ def write_pictures(
     shown = assets.loc[shown_mask(assets), keep]  # only what is drawn: far less to copy per picture
     shown = shown if shown.crs.equals(BNG) else shown.to_crs(BNG)
     hidden = len(assets) - len(shown)
-    outline = place_outline(shown, config)
+    outline = _outline_shape(shown, config)
     hulls = cluster_hulls(shown, config.clustering.hull_buffer_m)
     ids = sorted(hulls)
     cats = _categories(opportunities, ids)
@@ -298,12 +470,12 @@ def write_pictures(
         f"{n:,} assets of {partners} partners. {note}British National Grid (EPSG:27700). Made by assetmap."
     )
     fig, ax = _figure(f"{config.title}: public estate", footer)
+    box = _view(shown, outline)
+    _base_map(ax, box)
     _outline(ax, outline)
-    _draw(ax, shown, hulls, cats, moves, size=28 if n < 2000 else 10 if n < 20_000 else 3)
-    if outline is not None:
-        minx, miny, maxx, maxy = outline.bounds
-        ax.set_xlim(minx, maxx)
-        ax.set_ylim(miny, maxy)
+    _draw(ax, shown, hulls, cats, moves, size=28 if n < 2000 else 10 if n < 20_000 else 3, box=box)
+    ax.set_xlim(box[0], box[2])
+    ax.set_ylim(box[1], box[3])
     _scale_bar(ax)
     _legend(ax, shown, len(moves) > 0, bool(hulls))
     written = [_save(fig, out / "map.png")]
@@ -350,9 +522,11 @@ def _cluster_figure(
         saving = f"; saving {money(float(total))} a year" if total else ""
     title = f"Cluster {cid}: {len(member)} assets, {member['partner'].nunique()} partner(s){saving}"
     fig, ax = _figure(title, footer)
+    _base_map(ax, box)
     _outline(ax, outline)
     close = np.flatnonzero(shapely.intersects(hull_geoms, shapely.box(*box)))
-    _draw(ax, near, {hull_ids[i]: hull_geoms[i] for i in close}, cats, moves[_in_box(moves, box)], size=60)
+    _draw(ax, near, {hull_ids[i]: hull_geoms[i] for i in close}, cats, moves[_in_box(moves, box)], size=60,
+          box=box)  # fmt: skip
     _polys(ax, [hull], "none", edgecolor="#222222", linewidths=2, zorder=3)
     names = member["asset_id"].astype(str)
     if "name" in member.columns:
@@ -387,5 +561,26 @@ def _in_box(moves: np.ndarray, box: tuple[float, float, float, float]) -> np.nda
     return ends[0] | ends[1]
 
 
+def _outline_shape(shown: gpd.GeoDataFrame, config: Config) -> BaseGeometry | None:
+    """The place's outline: the boundary file's, or the assets' buffered hull; none for a national
+    estate without a boundary file (its base map shows the country, as the national page does)."""
+    if outline_path(config) is None and len(shown) > config.map.pyramid_above:
+        return None
+    return place_outline(shown, config)
+
+
+def _view(shown: gpd.GeoDataFrame, outline: BaseGeometry | None) -> tuple[float, float, float, float]:
+    """The box ``map.png`` shows: the outline's, else the assets' with a margin (Great Britain's
+    when there is neither)."""
+    if outline is not None and not outline.is_empty:
+        return tuple(outline.bounds)
+    if len(shown) == 0:
+        return (0.0, 0.0, 700_000.0, 1_250_000.0)
+    x, y = shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()
+    pad = max(500.0, 0.03 * max(x.max() - x.min(), y.max() - y.min()))
+    return (x.min() - pad, y.min() - pad, x.max() + pad, y.max() + pad)
+
+
 def _outline(ax: Any, outline: BaseGeometry | None) -> None:
-    _polys(ax, [outline], "#ffffff", edgecolor="#4a5560", linewidths=1.2, linestyles="--", zorder=1)
+    """The place's outline, dashed over the base map."""
+    _polys(ax, [outline], "none", edgecolor="#4a5560", linewidths=1.2, linestyles="--", zorder=1)

@@ -229,14 +229,12 @@ def test_popup_gives_facts_rating_reasons_and_source(opened: Page, estate) -> No
     assert opened.errors == []
 
 
-@pytest.fixture(scope="module")
-def areas_map(tmp_path_factory: pytest.TempPathFactory, estate) -> Path:
+def _areas_map(folder: Path, estate, **map_options: object) -> Path:
     """The map with Kent's demo districts and two 'wards' split through a cluster, one named hostilely."""
     import geopandas as gpd
     import shapely
 
     assets, clusters, opps, summary = estate
-    folder = tmp_path_factory.mktemp("areas")
     shown = assets.loc[~assets["sensitive"] & assets["cluster_id"].notna()]
     xs = shown.geometry.x.groupby(shown["cluster_id"]).agg(["min", "max"])
     wide = xs[xs["max"] - xs["min"] > 50].iloc[0]
@@ -258,9 +256,22 @@ def areas_map(tmp_path_factory: pytest.TempPathFactory, estate) -> Path:
     }  # fmt: skip
     placed, levels = assign_areas(assets, levels=levels, lookup=PostcodeLookup())
     run = AreaRun(assets=placed, levels=levels, border_level="ward")
-    cfg = Config.model_validate({"title": "Areas", "partners": [{"name": "x", "register": "x"}]})
+    partners = [{"name": "x", "register": "x"}]
+    cfg = Config.model_validate({"title": "Areas", "partners": partners, "map": map_options})
     return write_map(folder / "map.html", assets=placed, clusters=clusters, opportunities=opps,
                      summary=summary, config=cfg, areas=run)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def areas_map(tmp_path_factory: pytest.TempPathFactory, estate) -> Path:
+    """A county page with districts and wards (``_areas_map``)."""
+    return _areas_map(tmp_path_factory.mktemp("areas"), estate)
+
+
+@pytest.fixture(scope="module")
+def national_areas_map(tmp_path_factory: pytest.TempPathFactory, estate) -> Path:
+    """The same estate and areas as a national page (pyramid above 1,000 assets)."""
+    return _areas_map(tmp_path_factory.mktemp("national-areas"), estate, pyramid_above=1000)
 
 
 def test_choropleth_is_off_until_chosen_then_drawn_with_its_legend_and_popups(
@@ -319,8 +330,16 @@ def test_clusters_across_a_boundary_are_listed_and_open(browser, areas_map: Path
 @pytest.fixture(scope="module")
 def national():
     """2,500 assets around twelve towns of Great Britain (2% sensitive): just enough, with the
-    pyramid switched on above 1,000, to be drawn as a national map."""
-    return national_estate(2500, seed=11, sensitive_share=0.02, places="towns")
+    pyramid switched on above 1,000, to be drawn as a national map. Every third asset's reasons
+    hold numbers written in the ways the page must give back exactly (thousands with commas,
+    leading zeros, runs of digits and commas that are not one number)."""
+    assets, clusters, opps, summary = national_estate(2500, seed=11, sensitive_share=0.02, places="towns")
+    every = assets.index[::3]
+    extra = [f"freehold, book value £{k * 1013:,}; room for its {k % 40} people at Unit 00{k}, 1,2345 m away"
+             for k in range(len(every))]  # fmt: skip
+    own = assets.loc[every, "reasons"]
+    assets.loc[every, "reasons"] = [f"{more}; {text}" for more, text in zip(extra, own, strict=True)]
+    return assets, clusters, opps, summary
 
 
 @pytest.fixture(scope="module")
@@ -400,11 +419,14 @@ def test_national_search_finds_any_asset_and_opens_its_popup(national_page: Page
     assets = national[0]
     shown = assets.loc[~assets["sensitive"]]
     page = national_page.page
-    for k in (7, len(shown) // 2, len(shown) - 1):
+    numbered = int(np.flatnonzero(shown["reasons"].str.contains("Unit 00", regex=False))[5])
+    for k in (7, numbered, len(shown) // 2, len(shown) - 1):
         target = shown.iloc[k]
         assert national_page.search(target["asset_id"]) == target["name"]
         popup = page.text_content(".leaflet-popup .am-popup")
         assert f"{target['asset_id']}" in popup and f"row {int(target['source_row'])}" in popup
+        reasons = page.locator(".leaflet-popup .am-reasons li").all_text_contents()
+        assert reasons == target["reasons"].split("; ")
         page.click(".leaflet-popup-close-button")
         expect(page.locator(".leaflet-popup")).to_have_count(0)  # it fades out before it goes
     page.fill("#am-search", shown.iloc[99]["name"])
@@ -449,3 +471,52 @@ def test_national_top_opportunities_open_their_donor(national_page: Page, nation
     assert page.text_content(".leaflet-popup .am-popup h3") == top["name"]
     assert page.text_content(".leaflet-popup .am-notes").count(f"#{top['rank']} ") == 1
     assert national_page.errors == [] and national_page.console == []
+
+
+def test_national_clusters_across_a_boundary_are_listed_and_open(browser, national_areas_map: Path) -> None:
+    """On a national page the list is in the page's index; a click reads the cluster's chunk, zooms to
+    it (where shapes are drawn) and opens its figures."""
+    opened = Page(browser, national_areas_map)
+    page = opened.page
+    try:
+        assert page.evaluate("window.assetmap.chunksRead || 0") == 0
+        data = "JSON.parse(document.getElementById('assetmap-data').textContent)"
+        assert page.evaluate(f"{data}.pyramid !== undefined")
+        assert "Clusters across a boundary" in page.text_content("#am-summary")
+        page.click("#am-border-list summary")
+        button = page.locator("#am-border-list button").first
+        text = button.text_content()
+        assert text.startswith("Cluster ") and "Eastside (W2)" in text
+        button.click()
+        page.wait_for_selector(".leaflet-popup .am-border", timeout=20_000)
+        assert page.text_content(".leaflet-popup .am-border").startswith("Across a boundary: ")
+        assert page.text_content(".leaflet-popup h3") == text.split(":")[0]
+        assert page.evaluate("window.assetmap.chunksRead") >= 1
+        assert page.evaluate("window.assetmap.map.hasLayer(window.assetmap.clusterLayer)")
+        assert "Dashed outline: cluster across a boundary" in page.text_content("#am-legend")
+        assert opened.errors == [] and opened.console == [] and opened.requests == []
+    finally:
+        page.close()
+
+
+def test_a_browser_without_decompression_streams_is_told_why(browser, national_file: Path) -> None:
+    """A national page needs DecompressionStream; a browser without it gets a plain message, no error."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.add_init_script("delete window.DecompressionStream;")
+    try:
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                   else route.abort())  # fmt: skip
+        page.goto(national_file.as_uri())
+        page.wait_for_selector("html[data-unsupported=true]", state="attached", timeout=60_000)
+        note = page.locator("#am-unsupported")
+        expect(note).to_be_visible()
+        assert "cannot show this map" in note.text_content() and "DecompressionStream" in note.text_content()
+        assert "Firefox 113" in note.text_content()
+        page.fill("#am-search", "A0")  # the rest of the page stays quiet
+        page.wait_for_timeout(300)
+        assert errors == [] and page.evaluate("window.assetmap.ready") is False
+    finally:
+        page.close()

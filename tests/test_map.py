@@ -23,6 +23,7 @@ from assetmap.geocode import PostcodeLookup
 from assetmap.maps import build_map, escape_text, write_map
 from assetmap.maps._areas import classes
 from assetmap.maps._pyramid import unpack
+from assetmap.maps._texts import chunk_phrases, join_texts
 from assetmap.schema import WGS84
 from assetmap.testing import HOSTILE, make_config, national_estate, synthetic_estate
 
@@ -375,6 +376,22 @@ def national_data(page: bytes) -> tuple[dict, dict[str, object]]:
     return json.loads(main.group(1)), {key.decode(): unpack(data) for key, data in blocks}
 
 
+def as_text(data: dict, blocks: dict[str, object]) -> str:
+    """Everything in the page's data and blocks as text, with the search columns joined again and
+    each chunk's reasons written out (their compact forms split text at numbers)."""
+    tables = blocks[data["pyramid"]["tables"]]
+    readable = dict(blocks)
+    readable[data["pyramid"]["search"]] = {
+        key: join_texts(value) if isinstance(value, dict) else value
+        for key, value in blocks[data["pyramid"]["search"]].items()
+    }
+    for key, block in blocks.items():
+        if key.startswith("amc-") and "reasons" in block["cols"]:
+            cols = {**block["cols"], "reasons": chunk_phrases(block["cols"]["reasons"], tables["reasons"])}
+            readable[key] = {**block, "cols": cols}
+    return json.dumps([data, readable], ensure_ascii=False)
+
+
 def chunk_positions(data: dict, blocks: dict) -> np.ndarray:
     """Every asset position in the chunks (page order) as grid units."""
     ids = [data["pyramid"]["chunks"]["id"].format(c) for c in range(len(data["pyramid"]["chunks"]["start"]))]
@@ -417,7 +434,7 @@ def test_national_page_holds_every_shown_asset_once(national) -> None:
     shown = assets.loc[~assets["sensitive"]]
     data, blocks = national_data(national_page(national))
     index = blocks[data["pyramid"]["search"]]
-    ids = index["asset_id"].split("\n")
+    ids = join_texts(index["asset_id"])
     assert sorted(ids) == sorted(shown["asset_id"]) and len(set(ids)) == len(ids)
     assert len(chunk_positions(data, blocks)) == len(shown)
     for z in range(3, data["pyramid"]["detail"]):
@@ -434,7 +451,7 @@ def test_national_records_match_the_register(national) -> None:
     assets = national[0]
     data, blocks = national_data(national_page(national))
     index, tables = blocks[data["pyramid"]["search"]], blocks[data["pyramid"]["tables"]]
-    ids = index["asset_id"].split("\n")
+    ids, names = join_texts(index["asset_id"]), join_texts(index["name"])
     starts = data["pyramid"]["chunks"]["start"]
     register = assets.set_index("asset_id")
     for k in (0, 777, len(ids) - 1):
@@ -444,10 +461,10 @@ def test_national_records_match_the_register(national) -> None:
         assert cols["gia_m2"][row] == want["gia_m2"]
         assert cols["utilisation"][row] == (None if pd.isna(want["utilisation"]) else want["utilisation"])
         assert tables["use"][cols["use"]["i"][row]] == want["use"]
-        reasons = [tables["reasons"][c] for c in cols["reasons"]["i"][row]]
+        reasons = chunk_phrases(cols["reasons"], tables["reasons"])[row]
         assert "; ".join(reasons) == want["reasons"]
         assert data["partners"][index["p"][k]]["name"] == want["partner"]
-        assert index["name"].split("\n")[k] == want["name"]
+        assert names[k] == want["name"]
 
 
 def test_national_page_has_no_sensitive_site(national) -> None:
@@ -455,7 +472,9 @@ def test_national_page_has_no_sensitive_site(national) -> None:
     page = national_page(national)
     data, blocks = national_data(page)
     hidden = assets.loc[assets["sensitive"]]
-    text = json.dumps([data, blocks])
+    text = as_text(data, blocks)
+    some = assets.loc[~assets["sensitive"]].iloc[0]  # what is shown can be found in the text
+    assert some["asset_id"] in text and some["reasons"].split("; ")[0] in text
     for _, row in hidden.iterrows():
         assert row["asset_id"] not in text and row["name"] not in text and row["uprn"] not in text
     # Positions of assets and far cells are the same as for the estate without its sensitive sites.
@@ -474,7 +493,7 @@ def test_national_hostile_names_are_data(national) -> None:
     for name in HOSTILE:
         assert name.encode() not in page
     data, blocks = national_data(page)
-    names = blocks[data["pyramid"]["search"]]["name"].split("\n")
+    names = join_texts(blocks[data["pyramid"]["search"]]["name"])
     assert set(HOSTILE) <= set(names)
 
 
@@ -516,7 +535,7 @@ def _keys(cls: type) -> dict[str, str]:
 def test_every_key_of_the_page_data_is_named_in_the_page_script() -> None:
     """The format is written down in maps/_payload.py (and _pyramid.py); payload.js names each key
     the page reads once, and the page reads the document only through those names."""
-    from assetmap.maps import _payload, _pyramid
+    from assetmap.maps import _payload, _pyramid, _texts
     from assetmap.maps._page import MAP_SCRIPTS
 
     folder = Path(_payload.__file__).parents[1] / "data" / "map"
@@ -526,7 +545,7 @@ def test_every_key_of_the_page_data_is_named_in_the_page_script() -> None:
         if key not in not_read:
             assert re.search(rf"\bdata\.{key}\b|'{key}'", script), key
     for cls in (_payload.Col, _payload.Enc, _payload.Opp, _payload.Clu, _payload.Border, _payload.Area,
-                _pyramid.Pyr, _pyramid.Lvl):  # fmt: skip
+                _pyramid.Pyr, _pyramid.Lvl, _texts.Rsn, _texts.Srch):  # fmt: skip
         for key in _keys(cls).values():
             if key not in not_read:
                 assert f"'{key}'" in script, (cls.__name__, key)

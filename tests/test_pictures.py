@@ -86,8 +86,10 @@ def test_pictures_from_an_earlier_run_are_removed(tmp_path: Path, estate) -> Non
 
 
 def test_clusters_drawn_as_one_collection_one_shape_each(estate) -> None:
-    """One PolyCollection holds every cluster shape (a shape per polygon of each cluster's hull)."""
+    """One collection holds every cluster shape: a path per opportunity category, a ring in it per
+    polygon of each cluster's hull (never an artist per shape)."""
     from matplotlib.figure import Figure
+    from matplotlib.path import Path as DrawnPath
 
     from assetmap.maps._geometry import cluster_hulls
     from assetmap.pictures import _draw
@@ -97,11 +99,59 @@ def test_clusters_drawn_as_one_collection_one_shape_each(estate) -> None:
     hulls = cluster_hulls(shown, 50)
     assert len(hulls) > 10
     ax = Figure().add_subplot()
-    _draw(ax, shown, hulls, dict.fromkeys(hulls, 0), np.empty((0, 4)), size=10)
+    cats = {cid: k % 2 for k, cid in enumerate(sorted(hulls))}
+    _draw(ax, shown, hulls, cats, np.empty((0, 4)), size=10, box=(500_000, 100_000, 650_000, 200_000))
     polygons = sum(len(getattr(h, "geoms", [h])) for h in hulls.values())
     assert len(ax.collections) == 2  # the shapes, then the assets (one scatter)
-    assert len(ax.collections[0].get_paths()) == polygons
+    paths = ax.collections[0].get_paths()
+    assert len(paths) == 2 and sum(int((p.codes == DrawnPath.MOVETO).sum()) for p in paths) == polygons
     assert len(ax.collections[1].get_offsets()) == len(shown)
+
+
+def _share(pixels: np.ndarray, colour: str) -> float:
+    """The share of pixels of one colour."""
+    from matplotlib.colors import to_rgb
+
+    return float((np.abs(pixels - np.array(to_rgb(colour))).max(axis=1) < 1.5 / 255).mean())
+
+
+def test_pictures_draw_the_base_map_under_the_assets(tmp_path: Path, estate) -> None:
+    """Land, sea and district names from the offline base map: a reader sees where the place is."""
+    import matplotlib.image
+    from matplotlib.figure import Figure
+
+    from assetmap.pictures import _base_map
+
+    assets, clusters, opps = estate
+    paths = write_pictures(
+        tmp_path, assets=assets, clusters=clusters, opportunities=opps, config=config(pictures_top_clusters=1)
+    )
+    for path in paths:  # land (inland Kent), inside the outline and out, and the small map's sea
+        pixels = matplotlib.image.imread(path)[..., :3].reshape(-1, 3)
+        assert _share(pixels, "#f5f3ee") > 0.2 and _share(pixels, "#dfe6ec") > 0.001, path.name
+    fig = Figure()
+    ax = fig.add_subplot()
+    _base_map(ax, (560_000, 130_000, 600_000, 170_000))  # around Maidstone, 40 km across
+    names = {text.get_text() for text in ax.texts}
+    assert "Maidstone" in names and "Glasgow City" not in names  # only what is in view
+    assert len(ax.collections) == 3  # land, borders, coast: one collection each
+    assert len(fig.axes) == 2  # and the small map of Great Britain, with where the view is
+    close = Figure().add_subplot()
+    _base_map(close, (575_500, 155_300, 576_500, 156_300))  # 1 km: no whole district, its name said
+    assert [text.get_text() for text in close.texts] == ["Maidstone"]
+
+
+def test_a_national_estate_is_drawn_on_the_country_without_a_hull(tmp_path: Path) -> None:
+    import matplotlib.image
+
+    from assetmap.testing import national_estate
+
+    assets, clusters, opps, _ = national_estate(3000, seed=2)
+    cfg = config(pyramid_above=1000, pictures_top_clusters=1)
+    paths = write_pictures(tmp_path, assets=assets, clusters=clusters, opportunities=opps, config=cfg)
+    pixels = matplotlib.image.imread(paths[0])[..., :3].reshape(-1, 3)
+    assert _share(pixels, "#f5f3ee") > 0.02 and _share(pixels, "#dfe6ec") > 0.1  # Great Britain and its sea
+    assert _share(pixels, "#4a5560") < 0.0005  # no dashed hull around the country
 
 
 def test_pictures_are_not_blank(tmp_path: Path, estate) -> None:

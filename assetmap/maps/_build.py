@@ -92,11 +92,16 @@ def prepared(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return assets.reset_index(drop=True)
 
 
-def split_estate(assets: gpd.GeoDataFrame, rows: np.ndarray | None = None) -> Estate:
+def split_estate(
+    assets: gpd.GeoDataFrame,
+    rows: np.ndarray | None = None,
+    points: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Estate:
     """Step 1: the assets shown and the sensitive sites, and the names never to print.
 
     ``rows`` (of :func:`prepared` assets) are the assets shown in the page's order (a national
     page's chunks); by default, those :func:`shown_mask` keeps, in the estate's order.
+    ``points``: their latitudes and longitudes when already worked out (else transformed here).
     """
     assets = prepared(assets)
     mask = shown_mask(assets)
@@ -104,7 +109,7 @@ def split_estate(assets: gpd.GeoDataFrame, rows: np.ndarray | None = None) -> Es
     hidden = assets.loc[~mask]
     names = hidden.get("name", pd.Series(dtype=object)).dropna().astype(str)
     hidden_names = sorted({v for v in names if len(v) >= 3}, key=len, reverse=True)
-    lat, lon = wgs84_points(shown.geometry)
+    lat, lon = wgs84_points(shown.geometry) if points is None else points
     return Estate(assets, shown, hidden, hidden_names, lat, lon)
 
 
@@ -162,7 +167,7 @@ def popup_columns(
     shown: gpd.GeoDataFrame, hidden_names: list[str], leave: tuple[str, ...] = ()
 ) -> tuple[list[list[str]], dict[str, Any]]:
     """The popup rows present in the register, and the encoded columns behind them (but not
-    those in ``leave``, which a national page carries in its search index)."""
+    those in ``leave``, which a national page carries in its search index or as templates)."""
     fields: list[list[str]] = []
     cols: dict[str, Any] = {}
     for col, label, fmt in POPUP_FIELDS:
@@ -179,7 +184,7 @@ def popup_columns(
     for col in (Col.SOURCE_FILE, Col.METHOD):
         if col in shown.columns:
             cols[col] = encode_text(shown[col])
-    if Col.REASONS in shown.columns:
+    if Col.REASONS in shown.columns and Col.REASONS not in leave:
         cols[Col.REASONS] = encode_phrases(shown[Col.REASONS], hidden_names)
     return fields, cols
 

@@ -31,6 +31,7 @@ from ._pyramid import (
     MIN_LEVEL,
     SEARCH_COLUMNS,
     SEARCH_ID,
+    SHARED_MAX,
     TABLES_ID,
     Ints,
     Layout,
@@ -45,6 +46,7 @@ from ._pyramid import (
     slice_columns,
     split_columns,
 )
+from ._texts import Templated, reasons_chunk, split_texts, template_reasons
 
 #: Planned moves shown in the panel of top opportunities.
 TOP: int = 10
@@ -61,6 +63,13 @@ _OPPORTUNITY_NUMBERS = (
 )
 _CLUSTER_NUMBERS = {Clu.CATEGORY: 0, Clu.ASSETS: 0, Clu.COST: 0, Clu.GIA: 0, Clu.UTILISATION: 3, Clu.SPARE: 0,
                     Clu.SAVING: 0}  # fmt: skip
+#: Columns of the plan's estate layer that no part of the page reads (its working figures and
+#: the coordinates as numbers): not carried into the page's order of the assets.
+_UNUSED = (
+    "latitude", "longitude", "capacity_estimated", "occupancy_estimated", "utilisation_estimated",
+    "density_m2_per_person", "utilisation_band", "cost_per_m2_gbp", "people_out", "people_in", "spare_after",
+    "cluster_partners", "district_source",
+)  # fmt: skip
 #: Element ids of the far levels' blocks.
 LEVEL_ID = "am-level-{}"
 
@@ -193,18 +202,23 @@ def _crossing(parts: Parts, where: np.ndarray) -> dict[str, list[Any]]:
 def _search_index(parts: Parts, partner: np.ndarray) -> dict[str, Any]:
     """Name, id and postcode of every asset shown (in page order), and its partner.
 
-    Each text column is one string, the values joined by a line feed (line breaks inside a
-    value become spaces), which the page searches with ``indexOf``.
+    Each text column is split at its last number (:func:`~assetmap.maps._texts.split_texts`);
+    the page joins it again into one string, the values separated by line feeds (line breaks
+    inside a value become spaces), which it searches with ``indexOf``.
     """
     shown = parts.estate.shown
+    empty = pd.Series(None, index=shown.index, dtype=object)
+    index: dict[str, Any] = {column: split_texts(shown.get(column, empty)) for column in SEARCH_COLUMNS}
+    return index | {Col.PARTNER: Ints(partner.astype(np.int64))}
 
-    def joined(col: str) -> str:
-        if col not in shown:
-            return "\n" * (len(shown) - 1) if len(shown) else ""
-        values = shown[col].astype("string").str.strip().fillna("")
-        return "\n".join(values.str.replace(r"[\r\n]+", " ", regex=True).tolist())
 
-    return {column: joined(column) for column in SEARCH_COLUMNS} | {Col.PARTNER: partner.tolist()}
+def _reasons(parts: Parts) -> tuple[Templated | None, bool]:
+    """The reasons as templates, and whether their templates are few enough to share."""
+    estate = parts.estate
+    if Col.REASONS not in estate.shown:
+        return None, True
+    templated = template_reasons(estate.shown[Col.REASONS], estate.hidden_names)
+    return templated, len(templated.templates) <= SHARED_MAX
 
 
 def _pyramid(
@@ -219,6 +233,9 @@ def _pyramid(
     detail = detail_zoom(x, y)
     chunks = len(lay.bounds) - 1
     ready, shared = split_columns(parts.columns, estate.shown)
+    reasons, share_templates = _reasons(parts)
+    if reasons is not None and share_templates:
+        shared[Col.REASONS] = reasons.templates
     opportunity_tables = _opportunity_chunks(parts.opportunity_columns, chunk_of, lay.bounds)
     cluster_tables, where = _cluster_chunks(parts, chunk_of, chunks)
     levels = far_levels(x, y, partner * 4 + rating + 1, use, detail)
@@ -227,6 +244,8 @@ def _pyramid(
     def chunk(c: int) -> bytes:
         start, stop = int(lay.bounds[c]), int(lay.bounds[c + 1])
         columns = _cluster_codes(slice_columns(ready, start, stop), cluster_tables[c])
+        if reasons is not None:
+            columns[Col.REASONS] = reasons_chunk(reasons, start, stop, shared=share_templates)
         return pack(
             {Doc.COLUMNS: columns, Doc.OPPORTUNITIES: opportunity_tables[c], Doc.CLUSTERS: cluster_tables[c]}
         )
@@ -300,7 +319,8 @@ def national_payload(
     assets = prepared(assets)
     mask = shown_mask(assets)
     rows = np.flatnonzero(mask)
-    x, y = mercator(*wgs84_points(assets.geometry.iloc[rows]))
+    lat, lon = wgs84_points(assets.geometry.iloc[rows])
+    x, y = mercator(lat, lon)
     named = pd.DataFrame(assets[[c for c in ("partner", "asset_id", "cluster_id") if c in assets]])
     shown = named.iloc[rows]
     index = positions(keys(shown, "partner", "asset_id"))
@@ -308,9 +328,11 @@ def national_payload(
     cluster = shown.get("cluster_id", pd.Series(None, index=shown.index, dtype=object))
     lay = layout(x, y, groups(cluster, kept["_donor"].to_numpy(np.int64), kept["_into"].to_numpy(np.int64)))
     parts = page_parts(
-        split_estate(assets, rows[lay.order]), clusters=clusters, opportunities=opportunities,
+        split_estate(assets.drop(columns=list(_UNUSED), errors="ignore"), rows[lay.order],
+                     points=(lat[lay.order], lon[lay.order])),
+        clusters=clusters, opportunities=opportunities,
         summary=summary, config=config, areas=areas, planned=_renumbered(kept, opp_cols, lay.order),
-        shapes=False, leave=SEARCH_COLUMNS + tuple(DECIMALS), outline=bool(config.map.outline),
+        shapes=False, leave=(*SEARCH_COLUMNS, *DECIMALS, Col.REASONS), outline=bool(config.map.outline),
     )  # fmt: skip
     chunk_of = np.repeat(np.arange(len(lay.bounds) - 1), np.diff(lay.bounds))
     pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m)

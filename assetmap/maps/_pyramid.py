@@ -61,7 +61,7 @@ CHUNK_ID: Final = "amc-{}"
 SEARCH_ID: Final = "am-search-index"
 TABLES_ID: Final = "am-tables"
 #: Columns whose distinct values go once into the shared tables rather than into each chunk.
-_SHARED_MAX: Final = 20_000
+SHARED_MAX: Final = 20_000
 
 
 class Pyr:
@@ -121,9 +121,12 @@ class Ints:
 
     Each value (its difference from the previous one with ``delta``) is zigzag-encoded
     (0, -1, 1, -2... -> 0, 1, 2, 3...), plus one where missing values are allowed (0 being
-    missing), and written as four planes of bytes (eight when ``wide``): all lowest bytes, then
-    all second bytes..., which DEFLATE packs much better than decimal text. ``scale`` is the
-    number of decimals (the page divides by 10**scale); ``text`` asks the page for strings
+    missing), and written as planes of bytes, as many as the largest needs (1, 2, 4 or 8; more
+    than 4 only when ``wide``, which asks the page for numbers that may not fit 32 bits): all
+    lowest bytes, then all second bytes..., which DEFLATE packs much better than decimal text.
+    ``scale`` is the
+    number of decimals (the page divides by 10**scale; below zero, it multiplies by 10**-scale,
+    see :meth:`reduced`); ``text`` asks the page for strings
     (ids such as UPRNs written in digits).
     """
 
@@ -176,26 +179,41 @@ class Ints:
         missing = None if self.missing is None else self.missing[rows]
         return Ints(self.values[rows], self.delta, self.scale, missing, self.wide, self.text)
 
-    def planes(self) -> bytes:
-        """The binary form (see the class)."""
+    def reduced(self) -> Ints:
+        """The same numbers with trailing zeros shared by all of them taken off (``scale``
+        lowered, below zero for whole tens, hundreds...): costs round to hundreds pack smaller."""
+        if self.delta or self.text or not len(self.values):
+            return self
+        values, scale = self.values, self.scale
+        while scale > -9 and values.any() and not (values % 10).any():
+            values, scale = values // 10, scale - 1
+        return self if scale == self.scale else Ints(values, False, scale, self.missing, self.wide, False)
+
+    def planes(self) -> tuple[bytes, int]:
+        """The binary form (see the class), and how many planes of bytes it has."""
         v = np.diff(self.values, prepend=0) if self.delta else self.values
         z = ((v << 1) ^ (v >> 63)).astype(np.uint64)
         if self.missing is not None:
             z = np.where(self.missing, np.uint64(0), z + np.uint64(1))
-        width = 8 if self.wide else 4
-        return np.ascontiguousarray(z.astype(f"<u{width}").view(np.uint8).reshape(-1, width).T).tobytes()
+        top = int(z.max(initial=0))
+        width = next(w for w in (1, 2, 4, 8) if top < 256**w or w == 8)
+        if width > 4 and not self.wide:
+            raise ValueError("integers beyond 32 bits in a column not marked wide")
+        planes = z.astype("<u8").view(np.uint8).reshape(-1, 8)[:, :width].T
+        return np.ascontiguousarray(planes).tobytes(), width
 
-    def ref(self, offset: int) -> list[int]:
-        """Where and how the page finds these integers."""
-        flags = [int(self.delta), self.scale, int(self.missing is not None), int(self.wide), int(self.text)]
+    def ref(self, offset: int, width: int) -> list[int]:
+        """Where and how the page finds these integers (``width``: planes of bytes)."""
+        flags = [int(self.delta), self.scale, int(self.missing is not None), width, int(self.text)]
         return [offset, len(self.values), *flags]
 
 
 def _with_refs(obj: Any, arrays: list[bytes], offset: list[int]) -> Any:
     """``obj`` with each :class:`Ints` (in a dict) replaced by a reference to its bytes."""
     if isinstance(obj, Ints):
-        data = obj.planes()
-        ref = {INTS: obj.ref(offset[0])}
+        obj = obj.reduced()
+        data, width = obj.planes()
+        ref = {INTS: obj.ref(offset[0], width)}
         arrays.append(data)
         offset[0] += len(data)
         return ref
@@ -225,15 +243,18 @@ def pack(obj: Any) -> bytes:
 
 
 def _read_ints(data: bytes, ref: list[int]) -> list[Any]:
-    offset, count, delta, scale, nullable, wide, text = ref
-    width = 8 if wide else 4
+    offset, count, delta, scale, nullable, width, text = ref
     planes = np.frombuffer(data, dtype=np.uint8, count=width * count, offset=offset).reshape(width, count)
-    z = planes.T.copy().view(f"<u{width}").ravel().astype(np.uint64)
+    full = np.zeros((count, 8), dtype=np.uint8)
+    full[:, :width] = planes.T
+    z = full.view("<u8").ravel()
     missing = z == 0 if nullable else np.zeros(count, dtype=bool)
     z = (z - np.uint64(1) if nullable else z).astype(np.int64)
     v = (z >> 1) ^ -(z & 1)
     if delta:
         v = np.cumsum(v)
+    if scale < 0:
+        v, scale = v * 10**-scale, 0
     values = [x / 10**scale if scale else (str(x) if text else int(x)) for x in v.tolist()]
     return [None if m else x for x, m in zip(values, missing.tolist(), strict=True)]
 
@@ -417,12 +438,13 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
 
     Numbers and codes become :class:`Ints` (positions as differences); columns with few
     distinct values keep their codes and put the values once in the shared tables; name, id,
-    postcode and partner are left to the search index.
+    postcode and partner are left to the search index, and the reasons to the caller (as
+    templates, :mod:`assetmap.maps._texts`).
     """
     shared: dict[str, Any] = {}
     ready: dict[str, Any] = {}
     use = cols.get("use")
-    if isinstance(use, dict) and len(use[Enc.DISTINCT]) <= _SHARED_MAX:
+    if isinstance(use, dict) and len(use[Enc.DISTINCT]) <= SHARED_MAX:
         # The page finds each asset's use category from its use (the last entry: no use given).
         shared[Col.USE] = use_category(pd.Series([*use[Enc.DISTINCT], None], dtype=object)).tolist()
     for name, scale in DECIMALS.items():
@@ -438,12 +460,9 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
             ready[name] = Ints.of(column, delta=True)
         elif name in (Col.USE, Col.RATING):
             ready[name] = Ints.of(column)
-        elif name == Col.REASONS and len(column[Enc.DISTINCT]) <= _SHARED_MAX:
-            shared[name] = column[Enc.DISTINCT]
-            ready[name] = {Enc.CODES: column[Enc.CODES]}
         elif name == Col.REASONS:
-            ready[name] = column  # too many phrases to share: each chunk gets its own
-        elif isinstance(column, dict) and Enc.DISTINCT in column and len(column[Enc.DISTINCT]) <= _SHARED_MAX:
+            continue  # as templates (``_texts``): the caller cuts them into chunks
+        elif isinstance(column, dict) and Enc.DISTINCT in column and len(column[Enc.DISTINCT]) <= SHARED_MAX:
             shared[name] = column[Enc.DISTINCT]
             ready[name] = {Enc.CODES: Ints.of(column[Enc.CODES])}
         elif isinstance(column, dict) and Enc.DISTINCT in column:
@@ -462,21 +481,12 @@ def _plain_values(column: Any) -> list[Any]:
     return list(column)
 
 
-def _local_phrases(distinct: list[str], rows: list[list[int]]) -> dict[str, Any]:
-    """Reasons of one chunk with their own table of the phrases they use."""
-    local: dict[int, int] = {}
-    codes = [[local.setdefault(c, len(local)) for c in row] for row in rows]
-    return {Enc.DISTINCT: [distinct[c] for c in local], Enc.CODES: codes}
-
-
 def slice_columns(ready: dict[str, Any], start: int, stop: int) -> dict[str, Any]:
     """One chunk's columns."""
     out: dict[str, Any] = {}
     for name, column in ready.items():
         if isinstance(column, Ints):
             out[name] = column.part(start, stop)
-        elif isinstance(column, dict) and Enc.DISTINCT in column:
-            out[name] = _local_phrases(column[Enc.DISTINCT], column[Enc.CODES][start:stop])
         elif isinstance(column, dict) and isinstance(column[Enc.CODES], Ints):
             out[name] = {Enc.CODES: column[Enc.CODES].part(start, stop)}
         elif isinstance(column, dict):
@@ -487,7 +497,7 @@ def slice_columns(ready: dict[str, Any], start: int, stop: int) -> dict[str, Any
 
 
 __all__ = [
-    "CHUNK_ID", "MAX_CHUNK", "SEARCH_COLUMNS", "SEARCH_ID", "TABLES_ID", "Layout", "Lvl", "Pyr",
+    "CHUNK_ID", "MAX_CHUNK", "SEARCH_COLUMNS", "SEARCH_ID", "SHARED_MAX", "TABLES_ID", "Layout", "Lvl", "Pyr",
     "detail_zoom", "far_levels", "groups", "layout", "mercator", "pack", "slice_columns", "split_columns",
     "unpack",
 ]  # fmt: skip

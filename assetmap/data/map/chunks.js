@@ -19,27 +19,25 @@ function blockBytes(text) {
   return bytes.subarray(0, size);
 }
 
-/* Integers stored after a block's JSON (assetmap/maps/_pyramid.py, Ints): four planes of bytes of
- * zigzag-encoded values (plus one where a value may be missing, 0 being missing), optionally as
- * running differences and with a number of decimals. */
+/* Integers stored after a block's JSON (assetmap/maps/_pyramid.py, Ints): planes of bytes (1, 2,
+ * 4 or 8: all lowest bytes, then all second bytes...) of zigzag-encoded values (plus one where a
+ * value may be missing, 0 being missing), optionally as running differences and with a number of
+ * decimals (below zero: a number of trailing zeros). */
 function readIntegers(bytes, base, ref) {
-  var offset = base + ref[0], count = ref[1], delta = ref[2], scale = Math.pow(10, ref[3]), nullable = ref[4];
-  var wide = ref[5], text = ref[6];
-  var out = nullable || ref[3] || wide ? new Array(count) : new Int32Array(count), run = 0;
+  var offset = base + ref[0], count = ref[1], delta = ref[2], scale = Math.pow(10, Math.abs(ref[3])), nullable = ref[4];
+  var width = ref[5], text = ref[6];
+  var times = ref[3] < 0;  // whole tens, hundreds...: multiplied (exact), not divided
+  var out = nullable || ref[3] || width > 4 ? new Array(count) : new Int32Array(count), run = 0;
   for (var nth = 0; nth < count; nth++) {
-    var zigzag = (bytes[offset + nth] | (bytes[offset + count + nth] << 8) | (bytes[offset + 2 * count + nth] << 16) |
-      (bytes[offset + 3 * count + nth] << 24)) >>> 0;
-    if (wide) {
-      zigzag += 4294967296 * ((bytes[offset + 4 * count + nth] | (bytes[offset + 5 * count + nth] << 8) |
-        (bytes[offset + 6 * count + nth] << 16) | (bytes[offset + 7 * count + nth] << 24)) >>> 0);
-    }
+    var zigzag = bytes[offset + nth];
+    for (var plane = 1, factor = 256; plane < width; plane++, factor *= 256) { zigzag += factor * bytes[offset + plane * count + nth]; }
     if (nullable) {
       if (zigzag === 0) { out[nth] = null; continue; }
       zigzag -= 1;
     }
-    var value = wide ? (zigzag % 2 ? -(zigzag + 1) / 2 : zigzag / 2) : (zigzag >>> 1) ^ -(zigzag & 1);
+    var value = zigzag % 2 ? -(zigzag + 1) / 2 : zigzag / 2;
     if (delta) { run += value; value = run; }
-    out[nth] = text ? String(value) : scale === 1 ? value : value / scale;
+    out[nth] = text ? String(value) : scale === 1 ? value : times ? value * scale : value / scale;
   }
   return out;
 }
@@ -50,8 +48,27 @@ function resolveIntegers(node, bytes, base) {
   return node;
 }
 
-/* The object in block element id (a promise): its JSON with its integers; the element is emptied. */
+/* A national page reads its blocks with DecompressionStream (Chrome and Edge 80, Firefox 113, Safari
+ * 16.4 and later). A browser without it is told so in the page, instead of a map that never fills. */
+var canInflate = typeof window.DecompressionStream === 'function';
+function explainNoInflate() {
+  var note = el('div', 'am-unsupported');
+  note.id = 'am-unsupported';
+  note.setAttribute('role', 'alert');
+  note.appendChild(el('h2', null, 'This browser cannot show this map'));
+  note.appendChild(el('p', null, 'The map of ' + wholeNumber.format(assetCount) + ' assets keeps its records ' +
+    'compressed inside this file, and this browser cannot read them (it has no DecompressionStream).'));
+  note.appendChild(el('p', null, 'Open map.html in an up-to-date browser: Microsoft Edge or Google Chrome 80 or ' +
+    'later, Firefox 113 or later, or Safari 16.4 or later. Nothing needs to be downloaded: the file works offline.'));
+  document.body.appendChild(note);
+  document.documentElement.setAttribute('data-unsupported', 'true');
+  api.unsupported = true;
+}
+
+/* The object in block element id (a promise): its JSON with its integers; the element is emptied.
+ * (Without DecompressionStream, a promise that never settles: the page has said why.) */
 function readBlock(id) {
+  if (!canInflate) { return new Promise(function () {}); }
   var element = document.getElementById(id);
   var packed = blockBytes(element.textContent);
   element.textContent = '';
@@ -71,6 +88,18 @@ function readTables() {
   return tablesPromise;
 }
 
+/* A search column stored split at each value's last number (text before, number, text after):
+ * one string, the values separated by line feeds. */
+function joinedColumn(column) {
+  var numbers = column[SPLIT.number], widths = column[SPLIT.width], out = new Array(numbers.length);
+  var heads = column[SPLIT.head].split('\n'), tails = column[SPLIT.tail].split('\n');
+  for (var nth = 0; nth < numbers.length; nth++) {
+    var number = numbers[nth], digits = number === null ? '' : String(number);
+    out[nth] = heads[nth] + (widths[nth] ? digits.padStart(widths[nth], '0') : digits) + tails[nth];
+  }
+  return out.join('\n');
+}
+
 /* The search index: name, id and postcode of every asset, each column one string with the values
  * separated by line feeds, searched with indexOf; and each asset's partner. */
 function lineStarts(text) {
@@ -87,7 +116,7 @@ function SearchIndex(doc) {
   this.lower = {};
   this.lowerStarts = {};
   [COLUMN.name, COLUMN.assetId, COLUMN.postcode].forEach(function (name) {
-    var text = doc[name];
+    var text = joinedColumn(doc[name]);
     /* Postcodes are searched in lower case without spaces; names and ids in lower case. */
     var lower = name === COLUMN.postcode ? text.toLowerCase().replace(/[^\S\n]+/g, '') : text.toLowerCase();
     self.text[name] = text;
@@ -157,6 +186,36 @@ function useCategories(columns) {
   return out;
 }
 
+/* A number of a reason written as in the plan's words: plain digits, or thousands with commas. */
+function writtenNumber(number, kind) {
+  var digits = String(number);
+  return kind === 'g' ? digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',') : digits;
+}
+/* A chunk's reasons (templates and their numbers, grouped by template and place in it) as the
+ * page's column of phrases: every phrase of the chunk, and each asset's phrases by number. */
+function phrasesOf(column, templates) {
+  var counts = column[REASONS.count], codes = column[REASONS.template], numbers = column[REASONS.numbers];
+  var uses = new Int32Array(templates.length), starts = new Int32Array(templates.length), seen = new Int32Array(templates.length);
+  for (var nth = 0; nth < codes.length; nth++) { uses[codes[nth]] += 1; }
+  for (var code = 0, at = 0; code < templates.length; code++) { starts[code] = at; at += uses[code] * templates[code][0].length; }
+  var phrases = new Array(codes.length), rows = new Array(counts.length), phrase = 0, out = {};
+  for (var row = 0; row < counts.length; row++) {
+    var list = rows[row] = new Array(counts[row]);
+    for (var step = 0; step < counts[row]; step++, phrase++) {
+      var which = codes[phrase], parts = templates[which], kinds = parts[0], text = parts[1];
+      for (var place = 0; place < kinds.length; place++) {
+        text += writtenNumber(numbers[starts[which] + place * uses[which] + seen[which]], kinds[place]) + parts[place + 2];
+      }
+      seen[which] += 1;
+      phrases[phrase] = text;
+      list[step] = phrase;
+    }
+  }
+  out[ENCODED.distinct] = phrases;
+  out[ENCODED.codes] = rows;
+  return out;
+}
+
 /* Chunk c of the records, with its clusters and moves drawn (a promise of its block). */
 function readChunk(chunk) {
   if (blocks[chunk]) { return Promise.resolve(blocks[chunk]); }
@@ -165,7 +224,8 @@ function readChunk(chunk) {
     chunkPromises[chunk] = Promise.all([readTables(), readSearchIndex()]).then(function () {
       return readBlock(index[CHUNKS.id].replace('{}', String(chunk)));
     }).then(function (doc) {
-      var columns = doc[DOCUMENT.columns];
+      var columns = doc[DOCUMENT.columns], reasons = columns[COLUMN.reasons];
+      if (reasons) { columns[COLUMN.reasons] = phrasesOf(reasons, reasons[REASONS.templates] || sharedTables[COLUMN.reasons]); }
       Object.keys(columns).forEach(function (name) {
         var column = columns[name];
         if (column && column[ENCODED.codes] && !column[ENCODED.distinct]) {

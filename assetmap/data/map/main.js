@@ -39,4 +39,4 @@ grid.onRender = function () {
   api.drawn = count;
 };
 api.grid = grid;
-if (pyramid) { startDrawing(finish); } else { grid.render(); finish(); }
+if (pyramid && !canInflate) { explainNoInflate(); } else if (pyramid) { startDrawing(finish); } else { grid.render(); finish(); }

@@ -50,6 +50,10 @@ var LEVEL = {zoom: 'z', col: 'ix', row: 'iy', count: 'n', x: 'x', y: 'y', box: '
   comboCount: 'm', single: 'single', singleCell: 'cell', singleAsset: 'k', singleUse: 'u',
   first: 'first', levels: 'count', id: 'id'};
 var CHUNKS = {start: 'start', box: 'box', id: 'id'};
+/* Keys of a chunk's reasons as templates, and of a search column split at its last number
+ * (assetmap/maps/_texts.py). */
+var REASONS = {count: 'n', template: 't', numbers: 'a', templates: 'd'};
+var SPLIT = {head: 'h', number: 'n', width: 'w', tail: 't'};
 var CROSSING = {id: 'id', areas: 'areas', chunk: 'chunk', row: 'row'};
 /* Keys of the choropleth. */
 var AREA = {levels: 'levels', measures: 'measures', figures: 'figures', key: 'key', label: 'label', code: 'code',
