@@ -54,3 +54,23 @@ def test_csv_defuses_formulas_in_text_and_mixed_columns(tmp_path: Path) -> None:
     assert back["str"].tolist() == expected
     assert back["mixed"].tolist() == [*expected[:-1], "5.5"]
     assert expected[0] == "'=1+1" and expected[2] == "-422" and expected[-1] == "'-1 High St"
+
+
+def test_geopackage_same_bytes_twice_stamped_with_the_as_of_date(tmp_path: Path) -> None:
+    """GDAL stamps each layer's last_change with the clock unless told: the run's date is used."""
+    import sqlite3
+    import time
+
+    import pyogrio
+
+    assets, clusters, _opps, _summary = synthetic_estate(200, seed=7)
+    layers = {"assets": assets, "clusters": clusters}
+    one, two = tmp_path / "one.gpkg", tmp_path / "two.gpkg"
+    write_layers(one, layers, as_of="2026-09-30")
+    time.sleep(1.1)  # the clock's seconds change between the two
+    write_layers(two, layers, as_of="2026-09-30")
+    assert one.read_bytes() == two.read_bytes()
+    with sqlite3.connect(one) as con:
+        stamps = dict(con.execute("select table_name, last_change from gpkg_contents"))
+    assert stamps == dict.fromkeys(layers, "2026-09-30T00:00:00.000Z")
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None  # put back as it was
