@@ -49,9 +49,11 @@ MAX_ROWS = 1_048_575
 #: Rows turned into XML at a time (bounds memory on very large tables).
 BLOCK_ROWS = 20_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_RE = r"^[=+\-@\t\r]"
 _ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ILLEGAL_ARROW = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
+_UNUSUAL_ARROW = _ILLEGAL_ARROW[:-1] + "&<>\\r]"
+_FORMULA_FIRST = pa.array(list(_FORMULA_START))
+_SPACE = " \t\n\f\r"
 _MAX_TEXT = 32_767
 #: Deflate level of ISA-L (``isal``, 0 to 3), which packs the sheets: see :func:`_deflater`.
 _LEVEL = 2
@@ -159,18 +161,21 @@ def _numbers(values: np.ndarray, refs: tuple[str, pa.Array], style: int) -> pa.A
 
 def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> pa.Array:
     """Text cells (nulls blank); formula-like text gets the quote-prefix style."""
-    if pc.any(pc.match_substring_regex(values, _ILLEGAL_ARROW)).as_py():
+    # One scan finds whether anything needs removing or escaping (most columns need neither).
+    unusual = pc.any(pc.match_substring_regex(values, _UNUSUAL_ARROW)).as_py()
+    if unusual and pc.any(pc.match_substring_regex(values, _ILLEGAL_ARROW)).as_py():
         values = pc.replace_substring_regex(values, _ILLEGAL_ARROW, "")
     if (pc.max(pc.binary_length(values)).as_py() or 0) > _MAX_TEXT:
         values = pc.utf8_slice_codeunits(values, 0, _MAX_TEXT)
     body = values
-    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")) if unusual else ():
         if pc.any(pc.match_substring(body, char)).as_py():  # a scan is cheaper than a copy
             body = pc.replace_substring(body, char, entity)
-    quoted = pc.match_substring_regex(values, _FORMULA_RE)
+    quoted = pc.is_in(pc.utf8_slice_codeunits(values, 0, 1), value_set=_FORMULA_FIRST)
     style = pc.if_else(quoted, f'" s="{_STYLE["quote"]}"', '"')
-    # Only text with space at either end needs xml:space="preserve" (a tenth of the XML otherwise).
-    padded = pc.match_substring_regex(values, r"^\s|\s$")
+    # Only text with space at either end needs xml:space="preserve" (a tenth of the XML otherwise);
+    # the space is regular expressions' \s, trimmed from both ends.
+    padded = pc.not_equal(pc.binary_length(pc.ascii_trim(values, _SPACE)), pc.binary_length(values))
     opening = pc.if_else(padded, _INLINE, _INLINE.replace(' xml:space="preserve"', ""))
     cells = _join(refs[0], refs[1], style, opening, body, "</t></is></c>")
     return pc.fill_null(cells, "")

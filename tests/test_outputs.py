@@ -6,6 +6,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assetmap.outputs import write_layers
 from assetmap.testing import synthetic_estate
@@ -74,3 +76,21 @@ def test_geopackage_same_bytes_twice_stamped_with_the_as_of_date(tmp_path: Path)
         stamps = dict(con.execute("select table_name, last_change from gpkg_contents"))
     assert stamps == dict.fromkeys(layers, "2026-09-30T00:00:00.000Z")
     assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None  # put back as it was
+
+
+AWKWARD_TEXT = st.text(alphabet="=+-@\t\r\n 0123456789.,%\u0663a'", max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), AWKWARD_TEXT), max_size=30))
+def test_csv_defusing_of_text_columns_is_the_per_value_rule(values: list[str | None]) -> None:
+    """Text columns are defused with Arrow's kernels: the same as :func:`defuse_formula` value by value
+    (Unicode digits, a newline ending a signed number, blanks)."""
+    from assetmap.outputs import _defuse_column, defuse_formula
+
+    for dtype in ("str", "string"):
+        column = pd.Series(values, dtype=dtype)
+        got = _defuse_column(column)
+        want = [None if v is None else defuse_formula(v) for v in values]
+        assert [None if pd.isna(v) else v for v in got] == want
+        assert got.dtype == column.dtype
