@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import math
@@ -14,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._csv import csv_chunks
 from ._io import atomic_path, write_text
 
 #: Characters that make a spreadsheet treat a cell as a formula.
@@ -61,14 +63,30 @@ def _defused(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write a CSV for people to open in Excel: UTF-8 with BOM, formulas defused."""
+    """Write a CSV for people to open in Excel: UTF-8 with BOM, formulas defused.
+
+    The bytes are pandas' ``to_csv``'s (``index=False``, lines ending ``\n``), built with
+    Arrow's kernels where the columns allow (:mod:`assetmap._csv`), else by ``to_csv``.
+    """
+    safe = _defused(frame)
+    chunks = csv_chunks(safe)
     with atomic_path(path) as tmp:
-        _defused(frame).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        if chunks is None:
+            safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+            return
+        with tmp.open("wb") as fh:
+            fh.write(codecs.BOM_UTF8)
+            for chunk in chunks:
+                fh.write(chunk)
 
 
 def csv_text(frame: pd.DataFrame) -> str:
     """The text :func:`write_csv` writes for ``frame`` (without the byte-order mark)."""
-    return _defused(frame).to_csv(index=False, lineterminator="\n")
+    safe = _defused(frame)
+    chunks = csv_chunks(safe)
+    if chunks is None:
+        return safe.to_csv(index=False, lineterminator="\n")
+    return b"".join(chunks).decode("utf-8")
 
 
 def write_layers(
