@@ -11,6 +11,7 @@ runs Python (measured: the board pack's thread took 12.8 s of wall for 6.9 s of 
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import sys
 import time
@@ -97,6 +98,9 @@ class Forked:
             return
         ctx = multiprocessing.get_context("fork")
         reader, writer = ctx.Pipe(duplex=False)
+        # The child's garbage collector leaves the run's objects alone (it would write to every
+        # one it visits, and each page it writes to is copied): they are frozen while forking.
+        gc.freeze()
         try:
             self.process = ctx.Process(target=_child, args=(writer, work), daemon=True)
             self.process.start()
@@ -105,6 +109,7 @@ class Forked:
             self.process = None
             reader.close()
         finally:
+            gc.unfreeze()
             writer.close()
 
     @property
