@@ -38,6 +38,19 @@ def peak_mb() -> float | None:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
+def give_back_memory() -> None:
+    """Return freed memory to the system: Arrow's pool and the C library keep what they free for
+    reuse, which in a process beside the run counts twice (measured: 330 MB after the
+    1,000,000-asset opportunities.csv, 16 MB once given back)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)  # glibc
+
+
 @dataclass
 class Done:
     """What a forked process's work returned, with its seconds, CPU seconds and peak MB."""

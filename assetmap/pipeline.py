@@ -25,7 +25,7 @@ import geopandas as gpd
 
 from . import __version__
 from ._errors import OutputError
-from ._fork import Forked, Send, peak_mb
+from ._fork import Forked, Send, give_back_memory, peak_mb
 from ._io import clean_staging, make_staging, swap_in
 from .areas import AreaRun, area_csv, area_record, finish_areas, prepare_areas
 from .boardpack import write_board_pack
@@ -440,10 +440,15 @@ class _WriteProgress:
 
 
 def _run_jobs(jobs: list[_Job], send: Send) -> None:
-    """In the writers' process: write each output, then send its key, seconds and CPU seconds."""
-    for job in jobs:
+    """In the writers' process: write each output, then send its key, seconds and CPU seconds.
+
+    The largest first (the GeoPackage, then the board pack): the run's own memory grows as it
+    draws the map, so the most this process holds is best held early.
+    """
+    for job in sorted(jobs, key=lambda job: job.key not in ("estate", "board_pack")):
         t0, c0 = time.perf_counter(), time.process_time()
         job.write(job.path)
+        give_back_memory()
         send((job.key, job.timing, time.perf_counter() - t0, time.process_time() - c0, peak_mb()))
         _pause(job.key)
 
