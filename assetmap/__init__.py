@@ -21,6 +21,8 @@ Every error caused by the input (a config, a register, a period) is an
 :class:`AssetmapError`, with a message naming the file, row and column.
 """
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
 from ._errors import (
@@ -34,26 +36,53 @@ from ._errors import (
     PeriodError,
     RegisterError,
 )
-from .api import (
-    ChangeReport,
-    Config,
-    Estate,
-    PlanResult,
-    QuarterResult,
-    RunResult,
-    cluster_assets,
-    compare_runs,
-    config_yaml,
-    explore,
-    load_config,
-    plan_estate,
-    read_registers,
-    run,
-    run_quarter,
-    show_versions,
-    write_board_pack,
-    write_map,
-)
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time they come from __getattr__
+    from .api import (
+        ChangeReport,
+        Config,
+        Estate,
+        PlanResult,
+        QuarterResult,
+        RunResult,
+        cluster_assets,
+        compare_runs,
+        config_yaml,
+        explore,
+        load_config,
+        plan_estate,
+        read_registers,
+        run,
+        run_quarter,
+        show_versions,
+        write_board_pack,
+        write_map,
+    )
+
+#: The public API's names, imported from :mod:`assetmap.api` when first used: ``import assetmap``
+#: (and the command line, which imports only what a command needs) does not pay for pandas,
+#: geopandas, folium or scikit-learn until a function that needs them is called.
+_API_NAMES = frozenset({
+    "ChangeReport", "Config", "Estate", "PlanResult", "QuarterResult", "RunResult", "cluster_assets",
+    "compare_runs", "config_yaml", "explore", "load_config", "plan_estate", "read_registers", "run",
+    "run_quarter", "show_versions", "write_board_pack", "write_map",
+})  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    """Import the public API on first use (PEP 562)."""
+    if name in _API_NAMES:
+        from . import api
+
+        value = getattr(api, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'assetmap' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _API_NAMES)
+
 
 __all__ = [
     "AssetmapError",

@@ -8,7 +8,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -25,9 +25,10 @@ from rich.table import Table
 
 from . import __version__
 from ._errors import AssetmapError
-from .check import check_config
 from .config import MOVED_M, UTILISATION_POINTS, compare_thresholds, load_config
-from .pipeline import RunResult, run
+
+if TYPE_CHECKING:  # the pipeline (pandas, geopandas, scikit-learn...) is imported by the command that runs it
+    from .pipeline import RunResult
 
 
 def _summary(result: RunResult, console: Console) -> None:
@@ -182,6 +183,8 @@ def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) ->
     if not console.is_terminal:  # logs of scheduled runs: wide enough for the table
         console.width = 110
     with _clean_exit(debug), _progress(console) as bar:
+        from .pipeline import run
+
         result = run(config, out_dir, progress=bar)
     _summary(result, console)
 
@@ -192,6 +195,8 @@ def run_command(config: Path, out_dir: Path | None, quiet: bool, debug: bool) ->
 def check_command(config: Path, debug: bool) -> None:
     """Read the registers named in CONFIG and show how their columns will be used; write nothing."""
     with _clean_exit(debug):
+        from .check import check_config
+
         checks = check_config(config)
     problems = 0
     for c in checks:

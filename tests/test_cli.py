@@ -233,3 +233,23 @@ def test_compare_names_a_damaged_run_record(two_runs: tuple[Path, Path], text: s
         assert res.exit_code == 1
         assert res.output == f"Error: {two_runs[0] / 'run.json'}: {why}\n"
 
+
+
+def test_start_up_imports_only_what_a_command_needs() -> None:
+    """``import assetmap`` and the command line load no data library until a command needs it;
+    a run's pipeline leaves matplotlib (pictures), folium (explore) and openpyxl to where they are used."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, importlib\n"
+        "def loaded(*names): return sorted(n for n in names if n in sys.modules)\n"
+        "import assetmap\n"
+        "print(loaded('pandas', 'geopandas', 'numpy', 'pydantic'))\n"
+        "assert assetmap.__version__ and assetmap.AssetmapError\n"
+        "import assetmap.cli, assetmap.pipeline\n"
+        "print(loaded('matplotlib', 'folium', 'branca', 'sklearn', 'openpyxl', 'assetmap.api'))\n"
+        "print(assetmap.run.__module__, 'run' in dir(assetmap))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["[]", "[]", "assetmap.api True"]

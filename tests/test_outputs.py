@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assetmap.outputs import write_layers
 from assetmap.testing import synthetic_estate
@@ -54,3 +57,110 @@ def test_csv_defuses_formulas_in_text_and_mixed_columns(tmp_path: Path) -> None:
     assert back["str"].tolist() == expected
     assert back["mixed"].tolist() == [*expected[:-1], "5.5"]
     assert expected[0] == "'=1+1" and expected[2] == "-422" and expected[-1] == "'-1 High St"
+
+
+def test_geopackage_same_bytes_twice_stamped_with_the_as_of_date(tmp_path: Path) -> None:
+    """GDAL stamps each layer's last_change with the clock unless told: the run's date is used."""
+    import sqlite3
+    import time
+
+    import pyogrio
+
+    assets, clusters, _opps, _summary = synthetic_estate(200, seed=7)
+    layers = {"assets": assets, "clusters": clusters}
+    one, two = tmp_path / "one.gpkg", tmp_path / "two.gpkg"
+    write_layers(one, layers, as_of="2026-09-30")
+    time.sleep(1.1)  # the clock's seconds change between the two
+    write_layers(two, layers, as_of="2026-09-30")
+    assert one.read_bytes() == two.read_bytes()
+    with sqlite3.connect(one) as con:
+        stamps = dict(con.execute("select table_name, last_change from gpkg_contents"))
+    assert stamps == dict.fromkeys(layers, "2026-09-30T00:00:00.000Z")
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None  # put back as it was
+
+
+AWKWARD_TEXT = st.text(alphabet="=+-@\t\r\n 0123456789.,%\u0663a'", max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), AWKWARD_TEXT), max_size=30))
+def test_csv_defusing_of_text_columns_is_the_per_value_rule(values: list[str | None]) -> None:
+    """Text columns are defused with Arrow's kernels: the same as :func:`defuse_formula` value by value
+    (Unicode digits, a newline ending a signed number, blanks)."""
+    from assetmap.outputs import _defuse_column, defuse_formula
+
+    for dtype in ("str", "string"):
+        column = pd.Series(values, dtype=dtype)
+        got = _defuse_column(column)
+        want = [None if v is None else defuse_formula(v) for v in values]
+        assert [None if pd.isna(v) else v for v in got] == want
+        assert got.dtype == column.dtype
+
+
+FIELD_TEXT = st.text(alphabet='ab ,"\n\r\t=-1.%\u00e9\u0663', max_size=6)
+FLOATS = st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 0.5, 1e16, 1e-5, float("nan")]))
+DATES = st.one_of(
+    st.none(), st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 1, 1)),
+    st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2060, 1, 1)).map(
+        lambda d: dt.datetime(d.year, d.month, d.day)
+    ),
+)  # fmt: skip
+
+
+@st.composite
+def csv_frames(draw: st.DrawFn) -> pd.DataFrame:
+    n = draw(st.integers(0, 40))
+
+    def column(values: st.SearchStrategy) -> list:
+        return draw(st.lists(values, min_size=n, max_size=n))
+
+    return pd.DataFrame(
+        {
+            "text": pd.Series(column(st.one_of(st.none(), FIELD_TEXT)), dtype="str"),
+            "string": pd.array(column(st.one_of(st.none(), FIELD_TEXT)), "string"),
+            "money_gbp": pd.Series(column(FLOATS), dtype="float64"),
+            "count": pd.Series(column(st.integers(-(2**62), 2**62)), dtype="int64"),
+            "flag": pd.Series(column(st.booleans()), dtype=bool),
+            "when": pd.Series(column(DATES), dtype="datetime64[ns]"),
+        }
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(csv_frames(), st.integers(1, 7))
+def test_fast_csv_is_byte_for_byte_pandas_to_csv(frame: pd.DataFrame, chunk: int) -> None:
+    """The CSV built with Arrow's kernels is exactly pandas' ``to_csv``: quoting of commas, quotes
+    and line breaks, numbers as numpy writes them (minus zero, infinity, blanks for NaN), and dates
+    without their times in a chunk where every one is at midnight (chunks made small here)."""
+    from assetmap import _csv
+
+    cells = chunk * len(frame.columns)  # to_csv formats this many cells at a time (rows = chunk)
+    want = frame.to_csv(index=False, lineterminator="\n", chunksize=chunk).encode("utf-8")
+    original = _csv._PANDAS_CHUNK_CELLS
+    try:
+        _csv._PANDAS_CHUNK_CELLS = cells
+        chunks = _csv.csv_chunks(frame)
+        assert chunks is not None
+        got = b"".join(chunks)
+    finally:
+        _csv._PANDAS_CHUNK_CELLS = original
+    assert got == want
+
+
+def test_csv_of_kinds_left_to_pandas_is_pandas_own(tmp_path: Path) -> None:
+    """Mixed objects, nullable integers and one-column tables go through to_csv itself."""
+    import codecs
+
+    from assetmap._csv import csv_chunks
+    from assetmap.outputs import write_csv
+
+    frames = {
+        "mixed": pd.DataFrame({"a": pd.Series([1.5, "x", None], dtype=object), "b": ["p", "q", "r"]}),
+        "nullable": pd.DataFrame({"a": pd.array([1, None, 3], dtype="Int64"), "b": ["p", "q", "r"]}),
+        "one column": pd.DataFrame({"a": ["", None, "x"]}),
+    }
+    for name, frame in frames.items():
+        assert csv_chunks(frame) is None, name
+        write_csv(frame, tmp_path / "x.csv")
+        want = codecs.BOM_UTF8 + frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        assert (tmp_path / "x.csv").read_bytes() == want, name

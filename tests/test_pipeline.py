@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from assetmap._fork import CAN_FORK
 from assetmap.pipeline import RunResult, run
 from assetmap.schema import ASSET_COLUMNS, REJECT_COLUMNS, WARNING_COLUMNS
 from assetmap.testing import HOSTILE
@@ -203,7 +204,7 @@ def test_pictures_drawn_in_their_own_process_are_the_same(
     """A national estate's pictures are drawn in a forked process: the same files, byte for byte."""
     from assetmap import pipeline
 
-    if not pipeline._CAN_FORK:
+    if not CAN_FORK:
         pytest.skip("not Linux: the pictures are always drawn in the run's process")
     monkeypatch.setattr(pipeline, "PICTURES_PROCESS_ABOVE", 0)
     seen: list[tuple[str, int | None, int | None]] = []
@@ -230,7 +231,7 @@ def test_a_failure_in_the_pictures_process_is_the_runs_error(
     from assetmap import pipeline
     from assetmap._errors import OutputError
 
-    if not pipeline._CAN_FORK:
+    if not CAN_FORK:
         pytest.skip("not Linux: the pictures are always drawn in the run's process")
 
     def fail(*_args: object, **_kwargs: object) -> list[Path]:
@@ -253,7 +254,7 @@ def test_pictures_are_drawn_in_the_run_if_their_process_dies(
 
     from assetmap import pipeline
 
-    if not pipeline._CAN_FORK:
+    if not CAN_FORK:
         pytest.skip("not Linux: the pictures are always drawn in the run's process")
     run_pid, draw = os.getpid(), pipeline.write_pictures
 
@@ -331,3 +332,81 @@ def test_repeated_rows_without_ids_are_warned_about_and_kept(tmp_path: Path) -> 
     # Rows with ids are different assets by the register's own word: no such warning.
     _, _, warnings, _ = place_partner(cfg.partners[1], base_dir=tmp_path, postcodes=lookup)
     assert not warnings["warning"].str.contains("likely one building", na=False).any()
+
+
+TABLES = ("estate.gpkg", "rejects.csv", "warnings.csv", "opportunities.csv", "areas.csv", "board_pack.xlsx")
+
+
+def test_table_writers_in_their_own_process_give_the_same_bytes(
+    result, place: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national estate's GeoPackage, CSVs and board pack are written in a forked process: the
+    same files, byte for byte, as the threads of the run's process write for a small one."""
+    from assetmap import pipeline
+
+    if not CAN_FORK:
+        pytest.skip("not Linux: the writers always run in the run's process")
+    monkeypatch.setattr(pipeline, "WRITERS_PROCESS_ABOVE", 0)
+    seen: list[tuple[str, int | None, int | None]] = []
+    run(place / "assetmap.yaml", tmp_path / "forked", progress=lambda *args: seen.append(args))
+    for name in TABLES:
+        assert (tmp_path / "forked" / name).read_bytes() == (place / "out" / name).read_bytes(), name
+    record = json.loads((tmp_path / "forked" / "run.json").read_text())
+    here = json.loads((place / "out" / "run.json").read_text())
+    assert record["cpu_s"]["writers_process"] > 0 and "writers_process" not in here["cpu_s"]
+    assert {"write_csv", "write_gpkg", "write_board_pack"} <= set(record["timings_s"])
+    assert record["cpu_s"]["write"] >= record["cpu_s"]["writers_process"]
+    writing = [(d, t) for m, d, t in seen if m.startswith("Writing")]
+    assert sorted(writing) == [(i, 6) for i in range(7)]
+    assert sorted(p.name for p in (tmp_path / "forked").iterdir()) == sorted(
+        p.name for p in (place / "out").iterdir()
+    )
+
+
+def test_a_failure_in_the_writers_process_is_the_runs_error(
+    place: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assetmap import pipeline
+    from assetmap._errors import OutputError
+
+    if not CAN_FORK:
+        pytest.skip("not Linux: the writers always run in the run's process")
+
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise OutputError("board_pack.xlsx cannot be written: the disk is full")
+
+    monkeypatch.setattr(pipeline, "WRITERS_PROCESS_ABOVE", 0)
+    monkeypatch.setattr(pipeline, "write_board_pack", fail)  # inherited by the forked process
+    with pytest.raises(OutputError, match="the disk is full"):
+        run(place / "assetmap.yaml", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no staging folder left
+
+
+def test_the_run_writes_what_a_dead_writers_process_left(
+    result, place: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writers' process killed half way through the GeoPackage: the run writes it and the
+    board pack itself, and the half-written file is not left among the outputs."""
+    import os
+
+    from assetmap import pipeline
+
+    if not CAN_FORK:
+        pytest.skip("not Linux: the writers always run in the run's process")
+    run_pid, write = os.getpid(), pipeline.write_layers
+
+    def dies_when_forked(path: Path, layers: dict, **kwargs: object) -> None:
+        if os.getpid() != run_pid:
+            (Path(path).parent / ".estate.half.gpkg").write_bytes(b"SQLite format 3\x00")
+            os._exit(9)
+        write(path, layers, **kwargs)
+
+    monkeypatch.setattr(pipeline, "WRITERS_PROCESS_ABOVE", 0)
+    monkeypatch.setattr(pipeline, "write_layers", dies_when_forked)
+    run(place / "assetmap.yaml", tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        p.name for p in (place / "out").iterdir()
+    )
+    for name in TABLES:
+        assert (tmp_path / "out" / name).read_bytes() == (place / "out" / name).read_bytes(), name

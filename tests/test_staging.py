@@ -170,3 +170,41 @@ def test_swap_replaces_the_whole_folder_and_repairs_an_interrupted_one(tmp_path:
     clean_staging(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == [mine.name, "out"]
     assert [p.name for p in target.iterdir()] == ["new.csv"]
+
+
+@pytest.mark.slow
+def test_killed_while_a_forked_writer_works_leaves_the_previous_set_and_no_process(
+    place: Path, tmp_path: Path
+) -> None:
+    """A national estate's writers and pictures work in forked processes: a run killed while the
+    writers' process is part way through leaves out/ as it was, and that process dies with it."""
+    from assetmap._fork import CAN_FORK
+
+    if not CAN_FORK:
+        pytest.skip("not Linux: the writers always run in the run's process")
+    out = tmp_path / "out"
+    run(place, out)
+    previous = fingerprint(out)
+    (place.parent / "council.csv").write_text(REGISTER.replace("310000", "340000"), encoding="utf-8")
+    national = (
+        "import sys; from assetmap import pipeline; from assetmap.cli import main; "
+        "pipeline.WRITERS_PROCESS_ABOVE = pipeline.PICTURES_PROCESS_ABOVE = 0; "
+        f"sys.argv = ['assetmap', 'run', {str(place)!r}, '--out', {str(out)!r}, '--quiet']; main()"
+    )
+    env = dict(os.environ, ASSETMAP_TEST_PAUSE_AFTER="estate")
+    cmd = [sys.executable, "-c", national]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        wait_for_pause(proc, "estate")  # said by the writers' process, which sleeps there
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert children, "the writers were not in a process of their own"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)  # died with the run
+    assert fingerprint(out) == previous

@@ -213,3 +213,28 @@ def test_libreoffice_opens_it_and_runs_nothing(tmp_path: Path, tables: dict[str,
     assert rows[2][1] == "Caf\u00e9 & <b>Library</b> \u00a3" and rows[3][1] == "  padded  "
     with open(tmp_path / "pack-opportunities.csv", encoding="utf-8", newline="") as fh:
         assert sum(1 for _ in csv.reader(fh)) == len(tables["opportunities"]) + 1
+
+
+def test_members_are_packed_by_isa_l_and_read_back_whole(
+    tmp_path: Path, tables: dict[str, pd.DataFrame]
+) -> None:
+    """Each member is ISA-L's raw deflate of its XML (fast), and zlib itself inflates it, CRC checked."""
+    import zipfile
+    import zlib
+
+    from isal import isal_zlib
+
+    path = tmp_path / "fast.xlsx"
+    xlsx.write_sheets(path, tables, title="T")
+    with zipfile.ZipFile(path) as zf:
+        assert zf.testzip() is None  # every member's CRC and size match its data
+        info = zf.getinfo("xl/styles.xml")
+        xml = zf.read(info)
+        with path.open("rb") as fh:  # the raw member: past its local header (30 bytes, name, extra)
+            fh.seek(info.header_offset + 26)
+            name_len, extra_len = np.frombuffer(fh.read(4), "<u2")
+            fh.seek(info.header_offset + 30 + int(name_len) + int(extra_len))
+            raw = fh.read(info.compress_size)
+    packer = isal_zlib.compressobj(xlsx._LEVEL, isal_zlib.DEFLATED, -15)
+    assert raw == packer.compress(xml) + packer.flush()
+    assert zlib.decompress(raw, -15) == xml

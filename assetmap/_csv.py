@@ -1,0 +1,136 @@
+"""CSV text exactly as pandas' ``to_csv`` writes it, built a column at a time with Arrow's kernels.
+
+pandas formats each value into a Python string and hands rows of them to Python's ``csv``
+module: about 0.7 µs a cell, 7 s for the 357,000 opportunities of a 1,000,000-asset run. Here
+each column is formatted as pandas formats it (numbers through numpy's ``astype(str)``, which
+is what pandas calls; text straight from its Arrow buffer; dates through pandas, a chunk at a
+time as ``to_csv`` does), quoted by the ``csv`` module's minimal rule and joined into lines
+by Arrow. Columns of other kinds (mixed objects, nullable integers, time zones) and frames
+of one column are left to pandas itself: :func:`csv_chunks` returns None for them. The tests
+compare the bytes with ``to_csv``'s on awkward frames.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: Rows turned into text at a time (bounds memory on very large tables).
+BLOCK_ROWS = 100_000
+#: Cells ``to_csv`` formats at a time: a date column is written without its times when every
+#: date in such a chunk is at midnight, so dates are formatted in the same chunks.
+_PANDAS_CHUNK_CELLS = 100_000
+
+
+def _special_characters() -> str:
+    """What makes the ``csv`` module quote a field (minimal quoting, lines ending ``\\n``)."""
+    probe = io.StringIO()
+    csv.writer(probe, lineterminator="\n").writerow(["\r", "x"])
+    return ',"\n' + ("\r" if probe.getvalue().startswith('"') else "")
+
+
+_SPECIAL = "[" + "".join({"\n": "\\n", "\r": "\\r"}.get(c, c) for c in _special_characters()) + "]"
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+_QUOTE, _NOTHING = _large('"'), _large("")
+
+
+def _quoted(text: pa.Array) -> pa.Array:
+    """Fields holding a comma, a quote or a line break in quotes, their quotes doubled."""
+    need = pc.match_substring_regex(text, _SPECIAL)
+    if not pc.any(need).as_py():
+        return text
+    inside = pc.replace_substring(text, '"', '""')  # (the kernels keep a large string large)
+    return pc.if_else(need, pc.binary_join_element_wise(_QUOTE, inside, _QUOTE, _NOTHING), text)
+
+
+def _text(values: pd.Series) -> pa.Array:
+    arrow = pa.array(values.array)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return pc.fill_null(pc.cast(arrow, pa.large_string()), "")
+
+
+def _field_text(values: pd.Series, chunk_rows: int) -> pa.Array | None:
+    """One column's fields as ``to_csv`` formats them, before quoting; None for kinds left to pandas."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype):
+        return _text(values)
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biufM":
+        return None
+    if dtype.kind == "M":  # dates: pandas' own formatting, in to_csv's chunks
+        starts = range(0, len(values), chunk_rows)
+        parts = [_text(values.iloc[i : i + chunk_rows].astype(str)) for i in starts]
+        return pa.concat_arrays(parts) if parts else pa.array([], pa.large_string())
+    numbers = values.to_numpy()
+    if dtype.kind == "b":
+        return pc.if_else(pa.array(numbers), _large("True"), _large("False"))
+    return _numbers_text(numbers)
+
+
+def _numbers_text(numbers: np.ndarray) -> pa.Array:
+    """numpy's ``astype(str)`` of each number (what ``to_csv`` writes), NaN blank.
+
+    Each distinct value is formatted once: a register's figures repeat (utilisations, rounded
+    costs, blanks), and numpy's shortest repr is about half a microsecond a value. Zero and
+    minus zero hash alike, so a column holding minus zero is formatted value by value.
+    """
+    floats = numbers.dtype.kind == "f"
+    if floats and np.signbit(numbers[numbers == 0]).any():
+        codes, distinct = np.where(np.isnan(numbers), -1, np.arange(len(numbers))), numbers
+    else:
+        codes, distinct = pd.factorize(numbers)
+    text = pa.array(distinct.astype(str), pa.large_string())
+    taken = text.take(pa.array(codes, mask=codes < 0))  # NaN's code is -1: null, then blank
+    return pc.fill_null(taken, _NOTHING)
+
+
+def csv_chunks(frame: pd.DataFrame) -> Iterator[memoryview] | None:
+    """The UTF-8 text of ``frame.to_csv(index=False, lineterminator="\\n")``, a block of rows at a time.
+
+    None when a column is of a kind left to pandas, a column's name is not text, or the frame
+    has fewer than two columns (a line of one empty field is quoted).
+    """
+    names = list(frame.columns)
+    if len(names) < 2 or not all(isinstance(name, str) for name in names):
+        return None
+    chunk_rows = max(_PANDAS_CHUNK_CELLS // len(names), 1)
+    probe = frame.iloc[:0]
+    if any(_field_text(probe.iloc[:, j], chunk_rows) is None for j in range(len(names))):
+        return None
+    return _chunks(frame, names, chunk_rows)
+
+
+def _chunks(frame: pd.DataFrame, names: list[str], chunk_rows: int) -> Iterator[memoryview]:
+    header = _quoted(pa.array(names, pa.large_string())).to_pylist()
+    yield memoryview((",".join(header) + "\n").encode("utf-8"))
+    block = max(BLOCK_ROWS // chunk_rows, 1) * chunk_rows  # whole to_csv chunks
+    for start in range(0, len(frame), block):
+        part = frame.iloc[start : start + block]
+        fields = [_field(part.iloc[:, j], chunk_rows) for j in range(len(names))]
+        lines = pc.binary_join_element_wise(*fields, _large(","))
+        yield _buffer(pc.binary_join_element_wise(lines, _NOTHING, _large("\n")))
+
+
+def _field(values: pd.Series, chunk_rows: int) -> pa.Array:
+    """A column's fields, quoted where needed (numbers, flags and dates never need it)."""
+    text = _field_text(values, chunk_rows)
+    return _quoted(text) if isinstance(values.dtype, pd.StringDtype) else text  # type: ignore[arg-type]
+
+
+def _buffer(strings: pa.Array) -> memoryview:
+    """All the strings of an Arrow large-string array back to back, straight from its data buffer."""
+    strings = pc.cast(strings, pa.large_string())
+    start = strings.offset
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64)[start : start + len(strings) + 1]
+    return memoryview(strings.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
