@@ -46,16 +46,13 @@ def district_table(lookup: PostcodeLookup, letter: str) -> pd.DataFrame:
 
 
 def _all_points(lookup: PostcodeLookup) -> pd.DataFrame:
-    """Every postcode point with a district, kept in memory per postcode directory (about 50 MB)."""
+    """Every postcode point with a district, kept in memory per postcode directory (about 50 MB).
+
+    In the order of the directory's tables, letter by letter (:meth:`PostcodeLookup.district_points`).
+    """
     where = lookup._cache_file("districts-points").parent
     if where not in _points:
-        parts = []
-        for letter in _LETTERS:
-            t = district_table(lookup, letter)
-            keep = t["district_code"].notna() & t["easting"].notna() & t["northing"].notna()
-            parts.append(t.loc[keep, ["easting", "northing", "district_code"]])
-        table = pd.concat(parts, ignore_index=True)
-        table["district_code"] = table["district_code"].astype("category")
+        table = lookup.district_points()
         _points.clear()  # one directory at a time
         _points[where] = table
     return _points[where]
