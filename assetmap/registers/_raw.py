@@ -16,6 +16,7 @@ from typing import Any, Literal, NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .._errors import RegisterError
 from ._aliases import ALIAS_KEYS, alias_key
@@ -67,6 +68,9 @@ class RawRegister:
     unnamed: tuple[str, ...] = ()
     #: Read with ``header_row: none``: every row is data and columns are named by letter.
     headerless: bool = False
+    #: The frame's columns as Arrow text, blanks null (a large CSV read with Arrow's parser):
+    #: the same cells as ``frame``, for cleaning without making a text object per cell.
+    text: dict[str, pa.Array] | None = None
 
 
 def _float_text(v: float) -> Cell:
@@ -222,6 +226,8 @@ class Table(NamedTuple):
     header_row: int | None
     notes: tuple[int, ...]
     unnamed: tuple[str, ...]
+    #: The frame's columns as Arrow text (blanks null), when the reader had them.
+    text: dict[str, pa.Array] | None = None
 
     def register(self, path: Path, *, encoding: str | None = None, sheet: str | None = None) -> RawRegister:
         """The :class:`RawRegister` of this table."""
@@ -235,6 +241,7 @@ class Table(NamedTuple):
             note_rows=self.notes,
             unnamed=self.unnamed,
             headerless=self.header_row is None,
+            text=self.text,
         )
 
 
@@ -341,8 +348,47 @@ def build_frame(
         msg = f"{path.name}: the register is empty (no values found)"
         raise RegisterError(msg)
     h = -1 if header_row is None else _header_index(path, cells, header_row)
-    headings = [] if h < 0 else [clean_heading(c) for c in cells[h]]
     columns, blanks, lengths = _columns(rows[h + 1 :], text=text)
+    return split_table(path, rows, h, Body(columns, blanks, lengths), text=text)
+
+
+class Body(NamedTuple):
+    """The rows below the header as columns: their cells (``None`` for blanks, short rows padded),
+    where each column is blank, and each row's length (cells up to its last, as read)."""
+
+    columns: list[np.ndarray]
+    blanks: list[np.ndarray]
+    lengths: np.ndarray
+
+
+def split_table(
+    path: Path,
+    rows: Sequence[Sequence[Any]],
+    h: int,
+    below: Body,
+    *,
+    text: bool,
+    arrow: list[pa.Array] | None = None,
+) -> Table:
+    """The :class:`Table` of a sheet whose header is row ``h`` (0-based; -1: no header row).
+
+    Parameters
+    ----------
+    path : Path
+        The register, for error messages.
+    rows : sequence of sequence of str or None
+        Every spreadsheet row from row 1 (only the header and the last rows are looked at).
+    h : int
+        0-based index of the header row, -1 when there is none.
+    below : Body
+        The rows after the header, as columns (:func:`_columns`).
+    text : bool
+        The cells are a CSV's text (see :func:`build_frame`).
+    arrow : list of pyarrow.Array, optional
+        The same columns as Arrow text (blanks null): the kept ones are given in ``Table.text``.
+    """
+    columns, blanks, lengths = below
+    headings = [] if h < 0 else [clean_heading(c) for c in _Cells(rows, text=text)[h]]
     body = np.flatnonzero(~np.logical_and.reduce(blanks)) if blanks else np.empty(0, dtype=np.intp)
     width = max(len(headings), int(lengths[body].max(initial=0)))
     named = sum(bool(x) for x in headings) if h >= 0 else width
@@ -363,4 +409,11 @@ def build_frame(
     )
     unnamed = tuple(name for name, j in zip(names, keep, strict=True) if h >= 0 and not headings[j])
     source_row = (body + h + 2).astype(np.int64)
-    return Table(frame, source_row, (h + 1 if h >= 0 else None), notes, unnamed)
+    as_arrow = None
+    if arrow is not None:
+        taken = pa.array(body)
+        none = pa.nulls(len(body), pa.large_string())
+        as_arrow = {
+            n: arrow[j].take(taken) if j < len(arrow) else none for n, j in zip(names, keep, strict=True)
+        }
+    return Table(frame, source_row, (h + 1 if h >= 0 else None), notes, unnamed, as_arrow)
