@@ -210,7 +210,10 @@ def read_plain(
     columns = [a.to_numpy(zero_copy_only=False) for a in arrow]
     lengths = np.full(table.num_rows, table.num_columns, dtype=np.intp)
     rows = _Rows(head[: h + 1], list(arrow))
-    return split_table(path, rows, h, Body(columns, list(blanks), lengths), text=True, arrow=list(arrow))
+    try:
+        return split_table(path, rows, h, Body(columns, list(blanks), lengths), text=True, arrow=list(arrow))
+    except RegisterError:  # no data rows: left to the csv reader, which says so
+        return None
 
 
 __all__ = ["MIN_CHARS", "PY_SPACE", "Cell", "quotes_are_plain", "read_plain"]
