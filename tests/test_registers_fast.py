@@ -238,3 +238,46 @@ def test_read_register_takes_the_arrow_path_for_a_large_csv(tmp_path: Path) -> N
     pd.testing.assert_frame_equal(fast.frame, slow.frame)
     assert fast.source_row.tolist() == slow.source_row.tolist() and fast.source_row[0] == 4
     assert fast.frame.loc[1, "Cost"] == "£1"
+
+
+# -- vector registers: whole columns at once, as cell by cell --------------------------------------
+@pytest.mark.parametrize(
+    ("suffix", "fields"),
+    [
+        (".gpkg", ("Ref", "Name", "GIA", "Count", "Sensitive")),
+        (".gpkg", ("Ref", "Name", "GIA")),  # text and reals only: read through Arrow
+        (".geojson", ("Ref", "Name", "GIA", "Count", "Sensitive")),
+    ],
+)
+def test_vector_cells_equal_cell_by_cell(tmp_path: Path, suffix: str, fields: tuple[str, ...]) -> None:
+    """Each attribute of a vector register (text with blanks and Unicode spaces, whole and
+    fractional floats, huge and missing ones, integers, yes/no) reads as the cell-by-cell
+    conversion of what geopandas reads gives it, and the points are where they were."""
+    import geopandas as gpd
+    from shapely.geometry import Point, Polygon
+
+    from assetmap.registers._vector import read_vector
+
+    n = 400
+    text = ["Ref 1", "", " ", "\u00a0", "Caf\u00e9", None, " padded ", "x\ty", "\u2007\u2003", "0"]
+    floats = [12.0, 12.5, float("nan"), -0.0, 1e15, 123456789012345.0, 1 / 3, -7.25, 2.0**60, 0.1]
+    frame = pd.DataFrame({
+        "Ref": [f"A{i}" for i in range(n)],
+        "Name": [text[i % len(text)] for i in range(n)],
+        "GIA": [floats[i % len(floats)] for i in range(n)],
+        "Count": np.arange(n, dtype=np.int64) * 1_000_003,
+        "Sensitive": [i % 3 == 0 for i in range(n)],
+    })  # fmt: skip
+    triangle = Polygon([(0, 0), (10, 0), (10, 10)])
+    geoms = [Point(400000 + i, 300000 + i) if i % 9 else triangle for i in range(n)]
+    geoms[5] = None
+    gdf = gpd.GeoDataFrame(frame[list(fields)], geometry=geoms, crs="EPSG:27700")
+    path = tmp_path / f"estate{suffix}"
+    gdf.to_file(path)
+    raw = read_vector(path, layer=None)
+    back = gpd.read_file(path)
+    for col in fields:
+        want = [cell_text(v) for v in back[col].tolist()]
+        assert raw.frame[col].tolist() == want, col
+    assert raw.geometry.iloc[1].equals(Point(400001, 300001)) and raw.geometry.iloc[5] is None
+    assert raw.geometry.iloc[0].geom_type == "Point"

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
 
 from .._errors import RegisterError
 from ..postgis._source import DatabaseSource
@@ -250,16 +252,27 @@ def clean_register(
     assets["utilisation_derived"] = (derive & derived.notna()).astype(bool)
     assets["utilisation"] = assets["utilisation"].where(~derive, derived).astype("float64")
     assets["source_row"] = np.asarray(raw.source_row, dtype=np.int64)
-    east = np.full(n, np.nan)
-    north = np.full(n, np.nan)
-    if raw.geometry is not None:
-        for i, g in enumerate(raw.geometry):
-            if g is not None and not g.is_empty:
-                east[i], north[i] = g.x, g.y
+    east, north = _geometry_xy(raw.geometry, n)
     assets["geom_easting"] = east
     assets["geom_northing"] = north
     warnings = _warnings(found, assets, partner, source_file)
     return CleanRegister(assets, warnings, dict(columns))
+
+
+def _geometry_xy(geometry: gpd.GeoSeries | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's point (NaN where it has none): all at once when every geometry is a point."""
+    east, north = np.full(n, np.nan), np.full(n, np.nan)
+    if geometry is None:
+        return east, north
+    geoms = np.asarray(geometry.to_numpy(), dtype=object)
+    present = ~shapely.is_missing(geoms)
+    present[present] = ~shapely.is_empty(geoms[present])
+    if (shapely.get_type_id(geoms[present]) == 0).all():
+        east[present], north[present] = shapely.get_x(geoms[present]), shapely.get_y(geoms[present])
+        return east, north
+    for i in np.flatnonzero(present):  # other shapes: as a point is asked for its coordinates
+        east[i], north[i] = geoms[i].x, geoms[i].y
+    return east, north
 
 
 def _warnings(
