@@ -15,12 +15,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from .config import Config, PartnerConfig
 from .geocode import GeocodeResult, PostcodeLookup, UprnLookup, geocode
+from .geocode._coords import bng_to_wgs84
 from .postgis import DatabaseSource, register_digest
 from .registers import CleanRegister, RawRegister, load_partner
-from .schema import ASSET_COLUMNS, BNG, CANONICAL_FIELDS, REJECT_COLUMNS, WARNING_COLUMNS, WGS84
+from .schema import ASSET_COLUMNS, BNG, CANONICAL_FIELDS, REJECT_COLUMNS, WARNING_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -106,12 +108,15 @@ def _duplicate_place_warnings(rows: pd.DataFrame, x: np.ndarray, y: np.ndarray) 
     DataFrame
         :data:`schema.WARNING_COLUMNS`, one row per repeat.
     """
-    blank = rows["asset_id"].astype("string").str.strip().fillna("") == ""
+    blank = (rows["asset_id"].astype("string").str.strip().fillna("") == "").to_numpy()
+    if not blank.any():  # every row has an id: nothing to compare (most registers)
+        return pd.DataFrame(columns=list(WARNING_COLUMNS))
+    rows, x, y = rows.loc[blank], x[blank], y[blank]
     name = rows["name"].astype("string").str.lower().str.replace(r"[\W_]+", " ", regex=True).str.strip()
     pcd = rows["postcode"].astype("string").str.upper().str.replace(" ", "", regex=False)
     point = pd.Series(np.char.add(np.char.add(np.round(x).astype(str), ","), np.round(y).astype(str)))
     where = pcd.where(pcd.notna() & (pcd != ""), point.where(np.isfinite(x) & np.isfinite(y)).to_numpy())
-    use = (blank & name.notna() & (name != "") & where.notna()).to_numpy()
+    use = (name.notna() & (name != "") & where.notna()).to_numpy()
     if not use.any():
         return pd.DataFrame(columns=list(WARNING_COLUMNS))
     key = pd.DataFrame({"name": name[use].to_numpy(), "where": where[use].to_numpy()})
@@ -310,11 +315,12 @@ def _typed(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     # easting/northing/latitude/longitude describe where the asset was placed (the values
     # as given, when corrected, are in warnings.csv).
     if len(out):
-        out["easting"] = out.geometry.x.round(2)
-        out["northing"] = out.geometry.y.round(2)
-        wgs = out.geometry.to_crs(WGS84)
-        out["latitude"] = wgs.y.round(6)
-        out["longitude"] = wgs.x.round(6)
+        x, y = shapely.get_x(out.geometry.array), shapely.get_y(out.geometry.array)
+        out["easting"] = np.round(x, 2)
+        out["northing"] = np.round(y, 2)
+        lon, lat = bng_to_wgs84(x, y)  # what ``geometry.to_crs(WGS84)`` gives, without making points
+        out["latitude"] = np.round(lat, 6)
+        out["longitude"] = np.round(lon, 6)
     for name in set(CANONICAL_FIELDS) - set(numeric) - {"lease_expiry", "sensitive"}:
         out[name] = out[name].astype(object).where(out[name].notna(), None)
     return out

@@ -526,3 +526,19 @@ def test_onspd_without_country_column_uses_the_postcode_area(tmp_path: Path) -> 
     assert np.hypot(hit.loc[0, "easting"] - hall[0], hit.loc[0, "northing"] - hall[1]) < 100
     assert hit["country"].tolist() == ["Northern Ireland", "Isle of Man"]
     assert np.isnan(hit.loc[1, "easting"])
+
+
+def test_bng_to_wgs84_is_exactly_what_to_crs_gives() -> None:
+    """The estate's latitude and longitude come from the points' coordinates transformed directly:
+    the very numbers ``GeoSeries.to_crs`` gives (to the last bit), without making points."""
+    import geopandas as gpd
+
+    from assetmap.geocode._coords import bng_to_wgs84
+    from assetmap.schema import BNG, WGS84
+
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(0, 700_000, 5000), rng.uniform(0, 1_250_000, 5000)
+    lon, lat = bng_to_wgs84(x, y)
+    wgs = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=BNG).to_crs(WGS84)
+    np.testing.assert_array_equal(lon, wgs.x.to_numpy())
+    np.testing.assert_array_equal(lat, wgs.y.to_numpy())

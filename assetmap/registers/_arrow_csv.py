@@ -47,8 +47,23 @@ _CR, _LF = ord("\r"), ord("\n")
 def _head(text: str, delim: str, count: int) -> tuple[list[list[str]], list[int]] | None:
     """The first ``count`` records as :mod:`csv` reads them (strictly), and where each ends in the text.
 
-    None when strict parsing fails there (left to the reader that explains it).
+    Read from the start of the text only, a longer start each time until it holds ``count``
+    whole records (a record cut where the start ends is never taken). None when strict parsing
+    fails there (left to the reader that explains it).
     """
+    size = 1 << 16
+    while True:
+        whole = size >= len(text)
+        found = _records_in(text if whole else text[:size], delim, count + (0 if whole else 1))
+        if found is not None and (whole or len(found[0]) > count):
+            return found[0][:count], found[1][:count]
+        if whole:
+            return found
+        size *= 4
+
+
+def _records_in(text: str, delim: str, count: int) -> tuple[list[list[str]], list[int]] | None:
+    """Up to ``count`` records of ``text`` and where each ends; None where strict parsing fails."""
     ends: list[int] = []
     consumed = [0]
 
@@ -57,10 +72,9 @@ def _head(text: str, delim: str, count: int) -> tuple[list[list[str]], list[int]
             consumed[0] += len(line)
             yield line
 
-    reader = csv.reader(lines(), delimiter=delim, strict=True)
     rows: list[list[str]] = []
     try:
-        for row in reader:
+        for row in csv.reader(lines(), delimiter=delim, strict=True):
             rows.append(row)
             ends.append(consumed[0])
             if len(rows) >= count:

@@ -411,9 +411,11 @@ def split_table(
     source_row = (body + h + 2).astype(np.int64)
     as_arrow = None
     if arrow is not None:
+        every = len(body) == len(columns[0]) if columns else False  # no blank row to leave out
         taken = pa.array(body)
         none = pa.nulls(len(body), pa.large_string())
         as_arrow = {
-            n: arrow[j].take(taken) if j < len(arrow) else none for n, j in zip(names, keep, strict=True)
+            n: (arrow[j] if every else arrow[j].take(taken)) if j < len(arrow) else none
+            for n, j in zip(names, keep, strict=True)
         }
     return Table(frame, source_row, (h + 1 if h >= 0 else None), notes, unnamed, as_arrow)
