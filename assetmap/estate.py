@@ -150,7 +150,7 @@ def _read_and_geocode(
     t1 = time.perf_counter()
     rows = clean.assets.reset_index(drop=True)
     postcode_col = clean.columns_used.get("postcode")
-    raw_pcd = raw.frame[postcode_col] if isinstance(postcode_col, str) else None
+    raw_pcd = raw.cells(postcode_col) if isinstance(postcode_col, str) else None
     pcd_warn = clean.warnings.loc[clean.warnings["field"] == "postcode"].drop_duplicates("source_row")
     pcd_problems = rows["source_row"].map(pcd_warn.set_index("source_row")["warning"])
     result = geocode(
@@ -171,7 +171,7 @@ def _reject_reasons(raw: RawRegister, rows: pd.DataFrame, result: GeocodeResult)
     reasons = result.placed["reject_reason"].copy()
     if raw.note_rows:  # notes below the table are kept and reported, never silently dropped
         note = rows["source_row"].isin(raw.note_rows).to_numpy()
-        text = raw.frame.iloc[:, 0].astype(str).str.slice(0, 60).to_numpy()
+        text = raw.cells(raw.column_names[0]).astype(str).str.slice(0, 60).to_numpy()
         reasons[note] = ['looks like a note below the table ("' + t + '"), not an asset' for t in text[note]]
     return reasons
 
@@ -243,8 +243,8 @@ def place_partner(
     rejects = rows.loc[~placed_mask, ["partner", "source_file", "source_row", "asset_id"]].copy()
     rejects["reason"] = reasons[~placed_mask].to_numpy()
     warnings = _warnings(partner, source_file, clean, rows, result)
-    if len(assets) + len(rejects) != len(raw.frame):  # internal invariant, not user input
-        msg = f"{source_file}: {len(raw.frame)} rows read but {len(assets)} placed + {len(rejects)} rejected"
+    if len(assets) + len(rejects) != raw.n_rows:  # internal invariant, not user input
+        msg = f"{source_file}: {raw.n_rows} rows read but {len(assets)} placed + {len(rejects)} rejected"
         raise RuntimeError(msg)
     summary = _summary(partner, source_file, raw, clean, assets, rejects, warnings)
     return assets, rejects[list(REJECT_COLUMNS)].reset_index(drop=True), warnings, summary
@@ -288,7 +288,7 @@ def _summary(
         kind=partner.kind,
         source_file=source_file,
         sha256=_register_sha256(partner, raw),
-        rows_read=len(raw.frame),
+        rows_read=raw.n_rows,
         placed=len(assets),
         rejected=len(rejects),
         warnings=len(warnings),

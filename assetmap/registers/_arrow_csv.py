@@ -221,11 +221,10 @@ def read_plain(
     if table is None or table.num_columns < 2:
         return None
     arrow, blanks = zip(*(_blank_to_null(col) for col in table.columns), strict=True)
-    columns = [a.to_numpy(zero_copy_only=False) for a in arrow]
     lengths = np.full(table.num_rows, table.num_columns, dtype=np.intp)
     rows = _Rows(head[: h + 1], list(arrow))
     try:
-        return split_table(path, rows, h, Body(columns, list(blanks), lengths), text=True, arrow=list(arrow))
+        return split_table(path, rows, h, Body([], list(blanks), lengths), text=True, arrow=list(arrow))
     except RegisterError:  # no data rows: left to the csv reader, which says so
         return None
 

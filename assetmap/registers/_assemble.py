@@ -158,7 +158,7 @@ def _cells(raw: RawRegister, col: str) -> pd.Series:
     """A register column's text, index 0..n-1: Arrow text when the reader kept it, else the frame's cells."""
     if raw.text is not None and col in raw.text:
         return arrow_text(raw.text[col])
-    return raw.frame[col].reset_index(drop=True)
+    return raw.cells(col).reset_index(drop=True)
 
 
 def _column_text(raw: RawRegister, cols: str | list[str]) -> pd.Series:
@@ -226,9 +226,10 @@ def clean_register(
         ``utilisation_derived``, no warning). A ``coordinates`` column (pairs) fills easting
         and northing, or latitude and longitude, in rows that have none of their own.
     """
-    n = len(raw.frame)
+    n = raw.n_rows
+    names = set(raw.column_names)
     for field, cols in columns.items():
-        missing = [col for col in ([cols] if isinstance(cols, str) else cols) if col not in raw.frame.columns]
+        missing = [col for col in ([cols] if isinstance(cols, str) else cols) if col not in names]
         if (field not in FIELDS and field != PAIR_FIELD) or missing:
             what = missing or cols
             msg = f"{raw.path.name}: cannot clean {field!r} from column(s) {what!r}: not in the register"

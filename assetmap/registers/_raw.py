@@ -72,6 +72,64 @@ class RawRegister:
     #: the same cells as ``frame``, for cleaning without making a text object per cell.
     text: dict[str, pa.Array] | None = None
 
+    @property
+    def column_names(self) -> list[str]:
+        """The frame's column names (without building a deferred frame)."""
+        frame = self.__dict__["_frame"]
+        return list(frame.names) if isinstance(frame, DeferredFrame) else [str(c) for c in frame.columns]
+
+    @property
+    def n_rows(self) -> int:
+        """How many rows the frame has (without building a deferred frame)."""
+        frame = self.__dict__["_frame"]
+        return frame.n if isinstance(frame, DeferredFrame) else len(frame)
+
+    def cells(self, name: str) -> pd.Series:
+        """One column's cells (``str`` or ``None``, object dtype, index 0..n-1), as ``frame[name]``."""
+        frame = self.__dict__["_frame"]
+        if isinstance(frame, DeferredFrame):
+            return frame.column(name)
+        return frame[name]
+
+
+class DeferredFrame:
+    """A register's object frame not built yet: built from its Arrow text when first asked for.
+
+    Reading a national register with Arrow and cleaning its Arrow text never needs a text object
+    per cell; the frame (``RawRegister.frame``) is made only for those who ask for it.
+    """
+
+    def __init__(self, text: dict[str, pa.Array], n: int) -> None:
+        self.text, self.n = text, n
+        self.names = list(text)
+
+    def column(self, name: str) -> pd.Series:
+        """One column as the frame would hold it."""
+        values = self.text[name].to_numpy(zero_copy_only=False)
+        return pd.Series(values, index=pd.RangeIndex(self.n), dtype=object, name=name)
+
+    def build(self) -> pd.DataFrame:
+        """The frame: object columns, ``None`` for blanks, index 0..n-1."""
+        columns = {name: self.text[name].to_numpy(zero_copy_only=False) for name in self.names}
+        return pd.DataFrame(columns, index=pd.RangeIndex(self.n), dtype=object)
+
+
+def _get_frame(raw: RawRegister) -> pd.DataFrame:
+    frame = raw.__dict__["_frame"]
+    if isinstance(frame, DeferredFrame):
+        frame = frame.build()
+        raw.__dict__["_frame"] = frame
+    return frame
+
+
+def _set_frame(raw: RawRegister, frame: pd.DataFrame | DeferredFrame) -> None:
+    raw.__dict__["_frame"] = frame  # only ever called by the dataclass's __init__
+
+
+#: ``RawRegister.frame`` is built on first use when the reader gave a :class:`DeferredFrame`
+#: (the dataclass's ``__init__`` stores the field through this property's setter).
+RawRegister.frame = property(_get_frame, _set_frame, doc="The register's cells (see the class).")  # type: ignore[assignment]
+
 
 def _float_text(v: float) -> Cell:
     if math.isnan(v):
@@ -221,7 +279,7 @@ def _header_index(path: Path, rows: Sequence[Sequence[Cell]], header_row: int | 
 class Table(NamedTuple):
     """A sheet split into header and data by :func:`build_frame`."""
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame | DeferredFrame
     source_row: np.ndarray
     header_row: int | None
     notes: tuple[int, ...]
@@ -398,24 +456,25 @@ def split_table(
         msg = f"{path.name}: the register has {where} but no data rows"
         raise RegisterError(msg)
     headings += [""] * (width - len(headings))
-    data = [col[body] for col in columns[:width]]
-    data += [np.full(len(body), None, dtype=object)] * (width - len(data))
     has_value = [not blank[body].all() for blank in blanks[:width]] + [False] * (width - len(blanks))
     # a headerless file keeps every column, so column letters in the config always resolve
     keep = [j for j in range(width) if h < 0 or headings[j] or has_value[j]]
     names = unique_names([headings[j] or f"Column {column_letter(j)}" for j in keep])
-    frame = pd.DataFrame(
-        dict(zip(names, (data[j] for j in keep), strict=True)), index=pd.RangeIndex(len(body)), dtype=object
-    )
     unnamed = tuple(name for name, j in zip(names, keep, strict=True) if h >= 0 and not headings[j])
     source_row = (body + h + 2).astype(np.int64)
-    as_arrow = None
-    if arrow is not None:
-        every = len(body) == len(columns[0]) if columns else False  # no blank row to leave out
+    header = h + 1 if h >= 0 else None
+    if arrow is not None:  # the frame is made from the Arrow text when it is asked for
+        every = len(body) == len(lengths)  # no blank row to leave out
         taken = pa.array(body)
         none = pa.nulls(len(body), pa.large_string())
         as_arrow = {
             n: (arrow[j] if every else arrow[j].take(taken)) if j < len(arrow) else none
             for n, j in zip(names, keep, strict=True)
         }
-    return Table(frame, source_row, (h + 1 if h >= 0 else None), notes, unnamed, as_arrow)
+        return Table(DeferredFrame(as_arrow, len(body)), source_row, header, notes, unnamed, as_arrow)
+    data = [col[body] for col in columns[:width]]
+    data += [np.full(len(body), None, dtype=object)] * (width - len(data))
+    frame = pd.DataFrame(
+        dict(zip(names, (data[j] for j in keep), strict=True)), index=pd.RangeIndex(len(body)), dtype=object
+    )
+    return Table(frame, source_row, header, notes, unnamed)
