@@ -79,12 +79,12 @@ def _source_file(path: Path | DatabaseSource, base_dir: Path) -> str:
 
 def _duplicate_id_warnings(assets: pd.DataFrame) -> pd.DataFrame:
     ids = assets["asset_id"]
-    counts = ids.map(ids.value_counts())
-    dup = ids.notna() & (counts > 1)
+    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()  # every row of an id seen more than once
+    counts = ids[dup].map(ids[dup].value_counts())
     out = assets.loc[dup, ["partner", "source_file", "source_row", "asset_id"]].copy()
     out["field"] = "asset_id"
     out["value"] = out["asset_id"]
-    out["warning"] = "asset id appears " + counts[dup].astype(int).astype(str) + " times in this register"
+    out["warning"] = "asset id appears " + counts.astype(int).astype(str) + " times in this register"
     return out
 
 
@@ -322,8 +322,21 @@ def _typed(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         out["latitude"] = np.round(lat, 6)
         out["longitude"] = np.round(lon, 6)
     for name in set(CANONICAL_FIELDS) - set(numeric) - {"lease_expiry", "sensitive"}:
-        out[name] = out[name].astype(object).where(out[name].notna(), None)
+        out[name] = _none_for_missing(out[name])
     return out
+
+
+def _none_for_missing(column: pd.Series) -> pd.Series:
+    """The column as objects with ``None`` where missing (a text column from cleaning already is)."""
+    if column.dtype == object:
+        values = column.to_numpy()
+        try:
+            nan = values != values  # only NaN differs from itself; None and text do not
+        except TypeError:  # pd.NA, whose truth is ambiguous
+            nan = None
+        if isinstance(nan, np.ndarray) and nan.dtype == bool and not nan.any():
+            return column
+    return column.astype(object).where(column.notna(), None)
 
 
 def build_estate(

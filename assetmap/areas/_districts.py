@@ -16,6 +16,7 @@ from typing import Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.spatial import cKDTree
 
 from ..geocode._postcodes import _LETTERS, PostcodeLookup
@@ -63,6 +64,8 @@ def postcode_points(lookup: PostcodeLookup, bounds: tuple[float, float, float, f
     minx, miny, maxx, maxy = bounds
     t = _all_points(lookup)
     inside = t["easting"].between(minx, maxx) & t["northing"].between(miny, maxy)
+    if inside.all():  # a national estate's box holds every postcode: no copy to make
+        return t
     return t.loc[inside].reset_index(drop=True)
 
 
@@ -73,8 +76,9 @@ def _xy(assets: gpd.GeoDataFrame) -> np.ndarray:
     ok = geom.notna().to_numpy() & ~geom.is_empty.to_numpy()
     xy = np.full((len(assets), 2), np.nan)
     if ok.any():
-        xy[ok, 0] = geom[ok].x.to_numpy()
-        xy[ok, 1] = geom[ok].y.to_numpy()
+        points = geom.array[ok]
+        xy[ok, 0] = shapely.get_x(points)
+        xy[ok, 1] = shapely.get_y(points)
     return xy
 
 
@@ -103,7 +107,8 @@ def _by_nearest(lookup: PostcodeLookup, xy: np.ndarray, use: np.ndarray) -> np.n
     # An unbalanced, non-compact tree builds twice as fast and queries as fast on postcode points.
     tree = cKDTree(table[["easting", "northing"]].to_numpy(), balanced_tree=False, compact_nodes=False)
     _, nearest = tree.query(pts, k=1, workers=-1)
-    codes[use] = table["district_code"].astype(object).to_numpy()[nearest]
+    district = table["district_code"].array  # categorical: each point's code into its categories
+    codes[use] = np.asarray(district.categories, dtype=object)[district.codes[nearest]]
     return codes
 
 
@@ -141,24 +146,23 @@ def assign_districts(assets: gpd.GeoDataFrame, lookup: PostcodeLookup) -> gpd.Ge
         no district) or ``unknown``.
     """
     n = len(assets)
-    # The estate's postcodes are cleaned (``ME14 1AA``): a literal replace makes the key.
-    keys = (
-        (
-            assets["postcode"].astype("string").str.upper().str.replace(" ", "", regex=False).fillna("")
-            if "postcode" in assets.columns
-            else pd.Series([""] * n, dtype="string")
-        )
-        .astype(str)
-        .reset_index(drop=True)
+    postcode = (
+        assets["postcode"].astype("string").reset_index(drop=True)
+        if "postcode" in assets.columns
+        else pd.Series([pd.NA] * n, dtype="string")
     )
     method = (
         assets["geocode_method"].astype("string").fillna("").to_numpy()
         if "geocode_method" in assets.columns
         else np.full(n, "", dtype=object)
     )
-    by_postcode = (method == "postcode") & (keys != "").to_numpy()
+    # a postcode is there when something but spaces is written (its key, without spaces, is not empty)
+    written = (postcode.str.strip(" ").fillna("") != "").to_numpy()
+    by_postcode = (method == "postcode") & written
     codes = _given(assets, by_postcode)
     if codes is None:  # an estate the geocoder did not make: look its postcodes up
+        # The estate's postcodes are cleaned (``ME14 1AA``): a literal replace makes the key.
+        keys = postcode.str.upper().str.replace(" ", "", regex=False).fillna("").astype(str)
         codes = _by_postcode(lookup, keys, by_postcode)
     source = np.where(pd.notna(codes), "postcode", "unknown").astype(object)
     xy = _xy(assets)
@@ -167,7 +171,7 @@ def assign_districts(assets: gpd.GeoDataFrame, lookup: PostcodeLookup) -> gpd.Ge
     found = rest & pd.notna(near)
     codes[found] = near[found]
     source[found] = "nearest postcode"
-    out = assets.copy()
+    out = assets.copy(deep=False)  # the new columns are the copy's own (copy on write)
     out["district_code"] = pd.array(codes, dtype="string")
     out["district_name"] = pd.array(names_for(codes), dtype="string")
     out["district_source"] = pd.array(source, dtype="string")
