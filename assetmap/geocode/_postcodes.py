@@ -307,18 +307,8 @@ class PostcodeLookup:
             Ireland``, ``Guernsey``, ``Jersey``, ``Isle of Man``...), text, missing when unknown.
         """
         keys = postcode_key(postcodes)
+        letter, pos = self._find(keys)  # which area letter's table each row was found in, and where
         n = len(keys)
-        key_text = keys.to_numpy(dtype=object, na_value="")
-        letter = np.full(n, -1, dtype=np.intp)  # which area letter's table each row was found in
-        pos = np.full(n, -1, dtype=np.intp)
-        codes, firsts = pd.factorize(keys.str[:1], use_na_sentinel=True)
-        for code, ltr in enumerate(firsts):
-            if ltr not in _LETTER_SET:  # a blank key, or one starting with a digit
-                continue
-            rows = np.flatnonzero(codes == code)
-            at = self._index(ltr).get_indexer(key_text[rows])
-            hit = at >= 0
-            letter[rows[hit]], pos[rows[hit]] = _LETTERS.index(ltr), at[hit]
         found = letter >= 0
         easting, northing = np.full(n, np.nan), np.full(n, np.nan)
         district, country = np.full(n, np.nan, dtype=object), np.full(n, np.nan, dtype=object)
@@ -338,6 +328,36 @@ class PostcodeLookup:
                 "country": pd.Series(country, index=index, dtype=object),
             }
         )
+
+    def _find(self, keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Each key's area letter (index into ``_LETTERS``) and row in that letter's table; -1 where
+        not found. Keys are packed into integers once and grouped by their first letter; a key
+        that does not pack (longer than 8 characters, not ASCII) is looked up as text."""
+        n = len(keys)
+        letter, pos = np.full(n, -1, dtype=np.intp), np.full(n, -1, dtype=np.intp)
+        packed, fits = _packed(pa.array(keys.array, type=pa.large_string(), from_pandas=True))
+        first = np.where(fits, (packed & np.uint64(0xFF)).astype(np.intp), -1)  # its first character
+        for code in np.unique(first):
+            ltr = chr(code) if code >= 0 else ""
+            if ltr not in _LETTER_SET:  # a blank key, or one starting with a digit
+                continue
+            rows = np.flatnonzero(first == code)
+            hashed = self._index(ltr)
+            if hashed.index is None:
+                at = hashed.get_packed(packed[rows])
+            else:
+                at = hashed.get_indexer(keys.to_numpy(dtype=object, na_value="")[rows])
+            hit = at >= 0
+            letter[rows[hit]], pos[rows[hit]] = _LETTERS.index(ltr), at[hit]
+        other = np.flatnonzero(~fits & keys.notna().to_numpy())
+        if len(other):  # found only in a directory whose keys are hashed as text
+            text = keys.to_numpy(dtype=object, na_value="")[other]
+            for ltr in sorted({t[:1] for t in text} & _LETTER_SET):
+                rows = other[np.array([t[:1] == ltr for t in text])]
+                at = self._index(ltr).get_indexer(keys.to_numpy(dtype=object, na_value="")[rows])
+                hit = at >= 0
+                letter[rows[hit]], pos[rows[hit]] = _LETTERS.index(ltr), at[hit]
+        return letter, pos
 
     def _index(self, letter: str) -> _Hashed:
         """One area letter's table with its keys hashed, built once (the table's keys are unique).
@@ -406,8 +426,14 @@ class _Hashed:
         if not len(self.packed):
             return np.full(len(keys), -1, dtype=np.intp)
         packed, fits = _packed(pa.array(keys, type=pa.large_string(), from_pandas=True))
+        return np.where(fits, self.get_packed(packed), -1)
+
+    def get_packed(self, packed: np.ndarray) -> np.ndarray:
+        """Row of each packed key (:func:`_packed`) in the table, -1 where it is not there."""
+        if not len(self.packed):
+            return np.full(len(packed), -1, dtype=np.intp)
         at = np.minimum(np.searchsorted(self.packed, packed), len(self.packed) - 1)
-        return np.where(fits & (self.packed[at] == packed), self.order[at], -1)
+        return np.where(self.packed[at] == packed, self.order[at], -1)
 
     def save(self, path: Path) -> None:
         """Keep the arrays on disk as an Arrow file (packed keys only: a table hashed as text is
