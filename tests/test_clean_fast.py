@@ -163,3 +163,36 @@ def test_clean_register_from_arrow_text_equals_from_the_frame() -> None:
     pd.testing.assert_frame_equal(got.assets, want.assets)
     pd.testing.assert_frame_equal(got.warnings, want.warnings)
     assert len(want.warnings) > 100
+
+
+POSTCODE_CELLS = st.one_of(
+    st.sampled_from(
+        ["ME14 1AA", "ME14  1AA", "me14 1aa", "ME141AA", " ME14 1AA", "ME14 1AA\n", "ME14\u00a01AA",
+         "P019 8AD", "PO19 8AD", "GIR 0AA", "M1 1AE", "W1A 0AX", "EC1A 1BB", "ZZ99 9ZZ", "ME14 1AI", "M31",
+         "TBC", "-", "", " ", "SW1A 1AA ", "B33 8TH", "CR2 6XH", "DN55 1PT", "ME14 1AA2", "AA9A 9AA",
+         "A9 9AA",
+         "1AB 2CD"]
+    ),
+    st.none(),
+    st.text(alphabet=st.sampled_from("ABDEGHMPSWZ019 \n"), max_size=9),
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(POSTCODE_CELLS, max_size=40), arrow=st.booleans())
+def test_postcodes_written_as_printed_are_kept_as_cleaning_every_cell_would(
+    cells: list[str | None], arrow: bool
+) -> None:
+    """A postcode already written as printed is kept as it is; the whole column cleans to what
+    cleaning every cell gives (values, problems, index)."""
+    from assetmap.registers._clean_base import arrow_text
+    from assetmap.registers._clean_codes import clean_every_postcode, clean_postcode
+
+    column = _blank_to_none(cells)
+    index = pd.RangeIndex(len(column)) * 3 + 5
+    s = arrow_text(pa.array(column, type=pa.large_string()), index=index) if arrow else pd.Series(
+        column, dtype=object, index=index
+    )
+    got, want = clean_postcode(s), clean_every_postcode(s)
+    pd.testing.assert_series_equal(got.values, want.values, check_names=False)
+    pd.testing.assert_series_equal(got.problems, want.problems, check_names=False)
