@@ -288,3 +288,39 @@ def test_vector_cells_equal_cell_by_cell(tmp_path: Path, suffix: str, fields: tu
         assert raw.frame[col].tolist() == want, col
     assert raw.geometry.iloc[1].equals(Point(400001, 300001)) and raw.geometry.iloc[5] is None
     assert raw.geometry.iloc[0].geom_type == "Point"
+
+
+def test_every_real_csv_register_reads_the_same_through_arrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each published CSV in ../shared/realdata, read with Arrow wherever it can be (whatever its
+    size), gives the table, row numbers, encoding and errors the csv reader gives."""
+    import os
+
+    import assetmap.registers._tabular as tabular
+
+    default = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+    root = Path(os.environ.get("ASSETMAP_REALDATA", default))
+    found = root.rglob("*") if root.is_dir() else ()
+    files = sorted(p for p in found if p.suffix.lower() in (".csv", ".txt"))
+    if not files:
+        pytest.skip(f"real registers not found at {root}")
+    arrow_read = tabular.read_plain
+    taken = 0
+    for path in files:
+        got: list[object] = []
+        for reader in (lambda *args: arrow_read(*args, min_chars=0), lambda *args: None):
+            monkeypatch.setattr(tabular, "read_plain", reader)
+            try:
+                got.append(read_register(path))
+            except RegisterError as exc:
+                got.append(str(exc))
+        fast, slow = got
+        if isinstance(slow, str):
+            assert fast == slow, path
+            continue
+        taken += fast.text is not None
+        pd.testing.assert_frame_equal(fast.frame, slow.frame, obj=str(path))
+        assert fast.source_row.tolist() == slow.source_row.tolist(), path
+        assert (fast.header_row, fast.encoding, fast.note_rows, fast.unnamed) == (
+            slow.header_row, slow.encoding, slow.note_rows, slow.unnamed,
+        ), path  # fmt: skip
+    assert taken >= len(files) // 2  # most of them are plain enough for Arrow
