@@ -16,6 +16,8 @@ from typing import Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from scipy.spatial import cKDTree
 
@@ -112,15 +114,30 @@ def _by_nearest(lookup: PostcodeLookup, xy: np.ndarray, use: np.ndarray) -> np.n
     return codes
 
 
-def _given(assets: gpd.GeoDataFrame, by_postcode: np.ndarray) -> np.ndarray | None:
-    """The postcode districts the geocoder found (:func:`assetmap.estate.place_partner`), where used.
+def _given(assets: gpd.GeoDataFrame, by_postcode: np.ndarray) -> pa.Array | None:
+    """The postcode districts the geocoder found (:func:`assetmap.estate.place_partner`), where used
+    (null elsewhere), as Arrow text.
 
     None when the estate has no ``district_code`` column (its postcodes are then looked up).
     """
     if "district_code" not in assets.columns:
         return None
-    given = assets["district_code"].astype("string").to_numpy(dtype=object, na_value=None)
-    return np.where(by_postcode, given, None).astype(object)
+    given = pa.array(assets["district_code"].astype("string").array, type=pa.large_string())
+    if isinstance(given, pa.ChunkedArray):
+        given = given.combine_chunks()
+    return pc.if_else(pa.array(by_postcode), given, pa.scalar(None, pa.large_string()))
+
+
+def _placed_by_postcode(assets: gpd.GeoDataFrame) -> np.ndarray:
+    """Which assets the geocoder placed by their postcode and have one written (more than spaces)."""
+    n = len(assets)
+    if "geocode_method" not in assets.columns or "postcode" not in assets.columns:
+        return np.zeros(n, dtype=bool)
+    method = assets["geocode_method"].astype("string").reset_index(drop=True)
+    postcode = assets["postcode"].astype("string").reset_index(drop=True)
+    # a postcode is there when something but spaces is written (its key, without spaces, is not empty)
+    written = postcode.str.strip(" ").fillna("") != ""
+    return ((method == "postcode").fillna(False) & written).to_numpy(dtype=bool)
 
 
 def assign_districts(assets: gpd.GeoDataFrame, lookup: PostcodeLookup) -> gpd.GeoDataFrame:
@@ -145,34 +162,39 @@ def assign_districts(assets: gpd.GeoDataFrame, lookup: PostcodeLookup) -> gpd.Ge
         it), ``nearest postcode`` (placed by coordinates or UPRN, or its own postcode has
         no district) or ``unknown``.
     """
-    n = len(assets)
-    postcode = (
-        assets["postcode"].astype("string").reset_index(drop=True)
-        if "postcode" in assets.columns
-        else pd.Series([pd.NA] * n, dtype="string")
-    )
-    method = (
-        assets["geocode_method"].astype("string").fillna("").to_numpy()
-        if "geocode_method" in assets.columns
-        else np.full(n, "", dtype=object)
-    )
-    # a postcode is there when something but spaces is written (its key, without spaces, is not empty)
-    written = (postcode.str.strip(" ").fillna("") != "").to_numpy()
-    by_postcode = (method == "postcode") & written
+    by_postcode = _placed_by_postcode(assets)
     codes = _given(assets, by_postcode)
     if codes is None:  # an estate the geocoder did not make: look its postcodes up
         # The estate's postcodes are cleaned (``ME14 1AA``): a literal replace makes the key.
+        postcode = assets["postcode"].astype("string").reset_index(drop=True)
         keys = postcode.str.upper().str.replace(" ", "", regex=False).fillna("").astype(str)
-        codes = _by_postcode(lookup, keys, by_postcode)
-    source = np.where(pd.notna(codes), "postcode", "unknown").astype(object)
+        codes = pa.array(_by_postcode(lookup, keys, by_postcode), type=pa.large_string(), from_pandas=True)
     xy = _xy(assets)
-    rest = pd.isna(codes) & np.isfinite(xy).all(axis=1)
+    by_code = codes.is_valid().to_numpy(zero_copy_only=False)
+    rest = ~by_code & np.isfinite(xy).all(axis=1)
     near = _by_nearest(lookup, xy, rest)
     found = rest & pd.notna(near)
-    codes[found] = near[found]
-    source[found] = "nearest postcode"
+    rows = np.flatnonzero(found)  # each takes its nearest postcode's district, put after the others
+    pick = np.arange(len(codes))
+    pick[rows] = len(codes) + np.arange(len(rows))
+    more = pa.array(near[rows], type=pa.large_string())
+    codes = pa.concat_arrays([codes, more]).take(pa.array(pick))
+    source = np.where(by_code, "postcode", np.where(found, "nearest postcode", "unknown"))
     out = assets.copy(deep=False)  # the new columns are the copy's own (copy on write)
-    out["district_code"] = pd.array(codes, dtype="string")
-    out["district_name"] = pd.array(names_for(codes), dtype="string")
-    out["district_source"] = pd.array(source, dtype="string")
+    out["district_code"] = _string(codes)
+    out["district_name"] = _string(_names(codes))
+    out["district_source"] = _string(pa.array(source, type=pa.large_string()))
     return out
+
+
+def _names(codes: pa.Array) -> pa.Array:
+    """The district name of each code (:func:`names_for`), looked up once per distinct code."""
+    encoded = pc.dictionary_encode(codes)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    names = pa.array(names_for(distinct), type=pa.large_string(), from_pandas=True)
+    return names.take(encoded.indices)
+
+
+def _string(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Arrow text as the ``string`` dtype (``pd.array(..., dtype="string")``), NA where null."""
+    return pd.StringDtype().__from_arrow__(values)
