@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,16 @@ class PostcodeLookup:
         #: Per area letter: the directory's keys hashed once per process (Python strings, so
         #: each lookup is one probe of the registers' keys, whatever the directory's size).
         self._indexes: dict[str, _Hashed] = {}
+        self._lock = threading.RLock()
+
+    def __getstate__(self) -> dict[str, object]:  # a lock does not pickle (Dask sends lookups)
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     @property
     def description(self) -> str:
@@ -367,12 +378,14 @@ class PostcodeLookup:
         again; a missing or unreadable file is rebuilt from the table.
         """
         if letter not in self._indexes:
-            path = self._cache_file(letter).with_name(f"{letter}.index-v{_INDEX_FORMAT}.arrow")
-            hashed = _Hashed.load(path)
-            if hashed is None:
-                hashed = _Hashed.of(self._table(letter))
-                hashed.save(path)
-            self._indexes[letter] = hashed
+            with self._lock:  # registers are placed two at a time: load each letter once
+                if letter not in self._indexes:
+                    path = self._cache_file(letter).with_name(f"{letter}.index-v{_INDEX_FORMAT}.arrow")
+                    hashed = _Hashed.load(path)
+                    if hashed is None:
+                        hashed = _Hashed.of(self._table(letter))
+                        hashed.save(path)
+                    self._indexes[letter] = hashed
         return self._indexes[letter]
 
     def district_points(self) -> pd.DataFrame:
