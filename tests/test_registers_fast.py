@@ -286,6 +286,7 @@ def test_vector_cells_equal_cell_by_cell(tmp_path: Path, suffix: str, fields: tu
     for col in fields:
         want = [cell_text(v) for v in back[col].tolist()]
         assert raw.frame[col].tolist() == want, col
+        assert all(type(v) is str or v is None for v in raw.frame[col]), col
     assert raw.geometry.iloc[1].equals(Point(400001, 300001)) and raw.geometry.iloc[5] is None
     assert raw.geometry.iloc[0].geom_type == "Point"
 

@@ -58,7 +58,7 @@ def _text_cells(column: pd.Series) -> np.ndarray:
     if kind == "f":
         return _float_cells(values.astype(np.float64))
     if kind in "iu":
-        return values.astype(str).astype(object)
+        return np.array(list(map(str, values.tolist())), dtype=object)
     if kind == "b":
         return np.where(values, "TRUE", "FALSE").astype(object)
     if isinstance(column.dtype, pd.StringDtype) or (
@@ -76,7 +76,7 @@ def _float_cells(values: np.ndarray) -> np.ndarray:
     given = ~np.isnan(values)
     with np.errstate(invalid="ignore"):
         whole = given & (np.abs(values) < 1e15) & (np.floor(values) == values)
-    out[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+    out[whole] = np.array(list(map(str, values[whole].astype(np.int64).tolist())), dtype=object)
     rest = given & ~whole
     out[rest] = [f"{v:.15g}" for v in values[rest].tolist()]
     return out
