@@ -9,18 +9,22 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final, TypeVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from .config import Config, PartnerConfig
 from .geocode import GeocodeResult, PostcodeLookup, UprnLookup, geocode
+from .geocode._coords import bng_to_wgs84
 from .postgis import DatabaseSource, register_digest
 from .registers import CleanRegister, RawRegister, load_partner
-from .schema import ASSET_COLUMNS, BNG, CANONICAL_FIELDS, REJECT_COLUMNS, WARNING_COLUMNS, WGS84
+from .schema import ASSET_COLUMNS, BNG, CANONICAL_FIELDS, REJECT_COLUMNS, WARNING_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -77,12 +81,12 @@ def _source_file(path: Path | DatabaseSource, base_dir: Path) -> str:
 
 def _duplicate_id_warnings(assets: pd.DataFrame) -> pd.DataFrame:
     ids = assets["asset_id"]
-    counts = ids.map(ids.value_counts())
-    dup = ids.notna() & (counts > 1)
+    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy()  # every row of an id seen more than once
+    counts = ids[dup].map(ids[dup].value_counts())
     out = assets.loc[dup, ["partner", "source_file", "source_row", "asset_id"]].copy()
     out["field"] = "asset_id"
     out["value"] = out["asset_id"]
-    out["warning"] = "asset id appears " + counts[dup].astype(int).astype(str) + " times in this register"
+    out["warning"] = "asset id appears " + counts.astype(int).astype(str) + " times in this register"
     return out
 
 
@@ -106,12 +110,15 @@ def _duplicate_place_warnings(rows: pd.DataFrame, x: np.ndarray, y: np.ndarray) 
     DataFrame
         :data:`schema.WARNING_COLUMNS`, one row per repeat.
     """
-    blank = rows["asset_id"].astype("string").str.strip().fillna("") == ""
+    blank = (rows["asset_id"].astype("string").str.strip().fillna("") == "").to_numpy()
+    if not blank.any():  # every row has an id: nothing to compare (most registers)
+        return pd.DataFrame(columns=list(WARNING_COLUMNS))
+    rows, x, y = rows.loc[blank], x[blank], y[blank]
     name = rows["name"].astype("string").str.lower().str.replace(r"[\W_]+", " ", regex=True).str.strip()
     pcd = rows["postcode"].astype("string").str.upper().str.replace(" ", "", regex=False)
     point = pd.Series(np.char.add(np.char.add(np.round(x).astype(str), ","), np.round(y).astype(str)))
     where = pcd.where(pcd.notna() & (pcd != ""), point.where(np.isfinite(x) & np.isfinite(y)).to_numpy())
-    use = (blank & name.notna() & (name != "") & where.notna()).to_numpy()
+    use = (name.notna() & (name != "") & where.notna()).to_numpy()
     if not use.any():
         return pd.DataFrame(columns=list(WARNING_COLUMNS))
     key = pd.DataFrame({"name": name[use].to_numpy(), "where": where[use].to_numpy()})
@@ -143,9 +150,24 @@ def _read_and_geocode(
     t0 = time.perf_counter()
     raw, clean = load_partner(partner, base_dir=base_dir)
     t1 = time.perf_counter()
+    rows, result = _geocode_loaded(partner, raw, clean, postcodes=postcodes, uprns=uprns)
+    timings["read_clean"] = timings.get("read_clean", 0.0) + (t1 - t0)
+    timings["geocode"] = timings.get("geocode", 0.0) + (time.perf_counter() - t1)
+    return raw, clean, rows, result
+
+
+def _geocode_loaded(
+    partner: PartnerConfig,
+    raw: RawRegister,
+    clean: CleanRegister,
+    *,
+    postcodes: PostcodeLookup,
+    uprns: UprnLookup | None,
+) -> tuple[pd.DataFrame, GeocodeResult]:
+    """Place a cleaned register's rows: its rows (index 0..n-1) and where each went."""
     rows = clean.assets.reset_index(drop=True)
     postcode_col = clean.columns_used.get("postcode")
-    raw_pcd = raw.frame[postcode_col] if isinstance(postcode_col, str) else None
+    raw_pcd = raw.cells(postcode_col) if isinstance(postcode_col, str) else None
     pcd_warn = clean.warnings.loc[clean.warnings["field"] == "postcode"].drop_duplicates("source_row")
     pcd_problems = rows["source_row"].map(pcd_warn.set_index("source_row")["warning"])
     result = geocode(
@@ -156,9 +178,7 @@ def _read_and_geocode(
         raw_postcodes=raw_pcd,
         postcode_problems=pcd_problems,
     )
-    timings["read_clean"] = timings.get("read_clean", 0.0) + (t1 - t0)
-    timings["geocode"] = timings.get("geocode", 0.0) + (time.perf_counter() - t1)
-    return raw, clean, rows, result
+    return rows, result
 
 
 def _reject_reasons(raw: RawRegister, rows: pd.DataFrame, result: GeocodeResult) -> pd.Series:
@@ -166,7 +186,7 @@ def _reject_reasons(raw: RawRegister, rows: pd.DataFrame, result: GeocodeResult)
     reasons = result.placed["reject_reason"].copy()
     if raw.note_rows:  # notes below the table are kept and reported, never silently dropped
         note = rows["source_row"].isin(raw.note_rows).to_numpy()
-        text = raw.frame.iloc[:, 0].astype(str).str.slice(0, 60).to_numpy()
+        text = raw.cells(raw.column_names[0]).astype(str).str.slice(0, 60).to_numpy()
         reasons[note] = ['looks like a note below the table ("' + t + '"), not an asset' for t in text[note]]
     return reasons
 
@@ -219,10 +239,22 @@ def place_partner(
         district, from the geocoder).
     """
     timings = {} if timings is None else timings
-    source_file = _source_file(partner.register_file, base_dir)
     raw, clean, rows, result = _read_and_geocode(
         partner, base_dir=base_dir, postcodes=postcodes, uprns=uprns, timings=timings
     )
+    return _assemble(partner, base_dir, raw, clean, rows, result)
+
+
+def _assemble(
+    partner: PartnerConfig,
+    base_dir: Path,
+    raw: RawRegister,
+    clean: CleanRegister,
+    rows: pd.DataFrame,
+    result: GeocodeResult,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, PartnerSummary]:
+    """One placed register's assets, rejects, warnings and summary (see :func:`place_partner`)."""
+    source_file = _source_file(partner.register_file, base_dir)
     rows = rows.assign(
         partner=partner.name,
         partner_kind=partner.kind,
@@ -238,8 +270,8 @@ def place_partner(
     rejects = rows.loc[~placed_mask, ["partner", "source_file", "source_row", "asset_id"]].copy()
     rejects["reason"] = reasons[~placed_mask].to_numpy()
     warnings = _warnings(partner, source_file, clean, rows, result)
-    if len(assets) + len(rejects) != len(raw.frame):  # internal invariant, not user input
-        msg = f"{source_file}: {len(raw.frame)} rows read but {len(assets)} placed + {len(rejects)} rejected"
+    if len(assets) + len(rejects) != raw.n_rows:  # internal invariant, not user input
+        msg = f"{source_file}: {raw.n_rows} rows read but {len(assets)} placed + {len(rejects)} rejected"
         raise RuntimeError(msg)
     summary = _summary(partner, source_file, raw, clean, assets, rejects, warnings)
     return assets, rejects[list(REJECT_COLUMNS)].reset_index(drop=True), warnings, summary
@@ -283,7 +315,7 @@ def _summary(
         kind=partner.kind,
         source_file=source_file,
         sha256=_register_sha256(partner, raw),
-        rows_read=len(raw.frame),
+        rows_read=raw.n_rows,
         placed=len(assets),
         rejected=len(rejects),
         warnings=len(warnings),
@@ -310,14 +342,49 @@ def _typed(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     # easting/northing/latitude/longitude describe where the asset was placed (the values
     # as given, when corrected, are in warnings.csv).
     if len(out):
-        out["easting"] = out.geometry.x.round(2)
-        out["northing"] = out.geometry.y.round(2)
-        wgs = out.geometry.to_crs(WGS84)
-        out["latitude"] = wgs.y.round(6)
-        out["longitude"] = wgs.x.round(6)
+        x, y = shapely.get_x(out.geometry.array), shapely.get_y(out.geometry.array)
+        out["easting"] = np.round(x, 2)
+        out["northing"] = np.round(y, 2)
+        lon, lat = bng_to_wgs84(x, y)  # what ``geometry.to_crs(WGS84)`` gives, without making points
+        out["latitude"] = np.round(lat, 6)
+        out["longitude"] = np.round(lon, 6)
     for name in set(CANONICAL_FIELDS) - set(numeric) - {"lease_expiry", "sensitive"}:
-        out[name] = out[name].astype(object).where(out[name].notna(), None)
+        out[name] = _none_for_missing(out[name])
     return out
+
+
+def _none_for_missing(column: pd.Series) -> pd.Series:
+    """The column as objects with ``None`` where missing (a text column from cleaning already is)."""
+    if column.dtype == object:
+        values = column.to_numpy()
+        try:
+            nan = values != values  # only NaN differs from itself; None and text do not
+        except TypeError:  # pd.NA, whose truth is ambiguous
+            nan = None
+        if isinstance(nan, np.ndarray) and nan.dtype == bool and not nan.any():
+            return column
+    return column.astype(object).where(column.notna(), None)
+
+
+#: Registers read (and placed) at once: two, as a 2-core machine has; Arrow, regular
+#: expressions and GEOS work outside the interpreter's lock, so two registers go nearly
+#: twice as fast as one.
+READERS: Final = 2
+
+_T = TypeVar("_T")
+_Loaded = tuple[RawRegister, CleanRegister]
+_R = TypeVar("_R")
+
+
+def _each(work: Callable[[_T], _R], items: list[_T]) -> list[_R]:
+    """``work`` on every item, :data:`READERS` at a time, the results in the items' order.
+
+    The first item (in order) whose work failed raises its error, as a loop would.
+    """
+    if len(items) < 2:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(READERS, len(items))) as pool:
+        return list(pool.map(work, items))
 
 
 def build_estate(
@@ -348,18 +415,9 @@ def build_estate(
     postcodes = postcodes or PostcodeLookup(config.postcodes)
     if uprns is None and config.uprn_lookup is not None:
         uprns = UprnLookup(config.uprn_lookup)
-    parts, rejects, warnings, summaries = [], [], [], []
     timings: dict[str, float] = {}
-    for partner in config.partners:
-        if progress is not None:
-            progress(f"Reading {partner.name}: {partner.register_file.name}")
-        a, r, w, s = place_partner(
-            partner, base_dir=config.base_dir, postcodes=postcodes, uprns=uprns, timings=timings
-        )
-        parts.append(a)
-        rejects.append(r)
-        warnings.append(w)
-        summaries.append(s)
+    placed = _place_all(config, postcodes=postcodes, uprns=uprns, progress=progress, timings=timings)
+    parts, rejects, warnings, summaries = (list(x) for x in zip(*placed, strict=True))
     t0 = time.perf_counter()
     assets = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=BNG)
     assets = _typed(assets)
@@ -370,8 +428,44 @@ def build_estate(
         partners=summaries,
         timings=timings,
     )
-    timings["combine"] = time.perf_counter() - t0
+    timings["combine"] += time.perf_counter() - t0
     return estate
+
+
+def _place_all(
+    config: Config,
+    *,
+    postcodes: PostcodeLookup,
+    uprns: UprnLookup | None,
+    progress: Callable[[str], None] | None,
+    timings: dict[str, float],
+) -> list[tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, PartnerSummary]]:
+    """:func:`place_partner` for every partner, in the config's order: every register read and
+    cleaned (:data:`READERS` at a time), then every one placed, then each one's layer, rejects,
+    warnings and summary made. The seconds of each phase go in ``timings`` (``read_clean``,
+    ``geocode``, ``combine``)."""
+    partners, base_dir = list(config.partners), config.base_dir
+
+    def read(partner: PartnerConfig) -> tuple[RawRegister, CleanRegister]:
+        if progress is not None:
+            progress(f"Reading {partner.name}: {partner.register_file.name}")
+        return load_partner(partner, base_dir=base_dir)
+
+    def place(item: tuple[PartnerConfig, _Loaded]) -> tuple[pd.DataFrame, GeocodeResult]:
+        partner, (raw, clean) = item
+        return _geocode_loaded(partner, raw, clean, postcodes=postcodes, uprns=uprns)
+
+    t0 = time.perf_counter()
+    loaded = _each(read, partners)
+    t1 = time.perf_counter()
+    placed = _each(place, list(zip(partners, loaded, strict=True)))
+    t2 = time.perf_counter()
+    out = [
+        _assemble(partner, base_dir, raw, clean, rows, result)
+        for partner, (raw, clean), (rows, result) in zip(partners, loaded, placed, strict=True)
+    ]
+    timings.update(read_clean=t1 - t0, geocode=t2 - t1, combine=time.perf_counter() - t2)
+    return out
 
 
 __all__ = ["Estate", "PartnerSummary", "build_estate", "place_partner"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,3 +113,86 @@ def test_extract_in_pyarrow_equals_pandas_in_python(cells: list[str | None]) -> 
     for pattern in (MONEY, NUMBER, FRACTION, COORD, UPRN, SERIAL):
         want = text.astype(object).str.extract(pattern).astype(text.dtype)
         pd.testing.assert_frame_equal(extract(text, pattern), want)
+
+
+def _blank_to_none(cells: list[str | None]) -> list[str | None]:
+    """A CSV reader's cells: blank or whitespace-only text is None."""
+    return [None if v is None or not v or v.isspace() else v for v in cells]
+
+
+@settings(max_examples=120, deadline=None)
+@given(cells=COLUMN, field=st.sampled_from(sorted(FIELDS)), repeat=st.integers(1, 40))
+def test_cleaning_arrow_text_equals_cleaning_the_cells(
+    cells: list[str | None], field: str, repeat: int
+) -> None:
+    """A column given as Arrow text (a large CSV read with Arrow) cleans to exactly what its
+    cells as objects clean to: values, problems, and the problems' wording of each value."""
+    from assetmap.registers._clean_base import arrow_text
+
+    column = _blank_to_none(cells * repeat)  # many repeats: the distinct path; few: the whole column
+    objects = pd.Series(column, dtype=object)
+    arrow = arrow_text(pa.array(column, type=pa.large_string()))
+    cleaner = cleaner_for(field)
+    fast, want = clean_distinct(cleaner, arrow), clean_distinct(cleaner, objects)
+    _same(fast.values, want.values)
+    _same(fast.problems, want.problems)
+
+
+def test_clean_register_from_arrow_text_equals_from_the_frame() -> None:
+    """A whole register cleaned from its Arrow text gives the assets and warnings (values as
+    written, row numbers) that cleaning its object cells gives."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from assetmap.registers import RawRegister, clean_register
+    from assetmap.schema import CANONICAL_FIELDS
+
+    n = 3000
+    columns = {f: [SAMPLES[(i * (k + 3)) % len(SAMPLES)] for i in range(n)] for k, f in enumerate(FIELDS)}
+    columns = {f: _blank_to_none(v) for f, v in columns.items()}
+    columns["asset_id"] = [f"A{i}" if i % 11 else None for i in range(n)]
+    frame = pd.DataFrame(columns, dtype=object)
+    text = {f: pa.array(v, type=pa.large_string()) for f, v in columns.items()}
+    source_row = np.arange(5, n + 5, dtype=np.int64)
+    plain = RawRegister(Path("r.csv"), frame, source_row, None, 4, "utf-8", None)
+    arrowed = RawRegister(Path("r.csv"), frame, source_row, None, 4, "utf-8", None, text=text)
+    named = {f: f for f in FIELDS if f in CANONICAL_FIELDS}
+    want = clean_register(plain, named, partner="P", source_file="r.csv")
+    got = clean_register(arrowed, named, partner="P", source_file="r.csv")
+    pd.testing.assert_frame_equal(got.assets, want.assets)
+    pd.testing.assert_frame_equal(got.warnings, want.warnings)
+    assert len(want.warnings) > 100
+
+
+POSTCODE_CELLS = st.one_of(
+    st.sampled_from(
+        ["ME14 1AA", "ME14  1AA", "me14 1aa", "ME141AA", " ME14 1AA", "ME14 1AA\n", "ME14\u00a01AA",
+         "P019 8AD", "PO19 8AD", "GIR 0AA", "M1 1AE", "W1A 0AX", "EC1A 1BB", "ZZ99 9ZZ", "ME14 1AI", "M31",
+         "TBC", "-", "", " ", "SW1A 1AA ", "B33 8TH", "CR2 6XH", "DN55 1PT", "ME14 1AA2", "AA9A 9AA",
+         "A9 9AA",
+         "1AB 2CD"]
+    ),
+    st.none(),
+    st.text(alphabet=st.sampled_from("ABDEGHMPSWZ019 \n"), max_size=9),
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(POSTCODE_CELLS, max_size=40), arrow=st.booleans())
+def test_postcodes_written_as_printed_are_kept_as_cleaning_every_cell_would(
+    cells: list[str | None], arrow: bool
+) -> None:
+    """A postcode already written as printed is kept as it is; the whole column cleans to what
+    cleaning every cell gives (values, problems, index)."""
+    from assetmap.registers._clean_base import arrow_text
+    from assetmap.registers._clean_codes import clean_every_postcode, clean_postcode
+
+    column = _blank_to_none(cells)
+    index = pd.RangeIndex(len(column)) * 3 + 5
+    s = arrow_text(pa.array(column, type=pa.large_string()), index=index) if arrow else pd.Series(
+        column, dtype=object, index=index
+    )
+    got, want = clean_postcode(s), clean_every_postcode(s)
+    pd.testing.assert_series_equal(got.values, want.values, check_names=False)
+    pd.testing.assert_series_equal(got.problems, want.problems, check_names=False)

@@ -71,8 +71,10 @@ def test_lookup_equals_a_plain_join_against_the_whole_directory(onspd: PostcodeL
     known = directory["key"].to_numpy(dtype=object)[rng.integers(0, len(directory), 3000)].tolist()
     odd = [None, "", " ", "me14 1aa", "ZZ99 9ZZ", "1AB 2CD", "JE1 0BD", "BT1 1AA", "IM1 3PW", "Café", "q"]
     postcodes = pd.Series(known + odd, index=np.arange(len(known) + len(odd))[::-1] * 7)
-    for _ in range(2):  # the second call reuses the hashed keys
-        hit = onspd.lookup(postcodes)
+    onspd.lookup(postcodes)  # every letter's keys hashed, and kept in the cache
+    # the same lookup, the second call reusing the hashed keys, then one loading them from the cache
+    for lookup in (onspd, onspd, PostcodeLookup()):
+        hit = lookup.lookup(postcodes)
         keys = postcode_key(postcodes).astype(object).where(postcodes.notna(), None)
         want = pd.DataFrame({"key": keys.to_numpy()}).merge(
             directory.astype({"key": object}), on="key", how="left"
@@ -84,6 +86,45 @@ def test_lookup_equals_a_plain_join_against_the_whole_directory(onspd: PostcodeL
             got = hit[col].to_numpy(dtype=object)
             exp = want[col].to_numpy(dtype=object)
             assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in exp], col
+
+
+def test_hashed_keys_kept_in_the_cache_and_rebuilt_when_unreadable(onspd: PostcodeLookup) -> None:
+    """The hashed arrays are saved beside the table; a damaged file is rebuilt, not trusted."""
+    from assetmap.geocode._postcodes import _Hashed
+
+    onspd.lookup(pd.Series(["ME14 1AA"]))
+    kept = onspd._cache_file("M").with_name("M.index-v1.arrow")
+    assert kept.is_file()
+    fresh = _Hashed.of(onspd.table("M"))
+    loaded = _Hashed.load(kept)
+    assert loaded is not None
+    for name in ("order", "packed", "easting", "northing", "district", "country"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(fresh, name))
+    for name in ("district_names", "country_names"):
+        assert loaded.__dict__[name][:-1].tolist() == fresh.__dict__[name][:-1].tolist()
+        assert pd.isna(loaded.__dict__[name][-1])
+    kept.write_bytes(b"not an arrow file")
+    again = PostcodeLookup().lookup(pd.Series(["me14 1aa"]))
+    assert tuple(again.loc[0, ["easting", "northing"]]) == ME14_1AA
+    assert _Hashed.load(kept) is not None  # written again
+
+
+def test_district_points_equal_the_tables_filtered(onspd: PostcodeLookup) -> None:
+    """Every postcode point with a district, in table order, as the tables themselves give them."""
+    from assetmap.geocode._postcodes import _LETTERS
+
+    parts = []
+    for letter in _LETTERS:
+        t = onspd.table(letter)
+        keep = t["district_code"].notna() & t["easting"].notna() & t["northing"].notna()
+        parts.append(t.loc[keep, ["easting", "northing", "district_code"]])
+    want = pd.concat(parts, ignore_index=True)
+    got = onspd.district_points()
+    assert len(got) > 2_500_000
+    np.testing.assert_array_equal(got["easting"].to_numpy(), want["easting"].to_numpy())
+    np.testing.assert_array_equal(got["northing"].to_numpy(), want["northing"].to_numpy())
+    assert got["district_code"].astype(object).tolist() == want["district_code"].astype(object).tolist()
+    assert sorted(got["district_code"].cat.categories) == sorted(set(want["district_code"]))
 
 
 def test_postcode_path_places_at_onspd_point(onspd: PostcodeLookup) -> None:
@@ -485,3 +526,19 @@ def test_onspd_without_country_column_uses_the_postcode_area(tmp_path: Path) -> 
     assert np.hypot(hit.loc[0, "easting"] - hall[0], hit.loc[0, "northing"] - hall[1]) < 100
     assert hit["country"].tolist() == ["Northern Ireland", "Isle of Man"]
     assert np.isnan(hit.loc[1, "easting"])
+
+
+def test_bng_to_wgs84_is_exactly_what_to_crs_gives() -> None:
+    """The estate's latitude and longitude come from the points' coordinates transformed directly:
+    the very numbers ``GeoSeries.to_crs`` gives (to the last bit), without making points."""
+    import geopandas as gpd
+
+    from assetmap.geocode._coords import bng_to_wgs84
+    from assetmap.schema import BNG, WGS84
+
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(0, 700_000, 5000), rng.uniform(0, 1_250_000, 5000)
+    lon, lat = bng_to_wgs84(x, y)
+    wgs = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=BNG).to_crs(WGS84)
+    np.testing.assert_array_equal(lon, wgs.x.to_numpy())
+    np.testing.assert_array_equal(lat, wgs.y.to_numpy())

@@ -82,7 +82,8 @@ class AreaRun:
 
 def districts_from_codes(assets: pd.DataFrame) -> AreaLevel:
     """The district level of a run with no district boundary file: the codes its assets carry."""
-    codes = sorted(set(assets["district_code"].dropna().astype(str))) if "district_code" in assets else []
+    given = assets["district_code"].dropna().unique() if "district_code" in assets else []
+    codes = sorted({str(c) for c in given})
     frame = pd.DataFrame(
         {"code": codes, "name": pd.array(names_for(codes), dtype="string"), "population": np.nan}
     )

@@ -16,6 +16,9 @@ from typing import Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
 from scipy.spatial import cKDTree
 
 from ..geocode._postcodes import _LETTERS, PostcodeLookup
@@ -46,16 +49,13 @@ def district_table(lookup: PostcodeLookup, letter: str) -> pd.DataFrame:
 
 
 def _all_points(lookup: PostcodeLookup) -> pd.DataFrame:
-    """Every postcode point with a district, kept in memory per postcode directory (about 50 MB)."""
+    """Every postcode point with a district, kept in memory per postcode directory (about 50 MB).
+
+    In the order of the directory's tables, letter by letter (:meth:`PostcodeLookup.district_points`).
+    """
     where = lookup._cache_file("districts-points").parent
     if where not in _points:
-        parts = []
-        for letter in _LETTERS:
-            t = district_table(lookup, letter)
-            keep = t["district_code"].notna() & t["easting"].notna() & t["northing"].notna()
-            parts.append(t.loc[keep, ["easting", "northing", "district_code"]])
-        table = pd.concat(parts, ignore_index=True)
-        table["district_code"] = table["district_code"].astype("category")
+        table = lookup.district_points()
         _points.clear()  # one directory at a time
         _points[where] = table
     return _points[where]
@@ -66,6 +66,8 @@ def postcode_points(lookup: PostcodeLookup, bounds: tuple[float, float, float, f
     minx, miny, maxx, maxy = bounds
     t = _all_points(lookup)
     inside = t["easting"].between(minx, maxx) & t["northing"].between(miny, maxy)
+    if inside.all():  # a national estate's box holds every postcode: no copy to make
+        return t
     return t.loc[inside].reset_index(drop=True)
 
 
@@ -76,8 +78,9 @@ def _xy(assets: gpd.GeoDataFrame) -> np.ndarray:
     ok = geom.notna().to_numpy() & ~geom.is_empty.to_numpy()
     xy = np.full((len(assets), 2), np.nan)
     if ok.any():
-        xy[ok, 0] = geom[ok].x.to_numpy()
-        xy[ok, 1] = geom[ok].y.to_numpy()
+        points = geom.array[ok]
+        xy[ok, 0] = shapely.get_x(points)
+        xy[ok, 1] = shapely.get_y(points)
     return xy
 
 
@@ -106,19 +109,35 @@ def _by_nearest(lookup: PostcodeLookup, xy: np.ndarray, use: np.ndarray) -> np.n
     # An unbalanced, non-compact tree builds twice as fast and queries as fast on postcode points.
     tree = cKDTree(table[["easting", "northing"]].to_numpy(), balanced_tree=False, compact_nodes=False)
     _, nearest = tree.query(pts, k=1, workers=-1)
-    codes[use] = table["district_code"].astype(object).to_numpy()[nearest]
+    district = table["district_code"].array  # categorical: each point's code into its categories
+    codes[use] = np.asarray(district.categories, dtype=object)[district.codes[nearest]]
     return codes
 
 
-def _given(assets: gpd.GeoDataFrame, by_postcode: np.ndarray) -> np.ndarray | None:
-    """The postcode districts the geocoder found (:func:`assetmap.estate.place_partner`), where used.
+def _given(assets: gpd.GeoDataFrame, by_postcode: np.ndarray) -> pa.Array | None:
+    """The postcode districts the geocoder found (:func:`assetmap.estate.place_partner`), where used
+    (null elsewhere), as Arrow text.
 
     None when the estate has no ``district_code`` column (its postcodes are then looked up).
     """
     if "district_code" not in assets.columns:
         return None
-    given = assets["district_code"].astype("string").to_numpy(dtype=object, na_value=None)
-    return np.where(by_postcode, given, None).astype(object)
+    given = pa.array(assets["district_code"].astype("string").array, type=pa.large_string())
+    if isinstance(given, pa.ChunkedArray):
+        given = given.combine_chunks()
+    return pc.if_else(pa.array(by_postcode), given, pa.scalar(None, pa.large_string()))
+
+
+def _placed_by_postcode(assets: gpd.GeoDataFrame) -> np.ndarray:
+    """Which assets the geocoder placed by their postcode and have one written (more than spaces)."""
+    n = len(assets)
+    if "geocode_method" not in assets.columns or "postcode" not in assets.columns:
+        return np.zeros(n, dtype=bool)
+    method = assets["geocode_method"].astype("string").reset_index(drop=True)
+    postcode = assets["postcode"].astype("string").reset_index(drop=True)
+    # a postcode is there when something but spaces is written (its key, without spaces, is not empty)
+    written = postcode.str.strip(" ").fillna("") != ""
+    return ((method == "postcode").fillna(False) & written).to_numpy(dtype=bool)
 
 
 def assign_districts(assets: gpd.GeoDataFrame, lookup: PostcodeLookup) -> gpd.GeoDataFrame:
@@ -143,35 +162,39 @@ def assign_districts(assets: gpd.GeoDataFrame, lookup: PostcodeLookup) -> gpd.Ge
         it), ``nearest postcode`` (placed by coordinates or UPRN, or its own postcode has
         no district) or ``unknown``.
     """
-    n = len(assets)
-    # The estate's postcodes are cleaned (``ME14 1AA``): a literal replace makes the key.
-    keys = (
-        (
-            assets["postcode"].astype("string").str.upper().str.replace(" ", "", regex=False).fillna("")
-            if "postcode" in assets.columns
-            else pd.Series([""] * n, dtype="string")
-        )
-        .astype(str)
-        .reset_index(drop=True)
-    )
-    method = (
-        assets["geocode_method"].astype("string").fillna("").to_numpy()
-        if "geocode_method" in assets.columns
-        else np.full(n, "", dtype=object)
-    )
-    by_postcode = (method == "postcode") & (keys != "").to_numpy()
+    by_postcode = _placed_by_postcode(assets)
     codes = _given(assets, by_postcode)
     if codes is None:  # an estate the geocoder did not make: look its postcodes up
-        codes = _by_postcode(lookup, keys, by_postcode)
-    source = np.where(pd.notna(codes), "postcode", "unknown").astype(object)
+        # The estate's postcodes are cleaned (``ME14 1AA``): a literal replace makes the key.
+        postcode = assets["postcode"].astype("string").reset_index(drop=True)
+        keys = postcode.str.upper().str.replace(" ", "", regex=False).fillna("").astype(str)
+        codes = pa.array(_by_postcode(lookup, keys, by_postcode), type=pa.large_string(), from_pandas=True)
     xy = _xy(assets)
-    rest = pd.isna(codes) & np.isfinite(xy).all(axis=1)
+    by_code = codes.is_valid().to_numpy(zero_copy_only=False)
+    rest = ~by_code & np.isfinite(xy).all(axis=1)
     near = _by_nearest(lookup, xy, rest)
     found = rest & pd.notna(near)
-    codes[found] = near[found]
-    source[found] = "nearest postcode"
-    out = assets.copy()
-    out["district_code"] = pd.array(codes, dtype="string")
-    out["district_name"] = pd.array(names_for(codes), dtype="string")
-    out["district_source"] = pd.array(source, dtype="string")
+    rows = np.flatnonzero(found)  # each takes its nearest postcode's district, put after the others
+    pick = np.arange(len(codes))
+    pick[rows] = len(codes) + np.arange(len(rows))
+    more = pa.array(near[rows], type=pa.large_string())
+    codes = pa.concat_arrays([codes, more]).take(pa.array(pick))
+    source = np.where(by_code, "postcode", np.where(found, "nearest postcode", "unknown"))
+    out = assets.copy(deep=False)  # the new columns are the copy's own (copy on write)
+    out["district_code"] = _string(codes)
+    out["district_name"] = _string(_names(codes))
+    out["district_source"] = _string(pa.array(source, type=pa.large_string()))
     return out
+
+
+def _names(codes: pa.Array) -> pa.Array:
+    """The district name of each code (:func:`names_for`), looked up once per distinct code."""
+    encoded = pc.dictionary_encode(codes)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    names = pa.array(names_for(distinct), type=pa.large_string(), from_pandas=True)
+    return names.take(encoded.indices)
+
+
+def _string(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Arrow text as the ``string`` dtype (``pd.array(..., dtype="string")``), NA where null."""
+    return pd.StringDtype().__from_arrow__(values)

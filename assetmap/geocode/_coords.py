@@ -26,6 +26,8 @@ CHANNEL_ISLANDS_LAT: Final = (49.15, 49.8)
 IRISH_GRID: Final = "EPSG:29903"
 
 _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
+#: The transformation ``GeoSeries.to_crs`` uses from British National Grid to WGS84.
+_TO_WGS84 = Transformer.from_crs(BNG, WGS84, always_xy=True)
 _IRISH_TO_BNG = Transformer.from_crs(IRISH_GRID, BNG, always_xy=True)
 
 
@@ -59,6 +61,14 @@ def wgs84_to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarr
         return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     x, y = _TO_BNG.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x), np.asarray(y)
+
+
+def bng_to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """British National Grid metres to WGS84 longitude and latitude, as ``GeoSeries.to_crs`` gives them."""
+    if len(x) == 0:
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    lon, lat = _TO_WGS84.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(lon), np.asarray(lat)
 
 
 def irish_grid_to_bng(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

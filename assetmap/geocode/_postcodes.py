@@ -15,7 +15,9 @@ none. Each postcode's ``country`` is kept so a reject can say why.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,8 @@ _LETTERS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LETTER_SET: Final = frozenset(_LETTERS)
 #: Bumped whenever the cached table's columns change, so an old cache is never read.
 _CACHE_SCHEMA: Final = "2"
+#: Bumped whenever the arrays kept beside the cache (:meth:`_Hashed.save`) change.
+_INDEX_FORMAT: Final = "1"
 
 NORTHERN_IRELAND: Final = "Northern Ireland"
 #: Places the ONSPD lists but gives no grid reference for (its grid references are blank).
@@ -162,6 +166,16 @@ class PostcodeLookup:
         #: Per area letter: the directory's keys hashed once per process (Python strings, so
         #: each lookup is one probe of the registers' keys, whatever the directory's size).
         self._indexes: dict[str, _Hashed] = {}
+        self._lock = threading.RLock()
+
+    def __getstate__(self) -> dict[str, object]:  # a lock does not pickle (Dask sends lookups)
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     @property
     def description(self) -> str:
@@ -304,18 +318,8 @@ class PostcodeLookup:
             Ireland``, ``Guernsey``, ``Jersey``, ``Isle of Man``...), text, missing when unknown.
         """
         keys = postcode_key(postcodes)
+        letter, pos = self._find(keys)  # which area letter's table each row was found in, and where
         n = len(keys)
-        key_text = keys.to_numpy(dtype=object, na_value="")
-        letter = np.full(n, -1, dtype=np.intp)  # which area letter's table each row was found in
-        pos = np.full(n, -1, dtype=np.intp)
-        codes, firsts = pd.factorize(keys.str[:1], use_na_sentinel=True)
-        for code, ltr in enumerate(firsts):
-            if ltr not in _LETTER_SET:  # a blank key, or one starting with a digit
-                continue
-            rows = np.flatnonzero(codes == code)
-            at = self._index(ltr).get_indexer(key_text[rows])
-            hit = at >= 0
-            letter[rows[hit]], pos[rows[hit]] = _LETTERS.index(ltr), at[hit]
         found = letter >= 0
         easting, northing = np.full(n, np.nan), np.full(n, np.nan)
         district, country = np.full(n, np.nan, dtype=object), np.full(n, np.nan, dtype=object)
@@ -336,11 +340,79 @@ class PostcodeLookup:
             }
         )
 
+    def _find(self, keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Each key's area letter (index into ``_LETTERS``) and row in that letter's table; -1 where
+        not found. Keys are packed into integers once and grouped by their first letter; a key
+        that does not pack (longer than 8 characters, not ASCII) is looked up as text."""
+        n = len(keys)
+        letter, pos = np.full(n, -1, dtype=np.intp), np.full(n, -1, dtype=np.intp)
+        packed, fits = _packed(pa.array(keys.array, type=pa.large_string(), from_pandas=True))
+        first = np.where(fits, (packed & np.uint64(0xFF)).astype(np.intp), -1)  # its first character
+        for code in np.unique(first):
+            ltr = chr(code) if code >= 0 else ""
+            if ltr not in _LETTER_SET:  # a blank key, or one starting with a digit
+                continue
+            rows = np.flatnonzero(first == code)
+            hashed = self._index(ltr)
+            if hashed.index is None:
+                at = hashed.get_packed(packed[rows])
+            else:
+                at = hashed.get_indexer(keys.to_numpy(dtype=object, na_value="")[rows])
+            hit = at >= 0
+            letter[rows[hit]], pos[rows[hit]] = _LETTERS.index(ltr), at[hit]
+        other = np.flatnonzero(~fits & keys.notna().to_numpy())
+        if len(other):  # found only in a directory whose keys are hashed as text
+            text = keys.to_numpy(dtype=object, na_value="")[other]
+            for ltr in sorted({t[:1] for t in text} & _LETTER_SET):
+                rows = other[np.array([t[:1] == ltr for t in text])]
+                at = self._index(ltr).get_indexer(keys.to_numpy(dtype=object, na_value="")[rows])
+                hit = at >= 0
+                letter[rows[hit]], pos[rows[hit]] = _LETTERS.index(ltr), at[hit]
+        return letter, pos
+
     def _index(self, letter: str) -> _Hashed:
-        """One area letter's table with its keys hashed, built once (the table's keys are unique)."""
+        """One area letter's table with its keys hashed, built once (the table's keys are unique).
+
+        The arrays are kept beside the Parquet cache (``<letter>.index-v1.arrow``), so a later
+        run loads them as they are instead of decoding the table's text and sorting its keys
+        again; a missing or unreadable file is rebuilt from the table.
+        """
         if letter not in self._indexes:
-            self._indexes[letter] = _Hashed.of(self._table(letter))
+            with self._lock:  # registers are placed two at a time: load each letter once
+                if letter not in self._indexes:
+                    path = self._cache_file(letter).with_name(f"{letter}.index-v{_INDEX_FORMAT}.arrow")
+                    hashed = _Hashed.load(path)
+                    if hashed is None:
+                        hashed = _Hashed.of(self._table(letter))
+                        hashed.save(path)
+                    self._indexes[letter] = hashed
         return self._indexes[letter]
+
+    def district_points(self) -> pd.DataFrame:
+        """Every postcode point with a district: ``easting``, ``northing``, ``district_code``.
+
+        Area letters in order, each letter's postcodes in the order of its table (:meth:`table`),
+        only those with a grid reference and a district; ``district_code`` is categorical.
+        Built from the hashed tables, so no text is decoded.
+        """
+        eastings, northings, codes, names = [], [], [], []
+        for letter in _LETTERS:
+            hashed = self._index(letter)
+            keep = (hashed.district < len(hashed.district_names) - 1) & ~np.isnan(hashed.easting)
+            keep &= ~np.isnan(hashed.northing)
+            eastings.append(hashed.easting[keep])
+            northings.append(hashed.northing[keep])
+            codes.append(hashed.district[keep])
+            names.append(hashed.district_names[:-1].astype(str))
+        used = [n[np.bincount(c, minlength=len(n))[: len(n)] > 0] for n, c in zip(names, codes, strict=True)]
+        categories = np.unique(np.concatenate(used))
+        coded = [np.searchsorted(categories, n)[c] for n, c in zip(names, codes, strict=True)]
+        district = pd.Categorical.from_codes(
+            np.concatenate(coded) if coded else np.empty(0, dtype=np.intp),
+            categories=pd.Index(categories.astype(object), dtype=object),
+        )
+        easting, northing = np.concatenate(eastings), np.concatenate(northings)
+        return pd.DataFrame({"easting": easting, "northing": northing, "district_code": district})
 
 
 @dataclass(frozen=True)
@@ -367,8 +439,48 @@ class _Hashed:
         if not len(self.packed):
             return np.full(len(keys), -1, dtype=np.intp)
         packed, fits = _packed(pa.array(keys, type=pa.large_string(), from_pandas=True))
+        return np.where(fits, self.get_packed(packed), -1)
+
+    def get_packed(self, packed: np.ndarray) -> np.ndarray:
+        """Row of each packed key (:func:`_packed`) in the table, -1 where it is not there."""
+        if not len(self.packed):
+            return np.full(len(packed), -1, dtype=np.intp)
         at = np.minimum(np.searchsorted(self.packed, packed), len(self.packed) - 1)
-        return np.where(fits & (self.packed[at] == packed), self.order[at], -1)
+        return np.where(self.packed[at] == packed, self.order[at], -1)
+
+    def save(self, path: Path) -> None:
+        """Keep the arrays on disk as an Arrow file (packed keys only: a table hashed as text is
+        rebuilt each time); the distinct names go in its metadata."""
+        if self.index is not None:
+            return
+        table = pa.table({name: getattr(self, name) for name in _SAVED})
+        names = {
+            "district_names": json.dumps(self.district_names[:-1].tolist()),
+            "country_names": json.dumps(self.country_names[:-1].tolist()),
+        }
+        table = table.replace_schema_metadata(names)
+        try:
+            with atomic_path(path) as tmp, pa.OSFile(str(tmp), "wb") as sink:
+                with pa.ipc.new_file(sink, table.schema) as writer:
+                    writer.write_table(table)
+        except OSError:  # a read-only cache: the arrays are built again next time
+            return
+
+    @classmethod
+    def load(cls, path: Path) -> _Hashed | None:
+        """The arrays :meth:`save` kept (memory-mapped), or None when there is no such file or it
+        cannot be read."""
+        if not path.exists():
+            return None
+        try:
+            table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+            arrays = {name: table[name].combine_chunks().to_numpy() for name in _SAVED}
+            meta = table.schema.metadata or {}
+            for name in ("district_names", "country_names"):  # the last distinct value is NaN (missing)
+                arrays[name] = np.append(np.asarray(json.loads(meta[name.encode()]), dtype=object), np.nan)
+        except (OSError, ValueError, KeyError, pa.ArrowException):
+            return None
+        return cls(index=None, **arrays)
 
     @classmethod
     def of(cls, table: pd.DataFrame) -> _Hashed:
@@ -392,6 +504,10 @@ class _Hashed:
             *coded(table["district_code"]),
             *coded(table["country"]),
         )  # fmt: skip
+
+
+#: The arrays of :class:`_Hashed` kept on disk, with their distinct district and country names.
+_SAVED: Final = ("order", "packed", "easting", "northing", "district", "country")
 
 
 def _packed(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,8 @@ class Cascade:
         self.index = index
         self.x = np.full(n, np.nan)
         self.y = np.full(n, np.nan)
-        self.method = np.full(n, None, dtype=object)
+        self.method = np.full(n, None, dtype=object)  # set only by :meth:`place`
+        self._placed = np.zeros(n, dtype=bool)
         self.precision = np.full(n, np.nan)
         self.notes: dict[int, list[str]] = {}  # by position; only rows with something to say
         self.had_coords = np.zeros(n, dtype=bool)
@@ -31,13 +32,15 @@ class Cascade:
 
     @property
     def unplaced(self) -> np.ndarray:
-        return pd.isna(self.method)
+        """Rows no method has placed yet (``method`` still None): kept as a mask, not recomputed."""
+        return ~self._placed
 
     def place(self, mask: np.ndarray, x: np.ndarray, y: np.ndarray, method: str, precision: object) -> None:
         take = mask & self.unplaced
         self.x[take] = x[take]
         self.y[take] = y[take]
         self.method[take] = method
+        self._placed |= take
         self.precision[take] = np.broadcast_to(np.asarray(precision, dtype=float), take.shape)[take]
 
     def note(self, mask: np.ndarray, *parts: Part) -> None:

@@ -8,14 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
 
 from .._errors import RegisterError
 from ..postgis._source import DatabaseSource
 from ..schema import CANONICAL_FIELDS, FIELDS, WARNING_COLUMNS
 from . import clean as c
-from ._clean_base import NONE_WORDS
+from ._clean_base import NONE_WORDS, arrow_text, cells_at, is_arrow_text
 from ._columns import can_place, match_columns, not_a_register
 from ._pairs import PAIR_FIELD, parse_pairs
 from ._raw import RawRegister
@@ -85,6 +89,8 @@ def clean_distinct(cleaner: Callable[[pd.Series], c.Cleaned], text: pd.Series) -
     Cleaned
         ``values`` and ``problems`` indexed 0..n-1, as ``cleaner(text)`` would give them.
     """
+    if is_arrow_text(text):
+        return _clean_distinct_arrow(cleaner, text)
     cells = text.to_numpy(dtype=object)
     if len(cells) < 2 or pd.api.types.infer_dtype(cells, skipna=True) not in {"string", "empty"}:
         return cleaner(text)
@@ -96,6 +102,23 @@ def clean_distinct(cleaner: Callable[[pd.Series], c.Cleaned], text: pd.Series) -
         return cleaner(text)
     distinct = pd.Series(np.append(uniques.astype(object), None), dtype=object)
     codes = np.where(codes < 0, len(uniques), codes)  # blanks take the last value, None
+    result = cleaner(distinct)
+    values = result.values.iloc[codes].reset_index(drop=True)
+    problems = result.problems.iloc[codes].reset_index(drop=True)
+    return c.Cleaned(values.set_axis(text.index), problems.set_axis(text.index))
+
+
+def _clean_distinct_arrow(cleaner: Callable[[pd.Series], c.Cleaned], text: pd.Series) -> c.Cleaned:
+    """:func:`clean_distinct` for Arrow text: its distinct values found by Arrow's dictionary encoding."""
+    values = pa.array(text.array)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    uniques = encoded.dictionary
+    if len(text) < 2 or len(uniques) > 0.5 * len(text):  # identifiers, names: hashing would not pay
+        return cleaner(text)
+    codes = pc.fill_null(encoded.indices, len(uniques)).to_numpy()  # blanks take the last value, None
+    distinct = pd.Series(np.append(uniques.to_numpy(zero_copy_only=False).astype(object), None), dtype=object)
     result = cleaner(distinct)
     values = result.values.iloc[codes].reset_index(drop=True)
     problems = result.problems.iloc[codes].reset_index(drop=True)
@@ -131,11 +154,18 @@ def _join(parts: tuple[str | None, ...]) -> str | None:
     return ", ".join(out) or None
 
 
-def _column_text(frame: pd.DataFrame, cols: str | list[str]) -> pd.Series:
+def _cells(raw: RawRegister, col: str) -> pd.Series:
+    """A register column's text, index 0..n-1: Arrow text when the reader kept it, else the frame's cells."""
+    if raw.text is not None and col in raw.text:
+        return arrow_text(raw.text[col])
+    return raw.cells(col).reset_index(drop=True)
+
+
+def _column_text(raw: RawRegister, cols: str | list[str]) -> pd.Series:
     """The register text for a field; a list of address columns is joined with ", " skipping blanks."""
     if isinstance(cols, str):
-        return frame[cols].reset_index(drop=True)
-    parts = [c.clean_text(frame[col].reset_index(drop=True)).values for col in cols]
+        return _cells(raw, cols)
+    parts = [c.clean_text(_cells(raw, col)).values for col in cols]
     return pd.Series([_join(row) for row in zip(*parts, strict=True)], dtype=object)
 
 
@@ -196,9 +226,10 @@ def clean_register(
         ``utilisation_derived``, no warning). A ``coordinates`` column (pairs) fills easting
         and northing, or latitude and longitude, in rows that have none of their own.
     """
-    n = len(raw.frame)
+    n = raw.n_rows
+    names = set(raw.column_names)
     for field, cols in columns.items():
-        missing = [col for col in ([cols] if isinstance(cols, str) else cols) if col not in raw.frame.columns]
+        missing = [col for col in ([cols] if isinstance(cols, str) else cols) if col not in names]
         if (field not in FIELDS and field != PAIR_FIELD) or missing:
             what = missing or cols
             msg = f"{raw.path.name}: cannot clean {field!r} from column(s) {what!r}: not in the register"
@@ -209,12 +240,12 @@ def clean_register(
         if field not in columns:
             out[field] = _empty(field, n)
             continue
-        text = _column_text(raw.frame, columns[field])
+        text = _column_text(raw, columns[field])
         result = clean_distinct(cleaner_for(field), text)
         out[field] = result.values.reset_index(drop=True)
         found.append((field, text, result.problems.reset_index(drop=True)))
     if PAIR_FIELD in columns:
-        text = _column_text(raw.frame, columns[PAIR_FIELD])
+        text = _column_text(raw, columns[PAIR_FIELD])
         found.append((PAIR_FIELD, text, _fill_from_pairs(out, text).reset_index(drop=True)))
     assets = pd.DataFrame(out, index=pd.RangeIndex(n))
     derive = assets["utilisation"].isna()
@@ -222,16 +253,27 @@ def clean_register(
     assets["utilisation_derived"] = (derive & derived.notna()).astype(bool)
     assets["utilisation"] = assets["utilisation"].where(~derive, derived).astype("float64")
     assets["source_row"] = np.asarray(raw.source_row, dtype=np.int64)
-    east = np.full(n, np.nan)
-    north = np.full(n, np.nan)
-    if raw.geometry is not None:
-        for i, g in enumerate(raw.geometry):
-            if g is not None and not g.is_empty:
-                east[i], north[i] = g.x, g.y
+    east, north = _geometry_xy(raw.geometry, n)
     assets["geom_easting"] = east
     assets["geom_northing"] = north
     warnings = _warnings(found, assets, partner, source_file)
     return CleanRegister(assets, warnings, dict(columns))
+
+
+def _geometry_xy(geometry: gpd.GeoSeries | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's point (NaN where it has none): all at once when every geometry is a point."""
+    east, north = np.full(n, np.nan), np.full(n, np.nan)
+    if geometry is None:
+        return east, north
+    geoms = np.asarray(geometry.to_numpy(), dtype=object)
+    present = ~shapely.is_missing(geoms)
+    present[present] = ~shapely.is_empty(geoms[present])
+    if (shapely.get_type_id(geoms[present]) == 0).all():
+        east[present], north[present] = shapely.get_x(geoms[present]), shapely.get_y(geoms[present])
+        return east, north
+    for i in np.flatnonzero(present):  # other shapes: as a point is asked for its coordinates
+        east[i], north[i] = geoms[i].x, geoms[i].y
+    return east, north
 
 
 def _warnings(
@@ -249,7 +291,7 @@ def _warnings(
                 "source_row": assets["source_row"].to_numpy()[hit],
                 "asset_id": assets["asset_id"].to_numpy(dtype=object)[hit],
                 "field": field,
-                "value": text.to_numpy(dtype=object)[hit],
+                "value": cells_at(text, np.flatnonzero(hit)),
                 "warning": problems.to_numpy(dtype=object)[hit],
                 "_order": order,
             }

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,9 +44,28 @@ class Cleaned:
     problems: pd.Series
 
 
+def is_arrow_text(s: pd.Series) -> bool:
+    """Whether ``s`` is already the Arrow-backed, NaN-missing ``str`` dtype the cleaners work in."""
+    return s.dtype == _STR and getattr(s.dtype, "storage", None) == "pyarrow"
+
+
+def arrow_text(values: pa.Array | pa.ChunkedArray, index: pd.Index | None = None) -> pd.Series:
+    """Arrow text (nulls for blanks) as the ``str`` Series the cleaners work in, without a copy."""
+    return pd.Series(_STR.__from_arrow__(values), index=index, copy=False)
+
+
+def cells_at(s: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The cells at positions ``rows`` as objects: ``str``, or ``None`` where missing (whatever the dtype)."""
+    picked = s.iloc[rows]
+    values = picked.to_numpy(dtype=object)
+    if is_arrow_text(s):
+        values[picked.isna().to_numpy()] = None
+    return values
+
+
 def as_text(s: pd.Series) -> pd.Series:
     """Register text as a NaN-missing str Series: stripped, inner whitespace collapsed, blank -> NaN."""
-    t = s.astype(object).where(s.notna(), None).astype(_STR)
+    t = s if is_arrow_text(s) else s.astype(object).where(s.notna(), None).astype(_STR)
     t = t.str.replace(_SPACE_LIKE, " ", regex=True).str.strip(" ")
     return t.where(t != "")
 
@@ -108,11 +128,11 @@ def quoted(value: object) -> str:
 
 def problems_where(s: pd.Series, mask: pd.Series, message: Callable[[object], str] | str) -> pd.Series:
     """An object Series with ``message(original value)`` where ``mask`` is True, ``None`` elsewhere."""
-    out = pd.Series([None] * len(s), index=s.index, dtype=object)
+    out = pd.Series(np.full(len(s), None, dtype=object), index=s.index, dtype=object)
     hit = mask.fillna(False).astype(bool).to_numpy()
     if hit.any():
-        values = s.to_numpy(dtype=object)[hit]
-        out.iloc[hit.nonzero()[0]] = [message(v) if callable(message) else message for v in values]
+        rows = hit.nonzero()[0]
+        out.iloc[rows] = [message(v) if callable(message) else message for v in cells_at(s, rows)]
     return out
 
 

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ._clean_base import NONE_WORDS, Cleaned, as_text, extract, problems_where, quoted, to_object
+from ._clean_base import (
+    NONE_WORDS,
+    Cleaned,
+    as_text,
+    cells_at,
+    extract,
+    is_arrow_text,
+    problems_where,
+    quoted,
+    to_object,
+)
 
 #: Text people put in a postcode cell when there is no postcode.
 POSTCODE_PLACEHOLDERS = frozenset(
@@ -47,8 +59,47 @@ SERIAL = r"^(?P<number>\d+(?:\.\d+)?)$"
 EXCEL_SERIAL_RANGE = (20000, 80000)
 
 
+#: A postcode written as it is printed (``ME14 1AA``): cleaning gives it back as it is, with no problem.
+_PRINTED = r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}$"
+
+
+def _printed(s: pd.Series) -> np.ndarray | None:
+    """Where each cell is a postcode written as printed (None when the cells are not all text)."""
+    if is_arrow_text(s):
+        text = pa.array(s.array)
+    else:
+        values = s.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) not in {"string", "empty"}:
+            return None
+        text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return pc.fill_null(pc.match_substring_regex(text, _PRINTED), False).to_numpy(zero_copy_only=False)
+
+
 def clean_postcode(s: pd.Series) -> Cleaned:
     """Normalise UK postcodes to ``"ME14 1AA"`` (outward code, space, inward code).
+
+    Cells already written so (nearly all of a register's) are kept as they are; the others
+    are cleaned by :func:`clean_every_postcode`, whose docstring says how.
+    """
+    printed = _printed(s)
+    if printed is None or not printed.any():
+        return clean_every_postcode(s)
+    values = np.full(len(s), None, dtype=object)
+    problems = np.full(len(s), None, dtype=object)
+    values[printed] = cells_at(s, np.flatnonzero(printed))
+    rest = np.flatnonzero(~printed)
+    if len(rest):
+        part = clean_every_postcode(s.iloc[rest])
+        values[rest] = part.values.to_numpy(dtype=object)
+        problems[rest] = part.problems.to_numpy(dtype=object)
+    return Cleaned(
+        pd.Series(values, index=s.index, dtype=object, name=s.name),
+        pd.Series(problems, index=s.index, dtype=object),
+    )
+
+
+def clean_every_postcode(s: pd.Series) -> Cleaned:
+    """Normalise UK postcodes to ``"ME14 1AA"`` (outward code, space, inward code), cell by cell.
 
     Case and every kind of whitespace (spaces, newlines, non-breaking spaces) are ignored.
     Placeholders (``TBC``, ``N/A``, ``Withheld``, ``Unknown``, ``-``, ``none``), partial

@@ -56,7 +56,7 @@ def _not_found(raw: RawRegister, name: str, field: str, columns: list[str]) -> R
         msg = (
             f"{raw.path.name}: column {name!r} (for {field}) is not in the register. It has no header "
             "row (header_row: none), so name its columns by letter (A, B, ... AA) or by number "
-            f"(1 for column A); it has columns A to {raw.frame.columns[-1].removeprefix('Column ')}"
+            f"(1 for column A); it has columns A to {raw.column_names[-1].removeprefix('Column ')}"
         )
         return RegisterError(msg)
     msg = f"{raw.path.name}: column {name!r} (for {field}) is not in the register; its columns are: "
@@ -155,7 +155,7 @@ def _merged_grid(raw: RawRegister, result: dict, used: set[str], columns: list[s
         if col in used or nxt in used or not _names_both(key) or nxt not in raw.unnamed:
             continue
         first, second = (col, nxt) if key.find("easting") < key.find("northing") else (nxt, col)
-        east, north = raw.frame[first], raw.frame[second]
+        east, north = raw.cells(first), raw.cells(second)
         both = (east.notna() & north.notna()).to_numpy()
         plausible = _grid_numbers(east, 0, 700_000) & _grid_numbers(north, 0, 1_300_000)
         if both.any() and plausible[both].mean() >= CONTENT_SHARE:
@@ -175,7 +175,7 @@ def _pair_column(raw: RawRegister, result: dict, used: set[str], columns: list[s
     for col in columns:
         if col in used or not any(h in alias_key(col) for h in PAIR_HINTS):
             continue
-        share = pair_share(raw.frame[col])
+        share = pair_share(raw.cells(col))
         if share >= CONTENT_SHARE and share > best_share:
             best, best_share = col, share
     if best is not None:
@@ -211,7 +211,7 @@ def match_columns(raw: RawRegister, named: dict[str, str | list[str]]) -> dict[s
     RegisterError
         If a named column is not in the register (with a close-match suggestion when there is one).
     """
-    columns = [str(c) for c in raw.frame.columns]
+    columns = raw.column_names
     result, used = _named(raw, named, columns)
     if raw.headerless:
         # no headings to match: only what the config names, and a column of postcodes by its values
@@ -238,8 +238,8 @@ def _postcode_column(raw: RawRegister, result: dict, used: set[str], columns: li
     for col in columns:
         if col in used:
             continue
-        sample = raw.frame[col].iloc[:_POSTCODE_SAMPLE].dropna()
-        if len(sample) < 2 or len(sample) * 2 < min(len(raw.frame), _POSTCODE_SAMPLE):
+        sample = raw.cells(col).iloc[:_POSTCODE_SAMPLE].dropna()
+        if len(sample) < 2 or len(sample) * 2 < min(raw.n_rows, _POSTCODE_SAMPLE):
             continue
         share = float(clean_postcode(sample).values.notna().mean())
         if share >= _POSTCODE_SHARE:
@@ -270,7 +270,7 @@ def _address_has_postcodes(raw: RawRegister, address: str | list[str] | None) ->
     if address is None:
         return False
     for col in [address] if isinstance(address, str) else address:
-        if bool(postcode_in_text(raw.frame[col]).values.notna().any()):
+        if bool(postcode_in_text(raw.cells(col)).values.notna().any()):
             return True
     return False
 
@@ -279,7 +279,7 @@ def _data_as_header(raw: RawRegister) -> str | None:
     """A heading that is plainly data (a postcode, a long number): the file may have no header row."""
     if raw.headerless or raw.header_row is None:
         return None
-    headings = pd.Series([c for c in raw.frame.columns if c not in raw.unnamed], dtype=object)
+    headings = pd.Series([c for c in raw.column_names if c not in raw.unnamed], dtype=object)
     postcodes = clean_postcode(headings).values.notna()
     numbers = headings.str.fullmatch(r"[\d.,/-]{6,}").fillna(False).astype(bool)
     hit = headings[postcodes.to_numpy() | numbers.to_numpy()]
@@ -288,8 +288,8 @@ def _data_as_header(raw: RawRegister) -> str | None:
 
 def not_a_register(raw: RawRegister, columns: dict[str, str | list[str]]) -> RegisterError:
     """The error for a file with no way to place any asset, saying what to do about it."""
-    shown = ", ".join(repr(c) for c in list(raw.frame.columns)[:12])
-    more = f" and {len(raw.frame.columns) - 12} more" if len(raw.frame.columns) > 12 else ""
+    shown = ", ".join(repr(c) for c in raw.column_names[:12])
+    more = f" and {len(raw.column_names) - 12} more" if len(raw.column_names) > 12 else ""
     msg = (
         f"{raw.path.name}: does not look like a register of assets: no column could be used to place "
         f"them (no postcode, UPRN, easting and northing, latitude and longitude, or coordinates). "

@@ -16,6 +16,7 @@ from typing import Any, Literal, NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .._errors import RegisterError
 from ._aliases import ALIAS_KEYS, alias_key
@@ -67,6 +68,67 @@ class RawRegister:
     unnamed: tuple[str, ...] = ()
     #: Read with ``header_row: none``: every row is data and columns are named by letter.
     headerless: bool = False
+    #: The frame's columns as Arrow text, blanks null (a large CSV read with Arrow's parser):
+    #: the same cells as ``frame``, for cleaning without making a text object per cell.
+    text: dict[str, pa.Array] | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        """The frame's column names (without building a deferred frame)."""
+        frame = self.__dict__["_frame"]
+        return list(frame.names) if isinstance(frame, DeferredFrame) else [str(c) for c in frame.columns]
+
+    @property
+    def n_rows(self) -> int:
+        """How many rows the frame has (without building a deferred frame)."""
+        frame = self.__dict__["_frame"]
+        return frame.n if isinstance(frame, DeferredFrame) else len(frame)
+
+    def cells(self, name: str) -> pd.Series:
+        """One column's cells (``str`` or ``None``, object dtype, index 0..n-1), as ``frame[name]``."""
+        frame = self.__dict__["_frame"]
+        if isinstance(frame, DeferredFrame):
+            return frame.column(name)
+        return frame[name]
+
+
+class DeferredFrame:
+    """A register's object frame not built yet: built from its Arrow text when first asked for.
+
+    Reading a national register with Arrow and cleaning its Arrow text never needs a text object
+    per cell; the frame (``RawRegister.frame``) is made only for those who ask for it.
+    """
+
+    def __init__(self, text: dict[str, pa.Array], n: int) -> None:
+        self.text, self.n = text, n
+        self.names = list(text)
+
+    def column(self, name: str) -> pd.Series:
+        """One column as the frame would hold it."""
+        values = self.text[name].to_numpy(zero_copy_only=False)
+        return pd.Series(values, index=pd.RangeIndex(self.n), dtype=object, name=name)
+
+    def build(self) -> pd.DataFrame:
+        """The frame: object columns, ``None`` for blanks, index 0..n-1."""
+        columns = {name: self.text[name].to_numpy(zero_copy_only=False) for name in self.names}
+        return pd.DataFrame(columns, index=pd.RangeIndex(self.n), dtype=object)
+
+
+def _get_frame(raw: RawRegister) -> pd.DataFrame:
+    frame = raw.__dict__["_frame"]
+    if isinstance(frame, DeferredFrame):
+        frame = frame.build()
+        raw.__dict__["_frame"] = frame
+    return frame
+
+
+def _set_frame(raw: RawRegister, frame: pd.DataFrame | DeferredFrame) -> None:
+    raw.__dict__["_frame"] = frame  # only ever called by the dataclass's __init__
+
+
+#: ``RawRegister.frame`` is built on first use when the reader gave a :class:`DeferredFrame`
+#: (the dataclass's ``__init__`` stores the field through this property's setter).
+RawRegister.frame = property(_get_frame, _set_frame, doc="The register's cells (see the class).")  # type: ignore[assignment]
 
 
 def _float_text(v: float) -> Cell:
@@ -217,11 +279,13 @@ def _header_index(path: Path, rows: Sequence[Sequence[Cell]], header_row: int | 
 class Table(NamedTuple):
     """A sheet split into header and data by :func:`build_frame`."""
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame | DeferredFrame
     source_row: np.ndarray
     header_row: int | None
     notes: tuple[int, ...]
     unnamed: tuple[str, ...]
+    #: The frame's columns as Arrow text (blanks null), when the reader had them.
+    text: dict[str, pa.Array] | None = None
 
     def register(self, path: Path, *, encoding: str | None = None, sheet: str | None = None) -> RawRegister:
         """The :class:`RawRegister` of this table."""
@@ -235,6 +299,7 @@ class Table(NamedTuple):
             note_rows=self.notes,
             unnamed=self.unnamed,
             headerless=self.header_row is None,
+            text=self.text,
         )
 
 
@@ -341,8 +406,47 @@ def build_frame(
         msg = f"{path.name}: the register is empty (no values found)"
         raise RegisterError(msg)
     h = -1 if header_row is None else _header_index(path, cells, header_row)
-    headings = [] if h < 0 else [clean_heading(c) for c in cells[h]]
     columns, blanks, lengths = _columns(rows[h + 1 :], text=text)
+    return split_table(path, rows, h, Body(columns, blanks, lengths), text=text)
+
+
+class Body(NamedTuple):
+    """The rows below the header as columns: their cells (``None`` for blanks, short rows padded),
+    where each column is blank, and each row's length (cells up to its last, as read)."""
+
+    columns: list[np.ndarray]
+    blanks: list[np.ndarray]
+    lengths: np.ndarray
+
+
+def split_table(
+    path: Path,
+    rows: Sequence[Sequence[Any]],
+    h: int,
+    below: Body,
+    *,
+    text: bool,
+    arrow: list[pa.Array] | None = None,
+) -> Table:
+    """The :class:`Table` of a sheet whose header is row ``h`` (0-based; -1: no header row).
+
+    Parameters
+    ----------
+    path : Path
+        The register, for error messages.
+    rows : sequence of sequence of str or None
+        Every spreadsheet row from row 1 (only the header and the last rows are looked at).
+    h : int
+        0-based index of the header row, -1 when there is none.
+    below : Body
+        The rows after the header, as columns (:func:`_columns`).
+    text : bool
+        The cells are a CSV's text (see :func:`build_frame`).
+    arrow : list of pyarrow.Array, optional
+        The same columns as Arrow text (blanks null): the kept ones are given in ``Table.text``.
+    """
+    columns, blanks, lengths = below
+    headings = [] if h < 0 else [clean_heading(c) for c in _Cells(rows, text=text)[h]]
     body = np.flatnonzero(~np.logical_and.reduce(blanks)) if blanks else np.empty(0, dtype=np.intp)
     width = max(len(headings), int(lengths[body].max(initial=0)))
     named = sum(bool(x) for x in headings) if h >= 0 else width
@@ -352,15 +456,25 @@ def build_frame(
         msg = f"{path.name}: the register has {where} but no data rows"
         raise RegisterError(msg)
     headings += [""] * (width - len(headings))
-    data = [col[body] for col in columns[:width]]
-    data += [np.full(len(body), None, dtype=object)] * (width - len(data))
     has_value = [not blank[body].all() for blank in blanks[:width]] + [False] * (width - len(blanks))
     # a headerless file keeps every column, so column letters in the config always resolve
     keep = [j for j in range(width) if h < 0 or headings[j] or has_value[j]]
     names = unique_names([headings[j] or f"Column {column_letter(j)}" for j in keep])
+    unnamed = tuple(name for name, j in zip(names, keep, strict=True) if h >= 0 and not headings[j])
+    source_row = (body + h + 2).astype(np.int64)
+    header = h + 1 if h >= 0 else None
+    if arrow is not None:  # the frame is made from the Arrow text when it is asked for
+        every = len(body) == len(lengths)  # no blank row to leave out
+        taken = pa.array(body)
+        none = pa.nulls(len(body), pa.large_string())
+        as_arrow = {
+            n: (arrow[j] if every else arrow[j].take(taken)) if j < len(arrow) else none
+            for n, j in zip(names, keep, strict=True)
+        }
+        return Table(DeferredFrame(as_arrow, len(body)), source_row, header, notes, unnamed, as_arrow)
+    data = [col[body] for col in columns[:width]]
+    data += [np.full(len(body), None, dtype=object)] * (width - len(data))
     frame = pd.DataFrame(
         dict(zip(names, (data[j] for j in keep), strict=True)), index=pd.RangeIndex(len(body)), dtype=object
     )
-    unnamed = tuple(name for name, j in zip(names, keep, strict=True) if h >= 0 and not headings[j])
-    source_row = (body + h + 2).astype(np.int64)
-    return Table(frame, source_row, (h + 1 if h >= 0 else None), notes, unnamed)
+    return Table(frame, source_row, header, notes, unnamed)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from .._errors import RegisterError
+from ._arrow_csv import read_plain
 from ._raw import (
     HEADER_SEARCH_ROWS,
     Cell,
@@ -158,6 +159,9 @@ def read_csv(path: Path, *, encoding: str, header_row: int | Literal["auto"] | N
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # cells holding WKT can be huge
     delim = sniff_delimiter(text)
     with paused_gc():
+        plain = read_plain(path, text, delim, header_row)
+        if plain is not None:
+            return plain.register(path, encoding=used)
         records = _records(path, text, delim)
         return build_frame(path, records, header_row, text=True).register(path, encoding=used)
 

@@ -7,9 +7,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._errors import RegisterError
 from ..schema import BNG, WGS84
+from ._arrow_csv import PY_SPACE
 from ._raw import RawRegister, cell_text, clean_heading, unique_names
 
 
@@ -42,9 +45,53 @@ def points_27700(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     todo = ~missing & (geoms.geom_type != "Point")
     if todo.any():
         pts[todo] = geoms[todo].representative_point()
-    pts = pts.to_crs(BNG)
-    out = gpd.GeoSeries([None if m else g for m, g in zip(missing, pts, strict=True)], crs=BNG)
-    return out.reset_index(drop=True)
+    points = pts.to_crs(BNG).to_numpy()  # shapely geometries (None where missing)
+    points[missing.to_numpy()] = None
+    return gpd.GeoSeries(points, crs=BNG).reset_index(drop=True)
+
+
+def _text_cells(column: pd.Series) -> np.ndarray:
+    """A column's cells as :func:`cell_text` makes them, one by one: whole columns of text, of
+    floating-point numbers, of integers and of booleans at once, anything else cell by cell."""
+    values = column.to_numpy()
+    kind = values.dtype.kind
+    if kind == "f":
+        return _float_cells(values.astype(np.float64))
+    if kind in "iu":
+        return np.array(list(map(str, values.tolist())), dtype=object)
+    if kind == "b":
+        return np.where(values, "TRUE", "FALSE").astype(object)
+    if isinstance(column.dtype, pd.StringDtype) or (
+        kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in {"string", "empty"}
+    ):
+        text = pa.array(values, type=pa.large_string(), from_pandas=True)
+        blank = pc.equal(pc.binary_length(pc.utf8_trim(text, characters=PY_SPACE)), 0)
+        return pc.if_else(blank, pa.scalar(None, pa.large_string()), text).to_numpy(zero_copy_only=False)
+    return np.array([cell_text(v) for v in column.tolist()], dtype=object)
+
+
+def _float_cells(values: np.ndarray) -> np.ndarray:
+    """Floats as :func:`assetmap.registers._raw._float_text` writes them (whole numbers without ``.0``)."""
+    out = np.full(len(values), None, dtype=object)
+    given = ~np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        whole = given & (np.abs(values) < 1e15) & (np.floor(values) == values)
+    out[whole] = np.array(list(map(str, values[whole].astype(np.int64).tolist())), dtype=object)
+    rest = given & ~whole
+    out[rest] = [f"{v:.15g}" for v in values[rest].tolist()]
+    return out
+
+
+def _read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
+    """The layer as a GeoDataFrame: through Arrow for a GeoPackage whose fields are all text and
+    real numbers (read alike either way, and much faster), else as pyogrio reads it by default."""
+    import pyogrio
+
+    use_arrow = False
+    if path.suffix.lower() == ".gpkg":
+        info = pyogrio.read_info(path, layer=layer)
+        use_arrow = all(str(d) in {"object", "float64"} for d in info["dtypes"])
+    return gpd.read_file(path, layer=layer, use_arrow=use_arrow)
 
 
 def read_vector(path: Path, *, layer: str | None) -> RawRegister:
@@ -59,7 +106,7 @@ def read_vector(path: Path, *, layer: str | None) -> RawRegister:
         msg = f"{path.name}: there is no layer {layer!r}; its layers are: {layers}"
         raise RegisterError(msg)
     try:
-        gdf = gpd.read_file(path, layer=layer)
+        gdf = _read_layer(path, layer)
     except Exception as exc:  # pyogrio / GDAL errors
         msg = f"{path.name}: layer {layer!r} cannot be read ({exc})"
         raise RegisterError(msg) from None
@@ -68,7 +115,7 @@ def read_vector(path: Path, *, layer: str | None) -> RawRegister:
         raise RegisterError(msg)
     attrs = [c for c in gdf.columns if c != gdf.geometry.name]
     names = unique_names([clean_heading(str(c)) or f"Field {i + 1}" for i, c in enumerate(attrs)])
-    data = {name: [cell_text(v) for v in gdf[col].tolist()] for name, col in zip(names, attrs, strict=True)}
+    data = {name: _text_cells(gdf[col]) for name, col in zip(names, attrs, strict=True)}
     frame = pd.DataFrame(data, columns=names, dtype=object, index=pd.RangeIndex(len(gdf)))
     geometry = points_27700(gdf.geometry.reset_index(drop=True))
     keep = frame.notna().any(axis=1).to_numpy() | geometry.notna().to_numpy()

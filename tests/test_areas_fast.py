@@ -1,0 +1,79 @@
+"""Finding each asset's district in Arrow gives what the simple, object-by-object way gives."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assetmap.areas import assign_districts
+from assetmap.areas._districts import _by_nearest, _by_postcode, _xy
+from assetmap.areas._names import names_for
+from assetmap.geocode import PostcodeLookup
+from assetmap.schema import BNG
+
+
+def _simple(assets: gpd.GeoDataFrame, lookup: PostcodeLookup) -> gpd.GeoDataFrame:
+    """The districts as the areas step first found them: object arrays, row by row where need be."""
+    n = len(assets)
+    keys = assets["postcode"].astype("string").str.upper().str.replace(" ", "", regex=False).fillna("")
+    keys = keys.astype(str).reset_index(drop=True)
+    method = assets["geocode_method"].astype("string").fillna("").to_numpy()
+    by_postcode = (method == "postcode") & (keys != "").to_numpy()
+    if "district_code" in assets.columns:
+        given_codes = assets["district_code"].astype("string").to_numpy(dtype=object, na_value=None)
+        codes = np.where(by_postcode, given_codes, None).astype(object)
+    else:
+        codes = _by_postcode(lookup, keys, by_postcode)
+    source = np.where(pd.notna(codes), "postcode", "unknown").astype(object)
+    xy = _xy(assets)
+    rest = pd.isna(codes) & np.isfinite(xy).all(axis=1)
+    near = _by_nearest(lookup, xy, rest)
+    found = rest & pd.notna(near)
+    codes[found] = near[found]
+    source[found] = "nearest postcode"
+    out = assets.copy()
+    out["district_code"] = pd.array(codes, dtype="string")
+    out["district_name"] = pd.array(names_for(codes), dtype="string")
+    out["district_source"] = pd.array(source, dtype="string")
+    assert len(out) == n
+    return out
+
+
+@pytest.fixture(scope="module")
+def onspd() -> PostcodeLookup:
+    return PostcodeLookup()
+
+
+ROW = st.tuples(
+    st.sampled_from(["postcode", "coordinates", "uprn", None]),
+    st.sampled_from(["ME14 1AA", "WR1 2EY", "  ", "", None, "ZZ99 9ZZ", "me14 1aa"]),
+    st.sampled_from(["E07000110", "E07000237", None, "S12000036"]),
+    st.sampled_from([(575794.0, 156256.0), (384999.0, 254789.0), (np.nan, np.nan), (325000.0, 673000.0)]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(ROW, min_size=1, max_size=25), with_codes=st.booleans())
+def test_districts_equal_the_simple_way(rows: list[tuple], with_codes: bool, onspd: PostcodeLookup) -> None:
+    methods, postcodes, codes, points = zip(*rows, strict=True)
+    frame = pd.DataFrame(
+        {
+            "postcode": pd.Series(postcodes, dtype=object),
+            "geocode_method": pd.Series(methods, dtype=object),
+            "district_code": pd.array(codes, dtype="string"),
+        },
+        index=np.arange(len(rows)) * 2 + 7,
+    )
+    if not with_codes:
+        frame = frame.drop(columns="district_code")
+    geometry = gpd.points_from_xy([p[0] for p in points], [p[1] for p in points])
+    assets = gpd.GeoDataFrame(frame, geometry=geometry, crs=BNG)
+    got, want = assign_districts(assets, onspd), _simple(assets, onspd)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(got.drop(columns="geometry")), pd.DataFrame(want.drop(columns="geometry"))
+    )
+    assert list(got.columns) == list(want.columns)

@@ -1,0 +1,115 @@
+"""The combined estate's faster steps give what the simple ones gave."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assetmap.estate import _duplicate_id_warnings
+from assetmap.schema import BNG
+
+
+def _simple_duplicate_ids(assets: pd.DataFrame) -> pd.DataFrame:
+    """Every row's id counted over the whole register, as the estate first did it."""
+    ids = assets["asset_id"]
+    counts = ids.map(ids.value_counts())
+    dup = ids.notna() & (counts > 1)
+    out = assets.loc[dup, ["partner", "source_file", "source_row", "asset_id"]].copy()
+    out["field"] = "asset_id"
+    out["value"] = out["asset_id"]
+    out["warning"] = "asset id appears " + counts[dup].astype(int).astype(str) + " times in this register"
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(ids=st.lists(st.one_of(st.none(), st.sampled_from(["A1", "A2", "a1", "A1 ", "", "0"])), max_size=40))
+def test_duplicate_id_warnings_equal_counting_every_row(ids: list[str | None]) -> None:
+    assets = pd.DataFrame(
+        {
+            "partner": "P",
+            "source_file": "r.csv",
+            "source_row": np.arange(2, len(ids) + 2, dtype=np.int64),
+            "asset_id": pd.Series(ids, dtype=object),
+        }
+    )
+    got, want = _duplicate_id_warnings(assets), _simple_duplicate_ids(assets)
+    pd.testing.assert_frame_equal(got, want)
+    if ids.count("A1") > 1:
+        assert f"asset id appears {ids.count('A1')} times in this register" in set(got["warning"])
+
+
+def test_text_columns_hold_none_for_every_kind_of_missing() -> None:
+    """The estate's text columns hold ``None`` where missing, whatever missing came as."""
+    from assetmap.estate import _none_for_missing
+
+    cases = [
+        pd.Series(["a", None, "b"], dtype=object),
+        pd.Series(["a", np.nan, None], dtype=object),
+        pd.Series(["a", pd.NA, "b"], dtype=object),
+        pd.Series(["a", None], dtype="string"),
+        pd.Series([np.nan, np.nan]),
+        pd.Series([1, None, "x"], dtype=object),
+    ]
+    for column in cases:
+        want = column.astype(object).where(column.notna(), None)
+        got = _none_for_missing(column)
+        pd.testing.assert_series_equal(got, want)
+        assert [v is None for v in got] == column.isna().tolist()
+
+
+def _register(path: object, rows: int, start: int) -> None:
+    lines = ["Ref,Name,Post Code,Easting,Northing"]
+    for i in range(start, start + rows):
+        where = "575800,156300" if i % 3 == 0 else ","
+        lines.append(f"R{i},Building {i},{'ME14 1AA' if i % 5 else 'TBC'},{where}")
+    lines.append(f"R{start},Repeat,WR1 2EY,,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _config(tmp_path: object, names: list[str]) -> object:
+    from assetmap.config import load_config
+
+    partners = "\n".join(f"- name: P{i}\n  kind: council\n  register: {n}" for i, n in enumerate(names))
+    (tmp_path / "assetmap.yaml").write_text(f"title: t\nas_of: '2026-09-30'\npartners:\n{partners}\n")
+    return load_config(tmp_path / "assetmap.yaml")
+
+
+def test_registers_read_two_at_a_time_give_what_one_at_a_time_gives(tmp_path: object) -> None:
+    """The estate built with its registers read and placed two at a time is the estate of the
+    registers placed one after another, in the config's order."""
+    import assetmap.estate as estate_module
+    from assetmap.estate import _typed, build_estate, place_partner
+    from assetmap.geocode import PostcodeLookup
+
+    names = [f"r{i}.csv" for i in range(4)]
+    for i, name in enumerate(names):
+        _register(tmp_path / name, 40 + 10 * i, 100 * i)
+    config = _config(tmp_path, names)
+    lookup = PostcodeLookup()
+    estate = build_estate(config, postcodes=lookup)
+    assert estate_module.READERS == 2
+    one_by_one = [place_partner(p, base_dir=config.base_dir, postcodes=lookup) for p in config.partners]
+    parts = [pd.concat([part[k] for part in one_by_one], ignore_index=True) for k in range(3)]
+    assets = _typed(gpd.GeoDataFrame(parts[0], geometry="geometry", crs=BNG))
+    pd.testing.assert_frame_equal(estate.assets, assets)
+    pd.testing.assert_frame_equal(estate.rejects, parts[1])
+    pd.testing.assert_frame_equal(estate.warnings, parts[2])
+    assert len(estate.warnings) and len(estate.rejects)
+    assert estate.partners == [s for _, _, _, s in one_by_one]
+    assert set(estate.timings) == {"read_clean", "geocode", "combine"}
+
+
+def test_the_first_broken_register_in_the_config_is_the_one_reported(tmp_path: object) -> None:
+    from assetmap._errors import RegisterError
+    from assetmap.estate import build_estate
+
+    _register(tmp_path / "good.csv", 30, 0)
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "binary.csv").write_bytes(b"PK\x03\x04" + bytes(200))
+    config = _config(tmp_path, ["good.csv", "empty.csv", "binary.csv", "good.csv"])
+    with pytest.raises(RegisterError, match=r"empty\.csv"):
+        build_estate(config)
