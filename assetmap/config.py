@@ -276,6 +276,10 @@ class PlanConfig(_Strict):
     #: Branch-and-bound node limit per sub-problem (deterministic, unlike a time limit); the
     #: better of the best solution found and the greedy answer is kept if it is reached.
     node_limit: Annotated[int, Field(ge=1)] = 10_000
+    #: Steps of the exact search over whole moves allowed per open sub-problem before it is
+    #: handed to HiGHS (deterministic; most settle in a few dozen; not used with
+    #: ``split_donors``). 0: every open sub-problem goes to HiGHS.
+    search_node_limit: Annotated[int, Field(ge=0)] = 5_000
     #: A sub-problem with at most this many yes/no move choices is solved exactly by branch
     #: and cut; a larger one (a dense town) is rounded from its LP relaxation, the LP value
     #: reported as the bound (keeps 10^5 assets under 20 s; see BENCHMARKS.md).
@@ -294,7 +298,8 @@ class PlanConfig(_Strict):
     #: move choices x (1 + branch-and-bound nodes used): the same estate stops at the same
     #: place on any machine. 50,000 takes 2-4 s of one core; at 10^5 assets it leaves the
     #: plan within 1.5% of the proven optimum, at 10^6 it adds 0.3% to the fast answers
-    #: (see BENCHMARKS.md). 0: fast answers only.
+    #: (see BENCHMARKS.md). 0: no HiGHS call (what the exact search leaves open keeps its
+    #: fast answer).
     work_limit: Annotated[int, Field(ge=0)] = 50_000
     #: A building left with at least this many spare places (below the ceiling) in a
     #: cluster of two or more partners is listed as a ``share`` opportunity.

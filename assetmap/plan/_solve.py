@@ -12,7 +12,11 @@ The moves split into independent sub-problems: the connected groups of donors an
 
 A sub-problem with one donor, one where every donor moved, and one whose answer reaches
 its **capacity bound** (the fractional-knapsack bound: the donors' savings, best saving
-per person first, until their people fill all the receivers' spare places) is solved. The
+per person first, until their people fill all the receivers' spare places) is solved.
+With whole moves (``plan.split_donors`` false), each of the rest is then searched exactly
+(:mod:`assetmap.plan._search`: branch and bound over its donors, at most
+``plan.search_node_limit`` steps each, deterministic), which settles nearly all of them
+(``exact-search``) without a solver call. The
 rest are handed to ``scipy.optimize.milp`` (HiGHS) in order of what they could still gain
 per move choice (bound less answer, over the move choices; ties: estate order), small ones
 together in block-diagonal batches of about 600 move choices (one HiGHS start-up per
@@ -54,6 +58,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..config import PlanConfig
 from ._colocate import MOVE_COLUMNS, Candidates
+from ._search import search
 
 Move = tuple[int, int, float]
 
@@ -72,7 +77,7 @@ _MIN_SHARE = 0.25
 SUBPROBLEM_COLUMNS = ("donors", "receivers", "edges", "method", "saving", "bound", "work")
 
 #: Methods whose answer is proven optimal.
-OPTIMAL = ("exact-single", "exact-all-moved", "exact-bound", "milp-optimal")
+OPTIMAL = ("exact-single", "exact-all-moved", "exact-bound", "exact-search", "milp-optimal")
 
 
 def _flush_c_stdout() -> None:
@@ -498,6 +503,24 @@ def _apply(call: list[_Sub], found: _Outcome, c: Candidates, work: int) -> None:
             sub.method = found.how if better else "heuristic-better"
 
 
+def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
+    """Settle the open sub-problems by exact search where it finishes within its step limit.
+
+    A finished search proves its answer optimal (``exact-search``): the fast answer where
+    nothing beats it, else the better moves found. The others stay open for HiGHS.
+    """
+    for sub in subs:
+        if sub.method != "heuristic":
+            continue
+        edges = c.edges[sub.edges].tolist()
+        finished, moves, _ = search(edges, c, incumbent=sub.value, limit=config.search_node_limit)
+        if not finished:
+            continue
+        if moves is not None:
+            sub.moves, sub.value = moves, _value(moves, c)
+        sub.method, sub.bound = "exact-search", sub.value
+
+
 def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
     """Improve the open sub-problems with HiGHS, best expected gain per move choice first,
     within the run's work and time budgets (see the module docstring)."""
@@ -538,7 +561,7 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
     subproblems : DataFrame
         One row per sub-problem (:data:`SUBPROBLEM_COLUMNS`): ``donors``, ``receivers``,
         ``edges`` (move choices), ``method`` (``exact-single``, ``exact-all-moved``,
-        ``exact-bound``, ``milp-optimal``, ``milp-node-limit``, ``milp-time-limit``,
+        ``exact-bound``, ``exact-search``, ``milp-optimal``, ``milp-node-limit``, ``milp-time-limit``,
         ``lp-round``, ``milp-lp-fix``, ``heuristic-better`` (the solver ran but the fast
         answer was better), ``heuristic`` (left for the work budget), ``heuristic-no-time``
         (left because the time ran out) or ``greedy``), ``saving``, ``bound`` (the most its
@@ -549,6 +572,8 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=list(SUBPROBLEM_COLUMNS))
     subs = _subproblems(c, config)
     if config.optimiser == "milp":
+        if not config.split_donors and config.search_node_limit > 0:
+            _search_open(subs, c, config)
         _optimise(subs, c, config)
     comp = np.empty(len(c.edges), dtype=np.int64)
     for sub in subs:
