@@ -279,7 +279,7 @@ class PlanConfig(_Strict):
     #: Steps of the exact search over whole moves allowed per open sub-problem before it is
     #: handed to HiGHS (deterministic; most settle in a few dozen; not used with
     #: ``split_donors``). 0: every open sub-problem goes to HiGHS.
-    search_node_limit: Annotated[int, Field(ge=0)] = 5_000
+    search_node_limit: Annotated[int, Field(ge=0)] = 1_000
     #: A sub-problem with at most this many yes/no move choices is solved exactly by branch
     #: and cut; a larger one (a dense town) is rounded from its LP relaxation, the LP value
     #: reported as the bound (keeps 10^5 assets under 20 s; see BENCHMARKS.md).

@@ -9,20 +9,23 @@ depth-first search over the donors settles it in a few dozen steps, exactly:
   all its people (the nearest first, ties by position), or stays;
 * a donor that receives people cannot move, and a vacated building receives nobody, as
   in the mixed-integer programme (:func:`assetmap.plan._solve._model`);
-* a branch is cut when what it has released plus the savings of every donor still free
-  to move cannot beat the best answer so far by more than a penny's millionth;
+* a branch is cut when what it has released plus the savings of the donors still free
+  to move (not receiving) cannot beat the best answer so far by more than 1e-6;
+* two receivers no later donor can use or be lead to the same searches, so only the
+  first that fits is tried; and a donor that fits such a receiver, and that no later
+  donor could move into, is never left where it is. Neither changes the answer found;
 * the search starts from the fast answer and keeps it unless it finds a strictly better
-  one (by more than 1e-6), so the answer is the fast one wherever that is optimal, and
-  otherwise the first better one in the search order: the same estate always gives the
-  same moves.
+  one, so the answer is the fast one wherever that is optimal, and otherwise the first
+  better one in the search order: the same sub-problem always gives the same moves.
 
-A search that has not finished within ``plan.search_node_limit`` steps gives up (the
-sub-problem goes to HiGHS as before), so its cost is bounded and the same on any
-machine. Only for whole moves (``plan.split_donors`` false): a split donor's people are
-continuous and left to HiGHS.
+A search that has not finished within its step limit gives up (the sub-problem goes to
+HiGHS), so its cost is bounded and the same on any machine. Only for whole moves
+(``plan.split_donors`` false): a split donor's people are continuous, left to HiGHS.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from ._colocate import Candidates
 
@@ -38,69 +41,91 @@ class _GiveUp(Exception):
     """The search reached its step limit."""
 
 
-class _Search:
-    """The state of one search: donors in order, receivers' room, what is moved so far."""
+class _Problem:
+    """One sub-problem's donors in search order, as local numbers, and what the search needs."""
 
-    def __init__(self, edges: list[list[int]], c: Candidates, incumbent: float, limit: int) -> None:
+    def __init__(self, edges: list[list[int]], c: Candidates) -> None:
         by_donor: dict[int, list[int]] = {}
         for d, r in edges:
             by_donor.setdefault(d, []).append(r)
-        saving = c.saving
-        self.donors = sorted(by_donor, key=lambda d: (-float(saving[d]), d))
-        self.options = [by_donor[d] for d in self.donors]
+        self.donors = sorted(by_donor, key=lambda d: (-float(c.saving[d]), d))
+        # Buildings as local numbers: the donors in search order first, then the other receivers.
+        self.buildings = self.donors + sorted({r for _, r in edges} - set(by_donor))
+        local = {b: k for k, b in enumerate(self.buildings)}
+        self.options = [[local[r] for r in by_donor[d]] for d in self.donors]
         self.people = [float(c.occupancy[d]) for d in self.donors]
-        self.saving = [float(saving[d]) for d in self.donors]
-        rest = [0.0] * (len(self.donors) + 1)
+        self.saving = [float(c.saving[d]) for d in self.donors]
+        self.spare = [float(c.spare[b]) for b in self.buildings]
+        self.rest = [0.0] * (len(self.donors) + 1)
         for i in range(len(self.donors) - 1, -1, -1):
-            rest[i] = rest[i + 1] + self.saving[i]
-        self.rest = rest
-        self.position = {d: i for i, d in enumerate(self.donors)}
-        self.left = {r: float(c.spare[r]) for r in sorted({r for _, r in edges})}
-        self.incoming = dict.fromkeys(set(self.donors) | set(self.left), 0)
-        self.vacated: set[int] = set()
-        self.current: list[Move] = []
-        self.best, self.best_moves = incumbent, None
-        self.blocked = 0.0  # savings of undecided donors that receive people (cannot move)
-        self.steps, self.limit = 0, limit
+            self.rest[i] = self.rest[i + 1] + self.saving[i]
+        # A receiver is private to donor i when no later donor can use it or is it (local
+        # number above i); a donor is wanted when a later donor can move into it.
+        later: set[int] = set()
+        self.private: list[list[bool]] = [[] for _ in self.donors]
+        self.wanted = [False] * len(self.donors)
+        for i in range(len(self.donors) - 1, -1, -1):
+            self.private[i] = [r not in later and not i < r < len(self.donors) for r in self.options[i]]
+            self.wanted[i] = i in later
+            later.update(self.options[i])
 
-    def go(self, i: int, value: float) -> None:
-        """Try every way of deciding donors ``i`` onwards, given ``value`` released so far."""
-        self.steps += 1
-        if self.steps > self.limit:
+
+def _searcher(p: _Problem, incumbent: float, limit: int) -> tuple[Callable[[int, float], None], dict]:
+    """The recursive search over ``p`` and the state it leaves its answer in."""
+    n = len(p.donors)
+    left, incoming, vacated = list(p.spare), [0] * len(p.buildings), [False] * len(p.buildings)
+    current: list[tuple[int, int]] = []
+    state = {"best": incumbent, "moves": None, "steps": 0, "blocked": 0.0}
+    options, people, saving, private, wanted, rest = (
+        p.options,
+        p.people,
+        p.saving,
+        p.private,
+        p.wanted,
+        p.rest,
+    )
+
+    def move(i: int, r: int, value: float) -> None:
+        need = people[i]
+        left[r] -= need
+        incoming[r] += 1
+        # A later donor that now receives people cannot move: its saving is out of reach.
+        blocks = incoming[r] == 1 and i < r < n
+        if blocks:
+            state["blocked"] += saving[r]
+        vacated[i] = True
+        current.append((i, r))
+        go(i + 1, value + saving[i])
+        current.pop()
+        vacated[i] = False
+        if blocks:
+            state["blocked"] -= saving[r]
+        incoming[r] -= 1
+        left[r] += need
+
+    def go(i: int, value: float) -> None:
+        state["steps"] += 1
+        if state["steps"] > limit:
             raise _GiveUp
-        if value > self.best + _BETTER:
-            self.best, self.best_moves = value, list(self.current)
-        if i == len(self.donors) or value + self.rest[i] - self.blocked <= self.best + _BETTER:
+        if value > state["best"] + _BETTER:
+            state["best"], state["moves"] = value, list(current)
+        if i == n or value + rest[i] - state["blocked"] <= state["best"] + _BETTER:
             return
-        d = self.donors[i]
-        if self.incoming[d]:
-            self.blocked -= self.saving[i]
-            self.go(i + 1, value)
-            self.blocked += self.saving[i]
+        if incoming[i]:
+            state["blocked"] -= saving[i]
+            go(i + 1, value)
+            state["blocked"] += saving[i]
             return
-        for r in self.options[i]:
-            if r not in self.vacated and self.left[r] >= self.people[i] - _FITS:
-                self._move(i, d, r, value)
-        self.go(i + 1, value)
+        need, tried_private = people[i] - _FITS, False
+        for r, alone in zip(options[i], private[i], strict=True):
+            if vacated[r] or left[r] < need or (alone and tried_private):
+                continue
+            tried_private |= alone
+            move(i, r, value)
+        if not tried_private or wanted[i]:
+            go(i + 1, value)
 
-    def _move(self, i: int, d: int, r: int, value: float) -> None:
-        """Search on with donor ``d`` (the ``i``-th) moved into ``r``, then undo the move."""
-        people = self.people[i]
-        self.left[r] -= people
-        self.incoming[r] += 1
-        j = self.position.get(r, -1)
-        blocks = self.incoming[r] == 1 and j > i
-        if blocks:
-            self.blocked += self.saving[j]
-        self.vacated.add(d)
-        self.current.append((d, r, people))
-        self.go(i + 1, value + self.saving[i])
-        self.current.pop()
-        self.vacated.discard(d)
-        if blocks:
-            self.blocked -= self.saving[j]
-        self.incoming[r] -= 1
-        self.left[r] += people
+    return go, state
 
 
 def search(
@@ -111,7 +136,8 @@ def search(
     Parameters
     ----------
     edges : list of [donor, receiver]
-        The sub-problem's move choices (positions into the assets).
+        The sub-problem's move choices (positions into the assets), each donor's
+        receivers nearest first.
     c : Candidates
         People, places and savings.
     incumbent : float
@@ -129,9 +155,13 @@ def search(
     steps : int
         Search steps used.
     """
-    state = _Search(edges, c, incumbent, limit)
+    problem = _Problem(edges, c)
+    go, state = _searcher(problem, incumbent, limit)
     try:
-        state.go(0, 0.0)
+        go(0, 0.0)
     except _GiveUp:
-        return False, None, state.steps
-    return True, state.best_moves, state.steps
+        return False, None, state["steps"]
+    if state["moves"] is None:
+        return True, None, state["steps"]
+    b = problem.buildings
+    return True, [(b[i], b[r], problem.people[i]) for i, r in state["moves"]], state["steps"]

@@ -15,10 +15,11 @@ its **capacity bound** (the fractional-knapsack bound: the donors' savings, best
 per person first, until their people fill all the receivers' spare places) is solved.
 With whole moves (``plan.split_donors`` false), each of the rest is then searched exactly
 (:mod:`assetmap.plan._search`: branch and bound over its donors, at most
-``plan.search_node_limit`` steps each, deterministic), which settles nearly all of them
-(``exact-search``) without a solver call. The
-rest are handed to ``scipy.optimize.milp`` (HiGHS) in order of what they could still gain
-per move choice (bound less answer, over the move choices; ties: estate order), small ones
+``plan.search_node_limit`` steps each, deterministic), which settles most of them
+(``exact-search``; at 10^5 assets all but 3 of 1,227, at 10^6 about 94%) without a
+solver call. The rest are handed to ``scipy.optimize.milp`` (HiGHS) in order of what they
+could still gain per move choice (bound less answer, over the move choices; ties: estate
+order), small ones
 together in block-diagonal batches of about 600 move choices (one HiGHS start-up per
 batch), each with ``plan.node_limit`` branch-and-bound nodes, within two budgets per run:
 
@@ -27,8 +28,9 @@ batch), each with ``plan.node_limit`` branch-and-bound nodes, within two budgets
   choices fit in what is left, and its node limit is cut to the rest (at least one node,
   so the budget can be overrun by one node's worth). HiGHS is deterministic, so this
   budget stops a run at the same place on any machine;
-* ``plan.time_limit_s`` (wall clock, a backstop): each call gets HiGHS's ``time_limit`` =
-  its share of the time left, in proportion to its move choices among the calls still
+* ``plan.time_limit_s`` (wall clock, a backstop, shared with the exact search, which
+  stops when it is gone): each call gets HiGHS's ``time_limit`` = its share of the time
+  left, in proportion to its move choices among the calls still
   expected within the work budget (at least a quarter of the time left); when it is gone the
   rest keep their fast answer. A call stopped by its time limit (the best answer found,
   or the fast one if better, is kept) and a sub-problem left because the time ran out
@@ -503,14 +505,20 @@ def _apply(call: list[_Sub], found: _Outcome, c: Candidates, work: int) -> None:
             sub.method = found.how if better else "heuristic-better"
 
 
-def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
+def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig, budget: _Budget) -> None:
     """Settle the open sub-problems by exact search where it finishes within its step limit.
 
     A finished search proves its answer optimal (``exact-search``): the fast answer where
-    nothing beats it, else the better moves found. The others stay open for HiGHS.
+    nothing beats it, else the better moves found. The others stay open for HiGHS. The
+    search shares the run's time limit with HiGHS: once it is gone, the sub-problems not
+    yet searched keep their fast answer (``heuristic-no-time``).
     """
     for sub in subs:
         if sub.method != "heuristic":
+            continue
+        if budget.time_left() <= 0:
+            budget.out_of_time = True
+            sub.method = "heuristic-no-time"
             continue
         edges = c.edges[sub.edges].tolist()
         finished, moves, _ = search(edges, c, incumbent=sub.value, limit=config.search_node_limit)
@@ -521,14 +529,13 @@ def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
         sub.method, sub.bound = "exact-search", sub.value
 
 
-def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
+def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig, budget: _Budget) -> None:
     """Improve the open sub-problems with HiGHS, best expected gain per move choice first,
     within the run's work and time budgets (see the module docstring)."""
     queue = [s for s in subs if s.method == "heuristic"]
     queue.sort(key=lambda s: (-(s.bound - s.value) / len(s.edges), s.index))
     calls = _calls(queue, config)
     sizes = [sum(len(s.edges) for s in call) for call in calls]
-    budget = _Budget(float(config.time_limit_s), int(config.work_limit))
     ahead = sum(sizes)
     with _quiet():
         for call, size in zip(calls, sizes, strict=True):
@@ -572,9 +579,10 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=list(SUBPROBLEM_COLUMNS))
     subs = _subproblems(c, config)
     if config.optimiser == "milp":
+        budget = _Budget(float(config.time_limit_s), int(config.work_limit))
         if not config.split_donors and config.search_node_limit > 0:
-            _search_open(subs, c, config)
-        _optimise(subs, c, config)
+            _search_open(subs, c, config, budget)
+        _optimise(subs, c, config, budget)
     comp = np.empty(len(c.edges), dtype=np.int64)
     for sub in subs:
         comp[sub.edges] = sub.index
