@@ -10,17 +10,17 @@ from hypothesis import strategies as st
 from assetmap.config import PlanConfig
 from assetmap.plan._colocate import Candidates
 from assetmap.plan._search import search
-from assetmap.plan._solve import _greedy, _milp, _value
+from assetmap.plan._solve import _greedy, _greedy_whole, _milp, _value, edge_groups
 
 
 @st.composite
-def subproblems(draw: st.DrawFn) -> Candidates:
+def subproblems(draw: st.DrawFn, most: int = 9) -> Candidates:
     """A random group of buildings, each a donor, a receiver or both, and move choices
     between them (a donor's receivers nearest first, as the candidates give them).
 
     People and places are in tenths, savings from a short list so that ties are common.
     """
-    n = draw(st.integers(2, 9))
+    n = draw(st.integers(2, most))
     occupancy = np.array([draw(st.integers(1, 300)) / 10 for _ in range(n)])
     spare = np.array([draw(st.sampled_from([0, 0, 5, 20, 40, 80, 150, 300])) / 1.0 for _ in range(n)])
     donor = np.array([draw(st.booleans()) for _ in range(n)])
@@ -104,3 +104,14 @@ def test_search_gives_up_at_its_step_limit_and_repeats_itself(c: Candidates) -> 
     assert again == search(edges, c, incumbent=-1.0, limit=10**6)
     if steps > 1:
         assert search(edges, c, incumbent=-1.0, limit=steps - 1) == (False, None, steps)
+
+
+@settings(max_examples=300, deadline=None)
+@given(subproblems(most=40), st.sampled_from(["room", "fit"]))
+def test_greedy_over_all_subproblems_at_once_is_the_simple_pass(c: Candidates, rule: str) -> None:
+    # Forty buildings with up to four choices per donor: several sub-problems at once.
+    if not len(c.edges):
+        return
+    moves = _greedy_whole(c.edges, edge_groups(c.edges), c, rule)
+    assert moves == _greedy(c.edges, c, split=False, rule=rule)
+    assert _feasible(moves, c)

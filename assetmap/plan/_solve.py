@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import os
 import sys
 import time
@@ -194,6 +195,73 @@ def _greedy(e: np.ndarray, c: Candidates, split: bool, rule: str = "room") -> li
     return moves
 
 
+def _rank_in_group(group: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each item's place (0, 1, ...) among the items of its ``group``, taken in ``order``."""
+    ordered = group[order]
+    by_group = np.argsort(ordered, kind="stable")
+    starts = np.flatnonzero(np.r_[True, ordered[by_group][1:] != ordered[by_group][:-1]])
+    place = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order[by_group]] = place
+    return rank
+
+
+def _greedy_whole(e: np.ndarray, comp: np.ndarray, c: Candidates, rule: str = "room") -> list[Move]:
+    """:func:`_greedy` for whole moves, every sub-problem at once (``comp``: each edge's).
+
+    Sub-problems share no donor or receiver, so the pass can take the first donor of every
+    sub-problem together, then the second, and so on, each step in numpy: the same moves as
+    :func:`_greedy` (tested), in the same order, with the same arithmetic on each
+    receiver's room.
+    """
+    if not len(e):
+        return []
+    donors, start, count = np.unique(e[:, 0], return_index=True, return_counts=True)
+    order = np.lexsort((donors, -c.saving[donors]))
+    rank = _rank_in_group(comp[start], order)
+    owner = np.repeat(np.arange(len(donors)), count)  # each edge's donor (edges come by donor)
+    edges = np.argsort(rank[owner], kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(rank[owner]))].tolist()
+    state = (c.spare.astype(float), np.zeros(len(c.spare), bool), np.zeros(len(c.spare), bool))
+    picked = [_greedy_step(e, edges[a:b], owner, c, state, rule) for a, b in itertools.pairwise(bounds)]
+    kept = [p for p in picked if len(p)]
+    if not kept:
+        return []
+    moved = np.concatenate(kept)
+    place = np.empty(len(donors), dtype=np.int64)
+    place[order] = np.arange(len(donors))
+    moved = moved[np.argsort(place[owner[moved]])]
+    d, r = e[moved, 0], e[moved, 1]
+    return list(zip(d.tolist(), r.tolist(), c.occupancy[d].tolist(), strict=True))
+
+
+def _greedy_step(
+    e: np.ndarray,
+    at: np.ndarray,
+    owner: np.ndarray,
+    c: Candidates,
+    state: tuple[np.ndarray, np.ndarray, np.ndarray],
+    rule: str,
+) -> np.ndarray:
+    """Move one donor per sub-problem (the edges ``at`` are theirs); returns the edges used."""
+    left, receiving, vacated = state
+    d, r = e[at, 0], e[at, 1]
+    ok = ~receiving[d] & ~vacated[r] & (left[r] >= c.occupancy[d] - 1e-9)
+    at, d, r = at[ok], d[ok], r[ok]
+    if not len(at):
+        return at
+    if rule == "room":  # most room left, ties: lower position
+        pick = np.lexsort((r, -left[r], owner[at]))
+    else:  # not a donor (or receiving already) first, then smallest saving, least room
+        pick = np.lexsort((r, left[r], np.where(receiving[r], 0.0, c.saving[r]), owner[at]))
+    first = pick[np.r_[True, owner[at][pick][1:] != owner[at][pick][:-1]]]
+    d, r = d[first], r[first]
+    left[r] -= c.occupancy[d]
+    receiving[r] = True
+    vacated[d] = True
+    return at[first]
+
+
 def _fill(options: list[int], left: dict[int, float], people: float) -> list[tuple[int, float]]:
     """A split donor's people over receivers in order, or none if they do not all fit."""
     if sum(left[r] for r in options) < people - 1e-9:
@@ -243,16 +311,21 @@ class _Sub:
     work: int = 0
 
 
-def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
-    """Split the edges into sub-problems and give each its fast answer and bound."""
-    e = c.edges
+def edge_groups(e: np.ndarray) -> np.ndarray:
+    """The sub-problem (0, 1, ...) of each edge: the connected groups of donors and receivers."""
     nodes, inv = np.unique(e.ravel(), return_inverse=True)
     inv = inv.reshape(e.shape)
     graph = sparse.coo_array((np.ones(len(e)), (inv[:, 0], inv[:, 1])), shape=(len(nodes), len(nodes)))
     _, node_comp = connected_components(graph, directed=False)
-    _, comp = np.unique(node_comp[inv[:, 0]], return_inverse=True)
+    return np.unique(node_comp[inv[:, 0]], return_inverse=True)[1].ravel()
+
+
+def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
+    """Split the edges into sub-problems and give each its fast answer and bound."""
+    e = c.edges
+    comp = edge_groups(e)
     k = int(comp.max()) + 1
-    first = _greedy(e, c, config.split_donors)
+    first = _greedy(e, c, True) if config.split_donors else _greedy_whole(e, comp, c)
     donor_comp = pd.Series(comp).groupby(e[:, 0]).first()
     all_savings = np.bincount(
         donor_comp.to_numpy(), weights=c.saving[donor_comp.index.to_numpy()], minlength=k
@@ -263,7 +336,11 @@ def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
     if config.optimiser == "milp":
         short = np.flatnonzero((n_donors > 1) & (values < all_savings - 1e-6))
         if len(short):
-            fit = _greedy(e[np.isin(comp, short)], c, config.split_donors, "fit")
+            mask = np.isin(comp, short)
+            if config.split_donors:
+                fit = _greedy(e[mask], c, True, "fit")
+            else:
+                fit = _greedy_whole(e[mask], comp[mask], c, "fit")
             second, second_values = _by_comp(fit, donor_comp, k, c)
             for j in short[second_values[short] > values[short] + 1e-6].tolist():
                 answers[j], values[j] = second[j], second_values[j]
