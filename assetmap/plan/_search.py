@@ -10,7 +10,9 @@ depth-first search over the donors settles it in a few dozen steps, exactly:
 * a donor that receives people cannot move, and a vacated building receives nobody, as
   in the mixed-integer programme (:func:`assetmap.plan._solve._model`);
 * a branch is cut when what it has released plus the savings of the donors still free
-  to move (not receiving) cannot beat the best answer so far by more than 1e-6;
+  to move cannot beat the best answer so far by more than 1e-6 (free: not receiving,
+  and with a receiver that is not vacated and has room for them; first counted without
+  the room, which is quicker);
 * two receivers no later donor can use or be lead to the same searches, so only the
   first that fits is tried; and a donor that fits such a receiver, and that no later
   donor could move into, is never left where it is. Neither changes the answer found;
@@ -103,6 +105,20 @@ def _searcher(p: _Problem, incumbent: float, limit: int) -> tuple[Callable[[int,
         incoming[r] -= 1
         left[r] += need
 
+    def free(i: int) -> float:
+        """The savings of donors ``i`` onwards that can still move: not receiving, and with
+        a receiver not vacated that has room for them (room only shrinks deeper down)."""
+        total = 0.0
+        for j in range(i, n):
+            if incoming[j]:
+                continue
+            need = people[j] - _FITS
+            for r in options[j]:
+                if not vacated[r] and left[r] >= need:
+                    total += saving[j]
+                    break
+        return total
+
     def go(i: int, value: float) -> None:
         state["steps"] += 1
         if state["steps"] > limit:
@@ -110,6 +126,8 @@ def _searcher(p: _Problem, incumbent: float, limit: int) -> tuple[Callable[[int,
         if value > state["best"] + _BETTER:
             state["best"], state["moves"] = value, list(current)
         if i == n or value + rest[i] - state["blocked"] <= state["best"] + _BETTER:
+            return
+        if value + free(i) <= state["best"] + _BETTER:
             return
         if incoming[i]:
             state["blocked"] -= saving[i]
