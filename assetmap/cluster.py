@@ -76,6 +76,20 @@ PEOPLE_COLUMNS = (
     "utilisation_band",
 )
 
+#: Columns of the estate layer :func:`profile_clusters` reads.
+_PROFILE_READS = (
+    "cluster_id",
+    "partner",
+    "gia_m2",
+    "running_cost_gbp",
+    "sensitive",
+    "plan_occupancy",
+    "plan_capacity",
+    "plan_utilisation",
+    "occupancy_estimated",
+    "capacity_estimated",
+)
+
 #: Columns of the ``clusters`` layer, in order (geometry last).
 CLUSTER_COLUMNS = (
     "cluster_id",
@@ -154,9 +168,17 @@ def _radius_pairs(points: np.ndarray, radius_m: float) -> np.ndarray:
 
 
 def _components(n: int, edges: np.ndarray) -> np.ndarray:
-    """Connected component of each of ``n`` nodes joined by ``edges`` (m, 2)."""
-    graph = sparse.coo_array((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    """Connected component of each of ``n`` nodes joined by ``edges`` (m, 2).
+
+    The edges are taken one way and their groups as the weak components of that directed
+    graph (the same groups and numbers as ``directed=False``), with 32-bit indices: at
+    10^6 assets (2.3 x 10^7 pairs) this is about twice as fast.
+    """
+    index = np.int32 if n < 2**31 else np.int64
+    graph = sparse.coo_array(
+        (np.ones(len(edges)), (edges[:, 0].astype(index), edges[:, 1].astype(index))), shape=(n, n)
+    ).tocsr()
+    return connected_components(graph, directed=True, connection="weak")[1]
 
 
 def _labels_dbscan(
@@ -173,6 +195,13 @@ def _labels_dbscan(
     renumbered by running cost afterwards anyway).
     """
     n = len(points)
+    if min_samples <= 2:
+        # Every point with a neighbour reaches two assets, so it is core, as is a stack
+        # of two or more: clusters are the connected groups, with no border points.
+        core = weights >= min_samples
+        core[pairs[:, 0]] = True
+        core[pairs[:, 1]] = True
+        return np.where(core, _components(n, pairs), -1)
     w = weights.astype(float)
     a, b = pairs[:, 0], pairs[:, 1]
     reach = w + np.bincount(a, weights=w[b], minlength=n) + np.bincount(b, weights=w[a], minlength=n)
@@ -567,14 +596,16 @@ def profile_clusters(assets_with_clusters: gpd.GeoDataFrame, config: ClusteringC
     if not member.any():
         empty = pd.DataFrame({c: pd.Series(dtype=object) for c in CLUSTER_COLUMNS})
         return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-    m = df.loc[member]
-    codes, ids = pd.factorize(m["cluster_id"].astype(str).to_numpy(), sort=True)
+    # Only the columns the profile reads: copying every column of 10^6 rows took seconds.
+    m = df.loc[member, [c for c in _PROFILE_READS if c in df.columns]]
+    codes, uniques = pd.factorize(m["cluster_id"].astype("string"), sort=True)
+    ids = np.asarray(uniques.astype(str), dtype=object)
     prof = pd.DataFrame({"cluster_id": ids})
     prof = prof.assign(**_profile_figures(m, codes, len(ids)), **_partner_lists(m, codes, len(ids)))
     prof["cross_partner"] = prof["partner_count"] >= 2
     prof["utilisation_band"] = band(prof["utilisation"].to_numpy(), config)
     sensitive = m["sensitive"].fillna(False).to_numpy(dtype=bool)
-    geoms = _hulls(asset_xy(m), codes, ~sensitive, len(ids), config.hull_buffer_m)
+    geoms = _hulls(asset_xy(df)[member], codes, ~sensitive, len(ids), config.hull_buffer_m)
     prof = prof[list(CLUSTER_COLUMNS)]
     return gpd.GeoDataFrame(prof, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
@@ -630,17 +661,31 @@ def _partner_lists(m: pd.DataFrame, codes: np.ndarray, k: int) -> dict[str, obje
 
 
 def _hulls(xy: np.ndarray, codes: np.ndarray, shown: np.ndarray, k: int, buffer_m: float) -> np.ndarray:
-    """Buffered convex hull of each cluster's shown members (None for a cluster with none)."""
+    """Buffered convex hull of each cluster's shown members (None for a cluster with none).
+
+    One point per distinct location of a cluster is enough for its hull (its first, in
+    row order). The hull of two or more is taken of a line through them (the hull of the
+    same coordinates as a multipoint's, without making a point object per location), of
+    one the point itself.
+    """
     geoms = np.full(k, None, dtype=object)
-    keep = shown & np.isfinite(xy).all(axis=1)
-    if not keep.any():
+    keep = np.flatnonzero(shown & np.isfinite(xy).all(axis=1))
+    if not len(keep):
         return geoms
-    # One point per distinct location of a cluster is enough for its hull.
-    frame = pd.DataFrame({"code": codes[keep], "x": xy[keep, 0], "y": xy[keep, 1]}).drop_duplicates()
-    frame = frame.sort_values("code", kind="stable")
-    present, dense = np.unique(frame["code"].to_numpy(), return_inverse=True)
-    pts = shapely.multipoints(frame[["x", "y"]].to_numpy(), indices=dense.ravel())
-    hulls = shapely.convex_hull(pts)
+    code, x, y = codes[keep], xy[keep, 0], xy[keep, 1]
+    order = np.lexsort((keep, y, x, code))
+    new = np.r_[True, (np.diff(code[order]) != 0) | (np.diff(x[order]) != 0) | (np.diff(y[order]) != 0)]
+    first = np.sort(order[new])
+    first = first[np.argsort(code[first], kind="stable")]
+    present, start, count = np.unique(code[first], return_index=True, return_counts=True)
+    coords = np.column_stack([x[first], y[first]])
+    wide = count >= 2
+    hulls = np.empty(len(present), dtype=object)
+    lines = shapely.linestrings(
+        coords[np.repeat(wide, count)], indices=np.repeat(np.arange(int(wide.sum())), count[wide])
+    )
+    hulls[wide] = shapely.convex_hull(lines)
+    hulls[~wide] = shapely.points(coords[start[~wide]])
     geoms[present] = shapely.buffer(hulls, buffer_m) if buffer_m > 0 else hulls
     return geoms
 

@@ -276,6 +276,10 @@ class PlanConfig(_Strict):
     #: Branch-and-bound node limit per sub-problem (deterministic, unlike a time limit); the
     #: better of the best solution found and the greedy answer is kept if it is reached.
     node_limit: Annotated[int, Field(ge=1)] = 10_000
+    #: Steps of the exact search over whole moves allowed per open sub-problem before it is
+    #: handed to HiGHS (deterministic; most settle in a few dozen; not used with
+    #: ``split_donors``). 0: every open sub-problem goes to HiGHS.
+    search_node_limit: Annotated[int, Field(ge=0)] = 500
     #: A sub-problem with at most this many yes/no move choices is solved exactly by branch
     #: and cut; a larger one (a dense town) is rounded from its LP relaxation, the LP value
     #: reported as the bound (keeps 10^5 assets under 20 s; see BENCHMARKS.md).
@@ -292,10 +296,12 @@ class PlanConfig(_Strict):
     time_limit_s: Annotated[float, Field(gt=0, le=86_400)] = 15
     #: Deterministic budget of optimiser work per run, counted for each HiGHS call as its
     #: move choices x (1 + branch-and-bound nodes used): the same estate stops at the same
-    #: place on any machine. 50,000 takes 2-4 s of one core; at 10^5 assets it leaves the
-    #: plan within 1.5% of the proven optimum, at 10^6 it adds 0.3% to the fast answers
-    #: (see BENCHMARKS.md). 0: fast answers only.
-    work_limit: Annotated[int, Field(ge=0)] = 50_000
+    #: place on any machine. HiGHS only sees what the exact search (``search_node_limit``)
+    #: leaves open, the larger sub-problems: at 10^5 assets that is 6 of 1,227 (1,216
+    #: work, all solved); at 10^6 about 1,300 of 24,000, where 20,000 takes 1.5-3 s of one
+    #: core and adds 0.02% to the plan (50,000: 6-7 s, 0.08%; see BENCHMARKS.md).
+    #: 0: no HiGHS call (what the exact search leaves open keeps its fast answer).
+    work_limit: Annotated[int, Field(ge=0)] = 20_000
     #: A building left with at least this many spare places (below the ceiling) in a
     #: cluster of two or more partners is listed as a ``share`` opportunity.
     min_share_places: Annotated[float, Field(ge=0)] = 10

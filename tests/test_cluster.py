@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import DEMO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assetmap.cluster import CLUSTER_COLUMNS, cluster_assets, estimate_people, profile_clusters
 from assetmap.config import ClusteringConfig
@@ -201,6 +203,29 @@ def test_dbscan_from_pairs_matches_scikit_learn(seed: int) -> None:
     uniq, inverse, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
     ref = DBSCAN(eps=400, min_samples=min_assets).fit(uniq, sample_weight=counts).labels_[inverse.ravel()]
     assert _partition(out["cluster_id"]) == _partition(ref)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 25), st.integers(0, 25)), min_size=1, max_size=120),
+    min_assets=st.sampled_from([2, 2, 3, 4]),
+)
+def test_dbscan_shortcut_and_general_rule_match_scikit_learn(
+    cells: list[tuple[int, int]], min_assets: int
+) -> None:
+    # Points on a 100 m lattice (pairs exactly 400 m apart, stacks of one location): at two
+    # assets the labels come from the connected groups alone, above from core and border
+    # points; both are scikit-learn's DBSCAN with sample weights.
+    from sklearn.cluster import DBSCAN
+
+    from assetmap.cluster import _labels_dbscan, _radius_pairs, _unique_points
+
+    xy = np.asarray(cells, dtype=float) * 100.0
+    points, inverse, counts = _unique_points(xy)
+    labels = _labels_dbscan(points, counts, _radius_pairs(points, 400.0), min_assets)
+    ref = DBSCAN(eps=400, min_samples=min_assets).fit(points, sample_weight=counts).labels_
+    assert _partition(labels[inverse]) == _partition(ref[inverse])
+    assert ((labels >= 0) == (ref >= 0)).all()
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -176,16 +176,21 @@ def _fast_pass_trap() -> gpd.GeoDataFrame:
     )  # fmt: skip
 
 
-def test_optimiser_beats_both_fast_passes() -> None:
+@pytest.mark.parametrize(("search", "method"), [(5_000, "exact-search"), (0, "milp-optimal")])
+def test_optimiser_beats_both_fast_passes(search: int, method: str) -> None:
+    # The exact search (default) and HiGHS (search off) find the same best plan.
     assets = _fast_pass_trap()
-    best = plan_estate(assets, config(), as_of=AS_OF)
+    best = plan_estate(assets, config(search_node_limit=search), as_of=AS_OF)
     assert best.summary["released_running_cost_gbp"] == pytest.approx(340_000 * 0.85)
     moves = best.opportunities.query("action == 'relocate'").set_index("asset_id")["into_asset_id"].to_dict()
     assert moves == {"D": "A", "B": "C"}
-    assert set(best.subproblems["method"]) == {"milp-optimal"}
+    assert set(best.subproblems["method"]) == {method}
+    assert best.summary["subproblems_optimal"] == 1
+    # The search needs no solver call: no solver work is charged.
+    assert (best.summary["optimiser_work_used"] == 0) == (search > 0)
     assert best.summary["plan_repeatable"] is True
-    # Without the solver (no work budget) the fast answer stands: D moves, nothing else.
-    fast = plan_estate(assets, config(work_limit=0), as_of=AS_OF)
+    # Without the search and the solver the fast answer stands: D moves, nothing else.
+    fast = plan_estate(assets, config(work_limit=0, search_node_limit=0), as_of=AS_OF)
     assert fast.summary["released_running_cost_gbp"] == pytest.approx(190_000 * 0.85)
     assert set(fast.subproblems["method"]) == {"heuristic"}
     assert fast.summary["subproblems_fast_answer"] == 1
@@ -332,7 +337,7 @@ def test_missing_columns_rejected() -> None:
 
 
 def test_large_subproblem_rounded_from_lp_still_feasible() -> None:
-    res = plan_estate(_fast_pass_trap(), config(exact_max_binaries=0), as_of=AS_OF)
+    res = plan_estate(_fast_pass_trap(), config(exact_max_binaries=0, search_node_limit=0), as_of=AS_OF)
     assert set(res.subproblems["method"]) <= {"lp-round", "milp-optimal", "heuristic-better"}
     assert res.summary["released_running_cost_gbp"] >= 190_000 * 0.85
     assert res.summary["moves_saving_bound_gbp"] >= 340_000 * 0.85 - 1e-6
@@ -381,7 +386,7 @@ def test_small_subproblems_solved_together_each_optimal() -> None:
         part["geometry"] = part.geometry.translate(xoff=5_000 * k)
         parts.append(part)
     assets = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=BNG)
-    res = plan_estate(assets, config(), as_of=AS_OF)
+    res = plan_estate(assets, config(search_node_limit=0), as_of=AS_OF)
     assert len(res.subproblems) == 3
     assert set(res.subproblems["method"]) == {"milp-optimal"}
     # One solver call: its work is charged to the first sub-problem of the batch.
@@ -446,9 +451,11 @@ def test_plan_equals_brute_force_on_small_estates(seed: int) -> None:
     assert res.summary["plan_repeatable"] is True
 
 
-def test_out_of_time_keeps_fast_answers_and_says_so() -> None:
+@pytest.mark.parametrize("search", [1_000, 0])
+def test_out_of_time_keeps_fast_answers_and_says_so(search: int) -> None:
+    # The time limit stops the exact search as it stops HiGHS.
     assets = _fast_pass_trap()
-    res = plan_estate(assets, config(time_limit_s=1e-9), as_of=AS_OF)
+    res = plan_estate(assets, config(time_limit_s=1e-9, search_node_limit=search), as_of=AS_OF)
     assert set(res.subproblems["method"]) == {"heuristic-no-time"}
     assert res.summary["released_running_cost_gbp"] == pytest.approx(190_000 * 0.85)
     assert res.summary["subproblems_time_limited"] == 1
@@ -473,21 +480,27 @@ def test_work_budget_is_spent_in_priority_order_and_repeatable() -> None:
         part["geometry"] = part.geometry.translate(xoff=5_000 * k)
         parts.append(part)
     assets = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=BNG)
-    full = plan_estate(assets, config(), as_of=AS_OF)
+    full = plan_estate(assets, config(search_node_limit=0), as_of=AS_OF)
     assert set(full.subproblems["method"]) == {"milp-optimal"}
     calls = full.subproblems.loc[full.subproblems["work"] > 0, "work"]
     assert len(calls) == 2
     first_call = int(calls.iloc[-1])  # charged to the most valuable sub-problem, the last
-    some = plan_estate(assets, config(work_limit=first_call), as_of=AS_OF)
-    again = plan_estate(assets, config(work_limit=first_call), as_of=AS_OF)
+    some = plan_estate(assets, config(work_limit=first_call, search_node_limit=0), as_of=AS_OF)
+    again = plan_estate(assets, config(work_limit=first_call, search_node_limit=0), as_of=AS_OF)
     assert some.summary == again.summary
     pd.testing.assert_frame_equal(some.subproblems, again.subproblems)
     assert some.subproblems["method"].tolist() == ["heuristic"] * 30 + ["milp-optimal"] * 120
     assert some.summary["optimiser_work_used"] == first_call
     assert some.summary["subproblems_fast_answer"] == 30
     assert some.summary["plan_repeatable"] is True
-    fast = plan_estate(assets, config(work_limit=0), as_of=AS_OF).summary["moves_saving_gbp"]
+    bare = config(work_limit=0, search_node_limit=0)
+    fast = plan_estate(assets, bare, as_of=AS_OF).summary["moves_saving_gbp"]
     assert full.summary["moves_saving_gbp"] > some.summary["moves_saving_gbp"] > fast
+    # The exact search settles all 150 without the solver, with the same savings.
+    searched = plan_estate(assets, config(), as_of=AS_OF)
+    assert set(searched.subproblems["method"]) == {"exact-search"}
+    assert searched.summary["optimiser_work_used"] == 0
+    assert searched.subproblems["saving"].tolist() == pytest.approx(full.subproblems["saving"].tolist())
 
 
 def test_solver_output_never_reaches_the_terminal(capfd: pytest.CaptureFixture[str]) -> None:
@@ -502,7 +515,7 @@ def test_solver_output_never_reaches_the_terminal(capfd: pytest.CaptureFixture[s
                    utilisation=u, running_cost_gbp=float(rng.integers(10, 500)) * 1000)
         )  # fmt: skip
     capfd.readouterr()
-    res = plan_estate(estate(*rows), config(), as_of=AS_OF)
+    res = plan_estate(estate(*rows), config(search_node_limit=0), as_of=AS_OF)
     out, err = capfd.readouterr()
     assert res.subproblems["method"].str.startswith("milp").any()
     assert out == "" and err == ""
@@ -546,6 +559,14 @@ def test_demo_plan_with_default_budget_is_the_exact_plan(place: str) -> None:
     exact = plan_estate(assets, generous, as_of=AS_OF)
     pd.testing.assert_frame_equal(default.opportunities, exact.opportunities)
     pd.testing.assert_frame_equal(pd.DataFrame(default.assets), pd.DataFrame(exact.assets))
+    # The exact search's plan is HiGHS's plan on the county estates, move for move.
+    solver_only = generous.model_copy(
+        update={"plan": generous.plan.model_copy(update={"search_node_limit": 0})}
+    )
+    solver = plan_estate(assets, solver_only, as_of=AS_OF)
+    pd.testing.assert_frame_equal(default.opportunities, solver.opportunities)
+    pd.testing.assert_frame_equal(pd.DataFrame(default.assets), pd.DataFrame(solver.assets))
+    pd.testing.assert_frame_equal(default.clusters, solver.clusters)
     assert default.summary["subproblems_optimal"] == default.summary["subproblems"] > 0
     assert default.summary["plan_repeatable"] is True
     assert default.summary["moves_saving_gap_share"] <= cfg.plan.mip_rel_gap + 1e-9

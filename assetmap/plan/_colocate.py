@@ -121,7 +121,7 @@ def _nearest_edges(
     cluster, group = same
     tree = cKDTree(xy[receivers])
     k = min(len(receivers), 4 * config.max_receivers_per_donor + 1)
-    dist, idx = tree.query(xy[donors], k=k, distance_upper_bound=radius_m)
+    dist, idx = tree.query(xy[donors], k=k, distance_upper_bound=radius_m, workers=-1)
     dist, idx = dist.reshape(len(donors), k), idx.reshape(len(donors), k)
     # Every (donor, neighbour) pair found, flattened row by row; keep the usable ones.
     row = np.repeat(np.arange(len(donors)), k)

@@ -162,7 +162,7 @@ def _crowded(df: pd.DataFrame, xy: np.ndarray | None, radius_m: float) -> np.nda
     located = np.isfinite(xy).all(axis=1)
     alone = np.flatnonzero(df["cluster_id"].isna().to_numpy() & located)
     if len(alone) and located.sum() > 1:
-        dist, _ = cKDTree(xy[located]).query(xy[alone], k=2, distance_upper_bound=radius_m)
+        dist, _ = cKDTree(xy[located]).query(xy[alone], k=2, distance_upper_bound=radius_m, workers=-1)
         out[alone] = np.isfinite(dist[:, 1])
     return out
 

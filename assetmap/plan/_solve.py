@@ -12,9 +12,14 @@ The moves split into independent sub-problems: the connected groups of donors an
 
 A sub-problem with one donor, one where every donor moved, and one whose answer reaches
 its **capacity bound** (the fractional-knapsack bound: the donors' savings, best saving
-per person first, until their people fill all the receivers' spare places) is solved. The
-rest are handed to ``scipy.optimize.milp`` (HiGHS) in order of what they could still gain
-per move choice (bound less answer, over the move choices; ties: estate order), small ones
+per person first, until their people fill all the receivers' spare places) is solved.
+With whole moves (``plan.split_donors`` false), each of the rest is then searched exactly
+(:mod:`assetmap.plan._search`: branch and bound over its donors, at most
+``plan.search_node_limit`` steps each, deterministic), which settles most of them
+(``exact-search``; at 10^5 assets all but 3 of 1,227, at 10^6 about 94%) without a
+solver call. The rest are handed to ``scipy.optimize.milp`` (HiGHS) in order of what they
+could still gain per move choice (bound less answer, over the move choices; ties: estate
+order), small ones
 together in block-diagonal batches of about 600 move choices (one HiGHS start-up per
 batch), each with ``plan.node_limit`` branch-and-bound nodes, within two budgets per run:
 
@@ -23,8 +28,9 @@ batch), each with ``plan.node_limit`` branch-and-bound nodes, within two budgets
   choices fit in what is left, and its node limit is cut to the rest (at least one node,
   so the budget can be overrun by one node's worth). HiGHS is deterministic, so this
   budget stops a run at the same place on any machine;
-* ``plan.time_limit_s`` (wall clock, a backstop): each call gets HiGHS's ``time_limit`` =
-  its share of the time left, in proportion to its move choices among the calls still
+* ``plan.time_limit_s`` (wall clock, a backstop, shared with the exact search, which
+  stops when it is gone): each call gets HiGHS's ``time_limit`` = its share of the time
+  left, in proportion to its move choices among the calls still
   expected within the work budget (at least a quarter of the time left); when it is gone the
   rest keep their fast answer. A call stopped by its time limit (the best answer found,
   or the fast one if better, is kept) and a sub-problem left because the time ran out
@@ -40,6 +46,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import os
 import sys
 import time
@@ -54,6 +61,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..config import PlanConfig
 from ._colocate import MOVE_COLUMNS, Candidates
+from ._search import search
 
 Move = tuple[int, int, float]
 
@@ -72,7 +80,7 @@ _MIN_SHARE = 0.25
 SUBPROBLEM_COLUMNS = ("donors", "receivers", "edges", "method", "saving", "bound", "work")
 
 #: Methods whose answer is proven optimal.
-OPTIMAL = ("exact-single", "exact-all-moved", "exact-bound", "milp-optimal")
+OPTIMAL = ("exact-single", "exact-all-moved", "exact-bound", "exact-search", "milp-optimal")
 
 
 def _flush_c_stdout() -> None:
@@ -187,6 +195,73 @@ def _greedy(e: np.ndarray, c: Candidates, split: bool, rule: str = "room") -> li
     return moves
 
 
+def _rank_in_group(group: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each item's place (0, 1, ...) among the items of its ``group``, taken in ``order``."""
+    ordered = group[order]
+    by_group = np.argsort(ordered, kind="stable")
+    starts = np.flatnonzero(np.r_[True, ordered[by_group][1:] != ordered[by_group][:-1]])
+    place = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order[by_group]] = place
+    return rank
+
+
+def _greedy_whole(e: np.ndarray, comp: np.ndarray, c: Candidates, rule: str = "room") -> list[Move]:
+    """:func:`_greedy` for whole moves, every sub-problem at once (``comp``: each edge's).
+
+    Sub-problems share no donor or receiver, so the pass can take the first donor of every
+    sub-problem together, then the second, and so on, each step in numpy: the same moves as
+    :func:`_greedy` (tested), in the same order, with the same arithmetic on each
+    receiver's room.
+    """
+    if not len(e):
+        return []
+    donors, start, count = np.unique(e[:, 0], return_index=True, return_counts=True)
+    order = np.lexsort((donors, -c.saving[donors]))
+    rank = _rank_in_group(comp[start], order)
+    owner = np.repeat(np.arange(len(donors)), count)  # each edge's donor (edges come by donor)
+    edges = np.argsort(rank[owner], kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(rank[owner]))].tolist()
+    state = (c.spare.astype(float), np.zeros(len(c.spare), bool), np.zeros(len(c.spare), bool))
+    picked = [_greedy_step(e, edges[a:b], owner, c, state, rule) for a, b in itertools.pairwise(bounds)]
+    kept = [p for p in picked if len(p)]
+    if not kept:
+        return []
+    moved = np.concatenate(kept)
+    place = np.empty(len(donors), dtype=np.int64)
+    place[order] = np.arange(len(donors))
+    moved = moved[np.argsort(place[owner[moved]])]
+    d, r = e[moved, 0], e[moved, 1]
+    return list(zip(d.tolist(), r.tolist(), c.occupancy[d].tolist(), strict=True))
+
+
+def _greedy_step(
+    e: np.ndarray,
+    at: np.ndarray,
+    owner: np.ndarray,
+    c: Candidates,
+    state: tuple[np.ndarray, np.ndarray, np.ndarray],
+    rule: str,
+) -> np.ndarray:
+    """Move one donor per sub-problem (the edges ``at`` are theirs); returns the edges used."""
+    left, receiving, vacated = state
+    d, r = e[at, 0], e[at, 1]
+    ok = ~receiving[d] & ~vacated[r] & (left[r] >= c.occupancy[d] - 1e-9)
+    at, d, r = at[ok], d[ok], r[ok]
+    if not len(at):
+        return at
+    if rule == "room":  # most room left, ties: lower position
+        pick = np.lexsort((r, -left[r], owner[at]))
+    else:  # not a donor (or receiving already) first, then smallest saving, least room
+        pick = np.lexsort((r, left[r], np.where(receiving[r], 0.0, c.saving[r]), owner[at]))
+    first = pick[np.r_[True, owner[at][pick][1:] != owner[at][pick][:-1]]]
+    d, r = d[first], r[first]
+    left[r] -= c.occupancy[d]
+    receiving[r] = True
+    vacated[d] = True
+    return at[first]
+
+
 def _fill(options: list[int], left: dict[int, float], people: float) -> list[tuple[int, float]]:
     """A split donor's people over receivers in order, or none if they do not all fit."""
     if sum(left[r] for r in options) < people - 1e-9:
@@ -236,16 +311,21 @@ class _Sub:
     work: int = 0
 
 
-def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
-    """Split the edges into sub-problems and give each its fast answer and bound."""
-    e = c.edges
+def edge_groups(e: np.ndarray) -> np.ndarray:
+    """The sub-problem (0, 1, ...) of each edge: the connected groups of donors and receivers."""
     nodes, inv = np.unique(e.ravel(), return_inverse=True)
     inv = inv.reshape(e.shape)
     graph = sparse.coo_array((np.ones(len(e)), (inv[:, 0], inv[:, 1])), shape=(len(nodes), len(nodes)))
     _, node_comp = connected_components(graph, directed=False)
-    _, comp = np.unique(node_comp[inv[:, 0]], return_inverse=True)
+    return np.unique(node_comp[inv[:, 0]], return_inverse=True)[1].ravel()
+
+
+def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
+    """Split the edges into sub-problems and give each its fast answer and bound."""
+    e = c.edges
+    comp = edge_groups(e)
     k = int(comp.max()) + 1
-    first = _greedy(e, c, config.split_donors)
+    first = _greedy(e, c, True) if config.split_donors else _greedy_whole(e, comp, c)
     donor_comp = pd.Series(comp).groupby(e[:, 0]).first()
     all_savings = np.bincount(
         donor_comp.to_numpy(), weights=c.saving[donor_comp.index.to_numpy()], minlength=k
@@ -256,7 +336,11 @@ def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
     if config.optimiser == "milp":
         short = np.flatnonzero((n_donors > 1) & (values < all_savings - 1e-6))
         if len(short):
-            fit = _greedy(e[np.isin(comp, short)], c, config.split_donors, "fit")
+            mask = np.isin(comp, short)
+            if config.split_donors:
+                fit = _greedy(e[mask], c, True, "fit")
+            else:
+                fit = _greedy_whole(e[mask], comp[mask], c, "fit")
             second, second_values = _by_comp(fit, donor_comp, k, c)
             for j in short[second_values[short] > values[short] + 1e-6].tolist():
                 answers[j], values[j] = second[j], second_values[j]
@@ -498,14 +582,37 @@ def _apply(call: list[_Sub], found: _Outcome, c: Candidates, work: int) -> None:
             sub.method = found.how if better else "heuristic-better"
 
 
-def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
+def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig, budget: _Budget) -> None:
+    """Settle the open sub-problems by exact search where it finishes within its step limit.
+
+    A finished search proves its answer optimal (``exact-search``): the fast answer where
+    nothing beats it, else the better moves found. The others stay open for HiGHS. The
+    search shares the run's time limit with HiGHS: once it is gone, the sub-problems not
+    yet searched keep their fast answer (``heuristic-no-time``).
+    """
+    for sub in subs:
+        if sub.method != "heuristic":
+            continue
+        if budget.time_left() <= 0:
+            budget.out_of_time = True
+            sub.method = "heuristic-no-time"
+            continue
+        edges = c.edges[sub.edges].tolist()
+        finished, moves, _ = search(edges, c, incumbent=sub.value, limit=config.search_node_limit)
+        if not finished:
+            continue
+        if moves is not None:
+            sub.moves, sub.value = moves, _value(moves, c)
+        sub.method, sub.bound = "exact-search", sub.value
+
+
+def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig, budget: _Budget) -> None:
     """Improve the open sub-problems with HiGHS, best expected gain per move choice first,
     within the run's work and time budgets (see the module docstring)."""
     queue = [s for s in subs if s.method == "heuristic"]
     queue.sort(key=lambda s: (-(s.bound - s.value) / len(s.edges), s.index))
     calls = _calls(queue, config)
     sizes = [sum(len(s.edges) for s in call) for call in calls]
-    budget = _Budget(float(config.time_limit_s), int(config.work_limit))
     ahead = sum(sizes)
     with _quiet():
         for call, size in zip(calls, sizes, strict=True):
@@ -538,7 +645,7 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
     subproblems : DataFrame
         One row per sub-problem (:data:`SUBPROBLEM_COLUMNS`): ``donors``, ``receivers``,
         ``edges`` (move choices), ``method`` (``exact-single``, ``exact-all-moved``,
-        ``exact-bound``, ``milp-optimal``, ``milp-node-limit``, ``milp-time-limit``,
+        ``exact-bound``, ``exact-search``, ``milp-optimal``, ``milp-node-limit``, ``milp-time-limit``,
         ``lp-round``, ``milp-lp-fix``, ``heuristic-better`` (the solver ran but the fast
         answer was better), ``heuristic`` (left for the work budget), ``heuristic-no-time``
         (left because the time ran out) or ``greedy``), ``saving``, ``bound`` (the most its
@@ -549,7 +656,10 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=list(SUBPROBLEM_COLUMNS))
     subs = _subproblems(c, config)
     if config.optimiser == "milp":
-        _optimise(subs, c, config)
+        budget = _Budget(float(config.time_limit_s), int(config.work_limit))
+        if not config.split_donors and config.search_node_limit > 0:
+            _search_open(subs, c, config, budget)
+        _optimise(subs, c, config, budget)
     comp = np.empty(len(c.edges), dtype=np.int64)
     for sub in subs:
         comp[sub.edges] = sub.index

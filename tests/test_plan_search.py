@@ -1,0 +1,117 @@
+"""The exact search for small sub-problems against HiGHS on the same programme."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assetmap.config import PlanConfig
+from assetmap.plan._colocate import Candidates
+from assetmap.plan._search import search
+from assetmap.plan._solve import _greedy, _greedy_whole, _milp, _value, edge_groups
+
+
+@st.composite
+def subproblems(draw: st.DrawFn, most: int = 9) -> Candidates:
+    """A random group of buildings, each a donor, a receiver or both, and move choices
+    between them (a donor's receivers nearest first, as the candidates give them).
+
+    People and places are in tenths, savings from a short list so that ties are common.
+    """
+    n = draw(st.integers(2, most))
+    occupancy = np.array([draw(st.integers(1, 300)) / 10 for _ in range(n)])
+    spare = np.array([draw(st.sampled_from([0, 0, 5, 20, 40, 80, 150, 300])) / 1.0 for _ in range(n)])
+    donor = np.array([draw(st.booleans()) for _ in range(n)])
+    costs = [draw(st.sampled_from([10_000.0, 25_500.0, 42_500.0, 85_000.0])) for _ in range(n)]
+    saving = np.where(donor, costs, 0.0)
+    edges = []
+    for d in np.flatnonzero(donor).tolist():
+        others = [r for r in range(n) if r != d and spare[r] > 0]
+        chosen = draw(st.lists(st.sampled_from(others), unique=True, max_size=4)) if others else []
+        edges += [(d, r) for r in chosen]
+    return Candidates(
+        occupancy=occupancy,
+        spare=spare,
+        saving=saving,
+        donor=donor,
+        edges=np.array(edges, dtype=np.int64).reshape(-1, 2),
+        distance=np.zeros(len(edges)),
+    )
+
+
+def _feasible(moves: list[tuple[int, int, float]], c: Candidates) -> bool:
+    """Each move a move choice, each donor moved once and wholly, no receiver over its
+    room, no vacated building receiving."""
+    choices = {tuple(e) for e in c.edges.tolist()}
+    donors = [d for d, _, _ in moves]
+    load: dict[int, float] = {}
+    for d, r, people in moves:
+        load[r] = load.get(r, 0.0) + people
+        if (d, r) not in choices or people != c.occupancy[d]:
+            return False
+    over = any(load[r] > c.spare[r] + 1e-9 for r in load)
+    return len(set(donors)) == len(donors) and not over and not set(donors) & set(load)
+
+
+def _solver_best(c: Candidates) -> float:
+    """HiGHS's proven optimum of the same programme (no gap, no budget)."""
+    found = _milp(c.edges, c, PlanConfig(mip_rel_gap=0), (10**6, 60.0), exact=True)
+    assert found.how == "milp-optimal"
+    assert _feasible(found.moves, c)
+    return _value(found.moves, c)
+
+
+@settings(max_examples=300, deadline=None)
+@given(subproblems())
+def test_search_finds_the_solvers_optimum(c: Candidates) -> None:
+    if not len(c.edges):
+        return
+    finished, moves, steps = search(c.edges.tolist(), c, incumbent=-1.0, limit=10**6)
+    assert finished and moves is not None and steps >= 1
+    assert _feasible(moves, c)
+    assert _value(moves, c) == pytest.approx(_solver_best(c), abs=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(subproblems())
+def test_search_keeps_the_fast_answer_unless_strictly_better(c: Candidates) -> None:
+    if not len(c.edges):
+        return
+    fast = _greedy(c.edges, c, split=False)
+    finished, better, _ = search(c.edges.tolist(), c, incumbent=_value(fast, c), limit=10**6)
+    assert finished
+    best = _solver_best(c)
+    if better is None:
+        # The fast answer is proven optimal.
+        assert _value(fast, c) == pytest.approx(best, abs=1e-6)
+    else:
+        assert _feasible(better, c)
+        assert _value(better, c) > _value(fast, c) + 1e-6
+        assert _value(better, c) == pytest.approx(best, abs=1e-6)
+
+
+@settings(max_examples=50, deadline=None)
+@given(subproblems())
+def test_search_gives_up_at_its_step_limit_and_repeats_itself(c: Candidates) -> None:
+    if not len(c.edges):
+        return
+    edges = c.edges.tolist()
+    finished, _, steps = search(edges, c, incumbent=-1.0, limit=10**6)
+    assert finished
+    again = search(edges, c, incumbent=-1.0, limit=10**6)
+    assert again == search(edges, c, incumbent=-1.0, limit=10**6)
+    if steps > 1:
+        assert search(edges, c, incumbent=-1.0, limit=steps - 1) == (False, None, steps)
+
+
+@settings(max_examples=300, deadline=None)
+@given(subproblems(most=40), st.sampled_from(["room", "fit"]))
+def test_greedy_over_all_subproblems_at_once_is_the_simple_pass(c: Candidates, rule: str) -> None:
+    # Forty buildings with up to four choices per donor: several sub-problems at once.
+    if not len(c.edges):
+        return
+    moves = _greedy_whole(c.edges, edge_groups(c.edges), c, rule)
+    assert moves == _greedy(c.edges, c, split=False, rule=rule)
+    assert _feasible(moves, c)
