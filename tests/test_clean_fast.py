@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from hypothesis import given, settings
@@ -196,3 +197,43 @@ def test_postcodes_written_as_printed_are_kept_as_cleaning_every_cell_would(
     got, want = clean_postcode(s), clean_every_postcode(s)
     pd.testing.assert_series_equal(got.values, want.values, check_names=False)
     pd.testing.assert_series_equal(got.problems, want.problems, check_names=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=COLUMN)
+def test_to_object_gives_str_or_none_as_the_two_pass_way(cells: list[str | None]) -> None:
+    from assetmap.registers._clean_base import to_object
+
+    text = as_text(pd.Series(cells, dtype=object, index=pd.RangeIndex(len(cells)) * 2, name="x"))
+    got = to_object(text)
+    pd.testing.assert_series_equal(got, text.astype(object).where(text.notna(), None))
+    assert all(type(v) is str or v is None for v in got)
+
+
+COORD_CELLS = st.one_of(
+    st.sampled_from(
+        ["575794", "575794.0", "-0.5219", "-0", "0", "007", "51.2785", "551,234", "−1.25", "+3", " 12", "1e3",
+         "-9.95E-3", "n/a", "-", "", "1.", ".5", "--1", "12 ", "1.2.3", "٣٤", "123456789012345678"]
+    ),
+    st.none(),
+    st.text(alphabet=st.sampled_from("0123456789.-,"), max_size=12),
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(cells=st.lists(COORD_CELLS, max_size=40), arrow=st.booleans())
+def test_plain_coordinates_read_at_once_as_the_full_reading_reads_them(
+    cells: list[str | None], arrow: bool
+) -> None:
+    from assetmap.registers._clean_base import arrow_text
+    from assetmap.registers.clean import clean_coord, clean_every_coord
+
+    column = _blank_to_none(cells)
+    index = pd.RangeIndex(len(column)) * 3 + 5
+    s = arrow_text(pa.array(column, type=pa.large_string()), index=index) if arrow else pd.Series(
+        column, dtype=object, index=index
+    )
+    got, want = clean_coord(s, label="easting"), clean_every_coord(s, label="easting")
+    pd.testing.assert_series_equal(got.values, want.values)
+    pd.testing.assert_series_equal(got.problems, want.problems)
+    assert np.array_equal(np.signbit(got.values.to_numpy()), np.signbit(want.values.to_numpy()))

@@ -113,6 +113,8 @@ def _clean_distinct_arrow(cleaner: Callable[[pd.Series], c.Cleaned], text: pd.Se
     values = pa.array(text.array)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if len(values) >= _PROBE and pc.count_distinct(values.slice(0, _PROBE)).as_py() > 0.9 * _PROBE:
+        return cleaner(text)  # identifiers, names: their first values nearly all differ
     encoded = pc.dictionary_encode(values)
     uniques = encoded.dictionary
     if len(text) < 2 or len(uniques) > 0.5 * len(text):  # identifiers, names: hashing would not pay

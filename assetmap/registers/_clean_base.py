@@ -63,6 +63,19 @@ def cells_at(s: pd.Series, rows: np.ndarray) -> np.ndarray:
     return values
 
 
+def matches(s: pd.Series, pattern: str) -> np.ndarray | None:
+    """Where each cell's text matches ``pattern`` (Arrow's RE2; ASCII patterns only), False where
+    missing; None when the cells are not all text."""
+    if is_arrow_text(s):
+        text = pa.array(s.array)
+    else:
+        values = s.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) not in {"string", "empty"}:
+            return None
+        text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
+
+
 def as_text(s: pd.Series) -> pd.Series:
     """Register text as a NaN-missing str Series: stripped, inner whitespace collapsed, blank -> NaN."""
     t = s if is_arrow_text(s) else s.astype(object).where(s.notna(), None).astype(_STR)
@@ -117,6 +130,9 @@ def extract(t: pd.Series, pattern: str) -> pd.DataFrame:
 
 def to_object(t: pd.Series) -> pd.Series:
     """A string Series as object dtype with ``None`` for missing."""
+    if is_arrow_text(t):  # one pass instead of two
+        values = t.array.to_numpy(dtype=object, na_value=None)
+        return pd.Series(values, index=t.index, name=t.name, dtype=object)
     return t.astype(object).where(t.notna(), None)
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ._clean_base import (
     NONE_WORDS,
@@ -13,7 +11,7 @@ from ._clean_base import (
     as_text,
     cells_at,
     extract,
-    is_arrow_text,
+    matches,
     problems_where,
     quoted,
     to_object,
@@ -65,14 +63,7 @@ _PRINTED = r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}$"
 
 def _printed(s: pd.Series) -> np.ndarray | None:
     """Where each cell is a postcode written as printed (None when the cells are not all text)."""
-    if is_arrow_text(s):
-        text = pa.array(s.array)
-    else:
-        values = s.to_numpy(dtype=object)
-        if pd.api.types.infer_dtype(values, skipna=True) not in {"string", "empty"}:
-            return None
-        text = pa.array(values, type=pa.large_string(), from_pandas=True)
-    return pc.fill_null(pc.match_substring_regex(text, _PRINTED), False).to_numpy(zero_copy_only=False)
+    return matches(s, _PRINTED)
 
 
 def clean_postcode(s: pd.Series) -> Cleaned:

@@ -16,6 +16,7 @@ from ._clean_base import (
     Cleaned,
     as_text,
     extract,
+    matches,
     problems_where,
     quoted,
     set_problems,
@@ -210,7 +211,35 @@ def derive_utilisation(occupancy: pd.Series, capacity: pd.Series) -> pd.Series:
     return (occ / cap.where(cap > 0)).astype("float64")
 
 
+#: A coordinate written plainly (``-0.5219``, ``551234.0``): an optional minus, digits, decimals.
+_PLAIN_COORD = r"^-?[0-9]+(?:\.[0-9]+)?$"
+
+
 def clean_coord(s: pd.Series, *, label: str = "coordinate") -> Cleaned:
+    """Parse a coordinate: ``551234``, ``551,234``, ``51.2785``, ``-0.5219``; no range checks here.
+
+    Cells written plainly (nearly all of an export's) are read at once, as the full reading
+    (:func:`clean_every_coord`) reads them; the others by it.
+    """
+    plain = matches(s, _PLAIN_COORD)
+    if plain is None or not plain.any():
+        return clean_every_coord(s, label=label)
+    values = np.full(len(s), np.nan)
+    problems = np.full(len(s), None, dtype=object)
+    rows = np.flatnonzero(plain)
+    text = as_text(s.iloc[rows])  # plain text is its own clean text
+    number = _float(text.str.lstrip("-")).to_numpy()
+    values[rows] = np.where(text.str.startswith("-").to_numpy(dtype=bool), -number, number)
+    rest = np.flatnonzero(~plain)
+    if len(rest):
+        part = clean_every_coord(s.iloc[rest], label=label)
+        values[rest] = part.values.to_numpy(dtype="float64")
+        problems[rest] = part.problems.to_numpy(dtype=object)
+    values = pd.Series(values, index=s.index, dtype="float64", name="num")  # named as the full reading's
+    return Cleaned(values, pd.Series(problems, index=s.index, dtype=object))
+
+
+def clean_every_coord(s: pd.Series, *, label: str = "coordinate") -> Cleaned:
     """Parse a coordinate: ``551234``, ``551,234``, ``51.2785``, ``-0.5219``; no range checks here.
 
     Parameters
