@@ -357,7 +357,10 @@ def _join_fragments(
     small = size < min_assets
     if not small.any():
         return part
-    a, b = pairs[:, 0], pairs[:, 1]
+    # Only pairs with an end in a small part matter (at 10^6 assets a few thousand of 2 x 10^7).
+    in_small = inside & small[np.maximum(part, 0)]
+    touch = in_small[pairs[:, 0]] | in_small[pairs[:, 1]]
+    a, b = pairs[touch, 0], pairs[touch, 1]
     pa, pb = part[a], part[b]
     ok = (pa >= 0) & (pb >= 0) & (labels[a] == labels[b])
     to_b = ok & small[np.maximum(pa, 0)] & ~small[np.maximum(pb, 0)]
@@ -369,7 +372,7 @@ def _join_fragments(
             "dist": np.hypot(*(points[np.r_[a[to_b], b[to_a]]] - points[np.r_[b[to_b], a[to_a]]]).T),
         }
     )
-    frag_pts = np.flatnonzero(inside & small[np.maximum(part, 0)])
+    frag_pts = np.flatnonzero(in_small)
     spread = (
         cand[["frag", "into"]]
         .drop_duplicates()
