@@ -137,7 +137,9 @@ def asset_xy(assets: gpd.GeoDataFrame) -> np.ndarray:
     if point.any():
         xy[point, 0] = shapely.get_x(geom[point])
         xy[point, 1] = shapely.get_y(geom[point])
-    other = (kind > 0) & ~shapely.is_empty(geom)
+    other = kind > 0
+    if other.any():
+        other[other] = ~shapely.is_empty(geom[other])
     if other.any():
         xy[other] = shapely.get_coordinates(shapely.centroid(geom[other]))
     return xy
