@@ -61,7 +61,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..config import PlanConfig
 from ._colocate import MOVE_COLUMNS, Candidates
-from ._search import search
+from ._search import Figures, search
 
 Move = tuple[int, int, float]
 
@@ -590,15 +590,22 @@ def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig, budget: _B
     search shares the run's time limit with HiGHS: once it is gone, the sub-problems not
     yet searched keep their fast answer (``heuristic-no-time``).
     """
-    for sub in subs:
-        if sub.method != "heuristic":
-            continue
+    open_subs = [sub for sub in subs if sub.method == "heuristic"]
+    if not open_subs:
+        return
+    # The figures of the buildings concerned as plain Python, read once (not per search).
+    rows = np.concatenate([sub.edges for sub in open_subs])
+    every = c.edges[rows]
+    lookup = Figures.of(c, np.unique(every))
+    edge_lists = every.tolist()
+    ends = np.cumsum([len(sub.edges) for sub in open_subs]).tolist()
+    for sub, start, end in zip(open_subs, [0, *ends[:-1]], ends, strict=True):
         if budget.time_left() <= 0:
             budget.out_of_time = True
             sub.method = "heuristic-no-time"
             continue
-        edges = c.edges[sub.edges].tolist()
-        finished, moves, _ = search(edges, c, incumbent=sub.value, limit=config.search_node_limit)
+        edges = edge_lists[start:end]
+        finished, moves, _ = search(edges, lookup, incumbent=sub.value, limit=config.search_node_limit)
         if not finished:
             continue
         if moves is not None:
