@@ -10,7 +10,9 @@ Clusters are found in metres on British National Grid (EPSG:27700), in two steps
      with distinct locations, not with the stack. It is computed from the pairs of
      locations within the radius (``scipy.spatial.cKDTree.query_pairs``) and their
      connected groups: the same clusters as scikit-learn's ``DBSCAN`` with
-     ``sample_weight`` (tested against it), 5-7 times faster at 10^6 assets.
+     ``sample_weight`` (tested against it), 5-7 times faster at 10^6 assets. At two
+     assets (the default) every location with a neighbour is a core point, so the
+     clusters are simply the connected groups (no core and border pass).
    * ``hdbscan``: the ``hdbscan`` package (measured about ten times faster than
      scikit-learn's ``HDBSCAN`` at 10^5 points, see BENCHMARKS.md; scikit-learn's is used
      if the package is missing, without the epsilon) with ``min_cluster_size =
