@@ -277,8 +277,9 @@ class PlanConfig(_Strict):
     #: better of the best solution found and the greedy answer is kept if it is reached.
     node_limit: Annotated[int, Field(ge=1)] = 10_000
     #: Steps of the exact search over whole moves allowed per open sub-problem before it is
-    #: handed to HiGHS (deterministic; most settle in a few dozen; not used with
-    #: ``split_donors``). 0: every open sub-problem goes to HiGHS.
+    #: handed to HiGHS (deterministic, and not cut by ``time_limit_s``: at most this many
+    #: steps per sub-problem, about a millisecond; most settle in a few dozen; not used
+    #: with ``split_donors``). 0: every open sub-problem goes to HiGHS.
     search_node_limit: Annotated[int, Field(ge=0)] = 500
     #: A sub-problem with at most this many yes/no move choices is solved exactly by branch
     #: and cut; a larger one (a dense town) is rounded from its LP relaxation, the LP value

@@ -215,26 +215,30 @@ def _tally(clusters: gpd.GeoDataFrame, df: pd.DataFrame, opps: pd.DataFrame) -> 
     annual saving is the sum of the known savings, and NaN (not known) in a cluster where
     no member's running cost is known.
     """
-    ids = clusters["cluster_id"].astype(str)
+    ids = pd.Index(clusters["cluster_id"].astype(str))
     k = len(ids)
 
-    def count(cluster: pd.Series, weights: np.ndarray | None = None) -> np.ndarray:
-        code = pd.Index(ids).get_indexer(cluster.astype(str).where(cluster.notna(), ""))
-        ok = code >= 0
+    def codes(cluster: pd.Series) -> np.ndarray:
+        """Each row's cluster number (-1: none), each distinct id looked up once."""
+        found, uniques = pd.factorize(cluster.astype("string"))
+        return np.where(found >= 0, ids.get_indexer(uniques.astype(str))[found], -1)
+
+    def count(code: np.ndarray, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        ok = rows & (code >= 0)
         return np.bincount(code[ok], weights=None if weights is None else weights[ok], minlength=k)
 
-    rating = df["rating"].to_numpy()
+    asset_code, rating = codes(df["cluster_id"]), df["rating"].to_numpy()
     out = {
-        col: count(df.loc[rating == col, "cluster_id"]).astype(np.int64)
-        for col in ("red", "amber", "green", UNRATED)
+        col: count(asset_code, rating == col).astype(np.int64) for col in ("red", "amber", "green", UNRATED)
     }
     costed = pd.to_numeric(df["running_cost_gbp"], errors="coerce").notna().to_numpy()
-    out["assets_with_running_cost"] = count(df.loc[costed, "cluster_id"]).astype(np.int64)
+    out["assets_with_running_cost"] = count(asset_code, costed).astype(np.int64)
+    opp_code = codes(opps["cluster_id"])
     relocate = opps["action"].eq("relocate").to_numpy()
     saving = pd.to_numeric(opps["annual_saving_gbp"], errors="coerce").to_numpy(dtype=float)
     gone = (relocate | opps["action"].eq("dispose").to_numpy()) & ~np.isnan(saving)
-    out["moves"] = count(opps.loc[relocate, "cluster_id"]).astype(np.int64)
-    total = count(opps.loc[gone, "cluster_id"], saving[gone])
+    out["moves"] = count(opp_code, relocate).astype(np.int64)
+    total = count(opp_code, gone, saving)
     out["annual_saving_gbp"] = np.where(out["assets_with_running_cost"] > 0, total, np.nan)
     return clusters.assign(**out)
 

@@ -27,7 +27,10 @@ HiGHS), so its cost is bounded and the same on any machine. Only for whole moves
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
 
 from ._colocate import Candidates
 
@@ -39,6 +42,26 @@ _BETTER = 1e-6
 _FITS = 1e-9
 
 
+@dataclass(frozen=True)
+class Figures:
+    """People, places and savings by building: :class:`Candidates`' arrays, or the same
+    figures of a few buildings as dictionaries (quicker to read one at a time)."""
+
+    occupancy: Mapping[int, float] | np.ndarray
+    spare: Mapping[int, float] | np.ndarray
+    saving: Mapping[int, float] | np.ndarray
+
+    @classmethod
+    def of(cls, c: Candidates, buildings: np.ndarray) -> Figures:
+        """The figures of ``buildings`` (positions) as dictionaries."""
+        keys = buildings.tolist()
+
+        def pick(values: np.ndarray) -> dict[int, float]:
+            return dict(zip(keys, values[buildings].astype(float).tolist(), strict=True))
+
+        return cls(pick(c.occupancy), pick(c.spare), pick(c.saving))
+
+
 class _GiveUp(Exception):
     """The search reached its step limit."""
 
@@ -46,7 +69,7 @@ class _GiveUp(Exception):
 class _Problem:
     """One sub-problem's donors in search order, as local numbers, and what the search needs."""
 
-    def __init__(self, edges: list[list[int]], c: Candidates) -> None:
+    def __init__(self, edges: list[list[int]], c: Candidates | Figures) -> None:
         by_donor: dict[int, list[int]] = {}
         for d, r in edges:
             by_donor.setdefault(d, []).append(r)
@@ -147,7 +170,7 @@ def _searcher(p: _Problem, incumbent: float, limit: int) -> tuple[Callable[[int,
 
 
 def search(
-    edges: list[list[int]], c: Candidates, *, incumbent: float, limit: int
+    edges: list[list[int]], c: Candidates | Figures, *, incumbent: float, limit: int
 ) -> tuple[bool, list[Move] | None, int]:
     """The best whole moves over ``edges`` (one sub-problem's ``[donor, receiver]`` pairs).
 
@@ -156,8 +179,8 @@ def search(
     edges : list of [donor, receiver]
         The sub-problem's move choices (positions into the assets), each donor's
         receivers nearest first.
-    c : Candidates
-        People, places and savings.
+    c : Candidates or Figures
+        People, places and savings by building.
     incumbent : float
         What the fast answer releases: only a strictly better answer is returned.
     limit : int

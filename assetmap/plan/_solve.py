@@ -28,9 +28,9 @@ batch), each with ``plan.node_limit`` branch-and-bound nodes, within two budgets
   choices fit in what is left, and its node limit is cut to the rest (at least one node,
   so the budget can be overrun by one node's worth). HiGHS is deterministic, so this
   budget stops a run at the same place on any machine;
-* ``plan.time_limit_s`` (wall clock, a backstop, shared with the exact search, which
-  stops when it is gone): each call gets HiGHS's ``time_limit`` = its share of the time
-  left, in proportion to its move choices among the calls still
+* ``plan.time_limit_s`` (wall clock, a backstop for HiGHS; the exact search is bounded
+  by its steps, not the clock): each call gets HiGHS's ``time_limit`` = its share of the
+  time left, in proportion to its move choices among the calls still
   expected within the work budget (at least a quarter of the time left); when it is gone the
   rest keep their fast answer. A call stopped by its time limit (the best answer found,
   or the fast one if better, is kept) and a sub-problem left because the time ran out
@@ -61,7 +61,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..config import PlanConfig
 from ._colocate import MOVE_COLUMNS, Candidates
-from ._search import search
+from ._search import Figures, search
 
 Move = tuple[int, int, float]
 
@@ -582,23 +582,27 @@ def _apply(call: list[_Sub], found: _Outcome, c: Candidates, work: int) -> None:
             sub.method = found.how if better else "heuristic-better"
 
 
-def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig, budget: _Budget) -> None:
+def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
     """Settle the open sub-problems by exact search where it finishes within its step limit.
 
     A finished search proves its answer optimal (``exact-search``): the fast answer where
     nothing beats it, else the better moves found. The others stay open for HiGHS. The
-    search shares the run's time limit with HiGHS: once it is gone, the sub-problems not
-    yet searched keep their fast answer (``heuristic-no-time``).
+    search is bounded by its steps alone (at most ``plan.search_node_limit`` per
+    sub-problem, so its cost grows with the estate like any other stage's), never by the
+    clock: its answers are the same however busy the machine.
     """
-    for sub in subs:
-        if sub.method != "heuristic":
-            continue
-        if budget.time_left() <= 0:
-            budget.out_of_time = True
-            sub.method = "heuristic-no-time"
-            continue
-        edges = c.edges[sub.edges].tolist()
-        finished, moves, _ = search(edges, c, incumbent=sub.value, limit=config.search_node_limit)
+    open_subs = [sub for sub in subs if sub.method == "heuristic"]
+    if not open_subs:
+        return
+    # The figures of the buildings concerned as plain Python, read once (not per search).
+    rows = np.concatenate([sub.edges for sub in open_subs])
+    every = c.edges[rows]
+    lookup = Figures.of(c, np.unique(every))
+    edge_lists = every.tolist()
+    ends = np.cumsum([len(sub.edges) for sub in open_subs]).tolist()
+    for sub, start, end in zip(open_subs, [0, *ends[:-1]], ends, strict=True):
+        edges = edge_lists[start:end]
+        finished, moves, _ = search(edges, lookup, incumbent=sub.value, limit=config.search_node_limit)
         if not finished:
             continue
         if moves is not None:
@@ -606,13 +610,14 @@ def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig, budget: _B
         sub.method, sub.bound = "exact-search", sub.value
 
 
-def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig, budget: _Budget) -> None:
+def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
     """Improve the open sub-problems with HiGHS, best expected gain per move choice first,
     within the run's work and time budgets (see the module docstring)."""
     queue = [s for s in subs if s.method == "heuristic"]
     queue.sort(key=lambda s: (-(s.bound - s.value) / len(s.edges), s.index))
     calls = _calls(queue, config)
     sizes = [sum(len(s.edges) for s in call) for call in calls]
+    budget = _Budget(float(config.time_limit_s), int(config.work_limit))
     ahead = sum(sizes)
     with _quiet():
         for call, size in zip(calls, sizes, strict=True):
@@ -656,10 +661,9 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=list(SUBPROBLEM_COLUMNS))
     subs = _subproblems(c, config)
     if config.optimiser == "milp":
-        budget = _Budget(float(config.time_limit_s), int(config.work_limit))
         if not config.split_donors and config.search_node_limit > 0:
-            _search_open(subs, c, config, budget)
-        _optimise(subs, c, config, budget)
+            _search_open(subs, c, config)
+        _optimise(subs, c, config)
     comp = np.empty(len(c.edges), dtype=np.int64)
     for sub in subs:
         comp[sub.edges] = sub.index
