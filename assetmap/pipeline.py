@@ -80,7 +80,8 @@ def _config_sha256(result: RunResult) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _run_record(result: RunResult, postcodes: PostcodeLookup) -> dict[str, object]:
+def _run_record(result: RunResult, postcodes: PostcodeLookup | str) -> dict[str, object]:
+    """What ``run.json`` records (``postcodes``: the directory used, or its description)."""
     estate, cfg = result.estate, result.config
     partners = [
         {
@@ -112,7 +113,7 @@ def _run_record(result: RunResult, postcodes: PostcodeLookup) -> dict[str, objec
             "rejected": len(estate.rejects),
             "warnings": len(estate.warnings),
         },
-        "postcode_directory": postcodes.description,
+        "postcode_directory": postcodes if isinstance(postcodes, str) else postcodes.description,
         "uprn_lookup": str(cfg.uprn_lookup) if cfg.uprn_lookup else None,
         "packages": _versions(),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
@@ -294,6 +295,10 @@ def run(
     say("Finding each asset's district and ward", None, None)
     with clock.stage("areas"):
         area_run = prepare_areas(estate.assets, cfg, postcodes=postcodes)
+    # The postcode directory's tables (about 275 MB for a national estate) are not needed again:
+    # let them go before planning and writing, the stages that use the most memory.
+    directory = postcodes.description
+    del postcodes
     say(f"Clustering and planning {len(area_run.assets):,} assets", None, None)
     with clock.stage("plan"), _silenced():
         plan = plan_estate(area_run.assets, cfg, as_of=as_of)
@@ -310,7 +315,7 @@ def run(
         children = ("pictures_process", "writers_process")
         clock.cpu["total"] = time.process_time() + sum(clock.cpu.get(k, 0.0) for k in children)
         result.outputs = {k: out / p.name for k, p in names.items()}
-        record = _run_record(result, postcodes) | {
+        record = _run_record(result, directory) | {
             "areas": area_record(area_run),
             "peak_rss_mb": clock.peaks,
             "cpu_s": {k: round(v, 3) for k, v in clock.cpu.items()},
