@@ -21,6 +21,11 @@ national page: its search index read first, if it was not yet, and its chunk). `
 also times folium's ``MarkerCluster`` with one popup per marker and ``FastMarkerCluster`` at N
 assets for comparison. Prints a Markdown table for BENCHMARKS.md.
 
+``--page MAP.html ...`` instead times pages already written (such as the one ``assetmap run``
+writes at 1,000,000 assets): their size and what it is made of (a national page's record
+chunks, search index, far levels, shared tables and main document), time until interactive,
+and search to popup for the first, middle and last asset of its search index.
+
 ``--screenshot CONFIG`` instead runs ``assetmap run`` on CONFIG (into a temporary folder),
 writes its map with the plan's clusters, opportunities and summary, and saves a screenshot of
 it in headless Chromium to ``maps/demo-map.png`` (the README picture).
@@ -110,6 +115,61 @@ def bench_assetmap(
     }
 
 
+#: A national page's compressed block, by element id (a pattern), and its text.
+BLOCK = rb'<script type="application/x-assetmap" id="%s">(.*?)</script>'
+
+
+def page_parts(path: Path) -> dict[str, int]:
+    """Bytes of each kind of part of a page: a national page's blocks by kind, and its document."""
+    import re
+
+    data = path.read_bytes()
+    parts = {"document": len(re.search(rb'id="assetmap-data">(.*?)</script>', data, re.S).group(1))}
+    for match in re.finditer(BLOCK % rb"([^\"]+)", data, re.S):
+        kind = {"amc": "record chunks", "am-level": "far levels", "am-search-index": "search index",
+                "am-tables": "shared tables"}[re.sub(rb"-[0-9]+$", b"", match.group(1)).decode()]  # fmt: skip
+        parts[kind] = parts.get(kind, 0) + len(match.group(2))
+    parts["page and scripts"] = len(data) - sum(parts.values())
+    parts["total"] = len(data)
+    return parts
+
+
+def _page_ids(path: Path) -> list[str]:
+    """The first, middle and last asset id of a page (its search index, or its columns)."""
+    import json
+    import re
+
+    from assetmap.maps._pyramid import unpack
+    from assetmap.maps._texts import join_texts
+
+    data = path.read_bytes()
+    block = re.search(BLOCK % rb"am-search-index", data, re.S)
+    if block:
+        ids = join_texts(unpack(block.group(1))["asset_id"])
+    else:
+        cols = json.loads(re.search(rb'id="assetmap-data">(.*?)</script>', data, re.S).group(1))["cols"]
+        column = cols["asset_id"]
+        ids = [column["d"][c] for c in column["i"]] if isinstance(column, dict) else column
+    return [ids[0], ids[len(ids) // 2], ids[-1]]
+
+
+def bench_page(browser, path: Path, repeat: int) -> dict[str, object]:
+    """Open a page already written, ``repeat`` times: time until interactive, search to popup."""
+    loads, searches = [], []
+    ids = _page_ids(path)
+    for _ in range(repeat):
+        _, errors, page = _open(browser, path, "html[data-ready=true]")
+        loads.append(page.evaluate("window.assetmap.readyMs"))
+        for asset_id in ids:
+            searches.append(_search_ms(page, asset_id))
+            page.click(".leaflet-popup-close-button")
+        page.close()
+        if errors:
+            raise RuntimeError(f"console errors in {path}: {errors[:3]}")
+    return {"path": path, "parts": page_parts(path), "ready_s": statistics.median(loads) / 1000,
+            "search_s": statistics.median(searches) / 1000, "search_max_s": max(searches) / 1000}  # fmt: skip
+
+
 def bench_folium(browser, n: int, tmp: Path) -> list[dict[str, object]]:
     import folium
     from folium.plugins import FastMarkerCluster, MarkerCluster
@@ -163,6 +223,28 @@ def screenshot(config: Path, out: Path) -> None:
     print(f"wrote {out / 'demo-map.png'}")
 
 
+def pages(paths: list[Path], repeat: int) -> None:
+    """``--page``: time pages already written and print a Markdown table."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        version = browser.version
+        rows = [bench_page(browser, path, repeat) for path in paths]
+        browser.close()
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"Chromium {version} (headless), median of {repeat} opens (search: 3 assets each); "
+          f"load average at the end {load}.\n")  # fmt: skip
+    print("| Page | Size | of which | Interactive | Search to popup (median, slowest) |")
+    print("|---|---:|---|---:|---:|")
+    for r in rows:
+        parts = r["parts"]
+        made = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in sorted(parts.items(), key=lambda kv: -kv[1])
+                         if k != "total")  # fmt: skip
+        print(f"| {r['path']} | {parts['total'] / 1e6:.2f} MB | {made} | {r['ready_s']:.2f} s "
+              f"| {r['search_s']:.2f} s, {r['search_max_s']:.2f} s |")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000, 100_000])
@@ -171,9 +253,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--folium", type=int, default=0, help="also build folium maps of this many assets")
     parser.add_argument("--screenshot", type=Path, help="config to run and picture into maps/demo-map.png")
+    parser.add_argument("--page", type=Path, nargs="*", default=[], help="time pages already written")
     args = parser.parse_args()
     if args.screenshot:
         screenshot(args.screenshot, Path(__file__).resolve().parents[1] / "maps")
+        return
+    if args.page:
+        pages(args.page, args.repeat)
         return
     from playwright.sync_api import sync_playwright
 

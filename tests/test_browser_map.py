@@ -334,6 +334,7 @@ def national():
     hold numbers written in the ways the page must give back exactly (thousands with commas,
     leading zeros, runs of digits and commas that are not one number)."""
     assets, clusters, opps, summary = national_estate(2500, seed=11, sensitive_share=0.02, places="towns")
+    assets.loc[assets.index[1::10], "rating"] = "unrated"  # not rated: its own filter and counts
     every = assets.index[::3]
     extra = [f"freehold, book value £{k * 1013:,}; room for its {k % 40} people at Unit 00{k}, 1,2345 m away"
              for k in range(len(every))]  # fmt: skip
@@ -388,6 +389,13 @@ def test_national_filters_count_exactly_from_afar(national_page: Page, national)
     page.locator("#am-layers input[type=checkbox]").first.uncheck()
     assert _drawn(page) == int((shown["partner"] != first).sum())
     page.locator("#am-layers input[type=checkbox]").first.check()
+    assert _drawn(page) == len(shown)
+    unrated = int((shown["rating"] == "unrated").sum())
+    box = page.locator("#am-layers label", has_text="Not rated").locator("input")
+    assert page.locator("#am-layers label", has_text="Not rated").text_content() == f"Not rated ({unrated:,})"
+    box.uncheck()
+    assert _drawn(page) == len(shown) - unrated > 0
+    box.check()
     assert _drawn(page) == len(shown)
 
 

@@ -197,7 +197,7 @@ def test_map_without_plan_columns(tmp_path: Path) -> None:
     path = write_map(tmp_path / "map.html", assets=assets, config=config())
     data = page_data(path.read_text(encoding="utf-8"))
     assert data["n"] == 38
-    assert set(data["cols"]["r"]) == {-1}
+    assert set(data["cols"]["r"]) == {3}  # not rated: no plan
     assert data["clusters"] == {"id": []}
     assert data["opps"] == {}
 
@@ -558,16 +558,24 @@ def test_every_key_of_the_page_data_is_named_in_the_page_script() -> None:
 
 
 def test_unrated_assets_are_drawn_as_not_rated_and_counted_in_clusters(tmp_path: Path) -> None:
-    """Assets rated ``unrated`` (no running cost or utilisation known) are coded -1 like any asset
-    without a rating, so the page's rating filters show them; clusters count them in a fourth column."""
+    """One code for "not rated": assets rated ``unrated`` (no running cost or utilisation known), or
+    with a rating not known, are the ratings table's fourth row in the asset columns, in the clusters'
+    counts by rating and in a national page's far cells alike."""
     assets, clusters, _, _ = synthetic_estate(60, seed=4)
     assets.loc[assets.index[::2], "rating"] = "unrated"
+    assets.loc[assets.index[1], "rating"] = None
     path = write_map(tmp_path / "map.html", assets=assets, clusters=clusters, config=config())
     data = page_data(path.read_text(encoding="utf-8"))
     codes = data["cols"]["r"]
-    shown_unrated = (assets["rating"] == "unrated") & ~assets["sensitive"].astype(bool)
-    assert set(codes) <= {-1, 0, 1, 2} and codes.count(-1) == shown_unrated.sum() > 0
+    shown = ~assets["sensitive"].astype(bool)
+    not_rated = (assets["rating"].isna() | (assets["rating"] == "unrated")) & shown
     assert [r[0] for r in data["ratings"]] == ["red", "amber", "green", "unrated"]
+    assert set(codes) <= {0, 1, 2, 3} and codes.count(3) == not_rated.sum() > 0
     rag = data["clusters"]["rag"]
-    in_clusters = assets["cluster_id"].notna() & (assets["rating"] == "unrated") & ~assets["sensitive"]
-    assert sum(row[3] for row in rag) == in_clusters.sum()
+    assert sum(row[3] for row in rag) == (assets["cluster_id"].notna() & not_rated).sum()
+    assert sum(map(sum, rag)) == (assets["cluster_id"].notna() & shown).sum()  # every member counted once
+    national = build_map(assets, clusters=clusters, config=config(pyramid_above=20)).encode("latin-1")
+    index, blocks = national_data(national)
+    assert index["pyramid"]["ratingCounts"]["3"] == not_rated.sum()
+    combos = np.asarray(blocks["am-level-3"]["combos"]).reshape(-1, 2)
+    assert combos[combos[:, 0] % 4 == 3, 1].sum() == not_rated.sum()

@@ -9,7 +9,7 @@ var @@NAME@@ = (function (T) {
       var p = feature.properties, pin = document.createElement('span');
       pin.className = 'am-pin';
       pin.style.background = T.fill[p.p];
-      pin.style.borderColor = p.r >= 0 ? T.ring[p.r] : '#ffffff';
+      pin.style.borderColor = T.ring[p.r];
       pin.textContent = T.glyph[p.u];
       return L.marker(latlng, {icon: L.divIcon({className: 'am-marker', html: pin, iconSize: [24, 24],
         iconAnchor: [12, 12], popupAnchor: [0, -10]})});
@@ -19,7 +19,7 @@ var @@NAME@@ = (function (T) {
       layer.bindTooltip(p.t);
       layer.bindPopup(function () {
         var h = '<div class="am-popup"><h3>' + p.t + '</h3><div class="am-who">' + T.partners[p.p] + '</div>';
-        if (p.r >= 0) {
+        if (p.r !== T.notRated) {
           h += '<div class="am-rating">' + T.ratings[p.r] + (p.s ? ' (score ' + p.s + ')' : '') + '</div>';
         }
         if (p.e.length) {

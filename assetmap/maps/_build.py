@@ -52,11 +52,13 @@ from ._style import (
     CLUSTER_CATEGORIES,
     KIND_COLOURS,
     KIND_LABELS,
+    NOT_RATED,
     RATING_COLOURS,
     RATING_LABELS,
     RATINGS,
     USE_CATEGORIES,
     money,
+    rating_index,
     use_category,
 )
 
@@ -155,12 +157,11 @@ def partner_table(shown: gpd.GeoDataFrame) -> tuple[np.ndarray, list[dict[str, A
 
 
 def rating_codes(shown: gpd.GeoDataFrame) -> np.ndarray:
-    """Index into :data:`RATINGS` per shown asset for red, amber and green; -1 when not rated
-    (``unrated``, or no plan): the page draws -1 in the ``unrated`` colour."""
+    """Index into :data:`RATINGS` per shown asset: red, amber, green, or :data:`NOT_RATED`
+    (``unrated``, or no plan), the same index as the clusters' counts by rating."""
     if "rating" not in shown:
-        return np.full(len(shown), -1, dtype=np.int64)
-    rating = shown["rating"].astype(str).str.lower()
-    return rating.map({r: i for i, r in enumerate(RATINGS[:3])}).fillna(-1).astype(int).to_numpy()
+        return np.full(len(shown), NOT_RATED, dtype=np.int64)
+    return rating_index(shown["rating"]).astype(np.int64)
 
 
 def popup_columns(

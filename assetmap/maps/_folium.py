@@ -36,7 +36,15 @@ from ._escape import escape_text, json_for_script
 from ._folium_text import Opportunities, PageData, asset_properties, cluster_popup, swatch, tables
 from ._offline import RawHTML, inline_libraries
 from ._page import _data_file, _strip_js
-from ._style import CLUSTER_CATEGORIES, KIND_COLOURS, KIND_LABELS, RATING_COLOURS, RATING_LABELS, RATINGS
+from ._style import (
+    CLUSTER_CATEGORIES,
+    KIND_COLOURS,
+    KIND_LABELS,
+    NOT_RATED,
+    RATING_COLOURS,
+    RATING_LABELS,
+    RATINGS,
+)
 
 #: Above this many assets :func:`explore_map` refuses and points to the board map
 #: (``write_map``); see BENCHMARKS.md, "folium explore", for the measurements behind it.
@@ -95,6 +103,7 @@ def _asset_js(fmap: folium.Map, page: PageData) -> tuple[JsCode, JsCode]:
     shared = tables(page) | {
         "fill": [KIND_COLOURS[k] for k in kinds],
         "ring": [RATING_COLOURS[r] for r in RATINGS],
+        "notRated": NOT_RATED,
         "glyph": [glyph for _, glyph in page.p["uses"]],
     }
     name = "am_" + fmap.get_name()

@@ -165,9 +165,9 @@ def _escaped(values: list[Any], kind: str) -> list[str | None]:
 def asset_properties(page: PageData, labels: list[str], opps: Opportunities) -> list[dict[str, Any]]:
     """Every asset's popup as escaped pieces (the page joins them with :func:`tables`).
 
-    ``t`` name, ``p`` partner, ``u`` use, ``r`` rating (-1 none), ``s`` score, ``e`` reason
-    codes, ``n`` plan notes, ``v`` one value per field of ``page.p["fields"]`` (``None``
-    when missing), ``f`` where it came from. Every text is escaped.
+    ``t`` name, ``p`` partner, ``u`` use, ``r`` rating (a row of the ratings, 3 not rated),
+    ``s`` score, ``e`` reason codes, ``n`` plan notes, ``v`` one value per field of
+    ``page.p["fields"]`` (``None`` when missing), ``f`` where it came from. Every text is escaped.
     """
     cols = page.p["cols"]
     fields = [_escaped(page.col(name), kind) for name, _, kind in page.p["fields"]]

@@ -46,6 +46,7 @@ from ._pyramid import (
     slice_columns,
     split_columns,
 )
+from ._style import RATINGS
 from ._texts import Templated, reasons_chunk, split_texts, template_reasons
 
 #: Planned moves shown in the panel of top opportunities.
@@ -238,7 +239,7 @@ def _pyramid(
         shared[Col.REASONS] = reasons.templates
     opportunity_tables = _opportunity_chunks(parts.opportunity_columns, chunk_of, lay.bounds)
     cluster_tables, where = _cluster_chunks(parts, chunk_of, chunks)
-    levels = far_levels(x, y, partner * 4 + rating + 1, use, detail)
+    levels = far_levels(x, y, partner * 4 + rating, use, detail)
     index = _search_index(parts, partner)
 
     def chunk(c: int) -> bytes:
@@ -269,7 +270,7 @@ def _pyramid(
         Pyr.SEARCH: SEARCH_ID,
         Pyr.CLUSTERS: len(parts.clusters.get(Clu.ID, [])),
         Pyr.MOVES: int(((action == 0) & (donor >= 0) & (receiver >= 0)).sum()),
-        Pyr.RATING_COUNTS: {str(r): int((rating == r).sum()) for r in (-1, 0, 1, 2)},
+        Pyr.RATING_COUNTS: {str(r): int((rating == r).sum()) for r in range(len(RATINGS))},
         Pyr.USES: np.unique(use).tolist(),
         Pyr.TOP: _top(parts),
         Pyr.CROSSING: _crossing(parts, where),

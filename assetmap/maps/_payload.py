@@ -105,7 +105,7 @@ class Col:
     LON: Final = "lon"
     PARTNER: Final = "p"  # index into partners
     USE: Final = "u"  # index into uses
-    RATING: Final = "r"  # index into ratings, -1 not rated
+    RATING: Final = "r"  # index into ratings: red, amber, green, 3 not rated (unrated or no plan)
     NAME: Final = "name"
     SCORE: Final = "score"
     SOURCE_FILE: Final = "source_file"
@@ -150,7 +150,7 @@ class Clu:
     GIA: Final = "gia"
     UTILISATION: Final = "util"
     SPARE: Final = "spare"
-    RAG: Final = "rag"  # [red, amber, green] counts, or null without ratings
+    RAG: Final = "rag"  # [red, amber, green, not rated] counts (by rating index), or null without ratings
     SAVING: Final = "saving"
     HIDDEN: Final = "hidden"  # sensitive sites counted (cluster_only), or null
     CATEGORY_LABELS: Final = "catLabels"

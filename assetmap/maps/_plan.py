@@ -16,7 +16,7 @@ from ..config import Config
 from ..schema import BNG, WGS84
 from ._geometry import cluster_hulls
 from ._payload import Clu, Grid, Opp
-from ._style import CLUSTER_CATEGORIES, RATINGS
+from ._style import CLUSTER_CATEGORIES, RATINGS, rating_index
 
 ACTIONS: Final[tuple[str, ...]] = ("relocate", "dispose", "share")
 
@@ -185,12 +185,13 @@ def _figures(
 
 
 def _rag(member: pd.DataFrame, ids: list[str]) -> list[list[int]] | None:
-    """Red, amber and green counts per cluster (None without ratings)."""
+    """Red, amber, green and not rated counts per cluster, indexed as the assets' rating codes
+    (None without ratings)."""
     if "rating" not in member:
         return None
     cluster = pd.Index(ids).get_indexer(member["cluster_id"].astype(str).to_numpy(dtype=object))
-    rating = member["rating"].astype(str).map({r: i for i, r in enumerate(RATINGS)}).fillna(-1).to_numpy(int)
-    ok = (cluster >= 0) & (rating >= 0)
+    rating = rating_index(member["rating"])
+    ok = cluster >= 0
     counts = np.bincount(cluster[ok] * len(RATINGS) + rating[ok], minlength=len(ids) * len(RATINGS))
     return counts.reshape(len(ids), len(RATINGS)).tolist()
 

@@ -85,7 +85,8 @@ class Pyr:
 
 class Lvl:
     """Keys of one far level: per cell, its square, count, centre and extent, and its counts
-    by partner and rating (``combo`` = partner * 4 + rating + 1) as ``[combo, count, ...]``."""
+    by partner and rating (``combo`` = partner * 4 + rating, the rating a row of the ratings
+    table, 3 for not rated) as ``[combo, count, ...]``."""
 
     ZOOM: Final = "z"
     COL: Final = "ix"

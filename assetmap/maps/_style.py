@@ -34,6 +34,17 @@ RATINGS: Final[tuple[str, ...]] = ("red", "amber", "green", "unrated")
 RATING_COLOURS: Final[dict[str, str]] = {
     "red": "#d7191c", "amber": "#f29e05", "green": "#1a9641", "unrated": "#9e9e9e",
 }  # fmt: skip
+#: The row of :data:`RATINGS` for assets not rated (``unrated``, a rating not known, or no plan):
+#: one code for one state, in the page's asset columns and in its clusters' counts alike.
+NOT_RATED: Final = RATINGS.index("unrated")
+
+
+def rating_index(values: pd.Series) -> np.ndarray:
+    """Each rating's row of :data:`RATINGS` (any case); :data:`NOT_RATED` for anything else."""
+    lower = values.astype("string").str.lower()
+    return lower.map({r: i for i, r in enumerate(RATINGS)}).fillna(NOT_RATED).astype(int).to_numpy()
+
+
 RATING_LABELS: Final[dict[str, str]] = {
     "red": "Red: candidate for disposal",
     "amber": "Amber: candidate for shared use",

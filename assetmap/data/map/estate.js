@@ -46,7 +46,7 @@ function crossingClusters() {
 function anyCrossing() { return crossingClusters().length > 0; }
 function ratingCounts() {
   if (pyramid) { return pyramid[PYRAMID.ratingCounts]; }
-  var counts = {'-1': 0, 0: 0, 1: 0, 2: 0}, ratings = blocks[0].rating;
+  var counts = ratingTable.map(function () { return 0; }), ratings = blocks[0].rating;
   for (var asset = 0; asset < assetCount; asset++) { counts[ratings[asset]] += 1; }
   return counts;
 }

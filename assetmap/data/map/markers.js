@@ -5,9 +5,9 @@ function iconFor(partner, use, rating) {
   var key = partner + '|' + use + '|' + rating;
   var icon = icons[key];
   if (!icon) {
-    var ring = colour(rating >= 0 ? ratingTable[rating][2] : notRatedColour);
+    var ring = colour(ratingTable[rating][2]);
     icon = L.divIcon({
-      className: 'am-marker' + (rating >= 0 ? ' am-rated' : ''),
+      className: 'am-marker' + (rating !== NOT_RATED ? ' am-rated' : ''),
       html: '<span class="am-pin" style="background:' + partnerColour(partner) + ';border-color:' + ring + '">' +
         escapeHtml(useTable[use][1]) + '</span>',
       iconSize: [24, 24], iconAnchor: [12, 12]
@@ -29,6 +29,6 @@ function markerFor(asset, position) {
 }
 
 var partnerOn = partners.map(function () { return true; });
-var ratingOn = {'-1': true, 0: true, 1: true, 2: true};
+var ratingOn = ratingTable.map(function () { return true; });
 function isShown(partner, rating) { return partnerOn[partner] && ratingOn[rating]; }
 function applyFilters() { grid.render(); }

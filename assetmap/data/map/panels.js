@@ -144,12 +144,12 @@ panel('topright', 'am-layers', function (box) {
   var counts = ratingCounts();
   if (counts[0] + counts[1] + counts[2] > 0) {
     details.appendChild(el('h4', null, 'Rating'));
-    var names = ['Red', 'Amber', 'Green'];
-    [0, 1, 2, -1].forEach(function (rating) {
+    var names = ['Red', 'Amber', 'Green', 'Not rated'];
+    [0, 1, 2, NOT_RATED].forEach(function (rating) {
       if (!counts[rating]) { return; }
-      var text = (rating >= 0 ? names[rating] : 'Not rated') + ' (' + wholeNumber.format(counts[rating]) + ')';
+      var text = names[rating] + ' (' + wholeNumber.format(counts[rating]) + ')';
       boxes.rating[rating] = checkBox(details, text, true, function (on) { ratingOn[rating] = on; applyFilters(); },
-        swatch(rating >= 0 ? ratingTable[rating][2] : notRatedColour, 'am-dot'));
+        swatch(ratingTable[rating][2], 'am-dot'));
     });
   }
   details.appendChild(el('h4', null, 'Overlays'));
@@ -231,7 +231,6 @@ panel('bottomright', 'am-legend', function (box) {
   kindTable.forEach(function (kind) { if (kinds[kind[0]]) { legendItem(body, swatch(kind[2]), kind[1]); } });
   body.appendChild(el('h4', null, 'Ring: rating'));
   ratingTable.forEach(function (rating) { legendItem(body, swatch(rating[2], 'am-ring'), rating[1]); });
-  legendItem(body, swatch('#ffffff', 'am-ring'), 'Not rated');
   body.appendChild(el('h4', null, 'Letter: use'));
   useTable.forEach(function (use, nth) { if (uses[nth]) { legendItem(body, el('span', 'am-glyph', use[1]), use[0]); } });
   if (clusterCount) {

@@ -39,7 +39,7 @@ function assetPopup(asset) {
   line.appendChild(document.createTextNode(partner.name + ' \u00b7 ' + (kindInfo[partner.kind] || kindInfo.other).label));
   root.appendChild(line);
   var rating = block.rating[row];
-  if (rating >= 0) {
+  if (rating !== NOT_RATED) {
     var badge = el('div', 'am-rating'), score = block.value(COLUMN.score, row);
     badge.appendChild(swatch(ratingTable[rating][2], 'am-dot'));
     badge.appendChild(document.createTextNode(ratingTable[rating][1] +

@@ -96,21 +96,21 @@ function pyramidCells(zoom, box) {
   return grid.merge(cells, index);
 }
 function filtersAllOn() {
-  return partnerOn.every(Boolean) && ratingOn['-1'] && ratingOn[0] && ratingOn[1] && ratingOn[2];
+  return partnerOn.every(Boolean) && ratingOn.every(Boolean);
 }
 /* How many of cell i's assets the partner and rating filters show. */
 function shownInCell(level, nth) {
   var combos = level[LEVEL.combos], count = 0;
   for (var step = level.comboStarts[nth]; step < level.comboStarts[nth + 1]; step += 2) {
     var combo = combos[step];
-    if (isShown(Math.floor(combo / 4), (combo % 4) - 1)) { count += combos[step + 1]; }
+    if (isShown(Math.floor(combo / 4), combo % 4)) { count += combos[step + 1]; }
   }
   return count;
 }
 /* A cell holding one asset is drawn as that asset's marker; its popup reads its chunk. */
 function singleMarkerCell(cell, level, nth, zoom) {
   var single = level[LEVEL.single], step = level.singleOf[nth], combo = level[LEVEL.combos][level.comboStarts[nth]];
-  var asset = single[LEVEL.singleAsset][step], partner = Math.floor(combo / 4), rating = (combo % 4) - 1;
+  var asset = single[LEVEL.singleAsset][step], partner = Math.floor(combo / 4), rating = combo % 4;
   cell.asset = asset;
   cell.marker = function () {
     var position = map.unproject([cell.sx, cell.sy], zoom);
