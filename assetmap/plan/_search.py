@@ -128,9 +128,10 @@ def _searcher(p: _Problem, incumbent: float, limit: int) -> tuple[Callable[[int,
         incoming[r] -= 1
         left[r] += need
 
-    def free(i: int) -> float:
-        """The savings of donors ``i`` onwards that can still move: not receiving, and with
-        a receiver not vacated that has room for them (room only shrinks deeper down)."""
+    def free_above(i: int, margin: float) -> bool:
+        """Whether the savings of donors ``i`` onwards that can still move (not receiving,
+        with a receiver not vacated that has room for them: room only shrinks deeper down)
+        add up to more than ``margin``; stops counting as soon as they do."""
         total = 0.0
         for j in range(i, n):
             if incoming[j]:
@@ -139,8 +140,10 @@ def _searcher(p: _Problem, incumbent: float, limit: int) -> tuple[Callable[[int,
             for r in options[j]:
                 if not vacated[r] and left[r] >= need:
                     total += saving[j]
+                    if total > margin:
+                        return True
                     break
-        return total
+        return False
 
     def go(i: int, value: float) -> None:
         state["steps"] += 1
@@ -150,7 +153,7 @@ def _searcher(p: _Problem, incumbent: float, limit: int) -> tuple[Callable[[int,
             state["best"], state["moves"] = value, list(current)
         if i == n or value + rest[i] - state["blocked"] <= state["best"] + _BETTER:
             return
-        if value + free(i) <= state["best"] + _BETTER:
+        if not free_above(i, state["best"] + _BETTER - value):
             return
         if incoming[i]:
             state["blocked"] -= saving[i]
