@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as DrawnPath
+from PIL import Image
 from shapely.geometry.base import BaseGeometry
 
 from ._io import atomic_path
@@ -352,10 +353,14 @@ def _legend(ax: Any, shown: gpd.GeoDataFrame, has_moves: bool, has_clusters: boo
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    FigureCanvasAgg(fig)
+    """The figure as an RGB PNG (the picture is opaque: no alpha to encode), nothing else in it."""
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(DPI)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
     with atomic_path(path) as tmp:
         # zlib level 1: about half the encoding time of the default 6, for files about 10% larger.
-        fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+        Image.fromarray(np.ascontiguousarray(rgb)).save(tmp, format="png", compress_level=1, dpi=(DPI, DPI))
     return path
 
 
@@ -565,10 +570,13 @@ def _in_box(moves: np.ndarray, box: tuple[float, float, float, float]) -> np.nda
 
 
 def _outline_shape(shown: gpd.GeoDataFrame, config: Config) -> BaseGeometry | None:
-    """The place's outline: the boundary file's, or the assets' buffered hull; none for a national
-    estate without a boundary file (its base map shows the country, as the national page does)."""
-    if outline_path(config) is None and len(shown) > config.map.pyramid_above:
-        return None
+    """The place's outline: the boundary file's, or the assets' buffered hull; no hull for a
+    national estate or one spread over the country (the base map shows the country, as the
+    national page does, and a hull would cut across the sea)."""
+    if outline_path(config) is None:
+        box = _view(shown, None)
+        if len(shown) > config.map.pyramid_above or box[2] - box[0] > _COUNTRY_ABOVE:
+            return None
     return place_outline(shown, config)
 
 

@@ -145,7 +145,8 @@ def _page_ids(path: Path) -> list[str]:
     data = path.read_bytes()
     block = re.search(BLOCK % rb"am-search-index", data, re.S)
     if block:
-        ids = join_texts(unpack(block.group(1))["asset_id"])
+        column = unpack(block.group(1))["asset_id"]
+        ids = column.split("\n") if isinstance(column, str) else join_texts(column)  # pages before the split
     else:
         cols = json.loads(re.search(rb'id="assetmap-data">(.*?)</script>', data, re.S).group(1))["cols"]
         column = cols["asset_id"]
@@ -163,6 +164,7 @@ def bench_page(browser, path: Path, repeat: int) -> dict[str, object]:
         for asset_id in ids:
             searches.append(_search_ms(page, asset_id))
             page.click(".leaflet-popup-close-button")
+            page.wait_for_selector(".leaflet-popup", state="detached", timeout=10_000)  # it fades out first
         page.close()
         if errors:
             raise RuntimeError(f"console errors in {path}: {errors[:3]}")

@@ -141,13 +141,14 @@ def test_pictures_draw_the_base_map_under_the_assets(tmp_path: Path, estate) -> 
     assert [text.get_text() for text in close.texts] == ["Maidstone"]
 
 
-def test_a_national_estate_is_drawn_on_the_country_without_a_hull(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pyramid_above", [1000, 100_000])  # a national page, or a county page of it
+def test_a_national_estate_is_drawn_on_the_country_without_a_hull(tmp_path: Path, pyramid_above: int) -> None:
     import matplotlib.image
 
     from assetmap.testing import national_estate
 
     assets, clusters, opps, _ = national_estate(3000, seed=2)
-    cfg = config(pyramid_above=1000, pictures_top_clusters=1)
+    cfg = config(pyramid_above=pyramid_above, pictures_top_clusters=1)
     paths = write_pictures(tmp_path, assets=assets, clusters=clusters, opportunities=opps, config=cfg)
     pixels = matplotlib.image.imread(paths[0])[..., :3].reshape(-1, 3)
     assert _share(pixels, "#f5f3ee") > 0.02 and _share(pixels, "#dfe6ec") > 0.1  # Great Britain and its sea

@@ -28,6 +28,7 @@ Sensitive sites are left out before any of this is counted, exactly as on the co
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -236,7 +237,7 @@ def pack(obj: Any) -> bytes:
         _with_refs(obj, arrays, [0]), ensure_ascii=False, separators=(",", ":"), allow_nan=False
     )
     encoded = text.encode("utf-8")
-    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9)
+    packer = zlib.compressobj(5, zlib.DEFLATED, -15, 9)  # 6: 0.7% smaller, 60% longer to write
     data = packer.compress(struct.pack("<I", len(encoded)) + encoded + b"".join(arrays)) + packer.flush()
     for raw, escaped in _ESCAPE.items():  # "=" first, so no escape is escaped again
         data = data.replace(raw, escaped)
@@ -262,16 +263,7 @@ def _read_ints(data: bytes, ref: list[int]) -> list[Any]:
 
 def unpack(data: bytes) -> Any:
     """The object in a block written by :func:`pack`, integers as lists (for tests and tools)."""
-    out, i = bytearray(), 0
-    while i < len(data):
-        byte = data[i]
-        if byte == 0x3D:
-            out.append(data[i + 1] ^ 0x40)
-            i += 2
-        else:
-            out.append(byte)
-            i += 1
-    raw = zlib.decompress(bytes(out), -15)
+    raw = zlib.decompress(re.sub(rb"=(.)", lambda m: bytes([m.group(1)[0] ^ 0x40]), data, flags=re.S), -15)
     size = struct.unpack("<I", raw[:4])[0]
     body = raw[4 + size :]
 
