@@ -299,8 +299,8 @@ class PlanConfig(_Strict):
     #: move choices x (1 + branch-and-bound nodes used): the same estate stops at the same
     #: place on any machine. HiGHS only sees what the exact search (``search_node_limit``)
     #: leaves open, the larger sub-problems: at 10^5 assets that is 6 of 1,227 (1,216
-    #: work, all solved); at 10^6 about 1,300 of 24,000, where 20,000 takes 1.5-3 s of one
-    #: core and adds 0.02% to the plan (50,000: 6-7 s, 0.08%; see BENCHMARKS.md).
+    #: work, all solved); at 10^6 about 1,500 of 24,000, where 20,000 takes about 2 s of
+    #: one core (50,000: 6-7 s for 0.06% more saving; see BENCHMARKS.md).
     #: 0: no HiGHS call (what the exact search leaves open keeps its fast answer).
     work_limit: Annotated[int, Field(ge=0)] = 20_000
     #: A building left with at least this many spare places (below the ceiling) in a

@@ -509,8 +509,8 @@ def test_work_budget_is_spent_in_priority_order_and_repeatable() -> None:
     assert searched.subproblems["saving"].tolist() == pytest.approx(full.subproblems["saving"].tolist())
 
 
-def test_solver_output_never_reaches_the_terminal(capfd: pytest.CaptureFixture[str]) -> None:
-    # This estate makes HiGHS 1.12 print a debugging line from C++ (disp is off).
+def _sixty_offices() -> gpd.GeoDataFrame:
+    """Sixty offices of three partners within 300 m: one group of 31 donors and 43 receivers."""
     rng = np.random.default_rng(31)
     rows = []
     for _ in range(60):
@@ -520,11 +520,25 @@ def test_solver_output_never_reaches_the_terminal(capfd: pytest.CaptureFixture[s
                    partner=str(rng.choice(["A", "B", "C"])), capacity=cap, occupancy=round(u * cap),
                    utilisation=u, running_cost_gbp=float(rng.integers(10, 500)) * 1000)
         )  # fmt: skip
+    return estate(*rows)
+
+
+def test_solver_output_never_reaches_the_terminal(capfd: pytest.CaptureFixture[str]) -> None:
+    # This estate makes HiGHS 1.12 print a debugging line from C++ (disp is off).
+    assets = _sixty_offices()
     capfd.readouterr()
-    res = plan_estate(estate(*rows), config(search_node_limit=0), as_of=AS_OF)
+    res = plan_estate(assets, config(search_node_limit=0), as_of=AS_OF)
     out, err = capfd.readouterr()
     assert res.subproblems["method"].str.startswith("milp").any()
     assert out == "" and err == ""
+
+
+def test_a_group_of_many_donors_goes_straight_to_the_solver() -> None:
+    # 31 donors: more than the search takes on, even with steps to spare.
+    res = plan_estate(_sixty_offices(), config(search_node_limit=10**6), as_of=AS_OF)
+    assert res.subproblems["donors"].tolist() == [31]
+    assert res.subproblems["method"].tolist() == ["milp-optimal"]
+    assert res.summary["optimiser_work_used"] > 0
 
 
 def test_alone_but_near_others_is_explained() -> None:
