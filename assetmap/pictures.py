@@ -102,11 +102,9 @@ def _categories(opps: pd.DataFrame | None, ids: list[str]) -> dict[str, int]:
 
 def _key(frame: pd.DataFrame, partner: str, asset_id: str) -> pa.ChunkedArray:
     """Partner and asset id as one text (missing when either is), in Arrow."""
-    joined = frame[partner].astype("string") + "\x1f" + frame[asset_id].astype("string")
-    # pa.array gives a chunked array for an Arrow-backed column (none at all when it is empty)
-    text = pa.array(joined, type=pa.large_string())
-    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
-    return pa.chunked_array(chunks, type=pa.large_string())
+    joined = pa.array(frame[partner].astype("string") + "\x1f" + frame[asset_id].astype("string"))
+    chunks = joined.chunks if isinstance(joined, pa.ChunkedArray) else [joined]
+    return pa.chunked_array([c.cast(pa.large_string()) for c in chunks], type=pa.large_string())
 
 
 def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:

@@ -109,7 +109,8 @@ def test_search_columns_split_at_the_last_number() -> None:
     assert column["w"].values.tolist() == [7, 0, 0, 0]
 
 
-@given(st.lists(st.integers(-(10**12), 10**12) | st.none(), min_size=1, max_size=20), st.integers(0, 6),
+# (values times 10**(zeros + scale) stay below 2**53, where a float still holds every whole number)
+@given(st.lists(st.integers(-(10**7), 10**7) | st.none(), min_size=1, max_size=20), st.integers(0, 5),
        st.integers(0, 3))  # fmt: skip
 @settings(max_examples=200, deadline=None)
 def test_numbers_lose_shared_trailing_zeros_and_read_back(

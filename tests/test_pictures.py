@@ -187,3 +187,36 @@ def test_clusters_without_costs_are_pictured_most_partners_first() -> None:
     )
     opps = pd.DataFrame({"cluster_id": pd.Series(dtype=str), "annual_saving_gbp": pd.Series(dtype=float)})
     assert _rank(None, opps, shown, ["C1", "C2", "C3"]) == ["C2", "C3", "C1"]
+
+
+def test_moves_are_found_whatever_the_columns_types() -> None:
+    """Relocations are matched to the shown assets whether ids are text, objects or all missing."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from assetmap.pictures import _moves
+
+    first = pd.DataFrame({"partner": ["P", "P"], "asset_id": ["1", "2"]}, dtype="str")
+    second = pd.DataFrame({"partner": ["Q"], "asset_id": ["1"]}, dtype="str")
+    shown = gpd.GeoDataFrame(
+        pd.concat([first, second], ignore_index=True),  # partners' registers put together: Arrow in chunks
+        geometry=[Point(0, 0), Point(10, 0), Point(0, 10)],
+        crs="EPSG:27700",
+    )
+    opps = pd.DataFrame(
+        {
+            "action": ["relocate", "relocate", "dispose", "relocate"],
+            "partner": pd.Series(["P", "Q", "P", "P"], dtype=object),
+            "asset_id": pd.Series(["1", "1", "2", "2"], dtype=object),
+            "into_partner": pd.Series(["Q", "P", None, None], dtype=object),
+            "into_asset_id": pd.Series(["1", "2", None, None], dtype=object),
+        }
+    )
+    assert _moves(opps, shown).tolist() == [[0, 0, 0, 10], [0, 10, 10, 0]]
+    none = opps.assign(into_partner=None, into_asset_id=None)  # no receiver anywhere
+    assert _moves(none, shown).shape == (0, 4)
+    typed = opps.astype({c: "string" for c in ("partner", "asset_id", "into_partner", "into_asset_id")})
+    assert _moves(typed, shown.astype({"asset_id": object})).tolist() == [[0, 0, 0, 10], [0, 10, 10, 0]]
+    disposals = typed.loc[typed["action"] == "dispose"]  # no relocation at all (the run of a small place)
+    assert _moves(disposals, shown).shape == (0, 4)
