@@ -290,7 +290,7 @@ class PlanConfig(_Strict):
     mip_rel_gap: Annotated[float, Field(ge=0, le=1)] = 0.0001
     #: Wall-clock seconds all the optimiser's HiGHS calls of a run may take together: a
     #: backstop that bounds the plan whatever the estate or machine. Each call gets a share
-    #: of the time left in proportion to its size (at least a quarter of it); when the time is
+    #: of the time left in proportion to its size (at least half of it); when the time is
     #: gone the rest keep their fast answer. A run that reaches it may give different
     #: figures on a slower or busier machine, and its summary says so
     #: (``plan_repeatable: false``). Normally ``work_limit`` stops the optimiser first.
