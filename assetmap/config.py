@@ -298,7 +298,7 @@ class PlanConfig(_Strict):
     #: Deterministic budget of optimiser work per run, counted for each HiGHS call as its
     #: move choices x (1 + branch-and-bound nodes used): the same estate stops at the same
     #: place on any machine. HiGHS only sees what the exact search (``search_node_limit``)
-    #: leaves open, the larger sub-problems: at 10^5 assets that is 6 of 1,227 (1,216
+    #: leaves open, the larger sub-problems: at 10^5 assets that is 8 of 1,227 (1,608
     #: work, all solved); at 10^6 about 1,500 of 24,000, where 20,000 takes about 2 s of
     #: one core (50,000: 6-7 s for 0.06% more saving; see BENCHMARKS.md).
     #: 0: no HiGHS call (what the exact search leaves open keeps its fast answer).
