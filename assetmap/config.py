@@ -290,7 +290,7 @@ class PlanConfig(_Strict):
     mip_rel_gap: Annotated[float, Field(ge=0, le=1)] = 0.0001
     #: Wall-clock seconds all the optimiser's HiGHS calls of a run may take together: a
     #: backstop that bounds the plan whatever the estate or machine. Each call gets a share
-    #: of the time left in proportion to its size (at least a quarter of it); when the time is
+    #: of the time left in proportion to its size (at least half of it); when the time is
     #: gone the rest keep their fast answer. A run that reaches it may give different
     #: figures on a slower or busier machine, and its summary says so
     #: (``plan_repeatable: false``). Normally ``work_limit`` stops the optimiser first.
@@ -298,7 +298,7 @@ class PlanConfig(_Strict):
     #: Deterministic budget of optimiser work per run, counted for each HiGHS call as its
     #: move choices x (1 + branch-and-bound nodes used): the same estate stops at the same
     #: place on any machine. HiGHS only sees what the exact search (``search_node_limit``)
-    #: leaves open, the larger sub-problems: at 10^5 assets that is 6 of 1,227 (1,216
+    #: leaves open, the larger sub-problems: at 10^5 assets that is 8 of 1,227 (1,608
     #: work, all solved); at 10^6 about 1,500 of 24,000, where 20,000 takes about 2 s of
     #: one core (50,000: 6-7 s for 0.06% more saving; see BENCHMARKS.md).
     #: 0: no HiGHS call (what the exact search leaves open keeps its fast answer).

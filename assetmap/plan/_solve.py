@@ -16,7 +16,7 @@ per person first, until their people fill all the receivers' spare places) is so
 With whole moves (``plan.split_donors`` false), each of the rest with at most 20 donors
 is then searched exactly (:mod:`assetmap.plan._search`: branch and bound over its
 donors, at most ``plan.search_node_limit`` steps each, deterministic), which settles
-most of them (``exact-search``; at 10^5 assets 1,221 of 1,227, at 10^6 22,688 of 24,169)
+most of them (``exact-search``; at 10^5 assets 1,219 of 1,227, at 10^6 22,688 of 24,169)
 without a solver call. The rest are handed to ``scipy.optimize.milp`` (HiGHS) in order of what they
 could still gain per move choice (bound less answer, over the move choices; ties: estate
 order), small ones
@@ -31,7 +31,7 @@ batch), each with ``plan.node_limit`` branch-and-bound nodes, within two budgets
 * ``plan.time_limit_s`` (wall clock, a backstop for HiGHS; the exact search is bounded
   by its steps, not the clock): each call gets HiGHS's ``time_limit`` = its share of the
   time left, in proportion to its move choices among the calls still
-  expected within the work budget (at least a quarter of the time left); when it is gone the
+  expected within the work budget (at least half the time left); when it is gone the
   rest keep their fast answer. A call stopped by its time limit (the best answer found,
   or the fast one if better, is kept) and a sub-problem left because the time ran out
   make the run **time-limited**: its figures could then differ on a slower or busier
@@ -78,8 +78,10 @@ _BATCH_ALONE = 200
 _SEARCH_MAX_DONORS = 20
 
 #: Least share of the time left a solver call is given: a call is cut by the time limit
-#: only when it is very slow for its size, not because the machine is busy.
-_MIN_SHARE = 0.25
+#: only when it is very slow for its size, not because the machine is busy. A half: what
+#: the search leaves HiGHS are the hard sub-problems, one call of which can take 2-3 s at
+#: 10^6 assets on a quiet machine (a quarter, 3.75 s of 15, cut such calls on a busy one).
+_MIN_SHARE = 0.5
 
 #: Columns of the sub-problems frame.
 SUBPROBLEM_COLUMNS = ("donors", "receivers", "edges", "method", "saving", "bound", "work")
