@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assetmap.areas import assign_districts
+from assetmap.areas import assign_districts, opportunity_positions
 from assetmap.areas._districts import _by_nearest, _by_postcode, _xy
 from assetmap.areas._names import names_for
 from assetmap.geocode import PostcodeLookup
@@ -77,3 +77,39 @@ def test_districts_equal_the_simple_way(rows: list[tuple], with_codes: bool, ons
         pd.DataFrame(got.drop(columns="geometry")), pd.DataFrame(want.drop(columns="geometry"))
     )
     assert list(got.columns) == list(want.columns)
+
+
+def _positions_one_by_one(assets: pd.DataFrame, opps: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The dictionary-per-asset way opportunity_positions was written before (the reference)."""
+
+    def keys(frame: pd.DataFrame, partner: str, asset_id: str) -> list[tuple[str, str, str]]:
+        cluster = frame["cluster_id"].astype(str)
+        return list(zip(frame[partner].astype(str), frame[asset_id].astype(str), cluster, strict=True))
+
+    index: dict[tuple[str, str, str], int] = {}
+    for i, key in enumerate(keys(assets, "partner", "asset_id")):
+        index.setdefault(key, i)
+    donor = np.array([index.get(k, -1) for k in keys(opps, "partner", "asset_id")], dtype=np.int64)
+    into_keys = keys(opps.assign(_p=opps["into_partner"], _a=opps["into_asset_id"]), "_p", "_a")
+    has = opps["into_asset_id"].notna().to_numpy()
+    into = [index.get(k, -1) if h else -1 for k, h in zip(into_keys, has, strict=True)]
+    return donor, np.array(into, dtype=np.int64)
+
+
+def test_opportunity_positions_match_the_one_by_one_lookup() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n, m = int(rng.integers(1, 40)), int(rng.integers(1, 20))
+        assets = pd.DataFrame({
+            "partner": rng.choice(["A", "B", None], n), "asset_id": rng.choice(["1", "2", "3", None], n),
+            "cluster_id": rng.choice(["C1", "C2", None], n),
+        })  # fmt: skip
+        opps = pd.DataFrame({
+            "partner": rng.choice(["A", "B", None], m), "asset_id": rng.choice(["1", "2", "9", None], m),
+            "cluster_id": rng.choice(["C1", "C2", None], m), "into_partner": rng.choice(["A", "B", None], m),
+            "into_asset_id": rng.choice(["1", "2", None], m),
+        })  # fmt: skip
+        want_donor, want_into = _positions_one_by_one(assets, opps)
+        got_donor, got_into = opportunity_positions(assets, opps)
+        np.testing.assert_array_equal(got_donor, want_donor)
+        np.testing.assert_array_equal(got_into, want_into)

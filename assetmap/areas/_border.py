@@ -60,13 +60,22 @@ def area_labels(assets: pd.DataFrame, level: str) -> np.ndarray:
     return out
 
 
-def _key_tuples(frame: pd.DataFrame, partner: str, asset_id: str) -> list[tuple[str, str, str]]:
-    cluster = (
-        frame["cluster_id"].astype(str) if "cluster_id" in frame.columns else pd.Series("", index=frame.index)
+def _keys(frame: pd.DataFrame, partner: str, asset_id: str) -> pd.MultiIndex:
+    """Partner, asset id and cluster as text (missing values as ``"nan"``, as ``str`` writes them)."""
+    if "cluster_id" in frame.columns:
+        cluster = frame["cluster_id"].astype(str).to_numpy()
+    else:
+        cluster = np.full(len(frame), "", dtype=object)
+    return pd.MultiIndex.from_arrays(
+        [frame[partner].astype(str).to_numpy(), frame[asset_id].astype(str).to_numpy(), cluster]
     )
-    return list(
-        zip(frame[partner].astype(str), frame[asset_id].astype(str), cluster.astype(str), strict=True)
-    )
+
+
+def _first_positions(index: pd.MultiIndex, wanted: pd.MultiIndex) -> np.ndarray:
+    """The position in ``index`` of each wanted key's first occurrence; -1 where absent."""
+    first = ~index.duplicated(keep="first")
+    at = index[first].get_indexer(wanted)
+    return np.where(at >= 0, np.flatnonzero(first)[np.maximum(at, 0)], -1).astype(np.int64)
 
 
 def opportunity_positions(assets: pd.DataFrame, opps: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -75,18 +84,14 @@ def opportunity_positions(assets: pd.DataFrame, opps: pd.DataFrame) -> tuple[np.
     Assets are matched by partner, asset id and cluster (the receiver of a move is in the
     donor's cluster); -1 where there is no such asset (no receiver, or not in ``assets``).
     """
-    index: dict[tuple[str, str, str], int] = {}
-    for i, key in enumerate(_key_tuples(assets, "partner", "asset_id")):
-        index.setdefault(key, i)
     if opps is None or len(opps) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    donor = np.array([index.get(k, -1) for k in _key_tuples(opps, "partner", "asset_id")], dtype=np.int64)
-    if "into_asset_id" in opps.columns:
-        has = opps["into_asset_id"].notna().to_numpy()
-        into_keys = _key_tuples(opps.assign(_p=opps["into_partner"], _a=opps["into_asset_id"]), "_p", "_a")
-        into = np.array([index.get(k, -1) if h else -1 for k, h in zip(into_keys, has, strict=True)])
-    else:
-        into = np.full(len(opps), -1, dtype=np.int64)
+    index = _keys(assets, "partner", "asset_id")
+    donor = _first_positions(index, _keys(opps, "partner", "asset_id"))
+    if "into_asset_id" not in opps.columns:
+        return donor, np.full(len(opps), -1, dtype=np.int64)
+    into_keys = _keys(opps.assign(_p=opps["into_partner"], _a=opps["into_asset_id"]), "_p", "_a")
+    into = np.where(opps["into_asset_id"].notna().to_numpy(), _first_positions(index, into_keys), -1)
     return donor, into.astype(np.int64)
 
 
