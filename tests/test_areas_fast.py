@@ -1,4 +1,5 @@
-"""Finding each asset's district in Arrow gives what the simple, object-by-object way gives."""
+"""Finding each asset's district in Arrow, and the cross-border figures in numpy, give what the
+simple, object-by-object ways give."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assetmap.areas import assign_districts, opportunity_positions
+from assetmap.areas import OUTSIDE, assign_districts, cluster_areas, opportunity_positions
+from assetmap.areas._border import area_keys, area_labels
 from assetmap.areas._districts import _by_nearest, _by_postcode, _xy
 from assetmap.areas._names import names_for
+from assetmap.areas._summary import _cluster_counts
 from assetmap.geocode import PostcodeLookup
 from assetmap.schema import BNG
 
@@ -113,3 +116,79 @@ def test_opportunity_positions_match_the_one_by_one_lookup() -> None:
         got_donor, got_into = opportunity_positions(assets, opps)
         np.testing.assert_array_equal(got_donor, want_donor)
         np.testing.assert_array_equal(got_into, want_into)
+
+
+# --- Cross-border figures: the grouped, numpy way against the per-asset and per-group way ----------
+
+AREA_ROW = st.tuples(
+    st.sampled_from(["C001", "C002", "C003", "C010", None]),
+    st.sampled_from(["E07000110", "E07000237", "W06000015", None]),
+    st.sampled_from(["Maidstone", "Worcester", "", None]),
+)
+
+
+def _area_frame(rows: list[tuple]) -> pd.DataFrame:
+    cluster, code, name = zip(*rows, strict=True)
+    return pd.DataFrame({
+        "cluster_id": pd.array(cluster, dtype="string"), "district_code": pd.array(code, dtype="string"),
+        "district_name": pd.array(name, dtype="string"),
+    })  # fmt: skip
+
+
+def _labels_one_by_one(assets: pd.DataFrame) -> np.ndarray:
+    """area_labels as first written: one f-string per asset."""
+    keys = area_keys(assets, "district")
+    names = assets["district_name"].astype(object)
+    names = names.where(names.notna(), None).to_numpy(dtype=object)
+    out = np.empty(len(keys), dtype=object)
+    for i, (code, name) in enumerate(zip(keys, names, strict=True)):
+        named = f"{name} ({code})" if name else str(code)
+        out[i] = "outside the district boundaries" if code == OUTSIDE else named
+    return out
+
+
+def _cluster_areas_by_group(assets: pd.DataFrame) -> pd.DataFrame:
+    """cluster_areas as first written: pandas groupby with a Python join per cluster."""
+    m = assets.loc[assets["cluster_id"].notna().to_numpy()]
+    work = pd.DataFrame({
+        "cluster_id": m["cluster_id"].astype(str).to_numpy(), "key": area_keys(m, "district"),
+        "label": _labels_one_by_one(m),
+    })  # fmt: skip
+    g = work.drop_duplicates(["cluster_id", "key"]).sort_values(["cluster_id", "label"]).groupby("cluster_id")
+    out = pd.DataFrame({"area_count": g.size(), "areas": g["label"].agg("; ".join)})
+    out["cross_boundary"] = out["area_count"] > 1
+    return out[["cross_boundary", "areas"]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(AREA_ROW, min_size=1, max_size=30))
+def test_area_labels_and_cluster_areas_equal_the_simple_way(rows: list[tuple]) -> None:
+    assets = _area_frame(rows)
+    np.testing.assert_array_equal(area_labels(assets, "district"), _labels_one_by_one(assets))
+    got = cluster_areas(assets, "district")
+    if not assets["cluster_id"].notna().any():
+        assert got.empty
+        return
+    pd.testing.assert_frame_equal(got, _cluster_areas_by_group(assets), check_dtype=False)
+
+
+def _cluster_counts_by_group(keys: np.ndarray, cluster: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The per-area cluster counts as first written: nunique, and a Python set per area."""
+    m = cluster.notna().to_numpy()
+    per_cluster = pd.Series(keys[m]).groupby(cluster[m].to_numpy()).nunique()
+    cross = set(per_cluster[per_cluster > 1].index)
+    g = pd.DataFrame({"key": keys, "cluster": cluster.to_numpy()}).groupby("key", sort=False)["cluster"]
+    return g.nunique(), g.agg(lambda s: len(set(s.dropna()) & cross))
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(AREA_ROW, min_size=1, max_size=30))
+def test_area_cluster_counts_equal_the_per_group_way(rows: list[tuple]) -> None:
+    assets = _area_frame(rows)
+    keys = area_keys(assets, "district")
+    cluster = assets["cluster_id"].astype(object).where(assets["cluster_id"].notna(), None)
+    got = _cluster_counts(keys, cluster)
+    want = _cluster_counts_by_group(keys, cluster)
+    for g, w in zip(got, want, strict=True):
+        g = g.reindex(w.index).fillna(0).astype(np.int64)  # areas without clusters: 0 once finished
+        np.testing.assert_array_equal(g.to_numpy(), w.to_numpy().astype(np.int64))

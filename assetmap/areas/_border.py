@@ -44,20 +44,31 @@ def area_keys(assets: pd.DataFrame, level: str) -> np.ndarray:
 
 
 def area_labels(assets: pd.DataFrame, level: str) -> np.ndarray:
-    """``Name (CODE)`` of each asset's area at ``level``; the code alone when it has no name."""
+    """``Name (CODE)`` of each asset's area at ``level``; the code alone when it has no name.
+
+    Each distinct (code, name) pair is written once (a national estate has a few hundred).
+    """
     keys = area_keys(assets, level)
     name_col = f"{level}_name"
     names = (
         assets[name_col].astype(object) if name_col in assets.columns else pd.Series(None, index=assets.index)
     )
     names = names.where(names.notna(), None).to_numpy(dtype=object)
-    out = np.empty(len(keys), dtype=object)
-    for i, (code, name) in enumerate(zip(keys, names, strict=True)):
-        if code == OUTSIDE:
-            out[i] = f"outside the {level} boundaries"
-        else:
-            out[i] = f"{name} ({code})" if name else str(code)
-    return out
+    if not len(keys):
+        return np.empty(0, dtype=object)
+    key_code = pd.factorize(keys)[0]
+    name_code, name_uniques = pd.factorize(names, use_na_sentinel=True)
+    pair, first = np.unique(key_code * (len(name_uniques) + 1) + name_code + 1, return_index=True)
+    inverse = np.searchsorted(pair, key_code * (len(name_uniques) + 1) + name_code + 1)
+    text = [_label_text(keys[i], names[i], level) for i in first.tolist()]
+    return np.array(text, dtype=object)[inverse]
+
+
+def _label_text(code: object, name: object, level: str) -> str:
+    """One area's label: ``Name (CODE)``, the code alone, or the outside row's words."""
+    if code == OUTSIDE:
+        return f"outside the {level} boundaries"
+    return f"{name} ({code})" if name else str(code)
 
 
 def _keys(frame: pd.DataFrame, partner: str, asset_id: str) -> pd.MultiIndex:
@@ -97,25 +108,40 @@ def opportunity_positions(assets: pd.DataFrame, opps: pd.DataFrame) -> tuple[np.
 
 def cluster_areas(assets: pd.DataFrame, level: str) -> pd.DataFrame:
     """Per cluster: ``cross_boundary`` (members in two or more areas) and ``areas`` (their names)."""
+    return _cluster_areas(assets, area_keys(assets, level), area_labels(assets, level))
+
+
+def _cluster_areas(assets: pd.DataFrame, keys: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
+    """:func:`cluster_areas` from each asset's area key and label (one pass over the members).
+
+    Each cluster's areas are its distinct keys (the first member's label for each), sorted
+    by label and joined by ``"; "``; clusters come in id order.
+    """
     member = assets["cluster_id"].notna().to_numpy() if "cluster_id" in assets.columns else np.zeros(0, bool)
     if not member.any():
         return pd.DataFrame({"cross_boundary": pd.Series(dtype=bool), "areas": pd.Series(dtype="string")})
-    m = assets.loc[member]
-    work = pd.DataFrame(
-        {
-            "cluster_id": m["cluster_id"].astype(str).to_numpy(),
-            "key": area_keys(m, level),
-            "label": area_labels(m, level),
-        }
-    )
-    g = work.drop_duplicates(["cluster_id", "key"]).sort_values(["cluster_id", "label"]).groupby("cluster_id")
-    out = pd.DataFrame({"area_count": g.size(), "areas": g["label"].agg("; ".join)})
-    out["cross_boundary"] = out["area_count"] > 1
-    return out[["cross_boundary", "areas"]]
+    cluster, ids = pd.factorize(assets["cluster_id"].astype(str).to_numpy()[member], sort=True)
+    key = pd.factorize(keys[member])[0]
+    label = labels[member]
+    # The first member of each (cluster, area) pair, then the pairs by cluster and label.
+    _, first = np.unique(cluster * (int(key.max()) + 1) + key, return_index=True)
+    label_of, rank = np.unique(label[first].astype(str), return_inverse=True)
+    order = np.lexsort((rank.ravel(), cluster[first]))
+    words, owner = label_of[rank.ravel()[order]].tolist(), cluster[first][order]
+    count = np.bincount(owner, minlength=len(ids))
+    ends = np.cumsum(count).tolist()
+    joined = ["; ".join(words[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    index = pd.Index(np.asarray(ids, dtype=object), name="cluster_id")
+    return pd.DataFrame({"cross_boundary": count > 1, "areas": joined}, index=index)
 
 
 def mark_cross_boundary(
-    assets: pd.DataFrame, clusters: gpd.GeoDataFrame, opportunities: pd.DataFrame, *, level: str
+    assets: pd.DataFrame,
+    clusters: gpd.GeoDataFrame,
+    opportunities: pd.DataFrame,
+    *,
+    level: str,
+    positions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Flag clusters and moves that cross a boundary of ``level``.
 
@@ -129,6 +155,8 @@ def mark_cross_boundary(
         The plan's opportunities.
     level : str
         ``district`` or ``ward``.
+    positions : (ndarray, ndarray), optional
+        :func:`opportunity_positions` of ``opportunities`` in ``assets``, when already found.
 
     Returns
     -------
@@ -138,14 +166,14 @@ def mark_cross_boundary(
         With ``from_area``, ``into_area`` (moves only) and ``cross_boundary`` (a move
         between two areas).
     """
-    per = cluster_areas(assets, level)
+    keys, labels = area_keys(assets, level), area_labels(assets, level)
+    per = _cluster_areas(assets, keys, labels)
     clusters = clusters.copy()
     ids = clusters["cluster_id"].astype(str) if len(clusters) else pd.Series([], dtype=str)
     clusters["cross_boundary"] = per["cross_boundary"].reindex(ids).fillna(False).astype(bool).to_numpy()
     clusters["areas"] = pd.array(per["areas"].reindex(ids).to_numpy(dtype=object), dtype="string")
     opps = opportunities.copy()
-    donor, into = opportunity_positions(assets, opps)
-    keys, labels = area_keys(assets, level), area_labels(assets, level)
+    donor, into = positions if positions is not None else opportunity_positions(assets, opps)
 
     def pick(arr: np.ndarray, pos: np.ndarray) -> np.ndarray:
         return np.where(pos >= 0, arr[np.maximum(pos, 0)] if len(arr) else None, None)
