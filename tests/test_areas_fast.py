@@ -112,6 +112,8 @@ def test_opportunity_positions_match_the_one_by_one_lookup() -> None:
             "cluster_id": rng.choice(["C1", "C2", None], m), "into_partner": rng.choice(["A", "B", None], m),
             "into_asset_id": rng.choice(["1", "2", None], m),
         })  # fmt: skip
+        if rng.random() < 0.5:  # as a run gives them: Arrow-backed text with missing values
+            assets, opps = assets.astype("str"), opps.astype("str")
         want_donor, want_into = _positions_one_by_one(assets, opps)
         got_donor, got_into = opportunity_positions(assets, opps)
         np.testing.assert_array_equal(got_donor, want_donor)

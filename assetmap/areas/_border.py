@@ -94,15 +94,29 @@ def opportunity_positions(assets: pd.DataFrame, opps: pd.DataFrame) -> tuple[np.
 
     Assets are matched by partner, asset id and cluster (the receiver of a move is in the
     donor's cluster); -1 where there is no such asset (no receiver, or not in ``assets``).
+    Only the assets whose id some opportunity names are keyed (every asset sharing a key
+    shares its id, so the first of each key is among them).
     """
     if opps is None or len(opps) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    index = _keys(assets, "partner", "asset_id")
-    donor = _first_positions(index, _keys(opps, "partner", "asset_id"))
+    ids = assets["asset_id"].astype(str)
+    named = [opps["asset_id"].astype(str)]
+    if "into_asset_id" in opps.columns:
+        named.append(opps["into_asset_id"].astype(str))
+    rows = np.flatnonzero(ids.isin(pd.concat(named, ignore_index=True)).to_numpy() | ids.isna().to_numpy())
+    index = _keys(assets.iloc[rows], "partner", "asset_id")
+
+    def found(wanted: pd.MultiIndex) -> np.ndarray:
+        if not len(rows):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        at = _first_positions(index, wanted)
+        return np.where(at >= 0, rows[np.maximum(at, 0)], -1).astype(np.int64)
+
+    donor = found(_keys(opps, "partner", "asset_id"))
     if "into_asset_id" not in opps.columns:
         return donor, np.full(len(opps), -1, dtype=np.int64)
     into_keys = _keys(opps.assign(_p=opps["into_partner"], _a=opps["into_asset_id"]), "_p", "_a")
-    into = np.where(opps["into_asset_id"].notna().to_numpy(), _first_positions(index, into_keys), -1)
+    into = np.where(opps["into_asset_id"].notna().to_numpy(), found(into_keys), -1)
     return donor, into.astype(np.int64)
 
 
