@@ -99,12 +99,12 @@ def opportunity_positions(assets: pd.DataFrame, opps: pd.DataFrame) -> tuple[np.
     """
     if opps is None or len(opps) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    ids = assets["asset_id"].astype(str)
-    named = [opps["asset_id"].astype(str)]
-    if "into_asset_id" in opps.columns:
-        named.append(opps["into_asset_id"].astype(str))
-    rows = np.flatnonzero(ids.isin(pd.concat(named, ignore_index=True)).to_numpy() | ids.isna().to_numpy())
-    index = _keys(assets.iloc[rows], "partner", "asset_id")
+    # As Python objects: Arrow text's isin was 15 times slower here.
+    ids = pd.Series(assets["asset_id"].astype(str).to_numpy(dtype=object), dtype=object)
+    named = [opps[c].astype(str).to_numpy(dtype=object) for c in ("asset_id", "into_asset_id") if c in opps]
+    rows = np.flatnonzero(ids.isin(np.concatenate(named)).to_numpy() | ids.isna().to_numpy())
+    keyed = assets[[c for c in ("partner", "asset_id", "cluster_id") if c in assets.columns]].iloc[rows]
+    index = _keys(keyed, "partner", "asset_id")
 
     def found(wanted: pd.MultiIndex) -> np.ndarray:
         if not len(rows):
