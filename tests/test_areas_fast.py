@@ -104,7 +104,7 @@ def test_opportunity_positions_match_the_one_by_one_lookup() -> None:
     for _ in range(200):
         n, m = int(rng.integers(1, 40)), int(rng.integers(1, 20))
         assets = pd.DataFrame({
-            "partner": rng.choice(["A", "B", None], n), "asset_id": rng.choice(["1", "2", "3", None], n),
+            "partner": rng.choice(["A", "B", None], n), "asset_id": rng.choice(["1", "2", "3", None, 2], n),
             "cluster_id": rng.choice(["C1", "C2", None], n),
         })  # fmt: skip
         opps = pd.DataFrame({
