@@ -64,11 +64,10 @@ def _asset_work(assets: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
         if "sensitive" in assets.columns
         else np.zeros(len(assets), dtype=bool)
     )
-    cluster = assets["cluster_id"] if "cluster_id" in assets.columns else pd.Series(None, index=assets.index)
     return pd.DataFrame(
         {
             "key": keys,
-            "partner": assets["partner"].astype(str).to_numpy() if "partner" in assets.columns else "",
+            "partner": _codes(assets, "partner", as_text=True),
             "gia": gia,
             "cost": cost,
             "cgia": np.where(costed, gia, 0.0),
@@ -82,9 +81,20 @@ def _asset_work(assets: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
             "green": rating == "green",
             "unrated": rating == UNRATED,
             "sensitive": sensitive,
-            "cluster": cluster.astype(object).where(cluster.notna(), None).to_numpy(),
+            "cluster": _codes(assets, "cluster_id"),
         }
     )
+
+
+def _codes(assets: pd.DataFrame, col: str, *, as_text: bool = False) -> np.ndarray:
+    """A number per distinct value of ``col`` (as ``str`` writes it with ``as_text``), NaN
+    where missing: counted per area like the values, without making a Python object of each."""
+    if col not in assets.columns:
+        return np.zeros(len(assets)) if as_text else np.full(len(assets), np.nan)
+    values = assets[col].astype(str) if as_text else assets[col]
+    codes = pd.factorize(values, use_na_sentinel=True)[0].astype(float)
+    codes[codes < 0] = np.nan
+    return codes
 
 
 def _opportunity_work(
@@ -170,8 +180,12 @@ def _level_rows(
     name_col = f"{level.level}_name"
     names: dict[str, str] = {}
     if name_col in assets.columns:
-        own = pd.Series(assets[name_col].astype(object).to_numpy(), index=keys).dropna()
-        names = own.groupby(level=0).first().to_dict()
+        named = assets[name_col].notna().to_numpy()
+        key_code, key_uniques = pd.factorize(keys[named])
+        _, first = np.unique(key_code, return_index=True)  # each area's first asset with a name
+        own = assets[name_col].iloc[np.flatnonzero(named)[first]].to_numpy(dtype=object).tolist()
+        codes = np.asarray(key_uniques, dtype=object)[key_code[first]].tolist()
+        names = dict(zip(codes, own, strict=True))
     names |= {
         c: n for c, n in zip(areas["code"].astype(str), areas["name"], strict=True) if isinstance(n, str)
     }
