@@ -50,7 +50,11 @@ def area_labels(assets: pd.DataFrame, level: str) -> np.ndarray:
 
     Each distinct (code, name) pair is written once (a national estate has a few hundred).
     """
-    keys = area_keys(assets, level)
+    return _labels_of(assets, area_keys(assets, level), level)
+
+
+def _labels_of(assets: pd.DataFrame, keys: np.ndarray, level: str) -> np.ndarray:
+    """:func:`area_labels` from the assets' area keys at ``level``."""
     name_col = f"{level}_name"
     names = (
         assets[name_col].astype(object) if name_col in assets.columns else pd.Series(None, index=assets.index)
@@ -147,7 +151,7 @@ def _cluster_areas(assets: pd.DataFrame, keys: np.ndarray, labels: np.ndarray) -
     member = assets["cluster_id"].notna().to_numpy() if "cluster_id" in assets.columns else np.zeros(0, bool)
     if not member.any():
         return pd.DataFrame({"cross_boundary": pd.Series(dtype=bool), "areas": pd.Series(dtype="string")})
-    cluster, ids = pd.factorize(assets["cluster_id"].astype(str).to_numpy()[member], sort=True)
+    cluster, ids = pd.factorize(assets["cluster_id"][member].astype(str), sort=True)
     key = pd.factorize(keys[member])[0]
     label = labels[member]
     # The first member of each (cluster, area) pair, then the pairs by cluster and label.
@@ -193,13 +197,14 @@ def mark_cross_boundary(
         With ``from_area``, ``into_area`` (moves only) and ``cross_boundary`` (a move
         between two areas).
     """
-    keys, labels = area_keys(assets, level), area_labels(assets, level)
+    keys = area_keys(assets, level)
+    labels = _labels_of(assets, keys, level)
     per = _cluster_areas(assets, keys, labels)
-    clusters = clusters.copy()
+    clusters = clusters.copy(deep=False)  # copy on write: the columns added never reach the plan's
     ids = clusters["cluster_id"].astype(str) if len(clusters) else pd.Series([], dtype=str)
     clusters["cross_boundary"] = per["cross_boundary"].reindex(ids).fillna(False).astype(bool).to_numpy()
     clusters["areas"] = pd.array(per["areas"].reindex(ids).to_numpy(dtype=object), dtype="string")
-    opps = opportunities.copy()
+    opps = opportunities.copy(deep=False)
     donor, into = positions if positions is not None else opportunity_positions(assets, opps)
 
     def pick(arr: np.ndarray, pos: np.ndarray) -> np.ndarray:
