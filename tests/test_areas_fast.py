@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assetmap.areas import OUTSIDE, assign_districts, cluster_areas, opportunity_positions
+from assetmap.areas import (
+    OUTSIDE,
+    assign_districts,
+    cluster_areas,
+    mark_cross_boundary,
+    opportunity_positions,
+)
 from assetmap.areas._border import area_keys, area_labels
 from assetmap.areas._districts import _by_nearest, _by_postcode, _xy
 from assetmap.areas._names import names_for
@@ -194,3 +200,22 @@ def test_area_cluster_counts_equal_the_per_group_way(rows: list[tuple]) -> None:
     for g, w in zip(got, want, strict=True):
         g = g.reindex(w.index).fillna(0).astype(np.int64)  # areas without clusters: 0 once finished
         np.testing.assert_array_equal(g.to_numpy(), w.to_numpy().astype(np.int64))
+
+
+def test_marking_cross_border_leaves_the_plan_frames_untouched() -> None:
+    assets = _area_frame(
+        [("C001", "E07000110", "Maidstone"), ("C001", "E07000237", "Worcester"), (None, None, None)]
+    )
+    assets["partner"], assets["asset_id"] = ["A", "B", "A"], ["1", "2", "3"]
+    clusters = gpd.GeoDataFrame({"cluster_id": pd.array(["C001"], dtype="string")}, geometry=[None], crs=BNG)
+    opps = pd.DataFrame({
+        "partner": ["A"], "asset_id": ["1"], "cluster_id": ["C001"], "into_partner": ["B"],
+        "into_asset_id": ["2"], "annual_saving_gbp": [100.0],
+    })  # fmt: skip
+    before_clusters, before_opps = clusters.copy(), opps.copy()
+    marked, moves = mark_cross_boundary(assets, clusters, opps, level="district")
+    assert marked["cross_boundary"].tolist() == [True]
+    assert moves["cross_boundary"].tolist() == [True]
+    assert moves["from_area"].tolist() == ["Maidstone (E07000110)"]
+    pd.testing.assert_frame_equal(clusters, before_clusters)
+    pd.testing.assert_frame_equal(opps, before_opps)
