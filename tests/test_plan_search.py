@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from assetmap.config import PlanConfig
 from assetmap.plan._colocate import Candidates
+from assetmap.plan._rating import _fmt
 from assetmap.plan._search import search
 from assetmap.plan._solve import _greedy, _greedy_whole, _milp, _value, edge_groups
 
@@ -115,3 +116,20 @@ def test_greedy_over_all_subproblems_at_once_is_the_simple_pass(c: Candidates, r
     moves = _greedy_whole(c.edges, edge_groups(c.edges), c, rule)
     assert moves == _greedy(c.edges, c, split=False, rule=rule)
     assert _feasible(moves, c)
+
+
+# --- Reasons' numbers: formatted once per distinct rounded value, as format() writes each -------
+
+_NUMBER = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-3, max_value=3),
+    st.sampled_from([0.0, -0.0, 0.5, 1.5, 2.5, -0.5, -0.4, 0.125, 0.005, 0.015, 12345.5, 1e16 + 2.0]),
+    st.integers(-10**6, 10**6).map(lambda i: i / 200),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_NUMBER, max_size=40), spec=st.sampled_from([".0f", ",.0f", ".0%", ".1f"]))
+def test_reason_numbers_are_formatted_as_format_writes_them(values: list[float], spec: str) -> None:
+    got = _fmt(np.array(values, dtype=float), spec)
+    assert got.tolist() == [format(v, spec) for v in values]

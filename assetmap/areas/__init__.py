@@ -185,14 +185,18 @@ def finish_areas(plan: PlanResult, run: AreaRun) -> tuple[PlanResult, gpd.GeoDat
         :func:`summarise_areas`: write it as ``areas.csv`` (:func:`area_csv`) and as the
         ``areas`` layer.
     """
+    positions = opportunity_positions(plan.assets, plan.opportunities)
     clusters, opps = mark_cross_boundary(
         plan.assets,
         plan.clusters,
         plan.opportunities,
         level=run.border_level,  # type: ignore[attr-defined]
+        positions=positions,
     )
     focus = (run.focus.level, run.focus.code) if run.focus else None
-    table = summarise_areas(plan.assets, opps, run.levels, focus=focus)  # type: ignore[attr-defined]
+    table = summarise_areas(
+        plan.assets, opps, run.levels, focus=focus, positions=positions  # type: ignore[attr-defined]
+    )
     extra = border_summary(clusters, opps, run.border_level) | (run.focus.summary() if run.focus else {})
     return with_summary(plan, extra, clusters=clusters, opportunities=opps), table
 

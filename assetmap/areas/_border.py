@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from scipy.spatial import cKDTree
 
@@ -44,78 +46,133 @@ def area_keys(assets: pd.DataFrame, level: str) -> np.ndarray:
 
 
 def area_labels(assets: pd.DataFrame, level: str) -> np.ndarray:
-    """``Name (CODE)`` of each asset's area at ``level``; the code alone when it has no name."""
-    keys = area_keys(assets, level)
+    """``Name (CODE)`` of each asset's area at ``level``; the code alone when it has no name.
+
+    Each distinct (code, name) pair is written once (a national estate has a few hundred).
+    """
+    return _labels_of(assets, area_keys(assets, level), level)
+
+
+def _labels_of(assets: pd.DataFrame, keys: np.ndarray, level: str) -> np.ndarray:
+    """:func:`area_labels` from the assets' area keys at ``level``."""
     name_col = f"{level}_name"
     names = (
         assets[name_col].astype(object) if name_col in assets.columns else pd.Series(None, index=assets.index)
     )
     names = names.where(names.notna(), None).to_numpy(dtype=object)
-    out = np.empty(len(keys), dtype=object)
-    for i, (code, name) in enumerate(zip(keys, names, strict=True)):
-        if code == OUTSIDE:
-            out[i] = f"outside the {level} boundaries"
-        else:
-            out[i] = f"{name} ({code})" if name else str(code)
-    return out
+    if not len(keys):
+        return np.empty(0, dtype=object)
+    key_code = pd.factorize(keys)[0]
+    name_code, name_uniques = pd.factorize(names, use_na_sentinel=True)
+    pair, first = np.unique(key_code * (len(name_uniques) + 1) + name_code + 1, return_index=True)
+    inverse = np.searchsorted(pair, key_code * (len(name_uniques) + 1) + name_code + 1)
+    text = [_label_text(keys[i], names[i], level) for i in first.tolist()]
+    return np.array(text, dtype=object)[inverse]
 
 
-def _keys(frame: pd.DataFrame, partner: str, asset_id: str) -> pd.MultiIndex:
-    """Partner, asset id and cluster as text (missing values as ``"nan"``, as ``str`` writes them)."""
-    if "cluster_id" in frame.columns:
-        cluster = frame["cluster_id"].astype(str).to_numpy()
-    else:
-        cluster = np.full(len(frame), "", dtype=object)
-    return pd.MultiIndex.from_arrays(
-        [frame[partner].astype(str).to_numpy(), frame[asset_id].astype(str).to_numpy(), cluster]
-    )
+def _label_text(code: object, name: object, level: str) -> str:
+    """One area's label: ``Name (CODE)``, the code alone, or the outside row's words."""
+    if code == OUTSIDE:
+        return f"outside the {level} boundaries"
+    return f"{name} ({code})" if name else str(code)
 
 
-def _first_positions(index: pd.MultiIndex, wanted: pd.MultiIndex) -> np.ndarray:
-    """The position in ``index`` of each wanted key's first occurrence; -1 where absent."""
-    first = ~index.duplicated(keep="first")
-    at = index[first].get_indexer(wanted)
-    return np.where(at >= 0, np.flatnonzero(first)[np.maximum(at, 0)], -1).astype(np.int64)
+def _text_codes(parts: list[pd.Series]) -> list[np.ndarray]:
+    """A number per distinct text across ``parts`` (each value as ``str`` writes it; every
+    missing value one more number), one array per part, read in Arrow."""
+    arrays = [pa.array(part.astype(str).array).cast(pa.large_string()) for part in parts]
+    encoded = pa.chunked_array(arrays, type=pa.large_string()).combine_chunks()
+    codes = pc.dictionary_encode(encoded, null_encoding="encode").indices.to_numpy(zero_copy_only=False)
+    return np.split(codes.astype(np.int64), np.cumsum([len(a) for a in arrays])[:-1])
+
+
+def _combine(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """One number per distinct (first, second) pair, numbered densely from 0."""
+    if not len(first):
+        return first
+    return np.unique(first * (int(second.max()) + 1) + second, return_inverse=True)[1].ravel()
+
+
+def _key_codes(frames: list[tuple[pd.DataFrame, str, str]]) -> list[np.ndarray]:
+    """Partner, asset id and cluster of each frame's rows as one number per distinct key
+    (cluster ``""`` where a frame has none), numbered alike across the frames."""
+
+    def cluster(frame: pd.DataFrame) -> pd.Series:
+        return frame["cluster_id"] if "cluster_id" in frame.columns else pd.Series("", index=frame.index)
+
+    partner = np.concatenate(_text_codes([frame[p] for frame, p, _ in frames]))
+    asset_id = np.concatenate(_text_codes([frame[a] for frame, _, a in frames]))
+    clusters = np.concatenate(_text_codes([cluster(frame) for frame, _, _ in frames]))
+    sizes = np.cumsum([len(frame) for frame, _, _ in frames])[:-1]
+    return np.split(_combine(_combine(partner, asset_id), clusters), sizes)
+
+
+def _first_positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The position in ``keys`` of each wanted key's first occurrence; -1 where absent."""
+    if not len(keys):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    unique, first = np.unique(keys, return_index=True)
+    at = np.minimum(np.searchsorted(unique, wanted), len(unique) - 1)
+    return np.where(unique[at] == wanted, first[at], -1).astype(np.int64)
 
 
 def opportunity_positions(assets: pd.DataFrame, opps: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Positions in ``assets`` of each opportunity's asset and of the building it moves into.
 
-    Assets are matched by partner, asset id and cluster (the receiver of a move is in the
-    donor's cluster); -1 where there is no such asset (no receiver, or not in ``assets``).
+    Assets are matched by partner, asset id and cluster as text (the receiver of a move is
+    in the donor's cluster; a missing value matches a missing value); the first such asset,
+    -1 where there is none (no receiver, or not in ``assets``). The keys are numbered in
+    Arrow and matched as integers.
     """
     if opps is None or len(opps) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    index = _keys(assets, "partner", "asset_id")
-    donor = _first_positions(index, _keys(opps, "partner", "asset_id"))
+    frames = [(assets, "partner", "asset_id"), (opps, "partner", "asset_id")]
+    if "into_asset_id" in opps.columns:
+        frames.append((opps, "into_partner", "into_asset_id"))
+    codes = _key_codes(frames)
+    donor = _first_positions(codes[0], codes[1])
     if "into_asset_id" not in opps.columns:
         return donor, np.full(len(opps), -1, dtype=np.int64)
-    into_keys = _keys(opps.assign(_p=opps["into_partner"], _a=opps["into_asset_id"]), "_p", "_a")
-    into = np.where(opps["into_asset_id"].notna().to_numpy(), _first_positions(index, into_keys), -1)
+    into = np.where(opps["into_asset_id"].notna().to_numpy(), _first_positions(codes[0], codes[2]), -1)
     return donor, into.astype(np.int64)
 
 
 def cluster_areas(assets: pd.DataFrame, level: str) -> pd.DataFrame:
     """Per cluster: ``cross_boundary`` (members in two or more areas) and ``areas`` (their names)."""
+    return _cluster_areas(assets, area_keys(assets, level), area_labels(assets, level))
+
+
+def _cluster_areas(assets: pd.DataFrame, keys: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
+    """:func:`cluster_areas` from each asset's area key and label (one pass over the members).
+
+    Each cluster's areas are its distinct keys (the first member's label for each), sorted
+    by label and joined by ``"; "``; clusters come in id order.
+    """
     member = assets["cluster_id"].notna().to_numpy() if "cluster_id" in assets.columns else np.zeros(0, bool)
     if not member.any():
         return pd.DataFrame({"cross_boundary": pd.Series(dtype=bool), "areas": pd.Series(dtype="string")})
-    m = assets.loc[member]
-    work = pd.DataFrame(
-        {
-            "cluster_id": m["cluster_id"].astype(str).to_numpy(),
-            "key": area_keys(m, level),
-            "label": area_labels(m, level),
-        }
-    )
-    g = work.drop_duplicates(["cluster_id", "key"]).sort_values(["cluster_id", "label"]).groupby("cluster_id")
-    out = pd.DataFrame({"area_count": g.size(), "areas": g["label"].agg("; ".join)})
-    out["cross_boundary"] = out["area_count"] > 1
-    return out[["cross_boundary", "areas"]]
+    cluster, ids = pd.factorize(assets["cluster_id"][member].astype(str), sort=True)
+    key = pd.factorize(keys[member])[0]
+    label = labels[member]
+    # The first member of each (cluster, area) pair, then the pairs by cluster and label.
+    _, first = np.unique(cluster * (int(key.max()) + 1) + key, return_index=True)
+    label_of, rank = np.unique(label[first].astype(str), return_inverse=True)
+    order = np.lexsort((rank.ravel(), cluster[first]))
+    words, owner = label_of[rank.ravel()[order]].tolist(), cluster[first][order]
+    count = np.bincount(owner, minlength=len(ids))
+    ends = np.cumsum(count).tolist()
+    joined = ["; ".join(words[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    index = pd.Index(np.asarray(ids, dtype=object), name="cluster_id")
+    return pd.DataFrame({"cross_boundary": count > 1, "areas": joined}, index=index)
 
 
 def mark_cross_boundary(
-    assets: pd.DataFrame, clusters: gpd.GeoDataFrame, opportunities: pd.DataFrame, *, level: str
+    assets: pd.DataFrame,
+    clusters: gpd.GeoDataFrame,
+    opportunities: pd.DataFrame,
+    *,
+    level: str,
+    positions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Flag clusters and moves that cross a boundary of ``level``.
 
@@ -129,6 +186,8 @@ def mark_cross_boundary(
         The plan's opportunities.
     level : str
         ``district`` or ``ward``.
+    positions : (ndarray, ndarray), optional
+        :func:`opportunity_positions` of ``opportunities`` in ``assets``, when already found.
 
     Returns
     -------
@@ -138,14 +197,15 @@ def mark_cross_boundary(
         With ``from_area``, ``into_area`` (moves only) and ``cross_boundary`` (a move
         between two areas).
     """
-    per = cluster_areas(assets, level)
-    clusters = clusters.copy()
+    keys = area_keys(assets, level)
+    labels = _labels_of(assets, keys, level)
+    per = _cluster_areas(assets, keys, labels)
+    clusters = clusters.copy(deep=False)  # copy on write: the columns added never reach the plan's
     ids = clusters["cluster_id"].astype(str) if len(clusters) else pd.Series([], dtype=str)
     clusters["cross_boundary"] = per["cross_boundary"].reindex(ids).fillna(False).astype(bool).to_numpy()
     clusters["areas"] = pd.array(per["areas"].reindex(ids).to_numpy(dtype=object), dtype="string")
-    opps = opportunities.copy()
-    donor, into = opportunity_positions(assets, opps)
-    keys, labels = area_keys(assets, level), area_labels(assets, level)
+    opps = opportunities.copy(deep=False)
+    donor, into = positions if positions is not None else opportunity_positions(assets, opps)
 
     def pick(arr: np.ndarray, pos: np.ndarray) -> np.ndarray:
         return np.where(pos >= 0, arr[np.maximum(pos, 0)] if len(arr) else None, None)

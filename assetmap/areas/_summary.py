@@ -64,11 +64,10 @@ def _asset_work(assets: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
         if "sensitive" in assets.columns
         else np.zeros(len(assets), dtype=bool)
     )
-    cluster = assets["cluster_id"] if "cluster_id" in assets.columns else pd.Series(None, index=assets.index)
     return pd.DataFrame(
         {
             "key": keys,
-            "partner": assets["partner"].astype(str).to_numpy() if "partner" in assets.columns else "",
+            "partner": _codes(assets, "partner", as_text=True),
             "gia": gia,
             "cost": cost,
             "cgia": np.where(costed, gia, 0.0),
@@ -82,15 +81,28 @@ def _asset_work(assets: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
             "green": rating == "green",
             "unrated": rating == UNRATED,
             "sensitive": sensitive,
-            "cluster": cluster.astype(object).where(cluster.notna(), None).to_numpy(),
+            "cluster": _codes(assets, "cluster_id"),
         }
     )
 
 
-def _opportunity_work(assets: pd.DataFrame, opps: pd.DataFrame | None, keys: np.ndarray) -> pd.DataFrame:
+def _codes(assets: pd.DataFrame, col: str, *, as_text: bool = False) -> np.ndarray:
+    """A number per distinct value of ``col`` (as ``str`` writes it with ``as_text``), NaN
+    where missing: counted per area like the values, without making a Python object of each."""
+    if col not in assets.columns:
+        return np.zeros(len(assets)) if as_text else np.full(len(assets), np.nan)
+    values = assets[col].astype(str) if as_text else assets[col]
+    codes = pd.factorize(values, use_na_sentinel=True)[0].astype(float)
+    codes[codes < 0] = np.nan
+    return codes
+
+
+def _opportunity_work(
+    opps: pd.DataFrame | None, keys: np.ndarray, positions: tuple[np.ndarray, np.ndarray]
+) -> pd.DataFrame:
     if opps is None or len(opps) == 0:
         return pd.DataFrame({"key": [], "saving": [], "receipt": [], "out": [], "into_key": []})
-    donor, into = opportunity_positions(assets, opps)
+    donor, into = positions
     dkey = np.where(donor >= 0, keys[np.maximum(donor, 0)], OUTSIDE)
     ikey = np.where(into >= 0, keys[np.maximum(into, 0)], None)
     crossing = (into >= 0) & (dkey != ikey)
@@ -105,7 +117,23 @@ def _opportunity_work(assets: pd.DataFrame, opps: pd.DataFrame | None, keys: np.
     )
 
 
-def _figures(work: pd.DataFrame, owork: pd.DataFrame, cross: set[str]) -> pd.DataFrame:
+def _cluster_counts(keys: np.ndarray, cluster: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Per area key: its distinct clusters, and those of them with members in another area too."""
+    member = cluster.notna().to_numpy()
+    key_code, key_uniques = pd.factorize(keys[member])
+    cluster_code = pd.factorize(cluster.to_numpy()[member])[0]
+    k = len(key_uniques)
+    pairs = np.unique(cluster_code.astype(np.int64) * max(k, 1) + key_code)
+    pair_cluster, pair_key = pairs // max(k, 1), pairs % max(k, 1)
+    crossing = np.bincount(pair_cluster)[pair_cluster] > 1 if len(pairs) else np.zeros(0, dtype=bool)
+    index = pd.Index(np.asarray(key_uniques, dtype=object))
+    return (
+        pd.Series(np.bincount(pair_key, minlength=k), index=index),
+        pd.Series(np.bincount(pair_key[crossing], minlength=k), index=index),
+    )
+
+
+def _figures(work: pd.DataFrame, owork: pd.DataFrame, keys: np.ndarray) -> pd.DataFrame:
     g = work.groupby("key", sort=False)
     out = pd.DataFrame(
         {
@@ -124,10 +152,9 @@ def _figures(work: pd.DataFrame, owork: pd.DataFrame, cross: set[str]) -> pd.Dat
             "green": g["green"].sum(),
             "unrated": g["unrated"].sum(),
             "sensitive_assets": g["sensitive"].sum(),
-            "clusters": g["cluster"].nunique(),
-            "cross_boundary_clusters": g["cluster"].agg(lambda s: len(set(s.dropna()) & cross)),
         }
     )
+    out["clusters"], out["cross_boundary_clusters"] = _cluster_counts(keys, work["cluster"])
     og = owork.groupby("key", sort=False)
     out["opportunities"] = og.size()
     out["annual_saving_gbp"] = og["saving"].sum()  # of the known savings
@@ -137,13 +164,15 @@ def _figures(work: pd.DataFrame, owork: pd.DataFrame, cross: set[str]) -> pd.Dat
     return out
 
 
-def _level_rows(assets: pd.DataFrame, opps: pd.DataFrame | None, level: AreaLevel) -> pd.DataFrame:
+def _level_rows(
+    assets: pd.DataFrame,
+    opps: pd.DataFrame | None,
+    level: AreaLevel,
+    positions: tuple[np.ndarray, np.ndarray],
+) -> pd.DataFrame:
     keys = area_keys(assets, level.level)
     work = _asset_work(assets, keys)
-    m = work["cluster"].notna()
-    per_cluster = pd.Series(keys[m.to_numpy()]).groupby(work.loc[m, "cluster"].to_numpy()).nunique()
-    cross = set(per_cluster[per_cluster > 1].index)
-    fig = _figures(work, _opportunity_work(assets, opps, keys), cross)
+    fig = _figures(work, _opportunity_work(opps, keys, positions), keys)
     areas = level.areas
     index = list(areas["code"].astype(str))
     index += sorted(set(fig.index) - set(index) - {OUTSIDE}) + ([OUTSIDE] if OUTSIDE in fig.index else [])
@@ -151,8 +180,12 @@ def _level_rows(assets: pd.DataFrame, opps: pd.DataFrame | None, level: AreaLeve
     name_col = f"{level.level}_name"
     names: dict[str, str] = {}
     if name_col in assets.columns:
-        own = pd.Series(assets[name_col].astype(object).to_numpy(), index=keys).dropna()
-        names = own.groupby(level=0).first().to_dict()
+        named = assets[name_col].notna().to_numpy()
+        key_code, key_uniques = pd.factorize(keys[named])
+        _, first = np.unique(key_code, return_index=True)  # each area's first asset with a name
+        own = assets[name_col].iloc[np.flatnonzero(named)[first]].to_numpy(dtype=object).tolist()
+        codes = np.asarray(key_uniques, dtype=object)[key_code[first]].tolist()
+        names = dict(zip(codes, own, strict=True))
     names |= {
         c: n for c, n in zip(areas["code"].astype(str), areas["name"], strict=True) if isinstance(n, str)
     }
@@ -206,6 +239,7 @@ def summarise_areas(
     levels: dict[str, AreaLevel],
     *,
     focus: tuple[str, str] | None = None,
+    positions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> gpd.GeoDataFrame:
     """One row per area of each level with what the estate holds and costs there.
 
@@ -220,6 +254,9 @@ def summarise_areas(
         ``district`` (always) and ``ward`` (when configured) :class:`AreaLevel`.
     focus : (level, code), optional
         The focus area, so rows say ``role``: ``focus`` or ``across the border``.
+    positions : (ndarray, ndarray), optional
+        :func:`~assetmap.areas.opportunity_positions` of ``opportunities`` in ``assets``,
+        when already found.
 
     Returns
     -------
@@ -230,11 +267,13 @@ def summarise_areas(
         minus occupancy. Sums over the rows of one level equal the estate's totals.
     """
     frames, geoms = [], []
+    if positions is None and opportunities is not None and len(opportunities):
+        positions = opportunity_positions(assets, opportunities)
     for name in ("district", "ward"):
         if name not in levels:
             continue
         level = levels[name]
-        fig = _finish(_level_rows(assets, opportunities, level), name)
+        fig = _finish(_level_rows(assets, opportunities, level, positions), name)  # type: ignore[arg-type]
         shapes = dict(zip(level.areas["code"].astype(str), level.areas.geometry, strict=True))
         geoms += [shapes.get(c) for c in fig["code"]]
         frames.append(fig)

@@ -66,12 +66,31 @@ def _money(x: float) -> str:
     return f"£{x:,.0f}"
 
 
+#: Specs shown as whole numbers: ``format`` rounds the float (times 100 for ``%``) half to
+#: even, exactly as ``np.rint`` does, so the values can be rounded before they are counted.
+_WHOLE = {".0f": ("", 1.0), ",.0f": ("", 1.0), ".0%": ("%", 100.0)}
+
+
 def _fmt(values: np.ndarray, spec: str) -> np.ndarray:
-    """``format(v, spec)`` of each float, each distinct value formatted once (object array)."""
+    """``format(v, spec)`` of each float, each distinct text formatted once (object array).
+
+    For the whole-number specs the values are rounded first (``format`` gives the same text
+    for a value and its rounding), so a million utilisations make a hundred texts, not a
+    million. Minus zero, which counts as zero, is written as ``format`` writes it.
+    """
     if not len(values):
         return np.array([], dtype=object)
-    uniq, inverse = np.unique(np.asarray(values, dtype=float), return_inverse=True)
-    return np.array([format(v, spec) for v in uniq.tolist()], dtype=object)[inverse.ravel()]
+    values = np.asarray(values, dtype=float)
+    suffix, scale = _WHOLE.get(spec, ("", 0.0))
+    if scale:
+        values = np.rint(values * scale)
+    inner = spec.replace("%", "f") if scale else spec
+    uniq, inverse = np.unique(values + 0.0, return_inverse=True)  # + 0.0: minus zero as zero
+    out = np.array([format(v, inner) + suffix for v in uniq.tolist()], dtype=object)[inverse.ravel()]
+    minus_zero = (values == 0) & np.signbit(values)
+    if minus_zero.any():
+        out[minus_zero] = format(-0.0, inner) + suffix
+    return out
 
 
 def _dates(values: np.ndarray, spec: str) -> np.ndarray:
