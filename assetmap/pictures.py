@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,11 @@ def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
     if opps is None or len(opps) == 0 or not need <= set(opps.columns):
         return np.empty((0, 4))
     rel = opps.loc[opps["action"] == "relocate"]
+    named = pd.concat([rel["asset_id"], rel["into_asset_id"]]).astype("string")
+    # Only the shown assets a relocation names by id (a few of a national estate) are keyed.
+    shown = shown.loc[shown["asset_id"].astype("string").isin(named).to_numpy(dtype=bool, na_value=False)]
+    if len(shown) == 0:
+        return np.empty((0, 4))
     keys = [_key(shown, "partner", "asset_id"), _key(rel, "partner", "asset_id"),
             _key(rel, "into_partner", "into_asset_id")]  # fmt: skip
     codes = pc.dictionary_encode(pa.chunked_array([c for k in keys for c in k.chunks])).combine_chunks()
@@ -191,36 +197,91 @@ def _arrows(ax: Any, moves: np.ndarray, head: float) -> None:
     ax.add_collection(PathCollection([tips], facecolors="#6a3d9a", linewidths=0, **style), autolim=False)
 
 
-def _draw(ax: Any, shown: gpd.GeoDataFrame, hulls: dict[str, BaseGeometry], cats: dict[str, int],
+@dataclass
+class _Points:
+    """The shown assets as drawn, prepared once for every picture: coordinates, each point's
+    fill (partner kind) and ring (rating) as codes into colour tables, and the kinds present."""
+
+    x: np.ndarray
+    y: np.ndarray
+    fill: np.ndarray
+    fills: list[str]
+    edge: np.ndarray
+    edges: list[str]
+    kind: np.ndarray
+    kinds: list[str]
+    rated: bool
+
+    def take(self, rows: np.ndarray) -> _Points:
+        """These points only (``rows``: positions or a mask)."""
+        return _Points(self.x[rows], self.y[rows], self.fill[rows], self.fills, self.edge[rows], self.edges,
+                       self.kind[rows], self.kinds, self.rated)  # fmt: skip
+
+    def present(self) -> list[str]:
+        """The partner kinds of these points, as text (as ``astype(str)`` gives them)."""
+        return [self.kinds[code] for code in np.unique(self.kind) if code >= 0]
+
+
+def _codes(
+    values: pd.Series, *, table: dict[str, str], default: str, lower: bool
+) -> tuple[np.ndarray, list[str]]:
+    """Each value's colour from ``table`` (by its text, lower-cased when ``lower``; ``default`` for
+    anything else, missing included), as codes into a list of colours: each distinct value is
+    looked up once, not once per asset."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = [str(u).lower() if lower else str(u) for u in uniques]
+    colours = sorted({table.get(n, default) for n in names} | {default})
+    lookup = np.array([colours.index(table.get(n, default)) for n in names] + [colours.index(default)])
+    return lookup[codes], colours  # code -1 (missing) takes the last entry: the default
+
+
+def _points(shown: gpd.GeoDataFrame) -> _Points:
+    """:class:`_Points` of the shown assets (partner kinds and ratings as :func:`_draw` colours them)."""
+    other = pd.Series("other", index=shown.index)
+    kinds = shown.get("partner_kind", other)
+    fill, fills = _codes(kinds, table=KIND_COLOURS, default=KIND_COLOURS["other"], lower=False)
+    rating = shown.get("rating", pd.Series(None, index=shown.index, dtype=object))
+    edge, edges = _codes(rating, table=RATING_COLOURS, default="#ffffff", lower=True)
+    if "partner_kind" in shown.columns:  # the legend's kinds: none without the column
+        kind, uniques = pd.factorize(shown["partner_kind"], use_na_sentinel=False)
+    else:
+        kind, uniques = np.full(len(shown), -1), []
+    x, y = shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()
+    return _Points(x, y, fill, fills, edge, edges, kind, [str(u) for u in uniques],
+                   "rating" in shown.columns)  # fmt: skip
+
+
+def _draw(ax: Any, points: _Points, hulls: dict[str, BaseGeometry], cats: dict[str, int],
           moves: np.ndarray, size: float, box: tuple[float, float, float, float]) -> None:  # fmt: skip
     _hulls(ax, hulls, cats)
     if len(moves):
         _arrows(ax, moves, head=(box[2] - box[0]) / 60)
-    kinds = shown.get("partner_kind", pd.Series("other", index=shown.index)).astype(str)
-    fill = kinds.map(KIND_COLOURS).fillna(KIND_COLOURS["other"])
-    rating = shown.get("rating", pd.Series(None, index=shown.index, dtype=object)).astype(str).str.lower()
-    edge = rating.map(RATING_COLOURS).fillna("#ffffff")
-    x, y, width = shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy(), max(0.6, size / 25)
-    if len(shown) > MARKERS_ABOVE:
-        _markers(ax, x, y, fill, edge, size=size, width=width)
+    width = max(0.6, size / 25)
+    if len(points.x) > MARKERS_ABOVE:
+        _markers(ax, points, size=size, width=width)
     else:
-        ax.scatter(x, y, s=size, c=_rgba(fill), edgecolors=_rgba(edge), linewidths=width, zorder=4)
+        fill = to_rgba_array(points.fills)[points.fill] if len(points.x) else np.empty((0, 4))
+        edge = to_rgba_array(points.edges)[points.edge] if len(points.x) else np.empty((0, 4))
+        ax.scatter(points.x, points.y, s=size, c=fill, edgecolors=edge, linewidths=width, zorder=4)
 
 
-def _markers(ax: Any, x: np.ndarray, y: np.ndarray, fill: pd.Series, edge: pd.Series, *, size: float,
-             width: float) -> None:  # fmt: skip
-    """Points as round markers, one line artist per (fill, edge) colour pair, in a fixed order.
+def _markers(ax: Any, points: _Points, *, size: float, width: float) -> None:
+    """Points as round markers, one line artist per (fill, edge) colour pair, in the order of the
+    pairs' names ("fill|edge").
 
     Looks like the scatter (``size`` is its area in points squared), drawn far faster.
     """
-    pair = fill.astype(str).to_numpy(dtype=object) + "|" + edge.astype(str).to_numpy(dtype=object)
-    codes, pairs = pd.factorize(pair, sort=True)
-    for code, name in enumerate(pairs):
-        face, ring = name.split("|")
-        rows = np.flatnonzero(codes == code)
-        ax.add_line(Line2D(x[rows], y[rows], linestyle="none", marker="o", markersize=float(np.sqrt(size)),
-                           markerfacecolor=face, markeredgecolor=ring, markeredgewidth=width,
-                           zorder=4))  # fmt: skip
+    pair = points.fill.astype(np.int64) * len(points.edges) + points.edge
+    order = np.argsort(pair, kind="stable")
+    codes, starts = np.unique(pair[order], return_index=True)
+    groups = np.split(order, starts[1:])
+    names = [f"{points.fills[c // len(points.edges)]}|{points.edges[c % len(points.edges)]}" for c in codes]
+    for at in sorted(range(len(names)), key=names.__getitem__):
+        face, ring = names[at].split("|")
+        rows = groups[at]
+        ax.add_line(Line2D(points.x[rows], points.y[rows], linestyle="none", marker="o",
+                           markersize=float(np.sqrt(size)), markerfacecolor=face, markeredgecolor=ring,
+                           markeredgewidth=width, zorder=4))  # fmt: skip
 
 
 def _meets(boxes: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
@@ -323,14 +384,13 @@ def _scale_bar(ax: Any) -> None:
                 arrowprops={"arrowstyle": "-|>", "color": "#222222"}, **_TEXT)  # fmt: skip
 
 
-def _legend(ax: Any, shown: gpd.GeoDataFrame, has_moves: bool, has_clusters: bool) -> None:
+def _legend(ax: Any, points: _Points, has_moves: bool, has_clusters: bool) -> None:
     handles: list[Any] = []
-    present = shown.get("partner_kind", pd.Series(dtype=object)).astype(str).unique().tolist()
-    kinds = sorted(set(present) & set(KIND_COLOURS))
+    kinds = sorted(set(points.present()) & set(KIND_COLOURS))
     for kind in kinds:
         handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=KIND_COLOURS[kind],
                               markeredgecolor="#ffffff", markersize=8, label=KIND_LABELS[kind]))  # fmt: skip
-    if "rating" in shown.columns:
+    if points.rated:
         for rating, colour in RATING_COLOURS.items():
             label = "Not rated" if rating == "unrated" else f"Rated {rating}"
             handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#ffffff",
@@ -467,33 +527,26 @@ def write_pictures(
     outline = _outline_shape(shown, config)
     hulls = cluster_hulls(shown, config.clustering.hull_buffer_m)
     ids = sorted(hulls)
-    cats = _categories(opportunities, ids)
-    moves = _moves(opportunities, shown)
+    points = _points(shown)
+    cats, moves = _categories(opportunities, ids), _moves(opportunities, shown)
+    scene = _Scene(shown, points, hulls, cats, moves, outline, _footer(shown, hidden), opportunities)
     n = len(shown)
-    partners = shown["partner"].nunique() if "partner" in shown.columns else 0
-    note = f"{hidden:,} sensitive site(s) not shown. " if hidden else ""
-    footer = (
-        f"{n:,} assets of {partners} partners. {note}British National Grid (EPSG:27700). Made by assetmap."
-    )
-    fig, ax = _figure(f"{config.title}: public estate", footer)
+    fig, ax = _figure(f"{config.title}: public estate", scene.footer)
     box = _view(shown, outline)
     _base_map(ax, box)
     _outline(ax, outline)
-    _draw(ax, shown, hulls, cats, moves, size=28 if n < 2000 else 10 if n < 20_000 else 3, box=box)
+    _draw(ax, points, hulls, cats, moves, size=28 if n < 2000 else 10 if n < 20_000 else 3, box=box)
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
     _scale_bar(ax)
-    _legend(ax, shown, len(moves) > 0, bool(hulls))
+    _legend(ax, points, len(moves) > 0, bool(hulls))
     written = [_save(fig, out / "map.png")]
 
     top = getattr(config.map, "pictures_top_clusters", 10)
     chosen = _rank(clusters, opportunities, shown, ids)[:top]
-    hull_ids = list(hulls)
-    hull_geoms = np.array([hulls[c] for c in hull_ids], dtype=object)
     report(1, len(chosen) + 1)
-    shapes = (hull_ids, hull_geoms, cats, moves)
     for rank, cid in enumerate(chosen, start=1):
-        fig = _cluster_figure(cid, hulls[cid], shown, opportunities, shapes, outline, footer)
+        fig = _cluster_figure(cid, scene)
         safe = re.sub(r"[^A-Za-z0-9_-]+", "_", cid)
         written.append(_save(fig, out / f"cluster-{rank:02d}-{safe}.png"))
         report(rank + 1, len(chosen) + 1)
@@ -503,36 +556,74 @@ def write_pictures(
     return written
 
 
-def _cluster_figure(
-    cid: str,
-    hull: BaseGeometry,
-    shown: gpd.GeoDataFrame,
-    opportunities: pd.DataFrame | None,
-    shapes: tuple[list[str], np.ndarray, dict[str, int], np.ndarray],
-    outline: BaseGeometry | None,
-    footer: str,
-) -> Figure:
+def _footer(shown: gpd.GeoDataFrame, hidden: int) -> str:
+    """Every picture's footer: how many assets of how many partners, sensitive sites left out."""
+    partners = shown["partner"].nunique() if "partner" in shown.columns else 0
+    note = f"{hidden:,} sensitive site(s) not shown. " if hidden else ""
+    where = "British National Grid (EPSG:27700). Made by assetmap."
+    return f"{len(shown):,} assets of {partners} partners. {note}{where}"
+
+
+class _Scene:
+    """What every cluster picture draws from, found once: the shown assets and their points,
+    the cluster shapes (with their boxes) and categories, the moves, the outline and footer,
+    and which assets and opportunities belong to which cluster."""
+
+    def __init__(self, shown: gpd.GeoDataFrame, points: _Points, hulls: dict[str, BaseGeometry],
+                 cats: dict[str, int], moves: np.ndarray, outline: BaseGeometry | None, footer: str,
+                 opportunities: pd.DataFrame | None) -> None:  # fmt: skip
+        self.shown, self.points, self.hulls, self.cats, self.moves = shown, points, hulls, cats, moves
+        self.outline, self.footer = outline, footer
+        self.hull_ids = list(hulls)
+        self.hull_geoms = np.array([hulls[c] for c in self.hull_ids], dtype=object)
+        self.hull_boxes = shapely.bounds(self.hull_geoms).reshape(-1, 4)
+        if "cluster_id" in shown.columns:
+            codes, uniques = pd.factorize(shown["cluster_id"], use_na_sentinel=True)
+        else:
+            codes, uniques = np.full(len(shown), -1), []
+        self._cluster_codes, self._clusters = codes, {}
+        for code, name in enumerate(uniques):  # as ``astype(str)`` names them
+            self._clusters.setdefault(str(name), []).append(code)
+        self.savings: pd.Series | None = None
+        if opportunities is not None and len(opportunities) and "annual_saving_gbp" in opportunities.columns:
+            saving = pd.to_numeric(opportunities["annual_saving_gbp"], errors="coerce")
+            self.savings = saving.set_axis(opportunities["cluster_id"].astype(str).to_numpy())
+
+    def members(self, cid: str) -> np.ndarray:
+        """Positions (in :attr:`shown`) of the cluster's shown assets."""
+        return np.flatnonzero(np.isin(self._cluster_codes, self._clusters.get(cid, [])))
+
+    def saving(self, cid: str) -> float:
+        """The cluster's annual saving (0 without a plan)."""
+        if self.savings is None:
+            return 0.0
+        return float(self.savings.loc[self.savings.index == cid].sum())
+
+    def near(self, box: tuple[float, ...]) -> tuple[_Points, dict[str, BaseGeometry], np.ndarray]:
+        """The points, cluster shapes and moves that can show in ``box``."""
+        x, y = self.points.x, self.points.y
+        inside = (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
+        maybe = np.flatnonzero(_meets(self.hull_boxes, box))
+        close = maybe[shapely.intersects(self.hull_geoms[maybe], shapely.box(*box))]
+        shapes = {self.hull_ids[i]: self.hull_geoms[i] for i in close}
+        return self.points.take(inside), shapes, self.moves[_in_box(self.moves, box)]
+
+
+def _cluster_figure(cid: str, scene: _Scene) -> Figure:
     """One cluster's picture: its shape outlined, its neighbours, the red and amber assets named."""
-    hull_ids, hull_geoms, cats, moves = shapes
+    hull = scene.hulls[cid]
     minx, miny, maxx, maxy = hull.bounds
     pad = max(maxx - minx, maxy - miny) * 0.25 + 100
     box = (minx - pad, miny - pad, maxx + pad, maxy + pad)
-    near = shown.cx[box[0] : box[2], box[1] : box[3]]
-    member = shown.loc[shown["cluster_id"].astype(str) == cid]
-    saving = ""
-    if opportunities is not None and len(opportunities) and "annual_saving_gbp" in opportunities.columns:
-        total = pd.to_numeric(
-            opportunities.loc[opportunities["cluster_id"].astype(str) == cid, "annual_saving_gbp"],
-            errors="coerce",
-        ).sum()
-        saving = f"; saving {money(float(total))} a year" if total else ""
+    near, shapes, moves = scene.near(box)
+    member = scene.shown.iloc[scene.members(cid)]
+    total = scene.saving(cid)
+    saving = f"; saving {money(total)} a year" if total else ""
     title = f"Cluster {cid}: {len(member)} assets, {member['partner'].nunique()} partner(s){saving}"
-    fig, ax = _figure(title, footer)
+    fig, ax = _figure(title, scene.footer)
     _base_map(ax, box)
-    _outline(ax, outline)
-    close = np.flatnonzero(shapely.intersects(hull_geoms, shapely.box(*box)))
-    _draw(ax, near, {hull_ids[i]: hull_geoms[i] for i in close}, cats, moves[_in_box(moves, box)], size=60,
-          box=box)  # fmt: skip
+    _outline(ax, scene.outline)
+    _draw(ax, near, shapes, scene.cats, moves, size=60, box=box)
     _polys(ax, [hull], "none", edgecolor="#222222", linewidths=2, zorder=3)
     names = member["asset_id"].astype(str)
     if "name" in member.columns:
@@ -548,15 +639,8 @@ def _cluster_figure(
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
     _scale_bar(ax)
-    _legend(ax, near, len(moves) > 0, True)
+    _legend(ax, near, len(scene.moves) > 0, True)
     return fig
-
-
-def _rgba(colours: pd.Series) -> np.ndarray:
-    """Colour names as an RGBA array, converting each distinct colour once (not once per asset)."""
-    codes, names = pd.factorize(colours.astype(str))
-    table = to_rgba_array(list(names)) if len(names) else np.empty((0, 4))
-    return table[codes] if len(codes) else np.empty((0, 4))
 
 
 def _in_box(moves: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:

@@ -92,7 +92,7 @@ def test_clusters_drawn_as_one_collection_one_shape_each(estate) -> None:
     from matplotlib.path import Path as DrawnPath
 
     from assetmap.maps._geometry import cluster_hulls
-    from assetmap.pictures import _draw
+    from assetmap.pictures import _draw, _points
 
     assets = estate[0]
     shown = assets.loc[~assets["sensitive"]]
@@ -100,7 +100,8 @@ def test_clusters_drawn_as_one_collection_one_shape_each(estate) -> None:
     assert len(hulls) > 10
     ax = Figure().add_subplot()
     cats = {cid: k % 2 for k, cid in enumerate(sorted(hulls))}
-    _draw(ax, shown, hulls, cats, np.empty((0, 4)), size=10, box=(500_000, 100_000, 650_000, 200_000))
+    box = (500_000, 100_000, 650_000, 200_000)
+    _draw(ax, _points(shown), hulls, cats, np.empty((0, 4)), size=10, box=box)
     polygons = sum(len(getattr(h, "geoms", [h])) for h in hulls.values())
     assert len(ax.collections) == 2  # the shapes, then the assets (one scatter)
     paths = ax.collections[0].get_paths()
