@@ -319,9 +319,26 @@ def _base_map(ax: Any, box: tuple[float, float, float, float]) -> None:
 
 
 def _locator(fig: Figure, box: tuple[float, float, float, float]) -> None:
-    """A small map of Great Britain in the top left corner, with where the view is."""
+    """A small map of Great Britain in the top left corner, with where the view is (in a figure
+    drawn again, the small map already there, with only where the view is drawn anew)."""
+    inset = next((axes for axes in fig.axes if axes.get_label() == "locator"), None)
+    if inset is None:
+        inset = _locator_axes(fig)
+    else:
+        for mark in [*inset.lines, *inset.patches]:
+            mark.remove()
+    if box[2] - box[0] > 40_000:  # a county: its box; closer in, a dot
+        inset.add_patch(Rectangle(box[:2], box[2] - box[0], box[3] - box[1], fill=False, edgecolor=CROSS,
+                                  linewidth=1.0))  # fmt: skip
+    else:
+        inset.plot([(box[0] + box[2]) / 2], [(box[1] + box[3]) / 2], marker="o", markersize=4,
+                   markerfacecolor=CROSS, markeredgecolor="#ffffff", markeredgewidth=0.6)  # fmt: skip
+
+
+def _locator_axes(fig: Figure) -> Any:
+    """The small map of Great Britain (without where the view is)."""
     base = base_shapes()
-    inset = fig.add_axes((0.015, 0.70, 0.11, 0.24))
+    inset = fig.add_axes((0.015, 0.70, 0.11, 0.24), label="locator")
     inset.set_aspect("equal")
     inset.set_xticks([])
     inset.set_yticks([])
@@ -333,12 +350,7 @@ def _locator(fig: Figure, box: tuple[float, float, float, float]) -> None:
     low, high = base.land_boxes[:, :2].min(axis=0), base.land_boxes[:, 2:].max(axis=0)
     inset.set_xlim(low[0] - 20_000, high[0] + 20_000)
     inset.set_ylim(low[1] - 20_000, high[1] + 20_000)
-    if box[2] - box[0] > 40_000:  # a county: its box; closer in, a dot
-        inset.add_patch(Rectangle(box[:2], box[2] - box[0], box[3] - box[1], fill=False, edgecolor=CROSS,
-                                  linewidth=1.0))  # fmt: skip
-    else:
-        inset.plot([(box[0] + box[2]) / 2], [(box[1] + box[3]) / 2], marker="o", markersize=4,
-                   markerfacecolor=CROSS, markeredgecolor="#ffffff", markeredgewidth=0.6)  # fmt: skip
+    return inset
 
 
 def _place_names(ax: Any, box: tuple[float, float, float, float]) -> int:
@@ -412,7 +424,7 @@ def _legend(ax: Any, points: _Points, has_moves: bool, has_clusters: bool) -> No
 
 def _save(fig: Figure, path: Path) -> Path:
     """The figure as an RGB PNG (the picture is opaque: no alpha to encode), nothing else in it."""
-    canvas = FigureCanvasAgg(fig)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     fig.set_dpi(DPI)
     canvas.draw()
     rgb = np.asarray(canvas.buffer_rgba())[..., :3]
@@ -435,11 +447,29 @@ def _figure(title: str, footer: str) -> tuple[Figure, Any]:
         spine.set_visible(False)
     ax.set_facecolor(_SEA)  # the sea, where the base map has no land
     fig.set_facecolor("#ffffff")
-    # A fixed title position: the automatic one measures every artist in the axes on each draw.
-    ax.set_title(title, fontsize=12, loc="left", y=1.0, pad=6, **_TEXT)
+    _title(ax, title)
+    FigureCanvasAgg(fig)  # the figure's canvas, kept: its renderer (and text sizes) serve every draw
     fig.text(0.01, 0.005, footer, fontsize=7, color="#555555", **_TEXT)
     fig.text(0.01, 0.022, f"Base map: {base_shapes().attribution}", fontsize=5.5, color="#777777", **_TEXT)
     return fig, ax
+
+
+def _title(ax: Any, title: str) -> None:
+    # A fixed title position: the automatic one measures every artist in the axes on each draw.
+    ax.set_title(title, fontsize=12, loc="left", y=1.0, pad=6, **_TEXT)
+
+
+def _again(fig: Figure, ax: Any, title: str) -> None:
+    """A figure made by :func:`_figure` made ready for another picture: the map axes' artists
+    removed (its frame, the figure's footer and the small map of Great Britain kept), a new
+    title."""
+    for artist in [*ax.collections, *ax.lines, *ax.texts, *ax.patches, *ax.artists, *ax.images]:
+        artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.ignore_existing_data_limits = True
+    ax.set_autoscale_on(True)
+    _title(ax, title)
 
 
 def _rank(clusters: gpd.GeoDataFrame | None, opps: pd.DataFrame | None, shown: gpd.GeoDataFrame,
@@ -545,8 +575,10 @@ def write_pictures(
     top = getattr(config.map, "pictures_top_clusters", 10)
     chosen = _rank(clusters, opportunities, shown, ids)[:top]
     report(1, len(chosen) + 1)
+    again = None  # one figure for every cluster picture: made once, cleared between pictures
     for rank, cid in enumerate(chosen, start=1):
-        fig = _cluster_figure(cid, scene)
+        again = _cluster_figure(cid, scene, again)
+        fig = again[0]
         safe = re.sub(r"[^A-Za-z0-9_-]+", "_", cid)
         written.append(_save(fig, out / f"cluster-{rank:02d}-{safe}.png"))
         report(rank + 1, len(chosen) + 1)
@@ -609,8 +641,9 @@ class _Scene:
         return self.points.take(inside), shapes, self.moves[_in_box(self.moves, box)]
 
 
-def _cluster_figure(cid: str, scene: _Scene) -> Figure:
-    """One cluster's picture: its shape outlined, its neighbours, the red and amber assets named."""
+def _cluster_figure(cid: str, scene: _Scene, again: tuple[Figure, Any] | None = None) -> tuple[Figure, Any]:
+    """One cluster's picture: its shape outlined, its neighbours, the red and amber assets named
+    (on the figure and axes ``again``, when given: the figure of the cluster before)."""
     hull = scene.hulls[cid]
     minx, miny, maxx, maxy = hull.bounds
     pad = max(maxx - minx, maxy - miny) * 0.25 + 100
@@ -620,7 +653,11 @@ def _cluster_figure(cid: str, scene: _Scene) -> Figure:
     total = scene.saving(cid)
     saving = f"; saving {money(total)} a year" if total else ""
     title = f"Cluster {cid}: {len(member)} assets, {member['partner'].nunique()} partner(s){saving}"
-    fig, ax = _figure(title, scene.footer)
+    if again is None:
+        fig, ax = _figure(title, scene.footer)
+    else:
+        fig, ax = again
+        _again(fig, ax, title)
     _base_map(ax, box)
     _outline(ax, scene.outline)
     _draw(ax, near, shapes, scene.cats, moves, size=60, box=box)
@@ -640,7 +677,7 @@ def _cluster_figure(cid: str, scene: _Scene) -> Figure:
     ax.set_ylim(box[1], box[3])
     _scale_bar(ax)
     _legend(ax, near, len(scene.moves) > 0, True)
-    return fig
+    return fig, ax
 
 
 def _in_box(moves: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:

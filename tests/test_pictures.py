@@ -74,6 +74,21 @@ def test_only_the_clusters_given_get_pictures(tmp_path: Path, estate) -> None:
     assert [p.name for p in some] == ["map.png", f"cluster-01-{chosen[1]}.png", f"cluster-02-{chosen[2]}.png"]
 
 
+def test_a_cluster_picture_drawn_on_the_reused_figure_is_the_one_drawn_alone(tmp_path: Path, estate) -> None:
+    """The cluster pictures share one figure, cleared between pictures: each is byte for byte the
+    picture drawn first, on a figure of its own (nothing of the clusters before it is left)."""
+    assets, clusters, opps = estate
+    cfg = config()
+    every = write_pictures(tmp_path / "all", assets=assets, clusters=clusters, opportunities=opps, config=cfg)
+    assert len(every) == 11
+    for later in (every[2], every[3], every[-1]):
+        cid = later.stem.split("-", 2)[2]
+        one = clusters[clusters["cluster_id"] == cid]
+        alone = write_pictures(tmp_path / cid, assets=assets, clusters=one, opportunities=opps, config=cfg)
+        assert alone[1].name == f"cluster-01-{cid}.png"
+        assert alone[1].read_bytes() == later.read_bytes(), cid
+
+
 def test_pictures_from_an_earlier_run_are_removed(tmp_path: Path, estate) -> None:
     assets, clusters, opps = estate
     write_pictures(tmp_path, assets=assets, clusters=clusters, opportunities=opps, config=config())
