@@ -101,6 +101,11 @@ def _categories(opps: pd.DataFrame | None, ids: list[str]) -> dict[str, int]:
     return {i: 0 if i in moves else 1 if i in share else 2 for i in ids}
 
 
+def _text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A column as Arrow text, as ``astype("string")`` gives it."""
+    return pa.array(values.astype("string").array)
+
+
 def _key(frame: pd.DataFrame, partner: str, asset_id: str) -> pa.ChunkedArray:
     """Partner and asset id as one text (missing when either is), in Arrow."""
     joined = pa.array(frame[partner].astype("string") + "\x1f" + frame[asset_id].astype("string"))
@@ -114,11 +119,15 @@ def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
     if opps is None or len(opps) == 0 or not need <= set(opps.columns):
         return np.empty((0, 4))
     rel = opps.loc[opps["action"] == "relocate"]
-    named = pd.concat([rel["asset_id"], rel["into_asset_id"]]).astype("string")
     # Only the shown assets a relocation names by id (a few of a national estate) are keyed.
-    shown = shown.loc[shown["asset_id"].astype("string").isin(named).to_numpy(dtype=bool, na_value=False)]
-    if len(shown) == 0:
+    named = _text(pd.concat([rel["asset_id"], rel["into_asset_id"]]))
+    named = named.combine_chunks() if isinstance(named, pa.ChunkedArray) else named
+    found = pc.fill_null(pc.is_in(_text(shown["asset_id"]), value_set=named), False)
+    rows = np.flatnonzero(found.to_numpy(zero_copy_only=False))
+    if len(rows) == 0:
         return np.empty((0, 4))
+    geometry = shown.geometry.iloc[rows]
+    shown = pd.DataFrame({"partner": shown["partner"].iloc[rows], "asset_id": shown["asset_id"].iloc[rows]})
     keys = [_key(shown, "partner", "asset_id"), _key(rel, "partner", "asset_id"),
             _key(rel, "into_partner", "into_asset_id")]  # fmt: skip
     codes = pc.dictionary_encode(pa.chunked_array([c for k in keys for c in k.chunks])).combine_chunks()
@@ -133,7 +142,7 @@ def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
     ok = (a >= 0) & (b >= 0)
     if not ok.any():
         return np.empty((0, 4))
-    xy = np.column_stack([shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()])
+    xy = np.column_stack([geometry.x.to_numpy(), geometry.y.to_numpy()])
     return np.column_stack([xy[a[ok]], xy[b[ok]]])
 
 
