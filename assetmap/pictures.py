@@ -150,15 +150,32 @@ def _compound(geoms: list[BaseGeometry]) -> DrawnPath:
     """The outer rings of many polygons as one path (each ring counter-clockwise, so the
     overlaps of neighbours fill once)."""
     parts = shapely.get_parts(np.asarray(geoms, dtype=object))
-    rings = shapely.get_exterior_ring(shapely.orient_polygons(parts[shapely.get_type_id(parts) == 3]))
+    rings = shapely.get_exterior_ring(parts[shapely.get_type_id(parts) == 3])
     xy, ring = shapely.get_coordinates(rings, return_index=True)
     if not len(xy):
         return DrawnPath(np.zeros((0, 2)))
-    codes = np.full(len(xy), DrawnPath.LINETO, dtype=DrawnPath.code_type)
     first = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+    xy = _counter_clockwise(xy, first)
+    codes = np.full(len(xy), DrawnPath.LINETO, dtype=DrawnPath.code_type)
     codes[first] = DrawnPath.MOVETO
     codes[np.r_[first[1:] - 1, len(xy) - 1]] = DrawnPath.CLOSEPOLY
     return DrawnPath(xy, codes)
+
+
+def _counter_clockwise(xy: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Closed rings (back to back in ``xy``, each starting at ``first``) with those turning clockwise
+    reversed, as ``shapely.orient_polygons`` turns them: by their signed areas, in one pass."""
+    last = np.r_[first[1:], len(xy)] - 1
+    x, y = xy[:, 0] - xy[0, 0], xy[:, 1] - xy[0, 1]  # near the origin: fewer digits lost
+    cross = np.r_[x[:-1] * y[1:] - x[1:] * y[:-1], 0.0]  # each point with the next (across rings too)
+    area = np.add.reduceat(cross, first) - cross[last]  # less the step from one ring to the next
+    ring = np.repeat(np.arange(len(first)), last - first + 1)
+    turn = area[ring] < 0
+    if not turn.any():
+        return xy
+    at = np.arange(len(xy))
+    at[turn] = (first[ring] + last[ring] - at)[turn]
+    return xy[at]
 
 
 def _hulls(ax: Any, hulls: dict[str, BaseGeometry], cats: dict[str, int]) -> None:
@@ -496,7 +513,8 @@ def _rank(clusters: gpd.GeoDataFrame | None, opps: pd.DataFrame | None, shown: g
             .sum()
         )
         saving = s.reindex(ids).fillna(0.0)
-    member = shown.loc[shown["cluster_id"].notna()]
+    counted = [c for c in ("cluster_id", "running_cost_gbp", "partner") if c in shown.columns]
+    member = shown.loc[shown["cluster_id"].notna(), counted]  # (not a copy of every column)
     cost = (
         pd.to_numeric(member["running_cost_gbp"], errors="coerce")
         .groupby(member["cluster_id"].astype(str))
@@ -563,15 +581,15 @@ def write_pictures(
     shown = assets.loc[shown_mask(assets), keep]  # only what is drawn: far less to copy per picture
     shown = shown if shown.crs.equals(BNG) else shown.to_crs(BNG)
     hidden = len(assets) - len(shown)
-    outline = _outline_shape(shown, config)
+    points = _points(shown)
+    outline = _outline_shape(shown, points, config)
     hulls = cluster_hulls(shown, config.clustering.hull_buffer_m)
     ids = sorted(hulls)
-    points = _points(shown)
     cats, moves = _categories(opportunities, ids), _moves(opportunities, shown)
     scene = _Scene(shown, points, hulls, cats, moves, outline, _footer(shown, hidden), opportunities)
     n = len(shown)
     fig, ax = _figure(f"{config.title}: public estate", scene.footer)
-    box = _view(shown, outline)
+    box = _view(points, outline)
     _base_map(ax, box)
     _outline(ax, outline)
     _draw(ax, points, hulls, cats, moves, size=28 if n < 2000 else 10 if n < 20_000 else 3, box=box)
@@ -697,25 +715,25 @@ def _in_box(moves: np.ndarray, box: tuple[float, float, float, float]) -> np.nda
     return ends[0] | ends[1]
 
 
-def _outline_shape(shown: gpd.GeoDataFrame, config: Config) -> BaseGeometry | None:
+def _outline_shape(shown: gpd.GeoDataFrame, points: _Points, config: Config) -> BaseGeometry | None:
     """The place's outline: the boundary file's, or the assets' buffered hull; no hull for a
     national estate or one spread over the country (the base map shows the country, as the
     national page does, and a hull would cut across the sea)."""
     if outline_path(config) is None:
-        box = _view(shown, None)
+        box = _view(points, None)
         if len(shown) > config.map.pyramid_above or box[2] - box[0] > _COUNTRY_ABOVE:
             return None
     return place_outline(shown, config)
 
 
-def _view(shown: gpd.GeoDataFrame, outline: BaseGeometry | None) -> tuple[float, float, float, float]:
+def _view(points: _Points, outline: BaseGeometry | None) -> tuple[float, float, float, float]:
     """The box ``map.png`` shows: the outline's, else the assets' with a margin (Great Britain's
     when there is neither)."""
     if outline is not None and not outline.is_empty:
         return tuple(outline.bounds)
-    if len(shown) == 0:
+    if len(points.x) == 0:
         return (0.0, 0.0, 700_000.0, 1_250_000.0)
-    x, y = shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()
+    x, y = points.x, points.y
     pad = max(500.0, 0.03 * max(x.max() - x.min(), y.max() - y.min()))
     return (x.min() - pad, y.min() - pad, x.max() + pad, y.max() + pad)
 

@@ -236,3 +236,28 @@ def test_moves_are_found_whatever_the_columns_types() -> None:
     assert _moves(typed, shown.astype({"asset_id": object})).tolist() == [[0, 0, 0, 10], [0, 10, 10, 0]]
     disposals = typed.loc[typed["action"] == "dispose"]  # no relocation at all (the run of a small place)
     assert _moves(disposals, shown).shape == (0, 4)
+
+
+def test_rings_turned_as_shapely_turns_them() -> None:
+    """The cluster shapes' rings are turned counter-clockwise from their signed areas: the same
+    coordinates as ``shapely.orient_polygons`` gives, whichever way each ring turned."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from assetmap.pictures import _counter_clockwise
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.tuples(st.floats(0, 700_000), st.floats(0, 1_200_000), st.floats(1, 500),
+                              st.integers(3, 12), st.booleans()), min_size=1, max_size=30))  # fmt: skip
+    def check(shapes: list[tuple[float, float, float, int, bool]]) -> None:
+        geoms = []
+        for x, y, size, corners, backwards in shapes:
+            turn = np.linspace(0, 2 * np.pi, corners, endpoint=False) * (-1 if backwards else 1)
+            geoms.append(shapely.Polygon(np.column_stack([x + size * np.cos(turn), y + size * np.sin(turn)])))
+        geoms = np.asarray(geoms + [shapely.buffer(shapely.Point(x, y), r) for x, y, r, _c, _b in shapes])
+        xy, ring = shapely.get_coordinates(shapely.get_exterior_ring(geoms), return_index=True)
+        first = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+        expected = shapely.get_coordinates(shapely.get_exterior_ring(shapely.orient_polygons(geoms)))
+        assert np.array_equal(_counter_clockwise(xy, first), expected)
+
+    check()
