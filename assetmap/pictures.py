@@ -583,7 +583,7 @@ def write_pictures(
     hidden = len(assets) - len(shown)
     points = _points(shown)
     outline = _outline_shape(shown, points, config)
-    hulls = cluster_hulls(shown, config.clustering.hull_buffer_m)
+    hulls = cluster_hulls(shown.iloc[_hull_candidates(shown, points)], config.clustering.hull_buffer_m)
     ids = sorted(hulls)
     cats, moves = _categories(opportunities, ids), _moves(opportunities, shown)
     scene = _Scene(shown, points, hulls, cats, moves, outline, _footer(shown, hidden), opportunities)
@@ -613,6 +613,41 @@ def write_pictures(
     for stale in sorted(set(out.glob("cluster-*.png")) - set(written)):
         stale.unlink()
     return written
+
+
+#: Directions in which each cluster's extreme assets are found (:func:`_hull_candidates`).
+_TURNS = np.linspace(0, 2 * np.pi, 8, endpoint=False)
+
+
+def _hull_candidates(shown: gpd.GeoDataFrame, points: _Points) -> np.ndarray:
+    """Positions of the assets that can be corners of their cluster's convex hull, in order.
+
+    Each cluster's extreme assets in eight directions make a polygon inside its hull; an asset
+    strictly inside that polygon (by more than a micrometre) cannot be a corner, so the hull
+    of the rest is the same shape (Akl and Toussaint's heuristic): at national density about
+    nine in ten assets are left out before GEOS makes a point of each.
+    """
+    if "cluster_id" not in shown.columns or len(shown) < 64:
+        return np.arange(len(shown))
+    codes = pd.factorize(shown["cluster_id"].astype(str).where(shown["cluster_id"].notna()))[0]
+    order = np.argsort(codes, kind="stable")
+    group, x, y = codes[order], points.x[order], points.y[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    size = np.diff(np.r_[starts, len(group)])
+    which = np.repeat(np.arange(len(starts)), size)
+    corners = []
+    for turn in _TURNS:  # each group's first asset furthest that way
+        reach = x * np.cos(turn) + y * np.sin(turn)
+        top = np.flatnonzero(reach >= np.maximum.reduceat(reach, starts)[which])
+        corners.append(top[np.unique(which[top], return_index=True)[1]])
+    inside = np.ones(len(group), dtype=bool)
+    for here, there in zip(corners, corners[1:] + corners[:1], strict=True):
+        ax, ay, bx, by = x[here][which], y[here][which], x[there][which], y[there][which]
+        edge = np.hypot(bx - ax, by - ay)
+        left = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
+        inside &= (edge == 0) | (left > edge * 1e-6)
+    inside[np.concatenate(corners)] = False  # (all of a cluster at one place: its first asset)
+    return np.sort(order[~inside & (group >= 0)])  # (assets of no cluster have no hull)
 
 
 def _footer(shown: gpd.GeoDataFrame, hidden: int) -> str:

@@ -261,3 +261,34 @@ def test_rings_turned_as_shapely_turns_them() -> None:
         assert np.array_equal(_counter_clockwise(xy, first), expected)
 
     check()
+
+
+def test_hulls_from_the_corner_candidates_are_the_hulls_of_every_asset() -> None:
+    """Assets that cannot be corners of their cluster's hull are left out before the hulls are
+    made: the shapes are the same, coordinate for coordinate (clusters of one place, of a line,
+    of repeated points, and assets of no cluster included)."""
+    import geopandas as gpd
+    import pandas as pd
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from assetmap.maps._geometry import cluster_hulls
+    from assetmap.pictures import _hull_candidates, _points
+
+    spot = st.tuples(st.sampled_from(["A", "B", "C", None]), st.integers(-50, 50), st.integers(-50, 50))
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(spot, min_size=64, max_size=300), st.sampled_from([1.0, 7.5, 1000.0]))
+    def check(spots: list[tuple[str | None, int, int]], scale: float) -> None:
+        shown = gpd.GeoDataFrame(
+            {"cluster_id": pd.Series([s[0] for s in spots], dtype=object)},
+            geometry=shapely.points([(400_000 + s[1] * scale, 300_000 + s[2] * scale) for s in spots]),
+            crs="EPSG:27700",
+        )
+        every = cluster_hulls(shown, 50)
+        some = cluster_hulls(shown.iloc[_hull_candidates(shown, _points(shown))], 50)
+        assert list(some) == list(every)
+        for cid, hull in every.items():
+            assert np.array_equal(shapely.get_coordinates(some[cid]), shapely.get_coordinates(hull)), cid
+
+    check()
