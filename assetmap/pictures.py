@@ -118,7 +118,7 @@ def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:
     need = {"action", "partner", "asset_id", "into_partner", "into_asset_id"}
     if opps is None or len(opps) == 0 or not need <= set(opps.columns):
         return np.empty((0, 4))
-    rel = opps.loc[opps["action"] == "relocate"]
+    rel = opps.loc[opps["action"] == "relocate", sorted(need - {"action"})]  # (not every column copied)
     # Only the shown assets a relocation names by id (a few of a national estate) are keyed.
     named = _text(pd.concat([rel["asset_id"], rel["into_asset_id"]]))
     named = named.combine_chunks() if isinstance(named, pa.ChunkedArray) else named
@@ -629,12 +629,13 @@ def _hull_candidates(shown: gpd.GeoDataFrame, points: _Points) -> np.ndarray:
     """
     if "cluster_id" not in shown.columns or len(shown) < 64:
         return np.arange(len(shown))
-    codes = pd.factorize(shown["cluster_id"].astype(str).where(shown["cluster_id"].notna()))[0]
+    raw, uniques = pd.factorize(shown["cluster_id"])  # clusters as ``astype(str)`` names them
+    same = pd.factorize(np.array([str(u) for u in uniques], dtype=object))[0]
+    codes = np.where(raw >= 0, same[np.maximum(raw, 0)] if len(same) else 0, -1)
     order = np.argsort(codes, kind="stable")
     group, x, y = codes[order], points.x[order], points.y[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    size = np.diff(np.r_[starts, len(group)])
-    which = np.repeat(np.arange(len(starts)), size)
+    which = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
     corners = []
     for turn in _TURNS:  # each group's first asset furthest that way
         reach = x * np.cos(turn) + y * np.sin(turn)
@@ -642,10 +643,10 @@ def _hull_candidates(shown: gpd.GeoDataFrame, points: _Points) -> np.ndarray:
         corners.append(top[np.unique(which[top], return_index=True)[1]])
     inside = np.ones(len(group), dtype=bool)
     for here, there in zip(corners, corners[1:] + corners[:1], strict=True):
-        ax, ay, bx, by = x[here][which], y[here][which], x[there][which], y[there][which]
-        edge = np.hypot(bx - ax, by - ay)
-        left = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
-        inside &= (edge == 0) | (left > edge * 1e-6)
+        dx, dy = x[there] - x[here], y[there] - y[here]  # each group's edge, left of it inside
+        edge = np.hypot(dx, dy)
+        left = dx[which] * (y - y[here][which]) - dy[which] * (x - x[here][which])
+        inside &= (edge == 0)[which] | (left > (edge * 1e-6)[which])
     inside[np.concatenate(corners)] = False  # (all of a cluster at one place: its first asset)
     return np.sort(order[~inside & (group >= 0)])  # (assets of no cluster have no hull)
 
