@@ -513,22 +513,21 @@ def _rank(clusters: gpd.GeoDataFrame | None, opps: pd.DataFrame | None, shown: g
             .sum()
         )
         saving = s.reindex(ids).fillna(0.0)
-    counted = [c for c in ("cluster_id", "running_cost_gbp", "partner") if c in shown.columns]
-    member = shown.loc[shown["cluster_id"].notna(), counted]  # (not a copy of every column)
-    cost = (
-        pd.to_numeric(member["running_cost_gbp"], errors="coerce")
-        .groupby(member["cluster_id"].astype(str))
-        .sum()
-    )
+    codes, names = _cluster_codes(shown["cluster_id"])  # grouped by code, named after
+    member = shown.loc[codes >= 0, ["running_cost_gbp", "partner"]]  # (not a copy of every column)
+    by, named = codes[codes >= 0], pd.Index(names)
+
+    def per_cluster(grouped: pd.Series) -> pd.Series:
+        return grouped.set_axis(named[grouped.index]).reindex(ids).fillna(0)
+
     # Where savings and costs tie (registers without running costs), the clusters of most
     # partners, then most assets, come first: a board's co-location candidates.
-    by = member["cluster_id"].astype(str)
     order = pd.DataFrame(
         {
             "saving": saving,
-            "cost": cost.reindex(ids).fillna(0.0),
-            "partners": member["partner"].groupby(by).nunique().reindex(ids).fillna(0),
-            "assets": by.value_counts().reindex(ids).fillna(0),
+            "cost": per_cluster(pd.to_numeric(member["running_cost_gbp"], errors="coerce").groupby(by).sum()),
+            "partners": per_cluster(member["partner"].groupby(by).nunique()),
+            "assets": per_cluster(pd.Series(np.bincount(by, minlength=len(names)))),
             "id": ids,
         },
         index=ids,
@@ -619,6 +618,16 @@ def write_pictures(
 _TURNS = np.linspace(0, 2 * np.pi, 8, endpoint=False)
 
 
+def _cluster_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each asset's cluster as a code (-1 for none) into the clusters' names, as ``astype(str)``
+    names them: values are hashed once, only the distinct ones turned into text."""
+    raw, uniques = pd.factorize(values)
+    names = [str(u) for u in uniques]
+    same, distinct = pd.factorize(np.array(names, dtype=object))
+    codes = np.where(raw >= 0, same[np.maximum(raw, 0)] if len(same) else 0, -1)
+    return codes, [str(name) for name in distinct]
+
+
 def _hull_candidates(shown: gpd.GeoDataFrame, points: _Points) -> np.ndarray:
     """Positions of the assets that can be corners of their cluster's convex hull, in order.
 
@@ -629,9 +638,7 @@ def _hull_candidates(shown: gpd.GeoDataFrame, points: _Points) -> np.ndarray:
     """
     if "cluster_id" not in shown.columns or len(shown) < 64:
         return np.arange(len(shown))
-    raw, uniques = pd.factorize(shown["cluster_id"])  # clusters as ``astype(str)`` names them
-    same = pd.factorize(np.array([str(u) for u in uniques], dtype=object))[0]
-    codes = np.where(raw >= 0, same[np.maximum(raw, 0)] if len(same) else 0, -1)
+    codes = _cluster_codes(shown["cluster_id"])[0]
     order = np.argsort(codes, kind="stable")
     group, x, y = codes[order], points.x[order], points.y[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
@@ -673,12 +680,10 @@ class _Scene:
         self.hull_geoms = np.array([hulls[c] for c in self.hull_ids], dtype=object)
         self.hull_boxes = shapely.bounds(self.hull_geoms).reshape(-1, 4)
         if "cluster_id" in shown.columns:
-            codes, uniques = pd.factorize(shown["cluster_id"], use_na_sentinel=True)
+            codes, names = _cluster_codes(shown["cluster_id"])
         else:
-            codes, uniques = np.full(len(shown), -1), []
-        self._cluster_codes, self._clusters = codes, {}
-        for code, name in enumerate(uniques):  # as ``astype(str)`` names them
-            self._clusters.setdefault(str(name), []).append(code)
+            codes, names = np.full(len(shown), -1), []
+        self._cluster_codes, self._clusters = codes, {name: code for code, name in enumerate(names)}
         self.savings: pd.Series | None = None
         if opportunities is not None and len(opportunities) and "annual_saving_gbp" in opportunities.columns:
             saving = pd.to_numeric(opportunities["annual_saving_gbp"], errors="coerce")
@@ -686,7 +691,7 @@ class _Scene:
 
     def members(self, cid: str) -> np.ndarray:
         """Positions (in :attr:`shown`) of the cluster's shown assets."""
-        return np.flatnonzero(np.isin(self._cluster_codes, self._clusters.get(cid, [])))
+        return np.flatnonzero(self._cluster_codes == self._clusters.get(cid, -2))
 
     def saving(self, cid: str) -> float:
         """The cluster's annual saving (0 without a plan)."""

@@ -292,3 +292,42 @@ def test_hulls_from_the_corner_candidates_are_the_hulls_of_every_asset() -> None
             assert np.array_equal(shapely.get_coordinates(some[cid]), shapely.get_coordinates(hull)), cid
 
     check()
+
+
+def test_clusters_ranked_by_codes_as_by_their_names() -> None:
+    """The ranking groups assets by cluster codes, hashed once: the same order as grouping by
+    the clusters' names as text (ids of mixed types, missing costs and partners included)."""
+    import geopandas as gpd
+    import pandas as pd
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from assetmap.pictures import _rank
+
+    def by_names(shown: gpd.GeoDataFrame, ids: list[str]) -> list[str]:  # the simple way
+        member = shown.loc[shown["cluster_id"].notna()]
+        by = member["cluster_id"].astype(str)
+        cost = pd.to_numeric(member["running_cost_gbp"], errors="coerce").groupby(by).sum()
+        partners = member["partner"].groupby(by).nunique().reindex(ids).fillna(0)
+        assets = by.value_counts().reindex(ids).fillna(0)
+        order = pd.DataFrame({"saving": 0.0, "cost": cost.reindex(ids).fillna(0.0), "partners": partners,
+                              "assets": assets, "id": ids}, index=ids)  # fmt: skip
+        keys, down = ["saving", "cost", "partners", "assets", "id"], [False, False, False, False, True]
+        return order.sort_values(keys, ascending=down, kind="mergesort").index.tolist()
+
+    ids_ = st.sampled_from([1, "1", "C2", "C10", None, 3.0])
+    row = st.tuples(ids_, st.sampled_from([None, 0.5, 10.0, 1e6]), st.sampled_from(["P", "Q", None]))
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(row, min_size=1, max_size=40))
+    def check(rows: list[tuple[object, float | None, str | None]]) -> None:
+        shown = gpd.GeoDataFrame(
+            {"cluster_id": pd.Series([r[0] for r in rows], dtype=object),
+             "running_cost_gbp": pd.Series([r[1] for r in rows], dtype=object),
+             "partner": pd.Series([r[2] for r in rows], dtype=object)},
+            geometry=shapely.points([(i, i) for i in range(len(rows))]), crs="EPSG:27700",
+        )  # fmt: skip
+        ids = sorted(shown["cluster_id"].dropna().astype(str).unique())
+        assert _rank(None, None, shown, ids) == by_names(shown, ids)
+
+    check()
