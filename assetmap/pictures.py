@@ -102,15 +102,24 @@ def _categories(opps: pd.DataFrame | None, ids: list[str]) -> dict[str, int]:
 
 
 def _text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
-    """A column as Arrow text, as ``astype("string")`` gives it."""
+    """A column as Arrow text, as ``astype("string")`` gives it (a column of Python text read by
+    Arrow where it is, without a conversion per value)."""
+    if values.dtype == object:
+        try:
+            return pa.array(values.to_numpy(), type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: numbers and the like
+            pass
     return pa.array(values.astype("string").array)
 
 
 def _key(frame: pd.DataFrame, partner: str, asset_id: str) -> pa.ChunkedArray:
     """Partner and asset id as one text (missing when either is), in Arrow."""
-    joined = pa.array(frame[partner].astype("string") + "\x1f" + frame[asset_id].astype("string"))
-    chunks = joined.chunks if isinstance(joined, pa.ChunkedArray) else [joined]
-    return pa.chunked_array([c.cast(pa.large_string()) for c in chunks], type=pa.large_string())
+    parts = []
+    for column in (partner, asset_id):
+        text = _text(frame[column])
+        chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+        parts.append(pa.chunked_array([c.cast(pa.large_string()) for c in chunks], type=pa.large_string()))
+    return pc.binary_join_element_wise(*parts, pa.scalar("\x1f", pa.large_string()))
 
 
 def _moves(opps: pd.DataFrame | None, shown: gpd.GeoDataFrame) -> np.ndarray:

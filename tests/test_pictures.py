@@ -234,6 +234,9 @@ def test_moves_are_found_whatever_the_columns_types() -> None:
     assert _moves(none, shown).shape == (0, 4)
     typed = opps.astype({c: "string" for c in ("partner", "asset_id", "into_partner", "into_asset_id")})
     assert _moves(typed, shown.astype({"asset_id": object})).tolist() == [[0, 0, 0, 10], [0, 10, 10, 0]]
+    numbers = opps.assign(asset_id=pd.Series([1, 1, 2, 2], dtype=object),  # ids read as numbers
+                          into_asset_id=pd.Series([1, 2, None, None], dtype=object))  # fmt: skip
+    assert _moves(numbers, shown).tolist() == [[0, 0, 0, 10], [0, 10, 10, 0]]
     disposals = typed.loc[typed["action"] == "dispose"]  # no relocation at all (the run of a small place)
     assert _moves(disposals, shown).shape == (0, 4)
 
