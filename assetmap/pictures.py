@@ -9,6 +9,11 @@ drawn literally (no mathtext, so ``$`` in a name stays a ``$``). Shapes of one k
 artist each (a collection, or one compound path per colour), never one per shape. The output
 is byte-for-byte the same for the same input: no pyplot state, no timestamp or version in the
 file.
+
+For a national estate the work done once is shared by every picture: the shown assets' points
+and colour codes, cluster members and shapes (made from the assets that can be their hulls'
+corners), the moves; the cluster pictures are drawn one after another on one figure and
+renderer, cleared between pictures, each byte for byte the picture drawn on a figure of its own.
 """
 
 from __future__ import annotations
