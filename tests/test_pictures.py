@@ -74,6 +74,21 @@ def test_only_the_clusters_given_get_pictures(tmp_path: Path, estate) -> None:
     assert [p.name for p in some] == ["map.png", f"cluster-01-{chosen[1]}.png", f"cluster-02-{chosen[2]}.png"]
 
 
+def test_a_cluster_picture_drawn_on_the_reused_figure_is_the_one_drawn_alone(tmp_path: Path, estate) -> None:
+    """The cluster pictures share one figure, cleared between pictures: each is byte for byte the
+    picture drawn first, on a figure of its own (nothing of the clusters before it is left)."""
+    assets, clusters, opps = estate
+    cfg = config()
+    every = write_pictures(tmp_path / "all", assets=assets, clusters=clusters, opportunities=opps, config=cfg)
+    assert len(every) == 11
+    for later in (every[2], every[3], every[-1]):
+        cid = later.stem.split("-", 2)[2]
+        one = clusters[clusters["cluster_id"] == cid]
+        alone = write_pictures(tmp_path / cid, assets=assets, clusters=one, opportunities=opps, config=cfg)
+        assert alone[1].name == f"cluster-01-{cid}.png"
+        assert alone[1].read_bytes() == later.read_bytes(), cid
+
+
 def test_pictures_from_an_earlier_run_are_removed(tmp_path: Path, estate) -> None:
     assets, clusters, opps = estate
     write_pictures(tmp_path, assets=assets, clusters=clusters, opportunities=opps, config=config())
@@ -92,7 +107,7 @@ def test_clusters_drawn_as_one_collection_one_shape_each(estate) -> None:
     from matplotlib.path import Path as DrawnPath
 
     from assetmap.maps._geometry import cluster_hulls
-    from assetmap.pictures import _draw
+    from assetmap.pictures import _draw, _points
 
     assets = estate[0]
     shown = assets.loc[~assets["sensitive"]]
@@ -100,7 +115,8 @@ def test_clusters_drawn_as_one_collection_one_shape_each(estate) -> None:
     assert len(hulls) > 10
     ax = Figure().add_subplot()
     cats = {cid: k % 2 for k, cid in enumerate(sorted(hulls))}
-    _draw(ax, shown, hulls, cats, np.empty((0, 4)), size=10, box=(500_000, 100_000, 650_000, 200_000))
+    box = (500_000, 100_000, 650_000, 200_000)
+    _draw(ax, _points(shown), hulls, cats, np.empty((0, 4)), size=10, box=box)
     polygons = sum(len(getattr(h, "geoms", [h])) for h in hulls.values())
     assert len(ax.collections) == 2  # the shapes, then the assets (one scatter)
     paths = ax.collections[0].get_paths()
@@ -218,5 +234,103 @@ def test_moves_are_found_whatever_the_columns_types() -> None:
     assert _moves(none, shown).shape == (0, 4)
     typed = opps.astype({c: "string" for c in ("partner", "asset_id", "into_partner", "into_asset_id")})
     assert _moves(typed, shown.astype({"asset_id": object})).tolist() == [[0, 0, 0, 10], [0, 10, 10, 0]]
+    numbers = opps.assign(asset_id=pd.Series([1, 1, 2, 2], dtype=object),  # ids read as numbers
+                          into_asset_id=pd.Series([1, 2, None, None], dtype=object))  # fmt: skip
+    assert _moves(numbers, shown).tolist() == [[0, 0, 0, 10], [0, 10, 10, 0]]
     disposals = typed.loc[typed["action"] == "dispose"]  # no relocation at all (the run of a small place)
     assert _moves(disposals, shown).shape == (0, 4)
+
+
+def test_rings_turned_as_shapely_turns_them() -> None:
+    """The cluster shapes' rings are turned counter-clockwise from their signed areas: the same
+    coordinates as ``shapely.orient_polygons`` gives, whichever way each ring turned."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from assetmap.pictures import _counter_clockwise
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.tuples(st.floats(0, 700_000), st.floats(0, 1_200_000), st.floats(1, 500),
+                              st.integers(3, 12), st.booleans()), min_size=1, max_size=30))  # fmt: skip
+    def check(shapes: list[tuple[float, float, float, int, bool]]) -> None:
+        geoms = []
+        for x, y, size, corners, backwards in shapes:
+            turn = np.linspace(0, 2 * np.pi, corners, endpoint=False) * (-1 if backwards else 1)
+            geoms.append(shapely.Polygon(np.column_stack([x + size * np.cos(turn), y + size * np.sin(turn)])))
+        geoms = np.asarray(geoms + [shapely.buffer(shapely.Point(x, y), r) for x, y, r, _c, _b in shapes])
+        xy, ring = shapely.get_coordinates(shapely.get_exterior_ring(geoms), return_index=True)
+        first = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
+        expected = shapely.get_coordinates(shapely.get_exterior_ring(shapely.orient_polygons(geoms)))
+        assert np.array_equal(_counter_clockwise(xy, first), expected)
+
+    check()
+
+
+def test_hulls_from_the_corner_candidates_are_the_hulls_of_every_asset() -> None:
+    """Assets that cannot be corners of their cluster's hull are left out before the hulls are
+    made: the shapes are the same, coordinate for coordinate (clusters of one place, of a line,
+    of repeated points, and assets of no cluster included)."""
+    import geopandas as gpd
+    import pandas as pd
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from assetmap.maps._geometry import cluster_hulls
+    from assetmap.pictures import _hull_candidates, _points
+
+    spot = st.tuples(st.sampled_from(["A", "B", "C", None]), st.integers(-50, 50), st.integers(-50, 50))
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(spot, min_size=64, max_size=300), st.sampled_from([1.0, 7.5, 1000.0]))
+    def check(spots: list[tuple[str | None, int, int]], scale: float) -> None:
+        shown = gpd.GeoDataFrame(
+            {"cluster_id": pd.Series([s[0] for s in spots], dtype=object)},
+            geometry=shapely.points([(400_000 + s[1] * scale, 300_000 + s[2] * scale) for s in spots]),
+            crs="EPSG:27700",
+        )
+        every = cluster_hulls(shown, 50)
+        some = cluster_hulls(shown.iloc[_hull_candidates(shown, _points(shown))], 50)
+        assert list(some) == list(every)
+        for cid, hull in every.items():
+            assert np.array_equal(shapely.get_coordinates(some[cid]), shapely.get_coordinates(hull)), cid
+
+    check()
+
+
+def test_clusters_ranked_by_codes_as_by_their_names() -> None:
+    """The ranking groups assets by cluster codes, hashed once: the same order as grouping by
+    the clusters' names as text (ids of mixed types, missing costs and partners included)."""
+    import geopandas as gpd
+    import pandas as pd
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from assetmap.pictures import _rank
+
+    def by_names(shown: gpd.GeoDataFrame, ids: list[str]) -> list[str]:  # the simple way
+        member = shown.loc[shown["cluster_id"].notna()]
+        by = member["cluster_id"].astype(str)
+        cost = pd.to_numeric(member["running_cost_gbp"], errors="coerce").groupby(by).sum()
+        partners = member["partner"].groupby(by).nunique().reindex(ids).fillna(0)
+        assets = by.value_counts().reindex(ids).fillna(0)
+        order = pd.DataFrame({"saving": 0.0, "cost": cost.reindex(ids).fillna(0.0), "partners": partners,
+                              "assets": assets, "id": ids}, index=ids)  # fmt: skip
+        keys, down = ["saving", "cost", "partners", "assets", "id"], [False, False, False, False, True]
+        return order.sort_values(keys, ascending=down, kind="mergesort").index.tolist()
+
+    ids_ = st.sampled_from([1, "1", "C2", "C10", None, 3.0])
+    row = st.tuples(ids_, st.sampled_from([None, 0.5, 10.0, 1e6]), st.sampled_from(["P", "Q", None]))
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(row, min_size=1, max_size=40))
+    def check(rows: list[tuple[object, float | None, str | None]]) -> None:
+        shown = gpd.GeoDataFrame(
+            {"cluster_id": pd.Series([r[0] for r in rows], dtype=object),
+             "running_cost_gbp": pd.Series([r[1] for r in rows], dtype=object),
+             "partner": pd.Series([r[2] for r in rows], dtype=object)},
+            geometry=shapely.points([(i, i) for i in range(len(rows))]), crs="EPSG:27700",
+        )  # fmt: skip
+        ids = sorted(shown["cluster_id"].dropna().astype(str).unique())
+        assert _rank(None, None, shown, ids) == by_names(shown, ids)
+
+    check()
