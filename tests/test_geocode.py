@@ -127,6 +127,27 @@ def test_district_points_equal_the_tables_filtered(onspd: PostcodeLookup) -> Non
     assert sorted(got["district_code"].cat.categories) == sorted(set(want["district_code"]))
 
 
+def test_district_points_kept_in_the_cache_equal_those_gathered(onspd: PostcodeLookup) -> None:
+    """The points read back from the cache are the points gathered from the tables, exactly; a
+    damaged file is gathered again and written again, not trusted."""
+    from assetmap.geocode._postcodes import _load_points
+
+    fresh = onspd._gather_points()
+    first = PostcodeLookup().district_points()  # written to the cache, or read from it
+    kept = onspd._cache_file("districts").with_name("districts-points-v1.arrow")
+    assert kept.is_file()
+    loaded = _load_points(kept)
+    assert loaded is not None
+    for got in (first, loaded):
+        pd.testing.assert_frame_equal(got, fresh)
+    kept.write_bytes(b"not an arrow file")
+    assert _load_points(kept) is None
+    pd.testing.assert_frame_equal(PostcodeLookup().district_points(), fresh)
+    again = _load_points(kept)
+    assert again is not None  # written again
+    pd.testing.assert_frame_equal(again, fresh)
+
+
 def test_postcode_path_places_at_onspd_point(onspd: PostcodeLookup) -> None:
     res = geocode(frame(postcode=["ME14 1AA", "ZZ99 9ZZ"]), postcodes=onspd)
     placed = res.placed
