@@ -113,3 +113,25 @@ def test_the_first_broken_register_in_the_config_is_the_one_reported(tmp_path: o
     config = _config(tmp_path, ["good.csv", "empty.csv", "binary.csv", "good.csv"])
     with pytest.raises(RegisterError, match=r"empty\.csv"):
         build_estate(config)
+
+
+def test_planning_shares_the_estate_columns_and_leaves_the_estate_as_it_was() -> None:
+    """Clustering and the people figures add columns to a shallow copy (copy on write): the plan's
+    assets hold the estate's own register columns, not a second copy of them (a national estate's
+    table is most of a gigabyte), and the estate's table is left exactly as it was."""
+    from assetmap.cluster import cluster_assets, estimate_people
+    from assetmap.testing import make_config, make_estate, office
+
+    estate = make_estate(
+        office(x=0, utilisation=0.3), office(x=150, occupancy=20.0), office(x=5_000, capacity=None),
+        office(x=5_100, gia_m2=None, partner="Police"),
+    )  # fmt: skip
+    before = estate.copy()
+    cfg = make_config()
+    planned = estimate_people(cluster_assets(estate, cfg.clustering), cfg.clustering)
+    for column in ("easting", "northing", "gia_m2", "capacity", "occupancy", "utilisation", "source_row"):
+        assert np.shares_memory(planned[column].to_numpy(), estate[column].to_numpy()), column
+    assert np.shares_memory(np.asarray(planned.geometry.array), np.asarray(estate.geometry.array))
+    pd.testing.assert_frame_equal(pd.DataFrame(estate), pd.DataFrame(before))
+    assert planned["plan_capacity"].notna().sum() >= 3
+    assert planned["cluster_id"].notna().sum() == 4
