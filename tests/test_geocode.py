@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 from assetmap._errors import LookupFileError
@@ -563,3 +565,26 @@ def test_bng_to_wgs84_is_exactly_what_to_crs_gives() -> None:
     wgs = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=BNG).to_crs(WGS84)
     np.testing.assert_array_equal(lon, wgs.x.to_numpy())
     np.testing.assert_array_equal(lat, wgs.y.to_numpy())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.floats(-8.7, 1.8).map(lambda v: round(v, 3)), st.floats(-200, 200)),
+            st.one_of(st.none(), st.floats(49.8, 61.0).map(lambda v: round(v, 5)), st.floats(-200, 200)),
+            st.booleans(),
+        ),
+        max_size=30,
+    )
+)
+def test_degree_precision_of_some_rows_equals_that_of_all_rows(values: list[tuple]) -> None:
+    """Placing by degrees works out the precision for the rows it places only: each row's
+    precision is its own, whatever the other rows hold."""
+    from assetmap.geocode._coords import degree_precision_m
+
+    lon = pd.Series([v[0] for v in values], dtype=float)
+    lat = pd.Series([v[1] for v in values], dtype=float)
+    rows = np.flatnonzero([v[2] for v in values])
+    whole = degree_precision_m(lon, lat)
+    np.testing.assert_array_equal(degree_precision_m(lon.iloc[rows], lat.iloc[rows]), whole[rows])
