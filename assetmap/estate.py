@@ -198,8 +198,7 @@ def _placed_layer(rows: pd.DataFrame, result: GeocodeResult, placed_mask: np.nda
     None without one), as the geocoder found it: the areas step and the partitioned run
     take it from here rather than looking the postcode up again.
     """
-    placed = rows.loc[placed_mask]
-    frame = placed[list(ASSET_COLUMNS)].reset_index(drop=True)
+    frame = rows[list(ASSET_COLUMNS)].loc[placed_mask].reset_index(drop=True)  # only the kept columns copied
     district = result.placed.loc[placed_mask, "district_code"].to_numpy()
     frame["district_code"] = pd.array(district, dtype="string")
     return gpd.GeoDataFrame(
@@ -327,7 +326,7 @@ def _summary(
 
 def _typed(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Give the combined layer stable column types whatever each register held."""
-    out = assets.copy()
+    out = assets.copy(deep=False)  # every change below replaces a whole column (copy on write)
     numeric = [
         "easting", "northing", "latitude", "longitude", "gia_m2", "running_cost_gbp", "utilisation",
         "occupancy", "capacity", "book_value_gbp", "geocode_precision_m",

@@ -135,3 +135,21 @@ def test_planning_shares_the_estate_columns_and_leaves_the_estate_as_it_was() ->
     pd.testing.assert_frame_equal(pd.DataFrame(estate), pd.DataFrame(before))
     assert planned["plan_capacity"].notna().sum() >= 3
     assert planned["cluster_id"].notna().sum() == 4
+
+
+def test_typing_the_combined_layer_leaves_its_input_as_it_was() -> None:
+    """``_typed`` works on a shallow copy (copy on write): the layer it is given is unchanged, and
+    what it gives is what it gives for a deep copy of that layer."""
+    from assetmap.estate import _typed
+    from assetmap.testing import make_estate, office
+
+    estate = make_estate(
+        office(x=0, utilisation=0.3, sensitive=None), office(x=150, name=np.nan, gia_m2="12"),
+        office(x=5_000, lease_expiry="2027-03-31", uprn=None),
+    )  # fmt: skip
+    before = estate.copy()
+    got = _typed(estate)
+    pd.testing.assert_frame_equal(pd.DataFrame(estate), pd.DataFrame(before))
+    pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(_typed(before.copy())))
+    assert got["gia_m2"].dtype == "float64" and got.loc[1, "gia_m2"] == 12.0
+    assert got.loc[1, "name"] is None and not got["sensitive"].any()
