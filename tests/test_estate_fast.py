@@ -153,3 +153,50 @@ def test_typing_the_combined_layer_leaves_its_input_as_it_was() -> None:
     pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(_typed(before.copy())))
     assert got["gia_m2"].dtype == "float64" and got.loc[1, "gia_m2"] == 12.0
     assert got.loc[1, "name"] is None and not got["sensitive"].any()
+
+
+def _combined_one_register_at_a_time(config_path: object) -> gpd.GeoDataFrame:
+    """The estate as the partitioned run makes it: each register's layer of points, concatenated."""
+    from assetmap.config import load_config
+    from assetmap.estate import place_partner
+    from assetmap.geocode import PostcodeLookup, UprnLookup
+    from assetmap.partition import PlacedPart, combine
+
+    cfg = load_config(config_path)
+    lookup = PostcodeLookup(cfg.postcodes)
+    uprns = UprnLookup(cfg.uprn_lookup) if cfg.uprn_lookup is not None else None
+    parts = [
+        PlacedPart(*place_partner(p, base_dir=cfg.base_dir, postcodes=lookup, uprns=uprns), {})
+        for p in cfg.partners
+    ]
+    return combine(parts).assets
+
+
+@pytest.mark.parametrize("place", ["kent", "worcestershire", "real"])
+def test_estate_points_made_once_equal_each_register_layer_concatenated(
+    place: str, tmp_path: object
+) -> None:
+    """``build_estate`` makes the whole estate's points at once; the layer is the one made by
+    concatenating each register's layer of points (the demo registers, and real ones)."""
+    from conftest import DEMO, realdata
+
+    from assetmap.config import load_config
+    from assetmap.estate import build_estate
+
+    if place == "real":
+        files = [
+            realdata("cheltenham-land-assets", "local_authority_land_and_assets_2021.csv"),
+            realdata("trafford-land-assets", "trafford_land_and_building_assets.csv"),
+            realdata("fire-land-assets-avon-derbyshire", "stations-derbyshire.xlsx"),
+            realdata("banes-public-services", "BANES_Important_Buildings_Centroids.csv"),
+        ]
+        config = tmp_path / "assetmap.yaml"  # type: ignore[operator]
+        listed = "".join(f"  - {{name: P{i}, kind: council, register: '{f}'}}\n" for i, f in enumerate(files))
+        config.write_text(f"title: Real\npartners:\n{listed}", encoding="utf-8")
+    else:
+        config = DEMO / place / "assetmap.yaml"
+    got = build_estate(load_config(config)).assets
+    want = _combined_one_register_at_a_time(config)
+    assert len(got) > 50
+    pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(want))
+    assert got.crs == want.crs and list(got.columns) == list(want.columns)
