@@ -200,3 +200,17 @@ def test_estate_points_made_once_equal_each_register_layer_concatenated(
     assert len(got) > 50
     pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(want))
     assert got.crs == want.crs and list(got.columns) == list(want.columns)
+
+
+def test_points_transformed_in_slices_side_by_side_equal_those_transformed_at_once() -> None:
+    """A large estate's WGS84 positions, worked out on two threads, are those worked out in one go."""
+    from assetmap.estate import _SPLIT_TRANSFORM_ABOVE, _to_wgs84
+    from assetmap.geocode._coords import bng_to_wgs84
+
+    rng = np.random.default_rng(7)
+    n = _SPLIT_TRANSFORM_ABOVE + 12_345
+    x, y = rng.uniform(80_000, 650_000, n), rng.uniform(5_000, 1_200_000, n)
+    x[::1000] = np.nan
+    got, want = _to_wgs84(x, y), bng_to_wgs84(x, y)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
