@@ -27,7 +27,6 @@ CHANNEL_ISLANDS_LAT: Final = (49.15, 49.8)
 IRISH_GRID: Final = "EPSG:29903"
 
 
-
 @functools.cache
 def _transformer(source: str, target: str) -> Transformer:
     """A transformer from ``source`` to ``target`` (x, y order), made when first used: making
