@@ -242,7 +242,9 @@ def place_partner(
         partner, base_dir=base_dir, postcodes=postcodes, uprns=uprns, timings=timings
     )
     (assets, x, y), rejects, warnings, summary = _assemble(partner, base_dir, raw, clean, rows, result)
-    return gpd.GeoDataFrame(assets, geometry=gpd.points_from_xy(x, y), crs=BNG), rejects, warnings, summary
+    # no copy (geopandas copies a plain frame it is given by default): ``assets`` is its own
+    layer = gpd.GeoDataFrame(assets, geometry=gpd.points_from_xy(x, y), crs=BNG, copy=False)
+    return layer, rejects, warnings, summary
 
 
 _Rows = tuple[pd.DataFrame, np.ndarray, np.ndarray]  # placed rows, and their x and y (:func:`_placed_rows`)
@@ -338,7 +340,9 @@ def _typed(assets: pd.DataFrame, xy: tuple[np.ndarray, np.ndarray] | None = None
     """
     out = assets.copy(deep=False)  # every change below replaces a whole column (copy on write)
     if xy is not None:
-        out = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(*xy), crs=BNG)
+        # No copy: geopandas copies a plain frame it is given by default, here the whole estate's
+        # table (about a second at 1,000,000 assets), and ``out`` is already this function's own.
+        out = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(*xy), crs=BNG, copy=False)
     numeric = [
         "easting", "northing", "latitude", "longitude", "gia_m2", "running_cost_gbp", "utilisation",
         "occupancy", "capacity", "book_value_gbp", "geocode_precision_m",

@@ -152,6 +152,12 @@ def test_typing_the_combined_layer_leaves_its_input_as_it_was() -> None:
     pd.testing.assert_frame_equal(pd.DataFrame(estate), pd.DataFrame(before))
     pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(_typed(before.copy())))
     assert got["gia_m2"].dtype == "float64" and got.loc[1, "gia_m2"] == 12.0
+    rows = pd.DataFrame(before.drop(columns="geometry"))  # as ``build_estate`` gives it: rows, and x and y
+    kept = rows.copy()
+    made = _typed(rows, (before.geometry.x.to_numpy(), before.geometry.y.to_numpy()))
+    pd.testing.assert_frame_equal(rows, kept)
+    pd.testing.assert_frame_equal(pd.DataFrame(made), pd.DataFrame(got))
+    assert made.crs == got.crs
     assert got.loc[1, "name"] is None and not got["sensitive"].any()
 
 
