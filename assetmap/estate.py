@@ -266,8 +266,10 @@ def _assemble(
         partner_kind=partner.kind,
         source_file=source_file,
         source_row=rows["source_row"].astype("int64"),
-        postcode=result.placed["postcode"].to_numpy(dtype=object),  # the register's, else the address's
-        geocode_method=result.placed["geocode_method"].to_numpy(),
+        # the register's postcode, else the address's: kept as objects (as the layer has them),
+        # not turned into Arrow text here and back again
+        postcode=pd.array(result.placed["postcode"].to_numpy(dtype=object), dtype=object),
+        geocode_method=result.placed["geocode_method"].array,  # text already: taken as it is
         geocode_precision_m=result.placed["geocode_precision_m"].to_numpy(dtype=float),
     )
     reasons = _reject_reasons(raw, rows, result)
