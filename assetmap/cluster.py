@@ -168,7 +168,7 @@ def _radius_pairs(points: np.ndarray, radius_m: float) -> np.ndarray:
     """Every pair ``(i, j)``, ``i < j``, of distinct points at most ``radius_m`` apart, as (m, 2)."""
     if len(points) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    return cKDTree(points).query_pairs(float(radius_m), output_type="ndarray").astype(np.int64, copy=False)
+    return cKDTree(points).query_pairs(float(radius_m), output_type="ndarray").astype(np.int64)
 
 
 def _components(n: int, edges: np.ndarray) -> np.ndarray:
@@ -488,7 +488,7 @@ def cluster_assets(assets: gpd.GeoDataFrame, config: ClusteringConfig) -> gpd.Ge
         in the asset's cluster, 0 when alone).
     """
     _require(assets, ("partner", "running_cost_gbp"))
-    out = assets.copy(deep=False)  # copy on write: the new columns never reach the caller's frame
+    out = assets.copy(deep=False)  # copy on write: the register columns are shared, the new ones its own
     xy = asset_xy(out)
     ok = np.isfinite(xy).all(axis=1)
     labels = np.full(len(out), -1, dtype=np.int64)
@@ -544,7 +544,7 @@ def estimate_people(assets: gpd.GeoDataFrame, config: ClusteringConfig) -> gpd.G
         none was) and ``utilisation_band``. Register columns are left as they were.
     """
     _require(assets, ("gia_m2", "occupancy", "capacity", "utilisation", "use"))
-    out = assets.copy(deep=False)
+    out = assets.copy(deep=False)  # copy on write: the register columns are shared, the new ones its own
     gia = pd.to_numeric(out["gia_m2"], errors="coerce").to_numpy(dtype=float)
     cap = pd.to_numeric(out["capacity"], errors="coerce").to_numpy(dtype=float).copy()
     occ = pd.to_numeric(out["occupancy"], errors="coerce").to_numpy(dtype=float).copy()

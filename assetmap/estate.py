@@ -7,6 +7,7 @@ in ``assets`` or as a line in ``rejects`` with a reason in plain words.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -191,24 +192,22 @@ def _reject_reasons(raw: RawRegister, rows: pd.DataFrame, result: GeocodeResult)
     return reasons
 
 
-def _placed_layer(rows: pd.DataFrame, result: GeocodeResult, placed_mask: np.ndarray) -> gpd.GeoDataFrame:
-    """The placed rows as points, with :data:`schema.ASSET_COLUMNS` and the postcode's district.
+def _placed_rows(
+    rows: pd.DataFrame, result: GeocodeResult, placed_mask: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The placed rows with :data:`schema.ASSET_COLUMNS` and the postcode's district, and where
+    each was placed (British National Grid x and y), before any point is made.
 
     ``district_code`` is the local authority district of the postcode used (ONSPD ``laua``;
     None without one), as the geocoder found it: the areas step and the partitioned run
     take it from here rather than looking the postcode up again.
     """
-    placed = rows.loc[placed_mask]
-    frame = placed[list(ASSET_COLUMNS)].reset_index(drop=True)
+    frame = rows[list(ASSET_COLUMNS)].loc[placed_mask].reset_index(drop=True)  # only the kept columns copied
     district = result.placed.loc[placed_mask, "district_code"].to_numpy()
     frame["district_code"] = pd.array(district, dtype="string")
-    return gpd.GeoDataFrame(
-        frame,
-        geometry=gpd.points_from_xy(
-            result.placed.loc[placed_mask, "x"].to_numpy(), result.placed.loc[placed_mask, "y"].to_numpy()
-        ),
-        crs=BNG,
-    )
+    x = result.placed["x"].to_numpy(dtype=float)[placed_mask]
+    y = result.placed["y"].to_numpy(dtype=float)[placed_mask]
+    return frame, x, y
 
 
 def place_partner(
@@ -242,7 +241,13 @@ def place_partner(
     raw, clean, rows, result = _read_and_geocode(
         partner, base_dir=base_dir, postcodes=postcodes, uprns=uprns, timings=timings
     )
-    return _assemble(partner, base_dir, raw, clean, rows, result)
+    (assets, x, y), rejects, warnings, summary = _assemble(partner, base_dir, raw, clean, rows, result)
+    # no copy (geopandas copies a plain frame it is given by default): ``assets`` is its own
+    layer = gpd.GeoDataFrame(assets, geometry=gpd.points_from_xy(x, y), crs=BNG, copy=False)
+    return layer, rejects, warnings, summary
+
+
+_Rows = tuple[pd.DataFrame, np.ndarray, np.ndarray]  # placed rows, and their x and y (:func:`_placed_rows`)
 
 
 def _assemble(
@@ -252,21 +257,25 @@ def _assemble(
     clean: CleanRegister,
     rows: pd.DataFrame,
     result: GeocodeResult,
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, PartnerSummary]:
-    """One placed register's assets, rejects, warnings and summary (see :func:`place_partner`)."""
+) -> tuple[_Rows, pd.DataFrame, pd.DataFrame, PartnerSummary]:
+    """One placed register's assets (:func:`_placed_rows`: no points made yet), rejects, warnings
+    and summary (see :func:`place_partner`)."""
     source_file = _source_file(partner.register_file, base_dir)
     rows = rows.assign(
         partner=partner.name,
         partner_kind=partner.kind,
         source_file=source_file,
         source_row=rows["source_row"].astype("int64"),
-        postcode=result.placed["postcode"].to_numpy(dtype=object),  # the register's, else the address's
-        geocode_method=result.placed["geocode_method"].to_numpy(),
+        # the register's postcode, else the address's: kept as objects (as the layer has them),
+        # not turned into Arrow text here and back again
+        postcode=pd.array(result.placed["postcode"].to_numpy(dtype=object), dtype=object),
+        geocode_method=result.placed["geocode_method"].array,  # text already: taken as it is
         geocode_precision_m=result.placed["geocode_precision_m"].to_numpy(dtype=float),
     )
     reasons = _reject_reasons(raw, rows, result)
     placed_mask = reasons.isna().to_numpy()
-    assets = _placed_layer(rows, result, placed_mask)
+    placed = _placed_rows(rows, result, placed_mask)
+    assets = placed[0]
     rejects = rows.loc[~placed_mask, ["partner", "source_file", "source_row", "asset_id"]].copy()
     rejects["reason"] = reasons[~placed_mask].to_numpy()
     warnings = _warnings(partner, source_file, clean, rows, result)
@@ -274,7 +283,7 @@ def _assemble(
         msg = f"{source_file}: {raw.n_rows} rows read but {len(assets)} placed + {len(rejects)} rejected"
         raise RuntimeError(msg)
     summary = _summary(partner, source_file, raw, clean, assets, rejects, warnings)
-    return assets, rejects[list(REJECT_COLUMNS)].reset_index(drop=True), warnings, summary
+    return placed, rejects[list(REJECT_COLUMNS)].reset_index(drop=True), warnings, summary
 
 
 def _warnings(
@@ -304,7 +313,7 @@ def _summary(
     source_file: str,
     raw: RawRegister,
     clean: CleanRegister,
-    assets: gpd.GeoDataFrame,
+    assets: pd.DataFrame,
     rejects: pd.DataFrame,
     warnings: pd.DataFrame,
 ) -> PartnerSummary:
@@ -325,9 +334,17 @@ def _summary(
     )
 
 
-def _typed(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Give the combined layer stable column types whatever each register held."""
-    out = assets.copy()
+def _typed(assets: pd.DataFrame, xy: tuple[np.ndarray, np.ndarray] | None = None) -> gpd.GeoDataFrame:
+    """Give the combined layer stable column types whatever each register held.
+
+    ``assets`` is a layer of points, or (with ``xy``, where each row was placed) rows whose
+    points are made here, once for the whole estate.
+    """
+    out = assets.copy(deep=False)  # every change below replaces a whole column (copy on write)
+    if xy is not None:
+        # No copy: geopandas copies a plain frame it is given by default, here the whole estate's
+        # table (about a second at 1,000,000 assets), and ``out`` is already this function's own.
+        out = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(*xy), crs=BNG, copy=False)
     numeric = [
         "easting", "northing", "latitude", "longitude", "gia_m2", "running_cost_gbp", "utilisation",
         "occupancy", "capacity", "book_value_gbp", "geocode_precision_m",
@@ -342,15 +359,31 @@ def _typed(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     # easting/northing/latitude/longitude describe where the asset was placed (the values
     # as given, when corrected, are in warnings.csv).
     if len(out):
-        x, y = shapely.get_x(out.geometry.array), shapely.get_y(out.geometry.array)
+        points = out.geometry.array
+        x, y = xy if xy is not None else (shapely.get_x(points), shapely.get_y(points))
         out["easting"] = np.round(x, 2)
         out["northing"] = np.round(y, 2)
-        lon, lat = bng_to_wgs84(x, y)  # what ``geometry.to_crs(WGS84)`` gives, without making points
+        lon, lat = _to_wgs84(x, y)  # what ``geometry.to_crs(WGS84)`` gives, without making points
         out["latitude"] = np.round(lat, 6)
         out["longitude"] = np.round(lon, 6)
     for name in set(CANONICAL_FIELDS) - set(numeric) - {"lease_expiry", "sensitive"}:
         out[name] = _none_for_missing(out[name])
     return out
+
+
+#: Points transformed to WGS84 on :data:`READERS` threads at once above this many (PROJ works
+#: outside the interpreter's lock, and each point is transformed on its own).
+_SPLIT_TRANSFORM_ABOVE: Final = 200_000
+
+
+def _to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`bng_to_wgs84`, in :data:`READERS` slices side by side for a large estate."""
+    if len(x) <= _SPLIT_TRANSFORM_ABOVE:
+        return bng_to_wgs84(x, y)
+    bounds = np.linspace(0, len(x), READERS + 1).astype(int)
+    slices = [slice(a, b) for a, b in itertools.pairwise(bounds.tolist())]
+    parts = _each(lambda part: bng_to_wgs84(x[part], y[part]), slices)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _none_for_missing(column: pd.Series) -> pd.Series:
@@ -419,8 +452,9 @@ def build_estate(
     placed = _place_all(config, postcodes=postcodes, uprns=uprns, progress=progress, timings=timings)
     parts, rejects, warnings, summaries = (list(x) for x in zip(*placed, strict=True))
     t0 = time.perf_counter()
-    assets = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=BNG)
-    assets = _typed(assets)
+    # One table and one array of points for the whole estate (not one per register, concatenated).
+    xy = (np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]))
+    assets = _typed(pd.concat([p[0] for p in parts], ignore_index=True), xy)
     estate = Estate(
         assets=assets,
         rejects=pd.concat(rejects, ignore_index=True),
@@ -439,7 +473,7 @@ def _place_all(
     uprns: UprnLookup | None,
     progress: Callable[[str], None] | None,
     timings: dict[str, float],
-) -> list[tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, PartnerSummary]]:
+) -> list[tuple[_Rows, pd.DataFrame, pd.DataFrame, PartnerSummary]]:
     """:func:`place_partner` for every partner, in the config's order: every register read and
     cleaned (:data:`READERS` at a time), then every one placed, then each one's layer, rejects,
     warnings and summary made. The seconds of each phase go in ``timings`` (``read_clean``,

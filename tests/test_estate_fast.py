@@ -113,3 +113,108 @@ def test_the_first_broken_register_in_the_config_is_the_one_reported(tmp_path: o
     config = _config(tmp_path, ["good.csv", "empty.csv", "binary.csv", "good.csv"])
     with pytest.raises(RegisterError, match=r"empty\.csv"):
         build_estate(config)
+
+
+def test_planning_shares_the_estate_columns_and_leaves_the_estate_as_it_was() -> None:
+    """Clustering and the people figures add columns to a shallow copy (copy on write): the plan's
+    assets hold the estate's own register columns, not a second copy of them (a national estate's
+    table is most of a gigabyte), and the estate's table is left exactly as it was."""
+    from assetmap.cluster import cluster_assets, estimate_people
+    from assetmap.testing import make_config, make_estate, office
+
+    estate = make_estate(
+        office(x=0, utilisation=0.3), office(x=150, occupancy=20.0), office(x=5_000, capacity=None),
+        office(x=5_100, gia_m2=None, partner="Police"),
+    )  # fmt: skip
+    before = estate.copy()
+    cfg = make_config()
+    planned = estimate_people(cluster_assets(estate, cfg.clustering), cfg.clustering)
+    for column in ("easting", "northing", "gia_m2", "capacity", "occupancy", "utilisation", "source_row"):
+        assert np.shares_memory(planned[column].to_numpy(), estate[column].to_numpy()), column
+    assert np.shares_memory(np.asarray(planned.geometry.array), np.asarray(estate.geometry.array))
+    pd.testing.assert_frame_equal(pd.DataFrame(estate), pd.DataFrame(before))
+    assert planned["plan_capacity"].notna().sum() >= 3
+    assert planned["cluster_id"].notna().sum() == 4
+
+
+def test_typing_the_combined_layer_leaves_its_input_as_it_was() -> None:
+    """``_typed`` works on a shallow copy (copy on write): the layer it is given is unchanged, and
+    what it gives is what it gives for a deep copy of that layer."""
+    from assetmap.estate import _typed
+    from assetmap.testing import make_estate, office
+
+    estate = make_estate(
+        office(x=0, utilisation=0.3, sensitive=None), office(x=150, name=np.nan, gia_m2="12"),
+        office(x=5_000, lease_expiry="2027-03-31", uprn=None),
+    )  # fmt: skip
+    before = estate.copy()
+    got = _typed(estate)
+    pd.testing.assert_frame_equal(pd.DataFrame(estate), pd.DataFrame(before))
+    pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(_typed(before.copy())))
+    assert got["gia_m2"].dtype == "float64" and got.loc[1, "gia_m2"] == 12.0
+    rows = pd.DataFrame(before.drop(columns="geometry"))  # as ``build_estate`` gives it: rows, and x and y
+    kept = rows.copy()
+    made = _typed(rows, (before.geometry.x.to_numpy(), before.geometry.y.to_numpy()))
+    pd.testing.assert_frame_equal(rows, kept)
+    pd.testing.assert_frame_equal(pd.DataFrame(made), pd.DataFrame(got))
+    assert made.crs == got.crs
+    assert got.loc[1, "name"] is None and not got["sensitive"].any()
+
+
+def _combined_one_register_at_a_time(config_path: object) -> gpd.GeoDataFrame:
+    """The estate as the partitioned run makes it: each register's layer of points, concatenated."""
+    from assetmap.config import load_config
+    from assetmap.estate import place_partner
+    from assetmap.geocode import PostcodeLookup, UprnLookup
+    from assetmap.partition import PlacedPart, combine
+
+    cfg = load_config(config_path)
+    lookup = PostcodeLookup(cfg.postcodes)
+    uprns = UprnLookup(cfg.uprn_lookup) if cfg.uprn_lookup is not None else None
+    parts = [
+        PlacedPart(*place_partner(p, base_dir=cfg.base_dir, postcodes=lookup, uprns=uprns), {})
+        for p in cfg.partners
+    ]
+    return combine(parts).assets
+
+
+@pytest.mark.parametrize("place", ["kent", "worcestershire", "real"])
+def test_estate_points_made_once_equal_each_register_layer_concatenated(place: str, tmp_path: object) -> None:
+    """``build_estate`` makes the whole estate's points at once; the layer is the one made by
+    concatenating each register's layer of points (the demo registers, and real ones)."""
+    from conftest import DEMO, realdata
+
+    from assetmap.config import load_config
+    from assetmap.estate import build_estate
+
+    if place == "real":
+        files = [
+            realdata("cheltenham-land-assets", "local_authority_land_and_assets_2021.csv"),
+            realdata("trafford-land-assets", "trafford_land_and_building_assets.csv"),
+            realdata("fire-land-assets-avon-derbyshire", "stations-derbyshire.xlsx"),
+            realdata("banes-public-services", "BANES_Important_Buildings_Centroids.csv"),
+        ]
+        config = tmp_path / "assetmap.yaml"  # type: ignore[operator]
+        listed = "".join(f"  - {{name: P{i}, kind: council, register: '{f}'}}\n" for i, f in enumerate(files))
+        config.write_text(f"title: Real\npartners:\n{listed}", encoding="utf-8")
+    else:
+        config = DEMO / place / "assetmap.yaml"
+    got = build_estate(load_config(config)).assets
+    want = _combined_one_register_at_a_time(config)
+    assert len(got) > 50
+    pd.testing.assert_frame_equal(pd.DataFrame(got), pd.DataFrame(want))
+    assert got.crs == want.crs and list(got.columns) == list(want.columns)
+
+
+def test_points_transformed_in_slices_side_by_side_equal_those_transformed_at_once() -> None:
+    """A large estate's WGS84 positions, worked out on two threads, are those worked out in one go."""
+    from assetmap.estate import _SPLIT_TRANSFORM_ABOVE, _to_wgs84
+    from assetmap.geocode._coords import bng_to_wgs84
+
+    rng = np.random.default_rng(7)
+    n = _SPLIT_TRANSFORM_ABOVE + 12_345
+    x, y = rng.uniform(80_000, 650_000, n), rng.uniform(5_000, 1_200_000, n)
+    x[::1000] = np.nan
+    got, want = _to_wgs84(x, y), bng_to_wgs84(x, y)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)

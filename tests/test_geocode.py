@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 from assetmap._errors import LookupFileError
@@ -125,6 +127,27 @@ def test_district_points_equal_the_tables_filtered(onspd: PostcodeLookup) -> Non
     np.testing.assert_array_equal(got["northing"].to_numpy(), want["northing"].to_numpy())
     assert got["district_code"].astype(object).tolist() == want["district_code"].astype(object).tolist()
     assert sorted(got["district_code"].cat.categories) == sorted(set(want["district_code"]))
+
+
+def test_district_points_kept_in_the_cache_equal_those_gathered(onspd: PostcodeLookup) -> None:
+    """The points read back from the cache are the points gathered from the tables, exactly; a
+    damaged file is gathered again and written again, not trusted."""
+    from assetmap.geocode._postcodes import _load_points
+
+    fresh = onspd._gather_points()
+    first = PostcodeLookup().district_points()  # written to the cache, or read from it
+    kept = onspd._cache_file("districts").with_name("districts-points-v1.arrow")
+    assert kept.is_file()
+    loaded = _load_points(kept)
+    assert loaded is not None
+    for got in (first, loaded):
+        pd.testing.assert_frame_equal(got, fresh)
+    kept.write_bytes(b"not an arrow file")
+    assert _load_points(kept) is None
+    pd.testing.assert_frame_equal(PostcodeLookup().district_points(), fresh)
+    again = _load_points(kept)
+    assert again is not None  # written again
+    pd.testing.assert_frame_equal(again, fresh)
 
 
 def test_postcode_path_places_at_onspd_point(onspd: PostcodeLookup) -> None:
@@ -542,3 +565,26 @@ def test_bng_to_wgs84_is_exactly_what_to_crs_gives() -> None:
     wgs = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=BNG).to_crs(WGS84)
     np.testing.assert_array_equal(lon, wgs.x.to_numpy())
     np.testing.assert_array_equal(lat, wgs.y.to_numpy())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.floats(-8.7, 1.8).map(lambda v: round(v, 3)), st.floats(-200, 200)),
+            st.one_of(st.none(), st.floats(49.8, 61.0).map(lambda v: round(v, 5)), st.floats(-200, 200)),
+            st.booleans(),
+        ),
+        max_size=30,
+    )
+)
+def test_degree_precision_of_some_rows_equals_that_of_all_rows(values: list[tuple]) -> None:
+    """Placing by degrees works out the precision for the rows it places only: each row's
+    precision is its own, whatever the other rows hold."""
+    from assetmap.geocode._coords import degree_precision_m
+
+    lon = pd.Series([v[0] for v in values], dtype=float)
+    lat = pd.Series([v[1] for v in values], dtype=float)
+    rows = np.flatnonzero([v[2] for v in values])
+    whole = degree_precision_m(lon, lat)
+    np.testing.assert_array_equal(degree_precision_m(lon.iloc[rows], lat.iloc[rows]), whole[rows])

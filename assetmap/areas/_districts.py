@@ -103,15 +103,55 @@ def _by_nearest(lookup: PostcodeLookup, xy: np.ndarray, use: np.ndarray) -> np.n
         return codes
     pts = xy[use]
     lo, hi = pts.min(axis=0) - _MARGIN_M, pts.max(axis=0) + _MARGIN_M
-    table = postcode_points(lookup, (lo[0], lo[1], hi[0], hi[1]))
-    if table.empty:
+    # The postcodes inside that box (as :func:`postcode_points` gives them), as bare arrays: the
+    # tree needs their coordinates side by side, and nothing else of them is copied.
+    table = _all_points(lookup)
+    east, north = table["easting"].to_numpy(), table["northing"].to_numpy()
+    inside = (east >= lo[0]) & (east <= hi[0]) & (north >= lo[1]) & (north <= hi[1])
+    if not inside.any():
         return codes
+    coords = np.column_stack((east[inside], north[inside]))
     # An unbalanced, non-compact tree builds twice as fast and queries as fast on postcode points.
-    tree = cKDTree(table[["easting", "northing"]].to_numpy(), balanced_tree=False, compact_nodes=False)
-    _, nearest = tree.query(pts, k=1, workers=-1)
+    tree = cKDTree(coords, balanced_tree=False, compact_nodes=False)
+    nearest = nearest_points(tree, pts)
     district = table["district_code"].array  # categorical: each point's code into its categories
-    codes[use] = np.asarray(district.categories, dtype=object)[district.codes[nearest]]
+    codes[use] = np.asarray(district.categories, dtype=object)[district.codes[inside][nearest]]
     return codes
+
+
+#: Side of the grid squares whose Z-order the nearest-postcode queries are put in (m).
+_ORDER_CELL_M: Final = 500.0
+
+
+def spatial_order(xy: np.ndarray, *, cell_m: float = _ORDER_CELL_M) -> np.ndarray:
+    """The rows of ``xy`` (finite points, metres) in Z-order of the ``cell_m`` grid square each lies in.
+
+    Neighbours come one after another, so a search tree queried in this order finds its
+    branches already in the processor's cache (about six times faster for a national
+    estate's points than in register order).
+    """
+    if not len(xy):
+        return np.empty(0, dtype=np.intp)
+    cells = np.clip((xy - xy.min(axis=0)) // cell_m, 0, 0xFFFF).astype(np.uint64)
+    return np.argsort(_spread_bits(cells[:, 0]) | (_spread_bits(cells[:, 1]) << np.uint64(1)), kind="stable")
+
+
+def _spread_bits(v: np.ndarray) -> np.ndarray:
+    """Each of the low 16 bits of ``v`` moved to twice its place (``0b111`` -> ``0b10101``)."""
+    for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
+def nearest_points(tree: cKDTree, xy: np.ndarray) -> np.ndarray:
+    """Index of the point of ``tree`` nearest each row of ``xy``: ``tree.query(xy, k=1)``'s answer
+    (each query is answered on its own, so the order they are asked in changes nothing), asked in
+    :func:`spatial_order`."""
+    order = spatial_order(xy)
+    _, found = tree.query(xy[order], k=1, workers=-1)
+    nearest = np.empty(len(xy), dtype=np.intp)
+    nearest[order] = found
+    return nearest
 
 
 def _given(assets: gpd.GeoDataFrame, by_postcode: np.ndarray) -> pa.Array | None:

@@ -102,9 +102,19 @@ def _to_bng_where(mask: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> tuple[n
 
 
 def _degrees(state: Cascade, mask: np.ndarray, lon: pd.Series, lat: pd.Series, fld: str) -> None:
+    """Place the rows in ``mask`` by their degrees (or warn and note why not).
+
+    Only those rows are read: a register without degrees (most) costs nothing here, and the
+    precision implied by the decimals written is worked out for those rows alone (it is a
+    value's own, whatever the other rows hold).
+    """
+    rows = np.flatnonzero(mask)
+    if not len(rows):  # nothing to place, warn about or note
+        return
     lonv, latv = lon.to_numpy(dtype=float), lat.to_numpy(dtype=float)
     text = fmt_pair(lat, lon) if fld == "latitude/longitude" else fmt_pair(lon, lat)
-    precision = degree_precision_m(lon, lat)
+    precision = np.full(len(mask), np.nan)
+    precision[rows] = degree_precision_m(lon.iloc[rows], lat.iloc[rows])
     ok = mask & in_gb_degrees(lonv, latv)
     ex, ny = _to_bng_where(ok, lonv, latv)
     state.place(ok, ex, ny, "coordinates", precision)

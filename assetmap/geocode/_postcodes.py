@@ -393,8 +393,19 @@ class PostcodeLookup:
 
         Area letters in order, each letter's postcodes in the order of its table (:meth:`table`),
         only those with a grid reference and a district; ``district_code`` is categorical.
-        Built from the hashed tables, so no text is decoded.
+        Built from the hashed tables, so no text is decoded, and kept beside the cache
+        (``districts-points-v1.arrow``, memory-mapped when read back), so a later run does
+        not gather 2.7 million points again; a missing or unreadable file is built again.
         """
+        path = self._cache_file("districts").with_name(f"districts-points-v{_POINTS_FORMAT}.arrow")
+        points = _load_points(path)
+        if points is None:
+            points = self._gather_points()
+            _save_points(points, path)
+        return points
+
+    def _gather_points(self) -> pd.DataFrame:
+        """:meth:`district_points` built from every area letter's hashed table."""
         eastings, northings, codes, names = [], [], [], []
         for letter in _LETTERS:
             hashed = self._index(letter)
@@ -413,6 +424,48 @@ class PostcodeLookup:
         )
         easting, northing = np.concatenate(eastings), np.concatenate(northings)
         return pd.DataFrame({"easting": easting, "northing": northing, "district_code": district})
+
+
+#: Bumped whenever the file :meth:`PostcodeLookup.district_points` keeps changes.
+_POINTS_FORMAT: Final = "1"
+
+
+def _save_points(points: pd.DataFrame, path: Path) -> None:
+    """Keep :meth:`PostcodeLookup.district_points` on disk as an Arrow file: the coordinates, and
+    the district codes as integers into the distinct codes (in the file's metadata)."""
+    district = points["district_code"].array
+    table = pa.table(
+        {
+            "easting": points["easting"].to_numpy(),
+            "northing": points["northing"].to_numpy(),
+            "district": np.asarray(district.codes, dtype=np.int32),
+        }
+    )
+    meta = {"district_names": json.dumps([str(c) for c in district.categories])}
+    table = table.replace_schema_metadata(meta)
+    try:
+        with atomic_path(path) as tmp, pa.OSFile(str(tmp), "wb") as sink:
+            with pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+    except OSError:  # a read-only cache: the points are gathered again next time
+        return
+
+
+def _load_points(path: Path) -> pd.DataFrame | None:
+    """The points :func:`_save_points` kept (the coordinates memory-mapped, not copied), or None
+    when there is no such file or it cannot be read."""
+    if not path.exists():
+        return None
+    try:
+        table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+        easting, northing, codes = (
+            table[n].combine_chunks().to_numpy() for n in ("easting", "northing", "district")
+        )
+        names = json.loads((table.schema.metadata or {})[b"district_names"])
+        district = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return None
+    return pd.DataFrame({"easting": easting, "northing": northing, "district_code": district}, copy=False)
 
 
 @dataclass(frozen=True)
