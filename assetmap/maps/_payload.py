@@ -261,10 +261,16 @@ def scrub(texts: pd.Series, names: list[str]) -> pd.Series:
     """
     if not names or len(texts) == 0:
         return texts
-    pattern = "|".join(_re2_literal(name) for name in sorted(set(names), key=len, reverse=True))
     arr = pa.array(texts.astype(object).where(texts.notna(), None), type=pa.string())
-    out = pc.replace_substring_regex(arr, pattern=pattern, replacement=SENSITIVE_TEXT)
-    return pd.Series(out.to_pylist(), index=texts.index, dtype=object)
+    return pd.Series(scrub_arrow(arr, names).to_pylist(), index=texts.index, dtype=object)
+
+
+def scrub_arrow(texts: pa.Array, names: list[str]) -> pa.Array:
+    """:func:`scrub` of Arrow text, kept in Arrow (no Python string made)."""
+    if not names or len(texts) == 0:
+        return texts
+    pattern = "|".join(_re2_literal(name) for name in sorted(set(names), key=len, reverse=True))
+    return pc.replace_substring_regex(texts, pattern=pattern, replacement=SENSITIVE_TEXT)
 
 
 def encode_phrases(values: pd.Series, names: list[str]) -> dict[str, list[Any]]:
