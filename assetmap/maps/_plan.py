@@ -242,7 +242,8 @@ def clusters(
         :data:`CLUSTER_CATEGORIES`), polygons of delta-encoded rings, assets, partners, cost,
         floor area, utilisation, spare places, red/amber/green counts, saving, hidden sites.
     """
-    member = vis.loc[vis["cluster_id"].notna()]
+    needed = [c for c in ("cluster_id", "partner", "running_cost_gbp", "gia_m2", "rating") if c in vis]
+    member = vis.loc[vis["cluster_id"].notna().to_numpy(), needed]  # not a copy of every column
     hulls = cluster_hulls(vis, config.clustering.hull_buffer_m) if shapes else {}
     ids = sorted(hulls) if shapes else sorted(set(member["cluster_id"].astype(str).tolist()))
     if not ids:
