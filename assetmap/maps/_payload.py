@@ -230,15 +230,16 @@ def encode_numbers(values: pd.Series, decimals: int, delta: bool = False) -> Any
     return _plain(arr, decimals)
 
 
-def encode_text(values: pd.Series) -> list[str | None] | dict[str, list[Any]]:
-    """Text column: a plain list, or ``{"d": distinct values, "i": codes}`` when values repeat."""
+def encode_text(values: pd.Series, *, arrays: bool = False) -> list[str | None] | dict[str, Any]:
+    """Text column: a plain list, or ``{"d": distinct values, "i": codes}`` when values repeat
+    (``arrays``: the codes as a numpy array, for a national page, which stores them in binary)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         values = values.dt.strftime("%Y-%m-%d")
     s = values.astype("string").str.strip()
     s = s.where(s != "")
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     if len(uniques) <= max(1, len(s) // 2):
-        return {Enc.DISTINCT: [str(v) for v in uniques], Enc.CODES: codes.tolist()}
+        return {Enc.DISTINCT: [str(v) for v in uniques], Enc.CODES: codes if arrays else codes.tolist()}
     return s.astype(object).where(s.notna(), None).tolist()
 
 

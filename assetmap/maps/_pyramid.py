@@ -459,7 +459,7 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
             shared[name] = column[Enc.DISTINCT]
             ready[name] = {Enc.CODES: Ints.of(column[Enc.CODES])}
         elif isinstance(column, dict) and Enc.DISTINCT in column:
-            distinct, codes = column[Enc.DISTINCT], column[Enc.CODES]
+            distinct, codes = column[Enc.DISTINCT], np.asarray(column[Enc.CODES]).tolist()
             values = [None if c < 0 else distinct[c] for c in codes]
             ready[name] = Ints.of_digits(values) or values
         else:
@@ -470,7 +470,7 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
 def _plain_values(column: Any) -> list[Any]:
     if isinstance(column, dict) and Enc.DISTINCT in column:
         distinct = column[Enc.DISTINCT]
-        return [None if c < 0 else distinct[c] for c in column[Enc.CODES]]
+        return [None if c < 0 else distinct[c] for c in np.asarray(column[Enc.CODES]).tolist()]
     return list(column)
 
 
