@@ -87,11 +87,12 @@ def _chunk_rows(chunk_of: np.ndarray, first: np.ndarray, second: np.ndarray) -> 
 def _take(table: dict[str, Any], rows: np.ndarray, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """Rows of a column-wise table (lists, nested tables; None stays None)."""
     out: dict[str, Any] = {}
+    picks = np.asarray(rows, dtype=np.int64).tolist()  # Python ints: indexing a list by numpy ints is slow
     for key, value in table.items():
         if key in skip:
             continue
         if isinstance(value, list):
-            out[key] = [value[i] for i in rows]
+            out[key] = list(map(value.__getitem__, picks))
         elif isinstance(value, dict):
             out[key] = _take(value, rows)
         else:
@@ -107,9 +108,11 @@ def _opportunity_chunks(
         return [{} for _ in range(len(bounds) - 1)]
     donor, receiver = np.asarray(cols[Opp.DONOR]), np.asarray(cols[Opp.RECEIVER])
     owner = _chunk_rows(chunk_of, donor, receiver)
+    order = np.argsort(owner, kind="stable")  # each chunk's rows in order, one after the other
+    first = np.searchsorted(owner[order], np.arange(len(bounds)))
     out = []
     for chunk in range(len(bounds) - 1):
-        rows = np.flatnonzero(owner == chunk)
+        rows = order[first[chunk] : first[chunk + 1]]
         table = _take(cols, rows, skip=(Opp.INTO,))
         start = int(bounds[chunk])
         table[Opp.DONOR] = np.where(donor[rows] >= 0, donor[rows] - start, -1)
@@ -117,7 +120,9 @@ def _opportunity_chunks(
         for key in _OPPORTUNITY_NUMBERS:
             table[key] = Ints.of(table[key])
         into = cols.get(Opp.INTO, {})
-        table[Opp.INTO] = {str(j): into[str(i)] for j, i in enumerate(rows.tolist()) if str(i) in into}
+        table[Opp.INTO] = (
+            {str(j): into[str(i)] for j, i in enumerate(rows.tolist()) if str(i) in into} if into else {}
+        )
         out.append(table)
     return out
 
@@ -134,8 +139,11 @@ def _cluster_chunks(
         first = pd.Series(chunk_of[found]).groupby(member[found].astype(str).to_numpy()).first()
         where = first.reindex(ids).fillna(-1).astype(np.int64).to_numpy()
     tables = []
+    order = np.argsort(where, kind="stable")
+    first = np.searchsorted(where[order], np.arange(chunks + 1))
     for chunk in range(chunks):
-        table = _take(parts.clusters, np.flatnonzero(where == chunk), skip=(Clu.CATEGORY_LABELS, Clu.RINGS))
+        rows = order[first[chunk] : first[chunk + 1]]
+        table = _take(parts.clusters, rows, skip=(Clu.CATEGORY_LABELS, Clu.RINGS))
         for key, scale in _CLUSTER_NUMBERS.items():
             if key in table:
                 table[key] = Ints.of(table[key], scale=scale)
