@@ -176,6 +176,7 @@ def cluster_area_names(vis: pd.DataFrame, level: str, ids: list[str]) -> tuple[n
     with the areas counted by numpy and joined by Arrow instead of a Python join per cluster
     (each distinct cluster and area is labelled once).
     """
+    vis = pd.DataFrame(vis[[c for c in ("cluster_id", f"{level}_code", f"{level}_name") if c in vis]])
     member = np.flatnonzero(vis["cluster_id"].notna().to_numpy())
     which = pd.Index(ids).get_indexer(vis["cluster_id"].iloc[member].astype(str).to_numpy(dtype=object))
     rows, which = member[which >= 0], which[which >= 0]
