@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from assetmap.areas import cluster_areas
 from assetmap.maps._areas import cluster_area_names
+from assetmap.maps._payload import Enc, encode_phrases, scrub
 
 _CLUSTERS = st.sampled_from([None, "C1", "C2", "C10", "C3"])
 _CODES = st.sampled_from([None, "E01", "E02", "W01", "S9"])
@@ -33,3 +34,30 @@ def test_clusters_across_a_border_as_the_areas_module_finds_them(
     assert cross.tolist() == per["cross_boundary"].fillna(False).astype(bool).tolist()
     assert areas == [None if pd.isna(a) else str(a) for a in per["areas"]]
     assert cross.dtype == np.bool_
+
+
+def _phrases_one_by_one(values: pd.Series, names: list[str]) -> dict[str, list[object]]:
+    """The county page's reasons as they were encoded before Arrow: each distinct reason split
+    and each phrase numbered in Python."""
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    clean = scrub(pd.Series(uniques.astype(object), dtype=object), names)
+    table: dict[str, int] = {}
+    per_unique = []
+    for text in clean.tolist():
+        phrases = (p.strip() for p in str(text).split("; "))
+        per_unique.append([table.setdefault(p, len(table)) for p in phrases if p])
+    return {Enc.DISTINCT: list(table), Enc.CODES: [per_unique[c] if c >= 0 else [] for c in codes.tolist()]}
+
+
+_PIECES = st.text(st.sampled_from(list("ab 1;\t\n\x1c\u2003é")), max_size=8) | st.sampled_from(
+    ["Site 7", "Site"]
+)
+_REASONS = st.lists(_PIECES, max_size=4).map("; ".join) | st.none()
+
+
+@given(st.lists(_REASONS, max_size=30), st.sampled_from([[], ["Site 7"], ["Site 7", "Site", "a;b"]]))
+@settings(max_examples=300, deadline=None)
+def test_reasons_encoded_in_arrow_as_one_by_one(reasons: list[str | None], names: list[str]) -> None:
+    values = pd.Series(reasons, dtype=object)
+    assert encode_phrases(values, names) == _phrases_one_by_one(values, names)
+    assert encode_phrases(values.astype("string"), names) == _phrases_one_by_one(values, names)

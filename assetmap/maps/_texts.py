@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._payload import scrub_arrow
+from ._payload import phrase_table
 from ._pyramid import Ints
 
 #: A number in a phrase, as the page writes it back: thousands with commas ("4,285,000"), plain
@@ -94,42 +94,21 @@ class Templated:
     offsets: np.ndarray
 
 
-def arrow_text(values: pd.Series) -> pa.Array:
-    """A column as one Arrow array of text (missing: null), without Python strings when the
-    column is Arrow text already."""
-    text = pa.array(values.astype("string"))
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    return text
-
-
 def _phrase_lists(values: pd.Series, names: list[str]) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """The distinct phrases, and each asset's phrases as codes into them (flat, with counts).
 
-    As :func:`~assetmap.maps._payload.encode_phrases`: ``"; "``-joined phrases, stripped, empty
-    ones dropped, ``names`` replaced first; each distinct reason split once, all in Arrow
-    (distinct values numbered in the order they first appear, as ``pd.factorize`` does).
+    As :func:`~assetmap.maps._payload.encode_phrases` (:func:`~assetmap.maps._payload.phrase_table`),
+    with each asset's phrases laid one after the other.
     """
-    encoded = pc.dictionary_encode(arrow_text(values))
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    uniques = encoded.dictionary
-    if not len(uniques):
-        none = np.zeros(0, dtype=np.int64)
-        return pa.array([], type=pa.string()), np.zeros(len(codes), dtype=np.int64), none
-    split = pc.split_pattern(scrub_arrow(uniques, names), pattern="; ")
-    parts = pc.utf8_trim_whitespace(split.flatten())
-    owner = pc.list_parent_indices(split).to_numpy()
-    keep = pc.not_equal(pc.utf8_length(parts), 0)
-    phrases = pc.dictionary_encode(parts.filter(keep))
-    keep = keep.to_numpy(zero_copy_only=False)
-    per_unique = np.bincount(owner[keep], minlength=len(uniques)).astype(np.int64)
+    codes, per_unique, unique_flat, phrases = phrase_table(values, names)
+    if not len(per_unique):
+        return phrases, np.zeros(len(codes), dtype=np.int64), np.zeros(0, dtype=np.int64)
     first = np.cumsum(per_unique) - per_unique
     which = np.maximum(codes, 0)
     count = np.where(codes >= 0, per_unique[which], 0).astype(np.int64)
     step = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    phrase_codes = phrases.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    flat = phrase_codes[np.repeat(first[which], count) + step]
-    return phrases.dictionary.cast(pa.string()), count, flat
+    flat = unique_flat[np.repeat(first[which], count) + step]
+    return phrases, count, flat
 
 
 def _split_all(phrases: pa.Array) -> tuple[list[list[str]], np.ndarray, np.ndarray, np.ndarray]:
