@@ -259,7 +259,7 @@ def _pyramid(
             {Doc.COLUMNS: columns, Doc.OPPORTUNITIES: opportunity_tables[c], Doc.CLUSTERS: cluster_tables[c]}
         )
 
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # zlib lets go of the GIL
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # ISA-L lets go of the GIL
         search = pool.submit(pack, index)  # the biggest block: started first
         blocks = {TABLES_ID: pack(shared)}
         blocks |= {LEVEL_ID.format(level[Lvl.ZOOM]): pack(level) for level in levels}
