@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from assetmap.areas import cluster_areas
 from assetmap.maps._areas import cluster_area_names
 from assetmap.maps._payload import Enc, encode_phrases, scrub
+from assetmap.maps._plan import _lookup, keys, positions
 
 _CLUSTERS = st.sampled_from([None, "C1", "C2", "C10", "C3"])
 _CODES = st.sampled_from([None, "E01", "E02", "W01", "S9"])
@@ -61,3 +62,32 @@ def test_reasons_encoded_in_arrow_as_one_by_one(reasons: list[str | None], names
     values = pd.Series(reasons, dtype=object)
     assert encode_phrases(values, names) == _phrases_one_by_one(values, names)
     assert encode_phrases(values.astype("string"), names) == _phrases_one_by_one(values, names)
+
+
+_IDS = st.one_of(
+    st.none(), st.sampled_from(["A1", "A2", "a1", "", "nan", "None"]), st.integers(0, 3), st.just(np.nan)
+)
+
+
+def _plain_keys(frame: pd.DataFrame, partner: str, asset_id: str) -> pd.MultiIndex:
+    """The keys as they were made before: every value as a Python string."""
+    texts = [frame[c].astype(str).to_numpy(dtype=object) for c in (partner, asset_id)]
+    return pd.MultiIndex.from_arrays(texts)
+
+
+@given(st.lists(st.tuples(_IDS, _IDS), min_size=1, max_size=30), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_asset_keys_numbered_once_find_what_the_text_keys_find(
+    pairs: list[tuple[object, object]], arrow_text: bool
+) -> None:
+    frame = pd.DataFrame(pairs, columns=["partner", "asset_id"], dtype=object)
+    if arrow_text:
+        frame["partner"] = frame["partner"].astype(str)
+    wanted = frame.iloc[::-1].reset_index(drop=True)
+    fast, plain = keys(frame, "partner", "asset_id"), _plain_keys(frame, "partner", "asset_id")
+    assert fast.equals(plain)
+    found = _lookup(positions(fast), keys(wanted, "partner", "asset_id"))
+    assert found.tolist() == _lookup(positions(plain), _plain_keys(wanted, "partner", "asset_id")).tolist()
+    half = frame.iloc[::2]
+    kept = fast.isin(keys(half, "partner", "asset_id"))
+    assert kept.tolist() == plain.isin(_plain_keys(half, "partner", "asset_id")).tolist()

@@ -26,12 +26,12 @@ def keys(frame: pd.DataFrame, partner: str, asset_id: str) -> pd.MultiIndex:
     if partner not in frame.columns or asset_id not in frame.columns:
         blank = np.full(len(frame), "", dtype=object)
         return pd.MultiIndex.from_arrays([blank, blank])
-    return pd.MultiIndex.from_arrays(
-        [
-            frame[partner].astype(str).to_numpy(dtype=object),
-            frame[asset_id].astype(str).to_numpy(dtype=object),
-        ]
-    )
+    levels, codes = [], []
+    for name in (partner, asset_id):  # each column numbered once (no Python string per asset)
+        code, unique = pd.factorize(frame[name].astype(str))
+        levels.append(pd.Index(unique))
+        codes.append(code)
+    return pd.MultiIndex(levels=levels, codes=codes, verify_integrity=False)
 
 
 def positions(shown: pd.MultiIndex) -> pd.Series:
