@@ -217,7 +217,10 @@ def _search_index(parts: Parts, partner: np.ndarray) -> dict[str, Any]:
     """
     shown = parts.estate.shown
     empty = pd.Series(None, index=shown.index, dtype=object)
-    index: dict[str, Any] = {column: split_texts(shown.get(column, empty)) for column in SEARCH_COLUMNS}
+    index: dict[str, Any] = {
+        column: split_texts(shown.get(column, empty)) if column != Col.PARTNER else None
+        for column in SEARCH_COLUMNS
+    }
     return index | {Col.PARTNER: Ints(partner.astype(np.int64))}
 
 
