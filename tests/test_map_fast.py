@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from assetmap.areas import cluster_areas
 from assetmap.maps._areas import cluster_area_names
 from assetmap.maps._payload import Enc, encode_phrases, scrub
-from assetmap.maps._plan import _lookup, keys, positions
+from assetmap.maps._plan import _lookup, _places, _shown_figures, keys, positions
 
 _CLUSTERS = st.sampled_from([None, "C1", "C2", "C10", "C3"])
 _CODES = st.sampled_from([None, "E01", "E02", "W01", "S9"])
@@ -91,3 +91,38 @@ def test_asset_keys_numbered_once_find_what_the_text_keys_find(
     half = frame.iloc[::2]
     kept = fast.isin(keys(half, "partner", "asset_id"))
     assert kept.tolist() == plain.isin(_plain_keys(half, "partner", "asset_id")).tolist()
+
+
+def _figures_by_text(member: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """Each cluster's shown figures grouped by the cluster ids as text (the way before)."""
+    by = member["cluster_id"].astype(str)
+    partner = member["partner"].astype(str).to_numpy(dtype=object)
+    pairs = pd.DataFrame({"c": by.to_numpy(dtype=object), "p": partner})
+    pairs = pairs.drop_duplicates().sort_values(["c", "p"], kind="mergesort")
+    partners = pairs.groupby("c", sort=False)["p"].agg("; ".join)
+    total = {
+        c: pd.to_numeric(member[c], errors="coerce").groupby(by).sum(min_count=1)
+        for c in ("running_cost_gbp", "gia_m2")
+    }
+    shown = pd.DataFrame({"assets": by.value_counts(), "partners": partners, **total}).reindex(ids)
+    return shown.assign(utilisation=np.nan, spare_capacity=np.nan)
+
+
+_MEMBERS = st.tuples(
+    st.sampled_from(["C1", "C2", "C10", "C7"]),
+    st.sampled_from(["NHS", "Police", "council", "Ávon", "Z; Y"]),
+    st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False), st.sampled_from([0.1, 0.2, 0.3])),
+    st.one_of(st.none(), st.integers(0, 5000)),
+)
+
+
+@given(st.lists(_MEMBERS, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_cluster_figures_numbered_once_are_those_grouped_by_text(rows: list[tuple[object, ...]]) -> None:
+    member = pd.DataFrame(rows, columns=["cluster_id", "partner", "running_cost_gbp", "gia_m2"])
+    member = member.astype({"cluster_id": "string", "partner": "str"})
+    ids = ["C1", "C10", "C2", "C3"]  # C7's members are not on the map; C3 has none here
+    fast, plain = _shown_figures(member, ids, _places(member, ids)), _figures_by_text(member, ids)
+    for frame in (fast, plain):  # a cluster with no member: no partners, however missing is written
+        frame["partners"] = frame["partners"].astype(object).where(frame["partners"].notna(), None)
+    pd.testing.assert_frame_equal(fast, plain, check_dtype=False)
