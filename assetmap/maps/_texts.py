@@ -123,8 +123,9 @@ def _split_all(phrases: pa.Array) -> tuple[list[list[str]], np.ndarray, np.ndarr
         values = np.asarray([n for _, numbers in split for n in numbers], dtype=np.int64)
         slots = np.array([len(numbers) for _, numbers in split], dtype=np.int64)
         return _padded([list(t) for t in distinct], template, values, slots)
-    marked = pc.replace_substring_regex(phrases, pattern=f"({_NUMBER_PATTERN})", replacement="\x01\\1\x02")
-    pieces = pc.split_pattern_regex(marked, pattern="[\x01\x02]")
+    # Each number between two marks, then split at the marks: texts and numbers take turns.
+    marked = pc.replace_substring_regex(phrases, pattern=f"({_NUMBER_PATTERN})", replacement="\x01\\1\x01")
+    pieces = pc.split_pattern(marked, pattern="\x01")
     lengths = pc.list_value_length(pieces).to_numpy(zero_copy_only=False).astype(np.int64)
     slots = (lengths - 1) // 2
     flat = pieces.flatten()
@@ -134,7 +135,9 @@ def _split_all(phrases: pa.Array) -> tuple[list[list[str]], np.ndarray, np.ndarr
     kinds = pc.if_else(grouped, GROUPED, PLAIN)
     offsets = pa.array(np.concatenate([[0], np.cumsum(slots)]).astype(np.int32))
     kind_text = pc.binary_join(pa.ListArray.from_arrays(offsets, kinds), "")
-    bare = pc.replace_substring_regex(phrases, pattern=_NUMBER_PATTERN, replacement="\x01")
+    between = pa.array(np.concatenate([[0], np.cumsum(slots + 1)]).astype(np.int32))
+    texts = pa.ListArray.from_arrays(between, flat.filter(pa.array(place % 2 == 0)))
+    bare = pc.binary_join(texts, "\x01")  # the phrase with each number as a mark
     keys = pc.binary_join_element_wise(kind_text, bare, "\x00")
     encoded = pc.dictionary_encode(keys)  # numbered as they first appear, as pd.factorize does
     template = encoded.indices.to_numpy(zero_copy_only=False)
