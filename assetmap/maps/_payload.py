@@ -325,7 +325,8 @@ def encode_phrases(values: pd.Series, names: list[str]) -> dict[str, list[Any]]:
     they first appear, and each distinct reason is split once (:func:`phrase_table`).
     """
     codes, per_unique, unique_flat, phrases = phrase_table(values, names)
-    lists = [part.tolist() for part in np.split(unique_flat, np.cumsum(per_unique)[:-1])]
+    flat, ends = unique_flat.tolist(), np.cumsum(per_unique).tolist()
+    lists = [flat[start:end] for start, end in zip([0, *ends], ends, strict=False)]
     empty: list[int] = []
     rows = [lists[c] if c >= 0 else empty for c in codes.tolist()]  # shared lists: JSON repeats them
     return {Enc.DISTINCT: phrases.to_pylist(), Enc.CODES: rows}
