@@ -307,7 +307,10 @@ def phrase_table(values: pd.Series, names: list[str]) -> tuple[np.ndarray, np.nd
     if not len(uniques):
         none = np.zeros(0, dtype=np.int64)
         return codes, none, none, pa.array([], type=pa.string())
-    split = pc.split_pattern(scrub_arrow(uniques, names), pattern="; ")
+    # A name with no ";" and no space at either end can only be found inside one stripped
+    # phrase, so the fewer, shorter distinct phrases are scrubbed instead of the whole reasons.
+    by_phrase = all(";" not in name and name == name.strip() for name in names)
+    split = pc.split_pattern(uniques if by_phrase else scrub_arrow(uniques, names), pattern="; ")
     parts = pc.utf8_trim_whitespace(split.flatten())
     owner = pc.list_parent_indices(split).to_numpy()
     keep = pc.not_equal(pc.utf8_length(parts), 0)
@@ -315,7 +318,12 @@ def phrase_table(values: pd.Series, names: list[str]) -> tuple[np.ndarray, np.nd
     keep = keep.to_numpy(zero_copy_only=False)
     per_unique = np.bincount(owner[keep], minlength=len(uniques)).astype(np.int64)
     unique_flat = phrases.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, per_unique, unique_flat, phrases.dictionary.cast(pa.string())
+    distinct = phrases.dictionary
+    if by_phrase and names:  # scrubbed phrases that became equal are one phrase (first seen first)
+        again = pc.dictionary_encode(scrub_arrow(distinct, names))
+        unique_flat = again.indices.to_numpy(zero_copy_only=False).astype(np.int64)[unique_flat]
+        distinct = again.dictionary
+    return codes, per_unique, unique_flat, distinct.cast(pa.string())
 
 
 def encode_phrases(values: pd.Series, names: list[str]) -> dict[str, list[Any]]:
