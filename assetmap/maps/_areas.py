@@ -15,8 +15,11 @@ from typing import Any, Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ..areas import OUTSIDE, AreaRun, cluster_areas, summarise_areas
+from ..areas import OUTSIDE, AreaRun, summarise_areas
+from ..areas._border import area_keys, area_labels
 from ..schema import BNG, WGS84
 from ._payload import Area, Border, Enc, Grid
 
@@ -161,8 +164,31 @@ def cross_border(run: AreaRun | None, vis: gpd.GeoDataFrame, ids: list[str]) -> 
     """Which of the map's clusters cross a border, and the areas they span (shown assets only)."""
     if run is None or not ids or "cluster_id" not in vis.columns:
         return None
-    per = cluster_areas(vis, run.border_level).reindex(ids)
-    return {
-        Border.CROSS: per["cross_boundary"].fillna(False).astype(bool).tolist(),
-        Border.AREAS: [None if pd.isna(a) else str(a) for a in per["areas"]],
-    }
+    cross, areas = cluster_area_names(vis, run.border_level, ids)
+    return {Border.CROSS: cross.tolist(), Border.AREAS: areas}
+
+
+def cluster_area_names(vis: pd.DataFrame, level: str, ids: list[str]) -> tuple[np.ndarray, list[str | None]]:
+    """Per cluster of ``ids``: whether its members in ``vis`` lie in two or more areas of
+    ``level``, and those areas' names sorted and joined with ``"; "`` (None: no member).
+
+    The same as :func:`assetmap.areas.cluster_areas` of ``vis`` put in the order of ``ids``,
+    with the areas counted by numpy and joined by Arrow instead of a Python join per cluster
+    (each distinct cluster and area is labelled once).
+    """
+    vis = pd.DataFrame(vis[[c for c in ("cluster_id", f"{level}_code", f"{level}_name") if c in vis]])
+    member = np.flatnonzero(vis["cluster_id"].notna().to_numpy())
+    which = pd.Index(ids).get_indexer(vis["cluster_id"].iloc[member].astype(str).to_numpy(dtype=object))
+    rows, which = member[which >= 0], which[which >= 0]
+    key, _ = pd.factorize(area_keys(vis.iloc[rows], level))
+    _, first = np.unique(which * np.int64(max(int(key.max(initial=0)) + 1, 1)) + key, return_index=True)
+    cluster = which[first]  # one row per cluster and area, the first asset of each
+    labels = area_labels(vis.iloc[rows[first]], level)
+    rank, _ = pd.factorize(labels, sort=True)
+    order = np.lexsort((rank, cluster))
+    count = np.bincount(cluster, minlength=len(ids))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(count)]), type=pa.int64())
+    lists = pa.LargeListArray.from_arrays(offsets, pa.array(labels[order].tolist(), type=pa.large_string()))
+    joined = pc.binary_join(lists, pa.scalar("; ", pa.large_string())).to_pylist()
+    areas = [text if n else None for text, n in zip(joined, count.tolist(), strict=True)]
+    return count > 1, areas

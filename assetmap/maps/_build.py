@@ -165,10 +165,11 @@ def rating_codes(shown: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def popup_columns(
-    shown: gpd.GeoDataFrame, hidden_names: list[str], leave: tuple[str, ...] = ()
+    shown: gpd.GeoDataFrame, hidden_names: list[str], leave: tuple[str, ...] = (), *, arrays: bool = False
 ) -> tuple[list[list[str]], dict[str, Any]]:
     """The popup rows present in the register, and the encoded columns behind them (but not
-    those in ``leave``, which a national page carries in its search index or as templates)."""
+    those in ``leave``, which a national page carries in its search index, as templates or
+    as numbers of its own; ``arrays``: text codes as numpy arrays, see :func:`encode_text`)."""
     fields: list[list[str]] = []
     cols: dict[str, Any] = {}
     for col, label, fmt in POPUP_FIELDS:
@@ -177,36 +178,48 @@ def popup_columns(
             if col in leave:
                 continue
             cols[col] = (
-                encode_numbers(shown[col], DECIMALS[col]) if col in DECIMALS else encode_text(shown[col])
+                encode_numbers(shown[col], DECIMALS[col])
+                if col in DECIMALS
+                else encode_text(shown[col], arrays=arrays)
             )
     for col in (Col.SCORE, Col.SOURCE_ROW, Col.PRECISION):
-        if col in shown.columns:
+        if col in shown.columns and col not in leave:
             cols[col] = encode_numbers(shown[col], DECIMALS[col], delta=col == Col.SOURCE_ROW)
     for col in (Col.SOURCE_FILE, Col.METHOD):
         if col in shown.columns:
-            cols[col] = encode_text(shown[col])
+            cols[col] = encode_text(shown[col], arrays=arrays)
     if Col.REASONS in shown.columns and Col.REASONS not in leave:
         cols[Col.REASONS] = encode_phrases(shown[Col.REASONS], hidden_names)
     return fields, cols
 
 
 def asset_columns(
-    estate: Estate, grid: Grid, partner_codes: np.ndarray, leave: tuple[str, ...] = ()
+    estate: Estate,
+    grid: Grid,
+    partner_codes: np.ndarray,
+    leave: tuple[str, ...] = (),
+    *,
+    arrays: bool = False,
 ) -> tuple[list[list[str]], dict[str, Any]]:
     """Step 3: position, partner, use, rating and name of each shown asset, and its popup facts
-    (text columns in ``leave`` are left out: a national page's search index holds them)."""
+    (text columns in ``leave`` are left out: a national page's search index holds them).
+
+    ``arrays``: integers as numpy arrays rather than lists (a national page stores them in
+    binary: no Python number is made for each asset).
+    """
     shown = estate.shown
-    ilat, ilon = grid.points(estate.lat, estate.lon)
+    ilat, ilon = grid.integers(estate.lat, estate.lon) if arrays else grid.points(estate.lat, estate.lon)
+    listed = (lambda a: a) if arrays else (lambda a: a.tolist())
     cols: dict[str, Any] = {
         Col.LAT: ilat,
         Col.LON: ilon,
-        Col.PARTNER: partner_codes.tolist(),
-        Col.USE: use_category(shown.get("use", pd.Series(None, index=shown.index, dtype=object))).tolist(),
-        Col.RATING: rating_codes(shown).tolist(),
+        Col.PARTNER: listed(partner_codes),
+        Col.USE: listed(use_category(shown.get("use", pd.Series(None, index=shown.index, dtype=object)))),
+        Col.RATING: listed(rating_codes(shown)),
     }
     if Col.NAME not in leave:
         cols[Col.NAME] = encode_text(shown.get("name", pd.Series(None, index=shown.index, dtype=object)))
-    fields, popup = popup_columns(shown, estate.hidden_names, leave)
+    fields, popup = popup_columns(shown, estate.hidden_names, leave, arrays=arrays)
     cols.update(popup)
     return fields, cols
 
@@ -295,19 +308,21 @@ def page_parts(
     shapes: bool = True,
     leave: tuple[str, ...] = (),
     outline: bool = True,
+    arrays: bool = False,
 ) -> Parts:
     """Steps 2 to 5 for an estate already split (and, for a national page, put in its order).
 
     ``planned``: the opportunities kept and their columns, when already worked out for this
     order of the shown assets; ``shapes=False``: no cluster shapes, and ``leave``: text columns
     not encoded, and ``outline=False``: no outline unless ``map.outline`` gives one (a national
-    page, whose offline base map has the coast).
+    page, whose offline base map has the coast); ``arrays``: the assets' integers as numpy
+    arrays (:func:`asset_columns`).
     """
     shown = estate.shown
     outline = _to_wgs84(place_outline(shown, config)) if outline or config.map.outline else None
     grid = Grid.around(estate.lat, estate.lon, outline)
     partner_codes, partners = partner_table(shown)
-    fields, cols = asset_columns(estate, grid, partner_codes, leave)
+    fields, cols = asset_columns(estate, grid, partner_codes, leave, arrays=arrays)
     if planned is None:
         index = positions(keys(shown, "partner", "asset_id"))
         planned = plan_opportunities(opportunities, index, keys(estate.hidden, "partner", "asset_id"))
@@ -331,6 +346,11 @@ def page_parts(
     )
 
 
+def _bounds(lat: Any, lon: Any) -> list[list[int]]:
+    """``[[south, west], [north, east]]`` on the grid (positions as lists or arrays)."""
+    return [[int(np.min(lat)), int(np.min(lon))], [int(np.max(lat)), int(np.max(lon))]]
+
+
 def document(parts: Parts, config: Config) -> dict[str, Any]:
     """Step 6: the document's keys (a county page: every asset's columns in it)."""
     lat, lon = parts.columns[Col.LAT], parts.columns[Col.LON]
@@ -340,7 +360,7 @@ def document(parts: Parts, config: Config) -> dict[str, Any]:
         Doc.OFFLINE: bool(config.map.offline),
         Doc.ORIGIN: [parts.grid.lat0, parts.grid.lon0],
         Doc.SCALE: SCALE,
-        Doc.BOUNDS: [[min(lat), min(lon)], [max(lat), max(lon)]] if n else None,
+        Doc.BOUNDS: _bounds(lat, lon) if n else None,
         Doc.COUNT: n,
         Doc.PARTNERS: parts.partners,
         **fixed_tables(),

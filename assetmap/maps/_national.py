@@ -87,11 +87,12 @@ def _chunk_rows(chunk_of: np.ndarray, first: np.ndarray, second: np.ndarray) -> 
 def _take(table: dict[str, Any], rows: np.ndarray, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """Rows of a column-wise table (lists, nested tables; None stays None)."""
     out: dict[str, Any] = {}
+    picks = np.asarray(rows, dtype=np.int64).tolist()  # Python ints: indexing a list by numpy ints is slow
     for key, value in table.items():
         if key in skip:
             continue
         if isinstance(value, list):
-            out[key] = [value[i] for i in rows]
+            out[key] = list(map(value.__getitem__, picks))
         elif isinstance(value, dict):
             out[key] = _take(value, rows)
         else:
@@ -107,9 +108,11 @@ def _opportunity_chunks(
         return [{} for _ in range(len(bounds) - 1)]
     donor, receiver = np.asarray(cols[Opp.DONOR]), np.asarray(cols[Opp.RECEIVER])
     owner = _chunk_rows(chunk_of, donor, receiver)
+    order = np.argsort(owner, kind="stable")  # each chunk's rows in order, one after the other
+    first = np.searchsorted(owner[order], np.arange(len(bounds)))
     out = []
     for chunk in range(len(bounds) - 1):
-        rows = np.flatnonzero(owner == chunk)
+        rows = order[first[chunk] : first[chunk + 1]]
         table = _take(cols, rows, skip=(Opp.INTO,))
         start = int(bounds[chunk])
         table[Opp.DONOR] = np.where(donor[rows] >= 0, donor[rows] - start, -1)
@@ -117,7 +120,9 @@ def _opportunity_chunks(
         for key in _OPPORTUNITY_NUMBERS:
             table[key] = Ints.of(table[key])
         into = cols.get(Opp.INTO, {})
-        table[Opp.INTO] = {str(j): into[str(i)] for j, i in enumerate(rows.tolist()) if str(i) in into}
+        table[Opp.INTO] = (
+            {str(j): into[str(i)] for j, i in enumerate(rows.tolist()) if str(i) in into} if into else {}
+        )
         out.append(table)
     return out
 
@@ -134,8 +139,11 @@ def _cluster_chunks(
         first = pd.Series(chunk_of[found]).groupby(member[found].astype(str).to_numpy()).first()
         where = first.reindex(ids).fillna(-1).astype(np.int64).to_numpy()
     tables = []
+    order = np.argsort(where, kind="stable")
+    first = np.searchsorted(where[order], np.arange(chunks + 1))
     for chunk in range(chunks):
-        table = _take(parts.clusters, np.flatnonzero(where == chunk), skip=(Clu.CATEGORY_LABELS, Clu.RINGS))
+        rows = order[first[chunk] : first[chunk + 1]]
+        table = _take(parts.clusters, rows, skip=(Clu.CATEGORY_LABELS, Clu.RINGS))
         for key, scale in _CLUSTER_NUMBERS.items():
             if key in table:
                 table[key] = Ints.of(table[key], scale=scale)
@@ -209,7 +217,10 @@ def _search_index(parts: Parts, partner: np.ndarray) -> dict[str, Any]:
     """
     shown = parts.estate.shown
     empty = pd.Series(None, index=shown.index, dtype=object)
-    index: dict[str, Any] = {column: split_texts(shown.get(column, empty)) for column in SEARCH_COLUMNS}
+    index: dict[str, Any] = {
+        column: split_texts(shown.get(column, empty)) if column != Col.PARTNER else None
+        for column in SEARCH_COLUMNS
+    }
     return index | {Col.PARTNER: Ints(partner.astype(np.int64))}
 
 
@@ -251,7 +262,7 @@ def _pyramid(
             {Doc.COLUMNS: columns, Doc.OPPORTUNITIES: opportunity_tables[c], Doc.CLUSTERS: cluster_tables[c]}
         )
 
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # zlib lets go of the GIL
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # ISA-L lets go of the GIL
         search = pool.submit(pack, index)  # the biggest block: started first
         blocks = {TABLES_ID: pack(shared)}
         blocks |= {LEVEL_ID.format(level[Lvl.ZOOM]): pack(level) for level in levels}
@@ -300,6 +311,29 @@ def _renumbered(
     return kept, cols
 
 
+def _planned_layout(
+    assets: gpd.GeoDataFrame,
+    mask: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    opportunities: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, dict[str, Any], Layout]:
+    """The opportunities kept (numbered among the shown assets) and the chunks' layout.
+
+    Its own function so that the keys of every asset (a few hundred MB at 1,000,000 assets)
+    are let go before the page's columns are built.
+    """
+    named = pd.DataFrame(assets[[c for c in ("partner", "asset_id", "cluster_id") if c in assets]])
+    shown = named.iloc[np.flatnonzero(mask)]
+    index = positions(keys(shown, "partner", "asset_id"))
+    kept, opp_cols = plan_opportunities(opportunities, index, keys(named.loc[~mask], "partner", "asset_id"))
+    del index
+    cluster = shown.get("cluster_id", pd.Series(None, index=shown.index, dtype=object))
+    x, y = mercator(lat, lon)
+    lay = layout(x, y, groups(cluster, kept["_donor"].to_numpy(np.int64), kept["_into"].to_numpy(np.int64)))
+    return kept, opp_cols, lay
+
+
 def national_payload(
     assets: gpd.GeoDataFrame,
     *,
@@ -321,19 +355,14 @@ def national_payload(
     mask = shown_mask(assets)
     rows = np.flatnonzero(mask)
     lat, lon = wgs84_points(assets.geometry.iloc[rows])
-    x, y = mercator(lat, lon)
-    named = pd.DataFrame(assets[[c for c in ("partner", "asset_id", "cluster_id") if c in assets]])
-    shown = named.iloc[rows]
-    index = positions(keys(shown, "partner", "asset_id"))
-    kept, opp_cols = plan_opportunities(opportunities, index, keys(named.loc[~mask], "partner", "asset_id"))
-    cluster = shown.get("cluster_id", pd.Series(None, index=shown.index, dtype=object))
-    lay = layout(x, y, groups(cluster, kept["_donor"].to_numpy(np.int64), kept["_into"].to_numpy(np.int64)))
+    kept, opp_cols, lay = _planned_layout(assets, mask, lat, lon, opportunities)
     parts = page_parts(
         split_estate(assets.drop(columns=list(_UNUSED), errors="ignore"), rows[lay.order],
                      points=(lat[lay.order], lon[lay.order])),
         clusters=clusters, opportunities=opportunities,
         summary=summary, config=config, areas=areas, planned=_renumbered(kept, opp_cols, lay.order),
         shapes=False, leave=(*SEARCH_COLUMNS, *DECIMALS, Col.REASONS), outline=bool(config.map.outline),
+        arrays=True,
     )  # fmt: skip
     chunk_of = np.repeat(np.arange(len(lay.bounds) - 1), np.diff(lay.bounds))
     pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m)

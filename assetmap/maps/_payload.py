@@ -230,15 +230,16 @@ def encode_numbers(values: pd.Series, decimals: int, delta: bool = False) -> Any
     return _plain(arr, decimals)
 
 
-def encode_text(values: pd.Series) -> list[str | None] | dict[str, list[Any]]:
-    """Text column: a plain list, or ``{"d": distinct values, "i": codes}`` when values repeat."""
+def encode_text(values: pd.Series, *, arrays: bool = False) -> list[str | None] | dict[str, Any]:
+    """Text column: a plain list, or ``{"d": distinct values, "i": codes}`` when values repeat
+    (``arrays``: the codes as a numpy array, for a national page, which stores them in binary)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         values = values.dt.strftime("%Y-%m-%d")
     s = values.astype("string").str.strip()
     s = s.where(s != "")
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     if len(uniques) <= max(1, len(s) // 2):
-        return {Enc.DISTINCT: [str(v) for v in uniques], Enc.CODES: codes.tolist()}
+        return {Enc.DISTINCT: [str(v) for v in uniques], Enc.CODES: codes if arrays else codes.tolist()}
     return s.astype(object).where(s.notna(), None).tolist()
 
 
@@ -261,29 +262,82 @@ def scrub(texts: pd.Series, names: list[str]) -> pd.Series:
     """
     if not names or len(texts) == 0:
         return texts
-    pattern = "|".join(_re2_literal(name) for name in sorted(set(names), key=len, reverse=True))
     arr = pa.array(texts.astype(object).where(texts.notna(), None), type=pa.string())
-    out = pc.replace_substring_regex(arr, pattern=pattern, replacement=SENSITIVE_TEXT)
-    return pd.Series(out.to_pylist(), index=texts.index, dtype=object)
+    return pd.Series(scrub_arrow(arr, names).to_pylist(), index=texts.index, dtype=object)
+
+
+def scrub_arrow(texts: pa.Array, names: list[str]) -> pa.Array:
+    """:func:`scrub` of Arrow text, kept in Arrow (no Python string made)."""
+    if not names or len(texts) == 0:
+        return texts
+    pattern = "|".join(_re2_literal(name) for name in sorted(set(names), key=len, reverse=True))
+    return pc.replace_substring_regex(texts, pattern=pattern, replacement=SENSITIVE_TEXT)
+
+
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A column as one Arrow array of text (missing: null), without Python strings when the
+    column is Arrow text already."""
+    text = pa.array(values.astype("string"))
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return text
+
+
+def phrase_table(values: pd.Series, names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Array]:
+    """Reasons (``"; "``-joined phrases) as codes into their distinct phrases, all in Arrow.
+
+    ``names`` (sensitive sites' names) are replaced first; phrases are stripped and empty ones
+    dropped; each distinct reason is split once. Distinct values are numbered in the order
+    they first appear (as ``pd.factorize`` does).
+
+    Returns
+    -------
+    codes : ndarray
+        Each value's distinct reason (-1: missing).
+    per_unique : ndarray
+        How many phrases each distinct reason has.
+    unique_flat : ndarray
+        The distinct reasons' phrases (codes into ``phrases``), one reason after the other.
+    phrases : pyarrow.Array
+        The distinct phrases.
+    """
+    encoded = pc.dictionary_encode(arrow_text(values))
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    uniques = encoded.dictionary
+    if not len(uniques):
+        none = np.zeros(0, dtype=np.int64)
+        return codes, none, none, pa.array([], type=pa.string())
+    # A name with no ";" and no space at either end can only be found inside one stripped
+    # phrase, so the fewer, shorter distinct phrases are scrubbed instead of the whole reasons.
+    by_phrase = all(";" not in name and name == name.strip() for name in names)
+    split = pc.split_pattern(uniques if by_phrase else scrub_arrow(uniques, names), pattern="; ")
+    parts = pc.utf8_trim_whitespace(split.flatten())
+    owner = pc.list_parent_indices(split).to_numpy()
+    keep = pc.not_equal(pc.utf8_length(parts), 0)
+    phrases = pc.dictionary_encode(parts.filter(keep))
+    keep = keep.to_numpy(zero_copy_only=False)
+    per_unique = np.bincount(owner[keep], minlength=len(uniques)).astype(np.int64)
+    unique_flat = phrases.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    distinct = phrases.dictionary
+    if by_phrase and names:  # scrubbed phrases that became equal are one phrase (first seen first)
+        again = pc.dictionary_encode(scrub_arrow(distinct, names))
+        unique_flat = again.indices.to_numpy(zero_copy_only=False).astype(np.int64)[unique_flat]
+        distinct = again.dictionary
+    return codes, per_unique, unique_flat, distinct.cast(pa.string())
 
 
 def encode_phrases(values: pd.Series, names: list[str]) -> dict[str, list[Any]]:
     """Reasons (``"; "``-joined phrases): distinct phrases once, a list of codes per asset.
 
     ``names`` (sensitive sites' names) are replaced first. Phrases are numbered in the order
-    they first appear, and each distinct reason is split once.
+    they first appear, and each distinct reason is split once (:func:`phrase_table`).
     """
-    texts = values.astype("string")
-    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
-    clean = scrub(pd.Series(uniques.astype(object), dtype=object), names)
-    table: dict[str, int] = {}
-    per_unique: list[list[int]] = []
-    for text in clean.tolist():
-        phrases = (p.strip() for p in str(text).split("; "))
-        per_unique.append([table.setdefault(p, len(table)) for p in phrases if p])
+    codes, per_unique, unique_flat, phrases = phrase_table(values, names)
+    flat, ends = unique_flat.tolist(), np.cumsum(per_unique).tolist()
+    lists = [flat[start:end] for start, end in zip([0, *ends], ends, strict=False)]
     empty: list[int] = []
-    rows = [per_unique[c] if c >= 0 else empty for c in codes.tolist()]  # shared lists: JSON repeats them
-    return {Enc.DISTINCT: list(table), Enc.CODES: rows}
+    rows = [lists[c] if c >= 0 else empty for c in codes.tolist()]  # shared lists: JSON repeats them
+    return {Enc.DISTINCT: phrases.to_pylist(), Enc.CODES: rows}
 
 
 def delta_rings(rings: list[list[int]]) -> list[list[int]]:

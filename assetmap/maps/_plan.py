@@ -11,6 +11,8 @@ from typing import Any, Final
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..config import Config
 from ..schema import BNG, WGS84
@@ -26,12 +28,12 @@ def keys(frame: pd.DataFrame, partner: str, asset_id: str) -> pd.MultiIndex:
     if partner not in frame.columns or asset_id not in frame.columns:
         blank = np.full(len(frame), "", dtype=object)
         return pd.MultiIndex.from_arrays([blank, blank])
-    return pd.MultiIndex.from_arrays(
-        [
-            frame[partner].astype(str).to_numpy(dtype=object),
-            frame[asset_id].astype(str).to_numpy(dtype=object),
-        ]
-    )
+    levels, codes = [], []
+    for name in (partner, asset_id):  # each column numbered once (no Python string per asset)
+        code, unique = pd.factorize(frame[name].astype(str))
+        levels.append(pd.Index(unique))
+        codes.append(code)
+    return pd.MultiIndex(levels=levels, codes=codes, verify_integrity=False)
 
 
 def positions(shown: pd.MultiIndex) -> pd.Series:
@@ -117,37 +119,52 @@ def _receivers_off_the_map(o: pd.DataFrame) -> dict[str, str]:
     return into_text
 
 
-def _joined_partners(by: pd.Series, partner: pd.Series) -> pd.Series:
-    """Per cluster, its distinct partners sorted and joined with ``"; "``."""
-    pairs = pd.DataFrame({"c": by.to_numpy(dtype=object), "p": partner.astype(str).to_numpy(dtype=object)})
-    pairs = pairs.drop_duplicates().sort_values(["c", "p"], kind="mergesort")
-    clusters = pairs["c"].to_numpy(dtype=object)
-    names = pairs["p"].to_numpy(dtype=object).tolist()
-    if not names:
-        return pd.Series(dtype=object)
-    starts = np.flatnonzero(np.r_[True, clusters[1:] != clusters[:-1]])
-    ends = np.r_[starts[1:], len(names)]
-    joined = ["; ".join(names[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    return pd.Series(joined, index=clusters[starts], dtype=object)
+def _places(member: pd.DataFrame, ids: list[str]) -> np.ndarray:
+    """Each member's cluster as its place in ``ids`` (-1: not there), each distinct id looked up once."""
+    code, unique = pd.factorize(member["cluster_id"].astype(str))
+    place = pd.Index(ids).get_indexer(pd.Index(unique)) if len(unique) else np.zeros(0, dtype=np.int64)
+    return np.where(code >= 0, place[np.maximum(code, 0)] if len(place) else -1, -1).astype(np.int64)
 
 
-def _shown_figures(member: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
-    """Assets, partners, running cost and floor area of each cluster's shown members."""
-    by = member["cluster_id"].astype(str)
+def _joined_partners(at: np.ndarray, partner: pd.Series, n: int) -> list[str | None]:
+    """Per cluster (``at``: each member's, 0 to ``n - 1``), its distinct partners sorted and
+    joined with ``"; "`` (None: no member); partners numbered once, joined by Arrow."""
+    code, unique = pd.factorize(partner.astype(str).fillna("nan"))
+    names = np.asarray(unique, dtype=object)
+    order = np.argsort(names, kind="stable")  # text order, as sorting the names themselves
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    pairs = np.unique(at * np.int64(max(len(names), 1)) + rank[code])
+    cluster, which = pairs // max(len(names), 1), pairs % max(len(names), 1)
+    count = np.bincount(cluster, minlength=n)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(count)]), type=pa.int64())
+    texts = pa.array(names[order][which].tolist(), type=pa.large_string())
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, texts), pa.scalar("; ", pa.large_string()))
+    return [text if k else None for text, k in zip(joined.to_pylist(), count.tolist(), strict=True)]
 
-    def total(col: str) -> pd.Series | float:
+
+def _shown_figures(member: pd.DataFrame, ids: list[str], which: np.ndarray) -> pd.DataFrame:
+    """Assets, partners, running cost and floor area of each cluster's shown members (``which``:
+    each member's place in ``ids``, :func:`_places`)."""
+    keep = which >= 0
+    at, n = which[keep], len(ids)
+
+    def total(col: str) -> np.ndarray | float:
         if col not in member:
             return np.nan
-        return pd.to_numeric(member[col], errors="coerce").groupby(by).sum(min_count=1)
+        values = pd.Series(pd.to_numeric(member[col], errors="coerce").to_numpy()[keep])
+        return values.groupby(at).sum(min_count=1).reindex(range(n)).to_numpy()
 
+    count = np.bincount(at, minlength=n)
     shown = pd.DataFrame(
         {
-            "assets": by.value_counts(),
-            "partners": _joined_partners(by, member["partner"]),
+            "assets": pd.Series(count, index=ids).where(count > 0),
+            "partners": pd.Series(_joined_partners(at, member["partner"][keep], n), index=ids, dtype=object),
             "running_cost_gbp": total("running_cost_gbp"),
             "gia_m2": total("gia_m2"),
-        }
-    ).reindex(ids)
+        },
+        index=ids,
+    )
     shown["utilisation"] = np.nan
     shown["spare_capacity"] = np.nan
     return shown
@@ -184,12 +201,11 @@ def _figures(
     return figures
 
 
-def _rag(member: pd.DataFrame, ids: list[str]) -> list[list[int]] | None:
+def _rag(member: pd.DataFrame, ids: list[str], cluster: np.ndarray) -> list[list[int]] | None:
     """Red, amber, green and not rated counts per cluster, indexed as the assets' rating codes
-    (None without ratings)."""
+    (None without ratings; ``cluster``: each member's place in ``ids``)."""
     if "rating" not in member:
         return None
-    cluster = pd.Index(ids).get_indexer(member["cluster_id"].astype(str).to_numpy(dtype=object))
     rating = rating_index(member["rating"])
     ok = cluster >= 0
     counts = np.bincount(cluster[ok] * len(RATINGS) + rating[ok], minlength=len(ids) * len(RATINGS))
@@ -242,13 +258,15 @@ def clusters(
         :data:`CLUSTER_CATEGORIES`), polygons of delta-encoded rings, assets, partners, cost,
         floor area, utilisation, spare places, red/amber/green counts, saving, hidden sites.
     """
-    member = vis.loc[vis["cluster_id"].notna()]
+    needed = [c for c in ("cluster_id", "partner", "running_cost_gbp", "gia_m2", "rating") if c in vis]
+    member = vis.loc[vis["cluster_id"].notna().to_numpy(), needed]  # not a copy of every column
     hulls = cluster_hulls(vis, config.clustering.hull_buffer_m) if shapes else {}
     ids = sorted(hulls) if shapes else sorted(set(member["cluster_id"].astype(str).tolist()))
     if not ids:
         return {Clu.ID: []}
     hidden = _hidden_counts(all_assets, ids)
-    figures = _figures(frame, _shown_figures(member, ids), hidden, ids, config.map.sensitive)
+    which = _places(member, ids)
+    figures = _figures(frame, _shown_figures(member, ids, which), hidden, ids, config.map.sensitive)
     cats, saving = _categories(opps, ids)
     n = len(ids)
     return {
@@ -261,7 +279,7 @@ def clusters(
         Clu.GIA: _nums(figures["gia_m2"], n),
         Clu.UTILISATION: _nums(figures["utilisation"], n, 3),
         Clu.SPARE: _nums(figures["spare_capacity"], n),
-        Clu.RAG: _rag(member, ids),
+        Clu.RAG: _rag(member, ids, which),
         Clu.SAVING: _nums(saving, n),
         Clu.HIDDEN: hidden.astype(int).tolist() if config.map.sensitive == "cluster_only" else None,
         Clu.CATEGORY_LABELS: [label for _, label, _ in CLUSTER_CATEGORIES],

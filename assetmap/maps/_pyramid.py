@@ -36,6 +36,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from isal import isal_zlib
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -237,8 +238,9 @@ def pack(obj: Any) -> bytes:
         _with_refs(obj, arrays, [0]), ensure_ascii=False, separators=(",", ":"), allow_nan=False
     )
     encoded = text.encode("utf-8")
-    packer = zlib.compressobj(5, zlib.DEFLATED, -15, 9)  # 6: 0.7% smaller, 60% longer to write
-    data = packer.compress(struct.pack("<I", len(encoded)) + encoded + b"".join(arrays)) + packer.flush()
+    # ISA-L's raw DEFLATE (any inflater reads it): at 1,000,000 assets about ten times less CPU
+    # than zlib's level 5 for a page about 5% bigger (libdeflate: 2.3 times less, 5% smaller).
+    data = isal_zlib.compress(struct.pack("<I", len(encoded)) + encoded + b"".join(arrays), 1, -15)
     for raw, escaped in _ESCAPE.items():  # "=" first, so no escape is escaped again
         data = data.replace(raw, escaped)
     return data
@@ -459,7 +461,7 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
             shared[name] = column[Enc.DISTINCT]
             ready[name] = {Enc.CODES: Ints.of(column[Enc.CODES])}
         elif isinstance(column, dict) and Enc.DISTINCT in column:
-            distinct, codes = column[Enc.DISTINCT], column[Enc.CODES]
+            distinct, codes = column[Enc.DISTINCT], np.asarray(column[Enc.CODES]).tolist()
             values = [None if c < 0 else distinct[c] for c in codes]
             ready[name] = Ints.of_digits(values) or values
         else:
@@ -470,7 +472,7 @@ def split_columns(cols: dict[str, Any], shown: pd.DataFrame) -> tuple[dict[str, 
 def _plain_values(column: Any) -> list[Any]:
     if isinstance(column, dict) and Enc.DISTINCT in column:
         distinct = column[Enc.DISTINCT]
-        return [None if c < 0 else distinct[c] for c in column[Enc.CODES]]
+        return [None if c < 0 else distinct[c] for c in np.asarray(column[Enc.CODES]).tolist()]
     return list(column)
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._payload import scrub
+from ._payload import phrase_table
 from ._pyramid import Ints
 
 #: A number in a phrase, as the page writes it back: thousands with commas ("4,285,000"), plain
@@ -97,26 +97,18 @@ class Templated:
 def _phrase_lists(values: pd.Series, names: list[str]) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """The distinct phrases, and each asset's phrases as codes into them (flat, with counts).
 
-    As :func:`~assetmap.maps._payload.encode_phrases`: ``"; "``-joined phrases, stripped, empty
-    ones dropped, ``names`` replaced first; each distinct reason split once, in Arrow.
+    As :func:`~assetmap.maps._payload.encode_phrases` (:func:`~assetmap.maps._payload.phrase_table`),
+    with each asset's phrases laid one after the other.
     """
-    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
-    if not len(uniques):
-        none = np.zeros(0, dtype=np.int64)
-        return pa.array([], type=pa.string()), np.zeros(len(codes), dtype=np.int64), none
-    clean = scrub(pd.Series(np.asarray(uniques, dtype=object), dtype=object), names)
-    split = pc.split_pattern(pa.array(clean.tolist(), type=pa.string()), pattern="; ")
-    parts = pc.utf8_trim_whitespace(split.flatten())
-    owner = pc.list_parent_indices(split).to_numpy()
-    keep = pc.not_equal(pc.utf8_length(parts), 0).to_numpy(zero_copy_only=False)
-    phrase_codes, phrases = pd.factorize(pd.Series(parts.filter(pa.array(keep)), dtype="string"))
-    per_unique = np.bincount(owner[keep], minlength=len(uniques)).astype(np.int64)
+    codes, per_unique, unique_flat, phrases = phrase_table(values, names)
+    if not len(per_unique):
+        return phrases, np.zeros(len(codes), dtype=np.int64), np.zeros(0, dtype=np.int64)
     first = np.cumsum(per_unique) - per_unique
     which = np.maximum(codes, 0)
     count = np.where(codes >= 0, per_unique[which], 0).astype(np.int64)
     step = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    flat = np.asarray(phrase_codes, dtype=np.int64)[np.repeat(first[which], count) + step]
-    return pa.array(np.asarray(phrases, dtype=object), type=pa.string()), count, flat
+    flat = unique_flat[np.repeat(first[which], count) + step]
+    return phrases, count, flat
 
 
 def _split_all(phrases: pa.Array) -> tuple[list[list[str]], np.ndarray, np.ndarray, np.ndarray]:
@@ -131,8 +123,9 @@ def _split_all(phrases: pa.Array) -> tuple[list[list[str]], np.ndarray, np.ndarr
         values = np.asarray([n for _, numbers in split for n in numbers], dtype=np.int64)
         slots = np.array([len(numbers) for _, numbers in split], dtype=np.int64)
         return _padded([list(t) for t in distinct], template, values, slots)
-    marked = pc.replace_substring_regex(phrases, pattern=f"({_NUMBER_PATTERN})", replacement="\x01\\1\x02")
-    pieces = pc.split_pattern_regex(marked, pattern="[\x01\x02]")
+    # Each number between two marks, then split at the marks: texts and numbers take turns.
+    marked = pc.replace_substring_regex(phrases, pattern=f"({_NUMBER_PATTERN})", replacement="\x01\\1\x01")
+    pieces = pc.split_pattern(marked, pattern="\x01")
     lengths = pc.list_value_length(pieces).to_numpy(zero_copy_only=False).astype(np.int64)
     slots = (lengths - 1) // 2
     flat = pieces.flatten()
@@ -142,9 +135,13 @@ def _split_all(phrases: pa.Array) -> tuple[list[list[str]], np.ndarray, np.ndarr
     kinds = pc.if_else(grouped, GROUPED, PLAIN)
     offsets = pa.array(np.concatenate([[0], np.cumsum(slots)]).astype(np.int32))
     kind_text = pc.binary_join(pa.ListArray.from_arrays(offsets, kinds), "")
-    bare = pc.replace_substring_regex(phrases, pattern=_NUMBER_PATTERN, replacement="\x01")
+    between = pa.array(np.concatenate([[0], np.cumsum(slots + 1)]).astype(np.int32))
+    texts = pa.ListArray.from_arrays(between, flat.filter(pa.array(place % 2 == 0)))
+    bare = pc.binary_join(texts, "\x01")  # the phrase with each number as a mark
     keys = pc.binary_join_element_wise(kind_text, bare, "\x00")
-    template, distinct = pd.factorize(pd.Series(keys.to_pylist(), dtype=object))
+    encoded = pc.dictionary_encode(keys)  # numbered as they first appear, as pd.factorize does
+    template = encoded.indices.to_numpy(zero_copy_only=False)
+    distinct = encoded.dictionary.to_pylist()
     templates = [[key.split("\x00", 1)[0], *key.split("\x00", 1)[1].split("\x01")] for key in distinct]
     values = pc.cast(pc.replace_substring(tokens, ",", ""), pa.int64()).to_numpy(zero_copy_only=False)
     return _padded(templates, template, values, slots)

@@ -1,0 +1,130 @@
+"""The map's fast paths give the same answers as the simple ones they replaced (issue 9).
+
+Each is checked against the plain way on random estates (hypothesis), including the awkward
+cases: missing clusters, areas and names, clusters absent from the map, one area only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assetmap.areas import cluster_areas
+from assetmap.maps._areas import cluster_area_names
+from assetmap.maps._payload import Enc, encode_phrases, scrub
+from assetmap.maps._plan import _lookup, _places, _shown_figures, keys, positions
+
+_CLUSTERS = st.sampled_from([None, "C1", "C2", "C10", "C3"])
+_CODES = st.sampled_from([None, "E01", "E02", "W01", "S9"])
+_NAMES = st.sampled_from([None, "", "Bath", "Ávon", "Zed; Two", "bath"])
+
+
+@given(st.lists(st.tuples(_CLUSTERS, _CODES, _NAMES), max_size=40), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_clusters_across_a_border_as_the_areas_module_finds_them(
+    rows: list[tuple[str | None, str | None, str | None]], with_names: bool
+) -> None:
+    vis = pd.DataFrame(rows, columns=["cluster_id", "district_code", "district_name"], dtype=object)
+    if not with_names:
+        vis = vis.drop(columns="district_name")
+    ids = ["C1", "C10", "C2", "C3", "C9"]  # the map's clusters: C9 has no member here
+    cross, areas = cluster_area_names(vis, "district", ids)
+    per = cluster_areas(vis, "district").reindex(ids)
+    assert cross.tolist() == per["cross_boundary"].fillna(False).astype(bool).tolist()
+    assert areas == [None if pd.isna(a) else str(a) for a in per["areas"]]
+    assert cross.dtype == np.bool_
+
+
+def _phrases_one_by_one(values: pd.Series, names: list[str]) -> dict[str, list[object]]:
+    """The county page's reasons as they were encoded before Arrow: each distinct reason split
+    and each phrase numbered in Python."""
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    clean = scrub(pd.Series(uniques.astype(object), dtype=object), names)
+    table: dict[str, int] = {}
+    per_unique = []
+    for text in clean.tolist():
+        phrases = (p.strip() for p in str(text).split("; "))
+        per_unique.append([table.setdefault(p, len(table)) for p in phrases if p])
+    return {Enc.DISTINCT: list(table), Enc.CODES: [per_unique[c] if c >= 0 else [] for c in codes.tolist()]}
+
+
+_PIECES = st.text(st.sampled_from(list("ab 1;\t\n\x1c\u2003é")), max_size=8) | st.sampled_from(
+    ["Site 7", "Site"]
+)
+_REASONS = st.lists(_PIECES, max_size=4).map("; ".join) | st.none()
+#: Sensitive names: none; names found phrase by phrase; names with ";" or an outer space (whole reasons).
+_NAME_SETS = [[], ["Site 7"], ["Site 7", "Site", "b 1"], ["Site 7", "Site", "a;b"], [" Site", "1 "]]
+
+
+@given(st.lists(_REASONS, max_size=30), st.sampled_from(_NAME_SETS))
+@settings(max_examples=300, deadline=None)
+def test_reasons_encoded_in_arrow_as_one_by_one(reasons: list[str | None], names: list[str]) -> None:
+    values = pd.Series(reasons, dtype=object)
+    assert encode_phrases(values, names) == _phrases_one_by_one(values, names)
+    assert encode_phrases(values.astype("string"), names) == _phrases_one_by_one(values, names)
+
+
+_IDS = st.one_of(
+    st.none(), st.sampled_from(["A1", "A2", "a1", "", "nan", "None"]), st.integers(0, 3), st.just(np.nan)
+)
+
+
+def _plain_keys(frame: pd.DataFrame, partner: str, asset_id: str) -> pd.MultiIndex:
+    """The keys as they were made before: every value as a Python string."""
+    texts = [frame[c].astype(str).to_numpy(dtype=object) for c in (partner, asset_id)]
+    return pd.MultiIndex.from_arrays(texts)
+
+
+@given(st.lists(st.tuples(_IDS, _IDS), min_size=1, max_size=30), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_asset_keys_numbered_once_find_what_the_text_keys_find(
+    pairs: list[tuple[object, object]], arrow_text: bool
+) -> None:
+    frame = pd.DataFrame(pairs, columns=["partner", "asset_id"], dtype=object)
+    if arrow_text:
+        frame["partner"] = frame["partner"].astype(str)
+    wanted = frame.iloc[::-1].reset_index(drop=True)
+    fast, plain = keys(frame, "partner", "asset_id"), _plain_keys(frame, "partner", "asset_id")
+    assert fast.equals(plain)
+    found = _lookup(positions(fast), keys(wanted, "partner", "asset_id"))
+    assert found.tolist() == _lookup(positions(plain), _plain_keys(wanted, "partner", "asset_id")).tolist()
+    half = frame.iloc[::2]
+    kept = fast.isin(keys(half, "partner", "asset_id"))
+    assert kept.tolist() == plain.isin(_plain_keys(half, "partner", "asset_id")).tolist()
+
+
+def _figures_by_text(member: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """Each cluster's shown figures grouped by the cluster ids as text (the way before)."""
+    by = member["cluster_id"].astype(str)
+    partner = member["partner"].astype(str).to_numpy(dtype=object)
+    pairs = pd.DataFrame({"c": by.to_numpy(dtype=object), "p": partner})
+    pairs = pairs.drop_duplicates().sort_values(["c", "p"], kind="mergesort")
+    partners = pairs.groupby("c", sort=False)["p"].agg("; ".join)
+    total = {
+        c: pd.to_numeric(member[c], errors="coerce").groupby(by).sum(min_count=1)
+        for c in ("running_cost_gbp", "gia_m2")
+    }
+    shown = pd.DataFrame({"assets": by.value_counts(), "partners": partners, **total}).reindex(ids)
+    return shown.assign(utilisation=np.nan, spare_capacity=np.nan)
+
+
+_MEMBERS = st.tuples(
+    st.sampled_from(["C1", "C2", "C10", "C7"]),
+    st.sampled_from(["NHS", "Police", "council", "Ávon", "Z; Y"]),
+    st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False), st.sampled_from([0.1, 0.2, 0.3])),
+    st.one_of(st.none(), st.integers(0, 5000)),
+)
+
+
+@given(st.lists(_MEMBERS, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_cluster_figures_numbered_once_are_those_grouped_by_text(rows: list[tuple[object, ...]]) -> None:
+    member = pd.DataFrame(rows, columns=["cluster_id", "partner", "running_cost_gbp", "gia_m2"])
+    member = member.astype({"cluster_id": "string", "partner": "str"})
+    ids = ["C1", "C10", "C2", "C3"]  # C7's members are not on the map; C3 has none here
+    fast, plain = _shown_figures(member, ids, _places(member, ids)), _figures_by_text(member, ids)
+    for frame in (fast, plain):  # a cluster with no member: no partners, however missing is written
+        frame["partners"] = frame["partners"].astype(object).where(frame["partners"].notna(), None)
+    pd.testing.assert_frame_equal(fast, plain, check_dtype=False)
