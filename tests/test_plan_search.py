@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from assetmap.config import PlanConfig
 from assetmap.plan._colocate import Candidates
-from assetmap.plan._rating import _fmt
+from assetmap.plan._rating import _codes, _fmt, _fmt_texts, _join, _Reasons
 from assetmap.plan._search import search
 from assetmap.plan._solve import _greedy, _greedy_whole, _milp, _value, edge_groups
 
@@ -133,3 +133,64 @@ _NUMBER = st.one_of(
 def test_reason_numbers_are_formatted_as_format_writes_them(values: list[float], spec: str) -> None:
     got = _fmt(np.array(values, dtype=float), spec)
     assert got.tolist() == [format(v, spec) for v in values]
+
+
+# --- Reasons' phrases: built once per distinct combination, pooled, then joined per asset ---------
+
+_WORD = st.sampled_from(["", "a", "b", "ab", "£", "m²", " (estimated)", "; "])
+
+
+@st.composite
+def phrase_parts(draw: st.DrawFn) -> tuple[int, list[object]]:
+    """A count of assets and parts: constants, per-asset words, or per-asset numbers and a spec."""
+    size = draw(st.integers(0, 30))
+    kinds = st.one_of(
+        _WORD,
+        st.lists(_WORD, min_size=size, max_size=size),
+        st.tuples(st.lists(_NUMBER, min_size=size, max_size=size), st.sampled_from([".0f", ".0%", ".1f"])),
+    )
+    parts = draw(st.lists(kinds, min_size=1, max_size=6))
+    if all(isinstance(part, str) for part in parts):
+        parts.append([""] * size)
+    return size, parts
+
+
+@settings(max_examples=300, deadline=None)
+@given(phrase_parts())
+def test_phrases_built_per_combination_equal_plain_concatenation(case: tuple[int, list[object]]) -> None:
+    size, parts = case
+    def piece(part: object, i: int) -> str:
+        if isinstance(part, str):
+            return part
+        return part[i] if isinstance(part, list) else format(part[0][i], part[1])
+
+    plain = ["".join(piece(part, i) for part in parts) for i in range(size)]
+    fast = [
+        part
+        if isinstance(part, str)
+        else _codes(np.array(part, dtype=object))
+        if isinstance(part, list)
+        else _fmt_texts(np.array(part[0], dtype=float), part[1])
+        for part in parts
+    ]
+    texts = _join(*fast)
+    assert [texts.table[c] for c in texts.codes.tolist()] == plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 12),
+    adds=st.lists(
+        st.tuples(st.lists(st.booleans(), min_size=12, max_size=12), st.one_of(_WORD, st.just(None))),
+        max_size=8,
+    ),
+)
+def test_reasons_are_each_assets_phrases_in_order(n: int, adds: list[tuple[list[bool], str | None]]) -> None:
+    reasons, plain = _Reasons(n), [[] for _ in range(n)]
+    for step, (flags, constant) in enumerate(adds):
+        mask = np.array(flags[:n])
+        words = [f"{step}:{i}" for i in np.flatnonzero(mask).tolist()]
+        reasons.add(mask, constant if constant is not None else np.array(words, dtype=object))
+        for k, i in enumerate(np.flatnonzero(mask).tolist()):
+            plain[i].append(constant if constant is not None else words[k])
+    assert list(reasons.text()) == ["; ".join(phrases) for phrases in plain]
