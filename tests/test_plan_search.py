@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.spatial import cKDTree
 
 from assetmap.config import PlanConfig
 from assetmap.plan._colocate import Candidates
-from assetmap.plan._rating import _codes, _fmt, _fmt_texts, _join, _Reasons
+from assetmap.plan._rating import _codes, _crowded, _fmt, _fmt_texts, _join, _Reasons
 from assetmap.plan._search import search
 from assetmap.plan._solve import _greedy, _greedy_whole, _milp, _value, edge_groups
 
@@ -194,3 +196,36 @@ def test_reasons_are_each_assets_phrases_in_order(n: int, adds: list[tuple[list[
         for k, i in enumerate(np.flatnonzero(mask).tolist()):
             plain[i].append(constant if constant is not None else words[k])
     assert list(reasons.text()) == ["; ".join(phrases) for phrases in plain]
+
+
+# --- "Not in a cluster although others stand near": a tree of the nearby assets only -------------
+
+#: Coordinates on and off a grid of the radii tried (points exactly a radius apart included).
+_COORD = st.one_of(st.integers(-12, 12).map(lambda i: i * 50.0), st.floats(-600, 600))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    points=st.lists(
+        st.tuples(
+            st.one_of(_COORD, st.just(float("nan"))),
+            _COORD,
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    radius=st.sampled_from([50.0, 100.0, 149.9, 400.0]),
+)
+def test_crowded_among_nearby_cells_equals_a_tree_of_every_asset(
+    points: list[tuple[float, float, bool]], radius: float
+) -> None:
+    xy = np.array([(x, y) for x, y, _ in points], dtype=float)
+    df = pd.DataFrame({"cluster_id": [None if alone else "c1" for _, _, alone in points]}, dtype=object)
+    located = np.isfinite(xy).all(axis=1)
+    alone = np.flatnonzero(df["cluster_id"].isna().to_numpy() & located)
+    expected = np.zeros(len(points), dtype=bool)
+    if len(alone) and located.sum() > 1:
+        dist, _ = cKDTree(xy[located]).query(xy[alone], k=2, distance_upper_bound=radius)
+        expected[alone] = np.isfinite(dist[:, 1])
+    assert _crowded(df, xy, radius).tolist() == expected.tolist()

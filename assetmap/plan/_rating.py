@@ -215,16 +215,49 @@ def _room_for_all(cand: Candidates, occ: np.ndarray, split: bool) -> tuple[np.nd
 
 
 def _crowded(df: pd.DataFrame, xy: np.ndarray | None, radius_m: float) -> np.ndarray:
-    """Assets outside every cluster with another located asset within the radius."""
+    """Assets outside every cluster with another located asset within the radius.
+
+    The search tree holds only the located assets near one outside every cluster (see
+    :func:`_near_cells`), which changes no answer: the others are farther than the radius.
+    """
     out = np.zeros(len(df), dtype=bool)
     if xy is None:
         return out
     located = np.isfinite(xy).all(axis=1)
     alone = np.flatnonzero(df["cluster_id"].isna().to_numpy() & located)
     if len(alone) and located.sum() > 1:
-        dist, _ = cKDTree(xy[located]).query(xy[alone], k=2, distance_upper_bound=radius_m, workers=-1)
+        points = xy[located]
+        points = points[_near_cells(points, xy[alone], radius_m)]
+        dist, _ = cKDTree(points).query(xy[alone], k=2, distance_upper_bound=radius_m, workers=-1)
         out[alone] = np.isfinite(dist[:, 1])
     return out
+
+
+#: Most grid cells :func:`_near_cells` lays out (a boolean each); beyond, every point is kept.
+_MOST_CELLS = 50_000_000
+
+
+def _near_cells(points: np.ndarray, centres: np.ndarray, radius_m: float) -> np.ndarray:
+    """Which ``points`` lie within two grid cells (of side ``radius_m``) of a centre's cell.
+
+    Every point within ``radius_m`` of a centre does (its cell is at most one away, two with
+    float rounding), so a search among the kept points finds the same neighbours. All are
+    kept when the grid would be too large.
+    """
+    keep = np.ones(len(points), dtype=bool)
+    if not radius_m > 0:
+        return keep
+    low = points.min(axis=0)
+    cells = np.floor((points - low) / radius_m).astype(np.int64)
+    size = cells.max(axis=0) + 1
+    if float(size[0]) * float(size[1]) > _MOST_CELLS:
+        return keep
+    near = np.zeros((int(size[0]) + 4, int(size[1]) + 4), dtype=bool)
+    at = np.floor((centres - low) / radius_m).astype(np.int64) + 2
+    for dx in range(-2, 3):
+        for dy in range(-2, 3):
+            near[at[:, 0] + dx, at[:, 1] + dy] = True
+    return near[cells[:, 0] + 2, cells[:, 1] + 2]
 
 
 def rate(
