@@ -11,7 +11,7 @@ from scipy.spatial import cKDTree
 
 from assetmap.config import PlanConfig
 from assetmap.plan._colocate import Candidates
-from assetmap.plan._rating import _codes, _crowded, _fmt, _fmt_texts, _join, _Reasons
+from assetmap.plan._rating import _codes, _crowded, _fmt, _fmt_texts, _join, _Reasons, lowered
 from assetmap.plan._search import search
 from assetmap.plan._solve import _greedy, _greedy_whole, _milp, _value, edge_groups
 
@@ -229,3 +229,20 @@ def test_crowded_among_nearby_cells_equals_a_tree_of_every_asset(
         dist, _ = cKDTree(xy[located]).query(xy[alone], k=2, distance_upper_bound=radius)
         expected[alone] = np.isfinite(dist[:, 1])
     assert _crowded(df, xy, radius).tolist() == expected.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["Freehold", "LEASEHOLD", "leasehold ", "İ", "ß", "", None, float("nan")]),
+            st.text(max_size=4),
+            st.sampled_from([1, 1.0, True, 0, False]),
+        ),
+        max_size=30,
+    )
+)
+def test_tenure_lowered_once_per_text_equals_lowering_each(values: list[object]) -> None:
+    column = pd.Series(values, dtype=object)
+    expected = column.astype("string").str.lower().fillna("").to_numpy(dtype=object)
+    assert lowered(column).tolist() == expected.tolist()

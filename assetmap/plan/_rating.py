@@ -133,6 +133,17 @@ def _join(*parts: str | _Texts) -> _Texts:
     return _Texts(table, codes)
 
 
+def lowered(values: pd.Series) -> np.ndarray:
+    """``values.astype("string").str.lower().fillna("")`` as an object array, each distinct text
+    lowered once (a column that is not all text, whose 1, 1.0 and True would count as one
+    value, is lowered value by value)."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    if not all(type(u) is str for u in uniq):
+        return values.astype("string").str.lower().fillna("").to_numpy(dtype=object)
+    texts = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype("string").str.lower().fillna("")
+    return np.array([*texts.tolist(), ""], dtype=object)[codes]
+
+
 def _dates(values: np.ndarray, spec: str) -> np.ndarray:
     """``strftime(spec)`` of each datetime64, each distinct date formatted once (object array)."""
     if not len(values):
@@ -346,7 +357,7 @@ def _factors(df: pd.DataFrame, cand: Candidates, as_of: dt.date, config: PlanCon
     util = df["plan_utilisation"].to_numpy(dtype=float)
     occ = df["plan_occupancy"].to_numpy(dtype=float)
     gia, cost, book = _num(df, "gia_m2"), _num(df, "running_cost_gbp"), _num(df, "book_value_gbp")
-    tenure = df["tenure"].astype("string").str.lower().fillna("").to_numpy(dtype=object)
+    tenure = lowered(df["tenure"])
     cond = df["condition"].astype("string").str.upper().fillna("")
     expiry = pd.to_datetime(df["lease_expiry"], errors="coerce")
     horizon = pd.Timestamp(as_of) + pd.DateOffset(months=rc.lease_months)
