@@ -11,7 +11,17 @@ from scipy.spatial import cKDTree
 
 from assetmap.config import PlanConfig
 from assetmap.plan._colocate import Candidates
-from assetmap.plan._rating import _codes, _crowded, _fmt, _fmt_texts, _join, _Reasons, lowered
+from assetmap.plan._rating import (
+    _codes,
+    _crowded,
+    _fmt,
+    _fmt_texts,
+    _join,
+    _labels_of,
+    _Reasons,
+    _targets,
+    lowered,
+)
 from assetmap.plan._search import search
 from assetmap.plan._solve import _greedy, _greedy_whole, _milp, _value, edge_groups
 
@@ -246,3 +256,25 @@ def test_tenure_lowered_once_per_text_equals_lowering_each(values: list[object])
     column = pd.Series(values, dtype=object)
     expected = column.astype("string").str.lower().fillna("").to_numpy(dtype=object)
     assert lowered(column).tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    names=st.lists(
+        st.one_of(st.none(), st.sampled_from(["", " Hall ", "Depot", "Library, East"])),
+        min_size=6,
+        max_size=6,
+    ),
+    pairs=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=12),
+)
+def test_each_donors_receivers_joined_in_move_order(
+    names: list[str | None], pairs: list[tuple[int, int]]
+) -> None:
+    df = pd.DataFrame(
+        {"name": names, "asset_id": [f"A{i}" for i in range(6)], "partner": ["council", "nhs"] * 3},
+        dtype=object,
+    )
+    moves = pd.DataFrame({"donor": [d for d, _ in pairs], "receiver": [r for _, r in pairs]}, dtype=np.int64)
+    labels = _labels_of(df, np.arange(6)).tolist()
+    expected = [", ".join(labels[r] for d, r in pairs if d == i) for i in range(6)]
+    assert _targets(df, moves, 6).tolist() == expected

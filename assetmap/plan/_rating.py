@@ -574,16 +574,19 @@ def _plan_reasons(
 
 
 def _targets(df: pd.DataFrame, moves: pd.DataFrame, n: int) -> np.ndarray:
-    """For each donor, its receivers as ``name (partner)``, joined by ``", "`` in move order."""
+    """For each donor, its receivers as ``name (partner)``, joined by ``", "`` in move order.
+
+    The labels, stably sorted by donor, make one list per donor that Arrow's ``binary_join``
+    joins (no Python string per move).
+    """
     text = np.full(n, "", dtype=object)
     if len(moves):
         donor = moves["donor"].to_numpy(dtype=np.int64)
-        labels = _labels_of(df, moves["receiver"].to_numpy(dtype=np.int64)).tolist()
         order = np.argsort(donor, kind="stable")
+        labels = _labels_of(df, moves["receiver"].to_numpy(dtype=np.int64)[order])
         d = donor[order]
-        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]]).tolist()
-        ends = [*starts[1:], len(d)]
-        text[d[starts]] = [
-            ", ".join(labels[j] for j in order[a:b].tolist()) for a, b in zip(starts, ends, strict=True)
-        ]
+        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+        offsets = pa.array(np.r_[starts, len(d)].astype(np.int64))
+        lists = pa.LargeListArray.from_arrays(offsets, pa.array(labels, type=pa.string()))
+        text[d[starts]] = pc.binary_join(lists, ", ").to_numpy(zero_copy_only=False)
     return text
