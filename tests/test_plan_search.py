@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.spatial import cKDTree
 
 from assetmap.config import PlanConfig
 from assetmap.plan._colocate import Candidates
-from assetmap.plan._rating import _fmt
+from assetmap.plan._rating import (
+    _codes,
+    _crowded,
+    _fmt,
+    _fmt_texts,
+    _join,
+    _labels_of,
+    _Reasons,
+    _targets,
+    lowered,
+)
 from assetmap.plan._search import search
 from assetmap.plan._solve import _greedy, _greedy_whole, _milp, _value, edge_groups
 
@@ -133,3 +145,136 @@ _NUMBER = st.one_of(
 def test_reason_numbers_are_formatted_as_format_writes_them(values: list[float], spec: str) -> None:
     got = _fmt(np.array(values, dtype=float), spec)
     assert got.tolist() == [format(v, spec) for v in values]
+
+
+# --- Reasons' phrases: built once per distinct combination, pooled, then joined per asset ---------
+
+_WORD = st.sampled_from(["", "a", "b", "ab", "£", "m²", " (estimated)", "; "])
+
+
+@st.composite
+def phrase_parts(draw: st.DrawFn) -> tuple[int, list[object]]:
+    """A count of assets and parts: constants, per-asset words, or per-asset numbers and a spec."""
+    size = draw(st.integers(0, 30))
+    kinds = st.one_of(
+        _WORD,
+        st.lists(_WORD, min_size=size, max_size=size),
+        st.tuples(st.lists(_NUMBER, min_size=size, max_size=size), st.sampled_from([".0f", ".0%", ".1f"])),
+    )
+    parts = draw(st.lists(kinds, min_size=1, max_size=6))
+    if all(isinstance(part, str) for part in parts):
+        parts.append([""] * size)
+    return size, parts
+
+
+@settings(max_examples=300, deadline=None)
+@given(phrase_parts())
+def test_phrases_built_per_combination_equal_plain_concatenation(case: tuple[int, list[object]]) -> None:
+    size, parts = case
+    def piece(part: object, i: int) -> str:
+        if isinstance(part, str):
+            return part
+        return part[i] if isinstance(part, list) else format(part[0][i], part[1])
+
+    plain = ["".join(piece(part, i) for part in parts) for i in range(size)]
+    fast = [
+        part
+        if isinstance(part, str)
+        else _codes(np.array(part, dtype=object))
+        if isinstance(part, list)
+        else _fmt_texts(np.array(part[0], dtype=float), part[1])
+        for part in parts
+    ]
+    texts = _join(*fast)
+    assert [texts.table[c] for c in texts.codes.tolist()] == plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 12),
+    adds=st.lists(
+        st.tuples(st.lists(st.booleans(), min_size=12, max_size=12), st.one_of(_WORD, st.just(None))),
+        max_size=8,
+    ),
+)
+def test_reasons_are_each_assets_phrases_in_order(n: int, adds: list[tuple[list[bool], str | None]]) -> None:
+    reasons, plain = _Reasons(n), [[] for _ in range(n)]
+    for step, (flags, constant) in enumerate(adds):
+        mask = np.array(flags[:n])
+        words = [f"{step}:{i}" for i in np.flatnonzero(mask).tolist()]
+        reasons.add(mask, constant if constant is not None else np.array(words, dtype=object))
+        for k, i in enumerate(np.flatnonzero(mask).tolist()):
+            plain[i].append(constant if constant is not None else words[k])
+    assert list(reasons.text()) == ["; ".join(phrases) for phrases in plain]
+
+
+# --- "Not in a cluster although others stand near": a tree of the nearby assets only -------------
+
+#: Coordinates on and off a grid of the radii tried (points exactly a radius apart included).
+_COORD = st.one_of(st.integers(-12, 12).map(lambda i: i * 50.0), st.floats(-600, 600))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    points=st.lists(
+        st.tuples(
+            st.one_of(_COORD, st.just(float("nan"))),
+            _COORD,
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    radius=st.sampled_from([50.0, 100.0, 149.9, 400.0]),
+)
+def test_crowded_among_nearby_cells_equals_a_tree_of_every_asset(
+    points: list[tuple[float, float, bool]], radius: float
+) -> None:
+    xy = np.array([(x, y) for x, y, _ in points], dtype=float)
+    df = pd.DataFrame({"cluster_id": [None if alone else "c1" for _, _, alone in points]}, dtype=object)
+    located = np.isfinite(xy).all(axis=1)
+    alone = np.flatnonzero(df["cluster_id"].isna().to_numpy() & located)
+    expected = np.zeros(len(points), dtype=bool)
+    if len(alone) and located.sum() > 1:
+        dist, _ = cKDTree(xy[located]).query(xy[alone], k=2, distance_upper_bound=radius)
+        expected[alone] = np.isfinite(dist[:, 1])
+    assert _crowded(df, xy, radius).tolist() == expected.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["Freehold", "LEASEHOLD", "leasehold ", "İ", "ß", "", None, float("nan")]),
+            st.text(max_size=4),
+            st.sampled_from([1, 1.0, True, 0, False]),
+        ),
+        max_size=30,
+    )
+)
+def test_tenure_lowered_once_per_text_equals_lowering_each(values: list[object]) -> None:
+    column = pd.Series(values, dtype=object)
+    expected = column.astype("string").str.lower().fillna("").to_numpy(dtype=object)
+    assert lowered(column).tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    names=st.lists(
+        st.one_of(st.none(), st.sampled_from(["", " Hall ", "Depot", "Library, East"])),
+        min_size=6,
+        max_size=6,
+    ),
+    pairs=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=12),
+)
+def test_each_donors_receivers_joined_in_move_order(
+    names: list[str | None], pairs: list[tuple[int, int]]
+) -> None:
+    df = pd.DataFrame(
+        {"name": names, "asset_id": [f"A{i}" for i in range(6)], "partner": ["council", "nhs"] * 3},
+        dtype=object,
+    )
+    moves = pd.DataFrame({"donor": [d for d, _ in pairs], "receiver": [r for _, r in pairs]}, dtype=np.int64)
+    labels = _labels_of(df, np.arange(6)).tolist()
+    expected = [", ".join(labels[r] for d, r in pairs if d == i) for i in range(6)]
+    assert _targets(df, moves, 6).tolist() == expected

@@ -38,6 +38,7 @@ plan), ``review`` (rated red with no move possible), else ``retain``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -71,26 +72,76 @@ def _money(x: float) -> str:
 _WHOLE = {".0f": ("", 1.0), ",.0f": ("", 1.0), ".0%": ("%", 100.0)}
 
 
-def _fmt(values: np.ndarray, spec: str) -> np.ndarray:
-    """``format(v, spec)`` of each float, each distinct text formatted once (object array).
+class _Texts(NamedTuple):
+    """Texts for the masked assets, as distinct texts and each asset's code into them."""
+
+    table: list[str]
+    codes: np.ndarray
+
+
+def _fmt_texts(values: np.ndarray, spec: str) -> _Texts:
+    """``format(v, spec)`` of each float as distinct texts and codes (each text formatted once).
 
     For the whole-number specs the values are rounded first (``format`` gives the same text
     for a value and its rounding), so a million utilisations make a hundred texts, not a
     million. Minus zero, which counts as zero, is written as ``format`` writes it.
     """
-    if not len(values):
-        return np.array([], dtype=object)
     values = np.asarray(values, dtype=float)
+    if not len(values):
+        return _Texts([], np.array([], dtype=np.int64))
     suffix, scale = _WHOLE.get(spec, ("", 0.0))
     if scale:
         values = np.rint(values * scale)
     inner = spec.replace("%", "f") if scale else spec
     uniq, inverse = np.unique(values + 0.0, return_inverse=True)  # + 0.0: minus zero as zero
-    out = np.array([format(v, inner) + suffix for v in uniq.tolist()], dtype=object)[inverse.ravel()]
+    table = [format(v, inner) + suffix for v in uniq.tolist()]
+    codes = inverse.ravel().astype(np.int64)
     minus_zero = (values == 0) & np.signbit(values)
     if minus_zero.any():
-        out[minus_zero] = format(-0.0, inner) + suffix
-    return out
+        codes[minus_zero] = len(table)
+        table.append(format(-0.0, inner) + suffix)
+    return _Texts(table, codes)
+
+
+def _fmt(values: np.ndarray, spec: str) -> np.ndarray:
+    """``format(v, spec)`` of each float, each distinct text formatted once (object array)."""
+    texts = _fmt_texts(values, spec)
+    return np.array([*texts.table, ""], dtype=object)[texts.codes]
+
+
+def _codes(values: np.ndarray) -> _Texts:
+    """Texts of an object array of strings as distinct texts and codes."""
+    codes, uniq = pd.factorize(np.asarray(values, dtype=object))
+    return _Texts([str(u) for u in uniq], codes.astype(np.int64))
+
+
+def _join(*parts: str | _Texts) -> _Texts:
+    """Concatenate texts element-wise: constants and per-asset texts, each combination built once."""
+    table, codes = [""], None
+    for part in parts:
+        if isinstance(part, str):
+            table = [t + part for t in table]
+            continue
+        width = len(part.table)
+        key = part.codes if codes is None else codes * max(width, 1) + part.codes
+        uniq, inverse = np.unique(key, return_inverse=True)
+        left, right = (uniq // max(width, 1)).tolist(), (uniq % max(width, 1)).tolist()
+        table = [table[0 if codes is None else a] + part.table[b] for a, b in zip(left, right, strict=True)]
+        codes = inverse.ravel().astype(np.int64)
+    if codes is None:
+        raise ValueError("_join needs at least one per-asset part")
+    return _Texts(table, codes)
+
+
+def lowered(values: pd.Series) -> np.ndarray:
+    """``values.astype("string").str.lower().fillna("")`` as an object array, each distinct text
+    lowered once (a column that is not all text, whose 1, 1.0 and True would count as one
+    value, is lowered value by value)."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    if not all(type(u) is str for u in uniq):
+        return values.astype("string").str.lower().fillna("").to_numpy(dtype=object)
+    texts = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype("string").str.lower().fillna("")
+    return np.array([*texts.tolist(), ""], dtype=object)[codes]
 
 
 def _dates(values: np.ndarray, spec: str) -> np.ndarray:
@@ -104,29 +155,30 @@ def _dates(values: np.ndarray, spec: str) -> np.ndarray:
 class _Reasons:
     """Reasons in words, one text per asset, phrases joined by ``"; "`` in the order added.
 
-    Phrases are collected as (asset, text) pairs and joined once at the end, in Arrow: the
-    pairs sorted by asset (stably, so each asset's phrases keep their order) make one list
-    per asset, and ``binary_join`` joins each list.
+    Each phrase is kept as codes into a pool of distinct texts (a constant phrase is one
+    text; a phrase with numbers is its distinct texts), and the texts are made once at the
+    end, in Arrow: the codes sorted by asset (stably, so each asset's phrases keep their
+    order) are taken from the pool into one list per asset, and ``binary_join`` joins each.
     """
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.rows: list[np.ndarray] = []
-        self.values: list[pa.Array] = []
+        self.codes: list[np.ndarray] = []
+        self.pool: list[str] = []
 
-    def add(self, mask: np.ndarray, phrase: str | np.ndarray) -> None:
+    def add(self, mask: np.ndarray, phrase: str | _Texts | np.ndarray) -> None:
         """Append ``phrase`` where ``mask``: one text, or one per masked asset in position order."""
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
         if isinstance(phrase, str):
-            values = pc.take(
-                pa.array([phrase], type=pa.string()), pa.array(np.zeros(len(idx), dtype=np.int64))
-            )
-        else:
-            values = pa.array(phrase, type=pa.string())
+            phrase = _Texts([phrase], np.zeros(len(idx), dtype=np.int64))
+        elif not isinstance(phrase, _Texts):
+            phrase = _codes(phrase)
         self.rows.append(idx)
-        self.values.append(values)
+        self.codes.append(phrase.codes + len(self.pool))
+        self.pool.extend(phrase.table)
 
     def text(self) -> pd.api.extensions.ExtensionArray:
         """The joined reasons (a pandas string array; empty where no phrase applies)."""
@@ -135,7 +187,7 @@ class _Reasons:
         rows = np.concatenate(self.rows)
         order = np.argsort(rows, kind="stable")
         offsets = np.r_[0, np.cumsum(np.bincount(rows, minlength=self.n))].astype(np.int64)
-        values = pc.take(pa.concat_arrays(self.values), pa.array(order))
+        values = pa.array(self.pool, type=pa.string()).take(pa.array(np.concatenate(self.codes)[order]))
         lists = pa.LargeListArray.from_arrays(pa.array(offsets), values)
         return pd.array(pc.binary_join(lists, "; "), dtype="str")
 
@@ -174,16 +226,49 @@ def _room_for_all(cand: Candidates, occ: np.ndarray, split: bool) -> tuple[np.nd
 
 
 def _crowded(df: pd.DataFrame, xy: np.ndarray | None, radius_m: float) -> np.ndarray:
-    """Assets outside every cluster with another located asset within the radius."""
+    """Assets outside every cluster with another located asset within the radius.
+
+    The search tree holds only the located assets near one outside every cluster (see
+    :func:`_near_cells`), which changes no answer: the others are farther than the radius.
+    """
     out = np.zeros(len(df), dtype=bool)
     if xy is None:
         return out
     located = np.isfinite(xy).all(axis=1)
     alone = np.flatnonzero(df["cluster_id"].isna().to_numpy() & located)
     if len(alone) and located.sum() > 1:
-        dist, _ = cKDTree(xy[located]).query(xy[alone], k=2, distance_upper_bound=radius_m, workers=-1)
+        points = xy[located]
+        points = points[_near_cells(points, xy[alone], radius_m)]
+        dist, _ = cKDTree(points).query(xy[alone], k=2, distance_upper_bound=radius_m, workers=-1)
         out[alone] = np.isfinite(dist[:, 1])
     return out
+
+
+#: Most grid cells :func:`_near_cells` lays out (a boolean each); beyond, every point is kept.
+_MOST_CELLS = 50_000_000
+
+
+def _near_cells(points: np.ndarray, centres: np.ndarray, radius_m: float) -> np.ndarray:
+    """Which ``points`` lie within two grid cells (of side ``radius_m``) of a centre's cell.
+
+    Every point within ``radius_m`` of a centre does (its cell is at most one away, two with
+    float rounding), so a search among the kept points finds the same neighbours. All are
+    kept when the grid would be too large.
+    """
+    keep = np.ones(len(points), dtype=bool)
+    if not radius_m > 0:
+        return keep
+    low = points.min(axis=0)
+    cells = np.floor((points - low) / radius_m).astype(np.int64)
+    size = cells.max(axis=0) + 1
+    if float(size[0]) * float(size[1]) > _MOST_CELLS:
+        return keep
+    near = np.zeros((int(size[0]) + 4, int(size[1]) + 4), dtype=bool)
+    at = np.floor((centres - low) / radius_m).astype(np.int64) + 2
+    for dx in range(-2, 3):
+        for dy in range(-2, 3):
+            near[at[:, 0] + dx, at[:, 1] + dy] = True
+    return near[cells[:, 0] + 2, cells[:, 1] + 2]
 
 
 def rate(
@@ -272,7 +357,7 @@ def _factors(df: pd.DataFrame, cand: Candidates, as_of: dt.date, config: PlanCon
     util = df["plan_utilisation"].to_numpy(dtype=float)
     occ = df["plan_occupancy"].to_numpy(dtype=float)
     gia, cost, book = _num(df, "gia_m2"), _num(df, "running_cost_gbp"), _num(df, "book_value_gbp")
-    tenure = df["tenure"].astype("string").str.lower().fillna("").to_numpy(dtype=object)
+    tenure = lowered(df["tenure"])
     cond = df["condition"].astype("string").str.upper().fillna("")
     expiry = pd.to_datetime(df["lease_expiry"], errors="coerce")
     horizon = pd.Timestamp(as_of) + pd.DateOffset(months=rc.lease_months)
@@ -339,7 +424,7 @@ def _fact_reasons(
     """Reasons stating facts: utilisation, running cost, condition, lease, freehold value."""
     rc = config.rating
     util, well = f["util"], f["well_used"]
-    est = np.where(df["utilisation_estimated"].to_numpy(dtype=bool), " (estimated)", "").astype(object)
+    est = _Texts(["", " (estimated)"], df["utilisation_estimated"].to_numpy(dtype=bool).astype(np.int64))
     unknown, unrated, cost_known = np.isnan(util), f["unrated"], f["cost_known"]
     low = ~unknown & ~well & (np.nan_to_num(util) < rc.low_utilisation)
     reasons.add(unrated & ~cost_known, UNRATED_REASON)
@@ -351,30 +436,44 @@ def _fact_reasons(
     reasons.add(~cost_known & ~unrated, "running cost unknown")
     reasons.add(
         well,
-        "well used ("
-        + _fmt(util[well], ".0%")
-        + est[well]
-        + f", at or above {config.well_used:.0%}): not for disposal",
+        _join(
+            "well used (",
+            _fmt_texts(util[well], ".0%"),
+            _Texts(est.table, est.codes[well]),
+            f", at or above {config.well_used:.0%}): not for disposal",
+        ),
     )
     reasons.add(
-        low, "low utilisation (" + _fmt(util[low], ".0%") + est[low] + f", below {rc.low_utilisation:.0%})"
+        low,
+        _join(
+            "low utilisation (",
+            _fmt_texts(util[low], ".0%"),
+            _Texts(est.table, est.codes[low]),
+            f", below {rc.low_utilisation:.0%})",
+        ),
     )
     c = f["costly"]
     reasons.add(
         c,
-        "high running cost £" + _fmt(f["cpm"][c], ",.0f") + "/m² (" + _fmt(f["ratio"][c], ".1f")
-        + f"x the estate median {_money(float(f['median'][0]))}/m²)",
-    )  # fmt: skip
+        _join(
+            "high running cost £",
+            _fmt_texts(f["cpm"][c], ",.0f"),
+            "/m² (",
+            _fmt_texts(f["ratio"][c], ".1f"),
+            f"x the estate median {_money(float(f['median'][0]))}/m²)",
+        ),
+    )
     for grade, word in _CONDITION_WORD.items():
         reasons.add(f["cond"] == grade, f"condition {grade} ({word})")
     ends = f["lease_ends"]
     when = f["expiry"][ends]
-    verb = np.where(when < np.datetime64(pd.Timestamp(as_of)), "ended", "ends").astype(object)
+    verb = _Texts(["ends", "ended"], (when < np.datetime64(pd.Timestamp(as_of))).astype(np.int64))
     reasons.add(
-        ends, "lease " + verb + " " + _dates(when, "%d %b %Y") + f" (within {rc.lease_months} months)"
+        ends,
+        _join("lease ", verb, " ", _codes(_dates(when, "%d %b %Y")), f" (within {rc.lease_months} months)"),
     )
     with_book = f["freehold"] & (f["book"] > 0)
-    reasons.add(with_book, "freehold, book value £" + _fmt(f["book"][with_book], ",.0f"))
+    reasons.add(with_book, _join("freehold, book value £", _fmt_texts(f["book"][with_book], ",.0f")))
     per_m2 = config.capital_value_per_m2_gbp or 0
     reasons.add(
         f["freehold"] & ~with_book, f"freehold, no book value (capital value taken at {_money(per_m2)}/m²)"
@@ -391,12 +490,22 @@ def _place_reasons(
 ) -> None:
     """Reasons about the place: room nearby, standing alone, sensitive site."""
     room = f["room"] & (f["nearest"] >= 0)
-    est = np.where(df["occupancy_estimated"].to_numpy(dtype=bool), " (estimated)", "").astype(object)
+    est = df["occupancy_estimated"].to_numpy(dtype=bool)[room].astype(np.int64)
+    near, near_codes = np.unique(f["nearest"][room], return_inverse=True)
     reasons.add(
         room,
-        "room for its " + _fmt(f["occ"][room], ".0f") + " people" + est[room] + " at "
-        + _labels_of(df, f["nearest"][room]) + ", " + _fmt(f["near_dist"][room], ".0f") + " m away",
-    )  # fmt: skip
+        _join(
+            "room for its ",
+            _fmt_texts(f["occ"][room], ".0f"),
+            " people",
+            _Texts(["", " (estimated)"], est),
+            " at ",
+            _Texts(_labels_of(df, near).tolist(), near_codes.ravel().astype(np.int64)),
+            ", ",
+            _fmt_texts(f["near_dist"][room], ".0f"),
+            " m away",
+        ),
+    )
     alone = df["cluster_id"].isna().to_numpy()
     reasons.add(alone & ~crowded, f"stands alone: no other public building within {radius_m:.0f} m")
     wide = f", or their cluster is already {diameter_m:,.0f} m across" if diameter_m else ""
@@ -426,18 +535,26 @@ def _plan_reasons(
     receiver = (into > 0) & ~donor & ~vacant
     action = np.full(n, "retain", dtype=object)
     reasons.add(
-        donor, "plan: moves " + _fmt(out[donor], ".0f") + " people into " + _targets(df, moves, n)[donor]
+        donor,
+        _join(
+            "plan: moves ",
+            _fmt_texts(out[donor], ".0f"),
+            " people into ",
+            _Texts(_targets(df, moves, n)[donor].tolist(), np.arange(int(donor.sum()), dtype=np.int64)),
+        ),
     )
     rating[donor], action[donor] = "red", "relocate"
     reasons.add(vacant, "vacant: no occupants recorded")
     rating[vacant], action[vacant] = "red", "dispose"
-    reasons.add(receiver, "plan: receives " + _fmt(into[receiver], ".0f") + " people (shared use)")
+    reasons.add(receiver, _join("plan: receives ", _fmt_texts(into[receiver], ".0f"), " people (shared use)"))
     rating[receiver], action[receiver] = "amber", "receive"
     demote = (rating == "red") & (well | sensitive)
     rating[demote] = "amber"
     reasons.add(
         demote,
-        "rated amber, not red: " + np.where(well, "well used", "sensitive site").astype(object)[demote],
+        _join(
+            "rated amber, not red: ", _Texts(["sensitive site", "well used"], well[demote].astype(np.int64))
+        ),
     )
     cluster_partners = df["cluster_partners"].to_numpy() if "cluster_partners" in df else np.zeros(n)
     retain = action == "retain"
@@ -446,7 +563,10 @@ def _plan_reasons(
     )
     reasons.add(
         share,
-        _fmt(spare_after[share], ".0f") + f" spare places below the {config.target_ceiling:.0%} ceiling",
+        _join(
+            _fmt_texts(spare_after[share], ".0f"),
+            f" spare places below the {config.target_ceiling:.0%} ceiling",
+        ),
     )
     action[share] = "share"
     action[retain & ~share & (rating == "red")] = "review"
@@ -454,16 +574,19 @@ def _plan_reasons(
 
 
 def _targets(df: pd.DataFrame, moves: pd.DataFrame, n: int) -> np.ndarray:
-    """For each donor, its receivers as ``name (partner)``, joined by ``", "`` in move order."""
+    """For each donor, its receivers as ``name (partner)``, joined by ``", "`` in move order.
+
+    The labels, stably sorted by donor, make one list per donor that Arrow's ``binary_join``
+    joins (no Python string per move).
+    """
     text = np.full(n, "", dtype=object)
     if len(moves):
         donor = moves["donor"].to_numpy(dtype=np.int64)
-        labels = _labels_of(df, moves["receiver"].to_numpy(dtype=np.int64)).tolist()
         order = np.argsort(donor, kind="stable")
+        labels = _labels_of(df, moves["receiver"].to_numpy(dtype=np.int64)[order])
         d = donor[order]
-        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]]).tolist()
-        ends = [*starts[1:], len(d)]
-        text[d[starts]] = [
-            ", ".join(labels[j] for j in order[a:b].tolist()) for a, b in zip(starts, ends, strict=True)
-        ]
+        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+        offsets = pa.array(np.r_[starts, len(d)].astype(np.int64))
+        lists = pa.LargeListArray.from_arrays(offsets, pa.array(labels, type=pa.string()))
+        text[d[starts]] = pc.binary_join(lists, ", ").to_numpy(zero_copy_only=False)
     return text

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .._known import UNRATED
 from ..config import PlanConfig
-from ._rating import _fmt
+from ._rating import _fmt, lowered
 from ._solve import OPTIMAL
 
 #: Columns of ``opportunities``, in order.
@@ -116,7 +116,7 @@ def _receipts(
 
 def _asset_values(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, object]:
     """The per-asset arrays the opportunities are read from."""
-    tenure = df["tenure"].astype("string").str.lower().fillna("").to_numpy(dtype=object)
+    tenure = lowered(df["tenure"])
     expiry = pd.to_datetime(df["lease_expiry"], errors="coerce").to_numpy()
     return {
         "tenure": tenure,
