@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -223,9 +225,40 @@ def check_command(config: Path, debug: bool) -> None:
         sys.exit(1)
 
 
+def _exit_status(code: object) -> int:
+    """The process's exit status for ``SystemExit(code)``, as the interpreter would give it."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
 def main() -> None:
-    """Console-script entry point."""
-    cli()
+    """Console-script entry point.
+
+    A finished command leaves without tearing the interpreter down: freeing every module and
+    the run's tables object by object costs about a second after a 100,000-asset run, and
+    nothing is left to do by then (outputs are written and closed). The exit handlers still
+    run and the streams are flushed first; if a thread other than daemons is still running,
+    the process exits the ordinary way, waiting for it.
+    """
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code: object = exc.code
+    else:  # pragma: no cover - click's standalone mode always raises SystemExit
+        code = 0
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if others:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    status = _exit_status(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
 
 
 @cli.command("quarter")

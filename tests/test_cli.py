@@ -253,3 +253,41 @@ def test_start_up_imports_only_what_a_command_needs() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == ["[]", "[]", "assetmap.api True"]
+
+
+def test_command_line_leaves_after_exit_handlers_with_streams_flushed(tmp_path: Path) -> None:
+    """The console entry point skips the interpreter's teardown but not what a finished command is
+    owed: exit handlers run, piped output arrives whole, and the exit status is the command's."""
+    import subprocess
+    import sys
+
+    config = make_place(tmp_path, GOOD)
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('handler ran', flush=False))\n"
+        "from assetmap.cli import main\n"
+        "sys.argv = ['assetmap'] + sys.argv[1:]\n"
+        "main()\n"
+    )
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True)
+
+    done = command("run", str(config), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "Outputs in" in done.stdout and done.stdout.rstrip().endswith("handler ran")
+    assert (tmp_path / "out" / "run.json").is_file()
+    version = command("--version")
+    assert (version.returncode, version.stdout) == (0, "assetmap, version 0.1.0\nhandler ran\n")
+    missing = command("run", str(tmp_path / "nowhere.yaml"))
+    assert missing.returncode == 1 and "not found" in missing.stderr
+    assert missing.stdout == "handler ran\n"
+    unknown = command("bogus")
+    assert unknown.returncode == 2 and "No such command 'bogus'" in unknown.stderr
+
+
+def test_exit_status_is_the_interpreters() -> None:
+    """SystemExit's code becomes the status the interpreter itself would give."""
+    from assetmap.cli import _exit_status
+
+    assert [_exit_status(code) for code in (None, 0, 1, 2, True, 256 + 3)] == [0, 0, 1, 2, 1, 3]
