@@ -334,3 +334,66 @@ def test_clusters_ranked_by_codes_as_by_their_names() -> None:
         assert _rank(None, None, shown, ids) == by_names(shown, ids)
 
     check()
+
+
+def _same_shapes(one, other) -> None:
+    """Two :class:`BaseShapes` hold the same numbers, bit for bit, of the same types."""
+
+    def same(a: np.ndarray, b: np.ndarray) -> None:
+        assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+    assert one.attribution == other.attribution and one.names == other.names
+    for name in ("land_boxes", "labels", "boxes"):
+        same(getattr(one, name), getattr(other, name))
+    assert len(one.land) == len(other.land)
+    for a, b in zip(one.land, other.land, strict=True):
+        same(a, b)
+    for band, again in zip(one.bands, other.bands, strict=True):
+        for name in ("arc_boxes", "coast", "ring_boxes", "ring_district"):
+            same(getattr(band, name), getattr(again, name))
+        for name in ("arcs", "rings"):
+            for a, b in zip(getattr(band, name), getattr(again, name), strict=True):
+                same(a, b)
+            assert len(getattr(band, name)) == len(getattr(again, name))
+
+
+def test_base_map_read_from_the_cache_is_the_one_decoded(tmp_path: Path, monkeypatch) -> None:
+    from assetmap.maps import _base
+
+    monkeypatch.setenv("ASSETMAP_CACHE_DIR", str(tmp_path))
+    fresh = _base._decode(_base._text())
+    _base.base_shapes.cache_clear()
+    try:
+        first = _base.base_shapes()  # decoded, and kept
+        kept = list((tmp_path / "base").glob("gb_base-*.npz"))
+        assert len(kept) == 1
+        _base.base_shapes.cache_clear()
+        again = _base.base_shapes()  # read back
+        assert again is not first
+        _same_shapes(fresh, first)
+        _same_shapes(fresh, again)
+        kept[0].write_bytes(b"not a cache")  # a damaged cache: decoded afresh, kept anew
+        _base.base_shapes.cache_clear()
+        _same_shapes(fresh, _base.base_shapes())
+        _base.base_shapes.cache_clear()
+        _same_shapes(fresh, _base.base_shapes())
+        assert kept[0].read_bytes()[:2] == b"PK"
+    finally:
+        _base.base_shapes.cache_clear()
+
+
+def test_pictures_from_the_cached_base_map_are_the_decoded_ones(tmp_path: Path, monkeypatch, estate) -> None:
+    from assetmap.maps import _base
+
+    assets, clusters, opps = estate
+    monkeypatch.setenv("ASSETMAP_CACHE_DIR", str(tmp_path / "cache"))
+    drawn = {}
+    try:
+        for run in ("decoded", "cached"):
+            _base.base_shapes.cache_clear()
+            paths = write_pictures(tmp_path / run, assets=assets, clusters=clusters, opportunities=opps,
+                                   config=config(pictures_top_clusters=2))  # fmt: skip
+            drawn[run] = [p.read_bytes() for p in paths]
+    finally:
+        _base.base_shapes.cache_clear()
+    assert drawn["decoded"] == drawn["cached"]

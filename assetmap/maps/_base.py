@@ -11,16 +11,25 @@ British National Grid (:func:`base_shapes`), under the assets.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import zipfile
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyproj
 import shapely
 from pyproj import Transformer
 
+from .._cache import cache_dir
+from .._io import atomic_path
 from ..schema import BNG, WGS84
+
+#: Bump when the cached arrays' layout changes (:func:`base_shapes`).
+_CACHE_SCHEMA = 1
 
 
 @functools.cache
@@ -99,8 +108,46 @@ def _band(band: dict[str, Any], data: dict[str, Any]) -> Band:
 
 @functools.cache
 def base_shapes() -> BaseShapes:
-    """The base map in British National Grid metres, decoded once."""
-    data = json.loads(_text())
+    """The base map in British National Grid metres, decoded once.
+
+    Decoding (the JSON parsed, every point projected) takes about half a second, so the arrays
+    are kept in the user's cache folder (``_cache.cache_dir()/base``), keyed by the base map's
+    text and the PROJ version, and read back on later runs: the same numbers, bit for bit.
+    Deleting the folder is always safe.
+    """
+    text = _text()
+    path = _cache_file(text)
+    if path is not None and path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as arrays:
+                return _unpack({name: arrays[name] for name in arrays.files})
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # unreadable: decoded afresh
+            pass
+    shapes = _decode(text)
+    if path is not None:
+        try:
+            with atomic_path(path) as tmp, tmp.open("wb") as handle:
+                np.savez(handle, **_pack(shapes))
+        except OSError:  # a read-only cache: decoded again next time
+            pass
+    return shapes
+
+
+def _cache_file(text: str) -> Path | None:
+    """Where the decoded base map of ``text`` is kept (none when there is no cache folder)."""
+    digest = hashlib.sha256(text.encode("ascii")).hexdigest()
+    ident = f"{digest}|{pyproj.__version__}|{pyproj.proj_version_str}|s{_CACHE_SCHEMA}"
+    try:
+        folder = cache_dir() / "base"
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / f"gb_base-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.npz"
+
+
+def _decode(text: str) -> BaseShapes:
+    """The base map's JSON ``text`` decoded and projected to British National Grid."""
+    data = json.loads(text)
     land = data["land"]
     rings = []
     for ring in land["rings"]:
@@ -118,6 +165,55 @@ def base_shapes() -> BaseShapes:
         names=list(districts["name"]),
         labels=_to_bng(label[:, 0], label[:, 1]),
         boxes=np.column_stack([low, high]),
+    )
+
+
+def _joined(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Many (n, 2) arrays as one, and where each ends."""
+    ends = np.cumsum([len(p) for p in parts], dtype=np.int64)
+    return (np.concatenate(parts) if parts else np.zeros((0, 2))), ends
+
+
+def _split(points: np.ndarray, ends: np.ndarray) -> list[np.ndarray]:
+    return np.split(points, ends[:-1]) if len(ends) else []
+
+
+def _pack(shapes: BaseShapes) -> dict[str, np.ndarray]:
+    """The shapes as plain arrays, for :func:`numpy.savez` (no pickled objects)."""
+    land, land_ends = _joined(shapes.land)
+    arrays = {
+        "attribution": np.array(shapes.attribution), "land": land, "land_ends": land_ends,
+        "land_boxes": shapes.land_boxes, "names": np.array(shapes.names, dtype=str),
+        "labels": shapes.labels, "boxes": shapes.boxes, "bands": np.array(len(shapes.bands)),
+    }  # fmt: skip
+    for i, band in enumerate(shapes.bands):
+        (arcs, arc_ends), (rings, ring_ends) = _joined(band.arcs), _joined(band.rings)
+        arrays |= {
+            f"b{i}_arcs": arcs, f"b{i}_arc_ends": arc_ends, f"b{i}_arc_boxes": band.arc_boxes,
+            f"b{i}_coast": band.coast, f"b{i}_rings": rings, f"b{i}_ring_ends": ring_ends,
+            f"b{i}_ring_boxes": band.ring_boxes, f"b{i}_ring_district": band.ring_district,
+        }  # fmt: skip
+    return arrays
+
+
+def _unpack(arrays: dict[str, np.ndarray]) -> BaseShapes:
+    """:class:`BaseShapes` from :func:`_pack`'s arrays."""
+    bands = tuple(
+        Band(
+            _split(arrays[f"b{i}_arcs"], arrays[f"b{i}_arc_ends"]), arrays[f"b{i}_arc_boxes"],
+            arrays[f"b{i}_coast"], _split(arrays[f"b{i}_rings"], arrays[f"b{i}_ring_ends"]),
+            arrays[f"b{i}_ring_boxes"], arrays[f"b{i}_ring_district"],
+        )
+        for i in range(int(arrays["bands"]))
+    )
+    return BaseShapes(
+        attribution=str(arrays["attribution"]),
+        land=_split(arrays["land"], arrays["land_ends"]),
+        land_boxes=arrays["land_boxes"],
+        bands=bands,
+        names=[str(name) for name in arrays["names"]],
+        labels=arrays["labels"],
+        boxes=arrays["boxes"],
     )
 
 
