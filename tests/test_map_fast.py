@@ -146,6 +146,7 @@ def test_text_grouped_before_formatting_gives_the_codes_of_every_value_formatted
     assert distinct == simple_distinct
     assert codes.tolist() == simple_codes.tolist()
     assert codes.dtype == simple_codes.dtype
+    assert all(type(v) is str for v in distinct)  # written as JSON strings
     # as a page column: the same list or table the plain strip-and-group gives
     stripped = series.astype("string").str.strip()
     stripped = stripped.where(stripped != "")

@@ -265,7 +265,7 @@ def text_codes_simple(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     s = values.astype("string").str.strip()
     s = s.where(s != "")
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    return codes, [str(v) for v in uniques]
+    return codes, uniques.to_numpy(dtype=object).tolist()  # all str (iterating Arrow text is slow)
 
 
 def _re2_literal(text: str) -> str:
