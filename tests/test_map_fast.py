@@ -15,6 +15,7 @@ from assetmap.areas import cluster_areas
 from assetmap.maps._areas import cluster_area_names
 from assetmap.maps._payload import Enc, encode_phrases, encode_text, scrub, text_codes, text_codes_simple
 from assetmap.maps._plan import _lookup, _places, _shown_figures, keys, positions
+from assetmap.maps._pyramid import Lvl, far_levels, far_levels_simple, mercator, pack
 
 _CLUSTERS = st.sampled_from([None, "C1", "C2", "C10", "C3"])
 _CODES = st.sampled_from([None, "E01", "E02", "W01", "S9"])
@@ -172,3 +173,29 @@ def test_dates_formatted_once_each_give_the_codes_of_every_date_formatted(
     assert distinct == simple_distinct
     assert codes.tolist() == simple_codes.tolist()
     assert encode_text(series, arrays=False) == encode_text(series.dt.strftime("%Y-%m-%d").astype(object))
+
+
+_PLACES = st.lists(
+    st.tuples(
+        st.one_of(st.floats(49.9, 60.9), st.sampled_from([51.5, 51.500001, 53.48])),
+        st.one_of(st.floats(-8.2, 1.8), st.sampled_from([-0.12, -0.120001, -2.24])),
+        st.integers(0, 11),
+        st.integers(0, 6),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(_PLACES, st.integers(3, 13))
+@settings(max_examples=200, deadline=None)
+def test_far_levels_from_the_level_below_are_those_from_the_assets(
+    places: list[tuple[float, float, int, int]], detail: int
+) -> None:
+    lat, lon, combo, use = (np.asarray(v) for v in zip(*places, strict=True))
+    x, y = mercator(lat.astype(float), lon.astype(float))
+    combo, use = combo.astype(np.int64), use.astype(np.int64)
+    fast = far_levels(x, y, combo, use, detail)
+    simple = far_levels_simple(x, y, combo, use, detail)
+    assert [level[Lvl.ZOOM] for level in fast] == list(range(3, detail))
+    assert [pack(level) for level in fast] == [pack(level) for level in simple]
