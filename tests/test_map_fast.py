@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from assetmap.areas import cluster_areas
 from assetmap.maps._areas import cluster_area_names
-from assetmap.maps._payload import Enc, encode_phrases, scrub
+from assetmap.maps._payload import Enc, encode_phrases, encode_text, scrub, text_codes, text_codes_simple
 from assetmap.maps._plan import _lookup, _places, _shown_figures, keys, positions
+from assetmap.maps._pyramid import Lvl, far_levels, far_levels_simple, mercator, pack
 
 _CLUSTERS = st.sampled_from([None, "C1", "C2", "C10", "C3"])
 _CODES = st.sampled_from([None, "E01", "E02", "W01", "S9"])
@@ -128,3 +129,73 @@ def test_cluster_figures_numbered_once_are_those_grouped_by_text(rows: list[tupl
     for frame in (fast, plain):  # a cluster with no member: no partners, however missing is written
         frame["partners"] = frame["partners"].astype(object).where(frame["partners"].notna(), None)
     pd.testing.assert_frame_equal(fast, plain, check_dtype=False)
+
+
+_TEXTS = st.sampled_from([None, np.nan, "", " ", "Bath", " Bath ", "bath", "Ávon", "12", "\tLeeds\n"])
+_DAYS = st.one_of(st.none(), st.dates(min_value=pd.Timestamp("1900-01-01").date(),
+                                      max_value=pd.Timestamp("2100-12-31").date()))  # fmt: skip
+
+
+@given(st.lists(_TEXTS, max_size=40), st.sampled_from([object, "string"]))
+@settings(max_examples=300, deadline=None)
+def test_text_grouped_before_formatting_gives_the_codes_of_every_value_formatted(
+    values: list[object], dtype: object
+) -> None:
+    series = pd.Series(values, dtype=dtype)
+    codes, distinct = text_codes(series)
+    simple_codes, simple_distinct = text_codes_simple(series)
+    assert distinct == simple_distinct
+    assert codes.tolist() == simple_codes.tolist()
+    assert codes.dtype == simple_codes.dtype
+    assert all(type(v) is str for v in distinct)  # written as JSON strings
+    # as a page column: the same list or table the plain strip-and-group gives
+    stripped = series.astype("string").str.strip()
+    stripped = stripped.where(stripped != "")
+    encoded = encode_text(series)
+    if isinstance(encoded, list):
+        assert encoded == stripped.astype(object).where(stripped.notna(), None).tolist()
+    else:
+        assert [None if c < 0 else encoded[Enc.DISTINCT][c] for c in encoded[Enc.CODES]] == (
+            stripped.astype(object).where(stripped.notna(), None).tolist()
+        )
+
+
+@given(st.lists(_DAYS, max_size=40), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_dates_formatted_once_each_give_the_codes_of_every_date_formatted(
+    days: list[object], zoned: bool
+) -> None:
+    series = pd.Series(pd.to_datetime(pd.Series(days, dtype=object)), dtype="datetime64[ns]")
+    if zoned:
+        series = series.dt.tz_localize("Europe/London", ambiguous="NaT", nonexistent="NaT")
+    codes, distinct = text_codes(series)
+    simple_codes, simple_distinct = text_codes_simple(series)
+    assert distinct == simple_distinct
+    assert codes.tolist() == simple_codes.tolist()
+    assert encode_text(series, arrays=False) == encode_text(series.dt.strftime("%Y-%m-%d").astype(object))
+
+
+_PLACES = st.lists(
+    st.tuples(
+        st.one_of(st.floats(49.9, 60.9), st.sampled_from([51.5, 51.500001, 53.48])),
+        st.one_of(st.floats(-8.2, 1.8), st.sampled_from([-0.12, -0.120001, -2.24])),
+        st.integers(0, 11),
+        st.integers(0, 6),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(_PLACES, st.integers(3, 13))
+@settings(max_examples=200, deadline=None)
+def test_far_levels_from_the_level_below_are_those_from_the_assets(
+    places: list[tuple[float, float, int, int]], detail: int
+) -> None:
+    lat, lon, combo, use = (np.asarray(v) for v in zip(*places, strict=True))
+    x, y = mercator(lat.astype(float), lon.astype(float))
+    combo, use = combo.astype(np.int64), use.astype(np.int64)
+    fast = far_levels(x, y, combo, use, detail)
+    simple = far_levels_simple(x, y, combo, use, detail)
+    assert [level[Lvl.ZOOM] for level in fast] == list(range(3, detail))
+    assert [pack(level) for level in fast] == [pack(level) for level in simple]

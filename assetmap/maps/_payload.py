@@ -233,14 +233,39 @@ def encode_numbers(values: pd.Series, decimals: int, delta: bool = False) -> Any
 def encode_text(values: pd.Series, *, arrays: bool = False) -> list[str | None] | dict[str, Any]:
     """Text column: a plain list, or ``{"d": distinct values, "i": codes}`` when values repeat
     (``arrays``: the codes as a numpy array, for a national page, which stores them in binary)."""
+    codes, distinct = text_codes(values)
+    if len(distinct) <= max(1, len(values) // 2):
+        return {Enc.DISTINCT: distinct, Enc.CODES: codes if arrays else codes.tolist()}
+    return np.array([*distinct, None], dtype=object)[codes].tolist()  # code -1: the None at the end
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each value's code (-1: missing or blank) and the distinct texts, in first-seen order.
+
+    Dates are written ``YYYY-MM-DD``; text is stripped, and blank text is missing. Dates and
+    plain text are formatted once per distinct value (the values are grouped first: the same
+    codes and texts as :func:`text_codes_simple`, which formats every value).
+    """
+    dates = pd.api.types.is_datetime64_any_dtype(values)
+    text = isinstance(values.dtype, pd.StringDtype) or (
+        values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    )
+    if not (dates or text):
+        return text_codes_simple(values)
+    raw, uniques = pd.factorize(values, use_na_sentinel=True)
+    first = pd.Series(uniques)
+    sub, distinct = text_codes_simple(first.dt.strftime("%Y-%m-%d") if dates else first)
+    return np.append(sub, -1)[raw], distinct
+
+
+def text_codes_simple(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """:func:`text_codes`, formatting every value (any column: numbers, mixed values)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         values = values.dt.strftime("%Y-%m-%d")
     s = values.astype("string").str.strip()
     s = s.where(s != "")
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    if len(uniques) <= max(1, len(s) // 2):
-        return {Enc.DISTINCT: [str(v) for v in uniques], Enc.CODES: codes if arrays else codes.tolist()}
-    return s.astype(object).where(s.notna(), None).tolist()
+    return codes, uniques.to_numpy(dtype=object).tolist()  # all str (iterating Arrow text is slow)
 
 
 def _re2_literal(text: str) -> str:
