@@ -156,7 +156,7 @@ def _numbers(values: np.ndarray, refs: tuple[str, pa.Array], style: int) -> pa.A
     ok = np.isfinite(values)
     text = pc.cast(pa.array(values, pa.float64()), pa.string())
     cells = _join(refs[0], refs[1], f'"{_s(style)}><v>', text, "</v></c>")
-    return pc.if_else(pa.array(ok), cells, "")
+    return cells if ok.all() else pc.if_else(pa.array(ok), cells, "")  # (a copy saved when none blank)
 
 
 def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> pa.Array:
@@ -178,7 +178,7 @@ def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> pa.Array:
     padded = pc.not_equal(pc.binary_length(pc.ascii_trim(values, _SPACE)), pc.binary_length(values))
     opening = pc.if_else(padded, _INLINE, _INLINE.replace(' xml:space="preserve"', ""))
     cells = _join(refs[0], refs[1], style, opening, body, "</t></is></c>")
-    return pc.fill_null(cells, "")
+    return pc.fill_null(cells, "") if cells.null_count else cells
 
 
 def _objects(values: pd.Series, refs: tuple[str, pa.Array], style: int) -> pa.Array:
@@ -228,6 +228,8 @@ def _column_cells(values: pd.Series, refs: tuple[str, pa.Array], fmt: str | None
         return _dates(values, refs)
     if pd.api.types.is_numeric_dtype(values.dtype):
         return _numbers(values.to_numpy(dtype=float, na_value=np.nan), refs, style)
+    if isinstance(values.array, pd.arrays.ArrowStringArray):  # text in Arrow already: no Python objects
+        return _texts(_arrow_string(values.array), refs)
     try:
         arrow = pa.array(values.to_numpy(dtype=object), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
@@ -244,6 +246,14 @@ def _column_cells(values: pd.Series, refs: tuple[str, pa.Array], fmt: str | None
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         return _dates(values, refs)
     return _objects(values, refs, style)
+
+
+def _arrow_string(values: pd.arrays.ArrowStringArray) -> pa.Array:
+    """The Arrow array under a pandas text column, as one chunk of ``string`` (nulls where missing)."""
+    arrow = pa.array(values)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return pc.cast(arrow, pa.string())
 
 
 def _row_blocks(frame: pd.DataFrame, formats: list[str | None]) -> Iterator[memoryview]:

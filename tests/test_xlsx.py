@@ -10,6 +10,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
@@ -167,6 +169,31 @@ def test_a_second_reader_agrees(tmp_path: Path, tables: dict[str, pd.DataFrame])
     assert len(rows) == len(frame) + 1
     saving = rows[1][list(frame.columns).index("annual_saving_gbp")]
     assert math.isclose(saving, frame["annual_saving_gbp"].iloc[0])
+
+
+_CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
+    ["=1+1", " padded ", "A&E <b>", "\r", "\x07", "-422", "@x", "\t", "\u00a3"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.none() | _CELL_TEXT, max_size=25))
+def test_text_held_by_arrow_gives_the_bytes_of_text_held_as_objects(
+    tmp_path_factory: pytest.TempPathFactory, values: list[str | None]
+) -> None:
+    """The fast path for Arrow-backed text (``str``, ``string[pyarrow]``) writes what object text writes."""
+    folder = tmp_path_factory.mktemp("arrow-text")
+    frames = {
+        kind: pd.DataFrame({"name": pd.Series(values, dtype=kind), "n": np.arange(len(values), dtype=float)})
+        for kind in ("object", "str", "string[pyarrow]")
+    }
+    written = {}
+    for kind, frame in frames.items():
+        path = folder / f"{kind.replace('[', '_').replace(']', '')}.xlsx"
+        xlsx.write_sheets(path, {"t": frame}, title="T")
+        written[kind] = path.read_bytes()
+    assert written["str"] == written["object"]
+    assert written["string[pyarrow]"] == written["object"]
 
 
 def test_same_bytes_twice(tmp_path: Path, tables: dict[str, pd.DataFrame]) -> None:
