@@ -161,16 +161,16 @@ def _numbers(values: np.ndarray, refs: tuple[str, pa.Array], style: int) -> pa.A
 
 def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> pa.Array:
     """Text cells (nulls blank); formula-like text gets the quote-prefix style."""
-    # One scan finds whether anything needs removing or escaping (most columns need neither).
-    unusual = pc.any(pc.match_substring_regex(values, _UNUSUAL_ARROW)).as_py()
-    if unusual and pc.any(pc.match_substring_regex(values, _ILLEGAL_ARROW)).as_py():
-        values = pc.replace_substring_regex(values, _ILLEGAL_ARROW, "")
+    # One scan finds the values needing anything removed or escaped (most need neither); only
+    # those are looked at again, and put back in place with one copy.
+    unusual = pc.fill_null(pc.match_substring_regex(values, _UNUSUAL_ARROW), False)
+    if not pc.any(unusual).as_py():
+        unusual = None
+    if unusual is not None:
+        values = _cleaned(values, unusual)
     if (pc.max(pc.binary_length(values)).as_py() or 0) > _MAX_TEXT:
         values = pc.utf8_slice_codeunits(values, 0, _MAX_TEXT)
-    body = values
-    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")) if unusual else ():
-        if pc.any(pc.match_substring(body, char)).as_py():  # a scan is cheaper than a copy
-            body = pc.replace_substring(body, char, entity)
+    body = values if unusual is None else _escaped(values, unusual)
     quoted = pc.is_in(pc.utf8_slice_codeunits(values, 0, 1), value_set=_FORMULA_FIRST)
     style = pc.if_else(quoted, f'" s="{_STYLE["quote"]}"', '"')
     # Only text with space at either end needs xml:space="preserve" (a tenth of the XML otherwise);
@@ -179,6 +179,26 @@ def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> pa.Array:
     opening = pc.if_else(padded, _INLINE, _INLINE.replace(' xml:space="preserve"', ""))
     cells = _join(refs[0], refs[1], style, opening, body, "</t></is></c>")
     return pc.fill_null(cells, "") if cells.null_count else cells
+
+
+def _cleaned(values: pa.Array, unusual: pa.Array) -> pa.Array:
+    """``values`` without the characters XML cannot hold (looked for only where ``unusual``)."""
+    some = pc.filter(values, unusual)
+    if not pc.any(pc.match_substring_regex(some, _ILLEGAL_ARROW)).as_py():
+        return values
+    return pc.replace_with_mask(values, unusual, pc.replace_substring_regex(some, _ILLEGAL_ARROW, ""))
+
+
+def _escaped(values: pa.Array, unusual: pa.Array) -> pa.Array:
+    """``values`` with ``&``, ``<``, ``>`` and carriage returns as XML entities.
+
+    Only the ``unusual`` values can hold any: the others are left as they are.
+    """
+    some = pc.filter(values, unusual)
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
+        if pc.any(pc.match_substring(some, char)).as_py():  # a scan is cheaper than a copy
+            some = pc.replace_substring(some, char, entity)
+    return pc.replace_with_mask(values, unusual, some)
 
 
 def _objects(values: pd.Series, refs: tuple[str, pa.Array], style: int) -> pa.Array:

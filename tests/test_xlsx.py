@@ -196,6 +196,19 @@ def test_text_held_by_arrow_gives_the_bytes_of_text_held_as_objects(
     assert written["string[pyarrow]"] == written["object"]
 
 
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.none() | _CELL_TEXT | st.text("ab &<>\r\x01\x0b\ufffe", max_size=8), max_size=25))
+def test_text_cells_read_back_as_written(
+    tmp_path_factory: pytest.TempPathFactory, values: list[str | None]
+) -> None:
+    """Escaping and removal touch only the values that need them: every cell reads back as its text."""
+    path = tmp_path_factory.mktemp("text") / "t.xlsx"
+    frame = pd.DataFrame({"name": pd.Series(values, dtype="str"), "n": np.arange(len(values), dtype=float)})
+    xlsx.write_sheets(path, {"t": frame}, title="T")
+    rows = list(openpyxl.load_workbook(path).worksheets[0].iter_rows(min_row=2, max_col=1, values_only=True))
+    assert [row[0] for row in rows] == [xlsx.clean_value(v) for v in values]
+
+
 def test_same_bytes_twice(tmp_path: Path, tables: dict[str, pd.DataFrame]) -> None:
     one, two = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     xlsx.write_sheets(one, tables)
