@@ -53,7 +53,11 @@ def _defuse_column(values: pd.Series) -> pd.Series:
     risky = pc.fill_null(risky, False).to_numpy(zero_copy_only=False)
     if not risky.any():
         return values
-    return values.where(~risky, "'" + values.astype("string"))
+    mask = pa.array(risky)  # the apostrophe is put on the risky values only, then they go back in place
+    nothing, apostrophe = pa.scalar("", text.type), pa.scalar("'", text.type)
+    prefixed = pc.binary_join_element_wise(apostrophe, pc.filter(text, mask), nothing)
+    fixed = pc.replace_with_mask(text, mask, prefixed)
+    return pd.Series(pd.array(fixed, dtype=values.dtype), index=values.index, name=values.name)
 
 
 def _defused(frame: pd.DataFrame) -> pd.DataFrame:
