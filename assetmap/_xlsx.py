@@ -201,20 +201,28 @@ def _escaped(values: pa.Array, unusual: pa.Array) -> pa.Array:
     return pc.replace_with_mask(values, unusual, some)
 
 
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+_NUMBER = (int, float, np.integer, np.floating)
+_FLAG = (bool, np.bool_)
+
+
+def _plain(kind: type) -> bool:
+    """Whether values of type ``kind`` are text, None or numbers (not flags): cells made in bulk."""
+    return kind is str or kind is type(None) or (issubclass(kind, _NUMBER) and not issubclass(kind, _FLAG))
+
+
 def _objects(values: pd.Series, refs: tuple[str, pa.Array], style: int) -> pa.Array:
     """Cells of a column of mixed Python values: text, numbers, and anything else one by one."""
     items = values.to_numpy(dtype=object)
-    is_text = np.fromiter((type(v) is str for v in items), bool, len(items))
+    # Each value's type (in a C loop, not a Python one), numbered: the rules are applied per type.
+    codes, kinds = pd.factorize(_TYPE_OF(items) if len(items) else np.array([], dtype=object))
+    is_text = np.array([kind is str for kind in kinds], dtype=bool)[codes]
     texts = _texts(pa.array(np.where(is_text, items, None), pa.string()), refs)
     if is_text.all():
         return texts
     rest = pd.Series(np.where(is_text, None, items), dtype=object)
     numeric = pd.to_numeric(rest, errors="coerce").to_numpy(dtype=float)
-    number = (int, float, np.integer, np.floating)
-    flags = (bool, np.bool_)
-    plain = np.fromiter(
-        (v is None or (isinstance(v, number) and not isinstance(v, flags)) for v in rest), bool, len(rest)
-    )
+    plain = np.array([_plain(kind) for kind in kinds], dtype=bool)[codes]  # text, None, numbers
     cells = pc.if_else(pa.array(is_text), texts, _numbers(numeric, refs, style))
     if plain.all():
         return cells

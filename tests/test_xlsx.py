@@ -209,6 +209,33 @@ def test_text_cells_read_back_as_written(
     assert [row[0] for row in rows] == [xlsx.clean_value(v) for v in values]
 
 
+_MIXED = (
+    st.none() | st.booleans() | st.integers(-(10**9), 10**9) | st.text("ab=1 &", max_size=4)
+    | st.floats(allow_nan=False, allow_infinity=False, width=32) | st.floats(width=32).map(np.float64)
+    | st.dates(dt.date(1990, 1, 1), dt.date(2060, 1, 1)) | st.just(np.bool_(True))
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(_MIXED, min_size=1, max_size=20))
+def test_mixed_columns_keep_each_value_kind(
+    tmp_path_factory: pytest.TempPathFactory, values: list[object]
+) -> None:
+    """A column of mixed Python values (the board pack's withheld coordinates): each cell keeps its kind."""
+    path = tmp_path_factory.mktemp("mixed") / "t.xlsx"
+    frame = pd.DataFrame({"v": pd.Series([*values, "text"], dtype=object), "n": np.arange(len(values) + 1.0)})
+    xlsx.write_sheets(path, {"t": frame}, title="T")
+    got = [row[0] for row in openpyxl.load_workbook(path).worksheets[0].iter_rows(min_row=2, max_col=1)]
+    for cell, value in zip(got, [*values, "text"], strict=True):
+        want = xlsx.clean_value(value)
+        if isinstance(want, dt.date):
+            assert cell.value.date() == (want.date() if isinstance(want, dt.datetime) else want)
+        elif isinstance(want, float) and not isinstance(want, bool):
+            assert cell.data_type == "n" and math.isclose(cell.value, want, rel_tol=1e-15, abs_tol=1e-300)
+        else:
+            assert cell.value == want and type(cell.value) is type(want), (value, cell.value)
+
+
 def test_same_bytes_twice(tmp_path: Path, tables: dict[str, pd.DataFrame]) -> None:
     one, two = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     xlsx.write_sheets(one, tables)
