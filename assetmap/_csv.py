@@ -47,11 +47,13 @@ _QUOTE, _NOTHING, _NEWLINE = _large('"'), _large(""), _large("\n")
 
 def _quoted(text: pa.Array) -> pa.Array:
     """Fields holding a comma, a quote or a line break in quotes, their quotes doubled."""
-    need = pc.match_substring_regex(text, _SPECIAL)
+    need = pc.fill_null(pc.match_substring_regex(text, _SPECIAL), False)
     if not pc.any(need).as_py():
         return text
-    inside = pc.replace_substring(text, '"', '""')  # (the kernels keep a large string large)
-    return pc.if_else(need, pc.binary_join_element_wise(_QUOTE, inside, _QUOTE, _NOTHING), text)
+    inside = pc.filter(text, need)  # only those fields are quoted, then put back in place
+    if pc.any(pc.match_substring(inside, '"')).as_py():  # (a scan is cheaper than a copy)
+        inside = pc.replace_substring(inside, '"', '""')  # (the kernels keep a large string large)
+    return pc.replace_with_mask(text, need, pc.binary_join_element_wise(_QUOTE, inside, _QUOTE, _NOTHING))
 
 
 def _text(values: pd.Series) -> pa.Array:
