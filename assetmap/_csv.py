@@ -42,16 +42,18 @@ def _large(text: str) -> pa.Scalar:
     return pa.scalar(text, pa.large_string())
 
 
-_QUOTE, _NOTHING = _large('"'), _large("")
+_QUOTE, _NOTHING, _NEWLINE = _large('"'), _large(""), _large("\n")
 
 
 def _quoted(text: pa.Array) -> pa.Array:
     """Fields holding a comma, a quote or a line break in quotes, their quotes doubled."""
-    need = pc.match_substring_regex(text, _SPECIAL)
+    need = pc.fill_null(pc.match_substring_regex(text, _SPECIAL), False)
     if not pc.any(need).as_py():
         return text
-    inside = pc.replace_substring(text, '"', '""')  # (the kernels keep a large string large)
-    return pc.if_else(need, pc.binary_join_element_wise(_QUOTE, inside, _QUOTE, _NOTHING), text)
+    inside = pc.filter(text, need)  # only those fields are quoted, then put back in place
+    if pc.any(pc.match_substring(inside, '"')).as_py():  # (a scan is cheaper than a copy)
+        inside = pc.replace_substring(inside, '"', '""')  # (the kernels keep a large string large)
+    return pc.replace_with_mask(text, need, pc.binary_join_element_wise(_QUOTE, inside, _QUOTE, _NOTHING))
 
 
 def _text(values: pd.Series) -> pa.Array:
@@ -81,10 +83,14 @@ def _field_text(values: pd.Series, chunk_rows: int) -> pa.Array | None:
 def _numbers_text(numbers: np.ndarray) -> pa.Array:
     """numpy's ``astype(str)`` of each number (what ``to_csv`` writes), NaN blank.
 
+    Integers are cast by Arrow, which writes the same digits (no Python object, no sorting).
+
     Each distinct value is formatted once: a register's figures repeat (utilisations, rounded
     costs, blanks), and numpy's shortest repr is about half a microsecond a value. Zero and
     minus zero hash alike, so a column holding minus zero is formatted value by value.
     """
+    if numbers.dtype.kind in "iu":  # Arrow's decimal digits are numpy's for every integer
+        return pc.cast(pa.array(numbers), pa.large_string())
     floats = numbers.dtype.kind == "f"
     if floats and np.signbit(numbers[numbers == 0]).any():
         codes, distinct = np.where(np.isnan(numbers), -1, np.arange(len(numbers))), numbers
@@ -118,8 +124,8 @@ def _chunks(frame: pd.DataFrame, names: list[str], chunk_rows: int) -> Iterator[
     for start in range(0, len(frame), block):
         part = frame.iloc[start : start + block]
         fields = [_field(part.iloc[:, j], chunk_rows) for j in range(len(names))]
-        lines = pc.binary_join_element_wise(*fields, _large(","))
-        yield _buffer(pc.binary_join_element_wise(lines, _NOTHING, _large("\n")))
+        fields[-1] = pc.binary_join_element_wise(fields[-1], _NEWLINE, _NOTHING)  # (one column, not all)
+        yield _buffer(pc.binary_join_element_wise(*fields, _large(",")))
 
 
 def _field(values: pd.Series, chunk_rows: int) -> pa.Array:

@@ -156,21 +156,21 @@ def _numbers(values: np.ndarray, refs: tuple[str, pa.Array], style: int) -> pa.A
     ok = np.isfinite(values)
     text = pc.cast(pa.array(values, pa.float64()), pa.string())
     cells = _join(refs[0], refs[1], f'"{_s(style)}><v>', text, "</v></c>")
-    return pc.if_else(pa.array(ok), cells, "")
+    return cells if ok.all() else pc.if_else(pa.array(ok), cells, "")  # (a copy saved when none blank)
 
 
 def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> pa.Array:
     """Text cells (nulls blank); formula-like text gets the quote-prefix style."""
-    # One scan finds whether anything needs removing or escaping (most columns need neither).
-    unusual = pc.any(pc.match_substring_regex(values, _UNUSUAL_ARROW)).as_py()
-    if unusual and pc.any(pc.match_substring_regex(values, _ILLEGAL_ARROW)).as_py():
-        values = pc.replace_substring_regex(values, _ILLEGAL_ARROW, "")
+    # One scan finds the values needing anything removed or escaped (most need neither); only
+    # those are looked at again, and put back in place with one copy.
+    unusual = pc.fill_null(pc.match_substring_regex(values, _UNUSUAL_ARROW), False)
+    if not pc.any(unusual).as_py():
+        unusual = None
+    if unusual is not None:
+        values = _cleaned(values, unusual)
     if (pc.max(pc.binary_length(values)).as_py() or 0) > _MAX_TEXT:
         values = pc.utf8_slice_codeunits(values, 0, _MAX_TEXT)
-    body = values
-    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")) if unusual else ():
-        if pc.any(pc.match_substring(body, char)).as_py():  # a scan is cheaper than a copy
-            body = pc.replace_substring(body, char, entity)
+    body = values if unusual is None else _escaped(values, unusual)
     quoted = pc.is_in(pc.utf8_slice_codeunits(values, 0, 1), value_set=_FORMULA_FIRST)
     style = pc.if_else(quoted, f'" s="{_STYLE["quote"]}"', '"')
     # Only text with space at either end needs xml:space="preserve" (a tenth of the XML otherwise);
@@ -178,23 +178,51 @@ def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> pa.Array:
     padded = pc.not_equal(pc.binary_length(pc.ascii_trim(values, _SPACE)), pc.binary_length(values))
     opening = pc.if_else(padded, _INLINE, _INLINE.replace(' xml:space="preserve"', ""))
     cells = _join(refs[0], refs[1], style, opening, body, "</t></is></c>")
-    return pc.fill_null(cells, "")
+    return pc.fill_null(cells, "") if cells.null_count else cells
+
+
+def _cleaned(values: pa.Array, unusual: pa.Array) -> pa.Array:
+    """``values`` without the characters XML cannot hold (looked for only where ``unusual``)."""
+    some = pc.filter(values, unusual)
+    if not pc.any(pc.match_substring_regex(some, _ILLEGAL_ARROW)).as_py():
+        return values
+    return pc.replace_with_mask(values, unusual, pc.replace_substring_regex(some, _ILLEGAL_ARROW, ""))
+
+
+def _escaped(values: pa.Array, unusual: pa.Array) -> pa.Array:
+    """``values`` with ``&``, ``<``, ``>`` and carriage returns as XML entities.
+
+    Only the ``unusual`` values can hold any: the others are left as they are.
+    """
+    some = pc.filter(values, unusual)
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
+        if pc.any(pc.match_substring(some, char)).as_py():  # a scan is cheaper than a copy
+            some = pc.replace_substring(some, char, entity)
+    return pc.replace_with_mask(values, unusual, some)
+
+
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+_NUMBER = (int, float, np.integer, np.floating)
+_FLAG = (bool, np.bool_)
+
+
+def _plain(kind: type) -> bool:
+    """Whether values of type ``kind`` are text, None or numbers (not flags): cells made in bulk."""
+    return kind is str or kind is type(None) or (issubclass(kind, _NUMBER) and not issubclass(kind, _FLAG))
 
 
 def _objects(values: pd.Series, refs: tuple[str, pa.Array], style: int) -> pa.Array:
     """Cells of a column of mixed Python values: text, numbers, and anything else one by one."""
     items = values.to_numpy(dtype=object)
-    is_text = np.fromiter((type(v) is str for v in items), bool, len(items))
+    # Each value's type (in a C loop, not a Python one), numbered: the rules are applied per type.
+    codes, kinds = pd.factorize(_TYPE_OF(items) if len(items) else np.array([], dtype=object))
+    is_text = np.array([kind is str for kind in kinds], dtype=bool)[codes]
     texts = _texts(pa.array(np.where(is_text, items, None), pa.string()), refs)
     if is_text.all():
         return texts
     rest = pd.Series(np.where(is_text, None, items), dtype=object)
     numeric = pd.to_numeric(rest, errors="coerce").to_numpy(dtype=float)
-    number = (int, float, np.integer, np.floating)
-    flags = (bool, np.bool_)
-    plain = np.fromiter(
-        (v is None or (isinstance(v, number) and not isinstance(v, flags)) for v in rest), bool, len(rest)
-    )
+    plain = np.array([_plain(kind) for kind in kinds], dtype=bool)[codes]  # text, None, numbers
     cells = pc.if_else(pa.array(is_text), texts, _numbers(numeric, refs, style))
     if plain.all():
         return cells
@@ -228,6 +256,8 @@ def _column_cells(values: pd.Series, refs: tuple[str, pa.Array], fmt: str | None
         return _dates(values, refs)
     if pd.api.types.is_numeric_dtype(values.dtype):
         return _numbers(values.to_numpy(dtype=float, na_value=np.nan), refs, style)
+    if isinstance(values.array, pd.arrays.ArrowStringArray):  # text in Arrow already: no Python objects
+        return _texts(_arrow_string(values.array), refs)
     try:
         arrow = pa.array(values.to_numpy(dtype=object), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
@@ -244,6 +274,14 @@ def _column_cells(values: pd.Series, refs: tuple[str, pa.Array], fmt: str | None
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         return _dates(values, refs)
     return _objects(values, refs, style)
+
+
+def _arrow_string(values: pd.arrays.ArrowStringArray) -> pa.Array:
+    """The Arrow array under a pandas text column, as one chunk of ``string`` (nulls where missing)."""
+    arrow = pa.array(values)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return pc.cast(arrow, pa.string())
 
 
 def _row_blocks(frame: pd.DataFrame, formats: list[str | None]) -> Iterator[memoryview]:

@@ -45,21 +45,36 @@ def _defuse_column(values: pd.Series) -> pd.Series:
     text = pa.array(values.astype("string").array)  # no Python object per value
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    first = pc.utf8_slice_codeunits(text, 0, 1)
+    first = pc.is_in(pc.utf8_slice_codeunits(text, 0, 1), value_set=_FORMULA_FIRST)
+    if not pc.any(first).as_py():  # (most columns: no need to look for signed numbers)
+        return values
     number = pc.match_substring_regex(text, _SIGNED_ARROW)
-    risky = pc.and_(pc.is_in(first, value_set=_FORMULA_FIRST), pc.invert(number))
+    risky = pc.and_(first, pc.invert(number))
     risky = pc.fill_null(risky, False).to_numpy(zero_copy_only=False)
     if not risky.any():
         return values
-    return values.where(~risky, "'" + values.astype("string"))
+    mask = pa.array(risky)  # the apostrophe is put on the risky values only, then they go back in place
+    nothing, apostrophe = pa.scalar("", text.type), pa.scalar("'", text.type)
+    prefixed = pc.binary_join_element_wise(apostrophe, pc.filter(text, mask), nothing)
+    fixed = pc.replace_with_mask(text, mask, prefixed)
+    return pd.Series(pd.array(fixed, dtype=values.dtype), index=values.index, name=values.name)
 
 
 def _defused(frame: pd.DataFrame) -> pd.DataFrame:
-    safe = frame.copy()
-    for col in safe.columns:
-        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
-            safe[col] = _defuse_column(safe[col])
-    return safe
+    """``frame`` with formulas defused: the frame itself when no text needed it (no copy)."""
+    changed = {}
+    for j in range(frame.shape[1]):
+        values = frame.iloc[:, j]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            safe = _defuse_column(values)
+            if safe is not values:
+                changed[j] = safe
+    if not changed:
+        return frame
+    out = frame.copy(deep=False)
+    for j, safe in changed.items():
+        out.isetitem(j, safe)
+    return out
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:

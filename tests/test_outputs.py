@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -164,3 +165,32 @@ def test_csv_of_kinds_left_to_pandas_is_pandas_own(tmp_path: Path) -> None:
         write_csv(frame, tmp_path / "x.csv")
         want = codecs.BOM_UTF8 + frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
         assert (tmp_path / "x.csv").read_bytes() == want, name
+
+
+INT_KINDS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(INT_KINDS), st.lists(st.integers(), max_size=30))
+def test_csv_integers_cast_by_arrow_are_numpy_own_text(kind: str, draws: list[int]) -> None:
+    """Integers of every width, extremes included, are the digits numpy's ``astype(str)`` writes."""
+    from assetmap import _csv
+
+    info = np.iinfo(kind)
+    numbers = np.array([info.min, info.max, 0] + [d % (int(info.max) - int(info.min) + 1) + int(info.min)
+                                                  for d in draws], dtype=kind)  # fmt: skip
+    assert _csv._numbers_text(numbers).to_pylist() == numbers.astype(str).tolist()
+    frame = pd.DataFrame({"count": numbers, "other": numbers[::-1]})
+    assert b"".join(_csv.csv_chunks(frame)) == frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def test_csv_of_a_frame_with_nothing_to_defuse_is_the_frame_itself() -> None:
+    """No copy of a frame whose text needs no defusing; one that does is copied, the original kept."""
+    from assetmap.outputs import _defused
+
+    plain = pd.DataFrame({"name": pd.Series(["a", "-422", None], dtype="str"), "n": [1, 2, 3]})
+    assert _defused(plain) is plain
+    risky = pd.DataFrame({"name": pd.Series(["a", "=1+1", None], dtype="str"), "n": [1, 2, 3]})
+    safe = _defused(risky)
+    assert safe["name"].tolist()[:2] == ["a", "'=1+1"] and risky["name"].tolist()[1] == "=1+1"
+    assert safe["n"].tolist() == [1, 2, 3]

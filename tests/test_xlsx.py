@@ -10,6 +10,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
@@ -167,6 +169,71 @@ def test_a_second_reader_agrees(tmp_path: Path, tables: dict[str, pd.DataFrame])
     assert len(rows) == len(frame) + 1
     saving = rows[1][list(frame.columns).index("annual_saving_gbp")]
     assert math.isclose(saving, frame["annual_saving_gbp"].iloc[0])
+
+
+_CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
+    ["=1+1", " padded ", "A&E <b>", "\r", "\x07", "-422", "@x", "\t", "\u00a3"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.none() | _CELL_TEXT, max_size=25))
+def test_text_held_by_arrow_gives_the_bytes_of_text_held_as_objects(
+    tmp_path_factory: pytest.TempPathFactory, values: list[str | None]
+) -> None:
+    """The fast path for Arrow-backed text (``str``, ``string[pyarrow]``) writes what object text writes."""
+    folder = tmp_path_factory.mktemp("arrow-text")
+    frames = {
+        kind: pd.DataFrame({"name": pd.Series(values, dtype=kind), "n": np.arange(len(values), dtype=float)})
+        for kind in ("object", "str", "string[pyarrow]")
+    }
+    written = {}
+    for kind, frame in frames.items():
+        path = folder / f"{kind.replace('[', '_').replace(']', '')}.xlsx"
+        xlsx.write_sheets(path, {"t": frame}, title="T")
+        written[kind] = path.read_bytes()
+    assert written["str"] == written["object"]
+    assert written["string[pyarrow]"] == written["object"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.none() | _CELL_TEXT | st.text("ab &<>\r\x01\x0b\ufffe", max_size=8), max_size=25))
+def test_text_cells_read_back_as_written(
+    tmp_path_factory: pytest.TempPathFactory, values: list[str | None]
+) -> None:
+    """Escaping and removal touch only the values that need them: every cell reads back as its text."""
+    path = tmp_path_factory.mktemp("text") / "t.xlsx"
+    frame = pd.DataFrame({"name": pd.Series(values, dtype="str"), "n": np.arange(len(values), dtype=float)})
+    xlsx.write_sheets(path, {"t": frame}, title="T")
+    rows = list(openpyxl.load_workbook(path).worksheets[0].iter_rows(min_row=2, max_col=1, values_only=True))
+    assert [row[0] for row in rows] == [xlsx.clean_value(v) for v in values]
+
+
+_MIXED = (
+    st.none() | st.booleans() | st.integers(-(10**9), 10**9) | st.text("ab=1 &", max_size=4)
+    | st.floats(allow_nan=False, allow_infinity=False, width=32) | st.floats(width=32).map(np.float64)
+    | st.dates(dt.date(1990, 1, 1), dt.date(2060, 1, 1)) | st.just(np.bool_(True))
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(_MIXED, min_size=1, max_size=20))
+def test_mixed_columns_keep_each_value_kind(
+    tmp_path_factory: pytest.TempPathFactory, values: list[object]
+) -> None:
+    """A column of mixed Python values (the board pack's withheld coordinates): each cell keeps its kind."""
+    path = tmp_path_factory.mktemp("mixed") / "t.xlsx"
+    frame = pd.DataFrame({"v": pd.Series([*values, "text"], dtype=object), "n": np.arange(len(values) + 1.0)})
+    xlsx.write_sheets(path, {"t": frame}, title="T")
+    got = [row[0] for row in openpyxl.load_workbook(path).worksheets[0].iter_rows(min_row=2, max_col=1)]
+    for cell, value in zip(got, [*values, "text"], strict=True):
+        want = xlsx.clean_value(value)
+        if isinstance(want, dt.date):
+            assert cell.value.date() == (want.date() if isinstance(want, dt.datetime) else want)
+        elif isinstance(want, float) and not isinstance(want, bool):
+            assert cell.data_type == "n" and math.isclose(cell.value, want, rel_tol=1e-15, abs_tol=1e-300)
+        else:
+            assert cell.value == want and type(cell.value) is type(want), (value, cell.value)
 
 
 def test_same_bytes_twice(tmp_path: Path, tables: dict[str, pd.DataFrame]) -> None:
