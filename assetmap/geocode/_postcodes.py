@@ -442,12 +442,17 @@ def _save_points(points: pd.DataFrame, path: Path) -> None:
         }
     )
     meta = {"district_names": json.dumps([str(c) for c in district.categories])}
-    table = table.replace_schema_metadata(meta)
+    _keep_arrow(path, table.replace_schema_metadata(meta))
+
+
+def _keep_arrow(path: Path, table: pa.Table) -> None:
+    """Write ``table`` to ``path`` as an Arrow file, atomically; a cache that cannot be written
+    (read-only, full) is left as it is, and what it would have held is worked out again."""
     try:
         with atomic_path(path) as tmp, pa.OSFile(str(tmp), "wb") as sink:
             with pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
-    except OSError:  # a read-only cache: the points are gathered again next time
+    except OSError:
         return
 
 
@@ -511,13 +516,7 @@ class _Hashed:
             "district_names": json.dumps(self.district_names[:-1].tolist()),
             "country_names": json.dumps(self.country_names[:-1].tolist()),
         }
-        table = table.replace_schema_metadata(names)
-        try:
-            with atomic_path(path) as tmp, pa.OSFile(str(tmp), "wb") as sink:
-                with pa.ipc.new_file(sink, table.schema) as writer:
-                    writer.write_table(table)
-        except OSError:  # a read-only cache: the arrays are built again next time
-            return
+        _keep_arrow(path, table.replace_schema_metadata(names))
 
     @classmethod
     def load(cls, path: Path) -> _Hashed | None:
