@@ -54,7 +54,10 @@ but a utilisation, occupancy is ``utilisation * capacity``. Every estimate is fl
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -164,30 +167,84 @@ def _unique_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ordered[new], inverse, np.bincount(ids)
 
 
-def _radius_pairs(points: np.ndarray, radius_m: float) -> np.ndarray:
-    """Every pair ``(i, j)``, ``i < j``, of distinct points at most ``radius_m`` apart, as (m, 2)."""
-    if len(points) < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    return cKDTree(points).query_pairs(float(radius_m), output_type="ndarray").astype(np.int64)
+class _Pairs(NamedTuple):
+    """Pairs ``(first[k], second[k])`` of point numbers, ``first < second``, sorted by both."""
+
+    first: np.ndarray
+    second: np.ndarray
 
 
-def _components(n: int, edges: np.ndarray) -> np.ndarray:
-    """Connected component of each of ``n`` nodes joined by ``edges`` (m, 2).
+#: Distinct locations from which the pair search runs on two threads (cKDTree releases the GIL).
+_THREADED_FROM = 20_000
 
-    The edges are taken one way and their groups as the weak components of that directed
-    graph (the same groups and numbers as ``directed=False``), with 32-bit indices: at
-    10^6 assets (2.3 x 10^7 pairs) this is about twice as fast.
+
+def _pairs_in(
+    points: np.ndarray, *, start: int, stop: int, keep: tuple[int, int], radius_m: float
+) -> np.ndarray:
+    """Sorted keys ``i << 32 | j`` of the pairs among ``points[start:stop]``, ``keep[0] <= i < keep[1]``."""
+    found = cKDTree(points[start:stop]).query_pairs(radius_m, output_type="ndarray")
+    first = found[:, 0] + start
+    keys = (first << 32) | (found[:, 1] + start)
+    if keep != (start, stop):
+        keys = keys[(first >= keep[0]) & (first < keep[1])]
+    keys.sort()
+    return keys
+
+
+def _radius_pairs(points: np.ndarray, radius_m: float, *, workers: int = 1) -> _Pairs:
+    """Every pair ``i < j`` of distinct points at most ``radius_m`` apart, sorted by ``i`` then ``j``.
+
+    Each pair is decided by cKDTree's own distance test, so the pairs do not depend on how
+    the search is split. With two ``workers`` and points sorted by easting (as
+    :func:`_unique_points` gives them), the search runs on two threads: one finds the pairs
+    whose ``i`` is in the first half of the points, among the points up to one radius
+    (and a margin) east of that half, the other the pairs within the second half. The
+    halves' sorted pairs, one after the other, are all the pairs in order.
     """
-    index = np.int32 if n < 2**31 else np.int64
-    graph = sparse.coo_array(
-        (np.ones(len(edges)), (edges[:, 0].astype(index), edges[:, 1].astype(index))), shape=(n, n)
-    ).tocsr()
+    n = len(points)
+    empty = np.zeros(0, dtype=np.int32)
+    if n < 2:
+        return _Pairs(empty, empty)
+    if n >= 2**31:  # pragma: no cover - beyond any machine's memory at this density
+        msg = f"too many distinct locations to cluster ({n:,})"
+        raise ValueError(msg)
+    radius = float(radius_m)
+    x = points[:, 0]
+    if workers < 2 or n < 4 or not (np.diff(x) >= 0).all():
+        keys = _pairs_in(points, start=0, stop=n, keep=(0, n), radius_m=radius)
+    else:
+        half = n // 2
+        margin = radius * (1 + 1e-6) + 1e-6
+        east = int(np.searchsorted(x, x[half - 1] + margin, side="right"))
+        west = int(np.searchsorted(x, x[half] - margin, side="left"))
+        jobs = [
+            {"start": 0, "stop": east, "keep": (0, half), "radius_m": radius},
+            {"start": west, "stop": n, "keep": (half, n), "radius_m": radius},
+        ]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = list(pool.map(lambda job: _pairs_in(points, **job), jobs))
+        keys = np.concatenate(parts)
+        del parts
+    return _Pairs((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32))
+
+
+def _components(n: int, pairs: _Pairs) -> np.ndarray:
+    """Connected component of each of ``n`` nodes joined by ``pairs`` (sorted, as from :func:`_radius_pairs`).
+
+    The sorted pairs are the rows of a compressed sparse graph as they stand (no sort, no
+    duplicate sum, 32-bit indices: at 10^6 assets, 2.3 x 10^7 pairs, three times faster than
+    building it from coordinates); its weak components are the groups (the same groups and
+    numbers as ``directed=False``: numbered in order of their lowest node).
+    """
+    index = np.int32 if len(pairs.first) < 2**31 else np.int64
+    indptr = np.zeros(n + 1, dtype=index)
+    np.cumsum(np.bincount(pairs.first, minlength=n), out=indptr[1:])
+    indices = pairs.second.astype(index, copy=False)
+    graph = sparse.csr_array((np.ones(len(indices)), indices, indptr), shape=(n, n))
     return connected_components(graph, directed=True, connection="weak")[1]
 
 
-def _labels_dbscan(
-    points: np.ndarray, weights: np.ndarray, pairs: np.ndarray, min_samples: int
-) -> np.ndarray:
+def _labels_dbscan(points: np.ndarray, weights: np.ndarray, pairs: _Pairs, min_samples: int) -> np.ndarray:
     """DBSCAN labels of weighted points from their neighbour pairs (``eps`` is the pairs' radius).
 
     Gives the same clusters as scikit-learn's ``DBSCAN(eps, min_samples).fit(points,
@@ -203,14 +260,15 @@ def _labels_dbscan(
         # Every point with a neighbour reaches two assets, so it is core, as is a stack
         # of two or more: clusters are the connected groups, with no border points.
         core = weights >= min_samples
-        core[pairs[:, 0]] = True
-        core[pairs[:, 1]] = True
+        core[pairs.first] = True
+        core[pairs.second] = True
         return np.where(core, _components(n, pairs), -1)
     w = weights.astype(float)
-    a, b = pairs[:, 0], pairs[:, 1]
+    a, b = pairs
     reach = w + np.bincount(a, weights=w[b], minlength=n) + np.bincount(b, weights=w[a], minlength=n)
     core = reach >= min_samples
-    comp = _components(n, pairs[core[a] & core[b]])
+    both = core[a] & core[b]
+    comp = _components(n, _Pairs(a[both], b[both]))
     labels = np.where(core, comp, -1)
     mixed = core[a] != core[b]
     if mixed.any():
@@ -324,7 +382,7 @@ def _pieces(
     points: np.ndarray, labels: np.ndarray, big: np.ndarray, reach_m: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cut each oversized cluster around farthest-first centres; returns piece ids and centres."""
-    piece = np.full(len(points), -1, dtype=np.int64)
+    piece = np.full(len(points), -1, dtype=np.int32)
     members = np.flatnonzero(np.isin(labels, big))
     members = members[np.argsort(labels[members], kind="stable")]
     starts = np.flatnonzero(np.r_[True, np.diff(labels[members]) != 0])
@@ -341,7 +399,7 @@ def _pieces(
 def _join_fragments(
     points: np.ndarray,
     weights: np.ndarray,
-    pairs: np.ndarray,
+    pairs: _Pairs,
     labels: np.ndarray,
     part: np.ndarray,
     centre: np.ndarray,
@@ -363,8 +421,8 @@ def _join_fragments(
         return part
     # Only pairs with an end in a small part matter (at 10^6 assets a few thousand of 2 x 10^7).
     in_small = inside & small[np.maximum(part, 0)]
-    touch = in_small[pairs[:, 0]] | in_small[pairs[:, 1]]
-    a, b = pairs[touch, 0], pairs[touch, 1]
+    touch = in_small[pairs.first] | in_small[pairs.second]
+    a, b = pairs.first[touch], pairs.second[touch]
     pa, pb = part[a], part[b]
     ok = (pa >= 0) & (pb >= 0) & (labels[a] == labels[b])
     to_b = ok & small[np.maximum(pa, 0)] & ~small[np.maximum(pb, 0)]
@@ -393,7 +451,7 @@ def _join_fragments(
 
 
 def _bound_extent(
-    points: np.ndarray, weights: np.ndarray, pairs: np.ndarray, labels: np.ndarray, config: ClusteringConfig
+    points: np.ndarray, weights: np.ndarray, pairs: _Pairs, labels: np.ndarray, config: ClusteringConfig
 ) -> np.ndarray:
     """Divide every cluster wider than ``config.diameter_m`` into walkable groups that fit.
 
@@ -404,8 +462,14 @@ def _bound_extent(
         return labels
     reach = config.diameter_m / 2
     piece, centre = _pieces(points, labels, big, reach)
-    a, b = pairs[:, 0], pairs[:, 1]
-    comp = _components(len(points), pairs[(piece[a] >= 0) & (piece[a] == piece[b])])
+    # Pairs within one piece (a subset of sorted pairs is sorted).
+    piece_a = piece[pairs.first]
+    same = piece_a == piece[pairs.second]
+    same &= piece_a >= 0
+    del piece_a
+    keep = np.flatnonzero(same)
+    comp = _components(len(points), _Pairs(pairs.first[keep], pairs.second[keep]))
+    del keep, same
     inside = piece >= 0
     _, part_in = np.unique(comp[inside], return_inverse=True)
     part = np.full(len(points), -1, dtype=np.int64)
@@ -421,7 +485,8 @@ def _bound_extent(
 def _labels(xy: np.ndarray, config: ClusteringConfig) -> np.ndarray:
     """Cluster label of each located asset (-1 alone): the method, then the width bound."""
     points, inverse, counts = _unique_points(xy)
-    pairs = _radius_pairs(points, config.radius_m)
+    workers = 2 if len(points) >= _THREADED_FROM and (os.cpu_count() or 1) >= 2 else 1
+    pairs = _radius_pairs(points, config.radius_m, workers=workers)
     if config.method == "dbscan":
         labels = _labels_dbscan(points, counts, pairs, config.min_assets)
     else:

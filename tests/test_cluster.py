@@ -316,3 +316,34 @@ def test_demo_clusters_exactly_as_unbounded_dbscan(place: str, demo_estates: dic
     ref = DBSCAN(eps=cfg.clustering.radius_m, min_samples=cfg.clustering.min_assets).fit(xy).labels_
     assert _partition(bounded["cluster_id"]) == _partition(ref)
     assert bounded["cluster_id"].nunique() >= 10
+
+
+# -- fast paths give the same answers as the simple ones -----------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=150),
+    jitter=st.booleans(),
+)
+def test_radius_pairs_on_two_threads_are_every_pair_within_the_radius(
+    cells: list[tuple[int, int]], jitter: bool
+) -> None:
+    # A 100 m lattice (pairs exactly 400 m apart, many points on one easting), or jittered
+    # off it: the split search gives the very pairs of one search, sorted, and they are the
+    # pairs of scikit-learn's radius neighbours.
+    from sklearn.neighbors import NearestNeighbors
+
+    from assetmap.cluster import _radius_pairs, _unique_points
+
+    xy = np.asarray(cells, dtype=float) * 100.0
+    if jitter:
+        xy += np.random.default_rng(len(cells)).uniform(-30, 30, size=xy.shape)
+    points = _unique_points(xy)[0]
+    one = _radius_pairs(points, 400.0, workers=1)
+    two = _radius_pairs(points, 400.0, workers=2)
+    assert np.array_equal(one.first, two.first) and np.array_equal(one.second, two.second)
+    graph = NearestNeighbors(radius=400.0).fit(points).radius_neighbors_graph(points).tocoo()
+    upper = graph.row < graph.col
+    expected = sorted(zip(graph.row[upper].tolist(), graph.col[upper].tolist(), strict=True))
+    assert list(zip(two.first.tolist(), two.second.tolist(), strict=True)) == expected
