@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -183,10 +184,13 @@ def _pairs_in(
 ) -> np.ndarray:
     """Sorted keys ``i << 32 | j`` of the pairs among ``points[start:stop]``, ``keep[0] <= i < keep[1]``."""
     found = cKDTree(points[start:stop]).query_pairs(radius_m, output_type="ndarray")
-    first = found[:, 0] + start
-    keys = (first << 32) | (found[:, 1] + start)
+    keys = found[:, 0] << 32
+    keys |= found[:, 1]
+    del found
+    if start:
+        keys += (start << 32) | start  # no carry: j + start < 2**31
     if keep != (start, stop):
-        keys = keys[(first >= keep[0]) & (first < keep[1])]
+        keys = keys[(keys >= keep[0] << 32) & (keys < keep[1] << 32)]
     keys.sort()
     return keys
 
@@ -211,7 +215,7 @@ def _radius_pairs(points: np.ndarray, radius_m: float, *, workers: int = 1) -> _
     radius = float(radius_m)
     x = points[:, 0]
     if workers < 2 or n < 4 or not (np.diff(x) >= 0).all():
-        keys = _pairs_in(points, start=0, stop=n, keep=(0, n), radius_m=radius)
+        parts = [_pairs_in(points, start=0, stop=n, keep=(0, n), radius_m=radius)]
     else:
         half = n // 2
         margin = radius * (1 + 1e-6) + 1e-6
@@ -223,9 +227,16 @@ def _radius_pairs(points: np.ndarray, radius_m: float, *, workers: int = 1) -> _
         ]
         with ThreadPoolExecutor(max_workers=2) as pool:
             parts = list(pool.map(lambda job: _pairs_in(points, **job), jobs))
-        keys = np.concatenate(parts)
-        del parts
-    return _Pairs((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32))
+    # Each key is i << 32 | j: its high 32-bit word is i, its low word j.
+    high, low = (1, 0) if sys.byteorder == "little" else (0, 1)
+    pairs = _Pairs(*(np.empty(sum(len(k) for k in parts), dtype=np.int32) for _ in range(2)))
+    at = 0
+    for keys in parts:
+        words = keys.view(np.int32).reshape(-1, 2)
+        pairs.first[at : at + len(keys)] = words[:, high]
+        pairs.second[at : at + len(keys)] = words[:, low]
+        at += len(keys)
+    return pairs
 
 
 def _components(n: int, pairs: _Pairs) -> np.ndarray:
@@ -359,8 +370,10 @@ def _farthest_first(points: np.ndarray, reach_m: float) -> tuple[np.ndarray, np.
     a 0-based centre number, and the centres' indices into ``points``.
     """
     tree = cKDTree(points)
+    x, y = points[:, 0], points[:, 1]
+    wide = float(np.ptp(x) + np.ptp(y)) / 4
     start = int(np.argmax(np.hypot(*(points - points.mean(axis=0)).T)))
-    dist = np.hypot(*(points - points[start]).T)
+    dist = np.hypot(x - x[start], y - y[start])
     assign = np.zeros(len(points), dtype=np.int64)
     centres = [start]
     while True:
@@ -368,9 +381,16 @@ def _farthest_first(points: np.ndarray, reach_m: float) -> tuple[np.ndarray, np.
         far = float(dist[c])
         if far <= reach_m:
             break
+        if far > wide:  # the ball holds much of the group: every point, without a search
+            d_new = np.hypot(x - x[c], y - y[c])
+            closer = d_new < dist
+            dist[closer] = d_new[closer]
+            assign[closer] = len(centres)
+            centres.append(c)
+            continue
         # Only points within `far` of the new centre can be nearer to it than to their own.
         near = np.asarray(tree.query_ball_point(points[c], far * (1 + 1e-9) + 1e-6), dtype=np.int64)
-        d_new = np.hypot(*(points[near] - points[c]).T)
+        d_new = np.hypot(x[near] - x[c], y[near] - y[c])
         closer = d_new < dist[near]
         dist[near[closer]] = d_new[closer]
         assign[near[closer]] = len(centres)
@@ -378,21 +398,100 @@ def _farthest_first(points: np.ndarray, reach_m: float) -> tuple[np.ndarray, np.
     return assign, np.asarray(centres, dtype=np.int64)
 
 
+def _first_max(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Position of the first largest value of each run of ``sizes`` values (runs not empty)."""
+    starts = np.cumsum(sizes) - sizes
+    hit = np.flatnonzero(values == np.repeat(np.maximum.reduceat(values, starts), sizes))
+    run = np.searchsorted(starts, hit, side="right")
+    return hit[np.r_[True, run[1:] != run[:-1]]]
+
+
+def _farthest_first_many(
+    points: np.ndarray, sizes: np.ndarray, reach_m: float
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`_farthest_first` of many groups at once, each step over all unfinished groups.
+
+    ``points`` holds the groups one after another (``sizes`` points each). The same
+    centres and assignment as one group at a time (every point is compared with each new
+    centre of its group, rather than those within reach of it: the same answers, as a
+    farther point cannot be nearer), for small groups without a loop per group. Returns
+    each point's centre number within its group and each group's centres (indices into
+    its own points).
+    """
+    first = np.cumsum(sizes) - sizes
+    means = np.array([points[a : a + n].mean(axis=0) for a, n in zip(first, sizes, strict=True)])
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    start = _first_max(np.hypot(*(points - means[owner]).T), sizes)
+    dist = np.hypot(*(points - points[start][owner]).T)
+    assign = np.zeros(len(points), dtype=np.int64)
+    found = [(np.arange(len(sizes)), start)]
+    pos, group, size = np.arange(len(points)), np.arange(len(sizes)), sizes
+    step = 0
+    while len(group):
+        centre = _first_max(dist, size)
+        going = dist[centre] > reach_m
+        if not going.all():
+            keep = np.repeat(going, size)
+            pos, dist, group, size, centre = (
+                pos[keep],
+                dist[keep],
+                group[going],
+                size[going],
+                pos[centre[going]],
+            )
+        else:
+            centre = pos[centre]
+        if not len(group):
+            break
+        step += 1
+        found.append((group, centre))
+        d_new = np.hypot(*(points[pos] - np.repeat(points[centre], size, axis=0)).T)
+        closer = d_new < dist
+        dist[closer] = d_new[closer]
+        assign[pos[closer]] = step
+    group, centre = (np.concatenate(column) for column in zip(*found, strict=True))
+    order = np.argsort(group, kind="stable")  # each group's centres in the order chosen
+    chosen = np.split(
+        centre[order] - first[group[order]], np.cumsum(np.bincount(group, minlength=len(sizes)))[:-1]
+    )
+    return assign, chosen
+
+
+#: Oversized clusters of at most this many distinct locations are cut all at once.
+_MANY_UP_TO = 2_000
+
+
 def _pieces(
-    points: np.ndarray, labels: np.ndarray, big: np.ndarray, reach_m: float
+    points: np.ndarray, labels: np.ndarray, big: np.ndarray, reach_m: float, *, many_up_to: int = _MANY_UP_TO
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cut each oversized cluster around farthest-first centres; returns piece ids and centres."""
+    """Cut each oversized cluster around farthest-first centres; returns piece ids and centres.
+
+    Clusters of at most ``many_up_to`` locations are cut together
+    (:func:`_farthest_first_many`), larger ones one at a time.
+    """
     piece = np.full(len(points), -1, dtype=np.int32)
     members = np.flatnonzero(np.isin(labels, big))
     members = members[np.argsort(labels[members], kind="stable")]
     starts = np.flatnonzero(np.r_[True, np.diff(labels[members]) != 0])
+    groups = np.split(members, starts[1:])
+    sizes = np.diff(np.r_[starts, len(members)])
+    many = sizes <= many_up_to
+    chosen: list[np.ndarray | None] = [None] * len(groups)
+    if many.any():
+        at = np.concatenate([groups[i] for i in np.flatnonzero(many)])
+        assign, each = _farthest_first_many(points[at], sizes[many], reach_m)
+        for i, c in zip(np.flatnonzero(many), each, strict=True):
+            chosen[i] = c
+        piece[at] = assign
+    for i in np.flatnonzero(~many):
+        assign, chosen[i] = _farthest_first(points[groups[i]], reach_m)
+        piece[groups[i]] = assign
     centres: list[np.ndarray] = []
     taken = 0
-    for group in np.split(members, starts[1:]):
-        assign, chosen = _farthest_first(points[group], reach_m)
-        piece[group] = assign + taken
-        centres.append(points[group][chosen])
-        taken += len(chosen)
+    for group, c in zip(groups, chosen, strict=True):
+        piece[group] += taken
+        centres.append(points[group][c])
+        taken += len(c)
     return piece, np.vstack(centres)
 
 

@@ -347,3 +347,82 @@ def test_radius_pairs_on_two_threads_are_every_pair_within_the_radius(
     upper = graph.row < graph.col
     expected = sorted(zip(graph.row[upper].tolist(), graph.col[upper].tolist(), strict=True))
     assert list(zip(two.first.tolist(), two.second.tolist(), strict=True)) == expected
+
+
+def _gonzalez(points: np.ndarray, reach_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Farthest-first centres the plain way: every point measured against every new centre."""
+    start = int(np.argmax(np.hypot(*(points - points.mean(axis=0)).T)))
+    dist = np.hypot(*(points - points[start]).T)
+    assign = np.zeros(len(points), dtype=np.int64)
+    centres = [start]
+    while dist.max() > reach_m:
+        c = int(np.argmax(dist))
+        d_new = np.hypot(*(points - points[c]).T)
+        assign[d_new < dist] = len(centres)
+        dist = np.minimum(dist, d_new)
+        centres.append(c)
+    return assign, np.asarray(centres)
+
+
+_GROUPS = st.lists(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), min_size=1, max_size=60, unique=True),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(groups=_GROUPS, jitter=st.booleans(), reach=st.sampled_from([150.0, 400.0, 1000.0]))
+def test_farthest_first_one_group_and_many_at_once_as_the_plain_way(
+    groups: list[list[tuple[int, int]]], jitter: bool, reach: float
+) -> None:
+    # Groups on a 100 m lattice (ties of distance everywhere) or jittered off it: the
+    # searched centres (one group at a time) and the centres of all groups at once are
+    # those of the plain traversal, and so is every assignment.
+    from assetmap.cluster import _farthest_first, _farthest_first_many
+
+    rng = np.random.default_rng(len(groups))
+    xy = [np.asarray(g, dtype=float) * 100.0 for g in groups]
+    if jitter:
+        xy = [g + rng.uniform(-20, 20, size=g.shape) for g in xy]
+    expected = [_gonzalez(g, reach) for g in xy]
+    for g, (assign, centres) in zip(xy, expected, strict=True):
+        got = _farthest_first(g, reach)
+        assert np.array_equal(got[0], assign) and np.array_equal(got[1], centres)
+    assign, chosen = _farthest_first_many(np.vstack(xy), np.array([len(g) for g in xy]), reach)
+    assert np.array_equal(assign, np.concatenate([a for a, _ in expected]))
+    assert [c.tolist() for c in chosen] == [c.tolist() for _, c in expected]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 120), st.integers(0, 40)), min_size=2, max_size=300),
+    min_assets=st.sampled_from([2, 3]),
+)
+def test_fast_clustering_steps_as_the_simple_ones(cells: list[tuple[int, int]], min_assets: int) -> None:
+    # Sparse lattice estates 12 km wide (chains far wider than the 2 km bound): the groups
+    # from the sorted pairs are scipy's connected components of the same pairs, and the
+    # oversized clusters are cut the same whether together or one at a time.
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    from assetmap.cluster import (
+        _components,
+        _labels_dbscan,
+        _oversized,
+        _pieces,
+        _radius_pairs,
+        _unique_points,
+    )
+
+    points, _, counts = _unique_points(np.asarray(cells, dtype=float) * 100.0)
+    pairs = _radius_pairs(points, 400.0, workers=2)
+    n = len(points)
+    graph = sparse.coo_array((np.ones(len(pairs.first)), (pairs.first, pairs.second)), shape=(n, n))
+    assert np.array_equal(_components(n, pairs), connected_components(graph, directed=False)[1])
+    labels = _labels_dbscan(points, counts, pairs, min_assets)
+    big = _oversized(points, labels, 2_000.0)
+    if len(big):
+        together, centres = _pieces(points, labels, big, 1_000.0)
+        alone, alone_centres = _pieces(points, labels, big, 1_000.0, many_up_to=0)
+        assert np.array_equal(together, alone) and np.array_equal(centres, alone_centres)
