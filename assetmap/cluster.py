@@ -844,9 +844,11 @@ def _hulls(xy: np.ndarray, codes: np.ndarray, shown: np.ndarray, k: int, buffer_
     if not len(keep):
         return geoms
     code, x, y = codes[keep], xy[keep, 0], xy[keep, 1]
-    order = np.lexsort((keep, y, x, code))
+    order = np.lexsort((y, x, code))  # (stable: of one location, the first in row order first)
     new = np.r_[True, (np.diff(code[order]) != 0) | (np.diff(x[order]) != 0) | (np.diff(y[order]) != 0)]
-    first = np.sort(order[new])
+    is_first = np.zeros(len(keep), dtype=bool)
+    is_first[order[new]] = True
+    first = np.flatnonzero(is_first)
     first = first[np.argsort(code[first], kind="stable")]
     present, start, count = np.unique(code[first], return_index=True, return_counts=True)
     coords = np.column_stack([x[first], y[first]])

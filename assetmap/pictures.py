@@ -263,12 +263,14 @@ class _Points:
 
 
 def _codes(
-    values: pd.Series, *, table: dict[str, str], default: str, lower: bool
-) -> tuple[np.ndarray, list[str]]:
+    values: pd.Series, *, table: dict[str, str], default: str, lower: bool,
+    factorized: tuple[np.ndarray, Any] | None = None,
+) -> tuple[np.ndarray, list[str]]:  # fmt: skip
     """Each value's colour from ``table`` (by its text, lower-cased when ``lower``; ``default`` for
     anything else, missing included), as codes into a list of colours: each distinct value is
-    looked up once, not once per asset."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    looked up once, not once per asset (``factorized``: the values' ``pd.factorize``, when made
+    already; a missing value's own code there also takes the default)."""
+    codes, uniques = factorized if factorized is not None else pd.factorize(values, use_na_sentinel=True)
     names = [str(u).lower() if lower else str(u) for u in uniques]
     colours = sorted({table.get(n, default) for n in names} | {default})
     lookup = np.array([colours.index(table.get(n, default)) for n in names] + [colours.index(default)])
@@ -279,13 +281,15 @@ def _points(shown: gpd.GeoDataFrame) -> _Points:
     """:class:`_Points` of the shown assets (partner kinds and ratings as :func:`_draw` colours them)."""
     other = pd.Series("other", index=shown.index)
     kinds = shown.get("partner_kind", other)
-    fill, fills = _codes(kinds, table=KIND_COLOURS, default=KIND_COLOURS["other"], lower=False)
-    rating = shown.get("rating", pd.Series(None, index=shown.index, dtype=object))
-    edge, edges = _codes(rating, table=RATING_COLOURS, default="#ffffff", lower=True)
+    factorized = None
     if "partner_kind" in shown.columns:  # the legend's kinds: none without the column
-        kind, uniques = pd.factorize(shown["partner_kind"], use_na_sentinel=False)
+        kind, uniques = factorized = pd.factorize(shown["partner_kind"], use_na_sentinel=False)
     else:
         kind, uniques = np.full(len(shown), -1), []
+    fill, fills = _codes(kinds, table=KIND_COLOURS, default=KIND_COLOURS["other"], lower=False,
+                         factorized=factorized)  # fmt: skip
+    rating = shown.get("rating", pd.Series(None, index=shown.index, dtype=object))
+    edge, edges = _codes(rating, table=RATING_COLOURS, default="#ffffff", lower=True)
     x, y = shown.geometry.x.to_numpy(), shown.geometry.y.to_numpy()
     return _Points(x, y, fill, fills, edge, edges, kind, [str(u) for u in uniques],
                    "rating" in shown.columns)  # fmt: skip
@@ -514,7 +518,8 @@ def _again(fig: Figure, ax: Any, title: str) -> None:
 
 
 def _rank(clusters: gpd.GeoDataFrame | None, opps: pd.DataFrame | None, shown: gpd.GeoDataFrame,
-          ids: list[str]) -> list[str]:  # fmt: skip
+          ids: list[str], *,
+          cluster_codes: tuple[np.ndarray, list[str]] | None = None) -> list[str]:  # fmt: skip
     if clusters is not None and "cluster_id" in clusters.columns:  # only the clusters asked for
         asked = set(clusters["cluster_id"].dropna().astype(str))
         ids = [cid for cid in ids if cid in asked]
@@ -528,9 +533,12 @@ def _rank(clusters: gpd.GeoDataFrame | None, opps: pd.DataFrame | None, shown: g
             .sum()
         )
         saving = s.reindex(ids).fillna(0.0)
-    codes, names = _cluster_codes(shown["cluster_id"])  # grouped by code, named after
+    codes, names = cluster_codes or _cluster_codes(shown["cluster_id"])  # grouped by code, named after
     member = shown.loc[codes >= 0, ["running_cost_gbp", "partner"]]  # (not a copy of every column)
     by, named = codes[codes >= 0], pd.Index(names)
+    # Partners as numbers (missing: NaN, not counted): counted without a Python object per asset.
+    partner = pd.factorize(member["partner"])[0].astype(float)
+    partner[partner < 0] = np.nan
 
     def per_cluster(grouped: pd.Series) -> pd.Series:
         return grouped.set_axis(named[grouped.index]).reindex(ids).fillna(0)
@@ -541,7 +549,7 @@ def _rank(clusters: gpd.GeoDataFrame | None, opps: pd.DataFrame | None, shown: g
         {
             "saving": saving,
             "cost": per_cluster(pd.to_numeric(member["running_cost_gbp"], errors="coerce").groupby(by).sum()),
-            "partners": per_cluster(member["partner"].groupby(by).nunique()),
+            "partners": per_cluster(pd.Series(partner).groupby(by).nunique()),
             "assets": per_cluster(pd.Series(np.bincount(by, minlength=len(names)))),
             "id": ids,
         },
@@ -597,10 +605,13 @@ def write_pictures(
     hidden = len(assets) - len(shown)
     points = _points(shown)
     outline = _outline_shape(shown, points, config)
-    hulls = cluster_hulls(shown.iloc[_hull_candidates(shown, points)], config.clustering.hull_buffer_m)
+    # Each shown asset's cluster as a number, found once for the hulls, the scene and the ranking.
+    codes = _cluster_codes(shown["cluster_id"]) if "cluster_id" in shown.columns else None
+    candidates = _hull_candidates(shown, points, codes=None if codes is None else codes[0])
+    hulls = cluster_hulls(shown.iloc[candidates], config.clustering.hull_buffer_m)
     ids = sorted(hulls)
     cats, moves = _categories(opportunities, ids), _moves(opportunities, shown)
-    scene = _Scene(shown, points, hulls, cats, moves, outline, _footer(shown, hidden), opportunities)
+    scene = _Scene(shown, points, hulls, cats, moves, outline, _footer(shown, hidden), opportunities, codes)
     n = len(shown)
     fig, ax = _figure(f"{config.title}: public estate", scene.footer)
     box = _view(points, outline)
@@ -614,7 +625,7 @@ def write_pictures(
     written = [_save(fig, out / "map.png")]
 
     top = getattr(config.map, "pictures_top_clusters", 10)
-    chosen = _rank(clusters, opportunities, shown, ids)[:top]
+    chosen = _rank(clusters, opportunities, shown, ids, cluster_codes=codes)[:top]
     report(1, len(chosen) + 1)
     again = None  # one figure for every cluster picture: made once, cleared between pictures
     for rank, cid in enumerate(chosen, start=1):
@@ -643,7 +654,9 @@ def _cluster_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, [str(name) for name in distinct]
 
 
-def _hull_candidates(shown: gpd.GeoDataFrame, points: _Points) -> np.ndarray:
+def _hull_candidates(
+    shown: gpd.GeoDataFrame, points: _Points, *, codes: np.ndarray | None = None
+) -> np.ndarray:
     """Positions of the assets that can be corners of their cluster's convex hull, in order.
 
     Each cluster's extreme assets in eight directions make a polygon inside its hull; an asset
@@ -653,7 +666,7 @@ def _hull_candidates(shown: gpd.GeoDataFrame, points: _Points) -> np.ndarray:
     """
     if "cluster_id" not in shown.columns or len(shown) < 64:
         return np.arange(len(shown))
-    codes = _cluster_codes(shown["cluster_id"])[0]
+    codes = _cluster_codes(shown["cluster_id"])[0] if codes is None else codes
     order = np.argsort(codes, kind="stable")
     group, x, y = codes[order], points.x[order], points.y[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
@@ -688,14 +701,15 @@ class _Scene:
 
     def __init__(self, shown: gpd.GeoDataFrame, points: _Points, hulls: dict[str, BaseGeometry],
                  cats: dict[str, int], moves: np.ndarray, outline: BaseGeometry | None, footer: str,
-                 opportunities: pd.DataFrame | None) -> None:  # fmt: skip
+                 opportunities: pd.DataFrame | None,
+                 cluster_codes: tuple[np.ndarray, list[str]] | None = None) -> None:  # fmt: skip
         self.shown, self.points, self.hulls, self.cats, self.moves = shown, points, hulls, cats, moves
         self.outline, self.footer = outline, footer
         self.hull_ids = list(hulls)
         self.hull_geoms = np.array([hulls[c] for c in self.hull_ids], dtype=object)
         self.hull_boxes = shapely.bounds(self.hull_geoms).reshape(-1, 4)
         if "cluster_id" in shown.columns:
-            codes, names = _cluster_codes(shown["cluster_id"])
+            codes, names = cluster_codes or _cluster_codes(shown["cluster_id"])
         else:
             codes, names = np.full(len(shown), -1), []
         self._cluster_codes, self._clusters = codes, {name: code for code, name in enumerate(names)}
