@@ -426,3 +426,23 @@ def test_fast_clustering_steps_as_the_simple_ones(cells: list[tuple[int, int]], 
         together, centres = _pieces(points, labels, big, 1_000.0)
         alone, alone_centres = _pieces(points, labels, big, 1_000.0, many_up_to=0)
         assert np.array_equal(together, alone) and np.array_equal(centres, alone_centres)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(st.sampled_from([0.0, -0.5, 3.25, 1e6, 7.0]), st.sampled_from([0.0, 2.0, -1.0, 5e5])),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_unique_points_as_numpy_unique(cells: list[tuple[float, float]]) -> None:
+    # Few distinct eastings and northings (ties everywhere, stacks of one place): the
+    # locations, each row's location and the counts are numpy's own.
+    from assetmap.cluster import _unique_points
+
+    xy = np.asarray(cells, dtype=float)
+    points, inverse, counts = _unique_points(xy)
+    expected = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+    assert np.array_equal(points, expected[0])
+    assert np.array_equal(inverse, expected[1].ravel()) and np.array_equal(counts, expected[2])
