@@ -154,6 +154,28 @@ def asset_xy(assets: gpd.GeoDataFrame) -> np.ndarray:
     return xy
 
 
+def _dense_rank(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among the distinct values (equal values, equal ranks), by one sort."""
+    order = np.argsort(values)
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[order] = np.cumsum(np.r_[False, np.diff(values[order]) != 0])
+    return rank
+
+
+def _lex_order(keys: list[np.ndarray]) -> np.ndarray:
+    """``np.lexsort(keys)`` (the last key first; stable), by one sort of one whole-number key
+    made of the keys' ranks (several times faster at 10^6 rows), where that key fits."""
+    ranks = [_dense_rank(k) for k in keys]
+    sizes = [int(r.max()) + 1 if len(r) else 1 for r in ranks]
+    if float(np.prod(np.asarray(sizes, dtype=float))) >= 2.0**62:
+        return np.lexsort(keys)
+    key = np.zeros(len(keys[0]), dtype=np.int64)
+    for rank, size in zip(reversed(ranks), reversed(sizes), strict=True):
+        key *= size
+        key += rank
+    return np.argsort(key, kind="stable")
+
+
 def _unique_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct locations (sorted by easting then northing), each row's location, and counts.
 
@@ -872,7 +894,7 @@ def _hulls(xy: np.ndarray, codes: np.ndarray, shown: np.ndarray, k: int, buffer_
     if not len(keep):
         return geoms
     code, x, y = codes[keep], xy[keep, 0], xy[keep, 1]
-    order = np.lexsort((y, x, code))  # (stable: of one location, the first in row order first)
+    order = _lex_order([y, x, code])  # (stable: of one location, the first in row order first)
     new = np.r_[True, (np.diff(code[order]) != 0) | (np.diff(x[order]) != 0) | (np.diff(y[order]) != 0)]
     is_first = np.zeros(len(keep), dtype=bool)
     is_first[order[new]] = True

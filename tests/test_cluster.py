@@ -446,3 +446,22 @@ def test_unique_points_as_numpy_unique(cells: list[tuple[float, float]]) -> None
     expected = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
     assert np.array_equal(points, expected[0])
     assert np.array_equal(inverse, expected[1].ravel()) and np.array_equal(counts, expected[2])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 4), st.sampled_from([0.0, -2.5, 1e6, 3.0]), st.sampled_from([1.0, -0.0, 7e5])
+        ),
+        max_size=60,
+    )
+)
+def test_lex_order_as_numpy_lexsort(rows: list[tuple[int, float, float]]) -> None:
+    # Ties in every key: the order of one sort of ranks is numpy's stable lexicographic one.
+    from assetmap.cluster import _lex_order
+
+    code = np.asarray([r[0] for r in rows], dtype=np.int64)
+    x = np.asarray([r[1] for r in rows], dtype=float)
+    y = np.asarray([r[2] for r in rows], dtype=float)
+    assert np.array_equal(_lex_order([y, x, code]), np.lexsort((y, x, code)))
