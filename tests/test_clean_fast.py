@@ -96,6 +96,32 @@ def test_as_text_in_pyarrow_equals_pythons_regular_expression(cells: list[str | 
     assert [None if pd.isna(v) else v for v in got] == want
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(
+        st.one_of(st.none(), st.text(alphabet=st.sampled_from(" \t\u00a0\u200bab\u00e9"), max_size=6)),
+        max_size=25,
+    ),
+    arrow=st.booleans(),
+)
+def test_as_text_rewriting_only_spaced_cells_equals_rewriting_every_cell(
+    cells: list[str | None], arrow: bool
+) -> None:
+    """``as_text`` rewrites only the cells with whitespace to collapse or strip: the same text,
+    blanks, index and name as replacing and stripping every cell."""
+    from assetmap.registers._clean_base import _SPACE_LIKE, _STR, arrow_text
+
+    index = pd.RangeIndex(len(cells)) * 3 + 7
+    objects = pd.Series(cells, dtype=object, index=index, name="col")
+    given_as = arrow_text(pa.array(cells, type=pa.large_string()), index=index) if arrow else objects
+    given_as.name = "col"
+    every = objects.where(objects.notna(), None).astype(_STR)
+    every = every.str.replace(_SPACE_LIKE, " ", regex=True).str.strip(" ")
+    want = every.where(every != "")
+    got = as_text(given_as)
+    pd.testing.assert_series_equal(got, want)
+
+
 #: Text as ``as_text`` leaves it, drawn towards what the shapes match, with the odd non-ASCII.
 SHAPED = st.text(
     alphabet=st.sampled_from("0123456789.,-−+£%() kKmMbnBNEe/:xtfpesqrc²٣\u00e9"), min_size=0, max_size=14
