@@ -263,3 +263,30 @@ def test_plain_coordinates_read_at_once_as_the_full_reading_reads_them(
     pd.testing.assert_series_equal(got.values, want.values)
     pd.testing.assert_series_equal(got.problems, want.problems)
     assert np.array_equal(np.signbit(got.values.to_numpy()), np.signbit(want.values.to_numpy()))
+
+
+#: What a shape's ``num`` group holds: digits, thousands commas, a decimal point; long ones too.
+NUMBER_TEXT = st.one_of(
+    st.from_regex(r"\A(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,40})(?:\.[0-9]{1,30})?\Z"),
+    st.from_regex(r"\A\.[0-9]{1,20}\Z"),
+    st.sampled_from(["9" * 309, "1" + "0" * 400, "0." + "0" * 400 + "1", "9007199254740993", "0", "00012"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(st.one_of(st.none(), NUMBER_TEXT), max_size=30),
+    other=st.sampled_from([None, "\u0663", "1\u0663"]),
+)
+def test_numbers_parsed_by_arrow_equal_pandas_to_numeric(cells: list[str | None], other: str | None) -> None:
+    """The ``num`` groups are read by Arrow's parser: the same floats as ``pd.to_numeric``
+    (a column with a digit of another script is left to it)."""
+    from assetmap.registers._clean_base import arrow_text
+    from assetmap.registers.clean import _float
+
+    column = cells if other is None else [*cells, other]
+    text = arrow_text(pa.array(column, type=pa.large_string()), index=pd.RangeIndex(len(column)) + 2)
+    text.name = "num"
+    want = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+    pd.testing.assert_series_equal(_float(text), want)
+    assert np.array_equal(np.signbit(_float(text).to_numpy()), np.signbit(want.to_numpy()))
