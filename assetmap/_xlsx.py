@@ -172,8 +172,30 @@ def _numbers(values: np.ndarray, refs: tuple[str, pa.Array], style: int) -> _Pie
     return pieces if ok.all() else [pc.if_else(pa.array(ok), _join(*pieces), "")]
 
 
+#: Text columns whose first values repeat (a partner, a use, a rating) are made into cells a
+#: distinct value at a time: at most this share of those values may differ.
+_DISTINCT_SHARE = 0.2
+_PROBE = 2_000
+
+
 def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> _Pieces:
-    """Text cells (nulls blank); formula-like text gets the quote-prefix style."""
+    """Text cells (nulls blank); formula-like text gets the quote-prefix style.
+
+    Each cell is its reference, then what its text alone decides (:func:`_text_tails`): for a
+    column that repeats itself that is made once per distinct text and taken for each row.
+    """
+    probe = values.slice(0, _PROBE)
+    if len(values) >= _PROBE and pc.count_distinct(probe).as_py() <= _DISTINCT_SHARE * _PROBE:
+        encoded = pc.dictionary_encode(values)
+        tails = [pc.take(_join(*_text_tails(encoded.dictionary)), encoded.indices)]
+    else:
+        tails = _text_tails(values)
+    pieces = [refs[0], refs[1], *tails]
+    return [pc.fill_null(_join(*pieces), "")] if values.null_count else pieces
+
+
+def _text_tails(values: pa.Array) -> _Pieces:
+    """What follows each text cell's reference (its style, its opening, its text and the end), as pieces."""
     # One scan finds the values needing anything removed or escaped (most need neither); only
     # those are looked at again, and put back in place with one copy.
     unusual = pc.fill_null(pc.match_substring_regex(values, _UNUSUAL_ARROW), False)
@@ -190,8 +212,7 @@ def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> _Pieces:
     # the space is regular expressions' \s, trimmed from both ends.
     padded = pc.not_equal(pc.binary_length(pc.ascii_trim(values, _SPACE)), pc.binary_length(values))
     opening = pc.if_else(padded, _INLINE, _INLINE.replace(' xml:space="preserve"', ""))
-    pieces = [refs[0], refs[1], style, opening, body, "</t></is></c>"]
-    return [pc.fill_null(_join(*pieces), "")] if values.null_count else pieces
+    return [style, opening, body, "</t></is></c>"]
 
 
 def _cleaned(values: pa.Array, unusual: pa.Array) -> pa.Array:

@@ -165,6 +165,30 @@ def test_rows_joined_from_column_pieces_equal_rows_of_whole_cells(tables: dict[s
     assert pieced > 10
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(st.none(), st.text(alphabet=" =+-@\t\r\n&<>\x01ab\u00e9\ufffe", max_size=6)),
+        min_size=1, max_size=12,
+    ),
+    repeat=st.integers(1, 400),
+)
+def test_repeated_text_made_a_distinct_value_at_a_time_equals_cell_by_cell(
+    texts: list[str | None], repeat: int
+) -> None:
+    """A text column whose values repeat is made into cells once per distinct value, then taken
+    for each row: the same cells as making every row's (blanks, quote prefix, escapes, padding)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array((texts * repeat)[: max(len(texts) * repeat, 1)], pa.string())
+    rows = pc.cast(pa.array(np.arange(2, 2 + len(values))), pa.string())
+    refs = ('<c r="B', rows)
+    got = xlsx._cells(xlsx._texts(values, refs), len(values))
+    whole = xlsx._join(*refs, *xlsx._text_tails(values))
+    assert got.equals(pc.fill_null(whole, "")), (texts, repeat)
+
+
 def test_layout_and_text_never_formula(tmp_path: Path, tables: dict[str, pd.DataFrame]) -> None:
     path = tmp_path / "fast.xlsx"
     xlsx.write_sheets(path, tables, title="T")
