@@ -224,6 +224,19 @@ def test_python_whitespace_is_what_a_csv_blank_cell_may_hold() -> None:
     assert set(PY_SPACE) == {chr(i) for i in range(0x110000) if chr(i).isspace()}
 
 
+def test_blank_text_is_what_str_strip_leaves_empty() -> None:
+    """Arrow's whitespace test agrees with ``str.isspace`` on every code point: a cell of any one
+    character, of it twice, padded or empty, is blank exactly when ``str.strip`` leaves nothing."""
+    import pyarrow as pa
+
+    from assetmap.registers._arrow_csv import blank_text
+
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF]
+    cells = [*chars, *(c * 2 for c in chars), *(f" {c} " for c in chars), "", " ", None]
+    got = blank_text(pa.array(cells, pa.large_string())).to_pylist()
+    assert got == [None if c is None else not c.strip() for c in cells]
+
+
 def test_read_register_takes_the_arrow_path_for_a_large_csv(tmp_path: Path) -> None:
     """A register over the size threshold is read with Arrow (``RawRegister.text`` set), giving
     what the csv reader gives; cp1252 text and a title row included."""

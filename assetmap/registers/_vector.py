@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from .._errors import RegisterError
 from ..schema import BNG, WGS84
-from ._arrow_csv import PY_SPACE
+from ._arrow_csv import blank_text
 from ._raw import DeferredFrame, RawRegister, cell_text, clean_heading, unique_names
 
 
@@ -75,8 +75,7 @@ def _text_cells(column: pd.Series) -> pa.Array:
 def _blank_null(text: pa.Array) -> pa.Array:
     """Text with blank cells (empty, or only what ``str.strip`` removes) null."""
     text = text.cast(pa.large_string())
-    blank = pc.equal(pc.binary_length(pc.utf8_trim(text, characters=PY_SPACE)), 0)
-    return pc.if_else(blank, pa.scalar(None, pa.large_string()), text)
+    return pc.if_else(blank_text(text), pa.scalar(None, pa.large_string()), text)
 
 
 def _float_cells(values: np.ndarray) -> pa.Array:
