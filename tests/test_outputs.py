@@ -177,6 +177,27 @@ def test_fast_csv_is_byte_for_byte_pandas_to_csv(frame: pd.DataFrame, chunk: int
     assert got == want
 
 
+def test_csv_columns_quoted_in_every_field_some_or_none_are_to_csv_own() -> None:
+    """A text column whose every field is quoted (reasons, with their commas) goes into its lines
+    as quotes and text, not made into fields first: the bytes are still ``to_csv``'s."""
+    from assetmap import _csv
+
+    n = 3000
+    reasons = [f'low use, {i} "people", x' if i % 3 else f"near,\n{i}" for i in range(n)]
+    some = [f"a,{i}" if i % 5 == 0 else (None if i % 7 == 0 else f"b{i}") for i in range(n)]
+    frame = pd.DataFrame({
+        "reasons": pd.Series(reasons, dtype="str"),
+        "some": pd.Series(some, dtype="str"),
+        "none": pd.Series([f"plain {i}" for i in range(n)], dtype="str"),
+        "cost_gbp": np.arange(n) * 1.5,
+        "last, quoted": pd.Series([f'"{i}",' for i in range(n)], dtype="str"),
+    })  # fmt: skip
+    pieces = [len(_csv._field(frame[c], 100)) for c in ("reasons", "some", "none", "last, quoted")]
+    assert pieces == [3, 1, 1, 3]  # every field quoted: given as pieces
+    want = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    assert b"".join(_csv.csv_chunks(frame)) == want
+
+
 def test_csv_of_kinds_left_to_pandas_is_pandas_own(tmp_path: Path) -> None:
     """Mixed objects, nullable integers and one-column tables go through to_csv itself."""
     import codecs
