@@ -45,15 +45,24 @@ def _large(text: str) -> pa.Scalar:
 _QUOTE, _NOTHING, _NEWLINE = _large('"'), _large(""), _large("\n")
 
 
-def _quoted(text: pa.Array) -> pa.Array:
+#: A column's fields as pieces (text, and Arrow text arrays) that, joined row by row, give each
+#: row's field: a column whose every field is quoted is given as the quotes and the text between
+#: (joined once, with the whole line), others as one array of fields.
+_Pieces = list[object]
+
+
+def _quoted(text: pa.Array) -> _Pieces:
     """Fields holding a comma, a quote or a line break in quotes, their quotes doubled."""
     need = pc.fill_null(pc.match_substring_regex(text, _SPECIAL), False)
     if not pc.any(need).as_py():
-        return text
-    inside = pc.filter(text, need)  # only those fields are quoted, then put back in place
+        return [text]
+    every = pc.all(need).as_py()  # (a long text column, such as the reasons: no filtering)
+    inside = text if every else pc.filter(text, need)  # only those fields are quoted, then put back
     if pc.any(pc.match_substring(inside, '"')).as_py():  # (a scan is cheaper than a copy)
         inside = pc.replace_substring(inside, '"', '""')  # (the kernels keep a large string large)
-    return pc.replace_with_mask(text, need, pc.binary_join_element_wise(_QUOTE, inside, _QUOTE, _NOTHING))
+    if every:
+        return [_QUOTE, inside, _QUOTE]
+    return [pc.replace_with_mask(text, need, pc.binary_join_element_wise(_QUOTE, inside, _QUOTE, _NOTHING))]
 
 
 def _text(values: pd.Series) -> pa.Array:
@@ -118,20 +127,41 @@ def csv_chunks(frame: pd.DataFrame) -> Iterator[memoryview] | None:
 
 
 def _chunks(frame: pd.DataFrame, names: list[str], chunk_rows: int) -> Iterator[memoryview]:
-    header = _quoted(pa.array(names, pa.large_string())).to_pylist()
+    header = _join(_quoted(pa.array(names, pa.large_string()))).to_pylist()
     yield memoryview((",".join(header) + "\n").encode("utf-8"))
     block = max(BLOCK_ROWS // chunk_rows, 1) * chunk_rows  # whole to_csv chunks
     for start in range(0, len(frame), block):
         part = frame.iloc[start : start + block]
-        fields = [_field(part.iloc[:, j], chunk_rows) for j in range(len(names))]
-        fields[-1] = pc.binary_join_element_wise(fields[-1], _NEWLINE, _NOTHING)  # (one column, not all)
-        yield _buffer(pc.binary_join_element_wise(*fields, _large(",")))
+        pieces: _Pieces = []
+        for j in range(len(names)):
+            pieces += [*_field(part.iloc[:, j], chunk_rows), "," if j < len(names) - 1 else "\n"]
+        yield _buffer(_join(_merged(pieces)))
 
 
-def _field(values: pd.Series, chunk_rows: int) -> pa.Array:
+def _field(values: pd.Series, chunk_rows: int) -> _Pieces:
     """A column's fields, quoted where needed (numbers, flags and dates never need it)."""
     text = _field_text(values, chunk_rows)
-    return _quoted(text) if isinstance(values.dtype, pd.StringDtype) else text  # type: ignore[arg-type]
+    return _quoted(text) if isinstance(values.dtype, pd.StringDtype) else [text]  # type: ignore[arg-type]
+
+
+def _merged(pieces: _Pieces) -> _Pieces:
+    """The pieces with each run of plain text made one Arrow scalar (``,"`` between fields)."""
+    out: _Pieces = []
+    for piece in pieces:
+        if isinstance(piece, pa.Scalar):
+            piece = piece.as_py()
+        if isinstance(piece, str) and out and isinstance(out[-1], str):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return [_large(piece) if isinstance(piece, str) else piece for piece in out]
+
+
+def _join(pieces: _Pieces) -> pa.Array:
+    """The pieces joined row by row (one array: itself)."""
+    if len(pieces) == 1 and not isinstance(pieces[0], pa.Scalar):
+        return pieces[0]
+    return pc.binary_join_element_wise(*pieces, _NOTHING)
 
 
 def _buffer(strings: pa.Array) -> memoryview:

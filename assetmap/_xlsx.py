@@ -151,16 +151,51 @@ def _join(*parts: object) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
-def _numbers(values: np.ndarray, refs: tuple[str, pa.Array], style: int) -> pa.Array:
+#: A column's cells as pieces (text, and Arrow text arrays) that, joined row by row, give each
+#: row's cell: a column with no blank cell is given as its pieces, joined once with the whole row
+#: (not made into cells first, then copied into rows); one with blanks as one array of cells.
+_Pieces = list[object]
+
+
+def _cells(pieces: _Pieces, n: int) -> pa.Array:
+    """The cells the pieces make (empty text for a column of no pieces)."""
+    if not pieces:
+        return pa.array([""] * n, pa.string())
+    return pieces[0] if len(pieces) == 1 else _join(*pieces)
+
+
+def _numbers(values: np.ndarray, refs: tuple[str, pa.Array], style: int) -> _Pieces:
     """Number cells; NaN and infinity are left blank."""
     ok = np.isfinite(values)
     text = pc.cast(pa.array(values, pa.float64()), pa.string())
-    cells = _join(refs[0], refs[1], f'"{_s(style)}><v>', text, "</v></c>")
-    return cells if ok.all() else pc.if_else(pa.array(ok), cells, "")  # (a copy saved when none blank)
+    pieces = [refs[0], refs[1], f'"{_s(style)}><v>', text, "</v></c>"]
+    return pieces if ok.all() else [pc.if_else(pa.array(ok), _join(*pieces), "")]
 
 
-def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> pa.Array:
-    """Text cells (nulls blank); formula-like text gets the quote-prefix style."""
+#: Text columns whose first values repeat (a partner, a use, a rating) are made into cells a
+#: distinct value at a time: at most this share of those values may differ.
+_DISTINCT_SHARE = 0.2
+_PROBE = 2_000
+
+
+def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> _Pieces:
+    """Text cells (nulls blank); formula-like text gets the quote-prefix style.
+
+    Each cell is its reference, then what its text alone decides (:func:`_text_tails`): for a
+    column that repeats itself that is made once per distinct text and taken for each row.
+    """
+    probe = values.slice(0, _PROBE)
+    if len(values) >= _PROBE and pc.count_distinct(probe).as_py() <= _DISTINCT_SHARE * _PROBE:
+        encoded = pc.dictionary_encode(values)
+        tails = [pc.take(_join(*_text_tails(encoded.dictionary)), encoded.indices)]
+    else:
+        tails = _text_tails(values)
+    pieces = [refs[0], refs[1], *tails]
+    return [pc.fill_null(_join(*pieces), "")] if values.null_count else pieces
+
+
+def _text_tails(values: pa.Array) -> _Pieces:
+    """What follows each text cell's reference (its style, its opening, its text and the end), as pieces."""
     # One scan finds the values needing anything removed or escaped (most need neither); only
     # those are looked at again, and put back in place with one copy.
     unusual = pc.fill_null(pc.match_substring_regex(values, _UNUSUAL_ARROW), False)
@@ -177,8 +212,7 @@ def _texts(values: pa.Array, refs: tuple[str, pa.Array]) -> pa.Array:
     # the space is regular expressions' \s, trimmed from both ends.
     padded = pc.not_equal(pc.binary_length(pc.ascii_trim(values, _SPACE)), pc.binary_length(values))
     opening = pc.if_else(padded, _INLINE, _INLINE.replace(' xml:space="preserve"', ""))
-    cells = _join(refs[0], refs[1], style, opening, body, "</t></is></c>")
-    return pc.fill_null(cells, "") if cells.null_count else cells
+    return [style, opening, body, "</t></is></c>"]
 
 
 def _cleaned(values: pa.Array, unusual: pa.Array) -> pa.Array:
@@ -211,35 +245,36 @@ def _plain(kind: type) -> bool:
     return kind is str or kind is type(None) or (issubclass(kind, _NUMBER) and not issubclass(kind, _FLAG))
 
 
-def _objects(values: pd.Series, refs: tuple[str, pa.Array], style: int) -> pa.Array:
+def _objects(values: pd.Series, refs: tuple[str, pa.Array], style: int) -> _Pieces:
     """Cells of a column of mixed Python values: text, numbers, and anything else one by one."""
     items = values.to_numpy(dtype=object)
     # Each value's type (in a C loop, not a Python one), numbered: the rules are applied per type.
     codes, kinds = pd.factorize(_TYPE_OF(items) if len(items) else np.array([], dtype=object))
     is_text = np.array([kind is str for kind in kinds], dtype=bool)[codes]
-    texts = _texts(pa.array(np.where(is_text, items, None), pa.string()), refs)
+    n = len(items)
+    texts = _cells(_texts(pa.array(np.where(is_text, items, None), pa.string()), refs), n)
     if is_text.all():
-        return texts
+        return [texts]
     rest = pd.Series(np.where(is_text, None, items), dtype=object)
     numeric = pd.to_numeric(rest, errors="coerce").to_numpy(dtype=float)
     plain = np.array([_plain(kind) for kind in kinds], dtype=bool)[codes]  # text, None, numbers
-    cells = pc.if_else(pa.array(is_text), texts, _numbers(numeric, refs, style))
+    cells = pc.if_else(pa.array(is_text), texts, _cells(_numbers(numeric, refs, style), n))
     if plain.all():
-        return cells
+        return [cells]
     odd = np.flatnonzero(~plain)  # booleans, dates and the like: rare, one at a time
     column, rows = refs[0][len('<c r="') :], refs[1]
     out = cells.to_pylist()
     for i in odd:
         out[i] = cell_xml(f"{column}{rows[i].as_py()}", items[i])
-    return pa.array(out, pa.string())
+    return [pa.array(out, pa.string())]
 
 
-def _bools(flags: pa.Array, refs: tuple[str, pa.Array]) -> pa.Array:
-    text = pc.if_else(flags, "1", "0")
-    return pc.fill_null(_join(refs[0], refs[1], '" t="b"><v>', text, "</v></c>"), "")
+def _bools(flags: pa.Array, refs: tuple[str, pa.Array]) -> _Pieces:
+    pieces = [refs[0], refs[1], '" t="b"><v>', pc.if_else(flags, "1", "0"), "</v></c>"]
+    return [pc.fill_null(_join(*pieces), "")] if flags.null_count else pieces
 
 
-def _dates(values: pd.Series, refs: tuple[str, pa.Array]) -> pa.Array:
+def _dates(values: pd.Series, refs: tuple[str, pa.Array]) -> _Pieces:
     stamps = pd.to_datetime(values)
     stamps = stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
     ns = stamps.to_numpy(dtype="datetime64[ns]")
@@ -247,8 +282,8 @@ def _dates(values: pd.Series, refs: tuple[str, pa.Array]) -> pa.Array:
     return _numbers(days, refs, _STYLE[DATE])
 
 
-def _column_cells(values: pd.Series, refs: tuple[str, pa.Array], fmt: str | None) -> pa.Array:
-    """One column's cells, by the column's type (object columns by what they turn out to hold)."""
+def _column_cells(values: pd.Series, refs: tuple[str, pa.Array], fmt: str | None) -> _Pieces:
+    """One column's cells (as pieces), by the column's type (object columns by what they turn out to hold)."""
     style = _STYLE.get(fmt, 0)
     if pd.api.types.is_bool_dtype(values.dtype):
         return _bools(pa.array(values.astype("boolean"), pa.bool_()), refs)
@@ -266,7 +301,7 @@ def _column_cells(values: pd.Series, refs: tuple[str, pa.Array], fmt: str | None
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return _texts(arrow, refs)
     if pa.types.is_null(kind):
-        return pa.array([""] * len(values), pa.string())
+        return []  # every cell blank
     if pa.types.is_boolean(kind):
         return _bools(arrow, refs)
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
@@ -290,12 +325,24 @@ def _row_blocks(frame: pd.DataFrame, formats: list[str | None]) -> Iterator[memo
     for start in range(0, len(frame), BLOCK_ROWS):
         block = frame.iloc[start : start + BLOCK_ROWS]
         rows = pc.cast(pa.array(np.arange(start + 2, start + 2 + len(block))), pa.string())
-        cells = [
-            _column_cells(block.iloc[:, j], (f'<c r="{letters[j]}', rows), formats[j])
+        pieces = [
+            piece
             for j in range(len(letters))
+            for piece in _column_cells(block.iloc[:, j], (f'<c r="{letters[j]}', rows), formats[j])
         ]
-        xml = _join('<row r="', rows, '">', *cells, "</row>")
+        xml = _join(*_merged(['<row r="', rows, '">', *pieces, "</row>"]))
         yield _buffer(xml)
+
+
+def _merged(pieces: _Pieces) -> _Pieces:
+    """The pieces with each run of plain text made one (a cell's end and the next one's start)."""
+    out: _Pieces = []
+    for piece in pieces:
+        if isinstance(piece, str) and out and isinstance(out[-1], str):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
 
 
 def _buffer(strings: pa.Array) -> memoryview:

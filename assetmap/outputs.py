@@ -104,6 +104,11 @@ def csv_text(frame: pd.DataFrame) -> str:
     return b"".join(chunks).decode("utf-8")
 
 
+#: SQLite settings for the GeoPackage's temporary file: no journal, no ``fsync`` (about 0.9 s
+#: of waiting at 100,000 assets); the other outputs are not flushed to disk either.
+_STAGING_SQLITE = {"OGR_SQLITE_JOURNAL": "OFF", "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+
+
 def write_layers(
     path: Path, layers: dict[str, gpd.GeoDataFrame], *, use_arrow: bool = True, as_of: object = None
 ) -> None:
@@ -113,9 +118,13 @@ def write_layers(
     by feature at 100,000 assets, and the file reads back the same (``BENCHMARKS.md``).
     Each layer's ``last_change`` (in ``gpkg_contents``) is ``as_of`` (a date, or text
     ``YYYY-MM-DD``), default 2000-01-01, never the clock: the same layers give the same bytes.
+
+    SQLite keeps no rollback journal and waits for no disk flush while the temporary file is
+    written (:data:`_STAGING_SQLITE`): a write that fails leaves only that file, which is
+    removed, and the file written is the same, byte for byte.
     """
     stamp = f"{str(as_of)[:10] if as_of else '2000-01-01'}T00:00:00.000Z"
-    with atomic_path(path) as tmp, _gdal_options(OGR_CURRENT_DATE=stamp):
+    with atomic_path(path) as tmp, _gdal_options(OGR_CURRENT_DATE=stamp, **_STAGING_SQLITE):
         for name, frame in layers.items():
             text = [c for c in frame.columns if c != frame.geometry.name and frame[c].dtype == object]
             out = frame.assign(**{c: _arrow_text(frame[c]) for c in text}) if text else frame

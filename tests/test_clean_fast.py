@@ -96,6 +96,32 @@ def test_as_text_in_pyarrow_equals_pythons_regular_expression(cells: list[str | 
     assert [None if pd.isna(v) else v for v in got] == want
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(
+        st.one_of(st.none(), st.text(alphabet=st.sampled_from(" \t\u00a0\u200bab\u00e9"), max_size=6)),
+        max_size=25,
+    ),
+    arrow=st.booleans(),
+)
+def test_as_text_rewriting_only_spaced_cells_equals_rewriting_every_cell(
+    cells: list[str | None], arrow: bool
+) -> None:
+    """``as_text`` rewrites only the cells with whitespace to collapse or strip: the same text,
+    blanks, index and name as replacing and stripping every cell."""
+    from assetmap.registers._clean_base import _SPACE_LIKE, _STR, arrow_text
+
+    index = pd.RangeIndex(len(cells)) * 3 + 7
+    objects = pd.Series(cells, dtype=object, index=index, name="col")
+    given_as = arrow_text(pa.array(cells, type=pa.large_string()), index=index) if arrow else objects
+    given_as.name = "col"
+    every = objects.where(objects.notna(), None).astype(_STR)
+    every = every.str.replace(_SPACE_LIKE, " ", regex=True).str.strip(" ")
+    want = every.where(every != "")
+    got = as_text(given_as)
+    pd.testing.assert_series_equal(got, want)
+
+
 #: Text as ``as_text`` leaves it, drawn towards what the shapes match, with the odd non-ASCII.
 SHAPED = st.text(
     alphabet=st.sampled_from("0123456789.,-−+£%() kKmMbnBNEe/:xtfpesqrc²٣\u00e9"), min_size=0, max_size=14
@@ -237,3 +263,30 @@ def test_plain_coordinates_read_at_once_as_the_full_reading_reads_them(
     pd.testing.assert_series_equal(got.values, want.values)
     pd.testing.assert_series_equal(got.problems, want.problems)
     assert np.array_equal(np.signbit(got.values.to_numpy()), np.signbit(want.values.to_numpy()))
+
+
+#: What a shape's ``num`` group holds: digits, thousands commas, a decimal point; long ones too.
+NUMBER_TEXT = st.one_of(
+    st.from_regex(r"\A(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,40})(?:\.[0-9]{1,30})?\Z"),
+    st.from_regex(r"\A\.[0-9]{1,20}\Z"),
+    st.sampled_from(["9" * 309, "1" + "0" * 400, "0." + "0" * 400 + "1", "9007199254740993", "0", "00012"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(st.one_of(st.none(), NUMBER_TEXT), max_size=30),
+    other=st.sampled_from([None, "\u0663", "1\u0663"]),
+)
+def test_numbers_parsed_by_arrow_equal_pandas_to_numeric(cells: list[str | None], other: str | None) -> None:
+    """The ``num`` groups are read by Arrow's parser: the same floats as ``pd.to_numeric``
+    (a column with a digit of another script is left to it)."""
+    from assetmap.registers._clean_base import arrow_text
+    from assetmap.registers.clean import _float
+
+    column = cells if other is None else [*cells, other]
+    text = arrow_text(pa.array(column, type=pa.large_string()), index=pd.RangeIndex(len(column)) + 2)
+    text.name = "num"
+    want = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+    pd.testing.assert_series_equal(_float(text), want)
+    assert np.array_equal(np.signbit(_float(text).to_numpy()), np.signbit(want.to_numpy()))

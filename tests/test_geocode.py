@@ -588,3 +588,28 @@ def test_degree_precision_of_some_rows_equals_that_of_all_rows(values: list[tupl
     rows = np.flatnonzero([v[2] for v in values])
     whole = degree_precision_m(lon, lat)
     np.testing.assert_array_equal(degree_precision_m(lon.iloc[rows], lat.iloc[rows]), whole[rows])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet=st.sampled_from(" \t\n\u00a0\u2003\u200b\x1cAB1"), max_size=5),
+            st.floats(allow_nan=True),
+            st.integers(-5, 5),
+        ),
+        max_size=30,
+    ),
+    text_only=st.booleans(),
+)
+def test_postcode_cells_written_equal_stripping_each_cell(cells: list[object], text_only: bool) -> None:
+    """Where a postcode cell holds something is found by Arrow for text: the same as stripping
+    each cell's text (``astype(str).str.strip()``), for text, blanks, NaN and numbers alike."""
+    from assetmap.geocode._by_postcode import written
+
+    if text_only:
+        cells = [c if c is None or isinstance(c, str) else None for c in cells]
+    series = pd.Series(cells, dtype=object)
+    want = series.notna().to_numpy() & (series.astype(str).str.strip() != "").to_numpy()
+    assert written(series).tolist() == want.tolist()

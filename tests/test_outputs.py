@@ -80,6 +80,35 @@ def test_geopackage_same_bytes_twice_stamped_with_the_as_of_date(tmp_path: Path)
     assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None  # put back as it was
 
 
+def test_geopackage_without_journal_or_flush_is_the_same_file(tmp_path: Path) -> None:
+    """The temporary GeoPackage is written without SQLite's journal and disk flushes: the file is
+    byte for byte the one SQLite's defaults write, with its spatial index, and the settings are
+    put back afterwards."""
+    import sqlite3
+
+    import pyogrio
+
+    from assetmap import outputs
+
+    assets, clusters, _opps, _summary = synthetic_estate(400, seed=11, hostile=True)
+    layers = {"assets": assets, "clusters": clusters}
+    fast, simple = tmp_path / "fast.gpkg", tmp_path / "simple.gpkg"
+    write_layers(fast, layers, as_of="2026-09-30")
+    staging, outputs._STAGING_SQLITE = outputs._STAGING_SQLITE, {}
+    try:
+        write_layers(simple, layers, as_of="2026-09-30")
+    finally:
+        outputs._STAGING_SQLITE = staging
+    assert staging == {"OGR_SQLITE_JOURNAL": "OFF", "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+    assert fast.read_bytes() == simple.read_bytes()
+    with sqlite3.connect(fast) as con:
+        indexed = {row[0] for row in con.execute("select table_name from gpkg_extensions")}
+        assert con.execute("pragma integrity_check").fetchone() == ("ok",)
+    assert set(layers) <= indexed  # rtree spatial index kept for GIS users
+    assert all(pyogrio.get_gdal_config_option(key) is None for key in staging)
+    assert sorted(tmp_path.iterdir()) == [fast, simple]  # no journal or temporary file left
+
+
 AWKWARD_TEXT = st.text(alphabet="=+-@\t\r\n 0123456789.,%\u0663a'", max_size=8)
 
 
@@ -146,6 +175,27 @@ def test_fast_csv_is_byte_for_byte_pandas_to_csv(frame: pd.DataFrame, chunk: int
     finally:
         _csv._PANDAS_CHUNK_CELLS = original
     assert got == want
+
+
+def test_csv_columns_quoted_in_every_field_some_or_none_are_to_csv_own() -> None:
+    """A text column whose every field is quoted (reasons, with their commas) goes into its lines
+    as quotes and text, not made into fields first: the bytes are still ``to_csv``'s."""
+    from assetmap import _csv
+
+    n = 3000
+    reasons = [f'low use, {i} "people", x' if i % 3 else f"near,\n{i}" for i in range(n)]
+    some = [f"a,{i}" if i % 5 == 0 else (None if i % 7 == 0 else f"b{i}") for i in range(n)]
+    frame = pd.DataFrame({
+        "reasons": pd.Series(reasons, dtype="str"),
+        "some": pd.Series(some, dtype="str"),
+        "none": pd.Series([f"plain {i}" for i in range(n)], dtype="str"),
+        "cost_gbp": np.arange(n) * 1.5,
+        "last, quoted": pd.Series([f'"{i}",' for i in range(n)], dtype="str"),
+    })  # fmt: skip
+    pieces = [len(_csv._field(frame[c], 100)) for c in ("reasons", "some", "none", "last, quoted")]
+    assert pieces == [3, 1, 1, 3]  # every field quoted: given as pieces
+    want = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    assert b"".join(_csv.csv_chunks(frame)) == want
 
 
 def test_csv_of_kinds_left_to_pandas_is_pandas_own(tmp_path: Path) -> None:

@@ -224,6 +224,19 @@ def test_python_whitespace_is_what_a_csv_blank_cell_may_hold() -> None:
     assert set(PY_SPACE) == {chr(i) for i in range(0x110000) if chr(i).isspace()}
 
 
+def test_blank_text_is_what_str_strip_leaves_empty() -> None:
+    """Arrow's whitespace test agrees with ``str.isspace`` on every code point: a cell of any one
+    character, of it twice, padded or empty, is blank exactly when ``str.strip`` leaves nothing."""
+    import pyarrow as pa
+
+    from assetmap.registers._arrow_csv import blank_text
+
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF]
+    cells = [*chars, *(c * 2 for c in chars), *(f" {c} " for c in chars), "", " ", None]
+    got = blank_text(pa.array(cells, pa.large_string())).to_pylist()
+    assert got == [None if c is None else not c.strip() for c in cells]
+
+
 def test_read_register_takes_the_arrow_path_for_a_large_csv(tmp_path: Path) -> None:
     """A register over the size threshold is read with Arrow (``RawRegister.text`` set), giving
     what the csv reader gives; cp1252 text and a title row included."""
@@ -325,3 +338,72 @@ def test_every_real_csv_register_reads_the_same_through_arrow(monkeypatch: pytes
             slow.header_row, slow.encoding, slow.note_rows, slow.unnamed,
         ), path  # fmt: skip
     assert taken >= len(files) // 2  # most of them are plain enough for Arrow
+
+
+def _clean_both_ways(raw: object, path: Path) -> tuple[object, object]:
+    """A vector register cleaned from its Arrow text, and from its object frame alone."""
+    import dataclasses
+
+    from assetmap.registers import clean_register, match_columns
+
+    assert raw.text is not None and list(raw.text) == raw.column_names
+    frame = raw.frame  # the object frame, built from the Arrow text
+    assert all(type(v) is str or v is None for col in frame for v in frame[col])
+    cells = dataclasses.replace(raw, text=None, frame=frame)
+    columns = match_columns(raw, {})
+    fast = clean_register(raw, columns, partner="P", source_file=path.name)
+    simple = clean_register(cells, columns, partner="P", source_file=path.name)
+    return fast, simple
+
+
+def test_a_vector_register_cleans_from_arrow_text_as_from_its_cells(tmp_path: Path) -> None:
+    """A GeoPackage register is kept as Arrow text (no object per cell): cleaning it gives the
+    assets and every warning (row, column, value as written) that cleaning its cells gives,
+    and rows with no value and no geometry are left out, as before."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from assetmap.registers._vector import read_vector
+
+    n = 600
+    postcodes = ["ME14 1AA", "me141aa", "not a postcode", None, " ", "SW1A 1AA", "ZZ99 9ZZ"]
+    uses = ["lots", "85%", "0.4", None, "-3", "", "200", "1"]
+    frame = pd.DataFrame({
+        "Ref": [f"A{i % 500}" if i % 13 else None for i in range(n)],
+        "Name": [f"Site {i % 40}" if i % 7 else " " for i in range(n)],
+        "Post Code": [postcodes[i % len(postcodes)] for i in range(n)],
+        "Utilisation": [uses[i % len(uses)] for i in range(n)],
+        "GIA (sq m)": [float(i % 9) * 10.5 if i % 5 else np.nan for i in range(n)],
+        "Annual Running Cost": [float(i) if i % 4 else -1.0 for i in range(n)],
+        "Lease Expiry": ["31/03/2030" if i % 3 else "soon" for i in range(n)],
+    })  # fmt: skip
+    blank_row = 17
+    frame.loc[blank_row] = None
+    geoms = [Point(400000 + i, 300000 + i) if i % 11 else None for i in range(n)]
+    geoms[blank_row] = None
+    path = tmp_path / "estate.gpkg"
+    gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:27700").to_file(path)
+    raw = read_vector(path, layer=None)
+    assert raw.n_rows == n - 1 and blank_row + 1 not in raw.source_row.tolist()
+    fast, simple = _clean_both_ways(raw, path)
+    pd.testing.assert_frame_equal(fast.assets, simple.assets)
+    pd.testing.assert_frame_equal(fast.warnings, simple.warnings)
+    assert {"postcode", "utilisation", "lease_expiry"} <= set(fast.warnings["field"])
+
+
+@pytest.mark.parametrize("name", ["gm_hospitals.geojson", "gm_fire_stations.geojson"])
+def test_real_vector_registers_clean_from_arrow_text_as_from_their_cells(name: str) -> None:
+    """The published GeoJSON registers in ../shared/realdata clean the same either way."""
+    import os
+
+    from assetmap.registers._vector import read_vector
+
+    default = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+    path = Path(os.environ.get("ASSETMAP_REALDATA", default)) / "trafford-gm-public-services" / name
+    if not path.exists():
+        pytest.skip(f"real data not present: {path}")
+    raw = read_vector(path, layer=None)
+    fast, simple = _clean_both_ways(raw, path)
+    pd.testing.assert_frame_equal(fast.assets, simple.assets)
+    pd.testing.assert_frame_equal(fast.warnings, simple.warnings)
+    assert len(fast.assets) == raw.n_rows > 10

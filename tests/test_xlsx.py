@@ -143,6 +143,52 @@ def test_same_cells_as_the_simple_writer(tmp_path: Path, tables: dict[str, pd.Da
     assert awkward["\tTAB"][1][0] == "bellhere"
 
 
+def test_rows_joined_from_column_pieces_equal_rows_of_whole_cells(tables: dict[str, pd.DataFrame]) -> None:
+    """A column with no blank cell goes into its rows as pieces (joined once, with the row): the
+    same bytes as making every column's cells first, then joining them into rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pieced = 0
+    for name, frame in tables.items():
+        formats = [xlsx.number_format(str(c)) for c in frame.columns]
+        got = b"".join(bytes(block) for block in xlsx._row_blocks(frame, formats))
+        letters = [xlsx.column_letter(i) for i in range(frame.shape[1])]
+        rows = pc.cast(pa.array(np.arange(2, 2 + len(frame))), pa.string())
+        pieces = [xlsx._column_cells(frame.iloc[:, j], (f'<c r="{letters[j]}', rows), formats[j])
+                  for j in range(len(letters))]  # fmt: skip
+        pieced += sum(len(p) > 1 for p in pieces)  # columns given as pieces, not cells
+        cells = [xlsx._cells(p, len(frame)) for p in pieces]
+        lines = [f'<row r="{i + 2}">{"".join(c[i].as_py() for c in cells)}</row>' for i in range(len(frame))]
+        want = "".join(lines).encode()
+        assert got == want, name
+    assert pieced > 10
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(st.none(), st.text(alphabet=" =+-@\t\r\n&<>\x01ab\u00e9\ufffe", max_size=6)),
+        min_size=1, max_size=12,
+    ),
+    repeat=st.integers(1, 400),
+)
+def test_repeated_text_made_a_distinct_value_at_a_time_equals_cell_by_cell(
+    texts: list[str | None], repeat: int
+) -> None:
+    """A text column whose values repeat is made into cells once per distinct value, then taken
+    for each row: the same cells as making every row's (blanks, quote prefix, escapes, padding)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array((texts * repeat)[: max(len(texts) * repeat, 1)], pa.string())
+    rows = pc.cast(pa.array(np.arange(2, 2 + len(values))), pa.string())
+    refs = ('<c r="B', rows)
+    got = xlsx._cells(xlsx._texts(values, refs), len(values))
+    whole = xlsx._join(*refs, *xlsx._text_tails(values))
+    assert got.equals(pc.fill_null(whole, "")), (texts, repeat)
+
+
 def test_layout_and_text_never_formula(tmp_path: Path, tables: dict[str, pd.DataFrame]) -> None:
     path = tmp_path / "fast.xlsx"
     xlsx.write_sheets(path, tables, title="T")

@@ -8,7 +8,10 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..registers._arrow_csv import blank_text
 from ..registers.clean import postcode_in_text
 from ._coords import irish_grid_to_bng
 from ._postcodes import NO_GRID_REFERENCE, NORTHERN_IRELAND, PostcodeLookup
@@ -148,10 +151,12 @@ def unusable_postcodes(
     """Note rows whose postcode cell held something unusable; return where one was written."""
     n = len(step.postcode)
     raw = raw_postcodes.reset_index(drop=True) if raw_postcodes is not None else pd.Series([None] * n)
-    raw_text = raw.astype(str).str.strip()
-    raw_given = raw.notna().to_numpy() & (raw_text != "").to_numpy()
+    raw_given = written(raw)
     rows = np.flatnonzero(step.postcode.isna().to_numpy() & raw_given)
-    unusable = np.asarray(texts(rows, 'postcode "', raw_text, '" is not a usable postcode'), dtype=object)
+    raw_text = raw.iloc[rows].astype(str).str.strip().to_numpy(dtype=object)  # for those rows only
+    unusable = np.asarray(
+        texts(np.arange(len(rows)), 'postcode "', raw_text, '" is not a usable postcode'), dtype=object
+    )
     if postcode_problems is not None:
         problems = postcode_problems.reset_index(drop=True).to_numpy(dtype=object)[rows]
         unusable = np.where(pd.isna(problems), unusable, problems)
@@ -160,6 +165,20 @@ def unusable_postcodes(
     notes[rows] = [f"{u}{e}" for u, e in zip(unusable, either, strict=True)]
     state.note(step.postcode.isna().to_numpy() & raw_given, notes)
     return raw_given
+
+
+def written(cells: pd.Series) -> np.ndarray:
+    """Where a cell holds something (not missing, and not blank once stripped as text).
+
+    Text cells are looked at by Arrow (:func:`blank_text`: ``str.strip``'s whitespace);
+    cells of any other kind as ``astype(str).str.strip()`` gives them.
+    """
+    present = cells.notna().to_numpy()
+    try:
+        text = pa.array(cells.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return present & (cells.astype(str).str.strip() != "").to_numpy()
+    return present & ~pc.fill_null(blank_text(text), True).to_numpy(zero_copy_only=False)
 
 
 def reject_reasons(state: Cascade, step: PostcodeStep, raw_given: np.ndarray) -> np.ndarray:

@@ -137,10 +137,19 @@ def _parse(data: bytes, delim: str, width: int) -> pa.Table | None:
     return table
 
 
+def blank_text(text: pa.Array) -> pa.Array:
+    """Where each text is blank: empty, or only whitespace (nothing left by ``str.strip``).
+
+    Arrow's ``utf8_is_space`` agrees with ``str.isspace`` on every code point (the tests check
+    each one); it looks at the text where trimming it (``PY_SPACE``) would copy it.
+    """
+    return pc.or_(pc.equal(pc.binary_length(text), 0), pc.utf8_is_space(text))
+
+
 def _blank_to_null(column: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     """The column with blank cells (empty or only whitespace, as ``str.isspace`` says) null, and where."""
     column = column.combine_chunks().cast(pa.large_string())
-    blank = pc.equal(pc.binary_length(pc.utf8_trim(column, characters=PY_SPACE)), 0)
+    blank = blank_text(column)
     mask = blank.to_numpy(zero_copy_only=False)
     return pc.if_else(blank, pa.scalar(None, pa.large_string()), column), mask
 
@@ -229,4 +238,4 @@ def read_plain(
         return None
 
 
-__all__ = ["MIN_CHARS", "PY_SPACE", "Cell", "quotes_are_plain", "read_plain"]
+__all__ = ["MIN_CHARS", "PY_SPACE", "Cell", "blank_text", "quotes_are_plain", "read_plain"]

@@ -104,8 +104,7 @@ def clean_distinct(cleaner: Callable[[pd.Series], c.Cleaned], text: pd.Series) -
     codes = np.where(codes < 0, len(uniques), codes)  # blanks take the last value, None
     result = cleaner(distinct)
     values = result.values.iloc[codes].reset_index(drop=True)
-    problems = result.problems.iloc[codes].reset_index(drop=True)
-    return c.Cleaned(values.set_axis(text.index), problems.set_axis(text.index))
+    return c.Cleaned(values.set_axis(text.index), _problems_at(result.problems, codes, text.index))
 
 
 def _clean_distinct_arrow(cleaner: Callable[[pd.Series], c.Cleaned], text: pd.Series) -> c.Cleaned:
@@ -123,8 +122,19 @@ def _clean_distinct_arrow(cleaner: Callable[[pd.Series], c.Cleaned], text: pd.Se
     distinct = pd.Series(np.append(uniques.to_numpy(zero_copy_only=False).astype(object), None), dtype=object)
     result = cleaner(distinct)
     values = result.values.iloc[codes].reset_index(drop=True)
-    problems = result.problems.iloc[codes].reset_index(drop=True)
-    return c.Cleaned(values.set_axis(text.index), problems.set_axis(text.index))
+    return c.Cleaned(values.set_axis(text.index), _problems_at(result.problems, codes, text.index))
+
+
+def _problems_at(problems: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """``problems.iloc[codes]`` on ``index``: only the rows of a distinct value with a problem are
+    taken (most have none, and each taken ``None`` is a reference counted)."""
+    found = problems.to_numpy(dtype=object)
+    some = np.fromiter((p is not None for p in found), dtype=bool, count=len(found))
+    out = np.full(len(codes), None, dtype=object)
+    if some.any():
+        rows = np.flatnonzero(some[codes])
+        out[rows] = found[codes[rows]]
+    return pd.Series(out, index=index, name=problems.name, dtype=object, copy=False)
 
 
 def _empty(field: str, n: int) -> pd.Series:

@@ -76,11 +76,26 @@ def matches(s: pd.Series, pattern: str) -> np.ndarray | None:
     return pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
 
 
+#: Text that :func:`as_text` changes: whitespace other than a single space between words.
+_NEEDS_SPACING = "[" + SPACE_CHARACTERS.replace(" ", "") + "]|  |^ | $"
+
+
 def as_text(s: pd.Series) -> pd.Series:
-    """Register text as a NaN-missing str Series: stripped, inner whitespace collapsed, blank -> NaN."""
+    """Register text as a NaN-missing str Series: stripped, inner whitespace collapsed, blank -> NaN.
+
+    Only the cells holding whitespace other than single spaces between words (found by one
+    scan, about a tenth of the cost of replacing) are rewritten: the rest are their own text.
+    """
     t = s if is_arrow_text(s) else s.astype(object).where(s.notna(), None).astype(_STR)
-    t = t.str.replace(_SPACE_LIKE, " ", regex=True).str.strip(" ")
-    return t.where(t != "")
+    text = pa.array(t.array)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    need = pc.fill_null(pc.match_substring_regex(text, _NEEDS_SPACING), False)
+    if pc.any(need).as_py():
+        some = pc.replace_substring_regex(pc.filter(text, need), _SPACE_LIKE, " ")
+        text = pc.replace_with_mask(text, need, pc.utf8_trim(some, " "))
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+    return pd.Series(_STR.__from_arrow__(text), index=t.index, name=t.name, copy=False)
 
 
 #: Text of printable ASCII only: on it RE2 (pyarrow) and Python's ``re`` agree on ``\\d``, ``\\s``,

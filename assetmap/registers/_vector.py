@@ -12,8 +12,8 @@ import pyarrow.compute as pc
 
 from .._errors import RegisterError
 from ..schema import BNG, WGS84
-from ._arrow_csv import PY_SPACE
-from ._raw import RawRegister, cell_text, clean_heading, unique_names
+from ._arrow_csv import blank_text
+from ._raw import DeferredFrame, RawRegister, cell_text, clean_heading, unique_names
 
 
 def _layers(path: Path) -> list[str]:
@@ -50,35 +50,47 @@ def points_27700(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return gpd.GeoSeries(points, crs=BNG).reset_index(drop=True)
 
 
-def _text_cells(column: pd.Series) -> np.ndarray:
-    """A column's cells as :func:`cell_text` makes them, one by one: whole columns of text, of
-    floating-point numbers, of integers and of booleans at once, anything else cell by cell."""
+def _text_cells(column: pd.Series) -> pa.Array:
+    """A column's cells as :func:`cell_text` makes them, as Arrow text (``None`` -> null): whole
+    columns of text, of floating-point numbers, of integers and of booleans at once, anything
+    else cell by cell."""
+    if isinstance(column.array, pd.arrays.ArrowStringArray):  # text read through Arrow: no objects
+        arrow = pa.array(column.array)
+        return _blank_null(arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow)
     values = column.to_numpy()
     kind = values.dtype.kind
     if kind == "f":
         return _float_cells(values.astype(np.float64))
-    if kind in "iu":
-        return np.array(list(map(str, values.tolist())), dtype=object)
+    if kind in "iu":  # Arrow's decimal digits are Python's for every integer
+        return pc.cast(pa.array(values), pa.large_string())
     if kind == "b":
-        return np.where(values, "TRUE", "FALSE").astype(object)
+        return pa.array(np.where(values, "TRUE", "FALSE"), pa.large_string())
     if isinstance(column.dtype, pd.StringDtype) or (
         kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in {"string", "empty"}
     ):
-        text = pa.array(values, type=pa.large_string(), from_pandas=True)
-        blank = pc.equal(pc.binary_length(pc.utf8_trim(text, characters=PY_SPACE)), 0)
-        return pc.if_else(blank, pa.scalar(None, pa.large_string()), text).to_numpy(zero_copy_only=False)
-    return np.array([cell_text(v) for v in column.tolist()], dtype=object)
+        return _blank_null(pa.array(values, type=pa.large_string(), from_pandas=True))
+    return pa.array([cell_text(v) for v in column.tolist()], pa.large_string())
 
 
-def _float_cells(values: np.ndarray) -> np.ndarray:
-    """Floats as :func:`assetmap.registers._raw._float_text` writes them (whole numbers without ``.0``)."""
-    out = np.full(len(values), None, dtype=object)
+def _blank_null(text: pa.Array) -> pa.Array:
+    """Text with blank cells (empty, or only what ``str.strip`` removes) null."""
+    text = text.cast(pa.large_string())
+    return pc.if_else(blank_text(text), pa.scalar(None, pa.large_string()), text)
+
+
+def _float_cells(values: np.ndarray) -> pa.Array:
+    """Floats as :func:`assetmap.registers._raw._float_text` writes them (whole numbers without
+    ``.0``, by Arrow's integer digits; the others as ``f"{v:.15g}"``), NaN null."""
     given = ~np.isnan(values)
     with np.errstate(invalid="ignore"):
         whole = given & (np.abs(values) < 1e15) & (np.floor(values) == values)
-    out[whole] = np.array(list(map(str, values[whole].astype(np.int64).tolist())), dtype=object)
-    rest = given & ~whole
-    out[rest] = [f"{v:.15g}" for v in values[rest].tolist()]
+    out = pc.cast(pa.array(np.where(whole, values, 0).astype(np.int64), mask=~whole), pa.large_string())
+    rest = np.flatnonzero(given & ~whole)
+    if len(rest):  # fractions (and huge numbers): Python's formatting, value by value
+        texts = pa.array([f"{v:.15g}" for v in values[rest].tolist()], pa.large_string())
+        mask = np.zeros(len(values), dtype=bool)
+        mask[rest] = True
+        out = pc.replace_with_mask(out, pa.array(mask), texts)
     return out
 
 
@@ -115,11 +127,16 @@ def read_vector(path: Path, *, layer: str | None) -> RawRegister:
         raise RegisterError(msg)
     attrs = [c for c in gdf.columns if c != gdf.geometry.name]
     names = unique_names([clean_heading(str(c)) or f"Field {i + 1}" for i, c in enumerate(attrs)])
-    data = {name: _text_cells(gdf[col]) for name, col in zip(names, attrs, strict=True)}
-    frame = pd.DataFrame(data, columns=names, dtype=object, index=pd.RangeIndex(len(gdf)))
+    text = {name: _text_cells(gdf[col]) for name, col in zip(names, attrs, strict=True)}
     geometry = points_27700(gdf.geometry.reset_index(drop=True))
-    keep = frame.notna().any(axis=1).to_numpy() | geometry.notna().to_numpy()
+    keep = geometry.notna().to_numpy(dtype=bool, copy=True)
+    for cells in text.values():
+        keep |= cells.is_valid().to_numpy(zero_copy_only=False)
     source_row = np.arange(1, len(gdf) + 1, dtype=np.int64)[keep]
-    frame = frame[keep].reset_index(drop=True)
+    if not keep.all():
+        mask = pa.array(keep)
+        text = {name: cells.filter(mask) for name, cells in text.items()}
     geometry = geometry[keep].reset_index(drop=True)
-    return RawRegister(path, frame, source_row, geometry, None, None, None)
+    # the object frame is built only if asked for: cleaning reads the Arrow text
+    frame = DeferredFrame(text, len(source_row))
+    return RawRegister(path, frame, source_row, geometry, None, None, None, text=text)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._clean_base import (
     NONE_WORDS,
     Cleaned,
     as_text,
     extract,
+    is_arrow_text,
     matches,
     problems_where,
     quoted,
@@ -64,7 +67,22 @@ def _fmt(v: float) -> str:
 
 
 def _float(parts: pd.Series) -> pd.Series:
-    return pd.to_numeric(parts.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+    """Numbers matched by a shape's ``num`` group (commas between thousands), as float64.
+
+    Arrow's parser (correctly rounded, as Python's and pandas' are) reads a column of ASCII
+    digits at once; a column holding anything else (a digit of another script, which Python's
+    ``re`` matches as ``\\d``) is read by ``pd.to_numeric``, as before.
+    """
+    text = parts.str.replace(",", "", regex=False)
+    if is_arrow_text(text):
+        arrow = pa.array(text.array)
+        try:
+            values = pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            return pd.Series(values, index=parts.index, name=parts.name, dtype="float64", copy=False)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
 def clean_text(s: pd.Series) -> Cleaned:
