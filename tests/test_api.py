@@ -14,7 +14,7 @@ import folium
 import pandas as pd
 import pytest
 import yaml
-from conftest import DEMO, REPO
+from support import DEMO, REPO
 
 import assetmap
 from assetmap import api

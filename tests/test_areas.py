@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import DEMO, realdata
 from shapely.geometry import Point, box
+from support import DEMO, realdata
 
 from assetmap._errors import BoundaryError, ConfigError
 from assetmap.areas import (

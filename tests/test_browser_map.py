@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DEMO
+from support import DEMO
 
 from assetmap.areas import AreaRun, assign_areas, read_level
 from assetmap.config import AreaLevelConfig, Config

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import DEMO
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import DEMO
 
 from assetmap.cluster import CLUSTER_COLUMNS, cluster_assets, estimate_people, profile_clusters
 from assetmap.config import ClusteringConfig

@@ -9,9 +9,9 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import DEMO
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import DEMO
 
 from assetmap import pipeline
 from assetmap._compare_match import id_key, id_stem, id_suffix, norm_words, similarity

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DEMO
+from support import DEMO
 
 from assetmap.config import load_config
 from assetmap.geocode import PostcodeLookup, UprnLookup

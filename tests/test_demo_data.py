@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pyogrio
 import pytest
-from conftest import DEMO, REPO
+from support import DEMO, REPO
 
 from assetmap.config import load_config
 

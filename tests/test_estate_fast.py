@@ -182,7 +182,7 @@ def _combined_one_register_at_a_time(config_path: object) -> gpd.GeoDataFrame:
 def test_estate_points_made_once_equal_each_register_layer_concatenated(place: str, tmp_path: object) -> None:
     """``build_estate`` makes the whole estate's points at once; the layer is the one made by
     concatenating each register's layer of points (the demo registers, and real ones)."""
-    from conftest import DEMO, realdata
+    from support import DEMO, realdata
 
     from assetmap.config import load_config
     from assetmap.estate import build_estate

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import DEMO
+from support import DEMO
 
 from assetmap.areas import AreaRun, assign_areas, read_level
 from assetmap.config import AreaLevelConfig, Config

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import DEMO, REALDATA, REPO, realdata
+from support import DEMO, REALDATA, REPO, realdata
 
 from assetmap.cli import cli
 from assetmap.pipeline import run

@@ -564,7 +564,7 @@ def test_alone_but_near_others_is_explained() -> None:
 
 @pytest.mark.parametrize("place", ["kent", "worcestershire"])
 def test_demo_plan_with_default_budget_is_the_exact_plan(place: str) -> None:
-    from conftest import DEMO
+    from support import DEMO
 
     from assetmap.config import load_config
     from assetmap.estate import build_estate

@@ -23,7 +23,7 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import DEMO, PG_ADMIN_PASSWORD, PG_PASSWORD, PG_USER, REPO, PostgresServer, load_table
+from support import DEMO, PG_ADMIN_PASSWORD, PG_PASSWORD, PG_USER, REPO, PostgresServer, load_table
 
 from assetmap._errors import PeriodError
 from assetmap.cli import cli

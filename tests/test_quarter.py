@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import DEMO
+from support import DEMO
 
 from assetmap import pipeline, quarter
 from assetmap import report as board_report

@@ -14,8 +14,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import realdata
 from pyproj import Transformer
+from support import realdata
 
 from assetmap.cli import cli
 from assetmap.config import load_config

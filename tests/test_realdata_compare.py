@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import realdata
+from support import realdata
 
 from assetmap.compare import load_run
 from assetmap.quarter import QuarterResult, run_quarter

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import realdata
 from pyproj import Transformer
+from support import realdata
 
 from assetmap.config import load_config
 from assetmap.estate import Estate, build_estate

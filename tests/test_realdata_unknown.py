@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import realdata
+from support import realdata
 
 from assetmap.pipeline import RunResult, run
 from assetmap.report import write_report
