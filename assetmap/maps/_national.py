@@ -20,6 +20,7 @@ import pandas as pd
 from ..areas import AreaRun
 from ..config import Config
 from ._build import Parts, document, page_parts, prepared, rating_codes, split_estate, wgs84_points
+from ._early import EarlyMap
 from ._geometry import shown_mask
 from ._payload import DECIMALS, Border, Clu, Col, Doc, Enc, Opp
 from ._plan import keys, positions
@@ -47,7 +48,7 @@ from ._pyramid import (
     split_columns,
 )
 from ._style import RATINGS
-from ._texts import Templated, reasons_chunk, split_texts, template_reasons
+from ._texts import SplitText, Templated, reasons_chunk, split_texts, template_reasons
 
 #: Planned moves shown in the panel of top opportunities.
 TOP: int = 10
@@ -208,17 +209,22 @@ def _crossing(parts: Parts, where: np.ndarray) -> dict[str, list[Any]]:
     }
 
 
-def _search_index(parts: Parts, partner: np.ndarray) -> dict[str, Any]:
+def _search_index(parts: Parts, partner: np.ndarray, early: dict[str, SplitText] | None) -> dict[str, Any]:
     """Name, id and postcode of every asset shown (in page order), and its partner.
 
     Each text column is split at its last number (:func:`~assetmap.maps._texts.split_texts`);
     the page joins it again into one string, the values separated by line feeds (line breaks
-    inside a value become spaces), which it searches with ``indexOf``.
+    inside a value become spaces), which it searches with ``indexOf``. ``early``: the columns
+    already split, in page order (:mod:`~assetmap.maps._early`).
     """
     shown = parts.estate.shown
     empty = pd.Series(None, index=shown.index, dtype=object)
     index: dict[str, Any] = {
-        column: split_texts(shown.get(column, empty)) if column != Col.PARTNER else None
+        column: None
+        if column == Col.PARTNER
+        else early[column].column()
+        if early is not None
+        else split_texts(shown.get(column, empty))
         for column in SEARCH_COLUMNS
     }
     return index | {Col.PARTNER: Ints(partner.astype(np.int64))}
@@ -234,9 +240,14 @@ def _reasons(parts: Parts) -> tuple[Templated | None, bool]:
 
 
 def _pyramid(
-    parts: Parts, lay: Layout, chunk_of: np.ndarray, hull_buffer: float
+    parts: Parts,
+    lay: Layout,
+    chunk_of: np.ndarray,
+    hull_buffer: float,
+    early: dict[str, SplitText] | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The pyramid's index for the document, and the compressed blocks."""
+    """The pyramid's index for the document, and the compressed blocks (``early``: the search
+    index's columns already split, in page order)."""
     estate = parts.estate
     x, y = mercator(estate.lat, estate.lon)
     partner = np.asarray(parts.columns[Col.PARTNER], dtype=np.int64)
@@ -251,7 +262,7 @@ def _pyramid(
     opportunity_tables = _opportunity_chunks(parts.opportunity_columns, chunk_of, lay.bounds)
     cluster_tables, where = _cluster_chunks(parts, chunk_of, chunks)
     levels = far_levels(x, y, partner * 4 + rating, use, detail)
-    index = _search_index(parts, partner)
+    index = _search_index(parts, partner, early)
 
     def chunk(c: int) -> bytes:
         start, stop = int(lay.bounds[c]), int(lay.bounds[c + 1])
@@ -342,8 +353,12 @@ def national_payload(
     summary: dict[str, Any] | None,
     config: Config,
     areas: AreaRun | None = None,
+    early: EarlyMap | None = None,
 ) -> dict[str, Any]:
     """The page data of a national estate (same parameters as :func:`~assetmap.maps._build.build_payload`).
+
+    ``early``: the parts worked out before the plan (:mod:`~assetmap.maps._early`), used when
+    they fit ``assets``.
 
     Returns
     -------
@@ -354,7 +369,9 @@ def national_payload(
     assets = prepared(assets)
     mask = shown_mask(assets)
     rows = np.flatnonzero(mask)
-    lat, lon = wgs84_points(assets.geometry.iloc[rows])
+    if early is not None and not early.fits(assets, mask):
+        early = None
+    lat, lon = (early.lat, early.lon) if early is not None else wgs84_points(assets.geometry.iloc[rows])
     kept, opp_cols, lay = _planned_layout(assets, mask, lat, lon, opportunities)
     parts = page_parts(
         split_estate(assets.drop(columns=list(_UNUSED), errors="ignore"), rows[lay.order],
@@ -365,7 +382,8 @@ def national_payload(
         arrays=True,
     )  # fmt: skip
     chunk_of = np.repeat(np.arange(len(lay.bounds) - 1), np.diff(lay.bounds))
-    pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m)
+    search = None if early is None else early.handed_over(lay.order)
+    pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m, search)
     doc = document(parts, config)
     for key in (Doc.COLUMNS, Doc.OPPORTUNITIES, Doc.CLUSTERS):
         doc.pop(key)
