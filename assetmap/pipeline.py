@@ -353,6 +353,10 @@ PICTURES_PROCESS_ABOVE = 20_000
 #: threads of this process): threads that call into Arrow, GDAL and zlib thousands of times
 #: wait for the interpreter on every return while the map's Python holds it.
 WRITERS_PROCESS_ABOVE = 20_000
+#: With more assets than this, the map's parts that do not depend on the plan (positions, outline,
+#: the register's text columns, a national page's search index) are worked out in a forked
+#: process while this one plans, on the core planning leaves idle.
+MAP_EARLY_ABOVE = 20_000
 #: With more assets than this, the board pack leaves its assets table to ``estate.gpkg`` (with
 #: a note on its summary sheet): a sheet of hundreds of thousands of rows is not something a
 #: board opens, and it is most of the cost of writing a national run's outputs.
@@ -390,10 +394,10 @@ def _jobs(outputs: dict[str, Path], result: RunResult) -> list[_Job]:
 
 
 def _start_early_map(area_run: AreaRun, cfg: Config) -> Forked:
-    """A national page's parts that wait for no plan (:func:`~assetmap.maps.early_map`), worked
-    out in a forked process while this one plans (not started for a county page's estate)."""
+    """The map's parts that wait for no plan (:func:`~assetmap.maps.early_map`), worked out in a
+    forked process while this one plans (above :data:`MAP_EARLY_ABOVE` assets)."""
     assets = area_run.assets
-    return Forked(lambda _send: early_map(assets, cfg), fork=len(assets) > cfg.map.pyramid_above)
+    return Forked(lambda _send: early_map(assets, cfg), fork=len(assets) > MAP_EARLY_ABOVE)
 
 
 def _early_map(work: Forked, result: RunResult, clock: _Clock) -> EarlyMap | None:

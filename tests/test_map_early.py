@@ -18,7 +18,9 @@ from assetmap._fork import CAN_FORK
 from assetmap.config import Config
 from assetmap.maps import early_map, write_map
 from assetmap.maps._build import prepared
+from assetmap.maps._early import _in_order
 from assetmap.maps._geometry import shown_mask
+from assetmap.maps._payload import coded_text, encode_text, text_codes
 from assetmap.maps._pyramid import pack
 from assetmap.maps._texts import split_parts, split_texts
 from assetmap.pipeline import run
@@ -71,7 +73,7 @@ def test_a_national_page_from_parts_worked_out_early_is_the_same_page(
 ) -> None:
     assets = national[0]
     early = pickle.loads(pickle.dumps(early_map(assets, _config(1000))))  # as sent between processes
-    assert early is not None and early.source is None
+    assert early is not None and early.source is None and early.search
     early.source = assets
     drawn = prepared(assets)
     assert early.fits(drawn, shown_mask(drawn))
@@ -101,8 +103,37 @@ def test_parts_of_another_estate_are_not_used(tmp_path: Path, national: tuple[ob
         assert page == _page(tmp_path / "plain.html", changed)
 
 
-def test_a_county_estate_has_no_early_parts(national: tuple[object, ...]) -> None:
-    assert early_map(national[0], _config(len(national[0]))) is None
+def test_a_county_page_from_parts_worked_out_early_is_the_same_page(
+    tmp_path: Path, national: tuple[object, ...]
+) -> None:
+    assets, clusters, opps, summary = national
+    cfg = _config(len(assets))
+    early = pickle.loads(pickle.dumps(early_map(assets, cfg)))
+    early.source = assets
+    assert early.outlined and not early.search and {"use", "geocode_method"} <= set(early.codes)
+    pages = []
+    for name, parts in (("early", early), ("plain", None)):
+        write_map(tmp_path / name, assets=assets, clusters=clusters, opportunities=opps, summary=summary,
+                  config=cfg, early=parts)  # fmt: skip
+        pages.append((tmp_path / name).read_bytes())
+    assert pages[0] == pages[1] and b'"n":' in pages[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.sampled_from(["a", " a ", "b", "", None, "c\n", "2024-01-05"]), max_size=40),
+       seed=st.integers(0, 2**16), arrays=st.booleans())  # fmt: skip
+def test_codes_put_in_another_order_are_those_of_the_values_in_that_order(
+    values: list[str | None], seed: int, arrays: bool
+) -> None:
+    order = np.random.default_rng(seed).permutation(len(values))
+    series = pd.Series(values, dtype=object)
+    codes, distinct = text_codes(series)
+    moved = coded_text(*_in_order(codes.astype(np.int64), distinct, order), arrays=arrays)
+    expected = encode_text(series.iloc[order].reset_index(drop=True), arrays=arrays)
+    if isinstance(expected, dict) and arrays:
+        assert moved["d"] == expected["d"] and np.array_equal(moved["i"], expected["i"])
+    else:
+        assert moved == expected
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +166,7 @@ def test_a_run_works_out_its_national_page_while_planning(
 
     if not CAN_FORK:
         pytest.skip("not Linux: the map's parts are always worked out in the run's process")
+    monkeypatch.setattr(pipeline, "MAP_EARLY_ABOVE", 0)
     run(towns / "assetmap.yaml", tmp_path / "early")
     record = json.loads((tmp_path / "early" / "run.json").read_text())
     assert record["cpu_s"]["map_early_process"] > 0 and record["timings_s"]["map_early"] > 0

@@ -111,7 +111,7 @@ def _page_bytes(
     parts = {"clusters": clusters, "opportunities": opportunities, "summary": summary, "areas": areas}
     if _is_national(assets, cfg):
         return render_national(national_payload(assets, **parts, config=cfg, early=early))
-    return render_page(build_payload(assets, **parts, config=cfg)).encode("utf-8")
+    return render_page(build_payload(assets, **parts, config=cfg, early=early)).encode("utf-8")
 
 
 def write_map(
@@ -135,8 +135,8 @@ def write_map(
     assets, clusters, opportunities, summary, config, title, areas
         As for :func:`build_map`.
     early : EarlyMap, optional
-        A national page's parts worked out before the plan (:func:`early_map`, run while the
-        plan is worked out); used only where they fit ``assets``, else worked out here.
+        The page's parts worked out before the plan (:func:`early_map`, run while the plan is
+        worked out); used only where they fit ``assets``, else worked out here.
 
     Returns
     -------

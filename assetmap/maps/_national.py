@@ -379,7 +379,7 @@ def national_payload(
         clusters=clusters, opportunities=opportunities,
         summary=summary, config=config, areas=areas, planned=_renumbered(kept, opp_cols, lay.order),
         shapes=False, leave=(*SEARCH_COLUMNS, *DECIMALS, Col.REASONS), outline=bool(config.map.outline),
-        arrays=True,
+        arrays=True, early=early, order=lay.order,
     )  # fmt: skip
     chunk_of = np.repeat(np.arange(len(lay.bounds) - 1), np.diff(lay.bounds))
     search = None if early is None else early.handed_over(lay.order)
