@@ -22,7 +22,7 @@ from assetmap.maps._early import _in_order
 from assetmap.maps._geometry import shown_mask
 from assetmap.maps._payload import coded_text, encode_text, text_codes
 from assetmap.maps._pyramid import pack
-from assetmap.maps._texts import split_parts, split_texts
+from assetmap.maps._texts import split_parts, split_texts, template_reasons
 from assetmap.pipeline import run
 from assetmap.schema import BNG
 from assetmap.testing import national_estate
@@ -187,3 +187,25 @@ def test_a_run_works_out_its_national_page_while_planning(
     assert sorted(p.name for p in (tmp_path / "died").iterdir()) == sorted(
         p.name for p in (tmp_path / "early").iterdir()
     )
+
+
+_PHRASES = st.sampled_from([
+    "low utilisation (42%, below 50%)", "freehold, book value £4,285,000", "condition C (poor)",
+    "room for its 12 people at Secret Depot 9 (Police), 1,234 m away", "Building 007", " ", "",
+])  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(reasons=st.lists(st.none() | st.lists(_PHRASES, max_size=4).map("; ".join), max_size=30),
+       names=st.sampled_from([[], ["Secret Depot 9"], ["Depot 9 (Police), 1"]]),
+       seed=st.integers(0, 2**16))  # fmt: skip
+def test_reasons_templated_then_put_in_another_order_are_those_templated_in_that_order(
+    reasons: list[str | None], names: list[str], seed: int
+) -> None:
+    order = np.random.default_rng(seed).permutation(len(reasons))
+    series = pd.Series(reasons, dtype=object)
+    moved = template_reasons(series, names).take(order)
+    expected = template_reasons(series.iloc[order].reset_index(drop=True), names)
+    assert moved.templates == expected.templates
+    for part in ("count", "template", "numbers", "slots", "offsets"):
+        assert np.array_equal(getattr(moved, part), getattr(expected, part)), part

@@ -230,13 +230,14 @@ def _search_index(parts: Parts, partner: np.ndarray, early: dict[str, SplitText]
     return index | {Col.PARTNER: Ints(partner.astype(np.int64))}
 
 
-def _reasons(parts: Parts) -> tuple[Templated | None, bool]:
-    """The reasons as templates, and whether their templates are few enough to share."""
-    estate = parts.estate
-    if Col.REASONS not in estate.shown:
-        return None, True
-    templated = template_reasons(estate.shown[Col.REASONS], estate.hidden_names)
-    return templated, len(templated.templates) <= SHARED_MAX
+def _reasons(
+    assets: pd.DataFrame, rows: np.ndarray, order: np.ndarray, hidden_names: list[str]
+) -> Templated | None:
+    """The reasons of the assets at ``rows`` as templates, put in ``order`` (positions among
+    those rows) as templates rather than as text (:meth:`~assetmap.maps._texts.Templated.take`)."""
+    if Col.REASONS not in assets:
+        return None
+    return template_reasons(assets[Col.REASONS].iloc[rows], hidden_names).take(order)
 
 
 def _pyramid(
@@ -244,10 +245,11 @@ def _pyramid(
     lay: Layout,
     chunk_of: np.ndarray,
     hull_buffer: float,
+    reasons: Templated | None,
     early: dict[str, SplitText] | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The pyramid's index for the document, and the compressed blocks (``early``: the search
-    index's columns already split, in page order)."""
+    """The pyramid's index for the document, and the compressed blocks (``reasons``: the assets'
+    reasons in page order; ``early``: the search index's columns already split, in page order)."""
     estate = parts.estate
     x, y = mercator(estate.lat, estate.lon)
     partner = np.asarray(parts.columns[Col.PARTNER], dtype=np.int64)
@@ -256,7 +258,7 @@ def _pyramid(
     detail = detail_zoom(x, y)
     chunks = len(lay.bounds) - 1
     ready, shared = split_columns(parts.columns, estate.shown)
-    reasons, share_templates = _reasons(parts)
+    share_templates = reasons is None or len(reasons.templates) <= SHARED_MAX
     if reasons is not None and share_templates:
         shared[Col.REASONS] = reasons.templates
     opportunity_tables = _opportunity_chunks(parts.opportunity_columns, chunk_of, lay.bounds)
@@ -374,7 +376,7 @@ def national_payload(
     lat, lon = (early.lat, early.lon) if early is not None else wgs84_points(assets.geometry.iloc[rows])
     kept, opp_cols, lay = _planned_layout(assets, mask, lat, lon, opportunities)
     parts = page_parts(
-        split_estate(assets.drop(columns=list(_UNUSED), errors="ignore"), rows[lay.order],
+        split_estate(assets.drop(columns=[*_UNUSED, Col.REASONS], errors="ignore"), rows[lay.order],
                      points=(lat[lay.order], lon[lay.order])),
         clusters=clusters, opportunities=opportunities,
         summary=summary, config=config, areas=areas, planned=_renumbered(kept, opp_cols, lay.order),
@@ -383,7 +385,8 @@ def national_payload(
     )  # fmt: skip
     chunk_of = np.repeat(np.arange(len(lay.bounds) - 1), np.diff(lay.bounds))
     search = None if early is None else early.handed_over(lay.order)
-    pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m, search)
+    reasons = _reasons(assets, rows, lay.order, parts.estate.hidden_names)
+    pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m, reasons, search)
     doc = document(parts, config)
     for key in (Doc.COLUMNS, Doc.OPPORTUNITIES, Doc.CLUSTERS):
         doc.pop(key)

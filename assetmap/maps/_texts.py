@@ -93,6 +93,30 @@ class Templated:
     #: Per asset, its first phrase (and one past the last asset's last).
     offsets: np.ndarray
 
+    def take(self, order: np.ndarray) -> Templated:
+        """The reasons of the assets in ``order`` (positions), as :func:`template_reasons` of
+        them in that order makes them: the same phrases, with the templates numbered again
+        in the order they first appear (so a national page need not put the reasons
+        themselves, its biggest column, in its own order)."""
+        order = np.asarray(order, dtype=np.int64)
+        count = self.count[order]
+        before = np.cumsum(count) - count
+        step = np.arange(int(count.sum())) - np.repeat(before, count)
+        phrase = np.repeat(self.offsets[order], count) + step
+        template = self.template[phrase]
+        used, first = np.unique(template, return_index=True)
+        seen = used[np.argsort(first, kind="stable")]  # old numbers, first seen first
+        number = np.zeros(len(self.templates), dtype=np.int64)
+        number[seen] = np.arange(len(seen))
+        return Templated(
+            templates=[self.templates[t] for t in seen.tolist()],
+            count=count,
+            template=number[template],
+            numbers=self.numbers[phrase],
+            slots=self.slots[phrase],
+            offsets=np.concatenate([[0], np.cumsum(count)]).astype(np.int64),
+        )
+
 
 def _phrase_lists(values: pd.Series, names: list[str]) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """The distinct phrases, and each asset's phrases as codes into them (flat, with counts).
