@@ -109,8 +109,8 @@ def _in_order(
     if not distinct:
         return codes, distinct
     known = codes >= 0
-    used, first = np.unique(codes[known], return_index=True)
-    seen = used[np.argsort(first, kind="stable")]  # old codes, first seen first
+    seen = pd.unique(codes)  # old codes, first seen first (a hash table: no sort of the assets)
+    seen = seen[seen >= 0]
     new = np.full(len(distinct), -1, dtype=np.int64)
     new[seen] = np.arange(len(seen))
     return np.where(known, new[np.maximum(codes, 0)], -1), [distinct[c] for c in seen.tolist()]

@@ -104,8 +104,7 @@ class Templated:
         step = np.arange(int(count.sum())) - np.repeat(before, count)
         phrase = np.repeat(self.offsets[order], count) + step
         template = self.template[phrase]
-        used, first = np.unique(template, return_index=True)
-        seen = used[np.argsort(first, kind="stable")]  # old numbers, first seen first
+        seen = pd.unique(template)  # old numbers, first seen first (a hash table, no sort)
         number = np.zeros(len(self.templates), dtype=np.int64)
         number[seen] = np.arange(len(seen))
         return Templated(
