@@ -78,7 +78,9 @@ def test_a_national_page_from_parts_worked_out_early_is_the_same_page(
     drawn = prepared(assets)
     assert early.fits(drawn, shown_mask(drawn))
     assert _page(tmp_path / "early.html", national, early=early) == _page(tmp_path / "map.html", national)
-    assert early.search == {}  # handed over to the page, not kept
+    assert early.search == {} and early.codes == {}  # handed over to the page, not kept
+    again = _page(tmp_path / "again.html", national, early=early)  # what is left is still the same page
+    assert again == (tmp_path / "map.html").read_bytes()
 
 
 def test_parts_of_another_estate_are_not_used(tmp_path: Path, national: tuple[object, ...]) -> None:

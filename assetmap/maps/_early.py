@@ -85,10 +85,12 @@ class EarlyMap:
 
     def texts(self, order: np.ndarray | None, *, arrays: bool) -> dict[str, Any]:
         """The text columns encoded as :func:`~._payload.encode_text` encodes the shown assets in
-        ``order`` (positions among them; None: the estate's order)."""
+        ``order`` (positions among them; None: the estate's order); this object lets go of its
+        own codes."""
+        codes, self.codes = self.codes, {}
         return {
-            column: coded_text(*_in_order(codes, distinct, order), arrays=arrays)
-            for column, (codes, distinct) in self.codes.items()
+            column: coded_text(*_in_order(values.astype(np.int64), distinct, order), arrays=arrays)
+            for column, (values, distinct) in codes.items()
         }
 
     def handed_over(self, order: np.ndarray) -> dict[str, SplitText]:
@@ -141,7 +143,7 @@ def _codes(shown: gpd.GeoDataFrame, columns: tuple[str, ...]) -> dict[str, tuple
         if column in shown:
             codes, distinct = text_codes(shown[column])
             if len(distinct) <= max(1, len(codes) // 2):
-                out[column] = (codes.astype(np.int64), distinct)
+                out[column] = (codes.astype(np.int32), distinct)  # fewer than 2**31 assets
     return out
 
 

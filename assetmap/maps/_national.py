@@ -223,7 +223,7 @@ def _search_index(parts: Parts, partner: np.ndarray, early: dict[str, SplitText]
         column: None
         if column == Col.PARTNER
         else early[column].column()
-        if early is not None
+        if early and column in early
         else split_texts(shown.get(column, empty))
         for column in SEARCH_COLUMNS
     }
