@@ -222,7 +222,7 @@ def _search_index(parts: Parts, partner: np.ndarray, early: dict[str, SplitText]
     index: dict[str, Any] = {
         column: None
         if column == Col.PARTNER
-        else early[column].column()
+        else early.pop(column).column()  # each let go once joined
         if early and column in early
         else split_texts(shown.get(column, empty))
         for column in SEARCH_COLUMNS
