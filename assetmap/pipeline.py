@@ -32,7 +32,7 @@ from .boardpack import write_board_pack
 from .config import Config, load_config
 from .estate import Estate, build_estate
 from .geocode import PostcodeLookup
-from .maps import write_map
+from .maps import EarlyMap, early_map, write_map
 from .outputs import write_csv, write_json, write_layers
 from .plan import PlanResult, plan_estate
 
@@ -299,10 +299,15 @@ def run(
     # let them go before planning and writing, the stages that use the most memory.
     directory = postcodes.description
     del postcodes
+    early_work = _start_early_map(area_run, cfg)  # on the core planning leaves idle
     say(f"Clustering and planning {len(area_run.assets):,} assets", None, None)
-    with clock.stage("plan"), _silenced():
-        plan = plan_estate(area_run.assets, cfg, as_of=as_of)
-        plan, areas = finish_areas(plan, area_run)
+    try:
+        with clock.stage("plan"), _silenced():
+            plan = plan_estate(area_run.assets, cfg, as_of=as_of)
+            plan, areas = finish_areas(plan, area_run)
+    except BaseException:
+        early_work.stop()
+        raise
     result = RunResult(
         config=cfg, config_path=config_path, out_dir=out, estate=estate, plan=plan, timings=clock.timings,
         areas=areas, area_run=area_run,
@@ -310,9 +315,9 @@ def run(
     folder = make_staging(out) if stage else out
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        names = _write_outputs(folder, result, say, clock)
+        names = _write_outputs(folder, result, say, clock, early_work=early_work)
         clock.timings["total"] = time.perf_counter() - t_start
-        children = ("pictures_process", "writers_process")
+        children = ("pictures_process", "writers_process", "map_early_process")
         clock.cpu["total"] = time.process_time() + sum(clock.cpu.get(k, 0.0) for k in children)
         result.outputs = {k: out / p.name for k, p in names.items()}
         record = _run_record(result, directory) | {
@@ -348,6 +353,10 @@ PICTURES_PROCESS_ABOVE = 20_000
 #: threads of this process): threads that call into Arrow, GDAL and zlib thousands of times
 #: wait for the interpreter on every return while the map's Python holds it.
 WRITERS_PROCESS_ABOVE = 20_000
+#: With more assets than this, the map's parts that do not depend on the plan (positions, outline,
+#: the register's text columns, a national page's search index) are worked out in a forked
+#: process while this one plans, on the core planning leaves idle.
+MAP_EARLY_ABOVE = 20_000
 #: With more assets than this, the board pack leaves its assets table to ``estate.gpkg`` (with
 #: a note on its summary sheet): a sheet of hundreds of thousands of rows is not something a
 #: board opens, and it is most of the cost of writing a national run's outputs.
@@ -384,7 +393,31 @@ def _jobs(outputs: dict[str, Path], result: RunResult) -> list[_Job]:
     ]  # fmt: skip
 
 
-def _write_outputs(folder: Path, result: RunResult, say: Progress, clock: _Clock) -> dict[str, Path]:
+def _start_early_map(area_run: AreaRun, cfg: Config) -> Forked:
+    """The map's parts that wait for no plan (:func:`~assetmap.maps.early_map`), worked out in a
+    forked process while this one plans (above :data:`MAP_EARLY_ABOVE` assets)."""
+    assets = area_run.assets
+    return Forked(lambda _send: early_map(assets, cfg), fork=len(assets) > MAP_EARLY_ABOVE)
+
+
+def _early_map(work: Forked, result: RunResult, clock: _Clock) -> EarlyMap | None:
+    """The parts :func:`_start_early_map`'s process worked out (None: none, or it failed or
+    died, and the map works them out itself)."""
+    try:
+        done = work.receive(lambda _message: None)
+    except Exception:  # the map meets the same problem itself, and says so there
+        return None
+    if done is None or not isinstance(done.value, EarlyMap) or result.area_run is None:
+        return None
+    clock.timings["map_early"], clock.cpu["map_early_process"] = done.seconds, done.cpu_s
+    clock.peaks["map_early_process"] = done.peak_mb
+    done.value.source = result.area_run.assets
+    return done.value
+
+
+def _write_outputs(
+    folder: Path, result: RunResult, say: Progress, clock: _Clock, *, early_work: Forked | None = None
+) -> dict[str, Path]:
     """Write every output but ``run.json`` into ``folder``; returns them by key.
 
     A national estate's table writers and pictures each go to a forked process, started
@@ -412,12 +445,14 @@ def _write_outputs(folder: Path, result: RunResult, say: Progress, clock: _Clock
                     pending = [pool.submit(progress.step, job) for job in jobs[-1:-3:-1]]
                     for job in jobs[:-2]:
                         progress.step(job)
-                outputs |= _draw(outputs["map"], result, pictures, say, clock)
+                outputs |= _draw(outputs["map"], result, pictures, say, clock, early_work=early_work)
                 for future in pending:
                     future.result()  # an error in a background writer stops the run here
         finally:
             pictures.stop()
             writers.stop()
+            if early_work is not None:
+                early_work.stop()
     clock.cpu["write"] += sum(clock.cpu.get(k, 0.0) for k in ("pictures_process", "writers_process"))
     return outputs
 
@@ -484,12 +519,20 @@ def _collect_writers(writers: Forked, jobs: list[_Job], progress: _WriteProgress
 
 
 def _draw(
-    map_path: Path, result: RunResult, pictures: Forked, say: Progress, clock: _Clock
+    map_path: Path,
+    result: RunResult,
+    pictures: Forked,
+    say: Progress,
+    clock: _Clock,
+    *,
+    early_work: Forked | None = None,
 ) -> dict[str, Path]:
-    """``map.html``, then ``map.png`` and the cluster pictures (drawn here, or collected)."""
+    """``map.html``, then ``map.png`` and the cluster pictures (drawn here, or collected);
+    ``early_work``: the process working out the map's parts while planning (:func:`_start_early_map`)."""
     plan, cfg = result.plan, result.config
     say("Drawing map.html", None, None)
     with clock.stage("map", thread=True):
+        early = _early_map(early_work, result, clock) if early_work is not None else None
         write_map(
             map_path,
             assets=plan.assets,
@@ -498,6 +541,7 @@ def _draw(
             summary=plan.summary,
             config=cfg,
             areas=result.area_run,
+            early=early,
         )
     _pause("map")
     message = "Drawing map.png and the cluster pictures"

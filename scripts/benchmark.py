@@ -51,10 +51,10 @@ PACKAGES = ("pandas", "numpy", "pyarrow", "geopandas", "pyogrio", "shapely", "sc
 #: Stage in run.json -> the floor step it is compared with.
 FLOOR_OF = {"read_clean": "read", "geocode": "postcodes", "plan": "dbscan", "write_gpkg": "gpkg",
             "write_csv": "csv", "total": "total"}
-STAGES = ("read_clean", "geocode", "combine", "areas", "plan", "write", "write_gpkg", "write_csv",
-          "write_board_pack", "map", "pictures", "total")  # fmt: skip
+STAGES = ("read_clean", "geocode", "combine", "areas", "plan", "map_early", "write", "write_gpkg",
+          "write_csv", "write_board_pack", "map", "pictures", "total")  # fmt: skip
 #: CPU seconds in run.json (``cpu_s``) shown against a stage: reading to combining is one figure.
-CPU_OF = {"read_clean": "estate", "pictures": "pictures_process"}
+CPU_OF = {"read_clean": "estate", "pictures": "pictures_process", "map_early": "map_early_process"}
 
 
 def _peak_mb() -> float:

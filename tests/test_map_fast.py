@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from assetmap.areas import cluster_areas
 from assetmap.maps._areas import cluster_area_names
 from assetmap.maps._payload import Enc, encode_phrases, encode_text, scrub, text_codes, text_codes_simple
-from assetmap.maps._plan import _lookup, _places, _shown_figures, keys, positions
+from assetmap.maps._plan import _lookup, _places, _shown_figures, keys, listed, positions
 from assetmap.maps._pyramid import Lvl, far_levels, far_levels_simple, mercator, pack
 
 _CLUSTERS = st.sampled_from([None, "C1", "C2", "C10", "C3"])
@@ -199,3 +199,17 @@ def test_far_levels_from_the_level_below_are_those_from_the_assets(
     simple = far_levels_simple(x, y, combo, use, detail)
     assert [level[Lvl.ZOOM] for level in fast] == list(range(3, detail))
     assert [pack(level) for level in fast] == [pack(level) for level in simple]
+
+
+@given(
+    st.lists(st.one_of(st.floats(allow_infinity=False), st.integers(-(2**70), 2**70).map(float),
+                       st.sampled_from([0.0, -0.0, 1e18, 2.0**62, -(2.0**63)])), max_size=30),
+    st.booleans(),
+)  # fmt: skip
+@settings(max_examples=300, deadline=None)
+def test_numbers_listed_by_numpy_are_those_listed_one_by_one(values: list[float], whole: bool) -> None:
+    arr = np.asarray(values, dtype=float)
+    fast = listed(arr, whole=whole)
+    simple = [None if v != v else (int(v) if whole else v) for v in arr.tolist()]
+    assert fast == simple
+    assert [type(v) for v in fast] == [type(v) for v in simple]

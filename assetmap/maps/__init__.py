@@ -30,6 +30,7 @@ from .._io import atomic_path
 from ..areas import AreaRun
 from ..config import Config, MapConfig
 from ._build import build_payload
+from ._early import EarlyMap, early_map
 from ._escape import escape_text, json_for_script
 from ._geometry import shown_mask
 from ._national import national_payload
@@ -103,13 +104,14 @@ def _page_bytes(
     config: Config | None,
     title: str | None,
     areas: AreaRun | None,
+    early: EarlyMap | None = None,
 ) -> bytes:
     """The page's bytes: a county page (UTF-8), or a national one above ``map.pyramid_above``."""
     cfg = _config(config, title)
     parts = {"clusters": clusters, "opportunities": opportunities, "summary": summary, "areas": areas}
     if _is_national(assets, cfg):
-        return render_national(national_payload(assets, **parts, config=cfg))
-    return render_page(build_payload(assets, **parts, config=cfg)).encode("utf-8")
+        return render_national(national_payload(assets, **parts, config=cfg, early=early))
+    return render_page(build_payload(assets, **parts, config=cfg, early=early)).encode("utf-8")
 
 
 def write_map(
@@ -122,6 +124,7 @@ def write_map(
     config: Config | None = None,
     title: str | None = None,
     areas: AreaRun | None = None,
+    early: EarlyMap | None = None,
 ) -> Path:
     """Write the board map to ``path`` atomically.
 
@@ -131,6 +134,9 @@ def write_map(
         Where ``map.html`` goes.
     assets, clusters, opportunities, summary, config, title, areas
         As for :func:`build_map`.
+    early : EarlyMap, optional
+        The page's parts worked out before the plan (:func:`early_map`, run while the plan is
+        worked out); used only where they fit ``assets``, else worked out here.
 
     Returns
     -------
@@ -139,7 +145,7 @@ def write_map(
     """
     data = _page_bytes(
         assets, clusters=clusters, opportunities=opportunities, summary=summary, config=config, title=title,
-        areas=areas,
+        areas=areas, early=early,
     )  # fmt: skip
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -147,4 +153,6 @@ def write_map(
     return path
 
 
-__all__ = ["KIND_COLOURS", "build_map", "escape_text", "json_for_script", "write_map"]
+__all__ = [
+    "KIND_COLOURS", "EarlyMap", "build_map", "early_map", "escape_text", "json_for_script", "write_map",
+]  # fmt: skip

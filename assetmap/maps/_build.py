@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -61,6 +61,9 @@ from ._style import (
     rating_index,
     use_category,
 )
+
+if TYPE_CHECKING:
+    from ._early import EarlyMap
 
 
 @dataclass
@@ -165,11 +168,18 @@ def rating_codes(shown: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def popup_columns(
-    shown: gpd.GeoDataFrame, hidden_names: list[str], leave: tuple[str, ...] = (), *, arrays: bool = False
+    shown: gpd.GeoDataFrame,
+    hidden_names: list[str],
+    leave: tuple[str, ...] = (),
+    *,
+    arrays: bool = False,
+    texts: dict[str, Any] | None = None,
 ) -> tuple[list[list[str]], dict[str, Any]]:
     """The popup rows present in the register, and the encoded columns behind them (but not
     those in ``leave``, which a national page carries in its search index, as templates or
-    as numbers of its own; ``arrays``: text codes as numpy arrays, see :func:`encode_text`)."""
+    as numbers of its own; ``arrays``: text codes as numpy arrays, see :func:`encode_text`;
+    ``texts``: text columns already encoded, :meth:`~assetmap.maps._early.EarlyMap.texts`)."""
+    texts = texts or {}
     fields: list[list[str]] = []
     cols: dict[str, Any] = {}
     for col, label, fmt in POPUP_FIELDS:
@@ -180,6 +190,8 @@ def popup_columns(
             cols[col] = (
                 encode_numbers(shown[col], DECIMALS[col])
                 if col in DECIMALS
+                else texts[col]
+                if col in texts
                 else encode_text(shown[col], arrays=arrays)
             )
     for col in (Col.SCORE, Col.SOURCE_ROW, Col.PRECISION):
@@ -187,7 +199,7 @@ def popup_columns(
             cols[col] = encode_numbers(shown[col], DECIMALS[col], delta=col == Col.SOURCE_ROW)
     for col in (Col.SOURCE_FILE, Col.METHOD):
         if col in shown.columns:
-            cols[col] = encode_text(shown[col], arrays=arrays)
+            cols[col] = texts[col] if col in texts else encode_text(shown[col], arrays=arrays)
     if Col.REASONS in shown.columns and Col.REASONS not in leave:
         cols[Col.REASONS] = encode_phrases(shown[Col.REASONS], hidden_names)
     return fields, cols
@@ -200,13 +212,15 @@ def asset_columns(
     leave: tuple[str, ...] = (),
     *,
     arrays: bool = False,
+    texts: dict[str, Any] | None = None,
 ) -> tuple[list[list[str]], dict[str, Any]]:
     """Step 3: position, partner, use, rating and name of each shown asset, and its popup facts
     (text columns in ``leave`` are left out: a national page's search index holds them).
 
     ``arrays``: integers as numpy arrays rather than lists (a national page stores them in
-    binary: no Python number is made for each asset).
+    binary: no Python number is made for each asset); ``texts``: text columns already encoded.
     """
+    texts = texts or {}
     shown = estate.shown
     ilat, ilon = grid.integers(estate.lat, estate.lon) if arrays else grid.points(estate.lat, estate.lon)
     listed = (lambda a: a) if arrays else (lambda a: a.tolist())
@@ -217,9 +231,11 @@ def asset_columns(
         Col.USE: listed(use_category(shown.get("use", pd.Series(None, index=shown.index, dtype=object)))),
         Col.RATING: listed(rating_codes(shown)),
     }
-    if Col.NAME not in leave:
+    if Col.NAME in texts and Col.NAME not in leave:
+        cols[Col.NAME] = texts[Col.NAME]
+    elif Col.NAME not in leave:
         cols[Col.NAME] = encode_text(shown.get("name", pd.Series(None, index=shown.index, dtype=object)))
-    fields, popup = popup_columns(shown, estate.hidden_names, leave, arrays=arrays)
+    fields, popup = popup_columns(shown, estate.hidden_names, leave, arrays=arrays, texts=texts)
     cols.update(popup)
     return fields, cols
 
@@ -309,6 +325,8 @@ def page_parts(
     leave: tuple[str, ...] = (),
     outline: bool = True,
     arrays: bool = False,
+    early: EarlyMap | None = None,
+    order: np.ndarray | None = None,
 ) -> Parts:
     """Steps 2 to 5 for an estate already split (and, for a national page, put in its order).
 
@@ -316,13 +334,22 @@ def page_parts(
     order of the shown assets; ``shapes=False``: no cluster shapes, and ``leave``: text columns
     not encoded, and ``outline=False``: no outline unless ``map.outline`` gives one (a national
     page, whose offline base map has the coast); ``arrays``: the assets' integers as numpy
-    arrays (:func:`asset_columns`).
+    arrays (:func:`asset_columns`); ``early``: parts worked out before the plan, fitting the
+    estate (:mod:`~assetmap.maps._early`), whose shown assets are here in ``order`` (positions
+    among them; None: as they are).
     """
     shown = estate.shown
-    outline = _to_wgs84(place_outline(shown, config)) if outline or config.map.outline else None
+    if not (outline or config.map.outline):
+        outline = None
+    elif early is not None and early.outlined:
+        outline = early.outline
+    else:
+        outline = _to_wgs84(place_outline(shown, config))
     grid = Grid.around(estate.lat, estate.lon, outline)
     partner_codes, partners = partner_table(shown)
-    fields, cols = asset_columns(estate, grid, partner_codes, leave, arrays=arrays)
+    texts = early.texts(order, arrays=arrays) if early is not None else None
+    fields, cols = asset_columns(estate, grid, partner_codes, leave, arrays=arrays, texts=texts)
+    del texts
     if planned is None:
         index = positions(keys(shown, "partner", "asset_id"))
         planned = plan_opportunities(opportunities, index, keys(estate.hidden, "partner", "asset_id"))
@@ -384,6 +411,7 @@ def build_payload(
     summary: dict[str, Any] | None,
     config: Config,
     areas: AreaRun | None = None,
+    early: EarlyMap | None = None,
 ) -> dict[str, Any]:
     """Everything the page shows, as JSON-ready data (no sensitive site in it).
 
@@ -398,14 +426,21 @@ def build_payload(
     areas : AreaRun, optional
         The run's areas (:func:`assetmap.areas.prepare_areas`): the choropleth and the
         clusters across a border.
+    early : EarlyMap, optional
+        Parts worked out before the plan (:mod:`~assetmap.maps._early`): used where they fit.
 
     Returns
     -------
     dict
         The document described in :mod:`assetmap.maps._payload`.
     """
+    if early is not None:
+        drawn = prepared(assets)
+        if not early.fits(drawn, shown_mask(drawn)):
+            early = None
+    points = None if early is None else (early.lat, early.lon)
     parts = page_parts(
-        split_estate(assets), clusters=clusters, opportunities=opportunities, summary=summary, config=config,
-        areas=areas,
+        split_estate(assets, points=points), clusters=clusters, opportunities=opportunities, summary=summary,
+        config=config, areas=areas, early=early,
     )  # fmt: skip
     return document(parts, config)

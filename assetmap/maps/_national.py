@@ -20,6 +20,7 @@ import pandas as pd
 from ..areas import AreaRun
 from ..config import Config
 from ._build import Parts, document, page_parts, prepared, rating_codes, split_estate, wgs84_points
+from ._early import EarlyMap
 from ._geometry import shown_mask
 from ._payload import DECIMALS, Border, Clu, Col, Doc, Enc, Opp
 from ._plan import keys, positions
@@ -47,7 +48,7 @@ from ._pyramid import (
     split_columns,
 )
 from ._style import RATINGS
-from ._texts import Templated, reasons_chunk, split_texts, template_reasons
+from ._texts import SplitText, Templated, reasons_chunk, split_texts, template_reasons
 
 #: Planned moves shown in the panel of top opportunities.
 TOP: int = 10
@@ -208,35 +209,47 @@ def _crossing(parts: Parts, where: np.ndarray) -> dict[str, list[Any]]:
     }
 
 
-def _search_index(parts: Parts, partner: np.ndarray) -> dict[str, Any]:
+def _search_index(parts: Parts, partner: np.ndarray, early: dict[str, SplitText] | None) -> dict[str, Any]:
     """Name, id and postcode of every asset shown (in page order), and its partner.
 
     Each text column is split at its last number (:func:`~assetmap.maps._texts.split_texts`);
     the page joins it again into one string, the values separated by line feeds (line breaks
-    inside a value become spaces), which it searches with ``indexOf``.
+    inside a value become spaces), which it searches with ``indexOf``. ``early``: the columns
+    already split, in page order (:mod:`~assetmap.maps._early`).
     """
     shown = parts.estate.shown
     empty = pd.Series(None, index=shown.index, dtype=object)
     index: dict[str, Any] = {
-        column: split_texts(shown.get(column, empty)) if column != Col.PARTNER else None
+        column: None
+        if column == Col.PARTNER
+        else early.pop(column).column()  # each let go once joined
+        if early and column in early
+        else split_texts(shown.get(column, empty))
         for column in SEARCH_COLUMNS
     }
     return index | {Col.PARTNER: Ints(partner.astype(np.int64))}
 
 
-def _reasons(parts: Parts) -> tuple[Templated | None, bool]:
-    """The reasons as templates, and whether their templates are few enough to share."""
-    estate = parts.estate
-    if Col.REASONS not in estate.shown:
-        return None, True
-    templated = template_reasons(estate.shown[Col.REASONS], estate.hidden_names)
-    return templated, len(templated.templates) <= SHARED_MAX
+def _reasons(
+    assets: pd.DataFrame, rows: np.ndarray, order: np.ndarray, hidden_names: list[str]
+) -> Templated | None:
+    """The reasons of the assets at ``rows`` as templates, put in ``order`` (positions among
+    those rows) as templates rather than as text (:meth:`~assetmap.maps._texts.Templated.take`)."""
+    if Col.REASONS not in assets:
+        return None
+    return template_reasons(assets[Col.REASONS].iloc[rows], hidden_names).take(order)
 
 
 def _pyramid(
-    parts: Parts, lay: Layout, chunk_of: np.ndarray, hull_buffer: float
+    parts: Parts,
+    lay: Layout,
+    chunk_of: np.ndarray,
+    hull_buffer: float,
+    reasons: Templated | None,
+    early: dict[str, SplitText] | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The pyramid's index for the document, and the compressed blocks."""
+    """The pyramid's index for the document, and the compressed blocks (``reasons``: the assets'
+    reasons in page order; ``early``: the search index's columns already split, in page order)."""
     estate = parts.estate
     x, y = mercator(estate.lat, estate.lon)
     partner = np.asarray(parts.columns[Col.PARTNER], dtype=np.int64)
@@ -245,13 +258,13 @@ def _pyramid(
     detail = detail_zoom(x, y)
     chunks = len(lay.bounds) - 1
     ready, shared = split_columns(parts.columns, estate.shown)
-    reasons, share_templates = _reasons(parts)
+    share_templates = reasons is None or len(reasons.templates) <= SHARED_MAX
     if reasons is not None and share_templates:
         shared[Col.REASONS] = reasons.templates
     opportunity_tables = _opportunity_chunks(parts.opportunity_columns, chunk_of, lay.bounds)
     cluster_tables, where = _cluster_chunks(parts, chunk_of, chunks)
     levels = far_levels(x, y, partner * 4 + rating, use, detail)
-    index = _search_index(parts, partner)
+    index = _search_index(parts, partner, early)
 
     def chunk(c: int) -> bytes:
         start, stop = int(lay.bounds[c]), int(lay.bounds[c + 1])
@@ -342,8 +355,12 @@ def national_payload(
     summary: dict[str, Any] | None,
     config: Config,
     areas: AreaRun | None = None,
+    early: EarlyMap | None = None,
 ) -> dict[str, Any]:
     """The page data of a national estate (same parameters as :func:`~assetmap.maps._build.build_payload`).
+
+    ``early``: the parts worked out before the plan (:mod:`~assetmap.maps._early`), used when
+    they fit ``assets``.
 
     Returns
     -------
@@ -354,18 +371,22 @@ def national_payload(
     assets = prepared(assets)
     mask = shown_mask(assets)
     rows = np.flatnonzero(mask)
-    lat, lon = wgs84_points(assets.geometry.iloc[rows])
+    if early is not None and not early.fits(assets, mask):
+        early = None
+    lat, lon = (early.lat, early.lon) if early is not None else wgs84_points(assets.geometry.iloc[rows])
     kept, opp_cols, lay = _planned_layout(assets, mask, lat, lon, opportunities)
     parts = page_parts(
-        split_estate(assets.drop(columns=list(_UNUSED), errors="ignore"), rows[lay.order],
+        split_estate(assets.drop(columns=[*_UNUSED, Col.REASONS], errors="ignore"), rows[lay.order],
                      points=(lat[lay.order], lon[lay.order])),
         clusters=clusters, opportunities=opportunities,
         summary=summary, config=config, areas=areas, planned=_renumbered(kept, opp_cols, lay.order),
         shapes=False, leave=(*SEARCH_COLUMNS, *DECIMALS, Col.REASONS), outline=bool(config.map.outline),
-        arrays=True,
+        arrays=True, early=early, order=lay.order,
     )  # fmt: skip
     chunk_of = np.repeat(np.arange(len(lay.bounds) - 1), np.diff(lay.bounds))
-    pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m)
+    search = None if early is None else early.handed_over(lay.order)
+    reasons = _reasons(assets, rows, lay.order, parts.estate.hidden_names)
+    pyramid, blocks = _pyramid(parts, lay, chunk_of, config.clustering.hull_buffer_m, reasons, search)
     doc = document(parts, config)
     for key in (Doc.COLUMNS, Doc.OPPORTUNITIES, Doc.CLUSTERS):
         doc.pop(key)

@@ -234,7 +234,14 @@ def encode_text(values: pd.Series, *, arrays: bool = False) -> list[str | None] 
     """Text column: a plain list, or ``{"d": distinct values, "i": codes}`` when values repeat
     (``arrays``: the codes as a numpy array, for a national page, which stores them in binary)."""
     codes, distinct = text_codes(values)
-    if len(distinct) <= max(1, len(values) // 2):
+    return coded_text(codes, distinct, arrays=arrays)
+
+
+def coded_text(
+    codes: np.ndarray, distinct: list[str], *, arrays: bool = False
+) -> list[str | None] | dict[str, Any]:
+    """:func:`encode_text` of the values whose :func:`text_codes` are ``codes`` and ``distinct``."""
+    if len(distinct) <= max(1, len(codes) // 2):
         return {Enc.DISTINCT: distinct, Enc.CODES: codes if arrays else codes.tolist()}
     return np.array([*distinct, None], dtype=object)[codes].tolist()  # code -1: the None at the end
 

@@ -47,9 +47,21 @@ def _nums(values: pd.Series | None, n: int, decimals: int = 0) -> list[float | i
         return [None] * n
     arr = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float).round(decimals)
     arr[~np.isfinite(arr)] = np.nan  # a ratio over nothing (no capacity) is not known
-    if decimals == 0:
+    return listed(arr, whole=decimals == 0)
+
+
+def listed(arr: np.ndarray, *, whole: bool) -> list[float | int | None]:
+    """Floats as a list, NaN as None and, with ``whole``, the others as Python ints: the same
+    list as ``[None if v != v else int(v) for v in arr.tolist()]`` (or ``v``), made by numpy."""
+    missing = np.isnan(arr)
+    if not whole:
+        out = arr.astype(object)
+    elif np.abs(arr[~missing]).max(initial=0) < 2**62:
+        out = np.where(missing, 0, arr).astype(np.int64).astype(object)
+    else:  # beyond 64-bit integers: Python's own
         return [None if v != v else int(v) for v in arr.tolist()]
-    return [None if v != v else v for v in arr.tolist()]
+    out[missing] = None
+    return out.tolist()
 
 
 def _lookup(index: pd.Series, wanted: pd.MultiIndex) -> np.ndarray:
@@ -92,7 +104,7 @@ def opportunities(
     o["_donor"] = _lookup(index, keys(o, "partner", "asset_id"))
     o["_into"] = _lookup(index, keys(o, "into_partner", "into_asset_id"))
     n = len(o)
-    action = o["action"].astype(str).map({a: i for i, a in enumerate(ACTIONS)}).fillna(-1).astype(int)
+    action = pd.Index(ACTIONS).get_indexer(o["action"].astype(str))  # -1: another action
     cols = {
         Opp.RANK: _nums(o.get("rank"), n) if "rank" in o.columns else list(range(1, n + 1)),
         Opp.ACTION: action.tolist(),

@@ -93,6 +93,29 @@ class Templated:
     #: Per asset, its first phrase (and one past the last asset's last).
     offsets: np.ndarray
 
+    def take(self, order: np.ndarray) -> Templated:
+        """The reasons of the assets in ``order`` (positions), as :func:`template_reasons` of
+        them in that order makes them: the same phrases, with the templates numbered again
+        in the order they first appear (so a national page need not put the reasons
+        themselves, its biggest column, in its own order)."""
+        order = np.asarray(order, dtype=np.int64)
+        count = self.count[order]
+        before = np.cumsum(count) - count
+        step = np.arange(int(count.sum())) - np.repeat(before, count)
+        phrase = np.repeat(self.offsets[order], count) + step
+        template = self.template[phrase]
+        seen = pd.unique(template)  # old numbers, first seen first (a hash table, no sort)
+        number = np.zeros(len(self.templates), dtype=np.int64)
+        number[seen] = np.arange(len(seen))
+        return Templated(
+            templates=[self.templates[t] for t in seen.tolist()],
+            count=count,
+            template=number[template],
+            numbers=self.numbers[phrase],
+            slots=self.slots[phrase],
+            offsets=np.concatenate([[0], np.cumsum(count)]).astype(np.int64),
+        )
+
 
 def _phrase_lists(values: pd.Series, names: list[str]) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """The distinct phrases, and each asset's phrases as codes into them (flat, with counts).
@@ -242,11 +265,44 @@ def _lines(texts: pa.Array) -> str:
     return str(pc.binary_join(one, pa.scalar("\n", pa.large_string()))[0].as_py())
 
 
-def split_texts(values: pd.Series) -> dict[str, Any]:
-    """Text values (missing: empty) split at their last run of digits, each part a column.
+@dataclass
+class SplitText:
+    """Text values split at their last run of digits, value by value (see :func:`split_texts`).
 
-    Values are stripped and line breaks inside them become spaces; each text part is one string,
-    the values joined by line feeds.
+    Every part is worked out from its own value alone, so the parts of some values in another
+    order are these parts taken in that order (:meth:`take`): a national page's search index
+    is split while the plan is worked out, in the estate's order, and put in the page's later.
+    """
+
+    #: Text before the number (the whole value when it has none), and after it.
+    head: pa.Array
+    tail: pa.Array
+    #: The number (0 when none), whether there is none, and its width with leading zeros (0: none).
+    number: np.ndarray
+    missing: np.ndarray
+    width: np.ndarray
+
+    def take(self, rows: np.ndarray) -> SplitText:
+        """The parts of the values at ``rows``, in that order."""
+        picks = pa.array(np.asarray(rows, dtype=np.int64))
+        head, tail = self.head.take(picks), self.tail.take(picks)
+        return SplitText(head, tail, self.number[rows], self.missing[rows], self.width[rows])
+
+    def column(self) -> dict[str, Any]:
+        """The search index's column (:class:`Srch` keys): text parts joined by line feeds."""
+        wide = bool(len(self.number)) and int(self.number.max()) >= 2**31
+        return {
+            Srch.HEAD: _lines(self.head),
+            Srch.NUMBER: Ints(self.number, missing=self.missing if self.missing.any() else None, wide=wide),
+            Srch.WIDTH: Ints(self.width),
+            Srch.TAIL: _lines(self.tail),
+        }
+
+
+def split_parts(values: pd.Series) -> SplitText:
+    """Each value (missing: empty) split at its last run of digits (:class:`SplitText`).
+
+    Values are stripped and line breaks inside them become spaces.
     """
     text = pa.array(values.astype("string"), type=pa.large_string())
     text = pc.fill_null(pc.utf8_trim_whitespace(text), "")
@@ -262,13 +318,22 @@ def split_texts(values: pd.Series) -> dict[str, Any]:
     number = pc.cast(pc.if_else(found, digits, "0"), pa.int64()).to_numpy(zero_copy_only=False)
     leading = pc.and_(pc.starts_with(digits, "0"), pc.greater(pc.utf8_length(digits), 1))
     width = pc.if_else(leading, pc.utf8_length(digits), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    wide = bool(len(number)) and int(number.max()) >= 2**31
-    return {
-        Srch.HEAD: _lines(pc.if_else(found, pc.utf8_reverse(before), text)),
-        Srch.NUMBER: Ints(number.astype(np.int64), missing=None if has.all() else ~has, wide=wide),
-        Srch.WIDTH: Ints(width),
-        Srch.TAIL: _lines(pc.utf8_reverse(pc.fill_null(parts.field("t"), ""))),
-    }
+    return SplitText(
+        head=pc.if_else(found, pc.utf8_reverse(before), text),
+        tail=pc.utf8_reverse(pc.fill_null(parts.field("t"), "")),
+        number=number.astype(np.int64),
+        missing=~has,
+        width=width,
+    )
+
+
+def split_texts(values: pd.Series) -> dict[str, Any]:
+    """Text values (missing: empty) split at their last run of digits, each part a column.
+
+    Values are stripped and line breaks inside them become spaces; each text part is one string,
+    the values joined by line feeds (:func:`split_parts`, :meth:`SplitText.column`).
+    """
+    return split_parts(values).column()
 
 
 def join_texts(column: dict[str, Any]) -> list[str]:
@@ -284,6 +349,6 @@ def join_texts(column: dict[str, Any]) -> list[str]:
 
 
 __all__ = [
-    "Rsn", "Srch", "chunk_phrases", "join_phrase", "join_texts", "reasons_chunk", "split_phrase",
-    "split_texts", "template_reasons",
+    "Rsn", "SplitText", "Srch", "chunk_phrases", "join_phrase", "join_texts", "reasons_chunk", "split_parts",
+    "split_phrase", "split_texts", "template_reasons",
 ]  # fmt: skip
