@@ -22,11 +22,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .._fork import Forked
 from .._known import UNRATED
 from ..cluster import PEOPLE_COLUMNS, asset_xy, cluster_assets, estimate_people, profile_clusters
 from ..config import Config
 from ._colocate import MOVE_COLUMNS, Candidates, find_candidates, use_groups
-from ._rating import rate
+from ._rating import Facts, rate, rate_facts
 from ._savings import OPPORTUNITY_COLUMNS, PILOT_REFERENCE, PILOT_REFERENCE_SHARE, opportunities, summarise
 from ._solve import solve
 
@@ -95,7 +96,13 @@ class PlanResult:
     subproblems: pd.DataFrame
 
 
-def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | None = None) -> PlanResult:
+#: Estates from this many assets are planned on two cores (:func:`plan_estate`'s ``parallel``).
+PARALLEL_FROM = 50_000
+
+
+def plan_estate(
+    assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | None = None, parallel: bool | None = None
+) -> PlanResult:
     """Cluster the estate, plan moves, rate every asset and cost the savings.
 
     Parameters
@@ -107,6 +114,11 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
     as_of : date, optional
         The date lease expiries are measured from; today when not given (pass it for a
         reproducible run).
+    parallel : bool, optional
+        Use a second core (Linux): the rating's facts, which do not depend on the moves,
+        are found in a forked process while the moves are chosen, and the exact search is
+        shared (:func:`~assetmap.plan._solve.solve`). The result is the same either way
+        (tested). None: from :data:`PARALLEL_FROM` assets; a county is planned in-process.
 
     Returns
     -------
@@ -123,10 +135,28 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
     cc, pc = config.clustering, config.plan
     df = estimate_people(cluster_assets(assets, cc), cc)
     clusters = profile_clusters(df, cc)
+    if parallel is None:
+        parallel = len(df) >= PARALLEL_FROM
 
     cand = plan_candidates(df, config)
-    moves, subproblems = solve(cand, pc)
-    return rate_and_cost(df, clusters, cand, moves, subproblems, config=config, as_of=as_of)
+    beside = Forked(lambda _send: facts_of(df, cand, config=config, as_of=as_of), fork=parallel)
+    try:
+        moves, subproblems = solve(cand, pc, parallel=parallel)
+    except BaseException:
+        beside.stop()
+        raise
+    done = beside.receive(lambda _message: None)
+    facts = done.value if done is not None else None
+    return rate_and_cost(
+        df, clusters, cand, moves, subproblems, config=config, as_of=as_of, facts=facts  # type: ignore[arg-type]
+    )
+
+
+def facts_of(df: pd.DataFrame, cand: Candidates, *, config: Config, as_of: dt.date) -> Facts:
+    """The rating's facts that do not depend on the moves (:func:`~assetmap.plan._rating.rate_facts`),
+    for :func:`rate_and_cost`'s ``facts``."""
+    cc = config.clustering
+    return rate_facts(df, cand, as_of, config.plan, cc.radius_m, xy=asset_xy(df), diameter_m=cc.diameter_m)
 
 
 def plan_candidates(df: pd.DataFrame, config: Config) -> Candidates:
@@ -168,6 +198,7 @@ def rate_and_cost(
     *,
     config: Config,
     as_of: dt.date,
+    facts: Facts | None = None,
 ) -> PlanResult:
     """Rate every asset, cost the opportunities, tally the clusters and sum up, once moves are chosen.
 
@@ -183,13 +214,17 @@ def rate_and_cost(
         Uses ``config.clustering`` and ``config.plan``.
     as_of : date
         The date lease expiries are measured from.
+    facts : Facts, optional
+        :func:`facts_of` the same ``df``, ``cand``, ``config`` and ``as_of``, when found
+        already (beside the solver); found here otherwise.
 
     Returns
     -------
     PlanResult
     """
     cc, pc = config.clustering, config.plan
-    rated = rate(df, cand, moves, as_of, pc, cc.radius_m, xy=asset_xy(df), diameter_m=cc.diameter_m)
+    facts = facts or facts_of(df, cand, config=config, as_of=as_of)
+    rated = rate(df, cand, moves, as_of, pc, cc.radius_m, diameter_m=cc.diameter_m, facts=facts)
     for col in rated.columns:
         df[col] = rated[col]
     opps = opportunities(df, rated, moves, pc)
