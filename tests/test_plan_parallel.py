@@ -23,8 +23,7 @@ from assetmap.plan import (
     rate_and_cost,
 )
 from assetmap.plan._solve import solve
-from assetmap.testing import make_config
-from assetmap.testing._synthetic import national_estate
+from assetmap.testing import make_config, national_estate
 
 AS_OF = dt.date(2026, 1, 1)
 
