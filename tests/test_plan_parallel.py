@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assetmap._fork import CAN_FORK, Forked
-from assetmap.cluster import cluster_assets, estimate_people, profile_clusters
+from assetmap.cluster import asset_xy, cluster_assets, estimate_people, profile_clusters
 from assetmap.config import Config
 from assetmap.plan import (
     PLAN_ASSET_COLUMNS,
@@ -22,6 +22,8 @@ from assetmap.plan import (
     plan_estate,
     rate_and_cost,
 )
+from assetmap.plan._rating import rate
+from assetmap.plan._savings import opportunities
 from assetmap.plan._solve import solve
 from assetmap.testing import make_config, national_estate
 
@@ -101,6 +103,11 @@ def test_facts_found_in_a_forked_process_rate_as_found_here() -> None:
     here = rate_and_cost(df.copy(), clusters, cand, moves, info, config=cfg, as_of=AS_OF)
     _same_plan(given_facts, here)
     _same_plan(again, here)
+    # The reasons joined on a thread while the opportunities were found: as joined first.
+    cc = cfg.clustering
+    rated = rate(df, cand, moves, AS_OF, cfg.plan, cc.radius_m, xy=asset_xy(df), diameter_m=cc.diameter_m)
+    pd.testing.assert_series_equal(here.assets["reasons"], rated["reasons"])
+    pd.testing.assert_frame_equal(opportunities(here.assets, rated, moves, cfg.plan), here.opportunities)
     assert (here.assets["action"] == "relocate").sum() > 100
     assert np.isin(["red", "amber", "green"], here.assets["rating"]).all()
 

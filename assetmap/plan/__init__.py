@@ -16,6 +16,7 @@ config and ``as_of`` date give the same result, unless the time limit cut the op
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -27,7 +28,7 @@ from .._known import UNRATED
 from ..cluster import PEOPLE_COLUMNS, asset_xy, cluster_assets, estimate_people, profile_clusters
 from ..config import Config
 from ._colocate import MOVE_COLUMNS, Candidates, find_candidates, use_groups
-from ._rating import Facts, rate, rate_facts
+from ._rating import Facts, rate_facts, rate_later
 from ._savings import OPPORTUNITY_COLUMNS, PILOT_REFERENCE, PILOT_REFERENCE_SHARE, opportunities, summarise
 from ._solve import solve
 
@@ -224,10 +225,15 @@ def rate_and_cost(
     """
     cc, pc = config.clustering, config.plan
     facts = facts or facts_of(df, cand, config=config, as_of=as_of)
-    rated = rate(df, cand, moves, as_of, pc, cc.radius_m, diameter_m=cc.diameter_m, facts=facts)
+    rated, reasons = rate_later(df, cand, moves, as_of, pc, cc.radius_m, facts=facts)
+    # The reasons are joined on a thread (Arrow's work, which lets this one run) while the
+    # opportunities are found; they are read only once the opportunities are sorted.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        text = pool.submit(reasons.text)
+        opps = opportunities(df, rated, moves, pc, reasons=text.result)
+        rated["reasons"] = text.result()
     for col in rated.columns:
         df[col] = rated[col]
-    opps = opportunities(df, rated, moves, pc)
     if len(clusters):
         clusters = _tally(clusters, df, opps)
     summary = summarise(df, clusters, rated, opps, subproblems, as_of, pc)

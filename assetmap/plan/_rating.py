@@ -329,7 +329,8 @@ def rate(
     diameter_m: float | None = None,
     facts: Facts | None = None,
 ) -> pd.DataFrame:
-    """Score, rate and give reasons and an action for every asset.
+    """Score, rate and give reasons and an action for every asset (:func:`rate_later` with
+    the reasons' texts joined).
 
     Parameters
     ----------
@@ -359,6 +360,27 @@ def rate(
         Same index as ``df`` with ``cost_per_m2_gbp``, ``score``, ``rating``, ``reasons``,
         ``action``, ``people_in``, ``people_out`` and ``spare_after``.
     """
+    frame, reasons = rate_later(
+        df, cand, moves, as_of, config, radius_m, xy=xy, diameter_m=diameter_m, facts=facts
+    )
+    frame["reasons"] = reasons.text()
+    return frame
+
+
+def rate_later(
+    df: pd.DataFrame,
+    cand: Candidates,
+    moves: pd.DataFrame,
+    as_of: dt.date,
+    config: PlanConfig,
+    radius_m: float,
+    *,
+    xy: np.ndarray | None = None,
+    diameter_m: float | None = None,
+    facts: Facts | None = None,
+) -> tuple[pd.DataFrame, _Reasons]:
+    """:func:`rate` with the ``reasons`` column left empty (None) and the reasons to join
+    (``_Reasons.text``, mostly Arrow work that lets other threads run) returned beside."""
     n = len(df)
     if facts is None:
         facts = rate_facts(df, cand, as_of, config, radius_m, xy=xy, diameter_m=diameter_m)
@@ -371,14 +393,14 @@ def rate(
             "cost_per_m2_gbp": f["cpm"],
             "score": f["score"],
             "rating": rating,
-            "reasons": reasons.text(),
+            "reasons": None,
             "action": action,
             "people_out": flows["out"],
             "people_in": flows["in"],
             "spare_after": flows["spare_after"],
         },
         index=df.index,
-    )
+    ), reasons
 
 
 #: The ratings, as :func:`_first_rating` numbers them.
