@@ -317,6 +317,7 @@ class _Sub:
     bound: float
     method: str
     work: int = 0
+    donors: int = 0
 
 
 def edge_groups(e: np.ndarray) -> np.ndarray:
@@ -368,7 +369,15 @@ def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
             method = "heuristic"
         proven = method.startswith("exact")
         subs.append(
-            _Sub(j, part, answers[j], float(values[j]), float(values[j] if proven else bound[j]), method)
+            _Sub(
+                j,
+                part,
+                answers[j],
+                float(values[j]),
+                float(values[j] if proven else bound[j]),
+                method,
+                donors=int(n_donors[j]),
+            )
         )
     return subs
 
@@ -604,11 +613,7 @@ def _search_open(
     :data:`SEARCH_PROCESS_FROM` open sub-problems) every second one is searched in a forked
     process beside this one: the same answers (tested), on two cores.
     """
-    open_subs = [
-        sub
-        for sub in subs
-        if sub.method == "heuristic" and len(np.unique(c.edges[sub.edges, 0])) <= _SEARCH_MAX_DONORS
-    ]
+    open_subs = [sub for sub in subs if sub.method == "heuristic" and sub.donors <= _SEARCH_MAX_DONORS]
     if not open_subs:
         return
     # The figures of the buildings concerned as plain Python, read once (not per search).
@@ -723,14 +728,15 @@ def solve(
         comp[sub.edges] = sub.index
     k = len(subs)
 
-    def distinct(col: int) -> np.ndarray:
-        pairs = pd.DataFrame({"comp": comp, "x": c.edges[:, col]}).drop_duplicates()
-        return np.bincount(pairs["comp"].to_numpy(), minlength=k)
+    # Each sub-problem's distinct receivers: its distinct (sub-problem, receiver) pairs.
+    receiver = c.edges[:, 1].astype(np.int64)
+    pairs = np.unique(comp * (int(receiver.max()) + 1) + receiver)
+    receivers = np.bincount(pairs // (int(receiver.max()) + 1), minlength=k)
 
     info = pd.DataFrame(
         {
-            "donors": distinct(0),
-            "receivers": distinct(1),
+            "donors": np.array([sub.donors for sub in subs], dtype=np.int64),
+            "receivers": receivers,
             "edges": np.bincount(comp, minlength=k),
             "method": [sub.method for sub in subs],
             "saving": [sub.value for sub in subs],
