@@ -11,6 +11,14 @@ reasons and action (:mod:`assetmap.plan._rating`) -> opportunities and savings s
 (:mod:`assetmap.plan._savings`). The function is pure and deterministic: the same estate,
 config and ``as_of`` date give the same result, unless the time limit cut the optimiser
 (``summary['plan_repeatable']`` is then false).
+
+From :data:`PARALLEL_FROM` assets (a national estate, not a county) the plan uses a second
+core on Linux, each time with work that does not depend on what the other side finds: the
+rating's facts (score, first rating, the reasons that state facts and place) are found in a
+forked process while the moves are chosen, and every second sub-problem's exact search in
+another. HiGHS's calls stay in one process, in order: the work budget is spent in queue
+order, each call's node limit being what the calls before it left. The plan is the same
+either way (tests/test_plan_parallel.py).
 """
 
 from __future__ import annotations

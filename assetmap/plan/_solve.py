@@ -17,7 +17,9 @@ With whole moves (``plan.split_donors`` false), each of the rest with at most 20
 is then searched exactly (:mod:`assetmap.plan._search`: branch and bound over its
 donors, at most ``plan.search_node_limit`` steps each, deterministic), which settles
 most of them (``exact-search``; at 10^5 assets 1,219 of 1,227, at 10^6 22,688 of 24,169)
-without a solver call. The rest are handed to ``scipy.optimize.milp`` (HiGHS) in order of what they
+without a solver call (each search is independent of the others', so on a national estate
+every second one is searched in a forked process: the same answers). The rest are handed
+to ``scipy.optimize.milp`` (HiGHS) in order of what they
 could still gain per move choice (bound less answer, over the move choices; ties: estate
 order), small ones
 together in block-diagonal batches of about 600 move choices (one HiGHS start-up per
