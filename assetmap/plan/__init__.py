@@ -37,7 +37,14 @@ from ..cluster import PEOPLE_COLUMNS, asset_xy, cluster_assets, estimate_people,
 from ..config import Config
 from ._colocate import MOVE_COLUMNS, Candidates, find_candidates, use_groups
 from ._rating import Facts, rate_facts, rate_later
-from ._savings import OPPORTUNITY_COLUMNS, PILOT_REFERENCE, PILOT_REFERENCE_SHARE, opportunities, summarise
+from ._savings import (
+    OPPORTUNITY_COLUMNS,
+    PILOT_REFERENCE,
+    PILOT_REFERENCE_SHARE,
+    asset_texts,
+    opportunities,
+    summarise,
+)
 from ._solve import solve
 
 #: Columns the plan needs in the estate layer.
@@ -162,10 +169,12 @@ def plan_estate(
 
 
 def facts_of(df: pd.DataFrame, cand: Candidates, *, config: Config, as_of: dt.date) -> Facts:
-    """The rating's facts that do not depend on the moves (:func:`~assetmap.plan._rating.rate_facts`),
-    for :func:`rate_and_cost`'s ``facts``."""
+    """What the rating and the opportunities read that does not depend on the moves
+    (:func:`~assetmap.plan._rating.rate_facts`, with the assets' texts), for
+    :func:`rate_and_cost`'s ``facts``."""
     cc = config.clustering
-    return rate_facts(df, cand, as_of, config.plan, cc.radius_m, xy=asset_xy(df), diameter_m=cc.diameter_m)
+    facts = rate_facts(df, cand, as_of, config.plan, cc.radius_m, xy=asset_xy(df), diameter_m=cc.diameter_m)
+    return facts._replace(texts=asset_texts(df))
 
 
 def plan_candidates(df: pd.DataFrame, config: Config) -> Candidates:
@@ -238,7 +247,7 @@ def rate_and_cost(
     # opportunities are found; they are read only once the opportunities are sorted.
     with ThreadPoolExecutor(max_workers=1) as pool:
         text = pool.submit(reasons.text)
-        opps = opportunities(df, rated, moves, pc, reasons=text.result)
+        opps = opportunities(df, rated, moves, pc, reasons=text.result, texts=facts.texts)
         rated["reasons"] = text.result()
     for col in rated.columns:
         df[col] = rated[col]

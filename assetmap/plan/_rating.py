@@ -288,6 +288,8 @@ class Facts(NamedTuple):
     values: dict[str, np.ndarray]
     rating: np.ndarray
     reasons: _Reasons
+    #: The opportunities' texts of every asset (:func:`assetmap.plan._savings.asset_texts`), when made.
+    texts: dict[str, object] | None = None
 
 
 #: Factors kept in :class:`Facts` (the rest are read only by the fact and place reasons).

@@ -118,12 +118,28 @@ def _receipts(
     return receipt, basis
 
 
-def _asset_values(df: pd.DataFrame, rated: pd.DataFrame, reasons: Reasons | None) -> dict[str, object]:
-    """The per-asset arrays the opportunities are read from."""
+def asset_texts(df: pd.DataFrame) -> dict[str, object]:
+    """The texts and lease dates of every asset the opportunities are read from: they do
+    not depend on the plan, so they can be made beside the solver (:class:`Facts`)."""
     tenure = lowered(df["tenure"])
     expiry = pd.to_datetime(df["lease_expiry"], errors="coerce").to_numpy()
     return {
         "tenure": tenure,
+        "lease": np.where(tenure == "leasehold", expiry, np.datetime64("NaT")).astype(expiry.dtype),
+        # Text columns stay Arrow-backed: only the rows used are taken.
+        "asset_id": df["asset_id"].astype("str").array,
+        "partner": df["partner"].astype("str").array,
+        "name": df["name"].astype("str").array,
+        "cluster_id": df["cluster_id"].astype("str").array,
+    }
+
+
+def _asset_values(
+    df: pd.DataFrame, rated: pd.DataFrame, reasons: Reasons | None, texts: dict[str, object] | None
+) -> dict[str, object]:
+    """The per-asset arrays the opportunities are read from (``texts``: :func:`asset_texts`)."""
+    return {
+        **(texts if texts is not None else asset_texts(df)),
         # NaN where the register gives no running cost: a saving from it is not known, never £0.
         "cost": pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy(dtype=float),
         "book": pd.to_numeric(df["book_value_gbp"], errors="coerce").to_numpy(dtype=float),
@@ -131,12 +147,6 @@ def _asset_values(df: pd.DataFrame, rated: pd.DataFrame, reasons: Reasons | None
         "occ": df["plan_occupancy"].to_numpy(dtype=float),
         "cap": df["plan_capacity"].to_numpy(dtype=float),
         "est": (df["occupancy_estimated"] | df["capacity_estimated"]).to_numpy(dtype=bool),
-        "lease": np.where(tenure == "leasehold", expiry, np.datetime64("NaT")).astype(expiry.dtype),
-        # Text columns stay Arrow-backed: only the rows used are taken.
-        "asset_id": df["asset_id"].astype("str").array,
-        "partner": df["partner"].astype("str").array,
-        "name": df["name"].astype("str").array,
-        "cluster_id": df["cluster_id"].astype("str").array,
         "rating": rated["rating"].to_numpy(dtype=object),
         "score": rated["score"].to_numpy(dtype=float),
         "reasons": reasons or (lambda: rated["reasons"].array),
@@ -179,13 +189,15 @@ def opportunities(
     config: PlanConfig,
     *,
     reasons: Reasons | None = None,
+    texts: dict[str, object] | None = None,
 ) -> pd.DataFrame:
     """The ranked list: one row per move, per vacant disposal and per share offer.
 
     ``reasons``: what gives each asset's reasons, read once the list is sorted (when they
-    are still being joined); ``rated["reasons"]`` when not given.
+    are still being joined); ``rated["reasons"]`` when not given. ``texts``:
+    :func:`asset_texts` of ``df`` when made already.
     """
-    v = _asset_values(df, rated, reasons)
+    v = _asset_values(df, rated, reasons, texts)
     action = rated["action"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         blocks = [
