@@ -15,7 +15,8 @@ config and ``as_of`` date give the same result, unless the time limit cut the op
 From :data:`PARALLEL_FROM` assets (a national estate, not a county) the plan uses a second
 core on Linux, each time with work that does not depend on what the other side finds: the
 rating's facts (score, first rating, the reasons that state facts and place) are found in a
-forked process while the moves are chosen, and every second sub-problem's exact search in
+forked process while the moves are chosen, and, with enough sub-problems to search
+(:data:`~assetmap.plan._solve.SEARCH_PROCESS_FROM`), every second one's exact search in
 another. HiGHS's calls stay in one process, in order: the work budget is spent in queue
 order, each call's node limit being what the calls before it left. The plan is the same
 either way (tests/test_plan_parallel.py).
@@ -134,7 +135,9 @@ def plan_estate(
         Use a second core (Linux): the rating's facts, which do not depend on the moves,
         are found in a forked process while the moves are chosen, and the exact search is
         shared (:func:`~assetmap.plan._solve.solve`). The result is the same either way
-        (tested). None: from :data:`PARALLEL_FROM` assets; a county is planned in-process.
+        (tested). None: the facts from :data:`PARALLEL_FROM` assets, the search from
+        :data:`~assetmap.plan._solve.SEARCH_PROCESS_FROM` sub-problems to search (at 10^6
+        assets, not 10^5); a county is planned in-process.
 
     Returns
     -------
@@ -151,12 +154,13 @@ def plan_estate(
     cc, pc = config.clustering, config.plan
     df = estimate_people(cluster_assets(assets, cc), cc)
     clusters = profile_clusters(df, cc)
-    if parallel is None:
-        parallel = len(df) >= PARALLEL_FROM
-
     cand = plan_candidates(df, config)
-    beside = Forked(lambda _send: facts_of(df, cand, config=config, as_of=as_of), fork=parallel)
+    beside = Forked(
+        lambda _send: facts_of(df, cand, config=config, as_of=as_of),
+        fork=len(df) >= PARALLEL_FROM if parallel is None else parallel,
+    )
     try:
+        # None: the search is shared when it has enough sub-problems to pay for a process.
         moves, subproblems = solve(cand, pc, parallel=parallel)
     except BaseException:
         beside.stop()
