@@ -644,6 +644,9 @@ SEARCH_PROCESS_FROM = 4_000
 
 _Job = tuple[list[list[int]], float]
 
+#: Which jobs of every five :func:`_search_split` gives the forked process.
+_FORKED_SHARE = (1, 3)
+
 
 def _search_jobs(jobs: list[_Job], lookup: Figures, limit: int) -> list[tuple[bool, list[Move] | None]]:
     """Search each ``(edges, incumbent)``: whether it finished, and the better moves found."""
@@ -651,18 +654,25 @@ def _search_jobs(jobs: list[_Job], lookup: Figures, limit: int) -> list[tuple[bo
 
 
 def _search_split(jobs: list[_Job], lookup: Figures, limit: int) -> list[tuple[bool, list[Move] | None]]:
-    """:func:`_search_jobs` with every second job searched in a forked process meanwhile
-    (here, where no process could be had or it died)."""
-    theirs = Forked(lambda _send: _search_jobs(jobs[1::2], lookup, limit))
+    """:func:`_search_jobs` with two jobs in every five searched in a forked process
+    meanwhile (here, where no process could be had or it died)."""
+    # The forked process searches two jobs in every five: it starts later (the fork) and runs
+    # slower (each object it touches is copied first), and this one waits for it.
+    given = [i for i in range(len(jobs)) if i % 5 in _FORKED_SHARE]
+    kept = [i for i in range(len(jobs)) if i % 5 not in _FORKED_SHARE]
+    theirs = Forked(lambda _send: _search_jobs([jobs[i] for i in given], lookup, limit))
     try:
-        mine = _search_jobs(jobs[0::2], lookup, limit)
+        mine = _search_jobs([jobs[i] for i in kept], lookup, limit)
     except BaseException:
         theirs.stop()
         raise
     done = theirs.receive(lambda _message: None)
+    found = done.value if done is not None else _search_jobs([jobs[i] for i in given], lookup, limit)
     out: list[tuple[bool, list[Move] | None]] = [(False, None)] * len(jobs)
-    out[0::2] = mine
-    out[1::2] = done.value if done is not None else _search_jobs(jobs[1::2], lookup, limit)  # type: ignore[assignment]
+    for i, answer in zip(kept, mine, strict=True):
+        out[i] = answer
+    for i, answer in zip(given, found, strict=True):  # type: ignore[call-overload]
+        out[i] = answer
     return out
 
 
