@@ -16,6 +16,7 @@ from shapely.geometry import Point, box
 from support import DEMO, realdata
 
 from assetmap._errors import BoundaryError, ConfigError
+from assetmap._fork import CAN_FORK
 from assetmap.areas import (
     OUTSIDE,
     AreaLevel,
@@ -36,8 +37,9 @@ from assetmap.areas import (
 from assetmap.cli import cli
 from assetmap.config import AreaLevelConfig, Config, load_config
 from assetmap.geocode import PostcodeLookup
-from assetmap.plan import plan_estate
+from assetmap.plan import PLAN_ASSET_COLUMNS, plan_estate
 from assetmap.schema import BNG
+from assetmap.testing import make_config, national_estate
 
 KENT_WARDS = DEMO / "kent" / "boundaries" / "wards.geojson"
 KENT_DISTRICTS = DEMO / "kent" / "boundaries" / "districts.geojson"
@@ -562,3 +564,46 @@ def test_a_configured_onspd_file_gives_districts_from_its_2025_columns(tmp_path:
     assert out["district_code"].tolist() == ["E07000110", "E07000115", "E07000116"]
     assert out["district_source"].tolist() == ["postcode", "nearest postcode", "nearest postcode"]
     assert out["district_name"].tolist() == ["Maidstone", "Tonbridge and Malling", "Tunbridge Wells"]
+
+
+def _same_finish(a: tuple, b: tuple) -> None:
+    """Two :func:`finish_areas` results equal: clusters, opportunities, summary and area rows."""
+    (plan_a, areas_a), (plan_b, areas_b) = a, b
+    pd.testing.assert_frame_equal(pd.DataFrame(plan_a.clusters), pd.DataFrame(plan_b.clusters))
+    pd.testing.assert_frame_equal(plan_a.opportunities, plan_b.opportunities)
+    assert plan_a.summary == plan_b.summary
+    pd.testing.assert_frame_equal(pd.DataFrame(areas_a), pd.DataFrame(areas_b))
+    assert areas_a.geometry.equals(areas_b.geometry) and areas_a.crs == areas_b.crs
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="forked processes are Linux only")
+@pytest.mark.parametrize("focus", [None, "W01"])
+def test_areas_counted_in_a_forked_process_equal_those_counted_here(
+    tmp_path: Path, focus: str | None
+) -> None:
+    path = two_districts(tmp_path, population="POP")
+    district = {"file": str(path), "code": "CODE", "name": "NAME", "population": "POP"}
+    cfg = Config.model_validate(
+        {"title": "Border", "partners": [{"name": "x", "register": "x.csv"}],
+         "areas": {"district": district, "focus": focus}}
+    )  # fmt: skip
+    run = prepare_areas(border_estate(), cfg, postcodes=PostcodeLookup())
+    plan = plan_estate(run.assets, cfg, as_of=dt.date(2026, 9, 30))
+    two = finish_areas(plan, run, parallel=True)
+    _same_finish(two, finish_areas(plan, run, parallel=False))
+    assert two[0].summary["cross_boundary_moves"] == 1
+    assert two[1].geometry.notna().sum() == 2
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="forked processes are Linux only")
+def test_a_national_estates_areas_counted_in_a_forked_process_equal_those_counted_here(
+    lookup: PostcodeLookup,
+) -> None:
+    assets = national_estate(4_000, seed=5)[0]
+    assets = assets.drop(columns=[c for c in PLAN_ASSET_COLUMNS if c in assets.columns])
+    cfg = make_config()
+    run = prepare_areas(assets, cfg, postcodes=lookup)
+    plan = plan_estate(run.assets, cfg, as_of=dt.date(2026, 9, 30))
+    two = finish_areas(plan, run, parallel=True)
+    _same_finish(two, finish_areas(plan, run, parallel=False))
+    assert len(two[1]) > 100 and two[0].summary["moves"] > 0

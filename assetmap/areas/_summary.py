@@ -266,22 +266,40 @@ def summarise_areas(
         (occupancy over capacity of the assets with both), ``spare_places`` is capacity
         minus occupancy. Sums over the rows of one level equal the estate's totals.
     """
-    frames, geoms = [], []
+    return with_shapes(area_rows(assets, opportunities, levels, focus=focus, positions=positions), levels)
+
+
+def area_rows(
+    assets: pd.DataFrame,
+    opportunities: pd.DataFrame | None,
+    levels: dict[str, AreaLevel],
+    *,
+    focus: tuple[str, str] | None = None,
+    positions: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """:func:`summarise_areas` without the polygons (:func:`with_shapes` adds them): small
+    to send between processes."""
+    frames = []
     if positions is None and opportunities is not None and len(opportunities):
         positions = opportunity_positions(assets, opportunities)
     for name in ("district", "ward"):
-        if name not in levels:
-            continue
-        level = levels[name]
-        fig = _finish(_level_rows(assets, opportunities, level, positions), name)  # type: ignore[arg-type]
-        shapes = dict(zip(level.areas["code"].astype(str), level.areas.geometry, strict=True))
-        geoms += [shapes.get(c) for c in fig["code"]]
-        frames.append(fig)
+        if name in levels:
+            frames.append(_finish(_level_rows(assets, opportunities, levels[name], positions), name))  # type: ignore[arg-type]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(AREA_COLUMNS))
     table = table[list(AREA_COLUMNS)]
     _roles(table, assets, focus)
     table["name"] = table["name"].astype("string")
     table["role"] = table["role"].astype("string")
+    return table
+
+
+def with_shapes(table: pd.DataFrame, levels: dict[str, AreaLevel]) -> gpd.GeoDataFrame:
+    """The :func:`area_rows` table with each area's polygon (None where it has none)."""
+    shapes = {
+        name: dict(zip(level.areas["code"].astype(str), level.areas.geometry, strict=True))
+        for name, level in levels.items()
+    }
+    geoms = [shapes.get(lv, {}).get(c) for lv, c in zip(table["level"], table["code"], strict=True)]
     return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=BNG), crs=BNG)
 
 

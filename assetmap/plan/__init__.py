@@ -11,23 +11,41 @@ reasons and action (:mod:`assetmap.plan._rating`) -> opportunities and savings s
 (:mod:`assetmap.plan._savings`). The function is pure and deterministic: the same estate,
 config and ``as_of`` date give the same result, unless the time limit cut the optimiser
 (``summary['plan_repeatable']`` is then false).
+
+From :data:`PARALLEL_FROM` assets (a national estate, not a county) the plan uses a second
+core on Linux, each time with work that does not depend on what the other side finds: the
+rating's facts (score, first rating, the reasons that state facts and place) are found in a
+forked process while the moves are chosen, and, with enough sub-problems to search
+(:data:`~assetmap.plan._solve.SEARCH_PROCESS_FROM`), every second one's exact search in
+another. HiGHS's calls stay in one process, in order: the work budget is spent in queue
+order, each call's node limit being what the calls before it left. The plan is the same
+either way (tests/test_plan_parallel.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .._fork import Forked
 from .._known import UNRATED
 from ..cluster import PEOPLE_COLUMNS, asset_xy, cluster_assets, estimate_people, profile_clusters
 from ..config import Config
 from ._colocate import MOVE_COLUMNS, Candidates, find_candidates, use_groups
-from ._rating import rate
-from ._savings import OPPORTUNITY_COLUMNS, PILOT_REFERENCE, PILOT_REFERENCE_SHARE, opportunities, summarise
+from ._rating import Facts, rate_facts, rate_later
+from ._savings import (
+    OPPORTUNITY_COLUMNS,
+    PILOT_REFERENCE,
+    PILOT_REFERENCE_SHARE,
+    asset_texts,
+    opportunities,
+    summarise,
+)
 from ._solve import solve
 
 #: Columns the plan needs in the estate layer.
@@ -95,7 +113,13 @@ class PlanResult:
     subproblems: pd.DataFrame
 
 
-def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | None = None) -> PlanResult:
+#: Estates from this many assets are planned on two cores (:func:`plan_estate`'s ``parallel``).
+PARALLEL_FROM = 50_000
+
+
+def plan_estate(
+    assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | None = None, parallel: bool | None = None
+) -> PlanResult:
     """Cluster the estate, plan moves, rate every asset and cost the savings.
 
     Parameters
@@ -107,6 +131,13 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
     as_of : date, optional
         The date lease expiries are measured from; today when not given (pass it for a
         reproducible run).
+    parallel : bool, optional
+        Use a second core (Linux): the rating's facts, which do not depend on the moves,
+        are found in a forked process while the moves are chosen, and the exact search is
+        shared (:func:`~assetmap.plan._solve.solve`). The result is the same either way
+        (tested). None: the facts from :data:`PARALLEL_FROM` assets, the search from
+        :data:`~assetmap.plan._solve.SEARCH_PROCESS_FROM` sub-problems to search (at 10^6
+        assets, not 10^5); a county is planned in-process.
 
     Returns
     -------
@@ -123,10 +154,31 @@ def plan_estate(assets: gpd.GeoDataFrame, config: Config, *, as_of: dt.date | No
     cc, pc = config.clustering, config.plan
     df = estimate_people(cluster_assets(assets, cc), cc)
     clusters = profile_clusters(df, cc)
-
     cand = plan_candidates(df, config)
-    moves, subproblems = solve(cand, pc)
-    return rate_and_cost(df, clusters, cand, moves, subproblems, config=config, as_of=as_of)
+    beside = Forked(
+        lambda _send: facts_of(df, cand, config=config, as_of=as_of),
+        fork=len(df) >= PARALLEL_FROM if parallel is None else parallel,
+    )
+    try:
+        # None: the search is shared when it has enough sub-problems to pay for a process.
+        moves, subproblems = solve(cand, pc, parallel=parallel)
+    except BaseException:
+        beside.stop()
+        raise
+    done = beside.receive(lambda _message: None)
+    facts = done.value if done is not None else None
+    return rate_and_cost(
+        df, clusters, cand, moves, subproblems, config=config, as_of=as_of, facts=facts  # type: ignore[arg-type]
+    )
+
+
+def facts_of(df: pd.DataFrame, cand: Candidates, *, config: Config, as_of: dt.date) -> Facts:
+    """What the rating and the opportunities read that does not depend on the moves
+    (:func:`~assetmap.plan._rating.rate_facts`, with the assets' texts), for
+    :func:`rate_and_cost`'s ``facts``."""
+    cc = config.clustering
+    facts = rate_facts(df, cand, as_of, config.plan, cc.radius_m, xy=asset_xy(df), diameter_m=cc.diameter_m)
+    return facts._replace(texts=asset_texts(df))
 
 
 def plan_candidates(df: pd.DataFrame, config: Config) -> Candidates:
@@ -168,6 +220,7 @@ def rate_and_cost(
     *,
     config: Config,
     as_of: dt.date,
+    facts: Facts | None = None,
 ) -> PlanResult:
     """Rate every asset, cost the opportunities, tally the clusters and sum up, once moves are chosen.
 
@@ -183,16 +236,25 @@ def rate_and_cost(
         Uses ``config.clustering`` and ``config.plan``.
     as_of : date
         The date lease expiries are measured from.
+    facts : Facts, optional
+        :func:`facts_of` the same ``df``, ``cand``, ``config`` and ``as_of``, when found
+        already (beside the solver); found here otherwise.
 
     Returns
     -------
     PlanResult
     """
     cc, pc = config.clustering, config.plan
-    rated = rate(df, cand, moves, as_of, pc, cc.radius_m, xy=asset_xy(df), diameter_m=cc.diameter_m)
+    facts = facts or facts_of(df, cand, config=config, as_of=as_of)
+    rated, reasons = rate_later(df, cand, moves, as_of, pc, cc.radius_m, facts=facts)
+    # The reasons are joined on a thread (Arrow's work, which lets this one run) while the
+    # opportunities are found; they are read only once the opportunities are sorted.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        text = pool.submit(reasons.text)
+        opps = opportunities(df, rated, moves, pc, reasons=text.result, texts=facts.texts)
+        rated["reasons"] = text.result()
     for col in rated.columns:
         df[col] = rated[col]
-    opps = opportunities(df, rated, moves, pc)
     if len(clusters):
         clusters = _tally(clusters, df, opps)
     summary = summarise(df, clusters, rated, opps, subproblems, as_of, pc)

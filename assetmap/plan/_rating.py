@@ -176,9 +176,15 @@ class _Reasons:
             phrase = _Texts([phrase], np.zeros(len(idx), dtype=np.int64))
         elif not isinstance(phrase, _Texts):
             phrase = _codes(phrase)
-        self.rows.append(idx)
-        self.codes.append(phrase.codes + len(self.pool))
+        self.rows.append(idx.astype(np.int32))
+        self.codes.append((phrase.codes + len(self.pool)).astype(np.int32))
         self.pool.extend(phrase.table)
+
+    def copy(self) -> _Reasons:
+        """A copy to add more phrases to (the arrays and texts added so far are shared)."""
+        other = _Reasons(self.n)
+        other.rows, other.codes, other.pool = list(self.rows), list(self.codes), list(self.pool)
+        return other
 
     def text(self) -> pd.api.extensions.ExtensionArray:
         """The joined reasons (a pandas string array; empty where no phrase applies)."""
@@ -271,6 +277,48 @@ def _near_cells(points: np.ndarray, centres: np.ndarray, radius_m: float) -> np.
     return near[cells[:, 0] + 2, cells[:, 1] + 2]
 
 
+class Facts(NamedTuple):
+    """What the rating knows before the moves are chosen (:func:`rate_facts`).
+
+    ``values``: the factors the moves' reasons and the result read; ``rating``: the rating
+    from the score (numbers into ``_RATINGS``); ``reasons``: the reasons stating facts and
+    place.
+    """
+
+    values: dict[str, np.ndarray]
+    rating: np.ndarray
+    reasons: _Reasons
+    #: The opportunities' texts of every asset (:func:`assetmap.plan._savings.asset_texts`), when made.
+    texts: dict[str, object] | None = None
+
+
+#: Factors kept in :class:`Facts` (the rest are read only by the fact and place reasons).
+_KEPT = ("cpm", "score", "well_used", "sensitive", "occ", "util")
+
+
+def rate_facts(
+    df: pd.DataFrame,
+    cand: Candidates,
+    as_of: dt.date,
+    config: PlanConfig,
+    radius_m: float,
+    *,
+    xy: np.ndarray | None = None,
+    diameter_m: float | None = None,
+) -> Facts:
+    """The score, first rating and the reasons that do not depend on the moves.
+
+    Parameters are those of :func:`rate` (less the moves). Pure: it reads ``df`` and
+    ``cand`` only, so it can run beside the solver (in a forked process) and give
+    :func:`rate` the same facts it would find itself.
+    """
+    f = _factors(df, cand, as_of, config)
+    reasons = _Reasons(len(df))
+    _fact_reasons(reasons, df, f, as_of, config)
+    _place_reasons(reasons, df, f, radius_m, _crowded(df, xy, radius_m), diameter_m)
+    return Facts({k: f[k] for k in _KEPT}, _first_rating(f, config), reasons)
+
+
 def rate(
     df: pd.DataFrame,
     cand: Candidates,
@@ -281,8 +329,10 @@ def rate(
     *,
     xy: np.ndarray | None = None,
     diameter_m: float | None = None,
+    facts: Facts | None = None,
 ) -> pd.DataFrame:
-    """Score, rate and give reasons and an action for every asset.
+    """Score, rate and give reasons and an action for every asset (:func:`rate_later` with
+    the reasons' texts joined).
 
     Parameters
     ----------
@@ -303,6 +353,8 @@ def rate(
         within the radius is then told why, rather than that it stands alone.
     diameter_m : float, optional
         The cluster width bound (``clustering.max_diameter_m``), for that reason.
+    facts : Facts, optional
+        :func:`rate_facts` of the same arguments, made already (found here when not given).
 
     Returns
     -------
@@ -310,34 +362,59 @@ def rate(
         Same index as ``df`` with ``cost_per_m2_gbp``, ``score``, ``rating``, ``reasons``,
         ``action``, ``people_in``, ``people_out`` and ``spare_after``.
     """
+    frame, reasons = rate_later(
+        df, cand, moves, as_of, config, radius_m, xy=xy, diameter_m=diameter_m, facts=facts
+    )
+    frame["reasons"] = reasons.text()
+    return frame
+
+
+def rate_later(
+    df: pd.DataFrame,
+    cand: Candidates,
+    moves: pd.DataFrame,
+    as_of: dt.date,
+    config: PlanConfig,
+    radius_m: float,
+    *,
+    xy: np.ndarray | None = None,
+    diameter_m: float | None = None,
+    facts: Facts | None = None,
+) -> tuple[pd.DataFrame, _Reasons]:
+    """:func:`rate` with the ``reasons`` column left empty (None) and the reasons to join
+    (``_Reasons.text``, mostly Arrow work that lets other threads run) returned beside."""
     n = len(df)
-    f = _factors(df, cand, as_of, config)
-    rating = _first_rating(f, config)
+    if facts is None:
+        facts = rate_facts(df, cand, as_of, config, radius_m, xy=xy, diameter_m=diameter_m)
+    # A copy of the reasons: the facts are left as given (they may be used again).
+    f, rating, reasons = facts.values, np.array(_RATINGS, dtype=object)[facts.rating], facts.reasons.copy()
     flows = _flows(cand, moves, n)
-    reasons = _Reasons(n)
-    _fact_reasons(reasons, df, f, as_of, config)
-    _place_reasons(reasons, df, f, radius_m, _crowded(df, xy, radius_m), diameter_m)
     action = _plan_reasons(reasons, df, f, rating, moves, flows, config)
     return pd.DataFrame(
         {
             "cost_per_m2_gbp": f["cpm"],
             "score": f["score"],
             "rating": rating,
-            "reasons": reasons.text(),
+            "reasons": None,
             "action": action,
             "people_out": flows["out"],
             "people_in": flows["in"],
             "spare_after": flows["spare_after"],
         },
         index=df.index,
-    )
+    ), reasons
+
+
+#: The ratings, as :func:`_first_rating` numbers them.
+_RATINGS = ("red", "amber", "green", UNRATED)
 
 
 def _first_rating(f: dict[str, np.ndarray], config: PlanConfig) -> np.ndarray:
-    """Red, amber or green from the score; ``unrated`` where utilisation and cost per m² are unknown."""
+    """Red, amber or green from the score; ``unrated`` where utilisation and cost per m² are
+    unknown: as numbers into :data:`_RATINGS` (small to send between processes)."""
     rc, score = config.rating, f["score"]
-    rating = np.where(score >= rc.red_from, "red", np.where(score >= rc.amber_from, "amber", "green"))
-    return np.where(f["unrated"], UNRATED, rating).astype(object)
+    rating = np.where(score >= rc.red_from, 0, np.where(score >= rc.amber_from, 1, 2))
+    return np.where(f["unrated"], 3, rating).astype(np.int8)
 
 
 def _flows(cand: Candidates, moves: pd.DataFrame, n: int) -> dict[str, np.ndarray]:

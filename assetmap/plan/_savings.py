@@ -20,6 +20,7 @@ then ``relocate`` before ``dispose`` before ``share``, then asset position; ``sh
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,9 @@ PILOT_REFERENCE = (
 _ACTION_ORDER = {"relocate": 0, "dispose": 1, "share": 2}
 
 
+#: What gives every asset's reasons (a pandas string array), when they are needed.
+Reasons = Callable[[], pd.api.extensions.ExtensionArray]
+
 #: Text columns filled in after the opportunities are sorted.
 _LATE = ("name", "into_name", "reasons")
 
@@ -114,12 +118,28 @@ def _receipts(
     return receipt, basis
 
 
-def _asset_values(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, object]:
-    """The per-asset arrays the opportunities are read from."""
+def asset_texts(df: pd.DataFrame) -> dict[str, object]:
+    """The texts and lease dates of every asset the opportunities are read from: they do
+    not depend on the plan, so they can be made beside the solver (:class:`Facts`)."""
     tenure = lowered(df["tenure"])
     expiry = pd.to_datetime(df["lease_expiry"], errors="coerce").to_numpy()
     return {
         "tenure": tenure,
+        "lease": np.where(tenure == "leasehold", expiry, np.datetime64("NaT")).astype(expiry.dtype),
+        # Text columns stay Arrow-backed: only the rows used are taken.
+        "asset_id": df["asset_id"].astype("str").array,
+        "partner": df["partner"].astype("str").array,
+        "name": df["name"].astype("str").array,
+        "cluster_id": df["cluster_id"].astype("str").array,
+    }
+
+
+def _asset_values(
+    df: pd.DataFrame, rated: pd.DataFrame, reasons: Reasons | None, texts: dict[str, object] | None
+) -> dict[str, object]:
+    """The per-asset arrays the opportunities are read from (``texts``: :func:`asset_texts`)."""
+    return {
+        **(texts if texts is not None else asset_texts(df)),
         # NaN where the register gives no running cost: a saving from it is not known, never £0.
         "cost": pd.to_numeric(df["running_cost_gbp"], errors="coerce").to_numpy(dtype=float),
         "book": pd.to_numeric(df["book_value_gbp"], errors="coerce").to_numpy(dtype=float),
@@ -127,15 +147,9 @@ def _asset_values(df: pd.DataFrame, rated: pd.DataFrame) -> dict[str, object]:
         "occ": df["plan_occupancy"].to_numpy(dtype=float),
         "cap": df["plan_capacity"].to_numpy(dtype=float),
         "est": (df["occupancy_estimated"] | df["capacity_estimated"]).to_numpy(dtype=bool),
-        "lease": np.where(tenure == "leasehold", expiry, np.datetime64("NaT")).astype(expiry.dtype),
-        # Text columns stay Arrow-backed: only the rows used are taken.
-        "asset_id": df["asset_id"].astype("str").array,
-        "partner": df["partner"].astype("str").array,
-        "name": df["name"].astype("str").array,
-        "cluster_id": df["cluster_id"].astype("str").array,
         "rating": rated["rating"].to_numpy(dtype=object),
         "score": rated["score"].to_numpy(dtype=float),
-        "reasons": rated["reasons"].array,
+        "reasons": reasons or (lambda: rated["reasons"].array),
         "people_in": rated["people_in"].to_numpy(dtype=float),
         "spare_after": rated["spare_after"].to_numpy(dtype=float),
     }
@@ -162,16 +176,28 @@ def _rows(v: dict[str, object], pos: np.ndarray, action: str, **columns: object)
         "score": v["score"][pos],
         "_pos": pos,
         "_into": np.full(len(pos), -1, dtype=np.int64),
+        "_order": np.full(len(pos), _ACTION_ORDER[action], dtype=np.int64),
     }
     base.update(columns)
     return pd.DataFrame(base)
 
 
 def opportunities(
-    df: pd.DataFrame, rated: pd.DataFrame, moves: pd.DataFrame, config: PlanConfig
+    df: pd.DataFrame,
+    rated: pd.DataFrame,
+    moves: pd.DataFrame,
+    config: PlanConfig,
+    *,
+    reasons: Reasons | None = None,
+    texts: dict[str, object] | None = None,
 ) -> pd.DataFrame:
-    """The ranked list: one row per move, per vacant disposal and per share offer."""
-    v = _asset_values(df, rated)
+    """The ranked list: one row per move, per vacant disposal and per share offer.
+
+    ``reasons``: what gives each asset's reasons, read once the list is sorted (when they
+    are still being joined); ``rated["reasons"]`` when not given. ``texts``:
+    :func:`asset_texts` of ``df`` when made already.
+    """
+    v = _asset_values(df, rated, reasons, texts)
     action = rated["action"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         blocks = [
@@ -233,7 +259,8 @@ def _ranked(out: pd.DataFrame, v: dict[str, object]) -> pd.DataFrame:
     The long texts (names, reasons) are taken from ``v`` once the order is known: sorting
     them with the rest cost seconds at 10^6 assets.
     """
-    out = out.reindex(columns=[*(c for c in OPPORTUNITY_COLUMNS if c not in _LATE), "_pos", "_into"])
+    early = [c for c in OPPORTUNITY_COLUMNS if c not in _LATE]
+    out = out.reindex(columns=[*early, "_pos", "_into", "_order"])
     for col in _TEXT_COLUMNS:
         if col not in _LATE:
             out[col] = out[col].astype("str")
@@ -241,7 +268,6 @@ def _ranked(out: pd.DataFrame, v: dict[str, object]) -> pd.DataFrame:
         out[col] = pd.to_datetime(out[col])
     out["people_estimated"] = out["people_estimated"].astype(bool)
     if len(out):
-        out["_order"] = out["action"].map(_ACTION_ORDER)
         out = out.sort_values(
             ["annual_saving_gbp", "capital_receipt_gbp", "_order", "_pos", "into_asset_id"],
             ascending=[False, False, True, True, True],
@@ -252,7 +278,7 @@ def _ranked(out: pd.DataFrame, v: dict[str, object]) -> pd.DataFrame:
     pos, into = out["_pos"].to_numpy(dtype=np.int64), out["_into"].to_numpy(dtype=np.int64)
     out["name"] = pd.Series(v["name"].take(pos), index=out.index).astype("str")
     out["into_name"] = pd.Series(v["name"].take(into, allow_fill=True), index=out.index).astype("str")
-    out["reasons"] = pd.Series(v["reasons"].take(pos), index=out.index).astype("str")
+    out["reasons"] = pd.Series(v["reasons"]().take(pos), index=out.index).astype("str")  # type: ignore[operator]
     out = out[list(OPPORTUNITY_COLUMNS)].reset_index(drop=True)
     # Shown to people: whole pounds, people to one decimal, utilisation to 0.1 point.
     for col, places in _ROUNDING.items():

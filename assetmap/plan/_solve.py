@@ -17,7 +17,9 @@ With whole moves (``plan.split_donors`` false), each of the rest with at most 20
 is then searched exactly (:mod:`assetmap.plan._search`: branch and bound over its
 donors, at most ``plan.search_node_limit`` steps each, deterministic), which settles
 most of them (``exact-search``; at 10^5 assets 1,219 of 1,227, at 10^6 22,688 of 24,169)
-without a solver call. The rest are handed to ``scipy.optimize.milp`` (HiGHS) in order of what they
+without a solver call (each search is independent of the others', so on a national estate
+every second one is searched in a forked process: the same answers). The rest are handed
+to ``scipy.optimize.milp`` (HiGHS) in order of what they
 could still gain per move choice (bound less answer, over the move choices; ties: estate
 order), small ones
 together in block-diagonal batches of about 600 move choices (one HiGHS start-up per
@@ -59,6 +61,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
+from .._fork import Forked
 from ..config import PlanConfig
 from ._colocate import MOVE_COLUMNS, Candidates
 from ._search import Figures, search
@@ -316,6 +319,7 @@ class _Sub:
     bound: float
     method: str
     work: int = 0
+    donors: int = 0
 
 
 def edge_groups(e: np.ndarray) -> np.ndarray:
@@ -367,7 +371,15 @@ def _subproblems(c: Candidates, config: PlanConfig) -> list[_Sub]:
             method = "heuristic"
         proven = method.startswith("exact")
         subs.append(
-            _Sub(j, part, answers[j], float(values[j]), float(values[j] if proven else bound[j]), method)
+            _Sub(
+                j,
+                part,
+                answers[j],
+                float(values[j]),
+                float(values[j] if proven else bound[j]),
+                method,
+                donors=int(n_donors[j]),
+            )
         )
     return subs
 
@@ -589,20 +601,21 @@ def _apply(call: list[_Sub], found: _Outcome, c: Candidates, work: int) -> None:
             sub.method = found.how if better else "heuristic-better"
 
 
-def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
+def _search_open(
+    subs: list[_Sub], c: Candidates, config: PlanConfig, *, parallel: bool | None = None
+) -> None:
     """Settle the open sub-problems by exact search where it finishes within its step limit.
 
     A finished search proves its answer optimal (``exact-search``): the fast answer where
     nothing beats it, else the better moves found. The others stay open for HiGHS. The
     search is bounded by its steps alone (at most ``plan.search_node_limit`` per
     sub-problem, so its cost grows with the estate like any other stage's), never by the
-    clock: its answers are the same however busy the machine.
+    clock: its answers are the same however busy the machine. Each sub-problem's search is
+    independent of the others', so with ``parallel`` (None: from
+    :data:`SEARCH_PROCESS_FROM` open sub-problems) every second one is searched in a forked
+    process beside this one: the same answers (tested), on two cores.
     """
-    open_subs = [
-        sub
-        for sub in subs
-        if sub.method == "heuristic" and len(np.unique(c.edges[sub.edges, 0])) <= _SEARCH_MAX_DONORS
-    ]
+    open_subs = [sub for sub in subs if sub.method == "heuristic" and sub.donors <= _SEARCH_MAX_DONORS]
     if not open_subs:
         return
     # The figures of the buildings concerned as plain Python, read once (not per search).
@@ -611,14 +624,56 @@ def _search_open(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
     lookup = Figures.of(c, np.unique(every))
     edge_lists = every.tolist()
     ends = np.cumsum([len(sub.edges) for sub in open_subs]).tolist()
-    for sub, start, end in zip(open_subs, [0, *ends[:-1]], ends, strict=True):
-        edges = edge_lists[start:end]
-        finished, moves, _ = search(edges, lookup, incumbent=sub.value, limit=config.search_node_limit)
+    starts = [0, *ends[:-1]]
+    jobs = [(edge_lists[a:b], sub.value) for sub, a, b in zip(open_subs, starts, ends, strict=True)]
+    if parallel is None:
+        parallel = len(jobs) >= SEARCH_PROCESS_FROM
+    search_all = _search_split if parallel else _search_jobs
+    found = search_all(jobs, lookup, config.search_node_limit)
+    for sub, (finished, moves) in zip(open_subs, found, strict=True):
         if not finished:
             continue
         if moves is not None:
             sub.moves, sub.value = moves, _value(moves, c)
         sub.method, sub.bound = "exact-search", sub.value
+
+
+#: Open sub-problems from which the exact search is shared with a forked process (at 10^6
+#: assets about 23,000, 2.8 CPU s; at 10^5 about 1,200, too few to pay for the process).
+SEARCH_PROCESS_FROM = 4_000
+
+_Job = tuple[list[list[int]], float]
+
+#: Which jobs of every five :func:`_search_split` gives the forked process.
+_FORKED_SHARE = (1, 3)
+
+
+def _search_jobs(jobs: list[_Job], lookup: Figures, limit: int) -> list[tuple[bool, list[Move] | None]]:
+    """Search each ``(edges, incumbent)``: whether it finished, and the better moves found."""
+    return [search(edges, lookup, incumbent=value, limit=limit)[:2] for edges, value in jobs]
+
+
+def _search_split(jobs: list[_Job], lookup: Figures, limit: int) -> list[tuple[bool, list[Move] | None]]:
+    """:func:`_search_jobs` with two jobs in every five searched in a forked process
+    meanwhile (here, where no process could be had or it died)."""
+    # The forked process searches two jobs in every five: it starts later (the fork) and runs
+    # slower (each object it touches is copied first), and this one waits for it.
+    given = [i for i in range(len(jobs)) if i % 5 in _FORKED_SHARE]
+    kept = [i for i in range(len(jobs)) if i % 5 not in _FORKED_SHARE]
+    theirs = Forked(lambda _send: _search_jobs([jobs[i] for i in given], lookup, limit))
+    try:
+        mine = _search_jobs([jobs[i] for i in kept], lookup, limit)
+    except BaseException:
+        theirs.stop()
+        raise
+    done = theirs.receive(lambda _message: None)
+    found = done.value if done is not None else _search_jobs([jobs[i] for i in given], lookup, limit)
+    out: list[tuple[bool, list[Move] | None]] = [(False, None)] * len(jobs)
+    for i, answer in zip(kept, mine, strict=True):
+        out[i] = answer
+    for i, answer in zip(given, found, strict=True):  # type: ignore[call-overload]
+        out[i] = answer
+    return out
 
 
 def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
@@ -651,8 +706,13 @@ def _optimise(subs: list[_Sub], c: Candidates, config: PlanConfig) -> None:
             _apply(call, found, c, work)
 
 
-def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+def solve(
+    c: Candidates, config: PlanConfig, *, parallel: bool | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Choose the moves.
+
+    ``parallel``: share the exact search with a forked process (None: when there are
+    many sub-problems to search; the answers are the same either way).
 
     Returns
     -------
@@ -673,21 +733,22 @@ def solve(c: Candidates, config: PlanConfig) -> tuple[pd.DataFrame, pd.DataFrame
     subs = _subproblems(c, config)
     if config.optimiser == "milp":
         if not config.split_donors and config.search_node_limit > 0:
-            _search_open(subs, c, config)
+            _search_open(subs, c, config, parallel=parallel)
         _optimise(subs, c, config)
     comp = np.empty(len(c.edges), dtype=np.int64)
     for sub in subs:
         comp[sub.edges] = sub.index
     k = len(subs)
 
-    def distinct(col: int) -> np.ndarray:
-        pairs = pd.DataFrame({"comp": comp, "x": c.edges[:, col]}).drop_duplicates()
-        return np.bincount(pairs["comp"].to_numpy(), minlength=k)
+    # Each sub-problem's distinct receivers: its distinct (sub-problem, receiver) pairs.
+    receiver = c.edges[:, 1].astype(np.int64)
+    pairs = np.unique(comp * (int(receiver.max()) + 1) + receiver)
+    receivers = np.bincount(pairs // (int(receiver.max()) + 1), minlength=k)
 
     info = pd.DataFrame(
         {
-            "donors": distinct(0),
-            "receivers": distinct(1),
+            "donors": np.array([sub.donors for sub in subs], dtype=np.int64),
+            "receivers": receivers,
             "edges": np.bincount(comp, minlength=k),
             "method": [sub.method for sub in subs],
             "saving": [sub.value for sub in subs],
