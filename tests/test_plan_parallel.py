@@ -115,7 +115,7 @@ def test_facts_found_in_a_forked_process_rate_as_found_here() -> None:
 @needs_fork
 @pytest.mark.parametrize("place", ["kent", "worcestershire"])
 def test_demo_registers_planned_on_two_cores_as_in_one(place: str) -> None:
-    from conftest import DEMO
+    from support import DEMO
 
     from assetmap.config import load_config
     from assetmap.estate import build_estate
