@@ -91,7 +91,9 @@ def _fmt_texts(values: np.ndarray, spec: str) -> _Texts:
         return _Texts([], np.array([], dtype=np.int64))
     suffix, scale = _WHOLE.get(spec, ("", 0.0))
     if scale:
-        values = np.rint(values * scale)
+        # A value too large to scale becomes infinite, as format()'s own "%" makes it ("inf%").
+        with np.errstate(over="ignore"):
+            values = np.rint(values * scale)
     inner = spec.replace("%", "f") if scale else spec
     uniq, inverse = np.unique(values + 0.0, return_inverse=True)  # + 0.0: minus zero as zero
     table = [format(v, inner) + suffix for v in uniq.tolist()]
