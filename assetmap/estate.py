@@ -248,6 +248,7 @@ def place_partner(
 
 
 _Rows = tuple[pd.DataFrame, np.ndarray, np.ndarray]  # placed rows, and their x and y (:func:`_placed_rows`)
+_Assembled = tuple[_Rows, pd.DataFrame, pd.DataFrame, PartnerSummary]  # what :func:`_assemble` gives
 
 
 def _assemble(
@@ -341,10 +342,12 @@ def _typed(assets: pd.DataFrame, xy: tuple[np.ndarray, np.ndarray] | None = None
     points are made here, once for the whole estate.
     """
     out = assets.copy(deep=False)  # every change below replaces a whole column (copy on write)
+    lonlat = None
     if xy is not None:
+        points, lonlat = _points_and_wgs84(*xy)
         # No copy: geopandas copies a plain frame it is given by default, here the whole estate's
         # table (about a second at 1,000,000 assets), and ``out`` is already this function's own.
-        out = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(*xy), crs=BNG, copy=False)
+        out = gpd.GeoDataFrame(out, geometry=points, crs=BNG, copy=False)
     numeric = [
         "easting", "northing", "latitude", "longitude", "gia_m2", "running_cost_gbp", "utilisation",
         "occupancy", "capacity", "book_value_gbp", "geocode_precision_m",
@@ -363,7 +366,8 @@ def _typed(assets: pd.DataFrame, xy: tuple[np.ndarray, np.ndarray] | None = None
         x, y = xy if xy is not None else (shapely.get_x(points), shapely.get_y(points))
         out["easting"] = np.round(x, 2)
         out["northing"] = np.round(y, 2)
-        lon, lat = _to_wgs84(x, y)  # what ``geometry.to_crs(WGS84)`` gives, without making points
+        # what ``geometry.to_crs(WGS84)`` gives, without making points
+        lon, lat = lonlat if lonlat is not None else _to_wgs84(x, y)
         out["latitude"] = np.round(lat, 6)
         out["longitude"] = np.round(lon, 6)
     for name in set(CANONICAL_FIELDS) - set(numeric) - {"lease_expiry", "sensitive"}:
@@ -384,6 +388,35 @@ def _to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     slices = [slice(a, b) for a, b in itertools.pairwise(bounds.tolist())]
     parts = _each(lambda part: bng_to_wgs84(x[part], y[part]), slices)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _points_and_wgs84(
+    x: np.ndarray, y: np.ndarray
+) -> tuple[gpd.array.GeometryArray, tuple[np.ndarray, np.ndarray]]:
+    """The points at ``x``, ``y`` (British National Grid), as :func:`geopandas.points_from_xy`
+    makes them, and their longitude and latitude (:func:`bng_to_wgs84`).
+
+    For a large estate both are made in :data:`READERS` slices side by side (GEOS and PROJ
+    work outside the interpreter's lock): the points of one slice while another's are
+    transformed, instead of every point first and the transform after.
+    """
+    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    if len(x) <= _SPLIT_TRANSFORM_ABOVE:
+        return gpd.points_from_xy(x, y), bng_to_wgs84(x, y)
+    bounds = np.linspace(0, len(x), READERS + 1).astype(int)
+    slices = [slice(a, b) for a, b in itertools.pairwise(bounds.tolist())]
+    work = [(True, part) for part in slices] + [(False, part) for part in slices]
+
+    def run(item: tuple[bool, slice]) -> object:
+        make_points, part = item
+        return shapely.points(x[part], y[part]) if make_points else bng_to_wgs84(x[part], y[part])
+
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        done = list(pool.map(run, work))
+    points, lonlat = done[: len(slices)], done[len(slices) :]
+    lon = np.concatenate([p[0] for p in lonlat])
+    lat = np.concatenate([p[1] for p in lonlat])
+    return gpd.array.GeometryArray(np.concatenate(points)), (lon, lat)
 
 
 def _none_for_missing(column: pd.Series) -> pd.Series:
@@ -473,7 +506,7 @@ def _place_all(
     uprns: UprnLookup | None,
     progress: Callable[[str], None] | None,
     timings: dict[str, float],
-) -> list[tuple[_Rows, pd.DataFrame, pd.DataFrame, PartnerSummary]]:
+) -> list[_Assembled]:
     """:func:`place_partner` for every partner, in the config's order: every register read and
     cleaned (:data:`READERS` at a time), then every one placed, then each one's layer, rejects,
     warnings and summary made. The seconds of each phase go in ``timings`` (``read_clean``,
@@ -494,10 +527,14 @@ def _place_all(
     t1 = time.perf_counter()
     placed = _each(place, list(zip(partners, loaded, strict=True)))
     t2 = time.perf_counter()
-    out = [
-        _assemble(partner, base_dir, raw, clean, rows, result)
-        for partner, (raw, clean), (rows, result) in zip(partners, loaded, placed, strict=True)
-    ]
+
+    def assemble(item: tuple[PartnerConfig, _Loaded, tuple[pd.DataFrame, GeocodeResult]]) -> _Assembled:
+        partner, (raw, clean), (rows, result) = item
+        return _assemble(partner, base_dir, raw, clean, rows, result)
+
+    # each register's rows taken and warnings gathered :data:`READERS` at a time (Arrow's takes,
+    # NumPy and the register's SHA-256 work outside the interpreter's lock), in the config's order
+    out = _each(assemble, list(zip(partners, loaded, placed, strict=True)))
     timings.update(read_clean=t1 - t0, geocode=t2 - t1, combine=time.perf_counter() - t2)
     return out
 
