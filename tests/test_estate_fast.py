@@ -218,3 +218,24 @@ def test_points_transformed_in_slices_side_by_side_equal_those_transformed_at_on
     got, want = _to_wgs84(x, y), bng_to_wgs84(x, y)
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_points_made_in_slices_beside_their_transform_equal_those_made_at_once() -> None:
+    """A large estate's points and WGS84 positions, made slice by slice on two threads, are the
+    points ``geopandas.points_from_xy`` makes and the positions transformed in one go."""
+    import shapely
+
+    from assetmap.estate import _SPLIT_TRANSFORM_ABOVE, _points_and_wgs84
+    from assetmap.geocode._coords import bng_to_wgs84
+
+    rng = np.random.default_rng(11)
+    for n in (1_000, _SPLIT_TRANSFORM_ABOVE + 4_321):
+        x, y = rng.uniform(80_000, 650_000, n), rng.uniform(5_000, 1_200_000, n)
+        x[::997] = np.nan
+        points, (lon, lat) = _points_and_wgs84(x, y)
+        want = gpd.points_from_xy(x, y)
+        assert type(points) is type(want) and len(points) == n and points.crs is None
+        np.testing.assert_array_equal(shapely.to_wkb(np.asarray(points)), shapely.to_wkb(np.asarray(want)))
+        want_lon, want_lat = bng_to_wgs84(x, y)
+        np.testing.assert_array_equal(lon, want_lon)
+        np.testing.assert_array_equal(lat, want_lat)
