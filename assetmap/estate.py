@@ -353,7 +353,8 @@ def _typed(assets: pd.DataFrame, xy: tuple[np.ndarray, np.ndarray] | None = None
         "occupancy", "capacity", "book_value_gbp", "geocode_precision_m",
     ]  # fmt: skip
     for name in numeric:
-        out[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
+        if out[name].dtype != np.float64:  # as cleaning gives them, numbers already: no copy made
+            out[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
     out["lease_expiry"] = pd.to_datetime(out["lease_expiry"], errors="coerce")
     out["sensitive"] = out["sensitive"].fillna(False).astype(bool)
     out["source_row"] = out["source_row"].astype("int64")
