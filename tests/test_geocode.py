@@ -613,3 +613,23 @@ def test_postcode_cells_written_equal_stripping_each_cell(cells: list[object], t
     series = pd.Series(cells, dtype=object)
     want = series.notna().to_numpy() & (series.astype(str).str.strip() != "").to_numpy()
     assert written(series).tolist() == want.tolist()
+
+
+_KEY_CHARS = [*"AbZ09m ", "\t", "\xa0", "\u2007", "ß", "é", "\x00", "-"]
+_KEYS = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from(_KEY_CHARS), max_size=9),
+    st.sampled_from(["me14 1aa", "WR1  2EY", "SW1A 1AA"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(_KEYS, max_size=30))
+def test_postcode_keys_with_spaces_taken_out_plainly_equal_the_regex(values: list[str | None]) -> None:
+    """The quick join keys (spaces replaced as they are) are those the regular expression for
+    every kind of whitespace gives, whatever the text, as object or Arrow text."""
+    from assetmap.geocode._postcodes import _WHITESPACE, postcode_key
+
+    for given_as in (pd.Series(values, dtype=object), pd.Series(values, dtype="string")):
+        want = given_as.astype("string").str.upper().str.replace(_WHITESPACE, "", regex=True)
+        pd.testing.assert_series_equal(postcode_key(given_as), want)

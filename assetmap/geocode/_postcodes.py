@@ -78,8 +78,32 @@ _WHITESPACE: Final = "[ \t\n\r\f\v\u00a0\u2007\u200b\u202f\u2028\u2029\ufeff]+"
 
 
 def postcode_key(postcodes: pd.Series) -> pd.Series:
-    """Normalise postcodes to a join key: upper case with all whitespace removed."""
-    return postcodes.astype("string").str.upper().str.replace(_WHITESPACE, "", regex=True)
+    """Normalise postcodes to a join key: upper case with all whitespace removed.
+
+    Postcodes hold no whitespace but spaces, as a rule: those are taken out as they are (a
+    plain replacement), and the regular expression for every kind of whitespace is run only
+    when a key is left with something other than letters and digits (:func:`_spaced_key`).
+    """
+    upper = postcodes.astype("string").str.upper()
+    quick = _spaced_key(upper)
+    return quick if quick is not None else upper.str.replace(_WHITESPACE, "", regex=True)
+
+
+def _spaced_key(upper: pd.Series) -> pd.Series | None:
+    """``upper`` with its spaces taken out, when nothing but ASCII letters and digits is left in
+    any key (so no other whitespace was there: the same keys as :data:`_WHITESPACE` removed
+    gives); None otherwise, or when the text is not held by Arrow."""
+    if not isinstance(upper.array, pd.arrays.ArrowStringArray):
+        return None
+    text = pa.array(upper.array)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    plain = pc.replace_substring(text, " ", "")
+    plain_only = pc.or_(pc.equal(pc.binary_length(plain), 0), pc.ascii_is_alnum(plain))
+    if not pc.all(pc.fill_null(plain_only, True)).as_py():
+        return None
+    out = type(upper.array)(plain)
+    return pd.Series(out, index=upper.index, name=upper.name, dtype=upper.dtype, copy=False)
 
 
 def _pick(columns: list[str], candidates: tuple[str, ...], source: Path, what: str) -> str:
