@@ -89,11 +89,46 @@ def test_asset_keys_numbered_once_find_what_the_text_keys_find(
     wanted = frame.iloc[::-1].reset_index(drop=True)
     fast, plain = keys(frame, "partner", "asset_id"), _plain_keys(frame, "partner", "asset_id")
     assert fast.equals(plain)
-    found = _lookup(positions(fast), keys(wanted, "partner", "asset_id"))
-    assert found.tolist() == _lookup(positions(plain), _plain_keys(wanted, "partner", "asset_id")).tolist()
+    (found,) = _lookup(positions(fast), keys(wanted, "partner", "asset_id"))
+    assert found.tolist() == _found_by_text(positions(plain), _plain_keys(wanted, "partner", "asset_id"))
     half = frame.iloc[::2]
     kept = fast.isin(keys(half, "partner", "asset_id"))
     assert kept.tolist() == plain.isin(_plain_keys(half, "partner", "asset_id")).tolist()
+
+
+def _found_by_text(index: pd.Series, wanted: pd.MultiIndex) -> list[int]:
+    """Each key's value in ``index`` found by pandas' own look-up of the text keys (-1: none)."""
+    if len(index) == 0:
+        return [-1] * len(wanted)
+    found = index.index.get_indexer(wanted)
+    return np.where(found >= 0, index.to_numpy()[found], -1).tolist()
+
+
+@given(
+    st.lists(st.tuples(_IDS, _IDS), max_size=30),
+    st.lists(st.tuples(_IDS, _IDS), max_size=30),
+    st.lists(st.tuples(_IDS, _IDS), max_size=30),
+    st.lists(st.booleans(), min_size=30, max_size=30),
+    st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_opportunity_keys_looked_up_as_integers_find_what_pandas_finds(
+    shown: list[tuple[object, object]],
+    donors: list[tuple[object, object]],
+    receivers: list[tuple[object, object]],
+    keep: list[bool],
+    arrow_text: bool,
+) -> None:
+    columns = ["partner", "asset_id"]
+    frames = [pd.DataFrame(rows, columns=columns, dtype=object) for rows in (shown, donors, receivers)]
+    if arrow_text:
+        frames = [frame.astype(str) for frame in frames]
+    index = positions(keys(frames[0], *columns))
+    # Sliced keys keep levels no key uses, as opportunities' kept rows do.
+    wanted = [keys(frame, *columns)[np.asarray(keep[: len(frame)], dtype=bool)] for frame in frames[1:]]
+    found = _lookup(index, *wanted)
+    assert [one.tolist() for one in found] == [_found_by_text(index, keys) for keys in wanted]
+    assert all(one.dtype == np.int64 for one in found)
 
 
 def _figures_by_text(member: pd.DataFrame, ids: list[str]) -> pd.DataFrame:

@@ -64,11 +64,51 @@ def listed(arr: np.ndarray, *, whole: bool) -> list[float | int | None]:
     return out.tolist()
 
 
-def _lookup(index: pd.Series, wanted: pd.MultiIndex) -> np.ndarray:
-    if len(index) == 0 or len(wanted) == 0:
-        return np.full(len(wanted), -1, dtype=np.int64)
-    found = index.index.get_indexer(wanted)
-    return np.where(found >= 0, index.to_numpy()[found], -1).astype(np.int64)
+def _arrow(values: pd.Index) -> pa.Array:
+    """Texts as one Arrow array of large text (no Python string made when Arrow already)."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        text = pa.array(values.array)
+    else:
+        text = pa.array(pd.Series(np.asarray(values, dtype=object), dtype=object).astype("string"))
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    return text.cast(pa.large_string())
+
+
+def _recoded(have: pd.Index, wanted: list[pd.Index], codes: list[np.ndarray]) -> list[np.ndarray]:
+    """Each of ``codes`` (into its distinct texts in ``wanted``; -1: missing) as codes into
+    ``have`` (distinct texts; -1: missing, -2: not there), ``have`` hashed once by Arrow for all."""
+    texts = pa.concat_arrays([_arrow(level) for level in wanted])
+    place = pc.index_in(texts, value_set=_arrow(have)).fill_null(-2).to_numpy(zero_copy_only=False)
+    place = place.astype(np.int64)
+    out, start = [], 0
+    for level, code in zip(wanted, codes, strict=True):
+        mine, start = place[start : start + len(level)], start + len(level)
+        out.append(np.where(code >= 0, mine[np.maximum(code, 0)] if len(mine) else -2, -1).astype(np.int64))
+    return out
+
+
+def _lookup(index: pd.Series, *wanted: pd.MultiIndex) -> list[np.ndarray]:
+    """The value in ``index`` (distinct ``(partner, asset_id)`` keys) of each key of each of
+    ``wanted`` (-1: not there), as ``index.index.get_indexer(keys)`` with each key as one integer
+    (a missing part, code -1, matches a missing part as pandas' own look-up does)."""
+    if len(index) == 0:
+        return [np.full(len(keys), -1, dtype=np.int64) for keys in wanted]
+    have = index.index
+    first, second = (
+        _recoded(have.levels[i], [keys.levels[i] for keys in wanted],
+                 [np.asarray(keys.codes[i], dtype=np.int64) for keys in wanted])
+        for i in (0, 1)
+    )  # fmt: skip
+    width = np.int64(len(have.levels[1]) + 1)
+    major, minor = (np.asarray(code, dtype=np.int64) + 1 for code in have.codes)
+    known = pd.Index(major * width + minor)
+    out = []
+    for one, two in zip(first, second, strict=True):
+        key = np.where((one >= -1) & (two >= -1), (one + 1) * width + two + 1, -1)
+        found = known.get_indexer(key) if len(key) else np.zeros(0, dtype=np.int64)
+        found[key < 0] = -1
+        out.append(np.where(found >= 0, index.to_numpy()[np.maximum(found, 0)], -1).astype(np.int64))
+    return out
 
 
 def opportunities(
@@ -100,9 +140,9 @@ def opportunities(
     o = opps.reset_index(drop=True)
     donor, into = keys(o, "partner", "asset_id"), keys(o, "into_partner", "into_asset_id")
     keep = ~(donor.isin(hidden) | into.isin(hidden)) if len(hidden) else np.ones(len(o), dtype=bool)
-    o = o.loc[np.asarray(keep)].reset_index(drop=True)
-    o["_donor"] = _lookup(index, keys(o, "partner", "asset_id"))
-    o["_into"] = _lookup(index, keys(o, "into_partner", "into_asset_id"))
+    keep = np.asarray(keep, dtype=bool)
+    o = o.loc[keep].reset_index(drop=True)
+    o["_donor"], o["_into"] = _lookup(index, donor[keep], into[keep])
     n = len(o)
     action = pd.Index(ACTIONS).get_indexer(o["action"].astype(str))  # -1: another action
     cols = {
