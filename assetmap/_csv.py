@@ -35,7 +35,8 @@ def _special_characters() -> str:
     return ',"\n' + ("\r" if probe.getvalue().startswith('"') else "")
 
 
-_SPECIAL = "[" + "".join({"\n": "\\n", "\r": "\\r"}.get(c, c) for c in _special_characters()) + "]"
+_SPECIAL_CHARACTERS = _special_characters()
+_SPECIAL = "[" + "".join({"\n": "\\n", "\r": "\\r"}.get(c, c) for c in _SPECIAL_CHARACTERS) + "]"
 
 
 def _large(text: str) -> pa.Scalar:
@@ -51,18 +52,42 @@ _QUOTE, _NOTHING, _NEWLINE = _large('"'), _large(""), _large("\n")
 _Pieces = list[object]
 
 
+def text_layout(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """An Arrow text array's offsets (one more than its fields) and the bytes they index, without copies.
+
+    The bytes start at the first field's (``offsets[0]`` indexes ``data[0]``).
+    """
+    wide = pa.types.is_large_string(text.type) or pa.types.is_large_binary(text.type)
+    _, offsets_buffer, data_buffer = text.buffers()[:3]
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64 if wide else np.int32)
+    offsets = offsets[text.offset : text.offset + len(text) + 1]
+    if data_buffer is None or len(offsets) == 0:
+        return offsets, np.zeros(0, np.uint8)
+    return offsets, np.frombuffer(data_buffer, dtype=np.uint8)[int(offsets[0]) : int(offsets[-1])]
+
+
+def _holds(data: np.ndarray, characters: str) -> bool:
+    """Whether the bytes hold any of the (ASCII) characters: a vectorised scan, no per-field work."""
+    return any(bool((data == ord(character)).any()) for character in characters)
+
+
 def _quoted(text: pa.Array) -> _Pieces:
-    """Fields holding a comma, a quote or a line break in quotes, their quotes doubled."""
-    need = pc.fill_null(pc.match_substring_regex(text, _SPECIAL), False)
-    if not pc.any(need).as_py():
+    """Fields holding a comma, a quote or a line break in quotes, their quotes doubled.
+
+    Most text columns hold none of those characters, which a scan of their bytes tells at once.
+    Otherwise the fields that need quotes get them as pieces of the line (a quote or nothing
+    before and after the text), so the column is never copied to be put back together.
+    """
+    data = text_layout(text)[1]
+    if not _holds(data, _SPECIAL_CHARACTERS):
         return [text]
-    every = pc.all(need).as_py()  # (a long text column, such as the reasons: no filtering)
-    inside = text if every else pc.filter(text, need)  # only those fields are quoted, then put back
-    if pc.any(pc.match_substring(inside, '"')).as_py():  # (a scan is cheaper than a copy)
-        inside = pc.replace_substring(inside, '"', '""')  # (the kernels keep a large string large)
-    if every:
-        return [_QUOTE, inside, _QUOTE]
-    return [pc.replace_with_mask(text, need, pc.binary_join_element_wise(_QUOTE, inside, _QUOTE, _NOTHING))]
+    need = pc.fill_null(pc.match_substring_regex(text, _SPECIAL), False)
+    if _holds(data, '"'):  # a field with a quote is always one in quotes: the whole column is done
+        text = pc.replace_substring(text, '"', '""')  # (the kernels keep a large string large)
+    if pc.all(need).as_py():
+        return [_QUOTE, text, _QUOTE]
+    quote = pc.if_else(need, _QUOTE, _NOTHING)
+    return [quote, text, quote]
 
 
 def _text(values: pd.Series) -> pa.Array:
