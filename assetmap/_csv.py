@@ -105,6 +105,9 @@ def _field_text(values: pd.Series, chunk_rows: int) -> pa.Array | None:
     if not isinstance(dtype, np.dtype) or dtype.kind not in "biufM":
         return None
     if dtype.kind == "M":  # dates: pandas' own formatting, in to_csv's chunks
+        days = _days_text(values)
+        if days is not None:
+            return days
         starts = range(0, len(values), chunk_rows)
         parts = [_text(values.iloc[i : i + chunk_rows].astype(str)) for i in starts]
         return pa.concat_arrays(parts) if parts else pa.array([], pa.large_string())
@@ -112,6 +115,21 @@ def _field_text(values: pd.Series, chunk_rows: int) -> pa.Array | None:
     if dtype.kind == "b":
         return pc.if_else(pa.array(numbers), _large("True"), _large("False"))
     return _numbers_text(numbers)
+
+
+def _days_text(values: pd.Series) -> pa.Array | None:
+    """Dates all at midnight (or blank) as pandas writes them, each distinct date formatted once.
+
+    Then every chunk of ``to_csv`` is one of dates only, written ``YYYY-MM-DD``: the same text
+    whatever the chunks. None when a date has a time of day (formatted chunk by chunk instead).
+    """
+    when = values.to_numpy()
+    blank = np.isnat(when)
+    if not ((when.astype("datetime64[D]") == when) | blank).all():
+        return None
+    codes, distinct = pd.factorize(when)  # NaT's code is -1: null, then blank
+    text = _text(pd.Series(distinct, dtype=values.dtype).astype(str))
+    return pc.fill_null(text.take(pa.array(codes, mask=codes < 0)), _NOTHING)
 
 
 def _numbers_text(numbers: np.ndarray) -> pa.Array:
