@@ -43,12 +43,12 @@ def _large(text: str) -> pa.Scalar:
     return pa.scalar(text, pa.large_string())
 
 
-_QUOTE, _NOTHING, _NEWLINE = _large('"'), _large(""), _large("\n")
+_QUOTE, _NOTHING, _NEWLINE, _COMMA = _large('"'), _large(""), _large("\n"), _large(",")
 
 
 #: A column's fields as pieces (text, and Arrow text arrays) that, joined row by row, give each
-#: row's field: a column whose every field is quoted is given as the quotes and the text between
-#: (joined once, with the whole line), others as one array of fields.
+#: row's field: a column with fields to quote is given as the quotes (or nothing) and the text
+#: between, others as one array of fields.
 _Pieces = list[object]
 
 
@@ -170,34 +170,21 @@ def csv_chunks(frame: pd.DataFrame) -> Iterator[memoryview] | None:
 
 
 def _chunks(frame: pd.DataFrame, names: list[str], chunk_rows: int) -> Iterator[memoryview]:
-    header = _join(_quoted(pa.array(names, pa.large_string()))).to_pylist()
+    header = [_join(_quoted(pa.array([name], pa.large_string()))).to_pylist()[0] for name in names]
     yield memoryview((",".join(header) + "\n").encode("utf-8"))
     block = max(BLOCK_ROWS // chunk_rows, 1) * chunk_rows  # whole to_csv chunks
     for start in range(0, len(frame), block):
         part = frame.iloc[start : start + block]
-        pieces: _Pieces = []
-        for j in range(len(names)):
-            pieces += [*_field(part.iloc[:, j], chunk_rows), "," if j < len(names) - 1 else "\n"]
-        yield _buffer(_join(_merged(pieces)))
+        fields = [_join(_field(part.iloc[:, j], chunk_rows)) for j in range(len(names))]
+        fields[-1] = pc.binary_join_element_wise(fields[-1], _NEWLINE, _NOTHING)
+        # (the commas as the join's separator: each a piece of text costs as much as a column)
+        yield _buffer(pc.binary_join_element_wise(*fields, _COMMA))
 
 
 def _field(values: pd.Series, chunk_rows: int) -> _Pieces:
     """A column's fields, quoted where needed (numbers, flags and dates never need it)."""
     text = _field_text(values, chunk_rows)
     return _quoted(text) if isinstance(values.dtype, pd.StringDtype) else [text]  # type: ignore[arg-type]
-
-
-def _merged(pieces: _Pieces) -> _Pieces:
-    """The pieces with each run of plain text made one Arrow scalar (``,"`` between fields)."""
-    out: _Pieces = []
-    for piece in pieces:
-        if isinstance(piece, pa.Scalar):
-            piece = piece.as_py()
-        if isinstance(piece, str) and out and isinstance(out[-1], str):
-            out[-1] += piece
-        else:
-            out.append(piece)
-    return [_large(piece) if isinstance(piece, str) else piece for piece in out]
 
 
 def _join(pieces: _Pieces) -> pa.Array:
