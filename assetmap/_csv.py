@@ -66,27 +66,38 @@ def text_layout(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, np.frombuffer(data_buffer, dtype=np.uint8)[int(offsets[0]) : int(offsets[-1])]
 
 
-def _holds(data: np.ndarray, characters: str) -> bool:
-    """Whether the bytes hold any of the (ASCII) characters: a vectorised scan, no per-field work."""
-    return any(bool((data == ord(character)).any()) for character in characters)
+def _rows_holding(offsets: np.ndarray, data: np.ndarray, characters: str) -> tuple[np.ndarray, int]:
+    """Which fields hold any of the (ASCII) characters, from a vectorised scan of their bytes,
+    and how many such bytes there are (0: no field was looked at)."""
+    found = np.zeros(len(data), dtype=bool)
+    for character in characters:
+        found |= data == ord(character)
+    count = int(np.count_nonzero(found))
+    rows = np.zeros(len(offsets) - 1, dtype=bool)
+    if 0 < count <= len(rows):  # (a byte at position p is in the field whose end is the first past p)
+        rows[np.searchsorted(offsets[1:] - offsets[0], np.flatnonzero(found), side="right")] = True
+    return rows, count
 
 
 def _quoted(text: pa.Array) -> _Pieces:
     """Fields holding a comma, a quote or a line break in quotes, their quotes doubled.
 
-    Most text columns hold none of those characters, which a scan of their bytes tells at once.
-    Otherwise the fields that need quotes get them as pieces of the line (a quote or nothing
-    before and after the text), so the column is never copied to be put back together.
+    Most text columns hold none of those characters, or few, which a scan of their bytes tells
+    at once; a text holding many (the reasons, with their commas) is searched field by field.
+    The fields that need quotes get them as pieces of the line (a quote or nothing before and
+    after the text), so the column is not copied to be put back together.
     """
-    data = text_layout(text)[1]
-    if not _holds(data, _SPECIAL_CHARACTERS):
+    offsets, data = text_layout(text)
+    need, count = _rows_holding(offsets, data, _SPECIAL_CHARACTERS)
+    if not count:
         return [text]
-    need = pc.fill_null(pc.match_substring_regex(text, _SPECIAL), False)
-    if _holds(data, '"'):  # a field with a quote is always one in quotes: the whole column is done
-        text = pc.replace_substring(text, '"', '""')  # (the kernels keep a large string large)
-    if pc.all(need).as_py():
+    if count > len(need):
+        need = pc.fill_null(pc.match_substring_regex(text, _SPECIAL), False).to_numpy(zero_copy_only=False)
+    if (data == ord('"')).any():  # a field with a quote is always one in quotes: the whole column is done
+        text = pc.replace_substring(text, '"', '""')  # (cheaper than doing the few and putting them back)
+    if need.all():
         return [_QUOTE, text, _QUOTE]
-    quote = pc.if_else(need, _QUOTE, _NOTHING)
+    quote = pc.if_else(pa.array(need), _QUOTE, _NOTHING)
     return [quote, text, quote]
 
 
