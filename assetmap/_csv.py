@@ -23,6 +23,9 @@ import pyarrow.compute as pc
 
 #: Rows turned into text at a time (bounds memory on very large tables).
 BLOCK_ROWS = 100_000
+#: Text longer than this a field on average (the reasons) is searched field by field for
+#: characters to quote; shorter text by a scan of its bytes.
+LONG_FIELD_BYTES = 32
 #: Cells ``to_csv`` formats at a time: a date column is written without its times when every
 #: date in such a chunk is at midnight, so dates are formatted in the same chunks.
 _PANDAS_CHUNK_CELLS = 100_000
@@ -79,6 +82,11 @@ def _rows_holding(offsets: np.ndarray, data: np.ndarray, characters: str) -> tup
     return rows, count
 
 
+def _fields_holding_special(text: pa.Array) -> np.ndarray:
+    """Which fields hold a character to quote, searched field by field."""
+    return pc.fill_null(pc.match_substring_regex(text, _SPECIAL), False).to_numpy(zero_copy_only=False)
+
+
 def _quoted(text: pa.Array) -> _Pieces:
     """Fields holding a comma, a quote or a line break in quotes, their quotes doubled.
 
@@ -88,11 +96,14 @@ def _quoted(text: pa.Array) -> _Pieces:
     after the text), so the column is not copied to be put back together.
     """
     offsets, data = text_layout(text)
-    need, count = _rows_holding(offsets, data, _SPECIAL_CHARACTERS)
-    if not count:
+    if len(data) > LONG_FIELD_BYTES * len(text):  # (the search stops at a field's first comma)
+        need = _fields_holding_special(text)
+    else:
+        need, count = _rows_holding(offsets, data, _SPECIAL_CHARACTERS)
+        if count > len(need):
+            need = _fields_holding_special(text)
+    if not need.any():
         return [text]
-    if count > len(need):
-        need = pc.fill_null(pc.match_substring_regex(text, _SPECIAL), False).to_numpy(zero_copy_only=False)
     if (data == ord('"')).any():  # a field with a quote is always one in quotes: the whole column is done
         text = pc.replace_substring(text, '"', '""')  # (cheaper than doing the few and putting them back)
     if need.all():

@@ -277,10 +277,11 @@ def tricky_frames(draw: st.DrawFn) -> pd.DataFrame:
 
 
 @settings(max_examples=150, deadline=None)
-@given(tricky_frames(), st.integers(1, 5))
-def test_written_csv_is_defused_to_csv_byte_for_byte(frame: pd.DataFrame, chunk: int) -> None:
+@given(tricky_frames(), st.integers(1, 5), st.sampled_from([0, 32]))
+def test_written_csv_is_defused_to_csv_byte_for_byte(frame: pd.DataFrame, chunk: int, long: int) -> None:
     """The file :func:`write_csv` writes (Arrow's kernels, in blocks of rows) is the simple path's:
-    each text defused value by value with :func:`defuse_formula`, then pandas' ``to_csv``."""
+    each text defused value by value with :func:`defuse_formula`, then pandas' ``to_csv``; text
+    scanned as bytes or (``long`` 0) searched field by field."""
     import tempfile
 
     from assetmap import _csv
@@ -289,13 +290,14 @@ def test_written_csv_is_defused_to_csv_byte_for_byte(frame: pd.DataFrame, chunk:
     text = [name for name in frame.columns if pd.api.types.is_string_dtype(frame[name])]
     simple = frame.assign(**{name: frame[name].map(defuse_formula) for name in text})
     want = simple.to_csv(index=False, lineterminator="\n", chunksize=chunk).encode("utf-8")
-    original = _csv._PANDAS_CHUNK_CELLS, _csv.BLOCK_ROWS
+    original = _csv._PANDAS_CHUNK_CELLS, _csv.BLOCK_ROWS, _csv.LONG_FIELD_BYTES
     try:
         _csv._PANDAS_CHUNK_CELLS, _csv.BLOCK_ROWS = chunk * frame.shape[1], 2 * chunk
+        _csv.LONG_FIELD_BYTES = long
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "out.csv"
             write_csv(frame, path)
             got = path.read_bytes()
     finally:
-        _csv._PANDAS_CHUNK_CELLS, _csv.BLOCK_ROWS = original
+        _csv._PANDAS_CHUNK_CELLS, _csv.BLOCK_ROWS, _csv.LONG_FIELD_BYTES = original
     assert got == b"\xef\xbb\xbf" + want
