@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._csv import csv_chunks
+from ._csv import csv_chunks, text_layout
 from ._io import atomic_path, write_text
 
 #: Characters that make a spreadsheet treat a cell as a formula.
@@ -25,7 +26,7 @@ _SIGNED_NUMBER = re.compile(r"^[+-]?[\d.,]+%?$")
 #: The same for Arrow's RE2: Python's ``\d`` is any Unicode decimal digit, and its ``$`` also
 #: matches before a newline that ends the text.
 _SIGNED_ARROW = r"^[+-]?[\p{Nd}.,]+%?\n?$"
-_FORMULA_FIRST = pa.array(list(_FORMULA_START))
+_FORMULA_BYTES = [ord(character) for character in _FORMULA_START]
 
 
 def defuse_formula(value: object) -> object:
@@ -45,12 +46,11 @@ def _defuse_column(values: pd.Series) -> pd.Series:
     text = pa.array(values.astype("string").array)  # no Python object per value
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    first = pc.is_in(pc.utf8_slice_codeunits(text, 0, 1), value_set=_FORMULA_FIRST)
-    if not pc.any(first).as_py():  # (most columns: no need to look for signed numbers)
+    first = _formula_first(text)
+    if not first.any():  # (most columns: no need to look for signed numbers)
         return values
-    number = pc.match_substring_regex(text, _SIGNED_ARROW)
-    risky = pc.and_(first, pc.invert(number))
-    risky = pc.fill_null(risky, False).to_numpy(zero_copy_only=False)
+    number = pc.fill_null(pc.match_substring_regex(text, _SIGNED_ARROW), False)
+    risky = first & ~number.to_numpy(zero_copy_only=False)
     if not risky.any():
         return values
     mask = pa.array(risky)  # the apostrophe is put on the risky values only, then they go back in place
@@ -58,6 +58,22 @@ def _defuse_column(values: pd.Series) -> pd.Series:
     prefixed = pc.binary_join_element_wise(apostrophe, pc.filter(text, mask), nothing)
     fixed = pc.replace_with_mask(text, mask, prefixed)
     return pd.Series(pd.array(fixed, dtype=values.dtype), index=values.index, name=values.name)
+
+
+def _formula_first(text: pa.Array) -> np.ndarray:
+    """Whether each text starts with a character of :data:`_FORMULA_START`, from its first byte.
+
+    Those characters are ASCII, and in UTF-8 a first byte that is ASCII is the first character.
+    """
+    offsets, data = text_layout(text)
+    filled = offsets[1:] > offsets[:-1]
+    if not filled.any():
+        return filled
+    leading = data[np.minimum(offsets[:-1] - offsets[0], len(data) - 1)]
+    first = filled & np.isin(leading, _FORMULA_BYTES)
+    if text.null_count:
+        first &= text.is_valid().to_numpy(zero_copy_only=False)
+    return first
 
 
 def _defused(frame: pd.DataFrame) -> pd.DataFrame:
